@@ -1,0 +1,225 @@
+"""String-comparison metrics: actual_output against expected_output.
+
+Each metric has one scalar function ``_value(actual, expected) -> score`` used by both
+paths: ``compute`` (adds explanation and signals) and ``score_columns`` (scores only,
+no per-row dicts, so 100k rows cost one tight loop).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from ..base import HeuristicMetric, MetricResult, Signal, is_missing
+from ..fields import as_str_list, as_text
+from ..registry import metric
+from .. import text as T
+
+A, E = "actual_output", "expected_output"
+
+
+class _PairMetric(HeuristicMetric):
+    """actual_output vs expected_output; subclasses implement ``_value``."""
+
+    required_fields = (A, E)
+
+    def _value(self, actual: str, expected: Any) -> float:
+        raise NotImplementedError
+
+    def _explain(self, actual: str, expected: Any, score: float) -> tuple[str, list[Signal]]:
+        return f"{self.name}: {score:.4f}", []
+
+    def compute(self, item: Mapping[str, Any]) -> MetricResult:
+        actual, expected = as_text(item.get(A)), item.get(E)
+        score = self._value(actual, expected)
+        explanation, signals = self._explain(actual, expected, score)
+        return MetricResult(score=score, explanation=explanation, signals=signals)
+
+    def score_columns(self, columns: Mapping[str, Sequence[Any]], n: int) -> list[float | None]:
+        if A not in columns or E not in columns:
+            return [None] * n
+        value = self._value
+        out: list[float | None] = []
+        append = out.append
+        for actual, expected in zip(columns[A], columns[E]):
+            if is_missing(actual) or is_missing(expected):
+                append(None)
+            else:
+                append(value(actual if isinstance(actual, str) else as_text(actual), expected))
+        return out
+
+
+def _prep(text: str, strip: bool, casefold: bool) -> str:
+    if strip:
+        text = " ".join(text.split())  # collapse inner runs too: "a  b" == "a b"
+    return text.casefold() if casefold else text
+
+
+@metric
+class ExactMatch(_PairMetric):
+    key = "exact_match"
+    name = "Exact Match"
+    description = "1 if actual_output equals expected_output (both sides normalised alike), else 0."
+    tags = ("heuristic", "string")
+
+    def __init__(self, strip: bool = True, casefold: bool = False, **kw: Any):
+        super().__init__(strip=strip, casefold=casefold, **kw)
+        self.strip, self.casefold = strip, casefold
+
+    def _value(self, actual: str, expected: Any) -> float:
+        return float(_prep(actual, self.strip, self.casefold)
+                     == _prep(as_text(expected), self.strip, self.casefold))
+
+    def _explain(self, actual, expected, score):
+        return ("outputs match" if score else "outputs differ"), []
+
+
+@metric
+class Contains(_PairMetric):
+    """expected_output may be one string or a list of required substrings."""
+
+    key = "contains"
+    name = "Contains"
+    description = ("Fraction of the required substrings (expected_output, a string or a "
+                   "list) found in actual_output.")
+    tags = ("heuristic", "string")
+
+    def __init__(self, casefold: bool = False, strip: bool = True,
+                 substrings: list[str] | None = None, **kw: Any):
+        super().__init__(casefold=casefold, strip=strip, substrings=substrings, **kw)
+        self.casefold, self.strip, self.substrings = casefold, strip, substrings
+        if substrings:  # a fixed list makes expected_output unnecessary
+            self.required_fields = (A,)
+
+    def _needles(self, expected: Any) -> list[str]:
+        needles = self.substrings if self.substrings else as_str_list(expected)
+        needles = [n.strip() if self.strip else n for n in needles]
+        return [n.casefold() if self.casefold else n for n in needles if n]
+
+    def _found(self, actual: str, expected: Any) -> tuple[list[str], list[bool]]:
+        hay = actual.casefold() if self.casefold else actual
+        needles = self._needles(expected)
+        return needles, [n in hay for n in needles]
+
+    def _value(self, actual: str, expected: Any) -> float:
+        needles, found = self._found(actual, expected)
+        return sum(found) / len(found) if needles else 0.0
+
+    def compute(self, item):
+        if self.substrings:
+            item = {**item, E: self.substrings}
+        return super().compute(item)
+
+    def score_columns(self, columns, n):
+        if self.substrings:
+            columns = {**columns, E: [self.substrings] * n}
+        return super().score_columns(columns, n)
+
+    def _explain(self, actual, expected, score):
+        needles, found = self._found(actual, expected)
+        missing = [nd for nd, ok in zip(needles, found) if not ok]
+        signals = [Signal("substrings", nd, ok, float(ok), headline=not ok)
+                   for nd, ok in zip(needles, found)]
+        text = (f"found {sum(found)}/{len(needles)} required substring(s)"
+                + (f"; missing: {missing[:5]}" if missing else ""))
+        return text, signals
+
+
+@metric
+class Levenshtein(_PairMetric):
+    key = "levenshtein"
+    name = "Levenshtein Similarity"
+    description = "1 - edit_distance / max_length (true normalised Levenshtein), lower-cased by default."
+    tags = ("heuristic", "string")
+
+    def __init__(self, casefold: bool = True, strip: bool = True, **kw: Any):
+        super().__init__(casefold=casefold, strip=strip, **kw)
+        self.casefold, self.strip = casefold, strip
+
+    def _value(self, actual: str, expected: Any) -> float:
+        return T.levenshtein_similarity(_prep(actual, self.strip, self.casefold),
+                                        _prep(as_text(expected), self.strip, self.casefold))
+
+    def _explain(self, actual, expected, score):
+        a = _prep(actual, self.strip, self.casefold)
+        e = _prep(as_text(expected), self.strip, self.casefold)
+        dist = T.levenshtein_distance(a, e)
+        return (f"edit distance {dist} over max length {max(len(a), len(e))}",
+                [Signal("edits", "distance", dist)])
+
+    def score_columns(self, columns, n):
+        # rapidfuzz.process.cpdist scores element-wise pairs in C++ across threads.
+        if A not in columns or E not in columns:
+            return [None] * n
+        try:
+            from rapidfuzz.distance import Levenshtein as L
+            from rapidfuzz.process import cpdist
+        except ImportError:  # pragma: no cover
+            return super().score_columns(columns, n)
+        ok = [not (is_missing(a) or is_missing(e)) for a, e in zip(columns[A], columns[E])]
+        left = [_prep(as_text(a), self.strip, self.casefold) if k else "" for a, k in zip(columns[A], ok)]
+        right = [_prep(as_text(e), self.strip, self.casefold) if k else "" for e, k in zip(columns[E], ok)]
+        sims = cpdist(left, right, scorer=L.normalized_similarity, workers=-1)
+        return [float(s) if k else None for s, k in zip(sims.tolist(), ok)]
+
+
+@metric
+class TokenF1(_PairMetric):
+    key = "token_f1"
+    name = "Token F1"
+    description = "SQuAD-style token-overlap F1 after normalisation (lower, no punctuation/articles)."
+    tags = ("heuristic", "string")
+
+    def _value(self, actual: str, expected: Any) -> float:
+        return T.token_f1(T.squad_tokens(actual), T.squad_tokens(as_text(expected)))[2]
+
+    def _explain(self, actual, expected, score):
+        p, r, f = T.token_f1(T.squad_tokens(actual), T.squad_tokens(as_text(expected)))
+        return (f"precision {p:.3f}, recall {r:.3f}, F1 {f:.3f}",
+                [Signal("overlap", "precision", p, p), Signal("overlap", "recall", r, r)])
+
+
+@metric
+class Bleu(_PairMetric):
+    key = "bleu"
+    name = "Sentence BLEU"
+    description = ("Sentence BLEU (n<=4, whitespace tokens, add-one smoothing for n>=2, "
+                   "brevity penalty).")
+    tags = ("heuristic", "string")
+
+    def __init__(self, max_n: int = 4, lowercase: bool = True, smoothing: bool = True, **kw: Any):
+        super().__init__(max_n=max_n, lowercase=lowercase, smoothing=smoothing, **kw)
+        self.max_n, self.lowercase, self.smoothing = max_n, lowercase, smoothing
+
+    def _bleu(self, actual: str, expected: Any):
+        return T.sentence_bleu(T.bleu_tokens(actual, self.lowercase),
+                               T.bleu_tokens(as_text(expected), self.lowercase),
+                               self.max_n, self.smoothing)
+
+    def _value(self, actual: str, expected: Any) -> float:
+        return self._bleu(actual, expected)[0]
+
+    def _explain(self, actual, expected, score):
+        _, precisions, bp = self._bleu(actual, expected)
+        signals = [Signal("precision", f"p{i}", p, p) for i, p in enumerate(precisions, 1)]
+        signals.append(Signal("length", "brevity_penalty", bp))
+        return f"BLEU {score:.4f} (brevity penalty {bp:.3f})", signals
+
+
+@metric
+class RougeL(_PairMetric):
+    key = "rouge_l"
+    name = "ROUGE-L"
+    description = "F-measure of the longest common token subsequence (rouge-score tokenisation)."
+    tags = ("heuristic", "string")
+
+    def __init__(self, beta: float = 1.0, **kw: Any):
+        super().__init__(beta=beta, **kw)
+        self.beta = beta
+
+    def _value(self, actual: str, expected: Any) -> float:
+        return T.rouge_l(T.rouge_tokens(actual), T.rouge_tokens(as_text(expected)), self.beta)[2]
+
+    def _explain(self, actual, expected, score):
+        p, r, f = T.rouge_l(T.rouge_tokens(actual), T.rouge_tokens(as_text(expected)), self.beta)
+        return (f"LCS precision {p:.3f}, recall {r:.3f}, F {f:.3f}",
+                [Signal("lcs", "precision", p, p), Signal("lcs", "recall", r, r)])

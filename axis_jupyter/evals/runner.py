@@ -1,0 +1,220 @@
+"""Scoring items x metrics into the long results table.
+
+One row per (item, metric) with the reference system's column names, so the ingest /
+analytics layer treats a fresh run exactly like an uploaded evaluation file. A metric
+failure is a row with a NaN score and the error text; the run never aborts on one.
+
+Heuristic metrics run in worker threads (whole columns at a time) so the event loop of
+a Jupyter server stays responsive; LLM metrics run as tasks under one concurrency limit.
+Cancelling the awaiting task cancels every in-flight judge request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .base import HeuristicMetric, Metric, MetricContext, MetricResult
+from .registry import create
+
+ROW_COLUMNS = [
+    "dataset_id", "metric_name", "metric_key", "metric_score", "passed", "threshold",
+    "explanation", "signals", "metric_metadata", "metric_type", "parent", "weight",
+    "cost_estimate", "tokens_in", "tokens_out", "model_name", "llm_provider", "source",
+    "version", "error",
+]
+_HEURISTIC_CHUNK = 5000  # rows per worker-thread hop: big enough to amortise, small enough to cancel
+
+
+@dataclass
+class MetricSpec:
+    """A metric as used in one run: its row name, instance and effective threshold."""
+
+    name: str
+    metric: Metric
+    threshold: float
+
+
+def resolve_metrics(metrics: Iterable[str | Metric | Mapping[str, Any]],
+                    thresholds: Mapping[str, float] | None = None) -> list[MetricSpec]:
+    """Keys, instances or ``{key, name?, threshold?, params...}`` -> MetricSpecs.
+
+    ``thresholds`` is keyed by metric name (= key unless renamed) and overrides defaults.
+    """
+    thresholds = dict(thresholds or {})
+    specs: list[MetricSpec] = []
+    for entry in metrics:
+        name = None
+        threshold = None
+        if isinstance(entry, Mapping):
+            entry = dict(entry)
+            name = entry.pop("name", None)
+            threshold = entry.pop("threshold", None)
+        m = create(entry)
+        name = name or m.key
+        threshold = thresholds.get(name, threshold if threshold is not None else m.default_threshold)
+        specs.append(MetricSpec(name=name, metric=m, threshold=float(threshold)))
+    names = [s.name for s in specs]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        from .base import MetricConfigError
+        raise MetricConfigError(f"metric names must be unique in one run: {sorted(dupes)} "
+                                "(give repeated metrics a 'name')")
+    return specs
+
+
+def result_row(item_id: Any, spec: MetricSpec, result: MetricResult, judge: Any = None) -> dict[str, Any]:
+    m = spec.metric
+    score = result.score
+    if score is not None and (not isinstance(score, (int, float)) or math.isnan(score)):
+        score = None
+    return {
+        "dataset_id": item_id,
+        "metric_name": spec.name,
+        "metric_key": m.key,
+        "metric_score": float("nan") if score is None else float(score),
+        "passed": m.passed(score, spec.threshold),
+        "threshold": spec.threshold,
+        "explanation": result.explanation,
+        "signals": json.dumps(result.signals_as_dicts(), default=str),
+        "metric_metadata": json.dumps(result.metadata, default=str),
+        "metric_type": "metric",
+        "parent": None,
+        "weight": 1.0,
+        "cost_estimate": float(result.cost),
+        "tokens_in": int(result.tokens_in),
+        "tokens_out": int(result.tokens_out),
+        "model_name": getattr(judge, "model", None) if m.needs_llm else None,
+        "llm_provider": getattr(judge, "provider", None) if m.needs_llm else None,
+        "source": "axis",
+        "version": str(m.version),
+        "error": result.error,
+    }
+
+
+def _item_ids(items: Sequence[Mapping[str, Any]], id_field: str) -> list[Any]:
+    ids = []
+    for i, item in enumerate(items):
+        v = item.get(id_field)
+        ids.append(str(i) if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+    return ids
+
+
+def _as_records(items: Any) -> list[dict[str, Any]]:
+    if hasattr(items, "to_dict") and hasattr(items, "columns"):  # pandas DataFrame
+        return items.to_dict("records")
+    if hasattr(items, "to_dicts"):  # polars
+        return items.to_dicts()
+    return [dict(it) for it in items]
+
+
+async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str, Any]], *,
+                       judge: Any = None, thresholds: Mapping[str, float] | None = None,
+                       max_concurrent: int = 8, id_field: str = "dataset_id", detail: bool = True,
+                       on_progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    """Score every item with every metric; returns result rows (see ``ROW_COLUMNS``).
+
+    ``detail=False`` lets heuristic metrics use their column fast path (scores only,
+    empty explanation/signals) — for 100k-row runs.
+    Raises ``LLMNotConfigured`` before any work if an LLM metric is asked for without a key.
+    """
+    specs = resolve_metrics(metrics, thresholds)
+    llm_specs = [s for s in specs if s.metric.needs_llm]
+    if llm_specs and judge is None:
+        from ..llm import Judge
+
+        judge = Judge.from_env()  # raises LLMNotConfigured up front
+    records = _as_records(items)
+    ids = _item_ids(records, id_field)
+    total = len(records) * len(specs)
+    done = 0
+    rows: list[dict[str, Any]] = []
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, total)
+
+    # -- heuristic metrics: column-wise in worker threads ----------------------------
+    columns: dict[str, list[Any]] | None = None
+    for spec in specs:
+        m = spec.metric
+        if m.needs_llm:
+            continue
+        for start in range(0, len(records), _HEURISTIC_CHUNK):
+            chunk = records[start:start + _HEURISTIC_CHUNK]
+            chunk_ids = ids[start:start + _HEURISTIC_CHUNK]
+            if isinstance(m, HeuristicMetric) and not detail:
+                if columns is None:
+                    keys = {k for r in records for k in r}
+                    columns = {k: [r.get(k) for r in records] for k in keys}
+                part = {k: v[start:start + _HEURISTIC_CHUNK] for k, v in columns.items()}
+                scores = await asyncio.to_thread(m.score_columns, part, len(chunk))
+                results = [MetricResult(score=s, error=None if s is not None else "could not score")
+                           for s in scores]
+            elif isinstance(m, HeuristicMetric):
+                results = await asyncio.to_thread(m.score_batch, chunk)
+            else:  # a user metric that only implements the async contract
+                results = [await _safe_score(m, r, MetricContext(threshold=spec.threshold,
+                                                                 config=m.params)) for r in chunk]
+            rows.extend(result_row(i, spec, r) for i, r in zip(chunk_ids, results))
+            progress(len(chunk))
+
+    # -- LLM metrics: one task per (item, metric), bounded ---------------------------
+    if llm_specs and records:
+        sem = asyncio.Semaphore(max_concurrent)
+        shared = [dict() for _ in records]  # per-item cache shared by sibling metrics
+
+        async def one(idx: int, spec: MetricSpec) -> dict[str, Any]:
+            async with sem:
+                ctx = MetricContext(judge=judge, shared=shared[idx], threshold=spec.threshold,
+                                    config=spec.metric.params)
+                res = await _safe_score(spec.metric, records[idx], ctx)
+            progress(1)
+            return result_row(ids[idx], spec, res, judge)
+
+        tasks = [one(i, s) for s in llm_specs for i in range(len(records))]
+        rows.extend(await asyncio.gather(*tasks))
+    return rows
+
+
+async def _safe_score(m: Metric, item: Mapping[str, Any], ctx: MetricContext) -> MetricResult:
+    """Any Exception becomes a failed result; cancellation (BaseException) propagates."""
+    from ..llm import LLMNotConfigured
+
+    try:
+        result = await m.score(item, ctx)
+    except LLMNotConfigured:
+        raise
+    except Exception as exc:
+        return MetricResult.failed(exc)
+    if not isinstance(result, MetricResult):
+        return MetricResult.failed(f"{m.key} returned {type(result).__name__}, not MetricResult")
+    return result
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine from sync code, also inside Jupyter where a loop is already running
+    (then it runs on a fresh loop in a helper thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="axis-eval") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def rows_to_frame(rows: list[dict[str, Any]]):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+def score_items(items: Any, metrics: Iterable[str | Metric | Mapping[str, Any]], **kwargs: Any):
+    """Synchronous ``ascore_items`` returning a pandas DataFrame with ``ROW_COLUMNS``."""
+    return rows_to_frame(run_sync(ascore_items(items, metrics, **kwargs)))
