@@ -298,6 +298,7 @@ class Judge:
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
         self._inflight: dict[str, asyncio.Future] = {}
+        self._send_temperature = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Judge":
@@ -383,10 +384,12 @@ class Judge:
 
         cfg = self.config
         request = {
-            "model": cfg.model, "max_tokens": cfg.max_tokens, "temperature": cfg.temperature,
+            "model": cfg.model, "max_tokens": cfg.max_tokens,
             "system": system, "messages": [{"role": "user", "content": user}],
             "tools": [tool.to_api()], "tool_choice": {"type": "tool", "name": tool.name},
         }
+        if cfg.temperature is not None and self._send_temperature:
+            request.update(_temperature_kwargs(self._client, cfg.temperature))
         attempt, output_repairs = 0, 0
         while True:
             attempt += 1
@@ -395,6 +398,13 @@ class Judge:
                     message = await self._send(request)
             except anthropic.APIStatusError as exc:
                 status = exc.status_code
+                if status == 400 and "temperature" in str(exc).lower() and _has_temperature(request):
+                    # Some models reject sampling parameters; judge deterministically
+                    # without it rather than fail every call. Not counted as a retry.
+                    self._send_temperature = False
+                    request = _without_temperature(request)
+                    attempt -= 1
+                    continue
                 if status not in _RETRYABLE_STATUS or attempt > cfg.max_retries:
                     raise JudgeError(_describe(exc, attempt), status=status, attempts=attempt) from exc
                 wait = parse_retry_after(exc.response.headers)
@@ -451,6 +461,34 @@ def _default_client(config: JudgeConfig) -> Any:
     # Our loop does the retrying; SDK retries would multiply attempts and hide waits.
     return anthropic.AsyncAnthropic(api_key=config.api_key, base_url=config.base_url,
                                     timeout=config.timeout, max_retries=0)
+
+
+def _temperature_kwargs(client: Any, temperature: float) -> dict[str, Any]:
+    """``temperature=`` where the SDK still takes it, else the same field via extra_body
+    (newer SDKs dropped the named parameter; the API field is unchanged)."""
+    import inspect
+
+    try:
+        params = inspect.signature(client.messages.create).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        params = {}
+    if "temperature" in params:
+        return {"temperature": temperature}
+    return {"extra_body": {"temperature": temperature}}
+
+
+def _has_temperature(request: dict[str, Any]) -> bool:
+    return "temperature" in request or "temperature" in (request.get("extra_body") or {})
+
+
+def _without_temperature(request: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in request.items() if k != "temperature"}
+    if "extra_body" in out:
+        extra = {k: v for k, v in out["extra_body"].items() if k != "temperature"}
+        out.pop("extra_body")
+        if extra:
+            out["extra_body"] = extra
+    return out
 
 
 def _usage_of(message: Any) -> tuple[int, int]:

@@ -1,0 +1,299 @@
+"""A loopback Anthropic Messages-API server for tests.
+
+The LLM is the one component tests cannot reach, so they point the *real* ``anthropic``
+client at this server (``ANTHROPIC_BASE_URL``). It implements ``POST /v1/messages``:
+  * non-streaming JSON replies and streaming SSE (message_start, content_block_start,
+    content_block_delta, content_block_stop, message_delta, message_stop);
+  * tool_use replies when the request forces a tool (``tool_choice.type == "tool"``),
+    whose input comes from a pluggable ``responder(request) -> dict``; plain text otherwise;
+  * scripted failures (e.g. 429 with ``retry-after``, 500, 529) consumed in order;
+  * an optional per-request delay (interruptible, so shutdown never hangs);
+  * a request log and counter.
+
+Only 127.0.0.1 is bound, on a random free port.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+Responder = Callable[[dict[str, Any]], Any]
+
+_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error",
+                500: "api_error", 503: "api_error", 529: "overloaded_error"}
+
+
+@dataclass
+class Failure:
+    """One scripted error reply."""
+
+    status: int
+    message: str = "scripted failure"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def default_responder(request: dict[str, Any]) -> Any:
+    """Fill the forced tool's schema with plausible values (first enum, 1.0, True...)."""
+    tool = _forced_tool(request)
+    if tool is None:
+        return "ok"
+    return example_for(tool.get("input_schema", {}))
+
+
+def example_for(schema: dict[str, Any]) -> Any:
+    if "enum" in schema:
+        return schema["enum"][0]
+    t = schema.get("type")
+    if t == "object":
+        return {k: example_for(v) for k, v in schema.get("properties", {}).items()}
+    if t == "array":
+        return [example_for(schema.get("items", {}))]
+    return {"string": "example", "number": 1.0, "integer": 1, "boolean": True}.get(t, None)
+
+
+def _forced_tool(request: dict[str, Any]) -> dict[str, Any] | None:
+    choice = request.get("tool_choice") or {}
+    tools = request.get("tools") or []
+    if choice.get("type") == "tool":
+        return next((t for t in tools if t.get("name") == choice.get("name")), None)
+    if choice.get("type") == "any" and tools:
+        return tools[0]
+    return None
+
+
+class LoopbackLLM:
+    """Start with ``with LoopbackLLM(responder) as srv:`` or ``start()``/``stop()``."""
+
+    def __init__(self, responder: Responder | None = None, *, delay: float = 0.0,
+                 input_tokens: int = 100, output_tokens: int = 20):
+        self.responder: Responder = responder or default_responder
+        self.delay = delay
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.failures: list[Failure] = []
+        self.requests: list[dict[str, Any]] = []
+        self.request_count = 0  # every POST, including scripted failures
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "LoopbackLLM":
+        owner = self
+
+        class Handler(_Handler):
+            server_owner = owner
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-llm",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "LoopbackLLM":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- scripting -------------------------------------------------------------------
+    def fail_next(self, status: int, *, times: int = 1, message: str | None = None,
+                  retry_after: float | str | None = None) -> None:
+        headers = {} if retry_after is None else {"retry-after": str(retry_after)}
+        for _ in range(times):
+            self.failures.append(Failure(status, message or f"scripted {status}", headers))
+
+    def _take(self, body: dict[str, Any]) -> Failure | None:
+        with self._lock:
+            self.request_count += 1
+            self.requests.append(body)
+            return self.failures.pop(0) if self.failures else None
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; returns early (True) when the server is stopping."""
+        return self._stopping.wait(seconds) if seconds > 0 else False
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._ids):06d}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_owner: LoopbackLLM
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt: str, *args: Any) -> None:  # keep pytest output clean
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b"{}"
+        if self.path.split("?")[0].rstrip("/") != "/v1/messages":
+            return self._json(404, {"type": "error", "error": {"type": "not_found_error",
+                                                                "message": f"no route {self.path}"}})
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return self._json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                                "message": "body is not JSON"}})
+        owner = self.server_owner
+        failure = owner._take(body)
+        if owner.wait(owner.delay):
+            return
+        if failure is not None:
+            err = {"type": "error", "error": {"type": _ERROR_TYPES.get(failure.status, "api_error"),
+                                              "message": failure.message}}
+            return self._json(failure.status, err, failure.headers)
+        try:
+            answer = owner.responder(body)
+        except Exception as exc:  # a broken responder is a 500 the client can see
+            return self._json(500, {"type": "error", "error": {"type": "api_error",
+                                                                "message": f"responder failed: {exc}"}})
+        message = self._message(body, answer)
+        if body.get("stream"):
+            self._stream(message)
+        else:
+            self._json(200, message)
+
+    # -- reply builders --------------------------------------------------------------
+    def _message(self, body: dict[str, Any], answer: Any) -> dict[str, Any]:
+        owner = self.server_owner
+        tool = _forced_tool(body)
+        if tool is not None and isinstance(answer, dict):
+            content = [{"type": "tool_use", "id": owner.next_id("toolu"), "name": tool["name"],
+                        "input": answer}]
+            stop = "tool_use"
+        else:
+            content = [{"type": "text", "text": answer if isinstance(answer, str) else json.dumps(answer)}]
+            stop = "end_turn"
+        return {"id": owner.next_id("msg"), "type": "message", "role": "assistant",
+                "model": body.get("model", "loopback"), "content": content,
+                "stop_reason": stop, "stop_sequence": None,
+                "usage": {"input_tokens": owner.input_tokens, "output_tokens": owner.output_tokens}}
+
+    def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("request-id", self.server_owner.next_id("req"))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # client went away (cancelled)
+            pass
+
+    def _stream(self, message: dict[str, Any]) -> None:
+        events: list[tuple[str, dict[str, Any]]] = []
+        start = {**message, "content": [], "stop_reason": None,
+                 "usage": {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1}}
+        events.append(("message_start", {"type": "message_start", "message": start}))
+        for i, block in enumerate(message["content"]):
+            if block["type"] == "tool_use":
+                events.append(("content_block_start", {"type": "content_block_start", "index": i,
+                               "content_block": {**block, "input": {}}}))
+                text = json.dumps(block["input"])
+                # Split the JSON mid-token on purpose: the client must accumulate deltas.
+                for j in range(0, len(text), 7):
+                    events.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                                   "delta": {"type": "input_json_delta", "partial_json": text[j:j + 7]}}))
+            else:
+                events.append(("content_block_start", {"type": "content_block_start", "index": i,
+                               "content_block": {"type": "text", "text": ""}}))
+                text = block["text"]
+                for j in range(0, len(text), 7):
+                    events.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                                   "delta": {"type": "text_delta", "text": text[j:j + 7]}}))
+            events.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
+        events.append(("ping", {"type": "ping"}))
+        events.append(("message_delta", {"type": "message_delta",
+                       "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                       "usage": {"output_tokens": message["usage"]["output_tokens"]}}))
+        events.append(("message_stop", {"type": "message_stop"}))
+        try:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")  # body ends when the socket closes
+            self.end_headers()
+            for name, data in events:
+                self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+                self.wfile.flush()
+            self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def tool_name(request: dict[str, Any]) -> str | None:
+    """The forced tool's name in a recorded request (handy in responders)."""
+    tool = _forced_tool(request)
+    return None if tool is None else tool["name"]
+
+
+def user_payload(request: dict[str, Any]) -> dict[str, Any]:
+    """The JSON item a judge sent after 'Input:' in its last user message."""
+    content = request["messages"][-1]["content"]
+    if isinstance(content, list):
+        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    text = content.split("Input:\n", 1)[-1]
+    decoder = json.JSONDecoder()
+    obj, _ = decoder.raw_decode(text.strip())
+    return obj
+
+
+from contextlib import contextmanager  # noqa: E402  (helper section)
+from typing import Iterator  # noqa: E402
+
+
+@contextmanager
+def serve_loopback(monkeypatch: Any = None, responder: Responder | None = None,
+                   **kwargs: Any) -> Iterator[LoopbackLLM]:
+    """Run a LoopbackLLM and point the anthropic client at it via env vars.
+
+    With a pytest ``monkeypatch`` the variables are restored after the test; without
+    one they are set and removed here (for scripts and benchmarks).
+    """
+    import os
+
+    server = LoopbackLLM(responder, **kwargs).start()
+    env = {"ANTHROPIC_BASE_URL": server.base_url, "ANTHROPIC_API_KEY": "test-key-loopback"}
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        for k, v in env.items():
+            if monkeypatch is not None:
+                monkeypatch.setenv(k, v)
+            else:
+                os.environ[k] = v
+        yield server
+    finally:
+        server.stop()
+        if monkeypatch is None:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
