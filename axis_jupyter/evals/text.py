@@ -168,11 +168,12 @@ def sentence_bleu(candidate: Sequence[str], reference: Sequence[str], max_n: int
     for n in range(1, max_n + 1):
         cand = _ngram_counts(candidate, n)
         ref = _ngram_counts(reference, n)
-        total = max(c - n + 1, 0)
+        # max(1, ...) as NLTK does: an order longer than the candidate has 0 of 1 matches.
+        total = max(c - n + 1, 1)
         matched = sum(min(cnt, ref[g]) for g, cnt in cand.items() if g in ref)
         if smoothing and n > 1:
             matched, total = matched + 1, total + 1
-        if total == 0 or matched == 0:
+        if matched == 0:
             return 0.0, precisions + [0.0] * (max_n - len(precisions)), _bp(c, r)
         p = matched / total
         precisions.append(p)

@@ -1,0 +1,31 @@
+"""AXIS for Jupyter: analytics for AI/LLM evaluation data, inside Jupyter.
+
+    import axis_jupyter
+    axis = axis_jupyter.connect()          # the shared store (or ":memory:")
+    ds = axis.load("results.csv")          # CSV, Parquet, JSON lines or a frame
+    ds.summary()                           # metric_name, count, mean, std, min, max, pass_rate
+
+In a notebook: ``%load_ext axis_jupyter`` then ``%axis help``.
+"""
+
+from __future__ import annotations
+
+from .errors import AxisError, IngestError, NotFoundError, QueryError, StoreLockedError
+from .store import Dataset, LocalStore, Store, connect
+
+__version__ = "0.1.0"
+
+__all__ = ["AxisError", "Dataset", "IngestError", "LocalStore", "NotFoundError", "QueryError",
+           "Store", "StoreLockedError", "connect", "load_ipython_extension"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext axis_jupyter`` registers the ``%axis`` magic."""
+    from .magic import AxisMagic
+
+    magic = AxisMagic(shell=ipython)
+    ipython.register_magics(magic)
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "axis_jupyter_server"}]

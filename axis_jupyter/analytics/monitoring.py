@@ -1,0 +1,144 @@
+"""Monitoring analytics (reference §3.2) as Ibis expressions.
+
+Trends, percentiles and pass rates read the long scores table; latency reads one row per
+record (the records table of a wide dataset, or a long table de-duplicated by record), so a
+record with five metrics counts once. Percentiles are continuous (linear interpolation), as
+numpy's default.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..errors import QueryError
+from .context import AnalyticContext
+from .evals import _threshold, as_list, scores_table
+from .filters import apply_filters, split_filters
+
+GRANULARITY = {"hour": "h", "hourly": "h", "h": "h", "day": "D", "daily": "D", "d": "D",
+               "week": "W", "weekly": "W", "w": "W"}
+
+
+def _unit(granularity: str) -> str:
+    try:
+        return GRANULARITY[str(granularity).lower()]
+    except KeyError:
+        raise QueryError(f"granularity must be hour, day or week, got {granularity!r}.") from None
+
+
+def _category(t: ibis.Table, category: str | None) -> ibis.Table:
+    """SCORE also matches NULL categories (reference §3.2)."""
+    if not category:
+        return t
+    category = str(category).upper()
+    if "metric_category" not in t.columns:
+        return t if category == "SCORE" else t.filter(ibis.literal(False))
+    if category == "SCORE":
+        return t.filter(t.metric_category.isnull() | (t.metric_category.upper() == "SCORE"))
+    return t.filter(t.metric_category.upper() == category)
+
+
+def trends(ctx: AnalyticContext, granularity: str = "day", metric_category: str | None = "SCORE",
+           filters=None, metrics=None) -> pd.DataFrame:
+    """Per time bucket and metric: bucket, metric_name, count, avg, p50, p95, p99.
+    Rows with a null timestamp or score are left out."""
+    unit = _unit(granularity)
+    t = scores_table(ctx, filters, "timestamp")
+    t = _category(t, metric_category)
+    metrics = as_list(metrics)
+    if metrics:
+        t = t.filter(t.metric_name.isin(metrics))
+    t = t.filter(t.timestamp.notnull() & t.metric_score.notnull())
+    s = t.metric_score
+    expr = t.group_by(bucket=t.timestamp.truncate(unit), metric_name=t.metric_name).aggregate(
+        count=s.count(), avg=s.mean(), p50=s.quantile(0.5), p95=s.quantile(0.95), p99=s.quantile(0.99),
+    ).order_by(["bucket", "metric_name"])
+    return ctx.execute(expr)[["bucket", "metric_name", "count", "avg", "p50", "p95", "p99"]]
+
+
+def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
+    """One row per record with its latency and dimensions."""
+    need = {c for c in cols if c}
+    if ctx.record_level:
+        r = ctx.table("records")
+        if split_filters(filters, set(r.columns)) and need <= set(r.columns):
+            return apply_filters(r, filters)
+    t = scores_table(ctx, filters, *need)
+    if "latency" not in t.columns:
+        raise QueryError("this dataset has no latency column.")
+    key = [c for c in ("_axis_rid", "dataset_id", "trace_id") if c in t.columns][:1]
+    if not key:
+        raise QueryError("latency needs a record id (dataset_id or trace_id) to count each record once.")
+    dims = [c for c in need if c not in key and c != "latency"]
+    return t.group_by([*key, *dims]).aggregate(latency=t.latency.max())
+
+
+def latency(ctx: AnalyticContext, by=None, filters=None) -> pd.DataFrame:
+    """Latency percentiles, each record once: [by...], count, mean, min, max, p50, p95, p99."""
+    by = as_list(by)
+    r = records_table(ctx, filters, "latency", *by)
+    if "latency" not in r.columns:
+        raise QueryError("this dataset has no latency column.")
+    r = r.filter(r.latency.notnull())
+    x = r.latency
+    aggs = dict(count=x.count(), mean=x.mean(), min=x.min(), max=x.max(), p50=x.quantile(0.5),
+                p95=x.quantile(0.95), p99=x.quantile(0.99))
+    expr = r.group_by(by).aggregate(**aggs).order_by(by) if by else r.aggregate(**aggs)
+    return ctx.execute(expr)[[*by, "count", "mean", "min", "max", "p50", "p95", "p99"]]
+
+
+def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=None) -> pd.DataFrame:
+    """Equal-width latency histogram on global edges (shared by every group):
+    [group], bin, bin_start, bin_end, count. Bins 5-100 as in the reference."""
+    try:
+        bins = int(bins)
+    except (TypeError, ValueError):
+        raise QueryError(f"bins must be an integer, got {bins!r}.") from None
+    if not 5 <= bins <= 100:
+        raise QueryError("bins must be between 5 and 100.")
+    by = as_list(by)
+    if len(by) > 1:
+        raise QueryError("latency_histogram groups by at most one column.")
+    r = records_table(ctx, filters, "latency", *by)
+    r = r.filter(r.latency.notnull())
+    lim = ctx.execute(r.aggregate(lo=r.latency.min(), hi=r.latency.max()))
+    lo, hi = lim["lo"].iloc[0], lim["hi"].iloc[0]
+    cols = ["group"] if by else []
+    if pd.isna(lo):
+        return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"])
+    lo, hi = float(lo), float(hi)
+    if hi <= lo:
+        hi = lo + 1.0
+    width = (hi - lo) / bins
+    raw = ((r.latency - lo) / width).floor().cast("int64")
+    b = ibis.ifelse(raw >= bins, bins - 1, raw)
+    keys = [*by, "bin"]
+    df = ctx.execute(r.mutate(bin=b).group_by(keys).aggregate(count=ibis._.count()))
+    edges = np.linspace(lo, hi, bins + 1)
+    groups = sorted(df[by[0]].dropna().unique().tolist(), key=str) if by else [None]
+    out = []
+    for g in groups:
+        sub = df[df[by[0]] == g] if by else df
+        counts = np.zeros(bins, dtype="int64")
+        counts[sub["bin"].to_numpy(dtype="int64")] = sub["count"].to_numpy(dtype="int64")
+        frame = pd.DataFrame({"bin": np.arange(bins), "bin_start": edges[:-1], "bin_end": edges[1:],
+                              "count": counts})
+        if by:
+            frame.insert(0, "group", g)
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)
+
+
+def pass_rates(ctx: AnalyticContext, threshold: float | None = None, by=None, filters=None,
+               metric_category: str | None = "SCORE") -> pd.DataFrame:
+    """Per metric: metric_name, [by...], count, pass_rate (fraction >= threshold), avg."""
+    by = as_list(by)
+    th = _threshold(threshold)
+    t = _category(scores_table(ctx, filters, *by), metric_category)
+    t = t.filter(t.metric_name.notnull())
+    s = t.metric_score
+    expr = t.group_by(["metric_name", *by]).aggregate(
+        count=s.count(), pass_rate=(s >= th).mean(), avg=s.mean()).order_by(["metric_name", *by])
+    return ctx.execute(expr)[["metric_name", *by, "count", "pass_rate", "avg"]]

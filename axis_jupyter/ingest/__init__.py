@@ -1,0 +1,7 @@
+"""Ingestion: readers (files and frames), column aliases, kind/layout detection, table builds."""
+
+from .columns import canonical_names, normalise_name
+from .detect import KINDS, detect
+from .jsonish import parse_jsonish
+
+__all__ = ["KINDS", "canonical_names", "detect", "normalise_name", "parse_jsonish"]

@@ -1,0 +1,253 @@
+"""Write a source into canonical store tables, entirely inside DuckDB.
+
+Long layouts become one table. Wide layouts become a *records* table (one row per record,
+every column, stored once) and a long *scores* table (record id, metric name, score and the
+light dimension columns that analytics filter and group on). The canonical long view joins
+them when a user wants every column on every score row.
+
+Everything here runs inside the caller's transaction; a raised error rolls all of it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import IngestError
+from .columns import JSONISH, LIGHT_DIMENSIONS, MS_LATENCY_NAMES, canonical_names, normalise_name
+from .detect import check_required, detect, is_numeric, wide_metric_columns
+from .readers import RetryAsText, Source, quote_ident, quote_literal
+
+NUMERIC_CANON = {"metric_score", "weight", "threshold", "latency", "cost_estimate", "numeric_value"}
+TEXT_CANON = {"dataset_id", "evaluation_name", "metric_name", "metric_type", "parent", "source_name",
+              "source_component", "source_type", "environment", "model_name", "trace_id",
+              "kpi_name", "kpi_category", "metric_category", "run_id"}
+
+
+@dataclass
+class Built:
+    kind: str
+    layout: str
+    records_table: str | None  # wide layouts only
+    scores_table: str  # the long table every analytic reads
+    metric_columns: list[str]  # wide: the score columns of the records table
+    warnings: list[str] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
+
+
+def alias_family(kind: str) -> str:
+    return {"evals": "evals", "annotations": "evals", "monitoring": "monitoring"}.get(kind, kind)
+
+
+def plan_kind(columns: list[tuple[str, str]], kind: str, mapping: dict | None,
+              label: str) -> tuple[str, str, dict[str, str]]:
+    """Detect (kind, layout) and the final original->canonical rename."""
+    names = [c for c, _ in columns]
+    types = dict(columns)
+    probe = canonical_names(names, "auto" if kind == "auto" else alias_family(kind), mapping)
+    probe_cols = {probe[c]: types[c] for c in names}
+    kind_, layout = detect(probe_cols, kind, label)
+    rename = canonical_names(names, alias_family(kind_), mapping)
+    dup = [v for v in set(rename.values()) if list(rename.values()).count(v) > 1]
+    if dup:
+        raise IngestError(f"{label}: several columns map to {dup[0]!r}. Drop one of them or pass "
+                          "an explicit mapping.")
+    check_required(kind_, layout, set(rename.values()), label)
+    return kind_, layout, rename
+
+
+def _expr(orig: str, canon: str, duck_type: str, kind: str) -> str:
+    """SQL expression producing canonical column ``canon`` from source column ``orig``."""
+    q = quote_ident(orig)
+    t = duck_type.upper()
+    if canon in NUMERIC_CANON or canon.endswith("_score"):
+        base = q if is_numeric(t) else f"TRY_CAST({q} AS DOUBLE)"
+        # NaN is not a score: store NULL so means and counts ignore it.
+        return f"CASE WHEN isnan(CAST({base} AS DOUBLE)) THEN NULL ELSE CAST({base} AS DOUBLE) END"
+    if canon in ("timestamp", "created_at"):
+        if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
+            return f"CAST(timezone('UTC', {q}) AS TIMESTAMP)"
+        if t.startswith("TIMESTAMP") or t == "DATE":
+            return f"CAST({q} AS TIMESTAMP)"
+        return f"TRY_CAST({q} AS TIMESTAMP)"
+    if canon == "parent":
+        return f"NULLIF(TRIM(CAST({q} AS VARCHAR)), '')"
+    if canon == "metric_category":
+        return f"UPPER(COALESCE(NULLIF(TRIM(CAST({q} AS VARCHAR)), ''), 'SCORE'))"
+    if canon in TEXT_CANON:
+        return q if t == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+    if canon in JSONISH and t != "VARCHAR":
+        return f"CAST(to_json({q}) AS VARCHAR)"  # nested Parquet/JSON values stored as JSON text
+    return q
+
+
+def _validate_numeric(cur, table: str, col: str, source: Source, orig: str, src_type: str) -> None:
+    """Frames and JSON sources: a text value in a numeric column is an error naming it."""
+    if is_numeric(src_type):
+        return
+    row = cur.execute(
+        f"SELECT pos, val FROM (SELECT row_number() OVER () AS pos, {quote_ident(orig)} AS val "
+        f"FROM {source.relation}) WHERE val IS NOT NULL AND TRIM(CAST(val AS VARCHAR)) <> '' "
+        f"AND TRY_CAST(val AS DOUBLE) IS NULL LIMIT 1"
+    ).fetchone()
+    if row:
+        raise IngestError(f"{source.label}: row {row[0]}, column '{orig}': {str(row[1])!r} is not a "
+                          "number. Scores must be numeric: fix or blank the value, then load again.")
+
+
+def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
+    t = src_type.upper()
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return
+    row = cur.execute(
+        f"SELECT {quote_ident(orig)} FROM {source.relation} WHERE {quote_ident(orig)} IS NOT NULL "
+        f"AND TRIM(CAST({quote_ident(orig)} AS VARCHAR)) <> '' "
+        f"AND TRY_CAST({quote_ident(orig)} AS TIMESTAMP) IS NULL LIMIT 1"
+    ).fetchone()
+    if row:
+        raise IngestError(f"{source.label}: column '{orig}' has a value that is not a date/time "
+                          f"({str(row[0])!r}). Use ISO 8601 (2026-01-27 14:05:00), or map another "
+                          "column to 'timestamp'.")
+
+
+def build_tables(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
+    """Create ``{prefix}_records`` / ``{prefix}_scores`` (or ``{prefix}_long``) tables."""
+    kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label)
+    types = dict(source.columns)
+    canon_types = {rename[c]: types[c] for c, _ in source.columns}
+    warnings: list[str] = []
+    extras: dict[str, Any] = {}
+
+    # Numeric and timestamp columns of sources without line numbers are validated up front.
+    if not source.line_based:
+        for orig, t in source.columns:
+            c = rename[orig]
+            if c in NUMERIC_CANON or c.endswith("_score"):
+                _validate_numeric(cur, "", c, source, orig, t)
+    for orig, t in source.columns:
+        if rename[orig] in ("timestamp", "created_at"):
+            _validate_timestamp(cur, source, orig, t)
+
+    select = [f"{_expr(o, rename[o], t, kind_)} AS {quote_ident(rename[o])}" for o, t in source.columns]
+    present = set(rename.values())
+    latency_orig = [o for o in rename if rename[o] == "latency"]
+    if latency_orig:
+        extras["latency_unit"] = "ms" if normalise_name(latency_orig[0]) in MS_LATENCY_NAMES else "s?"
+
+    # Defaults the reference fills in (§2.1, §2.3).
+    if kind_ == "evals" and layout in ("tree_format", "flat_format", "eval_runner"):
+        if "dataset_id" not in present:
+            select.append("'test_case_1' AS dataset_id")
+            warnings.append(f"{source.label}: no dataset_id column; every row was given 'test_case_1'.")
+        if "evaluation_name" not in present:
+            select.append("'Experiment 1' AS evaluation_name")
+        if "metric_type" not in present:
+            select.append("'metric' AS metric_type")
+        if "parent" not in present:
+            select.append("CAST(NULL AS VARCHAR) AS parent")
+        if "weight" not in present:
+            select.append("CAST(1.0 AS DOUBLE) AS weight")
+    if kind_ == "evals" and layout in ("wide", "inputs") and "evaluation_name" not in present:
+        select.append("'Experiment 1' AS evaluation_name")
+    if kind_ == "monitoring":
+        if "timestamp" not in present:
+            select.append("CAST(now() AS TIMESTAMP) AS timestamp")
+            warnings.append(f"{source.label}: no timestamp column; the load time was used.")
+        if "metric_category" not in present:
+            select.append("'SCORE' AS metric_category")
+
+    wide = layout == "wide" or (kind_ == "evals" and layout == "inputs")
+    if wide:
+        # A record id lets the long scores table point back to its record (stored once).
+        select.append("CAST(row_number() OVER () AS BIGINT) AS _axis_rid")
+    main = f"{prefix}_records" if wide else f"{prefix}_long"
+    create = f"CREATE TABLE {quote_ident(main)} AS SELECT {', '.join(select)} FROM {source.relation}"
+    _run(cur, create, source)
+
+    if source.check:
+        def insert_rows(c, header, rows):
+            import pandas as pd
+
+            frame = pd.DataFrame(rows, columns=header, dtype="string")
+            c.register("_axis_fold", frame)
+            casts = ", ".join(
+                f"TRY_CAST({quote_ident(o)} AS {t}) AS {quote_ident(o)}" for o, t in source.columns)
+            fold_select = [s for s in select if not s.endswith("AS _axis_rid")]
+            rid = (", (SELECT COALESCE(MAX(_axis_rid), 0) FROM " + quote_ident(main) +
+                   ") + row_number() OVER () AS _axis_rid") if wide else ""
+            c.execute(f"INSERT INTO {quote_ident(main)} BY NAME SELECT {', '.join(fold_select)}{rid} "
+                      f"FROM (SELECT {casts} FROM _axis_fold)")
+            c.unregister("_axis_fold")
+
+        warnings += source.check(cur, insert_rows)
+
+    n = cur.execute(f"SELECT count(*) FROM {quote_ident(main)}").fetchone()[0]
+    if n == 0:
+        raise IngestError(f"{source.label}: no rows could be read. Nothing was loaded.")
+
+    metric_cols: list[str] = []
+    if not wide:
+        if kind_ in ("evals", "monitoring"):
+            bad = cur.execute(f"SELECT count(*) FROM {quote_ident(main)} WHERE metric_name IS NULL").fetchone()[0]
+            if bad == n:
+                raise IngestError(f"{source.label}: column 'metric_name' is empty on every row.")
+        return Built(kind_, layout, None, main, [], warnings, extras)
+
+    if layout == "inputs":
+        # Unscored evaluation inputs (e.g. eval-runner input): an empty scores table keeps
+        # every evaluation analytic valid until `axis.evaluate` adds scores.
+        scores = f"{prefix}_scores"
+        dims = [d for d in LIGHT_DIMENSIONS if d in present or d == "evaluation_name"]
+        cur.execute(
+            f"CREATE TABLE {quote_ident(scores)} AS SELECT _axis_rid, "
+            + "".join(f"{quote_ident(d)}, " for d in dims)
+            + "CAST(NULL AS VARCHAR) AS metric_name, CAST(NULL AS DOUBLE) AS metric_score, "
+            "'metric' AS metric_type, CAST(NULL AS VARCHAR) AS parent, CAST(1.0 AS DOUBLE) AS weight "
+            f"FROM {quote_ident(main)} WHERE FALSE"
+        )
+        return Built(kind_, layout, main, scores, [], warnings, extras)
+
+    metric_cols = wide_metric_columns(canon_types, numeric_fallback=(kind_ == "evals"))
+    scores = f"{prefix}_scores"
+    dims = [d for d in LIGHT_DIMENSIONS if d in present or (d == "evaluation_name" and kind_ == "evals")
+            or (d == "timestamp" and kind_ == "monitoring")]
+    if kind_ == "monitoring" and "metric_category" not in dims:
+        dims.append("metric_category")
+    # Metric names drop the `_score` suffix: relevance_score -> relevance.
+    names = ", ".join(
+        f"{quote_ident(c)} AS {quote_literal(c[:-6] if c.endswith('_score') else c)}" for c in metric_cols)
+    extra_cols = "'metric' AS metric_type, CAST(NULL AS VARCHAR) AS parent, CAST(1.0 AS DOUBLE) AS weight, " \
+        if kind_ == "evals" else ""
+    cur.execute(
+        f"CREATE TABLE {quote_ident(scores)} AS SELECT _axis_rid, "
+        + "".join(f"{quote_ident(d)}, " for d in dims)
+        + f"{extra_cols}metric_name, metric_score FROM "
+        f"(UNPIVOT (SELECT _axis_rid, {', '.join(quote_ident(d) for d in dims)}, "
+        f"{', '.join(quote_ident(c) for c in metric_cols)} FROM {quote_ident(main)}) "
+        f"ON {names} INTO NAME metric_name VALUE metric_score)"
+    )
+    return Built(kind_, layout, main, scores, metric_cols, warnings, extras)
+
+
+def _run(cur, sql: str, source: Source) -> None:
+    import duckdb
+
+    try:
+        cur.execute(sql)
+    except duckdb.ConversionException as exc:
+        raise IngestError(f"{source.label}: a value could not be converted ({_first(exc)}). "
+                          "Fix the value or pass kind/mapping so the column is read as text.") from exc
+    except duckdb.InvalidInputException as exc:
+        msg = _first(exc)
+        if "unicode" in msg.lower() or "utf" in msg.lower():
+            raise IngestError(f"{source.label}: not valid UTF-8 ({msg}). Re-save the file as UTF-8 "
+                              "or pass encoding='latin-1' to load().") from exc
+        raise IngestError(f"{source.label}: cannot read ({msg}). The file may be truncated or "
+                          "malformed.") from exc
+    except duckdb.IOException as exc:
+        raise IngestError(f"{source.label}: cannot read ({_first(exc)}).") from exc
+
+
+def _first(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,147 @@
+"""The store interface shared by the embedded (local) and the server-backed (remote) store.
+
+User code only ever sees :class:`Store` and :class:`Dataset`; whether DuckDB runs in this
+process or in the Jupyter server is a transport detail.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import pandas as pd
+
+
+class Store(ABC):
+    """A collection of named datasets in one DuckDB file."""
+
+    location: str
+
+    # -- datasets ---------------------------------------------------------------------
+    @abstractmethod
+    def load(self, source: Any, name: str | None = None, kind: str = "auto",
+             mapping: dict[str, str] | None = None, encoding: str = "utf-8") -> "Dataset":
+        """Load a file or frame as dataset ``name`` (replacing it atomically)."""
+
+    @abstractmethod
+    def datasets(self) -> pd.DataFrame:
+        """name, kind, layout, rows, records, columns, updated."""
+
+    @abstractmethod
+    def info(self, name: str) -> dict:
+        """The dataset's metadata (kind, layout, columns, filter values, time range, ...)."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Delete a dataset."""
+
+    # -- reads ------------------------------------------------------------------------
+    @abstractmethod
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run one read-only SELECT and return the result."""
+
+    @abstractmethod
+    def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:
+        """Run analytic ``name`` on ``dataset`` (see axis_jupyter.analytics)."""
+
+    @abstractmethod
+    def rows(self, dataset: str, *, page: int = 1, page_size: int = 50, sort_by: str | None = None,
+             descending: bool = False, search: str | None = None, filters: dict | None = None,
+             columns: list[str] | None = None, parse: bool = False) -> tuple[pd.DataFrame, int]:
+        """One page of the dataset's canonical long view and the total matching row count."""
+
+    @abstractmethod
+    def table(self, name: str):
+        """The dataset's canonical table as an Ibis table expression."""
+
+    def close(self) -> None:  # pragma: no cover - trivial default
+        pass
+
+    # -- convenience shared by both implementations --------------------------------------
+    def dataset(self, name: str) -> "Dataset":
+        meta = self.info(name)
+        return Dataset(self, name, meta["kind"])
+
+    def __getitem__(self, name: str) -> "Dataset":
+        return self.dataset(name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Dataset:
+    """A handle on one dataset. Analytics run where the data lives and return DataFrames."""
+
+    def __init__(self, store: Store, name: str, kind: str):
+        self.store, self.name, self.kind = store, name, kind
+
+    def __repr__(self) -> str:
+        return f"<Dataset {self.name!r} kind={self.kind} in {self.store.location}>"
+
+    @property
+    def info(self) -> dict:
+        return self.store.info(self.name)
+
+    def table(self):
+        return self.store.table(self.name)
+
+    def to_pandas(self, limit: int | None = 100_000) -> pd.DataFrame:
+        df, _ = self.store.rows(self.name, page=1, page_size=limit or 10**12)
+        return df
+
+    def rows(self, **kw) -> tuple[pd.DataFrame, int]:
+        return self.store.rows(self.name, **kw)
+
+    def analytic(self, name: str, **params) -> pd.DataFrame:
+        return self.store.analytic(self.name, name, **params)
+
+    # Evaluation analytics -------------------------------------------------------------
+    def summary(self, threshold: float = 0.5, by=None, **filters) -> pd.DataFrame:
+        """metric_name, [by], count, mean, std, min, max, pass_rate (0-1)."""
+        return self.analytic("summary", threshold=threshold, by=by, filters=filters or None)
+
+    def distribution(self, metric=None, bins: int = 20, **filters) -> pd.DataFrame:
+        """metric_name, bin, bin_start, bin_end, count."""
+        return self.analytic("distribution", metric=metric, bins=bins, filters=filters or None)
+
+    def quantiles(self, metric=None, by=None, **filters) -> pd.DataFrame:
+        return self.analytic("quantiles", metric=metric, by=by, filters=filters or None)
+
+    def comparison(self, by: str = "evaluation_name", **filters) -> pd.DataFrame:
+        """group, metric_name, count, mean, std, min, max, pass_rate."""
+        return self.analytic("comparison", by=by, filters=filters or None)
+
+    def correlation(self, metrics=None, **filters) -> pd.DataFrame:
+        """metric_x, metric_y, r, n (Pearson, paired by record)."""
+        return self.analytic("correlation", metrics=metrics, filters=filters or None)
+
+    def radar(self, by=None, metrics=None, **filters) -> pd.DataFrame:
+        """group, metric_name, mean."""
+        return self.analytic("radar", by=by, metrics=metrics, filters=filters or None)
+
+    def scatter(self, x: str, y: str, color_by=None, limit: int = 5000, **filters) -> pd.DataFrame:
+        """dataset_id, x, y[, color]."""
+        return self.analytic("scatter", x=x, y=y, color_by=color_by, limit=limit,
+                             filters=filters or None)
+
+    # Monitoring analytics -------------------------------------------------------------
+    def trends(self, granularity: str = "day", metric_category: str | None = "SCORE",
+               **filters) -> pd.DataFrame:
+        """bucket, metric_name, count, avg, p50, p95, p99."""
+        return self.analytic("trends", granularity=granularity, metric_category=metric_category,
+                             filters=filters or None)
+
+    def latency(self, by=None, **filters) -> pd.DataFrame:
+        """[by], count, mean, min, max, p50, p95, p99 (each record once)."""
+        return self.analytic("latency", by=by, filters=filters or None)
+
+    def latency_histogram(self, bins: int = 20, by=None, **filters) -> pd.DataFrame:
+        """[group], bin, bin_start, bin_end, count."""
+        return self.analytic("latency_histogram", bins=bins, by=by, filters=filters or None)
+
+    def pass_rates(self, threshold: float = 0.5, by=None, **filters) -> pd.DataFrame:
+        """metric_name, [by], count, pass_rate (0-1), avg."""
+        return self.analytic("pass_rates", threshold=threshold, by=by, filters=filters or None)

@@ -1,0 +1,424 @@
+"""The embedded store: one DuckDB file opened read-write by this process.
+
+* One persistent connection; every read runs on its own cursor in a worker thread, and the
+  pool size bounds how many reads run at once (``AXIS_QUERY_CONCURRENCY``, default 8).
+* Writes are serialised by a lock and run in one transaction: a load writes new versioned
+  tables, points the dataset's view at them, updates the metadata and drops the old tables,
+  all before COMMIT. Readers see the old dataset or the new one, never a partial one, and a
+  failed load leaves everything as it was.
+* Metadata (kind, layout, columns, filter values, time range, counts) lives in the
+  ``_axis_datasets`` table of the same file and is cached in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import duckdb
+import ibis
+import pandas as pd
+
+from .. import config
+from ..analytics import AnalyticContext
+from ..analytics import registry as analytics_registry
+from ..analytics.context import duckdb_runner
+from ..analytics.filters import apply_filters
+from ..errors import IngestError, NotFoundError, QueryError, StoreError, StoreLockedError
+from ..ingest import build
+from ..ingest.columns import FILTER_COLUMNS, JSONISH
+from ..ingest.jsonish import parse_jsonish
+from ..ingest.readers import RetryAsText, file_source, frame_source, quote_ident
+from .base import Dataset, Store
+from .sqlguard import check_select
+
+META_TABLE = "_axis_datasets"
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+MAX_FILTER_VALUES = 200
+
+
+def dataset_name_from(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        stem = Path(source).stem
+    else:
+        stem = "data"
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_").lower() or "data"
+    if name[0].isdigit():
+        name = "d_" + name
+    return name[:63]
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name) or name.lower().startswith("_axis"):
+        raise IngestError(f"dataset name {name!r} is not valid: use letters, digits and _, "
+                          "starting with a letter (e.g. 'evals_v2').")
+    return name
+
+
+def _lock_holder(message: str) -> str:
+    """Describe the process that holds DuckDB's file lock, from DuckDB's message."""
+    m = re.search(r"PID (\d+)", message)
+    if not m:
+        return "another process"
+    pid = m.group(1)
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        cmd = ""
+    if "ipykernel" in cmd:
+        kind = "a Jupyter kernel"
+    elif "jupyter" in cmd and any(w in cmd for w in ("lab", "server", "notebook")):
+        kind = "a Jupyter server"
+    elif "pytest" in cmd:
+        kind = "a pytest run"
+    elif "python" in cmd:
+        kind = "a Python process"
+    else:
+        kind = "another process"
+    return f"{kind} (PID {pid})"
+
+
+class LocalStore(Store):
+    """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None):
+        path = str(path) if path is not None else config.default_store_path()
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = str(Path(path).expanduser())
+        self.location = path
+        try:
+            self._con = duckdb.connect(path)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                holder = _lock_holder(msg)
+                raise StoreLockedError(
+                    f"The AXIS store {path} is in use by {holder}. DuckDB lets one process "
+                    "write a file at a time. In a notebook started by that Jupyter server, call "
+                    "axis_jupyter.connect() with no path to share its store; otherwise stop that "
+                    "process, or use another file (connect('other.duckdb') or ':memory:')."
+                ) from None
+            raise StoreError(f"cannot open the AXIS store {path}: {msg.splitlines()[0]}") from None
+        self._write_lock = threading.RLock()
+        self._pool = ThreadPoolExecutor(max_workers=concurrency or config.query_concurrency(),
+                                        thread_name_prefix="axis-read")
+        self._ibis = None
+        self._meta: dict[str, dict] = {}
+        self._schemas: dict[str, ibis.Schema] = {}
+        self._closed = False
+        self._con.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name VARCHAR PRIMARY KEY, info JSON, "
+            "updated_at TIMESTAMP)"
+        )
+        for name, info in self._con.execute(f"SELECT name, info FROM {META_TABLE}").fetchall():
+            self._meta[name] = json.loads(info)
+
+    def __repr__(self) -> str:
+        return f"<LocalStore {self.location} datasets={len(self._meta)}>"
+
+    # ------------------------------------------------------------------ threads & cursors
+    def _with_cursor(self, fn: Callable[[Any], Any]):
+        cur = self._con.cursor()
+        try:
+            return fn(cur)
+        finally:
+            cur.close()
+
+    def read(self, fn: Callable[[Any], Any]):
+        """Run ``fn(cursor)`` on a worker thread with its own cursor and wait for it."""
+        self._check_open()
+        return self._pool.submit(self._with_cursor, fn).result()
+
+    async def aread(self, fn: Callable[[Any], Any]):
+        """Like :meth:`read` for the server's event loop: awaits without blocking it."""
+        import asyncio
+
+        self._check_open()
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._with_cursor, fn)
+
+    def write(self, fn: Callable[[Any], Any]):
+        """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error."""
+        self._check_open()
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    result = fn(cur)
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+                return result
+            finally:
+                cur.close()
+
+    def _check_open(self):
+        if self._closed:
+            raise StoreError("this store is closed; call axis_jupyter.connect() again.")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pool.shutdown(wait=True)
+            self._con.close()
+
+    # ------------------------------------------------------------------ datasets
+    def load(self, source: Any, name: str | None = None, kind: str = "auto",
+             mapping: dict[str, str] | None = None, encoding: str = "utf-8") -> Dataset:
+        name = check_name(name or dataset_name_from(source))
+        if mapping is not None and not isinstance(mapping, dict):
+            raise IngestError("mapping must be a dict of {your_column: canonical_column}.")
+        text_cols: set[str] = set()
+        for _ in range(20):  # each retry reads one more sniffer-mistyped column as text
+            try:
+                info = self.write(lambda cur: self._load_tx(cur, source, name, kind, mapping,
+                                                            encoding, text_cols))
+                break
+            except RetryAsText as retry:
+                text_cols.add(retry.column)
+        else:  # pragma: no cover - 20 mistyped columns
+            raise IngestError("could not determine column types; pass a mapping or clean the file.")
+        self._meta[name] = info
+        self._schemas = {k: v for k, v in self._schemas.items() if not k.startswith(f"{name}:")}
+        for w in info.get("warnings", []):
+            import warnings
+
+            warnings.warn(w, UserWarning, stacklevel=2)
+        return Dataset(self, name, info["kind"])
+
+    def _load_tx(self, cur, source, name, kind, mapping, encoding, text_cols) -> dict:
+        if isinstance(source, (str, os.PathLike)):
+            def mapping_names(cols):
+                probe = build.canonical_names(cols, "auto" if kind == "auto" else build.alias_family(kind),
+                                              mapping)
+                return probe
+            src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
+                              encoding=encoding, mapping_names=mapping_names)
+            label = str(source)
+        else:
+            src = frame_source(cur, source)
+            label = f"{type(source).__module__.split('.')[0]} frame"
+        try:
+            old = self._meta.get(name)
+            version = (old or {}).get("version", 0) + 1
+            prefix = f"_axis_t_{name}_{version}"
+            built = build.build_tables(cur, src, kind=kind, mapping=mapping, prefix=prefix)
+        finally:
+            if src.cleanup:
+                src.cleanup(cur)
+        view_sql = self._view_sql(cur, built)
+        cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
+        info = self._compute_info(cur, name, built, label, version)
+        if old:
+            for t in old.get("tables", []):
+                cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
+        cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
+        cur.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", [name, json.dumps(info),
+                                                                  datetime.now(timezone.utc).replace(tzinfo=None)])
+        return info
+
+    @staticmethod
+    def _view_sql(cur, built: build.Built) -> str:
+        if built.records_table is None:
+            return f"SELECT * FROM {quote_ident(built.scores_table)}"
+        if built.layout == "inputs":  # unscored inputs: the records are the dataset
+            return f"SELECT * EXCLUDE (_axis_rid) FROM {quote_ident(built.records_table)}"
+        rcols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.records_table)}").fetchall()]
+        scols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.scores_table)}").fetchall()]
+        from_scores = [c for c in scols if c not in rcols or c in ("metric_name", "metric_score")]
+        rkeep = [c for c in rcols if c not in built.metric_columns and c not in from_scores]
+        cols = [f"r.{quote_ident(c)}" for c in rkeep] + [f"s.{quote_ident(c)}" for c in from_scores]
+        return (f"SELECT {', '.join(cols)} FROM {quote_ident(built.scores_table)} s "
+                f"JOIN {quote_ident(built.records_table)} r ON s._axis_rid = r._axis_rid")
+
+    def _compute_info(self, cur, name, built: build.Built, label: str, version: int) -> dict:
+        st = quote_ident(built.scores_table)
+        cols = [(r[0], r[1]) for r in cur.execute(f"DESCRIBE {quote_ident(name)}").fetchall()]
+        colnames = {c for c, _ in cols}
+        rows = cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
+        if built.records_table:
+            records = cur.execute(f"SELECT count(*) FROM {quote_ident(built.records_table)}").fetchone()[0]
+        elif "dataset_id" in colnames:
+            records = cur.execute(f"SELECT count(DISTINCT dataset_id) FROM {st}").fetchone()[0]
+        else:
+            records = rows
+        scols = {r[0] for r in cur.execute(f"DESCRIBE {st}").fetchall()}
+        fcols = [c for c in FILTER_COLUMNS if c in scols]
+        filter_values: dict[str, list] = {}
+        if fcols and rows:
+            sel = ", ".join(
+                f"list(DISTINCT {quote_ident(c)} ORDER BY {quote_ident(c)}) FILTER (WHERE {quote_ident(c)} IS NOT NULL)"
+                for c in fcols)
+            vals = cur.execute(f"SELECT {sel} FROM {st}").fetchone()
+            for c, v in zip(fcols, vals):
+                filter_values[c] = [str(x) for x in (v or [])][:MAX_FILTER_VALUES]
+        time_range = None
+        tcol = "timestamp" if "timestamp" in scols else None
+        if tcol and rows:
+            lo, hi = cur.execute(f"SELECT min({tcol}), max({tcol}) FROM {st}").fetchone()
+            time_range = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
+        tables = [t for t in (built.records_table, built.scores_table) if t]
+        return {
+            "name": name, "kind": built.kind, "layout": built.layout, "source": label,
+            "version": version, "tables": tables, "scores_table": built.scores_table,
+            "records_table": built.records_table, "metric_columns": built.metric_columns,
+            "rows": int(rows), "records": int(records),
+            "columns": [{"name": c, "type": t} for c, t in cols if not c.startswith("_axis")],
+            "filter_values": filter_values, "time_range": time_range,
+            "metrics": filter_values.get("metric_name", []),
+            "jsonish": sorted(c for c in colnames if c in JSONISH),
+            "warnings": built.warnings, **built.extras,
+            "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    def datasets(self) -> pd.DataFrame:
+        rows = [{"name": n, "kind": i["kind"], "layout": i["layout"], "rows": i["rows"],
+                 "records": i["records"], "columns": len(i["columns"]), "updated": i["updated"]}
+                for n, i in sorted(self._meta.items())]
+        return pd.DataFrame(rows, columns=["name", "kind", "layout", "rows", "records", "columns",
+                                           "updated"])
+
+    def info(self, name: str) -> dict:
+        try:
+            return self._meta[name]
+        except KeyError:
+            known = ", ".join(sorted(self._meta)) or "none loaded yet"
+            raise NotFoundError(f"no dataset named {name!r} (datasets: {known}).") from None
+
+    def drop(self, name: str) -> None:
+        info = self.info(name)
+
+        def tx(cur):
+            cur.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
+            for t in info.get("tables", []):
+                cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
+            cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
+
+        self.write(tx)
+        self._meta.pop(name, None)
+
+    # ------------------------------------------------------------------ reads
+    def _known_tables(self) -> set[str]:
+        names = set(self._meta)
+        for info in self._meta.values():
+            names.update(info.get("tables", []))
+        return names
+
+    def sql(self, query: str) -> pd.DataFrame:
+        def run(cur):
+            text = check_select(cur, query, self._known_tables())
+            try:
+                return cur.execute(text).df()
+            except duckdb.Error as exc:
+                raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
+
+        return self.read(run)
+
+    def sql_arrow(self, query: str, limit: int | None = None):
+        """The result as an Arrow table (the server sends it as Arrow IPC)."""
+        def run(cur):
+            text = check_select(cur, query, self._known_tables())
+            if limit:
+                text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
+            try:
+                return cur.execute(text).to_arrow_table()
+            except duckdb.Error as exc:
+                raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
+
+        return self.read(run)
+
+    def _schema(self, cur, table: str) -> ibis.Schema:
+        key = f"{table}"
+        if key not in self._schemas:
+            arrow = cur.execute(f"SELECT * FROM {quote_ident(table)} LIMIT 0").to_arrow_table()
+            schema = arrow.schema if hasattr(arrow, "schema") else arrow.read_all().schema
+            self._schemas[key] = ibis.Schema.from_pyarrow(schema)
+        return self._schemas[key]
+
+    def context(self, cur, name: str) -> AnalyticContext:
+        """Unbound Ibis tables for the dataset's roles, run on ``cur``."""
+        info = self.info(name)
+        scores = info["scores_table"]
+        records = info.get("records_table") or scores
+        tables = {
+            "scores": ibis.table(self._schema(cur, scores), name=scores),
+            "records": ibis.table(self._schema(cur, records), name=records),
+            "full": ibis.table(self._schema(cur, name), name=name),
+        }
+        return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info)
+
+    def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:
+        info = self.info(dataset)
+        a = analytics_registry.get(name, info["kind"])
+        params = {k: v for k, v in params.items() if v is not None}
+        return self.read(lambda cur: _call(a.fn, self.context(cur, dataset), params))
+
+    def rows(self, dataset: str, *, page: int = 1, page_size: int = 50, sort_by: str | None = None,
+             descending: bool = False, search: str | None = None, filters: dict | None = None,
+             columns: list[str] | None = None, parse: bool = False) -> tuple[pd.DataFrame, int]:
+        info = self.info(dataset)
+        try:
+            page, page_size = int(page), int(page_size)
+        except (TypeError, ValueError):
+            raise QueryError("page and page_size must be integers.") from None
+        if page < 1 or page_size < 1:
+            raise QueryError("page and page_size must be >= 1.")
+
+        def run(cur):
+            t = self.context(cur, dataset).table("full")
+            t = apply_filters(t, filters)
+            if search:
+                text_cols = [c for c, dt in t.schema().items() if dt.is_string()]
+                if text_cols:
+                    pred = None
+                    for c in text_cols:
+                        p = t[c].lower().contains(str(search).lower())
+                        pred = p if pred is None else (pred | p)
+                    t = t.filter(pred)
+            if columns:
+                unknown = [c for c in columns if c not in t.columns]
+                if unknown:
+                    raise QueryError(f"unknown column(s) {unknown}; columns are "
+                                     f"{', '.join(c for c in t.columns if not c.startswith('_axis'))}.")
+            total = int(cur.execute(ibis.to_sql(t.aggregate(n=ibis._.count()), dialect="duckdb")).fetchone()[0])
+            if sort_by:
+                if sort_by not in t.columns:
+                    raise QueryError(f"cannot sort by {sort_by!r}: no such column.")
+                t2 = t.order_by(ibis.desc(sort_by) if descending else ibis.asc(sort_by))
+            else:
+                t2 = t
+            keep = columns or [c for c in t.columns if not c.startswith("_axis")]
+            page_expr = t2.select(*keep).limit(page_size, offset=(page - 1) * page_size)
+            df = cur.execute(ibis.to_sql(page_expr, dialect="duckdb")).df()
+            return df, total
+
+        df, total = self.read(run)
+        if parse:
+            for c in df.columns:
+                if c in info.get("jsonish", []):
+                    df[c] = df[c].map(parse_jsonish)
+        return df, total
+
+    def table(self, name: str):
+        """A bound Ibis table on this store's connection (``.execute()`` works)."""
+        self.info(name)
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self._con)
+        return self._ibis.table(name)
+
+
+def _call(fn, ctx, params):
+    try:
+        return fn(ctx, **params)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc) or "missing" in str(exc):
+            raise QueryError(f"{fn.__name__}: {exc}") from None
+        raise
