@@ -21,4 +21,23 @@ def connect(path: str | None = None, *, concurrency: int | None = None) -> Store
         remote = remote_hook.find_server()
         if remote is not None:
             return remote
-    return LocalStore(path, concurrency=concurrency)
+    return open_local(path, concurrency=concurrency)
+
+
+_OPEN: dict[str, LocalStore] = {}
+
+
+def open_local(path: str | None = None, *, concurrency: int | None = None) -> LocalStore:
+    """One LocalStore per file per process, so the magic and ``connect()`` share metadata."""
+    from pathlib import Path
+
+    from .. import config
+
+    path = str(path) if path is not None else config.default_store_path()
+    if path == ":memory:":
+        return LocalStore(path, concurrency=concurrency)
+    key = str(Path(path).expanduser().resolve())
+    store = _OPEN.get(key)
+    if store is None or store._closed:
+        store = _OPEN[key] = LocalStore(key, concurrency=concurrency)
+    return store

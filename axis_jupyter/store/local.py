@@ -186,8 +186,7 @@ class LocalStore(Store):
                 text_cols.add(retry.column)
         else:  # pragma: no cover - 20 mistyped columns
             raise IngestError("could not determine column types; pass a mapping or clean the file.")
-        self._meta[name] = info
-        self._schemas = {k: v for k, v in self._schemas.items() if not k.startswith(f"{name}:")}
+        self._remember(name, info)
         for w in info.get("warnings", []):
             import warnings
 
@@ -207,23 +206,49 @@ class LocalStore(Store):
             src = frame_source(cur, source)
             label = f"{type(source).__module__.split('.')[0]} frame"
         try:
-            old = self._meta.get(name)
-            version = (old or {}).get("version", 0) + 1
-            prefix = f"_axis_t_{name}_{version}"
+            prefix, version = self.next_prefix(name)
             built = build.build_tables(cur, src, kind=kind, mapping=mapping, prefix=prefix)
         finally:
             if src.cleanup:
                 src.cleanup(cur)
+        return self.commit_dataset(cur, name, built, label, version)
+
+    def next_prefix(self, name: str) -> tuple[str, int]:
+        """Table-name prefix and version for a new build of dataset ``name``."""
+        version = self._meta.get(name, {}).get("version", 0) + 1
+        return f"_axis_t_{name}_{version}", version
+
+    def commit_dataset(self, cur, name: str, built: build.Built, label: str, version: int,
+                       extra: dict | None = None) -> dict:
+        """Swap freshly built tables in as dataset ``name`` (inside the caller's transaction).
+
+        Points the dataset's view at the new tables, records the metadata and drops the
+        previous version's tables. Used by ``load`` and by the Postgres sync. The in-memory
+        metadata cache is updated by the caller after COMMIT (see :meth:`_remember`).
+        """
+        old = self._meta.get(name)
         view_sql = self._view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = self._compute_info(cur, name, built, label, version)
+        info.update(extra or {})
         if old:
             for t in old.get("tables", []):
-                cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
-        cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
-        cur.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", [name, json.dumps(info),
-                                                                  datetime.now(timezone.utc).replace(tzinfo=None)])
+                if t not in info["tables"]:
+                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
+        self._save_info(cur, name, info)
         return info
+
+    @staticmethod
+    def _save_info(cur, name: str, info: dict) -> None:
+        cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
+        cur.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
+                    [name, json.dumps(info, default=str), datetime.now(timezone.utc).replace(tzinfo=None)])
+
+    def _remember(self, name: str, info: dict) -> None:
+        """Update the metadata cache after a committed write."""
+        self._meta[name] = info
+        self._schemas = {k: v for k, v in self._schemas.items() if not k.startswith(f"_axis_t_{name}_")
+                         and k != name}
 
     @staticmethod
     def _view_sql(cur, built: build.Built) -> str:

@@ -1,0 +1,259 @@
+"""The ``%axis`` magic: ``%load_ext axis_jupyter`` then ``%axis help``.
+
+One ``Magics`` + ``Configurable`` class (so ``%config AxisMagic.displaylimit = 50`` works),
+with one ``magic_arguments`` parser per subcommand. Subcommands live in a registry so later
+modules (sync, eval runs, copilot) add theirs with :func:`subcommand` without touching this
+file's dispatch. User errors print one line; only real bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Int, Unicode
+from traitlets.config import Configurable
+
+from .errors import AxisError
+
+
+@dataclass
+class Subcommand:
+    name: str
+    fn: Callable[..., Any]  # fn(magic, args, cell) with args parsed by its magic_arguments
+    summary: str
+    cell: bool = False  # also usable as %%axis NAME
+
+
+COMMANDS: dict[str, Subcommand] = {}
+
+# Modules that register more subcommands when imported (sync, eval, ask, ...).
+COMMAND_MODULES: list[str] = []
+
+
+def subcommand(name: str, summary: str, *, cell: bool = False):
+    def deco(fn):
+        COMMANDS[name] = Subcommand(name, fn, summary, cell)
+        return fn
+
+    return deco
+
+
+class UsageError(AxisError):
+    """Bad magic arguments."""
+
+
+@magics_class
+class AxisMagic(Magics, Configurable):
+    """``%axis`` line and cell magic."""
+
+    store_path = Unicode(None, allow_none=True, config=True,
+                         help="Store to use (default: the shared store, see axis_jupyter.connect).")
+    displaylimit = Int(20, config=True, help="Rows shown for SQL results and tables.").tag(config=True)
+    short_errors = Bool(True, config=True, help="Print user errors on one line instead of a traceback.")
+
+    def __init__(self, shell=None, **kwargs):
+        Configurable.__init__(self, config=shell.config if shell is not None else None)
+        Magics.__init__(self, shell=shell, **kwargs)
+        if shell is not None:
+            shell.configurables.append(self)
+        self._store = None
+        for mod in COMMAND_MODULES:
+            try:
+                importlib.import_module(mod)
+            except ImportError:  # an optional capability whose dependencies are missing
+                pass
+
+    # -- store ----------------------------------------------------------------------
+    @property
+    def store(self):
+        if self._store is None or getattr(self._store, "_closed", False):
+            from . import connect
+
+            self._store = connect(self.store_path)
+        return self._store
+
+    # -- dispatch -------------------------------------------------------------------
+    @line_cell_magic
+    def axis(self, line: str = "", cell: str | None = None):
+        line = line.strip()
+        name, _, rest = line.partition(" ")
+        name = name or "help"
+        cmd = COMMANDS.get(name)
+        try:
+            if cmd is None:
+                raise UsageError(f"unknown command {name!r}. Try %axis help.")
+            if cell is not None and not cmd.cell:
+                raise UsageError(f"%%axis {name} is not a cell magic; use %axis {name} on one line.")
+            try:
+                args = parse_argstring(cmd.fn, rest)
+            except SystemExit:  # argparse already printed the usage line
+                return None
+            except Exception as exc:  # UsageError from IPython's argparse wrapper
+                raise UsageError(f"%axis {name}: {exc}") from None
+            return cmd.fn(self, args, cell)
+        except AxisError as exc:
+            if not self.short_errors:
+                raise
+            print(f"AXIS error: {exc}", file=sys.stderr)
+            return None
+
+    def display(self, obj) -> None:
+        from IPython.display import display
+
+        display(obj)
+
+
+def _json_arg(text: str | None, what: str) -> dict | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{what} must be JSON, e.g. '{{\"input\": \"query\"}}' ({exc}).") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{what} must be a JSON object.")
+    return value
+
+
+# ----------------------------------------------------------------------------------
+# Core subcommands
+
+
+@magic_arguments()
+@argument("path", help="CSV, Parquet or JSON-lines file (a variable name holding a frame works too)")
+@argument("--name", "-n", default=None, help="dataset name (default: from the file name)")
+@argument("--kind", "-k", default="auto",
+          help="auto, evals, monitoring, signals, annotations, kpi or rules")
+@argument("--mapping", "-m", default=None, help='JSON column mapping, e.g. \'{"input": "query"}\'')
+@argument("--encoding", default="utf-8", help="file encoding (utf-8, latin-1, utf-16)")
+def _load(magic: AxisMagic, args, cell):
+    """Load a file or data frame as a dataset."""
+    import warnings
+
+    source: Any = args.path.strip("'\"")
+    ns = magic.shell.user_ns if magic.shell is not None else {}
+    if source in ns and not isinstance(ns[source], str):
+        source = ns[source]  # %axis load df --name x
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = magic.store.load(source, name=args.name, kind=args.kind,
+                              mapping=_json_arg(args.mapping, "--mapping"), encoding=args.encoding)
+    info = ds.info
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    print(f"Loaded {info['rows']:,} rows ({info['records']:,} records) as '{ds.name}' "
+          f"[{info['kind']}, {info['layout']}].")
+    return None
+
+
+subcommand("load", "load PATH [--name N] [--kind K] [--mapping JSON]: load a file or frame")(_load)
+
+
+@magic_arguments()
+def _datasets(magic: AxisMagic, args, cell):
+    """List the datasets in the store."""
+    return magic.store.datasets()
+
+
+subcommand("datasets", "datasets: list datasets (name, kind, rows, columns, updated)")(_datasets)
+
+# Sections later modules add to %axis status: fn(store) -> DataFrame | str | None.
+STATUS_SECTIONS: list[tuple[str, Callable[[Any], Any]]] = []
+
+
+@magic_arguments()
+def _status(magic: AxisMagic, args, cell):
+    """Show where the store lives and what it holds (plus sync status and alerts)."""
+    from .store.local import LocalStore
+
+    store = magic.store
+    mode = "embedded in this process" if isinstance(store, LocalStore) else "shared through the Jupyter server"
+    print(f"AXIS store: {store.location} ({mode})")
+    ds = store.datasets()
+    print(f"{len(ds)} dataset(s)")
+    if len(ds):
+        magic.display(ds)
+    for title, fn in STATUS_SECTIONS:
+        try:
+            out = fn(store)
+        except AxisError as exc:
+            out = f"unavailable: {exc}"
+        if out is None:
+            continue
+        print(f"\n{title}")
+        if isinstance(out, str):
+            print(out)
+        else:
+            magic.display(out)
+    return None
+
+
+subcommand("status", "status: store location, datasets, sync state and alerts")(_status)
+
+
+@magic_arguments()
+@argument("query", nargs="*", help="a SELECT statement (or use %%axis sql with the query in the cell)")
+@argument("--limit", "-l", type=int, default=None, help="rows to return (default: all)")
+def _sql(magic: AxisMagic, args, cell):
+    """Run one read-only SELECT on the store; returns a DataFrame."""
+    query = (cell if cell is not None else " ".join(args.query)).strip()
+    if not query:
+        raise UsageError("give a query: %axis sql SELECT ... or %%axis sql with the query below.")
+    if args.limit is not None:
+        query = f"SELECT * FROM ({query.rstrip(';')}) LIMIT {int(args.limit)}"
+    return magic.store.sql(query)
+
+
+subcommand("sql", "sql SELECT ... | %%axis sql: run a read-only query", cell=True)(_sql)
+
+
+@magic_arguments()
+@argument("view", help="view name (e.g. scorecard)")
+@argument("dataset", nargs="?", default=None, help="dataset name")
+@argument("options", nargs="*", help="view options as key=value")
+def _show(magic: AxisMagic, args, cell):
+    """Show an inline view of a dataset."""
+    from .views import get_view
+
+    spec = get_view(args.view)
+    opts = {}
+    for item in args.options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"view option {item!r} must look like key=value.")
+        opts[key.lstrip("-")] = value
+    return spec.widget(magic.store, args.dataset, **opts)
+
+
+subcommand("show", "show VIEW [DATASET] [key=value ...]: inline view (scorecard, ...)")(_show)
+
+
+@magic_arguments()
+@argument("topic", nargs="?", default=None, help="a command to explain")
+def _help(magic: AxisMagic, args, cell):
+    """List the commands."""
+    if args.topic:
+        cmd = COMMANDS.get(args.topic)
+        if cmd is None:
+            raise UsageError(f"unknown command {args.topic!r}.")
+        print(cmd.fn.__doc__ or cmd.summary)
+        print(getattr(cmd.fn, "parser", None).format_help() if hasattr(cmd.fn, "parser") else "")
+        return None
+    lines = ["%axis commands:"] + [f"  %axis {c.summary}" for c in COMMANDS.values()]
+    lines.append("Use %axis help COMMAND for its options; %config AxisMagic for settings.")
+    print("\n".join(lines))
+    return None
+
+
+subcommand("help", "help [COMMAND]: this list")(_help)
+
+
+def split_words(text: str) -> list[str]:
+    return shlex.split(text)

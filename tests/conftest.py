@@ -1,0 +1,40 @@
+"""Shared fixtures: stores on disk, demo data and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+
+os.environ.setdefault("AXIS_HOME", os.path.join(os.path.dirname(__file__), "..", ".pytest_cache", "axis-home"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh embedded store in a DuckDB file on disk."""
+    import axis_jupyter
+
+    s = axis_jupyter.LocalStore(tmp_path / "axis.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def demo_store(store):
+    from axis_jupyter import demo
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        demo.load_demo(store, n_cases=120, n_records=1500, seed=7)
+    return store
+
+
+@pytest.fixture(scope="session")
+def pg_uri(tmp_path_factory):
+    """URI of a real PostgreSQL server for this test session."""
+    from support.pg import start_postgres
+
+    server, uri = start_postgres(tmp_path_factory.mktemp("pg"))
+    yield uri
+    server.cleanup()
