@@ -8,7 +8,6 @@ file's dispatch. User errors print one line; only real bugs show a traceback.
 
 from __future__ import annotations
 
-import importlib
 import json
 import shlex
 import sys
@@ -34,7 +33,11 @@ class Subcommand:
 COMMANDS: dict[str, Subcommand] = {}
 
 # Modules that register more subcommands when imported (sync, eval, ask, ...).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "axis_jupyter.sync.magic",  # %axis sync
+    "axis_jupyter.evals.magic",  # %axis eval run
+    "axis_jupyter.analytics.alerts",  # alerts section of %axis status
+]
 
 
 def subcommand(name: str, summary: str, *, cell: bool = False):
@@ -64,11 +67,9 @@ class AxisMagic(Magics, Configurable):
         if shell is not None:
             shell.configurables.append(self)
         self._store = None
-        for mod in COMMAND_MODULES:
-            try:
-                importlib.import_module(mod)
-            except ImportError:  # an optional capability whose dependencies are missing
-                pass
+        from .analytics.registry import import_optional
+
+        import_optional(COMMAND_MODULES)
 
     # -- store ----------------------------------------------------------------------
     @property

@@ -42,7 +42,41 @@ def register(name: str, fn: Callable, kinds: tuple[str, ...]) -> None:
     ANALYTICS[name] = _a(name, fn, kinds)
 
 
+# Modules that register more analytics when imported (each capability in its own module).
+EXTRA_MODULES = [
+    "axis_jupyter.analytics.scorecard",
+    "axis_jupyter.analytics.compare",
+    "axis_jupyter.analytics.deepdive",
+    "axis_jupyter.analytics.alerts",
+    "axis_jupyter.analytics.classification",
+    "axis_jupyter.analytics.kpi",
+]
+_loaded = False
+
+
+def load_all() -> dict[str, Analytic]:
+    """Import the extra analytics modules once (those not built yet are skipped)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        import_optional(EXTRA_MODULES)
+    return ANALYTICS
+
+
+def import_optional(modules: list[str]) -> None:
+    """Import each module; skip one only if the module itself does not exist."""
+    import importlib
+
+    for mod in modules:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
 def get(name: str, kind: str) -> Analytic:
+    load_all()
     a = ANALYTICS.get(name)
     if a is None:
         raise QueryError(f"unknown analytic {name!r}; available: {', '.join(sorted(ANALYTICS))}.")

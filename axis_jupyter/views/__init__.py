@@ -51,11 +51,18 @@ def call_action(store, dataset: str | None, view: str, action: str, params: dict
 
 
 # Modules that register views when imported. Each view lives in its own module.
-BUILTIN_VIEW_MODULES: list[str] = []
+BUILTIN_VIEW_MODULES: list[str] = [
+    "axis_jupyter.views.scorecard",
+    "axis_jupyter.views.deepdive",
+    "axis_jupyter.views.compare",
+    "axis_jupyter.views.monitor",
+    "axis_jupyter.views.production",
+    "axis_jupyter.views.database",
+    "axis_jupyter.views.runner",
+]
 
 
 def _load_builtin_views() -> None:
-    import importlib
+    from ..analytics.registry import import_optional
 
-    for mod in BUILTIN_VIEW_MODULES:
-        importlib.import_module(mod)
+    import_optional(BUILTIN_VIEW_MODULES)
