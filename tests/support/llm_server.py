@@ -100,7 +100,7 @@ class LoopbackLLM:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
-        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-llm",
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="loopback-llm",
                                         daemon=True)
         self._thread.start()
         return self
