@@ -46,6 +46,22 @@ def _threshold(value) -> float:
     return th
 
 
+def bin_index(v, lo, hi, bins: int):
+    """Equal-width bin of ``v`` over [lo, hi], exactly as ``numpy.histogram`` assigns it.
+
+    numpy scales by ``bins / (hi - lo)``, then corrects values that floating point put on
+    the wrong side of an edge (edges are ``lo + i * step``); the last bin includes ``hi``.
+    ``lo``/``hi`` may be Ibis expressions (per-group ranges) or Python floats.
+    """
+    span = hi - lo
+    norm = bins / span
+    step = span / bins
+    raw = ((v - lo) * norm).floor().cast("int64")
+    raw = ibis.ifelse(raw >= bins, bins - 1, ibis.ifelse(raw < 0, 0, raw))
+    raw = ibis.ifelse(v < raw * step + lo, raw - 1, raw)
+    return ibis.ifelse((v >= (raw + 1) * step + lo) & (raw != bins - 1), raw + 1, raw)
+
+
 def summary(ctx: AnalyticContext, threshold: float | None = None, by=None, filters: dict | None = None,
             metrics=None) -> pd.DataFrame:
     """Per metric (and per ``by`` group): metric_name, [by...], count, mean, std, min, max, pass_rate.
@@ -96,17 +112,14 @@ def distribution(ctx: AnalyticContext, metric=None, bins: int = 20, filters=None
         t = t.filter(t.metric_name.isin(metrics))
     t = t.filter(t.metric_score.notnull() & t.metric_name.notnull())
     rng = t.group_by("metric_name").aggregate(lo=t.metric_score.min(), hi=t.metric_score.max())
+    # One value everywhere: a unit-wide range, like the reference (numpy uses +-0.5).
+    rng = rng.mutate(hi=ibis.ifelse(rng.hi > rng.lo, rng.hi, rng.lo + 1.0))
     j = t.join(rng, "metric_name")
-    width = ibis.ifelse(j.hi > j.lo, (j.hi - j.lo) / bins, 1.0)
-    raw = ((j.metric_score - j.lo) / width).floor().cast("int64")
-    b = ibis.ifelse(raw >= bins, bins - 1, raw)
-    expr = j.mutate(bin=b).group_by(["metric_name", "bin", "lo", "hi"]).aggregate(count=ibis._.count())
+    expr = j.mutate(bin=bin_index(j.metric_score, j.lo, j.hi, bins)).group_by(["metric_name", "bin", "lo", "hi"]).aggregate(count=ibis._.count())
     df = ctx.execute(expr)
     out = []
     for name, g in df.groupby("metric_name", sort=True):
         lo, hi = float(g["lo"].iloc[0]), float(g["hi"].iloc[0])
-        if hi <= lo:
-            hi = lo + 1.0  # one value everywhere: a single unit-wide range, like the reference
         edges = np.linspace(lo, hi, bins + 1)
         counts = np.zeros(bins, dtype="int64")
         counts[g["bin"].to_numpy(dtype="int64")] = g["count"].to_numpy(dtype="int64")
@@ -171,7 +184,7 @@ def correlation(ctx: AnalyticContext, metrics=None, filters=None) -> pd.DataFram
             a, b = p[f"m{i}"], p[f"m{j}"]
             both = a.notnull() & b.notnull()
             aggs[f"r_{i}_{j}"] = a.corr(b, how="pop")  # r is the same for pop and sample
-            aggs[f"n_{i}_{j}"] = both.cast("int64").sum()
+            aggs[f"n_{i}_{j}"] = ibis.ifelse(both, 1, 0).sum()  # portable: PG cannot cast bool to bigint
     row = ctx.execute(p.aggregate(**aggs)).iloc[0]
     out = []
     for i, mi in enumerate(metrics):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import QueryError
 from .context import AnalyticContext
-from .evals import _threshold, as_list, scores_table
+from .evals import _threshold, as_list, bin_index, scores_table
 from .filters import apply_filters, split_filters
 
 GRANULARITY = {"hour": "h", "hourly": "h", "h": "h", "day": "D", "daily": "D", "d": "D",
@@ -111,11 +111,8 @@ def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=Non
     lo, hi = float(lo), float(hi)
     if hi <= lo:
         hi = lo + 1.0
-    width = (hi - lo) / bins
-    raw = ((r.latency - lo) / width).floor().cast("int64")
-    b = ibis.ifelse(raw >= bins, bins - 1, raw)
     keys = [*by, "bin"]
-    df = ctx.execute(r.mutate(bin=b).group_by(keys).aggregate(count=ibis._.count()))
+    df = ctx.execute(r.mutate(bin=bin_index(r.latency, lo, hi, bins)).group_by(keys).aggregate(count=ibis._.count()))
     edges = np.linspace(lo, hi, bins + 1)
     groups = sorted(df[by[0]].dropna().unique().tolist(), key=str) if by else [None]
     out = []

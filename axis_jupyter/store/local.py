@@ -354,7 +354,7 @@ class LocalStore(Store):
             if limit:
                 text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
             try:
-                return cur.execute(text).to_arrow_table()
+                return cur.sql(text).to_arrow_table()
             except duckdb.Error as exc:
                 raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
 
@@ -363,8 +363,7 @@ class LocalStore(Store):
     def _schema(self, cur, table: str) -> ibis.Schema:
         key = f"{table}"
         if key not in self._schemas:
-            arrow = cur.execute(f"SELECT * FROM {quote_ident(table)} LIMIT 0").to_arrow_table()
-            schema = arrow.schema if hasattr(arrow, "schema") else arrow.read_all().schema
+            schema = cur.sql(f"SELECT * FROM {quote_ident(table)} LIMIT 0").to_arrow_table().schema
             self._schemas[key] = ibis.Schema.from_pyarrow(schema)
         return self._schemas[key]
 

@@ -1,0 +1,337 @@
+"""The evaluation scorecard: per-node statistics and the weighted metric hierarchy.
+
+Reference: upstream-ui.md §1.2 (Scorecard) and §2.2 (how the hierarchy is derived).
+
+* :func:`node_partials` — **one** Ibis aggregation over the long scores table, grouped by
+  experiment (``evaluation_name``, when the dataset has it) and ``metric_name``: count, sum,
+  sum of squares, min, max, passes and a 5-bin histogram over [0, 1] (bin =
+  ``min(floor(score * 5), 4)``, clamped at 0), plus parent, weight and type of each node.
+  Partials (rather than means) let the caller combine any set of experiments exactly, so
+  the per-experiment chart and the filtered scorecard come from the same scan.
+* :func:`combine` — merges partials over the selected experiments into per-node stats.
+* :func:`build_hierarchy` — links nodes to parents, derives level, type and sibling-
+  normalised weights and orders rows depth-first (roots by weight desc, then name).
+* :func:`kpis` — weighted overall score, score variance, metric/component counts.
+* :func:`scorecard` — the registered analytic ``"scorecard"``: the hierarchy as a DataFrame.
+
+Definitions (documented because the reference leaves some open):
+  ``std``            sample standard deviation of a node's scores (None with < 2 scores)
+  ``pass_rate``      share of non-null scores >= threshold (default 0.5), 0-1
+  ``overall_score``  sum over roots of norm_weight * mean, renormalised over roots that have
+                     a mean (a root with no scores does not drag the score to 0)
+  ``score_variance`` population standard deviation of the per-node means (every metric
+                     name in the table with a mean), the reference's "consistency measure"
+  ``metrics`` / ``components``  number of metric names whose recorded ``metric_type`` is
+                     metric / component (case-insensitive; inferred type when none recorded)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from ..config import PASS_THRESHOLD
+from ..errors import QueryError
+from .context import AnalyticContext
+from .filters import apply_filters, split_filters
+
+BINS = 5
+EXPERIMENT_COLUMN = "evaluation_name"
+PARTIAL_COLUMNS = ["n", "total", "sumsq", "min", "max", "passes", *[f"h{i}" for i in range(BINS)]]
+HIERARCHY_COLUMNS = ["name", "parent", "level", "type", "recorded_type", "mean", "min", "max", "std",
+                     "count", "pass_rate", "weight", "norm_weight", "hist", "children"]
+
+
+def _threshold(value) -> float:
+    try:
+        th = float(PASS_THRESHOLD if value is None or value == "" else value)
+    except (TypeError, ValueError):
+        raise QueryError(f"threshold must be a number, got {value!r}.") from None
+    if not math.isfinite(th):
+        raise QueryError("threshold must be finite.")
+    return th
+
+
+def base_table(ctx: AnalyticContext, filters: dict | None) -> ibis.Table:
+    """The long scores table with ``filters`` applied (the full view if a filter needs it)."""
+    t = ctx.table("scores")
+    if not split_filters(filters, set(t.columns)):
+        t = ctx.table("full")
+    return apply_filters(t, filters)
+
+
+def split_experiment_filter(filters: dict | None, columns) -> tuple[dict, list[str] | None]:
+    """Separate the experiment filter (applied after the scan) from the others (in SQL)."""
+    filters = dict(filters or {})
+    if EXPERIMENT_COLUMN not in columns or EXPERIMENT_COLUMN not in filters:
+        return filters, None
+    value = filters.pop(EXPERIMENT_COLUMN)
+    if value is None or value == "" or value == []:
+        return filters, None
+    if isinstance(value, (list, tuple, set)):
+        return filters, [str(v) for v in value]
+    return filters, [str(value)]
+
+
+def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
+                  by_experiment: bool = True) -> pd.DataFrame:
+    """One aggregation: [evaluation_name], metric_name, parent, weight, metric_type, n, total,
+    sumsq, min, max, passes, h0..h4 (per experiment when ``by_experiment`` and the dataset
+    has experiments). Rows whose metric_name is null are ignored; null scores are not
+    counted (a node with only null scores has n = 0)."""
+    th = _threshold(threshold)
+    t = base_table(ctx, filters)
+    for col in ("metric_name", "metric_score"):
+        if col not in t.columns:
+            raise QueryError(f"the scorecard needs a {col} column (evaluation results in tree or "
+                             "flat format).")
+    t = t.filter(t.metric_name.notnull())
+    keys = ["metric_name"]
+    if by_experiment and EXPERIMENT_COLUMN in t.columns:
+        keys = [EXPERIMENT_COLUMN, "metric_name"]
+    s = t.metric_score.cast("float64")
+    raw_bin = (s * BINS).floor().cast("int64")
+    b = ibis.greatest(ibis.least(raw_bin, BINS - 1), 0)
+    aggs: dict[str, Any] = {
+        "n": s.count(), "total": s.sum(), "sumsq": (s * s).sum(), "min": s.min(), "max": s.max(),
+        "passes": (s >= th).cast("int64").sum(),
+    }
+    for i in range(BINS):
+        aggs[f"h{i}"] = (b == i).cast("int64").sum()
+    for col, default in (("parent", None), ("weight", None), ("metric_type", None)):
+        if col in t.columns:
+            aggs[col] = t[col].arbitrary()
+    df = ctx.execute(t.group_by(keys).aggregate(**aggs))
+    for col in ("parent", "weight", "metric_type"):
+        if col not in df.columns:
+            df[col] = None
+    if EXPERIMENT_COLUMN not in df.columns:
+        df[EXPERIMENT_COLUMN] = None
+    for col in ["n", "passes", *[f"h{i}" for i in range(BINS)]]:
+        df[col] = df[col].fillna(0).astype("int64")
+    return df
+
+
+def case_count(ctx: AnalyticContext, filters: dict | None = None) -> int:
+    """Test cases: distinct ``dataset_id`` among the filtered rows (rows when no ids)."""
+    t = base_table(ctx, filters)
+    if "dataset_id" in t.columns:
+        expr = t.aggregate(n=t.dataset_id.nunique())
+    else:
+        expr = t.aggregate(n=t.count())
+    return int(ctx.execute(expr)["n"].iloc[0] or 0)
+
+
+def _num(v) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def combine(partials: pd.DataFrame, experiments: list[str] | None = None) -> pd.DataFrame:
+    """Per-node stats over the selected experiments: metric_name, parent, weight, metric_type,
+    count, mean, std, min, max, pass_rate, hist (list of 5 counts)."""
+    p = partials
+    if experiments is not None:
+        p = p[p[EXPERIMENT_COLUMN].astype("string").isin(experiments)]
+    rows = []
+    for name, g in p.groupby("metric_name", sort=True):
+        n = int(g["n"].sum())
+        total = float(g["total"].fillna(0).sum())
+        sumsq = float(g["sumsq"].fillna(0).sum())
+        mean = total / n if n else None
+        std = None
+        if n > 1:
+            var = max((sumsq - total * total / n) / (n - 1), 0.0)
+            std = math.sqrt(var)
+        first = g.iloc[0]
+        rows.append({
+            "metric_name": name,
+            "parent": _first_str(g["parent"]),
+            "weight": _first_num(g["weight"]),
+            "metric_type": _first_str(g["metric_type"]),
+            "count": n, "mean": mean, "std": std,
+            "min": _num(g["min"].min()) if n else None, "max": _num(g["max"].max()) if n else None,
+            "pass_rate": (int(g["passes"].sum()) / n) if n else None,
+            "hist": [int(g[f"h{i}"].sum()) for i in range(BINS)],
+        })
+        del first
+    return pd.DataFrame(rows, columns=["metric_name", "parent", "weight", "metric_type", "count",
+                                       "mean", "std", "min", "max", "pass_rate", "hist"])
+
+
+def _first_str(col: pd.Series) -> str | None:
+    for v in col:
+        if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v) != "":
+            return str(v)
+    return None
+
+
+def _first_num(col: pd.Series) -> float | None:
+    for v in col:
+        f = _num(v)
+        if f is not None:
+            return f
+    return None
+
+
+def normalise_type(recorded: str | None) -> str | None:
+    """Map a recorded metric_type to category / component / sub-component / metric."""
+    if not recorded:
+        return None
+    t = recorded.strip().lower().replace("_", "-").replace(" ", "-")
+    if "category" in t or t == "root":
+        return "category"
+    if "sub-component" in t or "subcomponent" in t:
+        return "sub-component"
+    if "component" in t:
+        return "component"
+    if "metric" in t or "leaf" in t:
+        return "metric"
+    return None
+
+
+def build_hierarchy(stats: pd.DataFrame) -> list[dict]:
+    """Rows in display order (depth-first; siblings by weight desc, then name) with name,
+    parent (None for roots), level (root = 1), type, recorded_type, mean, min, max, std,
+    count, pass_rate, weight (raw, default 1), norm_weight (weight / sum of sibling weights,
+    equal shares when that sum is 0), hist and children (names)."""
+    nodes: dict[str, dict] = {}
+    for r in stats.to_dict("records"):
+        w = _num(r.get("weight"))
+        nodes[str(r["metric_name"])] = {
+            "name": str(r["metric_name"]), "parent": r.get("parent") or None,
+            "recorded_type": r.get("metric_type") or None,
+            "mean": _num(r.get("mean")), "min": _num(r.get("min")), "max": _num(r.get("max")),
+            "std": _num(r.get("std")), "count": int(r.get("count") or 0),
+            "pass_rate": _num(r.get("pass_rate")),
+            "weight": 1.0 if w is None else w, "hist": list(r.get("hist") or [0] * BINS),
+        }
+    # 2. link to parents; a missing parent (or a self-reference) makes a root
+    for n in nodes.values():
+        if n["parent"] not in nodes or n["parent"] == n["name"]:
+            n["parent"] = None
+    # break cycles: walk up; a node that reaches itself becomes a root
+    for n in nodes.values():
+        seen = {n["name"]}
+        p = n["parent"]
+        while p is not None:
+            if p in seen:
+                n["parent"] = None
+                break
+            seen.add(p)
+            p = nodes[p]["parent"]
+    children: dict[str | None, list[str]] = {}
+    for n in nodes.values():
+        children.setdefault(n["parent"], []).append(n["name"])
+
+    def order(names: list[str]) -> list[str]:
+        return sorted(names, key=lambda k: (-nodes[k]["weight"], k))
+
+    out: list[dict] = []
+
+    def visit(name: str, level: int, siblings: list[str]) -> None:
+        n = nodes[name]
+        total = sum(nodes[s]["weight"] for s in siblings)
+        n["norm_weight"] = n["weight"] / total if total else 1.0 / len(siblings)
+        n["level"] = level
+        n["children"] = order(children.get(name, []))
+        inferred = None
+        if n["children"]:
+            inferred = {1: "category", 2: "component"}.get(level, "sub-component")
+        else:
+            inferred = "metric"
+        n["type"] = normalise_type(n["recorded_type"]) or inferred
+        out.append(n)
+        for c in n["children"]:
+            visit(c, level + 1, n["children"])
+
+    roots = order(children.get(None, []))
+    for r in roots:
+        visit(r, 1, roots)
+    return [{k: n[k] for k in HIERARCHY_COLUMNS} for n in out]
+
+
+def overall_score(rows: list[dict]) -> float | None:
+    """Weighted mean of the root nodes' means (sibling-normalised weights)."""
+    roots = [r for r in rows if r["level"] == 1 and r["mean"] is not None]
+    wsum = sum(r["norm_weight"] for r in roots)
+    if not roots:
+        return None
+    if wsum <= 0:
+        return sum(r["mean"] for r in roots) / len(roots)
+    return sum(r["norm_weight"] * r["mean"] for r in roots) / wsum
+
+
+def kpis(rows: list[dict], cases: int) -> dict:
+    means = [r["mean"] for r in rows if r["mean"] is not None]
+    variance = None
+    if means:
+        mu = sum(means) / len(means)
+        variance = math.sqrt(sum((m - mu) ** 2 for m in means) / len(means))
+
+    def kind(r):
+        return normalise_type(r["recorded_type"]) if r["recorded_type"] else r["type"]
+
+    return {
+        "overall_score": overall_score(rows),
+        "score_variance": variance,
+        "test_cases": int(cases),
+        "metrics": sum(1 for r in rows if kind(r) == "metric"),
+        "components": sum(1 for r in rows if kind(r) == "component"),
+        "nodes": len(rows),
+    }
+
+
+def tree(rows: list[dict], score_key: str = "mean") -> dict | None:
+    """Nested {name, score, type, weight, norm_weight, count, children} for the tidy tree.
+    Several roots get a synthetic "Overall" root whose score is the plain mean of theirs."""
+    by_name = {r["name"]: r for r in rows}
+
+    def node(name: str) -> dict:
+        r = by_name[name]
+        d = {"name": name, "score": r.get(score_key), "type": r["type"], "weight": r["weight"],
+             "norm_weight": r["norm_weight"], "count": r.get("count"),
+             "children": [node(c) for c in r["children"]]}
+        for extra in ("explanation", "signals"):
+            if extra in r:
+                d[extra] = r[extra]
+        return d
+
+    roots = [r["name"] for r in rows if r["level"] == 1]
+    if not roots:
+        return None
+    if len(roots) == 1:
+        return node(roots[0])
+    kids = [node(r) for r in roots]
+    scores = [k["score"] for k in kids if k["score"] is not None]
+    return {"name": "Overall", "score": sum(scores) / len(scores) if scores else None,
+            "type": "overall", "weight": None, "norm_weight": None, "count": None,
+            "synthetic": True, "children": kids}
+
+
+def scorecard(ctx: AnalyticContext, filters: dict | None = None, threshold=None) -> pd.DataFrame:
+    """The hierarchical scorecard: name, parent, level, type, mean, min, max, std, count,
+    pass_rate, weight, norm_weight, h0..h4 (histogram counts over [0, 1]) in display order."""
+    partials = node_partials(ctx, filters, threshold, by_experiment=False)
+    rows = build_hierarchy(combine(partials))
+    df = pd.DataFrame(rows, columns=HIERARCHY_COLUMNS)
+    hist = pd.DataFrame([r["hist"] for r in rows] or None, columns=[f"h{i}" for i in range(BINS)])
+    df = pd.concat([df.drop(columns=["hist", "children", "recorded_type"]), hist], axis=1)
+    return df
+
+
+def _register() -> None:
+    from .registry import register
+
+    register("scorecard", scorecard, ("evals", "monitoring", "signals"))
+
+
+_register()
