@@ -60,7 +60,9 @@ def detect(columns: dict[str, str], kind: str, label: str) -> tuple[str, str]:
             return "annotations", "simple_judgment"
         if {"dataset_id", "evaluation_name", "query", "actual_output"} <= names:
             return "annotations", "fresh_annotation"
-        if wide_metric_columns(columns, numeric_fallback=True) and not has_time:
+        # Numeric columns count as metrics only beside evaluation record columns.
+        if (names & {"dataset_id", "query", "actual_output"} and not has_time
+                and wide_metric_columns(columns, numeric_fallback=True)):
             return "evals", "wide"
         if names & {"query", "actual_output"}:
             return "evals", "inputs"

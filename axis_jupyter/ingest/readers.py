@@ -231,7 +231,13 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
         opts.append("types={" + ", ".join(f"{quote_literal(k)}: {quote_literal(v)}"
                                           for k, v in types.items()) + "}")
     rel = f"read_csv({quote_literal(str(p))}, {', '.join(opts)})"
-    cols = _describe(cur, rel, label, "CSV")
+    try:
+        cols = _describe(cur, rel, label, "CSV")
+    except IngestError:
+        problem = _diagnose_csv(p, delim, len(header), encoding)
+        if problem:
+            raise IngestError(f"{label}: {problem}") from None
+        raise
     if len(cols) != len(header):
         raise IngestError(f"{label}: DuckDB found {len(cols)} columns but the header has "
                           f"{len(header)}. Check the delimiter and quoting of the header line.")
@@ -254,7 +260,7 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
         for line, errs in sorted(by_line.items()):
             kinds = {e[0] for e in errs}
             etype, col, csv_line, msg = errs[0]
-            if kinds == {"TOO MANY COLUMNS"}:
+            if "TOO MANY COLUMNS" in kinds:  # any CAST error on that line is a consequence
                 free = normalise_name(last_col) in FREE_TEXT or last_type == "VARCHAR"
                 fields = next(csv.reader(io.StringIO(csv_line), delimiter=delim))
                 if not free or len(fields) <= len(header):
@@ -305,6 +311,31 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
 
     return Source(relation=rel, columns=cols, label=label, line_based=True, check=check,
                   cleanup=cleanup, extras={"types": types})
+
+
+def _diagnose_csv(p: Path, delim: str, n_fields: int, encoding: str,
+                  max_lines: int = 5_000_000) -> str | None:
+    """Find the first malformed line with Python's strict CSV parser, for a message that
+    names it when DuckDB's sniffer gives up on the whole file."""
+    py_encoding = {"utf-8": "utf-8-sig"}.get(encoding.lower(), encoding)
+    try:
+        with open(p, newline="", encoding=py_encoding) as f:
+            reader = csv.reader(f, delimiter=delim, strict=True)
+            start = 1
+            for row in reader:
+                if reader.line_num > max_lines:
+                    return None
+                if reader.line_num > 1 and row and len(row) < n_fields:
+                    return (f"line {start} has fewer fields than the header ({len(row)} of "
+                            f"{n_fields}). The file may be truncated; fix that line and load again.")
+                start = reader.line_num + 1
+    except csv.Error as exc:
+        return (f"line {start}: {exc} (a quote is probably not closed; the file may be "
+                "truncated). Fix the quoting of that line and load again.")
+    except UnicodeDecodeError as exc:
+        return (f"byte {exc.start} is not valid {encoding}. Re-save the file as UTF-8, or pass "
+                "encoding='latin-1' to load().")
+    return None
 
 
 _CAST_VALUE = re.compile(r'Could not convert string "(.*?)" to', re.S)
