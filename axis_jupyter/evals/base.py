@@ -173,10 +173,10 @@ def is_missing(value: Any) -> bool:
     """True for None, NaN, empty strings and empty containers (how CSV gaps arrive)."""
     if value is None:
         return True
+    if isinstance(value, str):  # the common case first: this runs once per cell
+        return not value or value.isspace()
     if isinstance(value, float) and math.isnan(value):
         return True
-    if isinstance(value, str):
-        return value.strip() == ""
     if isinstance(value, (list, tuple, dict, set)):
         return len(value) == 0
     try:  # numpy arrays / pandas NA without importing them here

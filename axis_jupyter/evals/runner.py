@@ -96,12 +96,52 @@ def result_row(item_id: Any, spec: MetricSpec, result: MetricResult, judge: Any 
     }
 
 
+def _fast_rows(ids: Sequence[Any], spec: MetricSpec, scores: Sequence[float | None]) -> list[dict[str, Any]]:
+    """Rows for the column fast path: one template copied per row, no JSON per row."""
+    m = spec.metric
+    template = result_row(None, spec, MetricResult(score=None))
+    template["error"] = None
+    nan = float("nan")
+    passed = m.passed
+    out = []
+    for item_id, score in zip(ids, scores):
+        row = template.copy()
+        row["dataset_id"] = item_id
+        if score is None:
+            row["error"] = row["explanation"] = "could not score (missing or invalid fields)"
+            row["metric_score"] = nan
+        else:
+            row["metric_score"] = score
+            row["passed"] = passed(score, spec.threshold)
+        out.append(row)
+    return out
+
+
 def _item_ids(items: Sequence[Mapping[str, Any]], id_field: str) -> list[Any]:
     ids = []
     for i, item in enumerate(items):
         v = item.get(id_field)
         ids.append(str(i) if v is None or (isinstance(v, float) and math.isnan(v)) else v)
     return ids
+
+
+class _Rows:
+    """Stand-in for the record list when only columns are used: has a length and slices."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, sl: slice) -> "_Rows":
+        return _Rows(len(range(self.n)[sl]))
+
+
+def _frame_columns(items: Any) -> dict[str, list[Any]] | None:
+    if hasattr(items, "columns") and hasattr(items, "__getitem__") and hasattr(items, "to_dict"):
+        return {str(c): items[c].tolist() for c in items.columns}
+    return None
 
 
 def _as_records(items: Any) -> list[dict[str, Any]]:
@@ -128,8 +168,18 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
         from ..llm import Judge
 
         judge = Judge.from_env()  # raises LLMNotConfigured up front
-    records = _as_records(items)
-    ids = _item_ids(records, id_field)
+    # A DataFrame's columns feed the heuristic fast path directly (no per-row dicts).
+    frame_columns = _frame_columns(items) if not detail else None
+    all_fast = not detail and all(isinstance(s.metric, HeuristicMetric) for s in specs)
+    if frame_columns is not None and all_fast:
+        # Pure column path: never materialise 100k row dicts.
+        n = len(next(iter(frame_columns.values()), []))
+        records = _Rows(n)
+        raw_ids = frame_columns.get(id_field) or [None] * n
+        ids = _item_ids([{id_field: v} for v in raw_ids], id_field)
+    else:
+        records = _as_records(items)
+        ids = _item_ids(records, id_field)
     total = len(records) * len(specs)
     done = 0
     rows: list[dict[str, Any]] = []
@@ -141,7 +191,7 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
             on_progress(done, total)
 
     # -- heuristic metrics: column-wise in worker threads ----------------------------
-    columns: dict[str, list[Any]] | None = None
+    columns: dict[str, list[Any]] | None = frame_columns
     for spec in specs:
         m = spec.metric
         if m.needs_llm:
@@ -155,8 +205,9 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
                     columns = {k: [r.get(k) for r in records] for k in keys}
                 part = {k: v[start:start + _HEURISTIC_CHUNK] for k, v in columns.items()}
                 scores = await asyncio.to_thread(m.score_columns, part, len(chunk))
-                results = [MetricResult(score=s, error=None if s is not None else "could not score")
-                           for s in scores]
+                rows.extend(_fast_rows(chunk_ids, spec, scores))
+                progress(len(chunk))
+                continue
             elif isinstance(m, HeuristicMetric):
                 results = await asyncio.to_thread(m.score_batch, chunk)
             else:  # a user metric that only implements the async contract

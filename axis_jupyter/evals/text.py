@@ -35,7 +35,15 @@ def squad_normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+_ARTICLE_SET = frozenset(("a", "an", "the"))
+
+
 def squad_tokens(text: str) -> list[str]:
+    """``squad_normalize(text).split()``, computed without the regex pass when every
+    token is alphanumeric (then dropping article tokens is the same thing)."""
+    tokens = text.lower().translate(_PUNCT_TABLE).split()
+    if all(t.isalnum() for t in tokens):
+        return [t for t in tokens if t not in _ARTICLE_SET]
     return squad_normalize(text).split()
 
 
@@ -132,8 +140,12 @@ def token_f1(prediction: Sequence[str], reference: Sequence[str]) -> tuple[float
     if not prediction or not reference:
         same = float(not prediction and not reference)
         return same, same, same
-    common = Counter(prediction) & Counter(reference)
-    overlap = sum(common.values())
+    ref = Counter(reference)
+    overlap = 0
+    for tok, cnt in Counter(prediction).items():  # multiset intersection, no Counter.__and__
+        r = ref.get(tok)
+        if r:
+            overlap += cnt if cnt < r else r
     if overlap == 0:
         return 0.0, 0.0, 0.0
     p = overlap / len(prediction)
@@ -147,7 +159,7 @@ def token_f1(prediction: Sequence[str], reference: Sequence[str]) -> tuple[float
 def _ngram_counts(tokens: Sequence[str], n: int) -> Counter:
     if n == 1:
         return Counter(tokens)
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(zip(*(tokens[i:] for i in range(n))))  # C-level tuple building
 
 
 def sentence_bleu(candidate: Sequence[str], reference: Sequence[str], max_n: int = 4,
@@ -170,7 +182,12 @@ def sentence_bleu(candidate: Sequence[str], reference: Sequence[str], max_n: int
         ref = _ngram_counts(reference, n)
         # max(1, ...) as NLTK does: an order longer than the candidate has 0 of 1 matches.
         total = max(c - n + 1, 1)
-        matched = sum(min(cnt, ref[g]) for g, cnt in cand.items() if g in ref)
+        matched = 0
+        get = ref.get
+        for g, cnt in cand.items():
+            r_cnt = get(g)
+            if r_cnt:
+                matched += cnt if cnt < r_cnt else r_cnt
         if smoothing and n > 1:
             matched, total = matched + 1, total + 1
         if matched == 0:
