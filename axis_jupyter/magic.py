@@ -114,6 +114,9 @@ class AxisMagic(Magics, Configurable):
 def _json_arg(text: str | None, what: str) -> dict | None:
     if not text:
         return None
+    text = text.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]  # IPython's argument splitter keeps the shell quotes
     try:
         value = json.loads(text)
     except ValueError as exc:

@@ -143,9 +143,9 @@ def case_overall(k: ibis.Table) -> ibis.Table:
     both = k.b.notnull() & k.c.notnull()
     o = k.group_by("case_id").aggregate(
         baseline_score=k.b.mean(where=both), challenger_score=k.c.mean(where=both),
-        n_metrics=both.cast("int64").sum(),
-        baseline_only=(k.b.notnull() & k.c.isnull()).cast("int64").sum(),
-        challenger_only=(k.c.notnull() & k.b.isnull()).cast("int64").sum())
+        n_metrics=_ones(both).sum(),
+        baseline_only=_ones(k.b.notnull() & k.c.isnull()).sum(),
+        challenger_only=_ones(k.c.notnull() & k.b.isnull()).sum())
     return o.mutate(delta=o.challenger_score - o.baseline_score)
 
 
@@ -153,6 +153,11 @@ def outcome_expr(delta, tie_band: float):
     """'challenger' when delta > tie_band, 'baseline' when delta < -tie_band, else 'tie'."""
     return ibis.cases((delta > tie_band, "challenger"), (delta < -tie_band, "baseline"),
                       else_="tie")
+
+
+def _ones(cond):
+    """1 where ``cond`` holds, else 0 (portable: PostgreSQL cannot cast boolean to bigint)."""
+    return ibis.ifelse(cond, 1, 0)
 
 
 def _num(value, name: str, lo: float | None = None, hi: float | None = None) -> float:
@@ -187,7 +192,7 @@ def aggregates_expr(k: ibis.Table) -> ibis.Table:
         n_c=k.c.count(), mean_c=k.c.mean(), var_c=k.c.var(how="sample"),
         n_p=d.count(), mean_d=d.mean(), var_d=d.var(how="sample"),
     )
-    nz = k.filter(d.notnull() & (d != 0)).mutate(ad=d.abs(), pos=(d > 0).cast("int64"))
+    nz = k.filter(d.notnull() & (d != 0)).mutate(ad=d.abs(), pos=_ones(d > 0))
     g = nz.group_by(["metric_name", "ad"]).aggregate(t=nz.count(), npos=nz.pos.sum())
     win = ibis.window(group_by="metric_name", order_by="ad", rows=(None, 0))
     g = g.mutate(cum=g.t.sum().over(win))
@@ -341,7 +346,7 @@ def finish(agg: pd.DataFrame, baseline: str, challenger: str, *, alpha: float = 
             if se == 0:
                 notes.append("identical scores in both experiments" if m_d == 0 else
                              "every case differs by the same amount (zero variance of the differences)")
-            if n_p < min(n_b, n_c):
+            if n_p < max(n_b, n_c):
                 notes.append(f"paired on the {n_p} cases scored by both")
             # Wilcoxon signed-rank
             n_nz = _i(r.get("n_nz"))
@@ -624,10 +629,10 @@ def agreement(ctx: AnalyticContext, threshold=None, metrics=None, filters=None,
             a, b = p[f"e{i}"], p[f"e{j}"]
             both = a.notnull() & b.notnull()
             pa, pb = a >= th, b >= th
-            aggs[f"pp_{i}_{j}"] = (both & pa & pb).cast("int64").sum()
-            aggs[f"ff_{i}_{j}"] = (both & ~pa & ~pb).cast("int64").sum()
-            aggs[f"pf_{i}_{j}"] = (both & pa & ~pb).cast("int64").sum()
-            aggs[f"fp_{i}_{j}"] = (both & ~pa & pb).cast("int64").sum()
+            aggs[f"pp_{i}_{j}"] = _ones(both & pa & pb).sum()
+            aggs[f"ff_{i}_{j}"] = _ones(both & ~pa & ~pb).sum()
+            aggs[f"pf_{i}_{j}"] = _ones(both & pa & ~pb).sum()
+            aggs[f"fp_{i}_{j}"] = _ones(both & ~pa & pb).sum()
     row = ctx.execute(p.aggregate(**aggs)).iloc[0]
     out = []
     for i, ea in enumerate(exps):

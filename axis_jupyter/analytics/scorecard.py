@@ -135,36 +135,59 @@ def _num(v) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def combine(partials: pd.DataFrame, experiments: list[str] | None = None) -> pd.DataFrame:
-    """Per-node stats over the selected experiments: metric_name, parent, weight, metric_type,
-    count, mean, std, min, max, pass_rate, hist (list of 5 counts)."""
-    p = partials
-    if experiments is not None:
-        p = p[p[EXPERIMENT_COLUMN].astype("string").isin(experiments)]
+def records(df) -> list[dict]:
+    """Rows of a DataFrame as dicts (lists pass through)."""
+    return df if isinstance(df, list) else df.to_dict("records")
+
+
+def combine(partials, experiments: list[str] | None = None) -> list[dict]:
+    """Per-node stats over the selected experiments (``partials``: a DataFrame or its
+    records): metric_name, parent, weight, metric_type, count, mean, std, min, max,
+    pass_rate, hist (list of 5 counts)."""
+    wanted = None if experiments is None else {str(e) for e in experiments}
+    acc: dict[str, dict] = {}
+    for r in records(partials):
+        if wanted is not None and str(r.get(EXPERIMENT_COLUMN)) not in wanted:
+            continue
+        name = str(r["metric_name"])
+        a = acc.get(name)
+        if a is None:
+            a = acc[name] = {"metric_name": name, "parent": None, "weight": None, "metric_type": None,
+                             "n": 0, "total": 0.0, "sumsq": 0.0, "min": None, "max": None,
+                             "passes": 0, "hist": [0] * BINS}
+        for col in ("parent", "metric_type"):
+            if a[col] is None and _present(r.get(col)):
+                a[col] = str(r[col])
+        if a["weight"] is None:
+            a["weight"] = _num(r.get("weight"))
+        n = int(r["n"])
+        if n:
+            a["n"] += n
+            a["total"] += float(r["total"])
+            a["sumsq"] += float(r["sumsq"])
+            lo, hi = _num(r["min"]), _num(r["max"])
+            a["min"] = lo if a["min"] is None else min(a["min"], lo)
+            a["max"] = hi if a["max"] is None else max(a["max"], hi)
+            a["passes"] += int(r["passes"])
+            for i in range(BINS):
+                a["hist"][i] += int(r[f"h{i}"])
     rows = []
-    for name, g in p.groupby("metric_name", sort=True):
-        n = int(g["n"].sum())
-        total = float(g["total"].fillna(0).sum())
-        sumsq = float(g["sumsq"].fillna(0).sum())
-        mean = total / n if n else None
+    for name in sorted(acc):
+        a = acc[name]
+        n = a["n"]
         std = None
         if n > 1:
-            var = max((sumsq - total * total / n) / (n - 1), 0.0)
-            std = math.sqrt(var)
-        first = g.iloc[0]
-        rows.append({
-            "metric_name": name,
-            "parent": _first_str(g["parent"]),
-            "weight": _first_num(g["weight"]),
-            "metric_type": _first_str(g["metric_type"]),
-            "count": n, "mean": mean, "std": std,
-            "min": _num(g["min"].min()) if n else None, "max": _num(g["max"].max()) if n else None,
-            "pass_rate": (int(g["passes"].sum()) / n) if n else None,
-            "hist": [int(g[f"h{i}"].sum()) for i in range(BINS)],
-        })
-        del first
-    return pd.DataFrame(rows, columns=["metric_name", "parent", "weight", "metric_type", "count",
-                                       "mean", "std", "min", "max", "pass_rate", "hist"])
+            std = math.sqrt(max((a["sumsq"] - a["total"] * a["total"] / n) / (n - 1), 0.0))
+        rows.append({"metric_name": name, "parent": a["parent"], "weight": a["weight"],
+                     "metric_type": a["metric_type"], "count": n,
+                     "mean": a["total"] / n if n else None, "std": std,
+                     "min": a["min"], "max": a["max"],
+                     "pass_rate": a["passes"] / n if n else None, "hist": a["hist"]})
+    return rows
+
+
+def _present(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v) != ""
 
 
 def _first_str(col: pd.Series) -> str | None:
@@ -198,13 +221,13 @@ def normalise_type(recorded: str | None) -> str | None:
     return None
 
 
-def build_hierarchy(stats: pd.DataFrame) -> list[dict]:
+def build_hierarchy(stats) -> list[dict]:
     """Rows in display order (depth-first; siblings by weight desc, then name) with name,
     parent (None for roots), level (root = 1), type, recorded_type, mean, min, max, std,
     count, pass_rate, weight (raw, default 1), norm_weight (weight / sum of sibling weights,
     equal shares when that sum is 0), hist and children (names)."""
     nodes: dict[str, dict] = {}
-    for r in stats.to_dict("records"):
+    for r in records(stats):
         w = _num(r.get("weight"))
         nodes[str(r["metric_name"])] = {
             "name": str(r["metric_name"]), "parent": r.get("parent") or None,

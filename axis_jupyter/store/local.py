@@ -68,16 +68,25 @@ def _lock_holder(message: str) -> str:
         return "another process"
     pid = m.group(1)
     try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
-        cmd = ""
-    if "ipykernel" in cmd:
+        args = []
+    # Look at the program and its first arguments only: paths elsewhere may contain anything.
+    prog = Path(args[0]).name if args else ""
+    if len(args) > 2 and args[1] == "-m":
+        script = args[2]
+    elif len(args) > 1 and not args[1].startswith("-"):
+        script = Path(args[1]).name
+    else:
+        script = ""
+    head = f"{prog} {script}"
+    if "ipykernel" in head:
         kind = "a Jupyter kernel"
-    elif "jupyter" in cmd and any(w in cmd for w in ("lab", "server", "notebook")):
+    elif "jupyter" in head and any(w in head for w in ("lab", "server", "notebook")):
         kind = "a Jupyter server"
-    elif "pytest" in cmd:
+    elif "pytest" in head:
         kind = "a pytest run"
-    elif "python" in cmd:
+    elif "python" in head:
         kind = "a Python process"
     else:
         kind = "another process"

@@ -1,0 +1,547 @@
+"""Alerts, health and the executive hierarchy for monitoring data (reference §3.2, UI §1.3-1.4).
+
+Everything heavy is one Ibis aggregation per call (per source x metric x time bucket, per
+source x bucket for latency, per source x metric x category x bucket for labels); the
+detectors then run in Python on those few points.
+
+* **Threshold alerts**, per source with its own ``good``/``pass`` thresholds from
+  ``monitoring.yaml``: average score below *good* -> warning; pass rate (share of scores
+  >= the source's *pass*) below 70 % -> error; error rate (``has_errors``) above 5 % ->
+  error; p95 latency above 1000 ms -> warning.
+* **Anomaly detectors** over the trend buckets of each (source, metric) series - the mean
+  score per bucket, and the share of each label per bucket for CLASSIFICATION metrics -
+  with the reference's parameters: z-score (window = last ``lookback_window`` buckets
+  including the newest, population std, |z| > 2.0), moving average (mean of the
+  ``window_size`` buckets before the newest, capped at n-1; |value - MA| > 0.15) and rate
+  of change (|value - previous| > 0.3). A series needs ``min_data_points`` buckets.
+* ``scan=False`` (default, as the reference) checks each series' newest bucket;
+  ``scan=True`` checks every bucket against the buckets before it (a backtest).
+
+``health``: avg >= good -> healthy, >= pass -> warning, else critical (no scores ->
+unknown). ``hierarchy``: source -> component -> metric with score, count, delta = mean of
+the newest 25 % of scores minus the mean of the older 75 % (n >= 4), a daily sparkline and
+health.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from .. import monitoring_config
+from ..errors import QueryError
+from .context import AnalyticContext
+from .evals import as_list, scores_table
+from .monitoring import _category, _unit, records_table
+from .registry import register
+
+ALERT_COLUMNS = ["source_name", "metric_name", "detector", "severity", "bucket", "value", "message",
+                 "category", "group", "reference", "statistic", "limit", "count"]
+UNKNOWN_SOURCE = "(unknown)"
+DEFAULT_COMPONENT = "(default)"
+DETECTORS = ("z_score", "moving_average", "rate_of_change")
+
+
+# ----------------------------------------------------------------------------- detectors
+def _std_is_zero(std: float, mean: float) -> bool:
+    # Equal values aggregated in a different order can differ in the last bits; treat a
+    # spread at rounding level as zero (the reference skips std == 0).
+    return not np.isfinite(std) or std <= 1e-12 * max(1.0, abs(mean))
+
+
+def z_score(values: np.ndarray, i: int, threshold: float = 2.0, lookback: int = 20):
+    """(z, mean) of point ``i`` against the window of the last ``lookback`` points up to and
+    including ``i`` (0 = all), or None when the spread is zero or |z| <= threshold."""
+    lo = 0 if lookback <= 0 else max(0, i + 1 - lookback)
+    window = values[lo:i + 1]
+    mean = float(window.mean())
+    std = float(window.std())  # population
+    if _std_is_zero(std, mean):
+        return None
+    z = (float(values[i]) - mean) / std
+    return (z, mean) if abs(z) > threshold else None
+
+
+def moving_average(values: np.ndarray, i: int, window_size: int = 5, deviation: float = 0.15):
+    """(deviation, MA) of point ``i`` against the mean of the ``window_size`` points before it
+    (capped at the points available), or None when within ``deviation`` (absolute)."""
+    w = min(window_size, i)
+    if w < 1:
+        return None
+    ma = float(values[i - w:i].mean())
+    dev = float(values[i]) - ma
+    return (dev, ma) if abs(dev) > deviation else None
+
+
+def rate_of_change(values: np.ndarray, i: int, threshold: float = 0.3):
+    """(change, previous) of point ``i`` or None when |change| <= threshold (absolute)."""
+    if i < 1:
+        return None
+    prev = float(values[i - 1])
+    change = float(values[i]) - prev
+    return (change, prev) if abs(change) > threshold else None
+
+
+def detect(values, metric: str, ad: dict, scan: bool = False) -> list[dict]:
+    """Run the enabled detectors on one series (values in time order).
+
+    Returns dicts with index, detector, severity, value, reference, statistic, limit.
+    ``ad`` is the ``anomaly_detection`` section of the monitoring settings.
+    """
+    values = np.asarray(values, dtype="float64")
+    n = len(values)
+    if not ad.get("enabled") or n < ad["min_data_points"]:
+        return []
+    first = ad["min_data_points"] - 1 if scan else n - 1
+    out = []
+    for i in range(first, n):
+        for det in DETECTORS:
+            spec = ad[det]
+            if not spec["enabled"] or (spec["metrics"] and metric not in spec["metrics"]):
+                continue
+            if det == "z_score":
+                hit = z_score(values, i, spec["threshold"], spec["lookback_window"])
+                limit = spec["threshold"]
+            elif det == "moving_average":
+                hit = moving_average(values, i, spec["window_size"], spec["deviation_threshold"])
+                limit = spec["deviation_threshold"]
+            else:
+                hit = rate_of_change(values, i, spec["threshold"])
+                limit = spec["threshold"]
+            if hit is None:
+                continue
+            stat, ref = hit
+            out.append({"index": i, "detector": det, "severity": spec["severity"],
+                        "value": float(values[i]), "reference": ref, "statistic": stat, "limit": limit})
+    return out
+
+
+# ----------------------------------------------------------------------------- helpers
+def _cfg(config) -> dict:
+    return monitoring_config.resolve_monitoring(config)
+
+
+def _per_source(t: ibis.Table, cfg: dict, key: str):
+    """The source's threshold as an Ibis expression (per-source overrides, else default)."""
+    default = cfg["thresholds"]["default"][key]
+    per = cfg["thresholds"]["per_source"]
+    if not per or "source_name" not in t.columns:
+        return ibis.literal(default)
+    return ibis.cases(*[(t.source_name == s, v[key]) for s, v in per.items()], else_=default)
+
+
+def _visible(t: ibis.Table, cfg: dict, metrics) -> ibis.Table:
+    metrics = as_list(metrics)
+    if metrics:
+        return t.filter(t.metric_name.isin(metrics))
+    if cfg["visible_metrics"]:
+        return t.filter(t.metric_name.isin(cfg["visible_metrics"]))
+    return t
+
+
+def _source(t: ibis.Table):
+    if "source_name" in t.columns:
+        return t.source_name.fill_null(UNKNOWN_SOURCE)
+    return ibis.literal(UNKNOWN_SOURCE)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+def _message(src, metric, category, det, value, ref, stat, limit, what="average score",
+             granularity="bucket") -> str:
+    name = f"{src} · {metric}" + (f" = {category}" if category else "")
+    if det == "z_score":
+        return (f"{name}: {what} {_fmt(value)} is {stat:+.1f} standard deviations from the recent "
+                f"mean {_fmt(ref)} (limit ±{limit:g}).")
+    if det == "moving_average":
+        return (f"{name}: {what} {_fmt(value)} deviates {stat:+.3f} from the moving average "
+                f"{_fmt(ref)} (limit {limit:g}).")
+    if det == "rate_of_change":
+        return (f"{name}: {what} changed {stat:+.3f} from {_fmt(ref)} to {_fmt(value)} in one "
+                f"{granularity} (limit {limit:g}).")
+    raise ValueError(det)
+
+
+# ----------------------------------------------------------------------------- series
+def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=None, config=None,
+                 cfg: dict | None = None) -> pd.DataFrame:
+    """Per source, metric and bucket: source_name, metric_name, bucket, count, avg,
+    pass_rate (share >= the source's pass threshold), good, pass."""
+    cfg = cfg or _cfg(config)
+    unit = _unit(granularity)
+    t = _category(scores_table(ctx, filters, "timestamp"), "SCORE")
+    t = _visible(t, cfg, metrics)
+    t = t.filter(t.timestamp.notnull() & t.metric_score.notnull() & t.metric_name.notnull())
+    t = t.mutate(_src=_source(t), _pass=_per_source(t, cfg, "pass"))
+    s = t.metric_score
+    expr = t.group_by(source_name=t._src, metric_name=t.metric_name,
+                      bucket=t.timestamp.truncate(unit)).aggregate(
+        count=s.count(), avg=s.mean(), passed=(s >= t._pass).cast("int64").sum())
+    df = ctx.execute(expr)
+    df["pass_rate"] = df["passed"] / df["count"]
+    th = df["source_name"].map(lambda x: monitoring_config.source_thresholds(cfg, x))
+    df["good"] = [d["good"] for d in th]
+    df["pass"] = [d["pass"] for d in th]
+    return df.drop(columns="passed").sort_values(["source_name", "metric_name", "bucket"],
+                                                 ignore_index=True)
+
+
+def record_series(ctx: AnalyticContext, granularity="day", filters=None) -> pd.DataFrame:
+    """Per source and bucket, each record once: source_name, bucket, records, p95 (latency),
+    error_rate (share of records with has_errors; NaN without the column)."""
+    unit = _unit(granularity)
+    cols = set(ctx.table("full").columns)
+    empty = pd.DataFrame(columns=["source_name", "bucket", "records", "p95", "error_rate"])
+    if "latency" not in cols and "has_errors" not in cols:
+        return empty
+    dims = ["timestamp"] + (["source_name"] if "source_name" in cols else [])
+    if "has_errors" not in cols:
+        r = records_table(ctx, filters, "latency", *dims)
+    else:
+        need = [c for c in ("latency", "has_errors") if c in cols]
+        t = scores_table(ctx, filters, *need, *dims)
+        key = [c for c in ("_axis_rid", "dataset_id", "trace_id") if c in t.columns][:1]
+        if not key:
+            return empty
+        h = t.has_errors
+        if h.type().is_boolean():
+            err = h.cast("float64")
+        elif h.type().is_numeric():
+            err = (h != 0).cast("float64")
+        else:
+            err = h.cast("string").lower().isin(["true", "1", "1.0", "yes", "y", "t", "error"]).cast("float64")
+        aggs = {"_err": err.max()}
+        if "latency" in cols:
+            aggs["latency"] = t.latency.max()
+        r = t.group_by([*key, *dims]).aggregate(**aggs)
+    r = r.filter(r.timestamp.notnull())
+    src = r.source_name.fill_null(UNKNOWN_SOURCE) if "source_name" in r.columns else ibis.literal(UNKNOWN_SOURCE)
+    aggs = {"records": ibis._.count()}
+    if "latency" in r.columns:
+        aggs["p95"] = r.latency.quantile(0.95)
+    if "_err" in r.columns:
+        aggs["error_rate"] = r._err.mean()
+    df = ctx.execute(r.group_by(source_name=src, bucket=r.timestamp.truncate(unit)).aggregate(**aggs))
+    for c in ("p95", "error_rate"):
+        if c not in df:
+            df[c] = np.nan
+    return df.sort_values(["source_name", "bucket"], ignore_index=True)
+
+
+def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=None,
+                 category_source="explanation", cfg: dict | None = None) -> pd.DataFrame:
+    """Per source, CLASSIFICATION metric, bucket and label: count, total, share."""
+    from .classification import category_column
+
+    cfg = cfg or {"visible_metrics": []}
+    unit = _unit(granularity)
+    t = _category(scores_table(ctx, filters, "timestamp"), "CLASSIFICATION")
+    col = category_column(t, category_source)
+    t = _visible(t, cfg, metrics)
+    t = t.filter(t.timestamp.notnull() & t.metric_name.notnull())
+    t = t.mutate(_cat=col)
+    t = t.filter(t._cat.notnull())
+    expr = t.group_by(source_name=_source(t), metric_name=t.metric_name,
+                      bucket=t.timestamp.truncate(unit), category=t._cat).aggregate(count=ibis._.count())
+    df = ctx.execute(expr)
+    if df.empty:
+        return pd.DataFrame(columns=["source_name", "metric_name", "bucket", "category", "count", "total", "share"])
+    # Every label gets a point in every bucket of its series (0 when absent).
+    keys = ["source_name", "metric_name"]
+    out = []
+    for (src, met), g in df.groupby(keys, sort=True):
+        piv = g.pivot_table(index="bucket", columns="category", values="count", aggfunc="sum", fill_value=0)
+        total = piv.sum(axis=1)
+        long = piv.stack().rename("count").reset_index()
+        long["total"] = long["bucket"].map(total)
+        long["share"] = long["count"] / long["total"]
+        long.insert(0, "metric_name", met)
+        long.insert(0, "source_name", src)
+        out.append(long)
+    return pd.concat(out, ignore_index=True).sort_values(
+        ["source_name", "metric_name", "category", "bucket"], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- alerts
+def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, filters=None,
+           metrics=None, config=None, category_source: str = "explanation",
+           classification: bool = True) -> pd.DataFrame:
+    """Threshold and anomaly alerts: source_name, metric_name, detector, severity, bucket,
+    value, message, category, group, reference, statistic, limit, count.
+
+    ``detector`` is ``threshold_score``, ``threshold_pass_rate``, ``threshold_error_rate``,
+    ``threshold_latency``, ``z_score``, ``moving_average`` or ``rate_of_change``;
+    ``group`` is ``threshold`` or ``anomaly``. ``scan=True`` checks every bucket, otherwise
+    only each series' newest. ``config`` overrides monitoring.yaml settings for this call.
+    """
+    cfg = _cfg(config)
+    scan = _bool(scan, "scan")
+    unit_word = {"h": "hour", "D": "day", "W": "week"}[_unit(granularity)]
+    ad, ta = cfg["anomaly_detection"], cfg["threshold_alerts"]
+    rows: list[dict] = []
+
+    def add(src, metric, det, sev, bucket, value, msg, category=None, group="threshold", ref=None,
+            stat=None, limit=None, count=None):
+        rows.append({"source_name": src, "metric_name": metric, "detector": det, "severity": sev,
+                     "bucket": bucket, "value": value, "message": msg, "category": category,
+                     "group": group, "reference": ref, "statistic": stat, "limit": limit, "count": count})
+
+    sc = score_series(ctx, granularity, filters, metrics, cfg=cfg)
+    for (src, metric), g in sc.groupby(["source_name", "metric_name"], sort=True):
+        g = g.reset_index(drop=True)
+        idx = range(len(g)) if scan else [len(g) - 1]
+        for i in idx:
+            r = g.iloc[i]
+            if r["avg"] < r["good"]:
+                add(src, metric, "threshold_score", "warning", r["bucket"], float(r["avg"]),
+                    f"{src} · {metric}: average score {r['avg']:.3f} is below good ({r['good']:g}).",
+                    ref=float(r["good"]), stat=float(r["avg"] - r["good"]), limit=float(r["good"]),
+                    count=int(r["count"]))
+            if r["pass_rate"] < ta["pass_rate_min"]:
+                add(src, metric, "threshold_pass_rate", "error", r["bucket"], float(r["pass_rate"]),
+                    f"{src} · {metric}: pass rate {r['pass_rate']:.1%} (scores >= {r['pass']:g}) is "
+                    f"below {ta['pass_rate_min']:.0%}.",
+                    ref=ta["pass_rate_min"], stat=float(r["pass_rate"] - ta["pass_rate_min"]),
+                    limit=ta["pass_rate_min"], count=int(r["count"]))
+        for hit in detect(g["avg"].to_numpy(), metric, ad, scan):
+            r = g.iloc[hit["index"]]
+            add(src, metric, hit["detector"], hit["severity"], r["bucket"], hit["value"],
+                _message(src, metric, None, hit["detector"], hit["value"], hit["reference"],
+                         hit["statistic"], hit["limit"], granularity=unit_word),
+                group="anomaly", ref=hit["reference"], stat=hit["statistic"], limit=hit["limit"],
+                count=int(r["count"]))
+
+    try:
+        rec = record_series(ctx, granularity, filters)
+    except QueryError:
+        rec = pd.DataFrame()
+    for src, g in (rec.groupby("source_name", sort=True) if not rec.empty else []):
+        g = g.reset_index(drop=True)
+        idx = range(len(g)) if scan else [len(g) - 1]
+        for i in idx:
+            r = g.iloc[i]
+            if pd.notna(r["p95"]) and r["p95"] > ta["latency_p95_max"]:
+                add(src, "latency", "threshold_latency", "warning", r["bucket"], float(r["p95"]),
+                    f"{src}: p95 latency {r['p95']:,.0f} is above {ta['latency_p95_max']:,.0f}.",
+                    ref=ta["latency_p95_max"], stat=float(r["p95"] - ta["latency_p95_max"]),
+                    limit=ta["latency_p95_max"], count=int(r["records"]))
+            if pd.notna(r["error_rate"]) and r["error_rate"] > ta["error_rate_max"]:
+                add(src, "errors", "threshold_error_rate", "error", r["bucket"], float(r["error_rate"]),
+                    f"{src}: error rate {r['error_rate']:.1%} is above {ta['error_rate_max']:.0%}.",
+                    ref=ta["error_rate_max"], stat=float(r["error_rate"] - ta["error_rate_max"]),
+                    limit=ta["error_rate_max"], count=int(r["records"]))
+
+    if classification:
+        cs = class_series(ctx, granularity, filters, metrics, category_source, cfg=cfg)
+        for (src, metric, cat), g in (cs.groupby(["source_name", "metric_name", "category"], sort=True)
+                                      if not cs.empty else []):
+            g = g.reset_index(drop=True)
+            for hit in detect(g["share"].to_numpy(), metric, ad, scan):
+                r = g.iloc[hit["index"]]
+                add(src, metric, hit["detector"], hit["severity"], r["bucket"], hit["value"],
+                    _message(src, metric, cat, hit["detector"], hit["value"], hit["reference"],
+                             hit["statistic"], hit["limit"], what="share", granularity=unit_word),
+                    category=cat, group="anomaly", ref=hit["reference"], stat=hit["statistic"],
+                    limit=hit["limit"], count=int(r["total"]))
+
+    df = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    if df.empty:
+        return df
+    sev = df["severity"].map({"error": 0, "warning": 1})
+    df = df.assign(_s=sev).sort_values(["_s", "source_name", "metric_name", "bucket", "detector"],
+                                       ignore_index=True).drop(columns="_s")
+    return df
+
+
+def _bool(value, name) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+        return value.lower() in ("true", "1", "yes")
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise QueryError(f"{name} must be true or false, got {value!r}.")
+
+
+# ----------------------------------------------------------------------------- health
+LEVELS = {"source": ["source_name"], "component": ["source_name", "source_component"],
+          "metric": ["source_name", "source_component", "metric_name"]}
+
+
+def health_status(avg, good: float, pass_: float) -> str:
+    if avg is None or (isinstance(avg, float) and math.isnan(avg)) or pd.isna(avg):
+        return "unknown"
+    if avg >= good:
+        return "healthy"
+    if avg >= pass_:
+        return "warning"
+    return "critical"
+
+
+def _dims(t: ibis.Table) -> dict:
+    return {
+        "source_name": _source(t),
+        "source_component": (t.source_component.fill_null(DEFAULT_COMPONENT)
+                             if "source_component" in t.columns else ibis.literal(DEFAULT_COMPONENT)),
+    }
+
+
+def health(ctx: AnalyticContext, level: str = "metric", filters=None, metrics=None,
+           config=None) -> pd.DataFrame:
+    """Health per source, component or metric: [source_name, source_component,
+    metric_name], count, avg, pass_rate, good, pass, health (healthy / warning / critical /
+    unknown) from the source's thresholds."""
+    if level not in LEVELS:
+        raise QueryError(f"level must be source, component or metric, got {level!r}.")
+    cfg = _cfg(config)
+    keys = LEVELS[level]
+    t = _category(scores_table(ctx, filters), "SCORE")
+    t = _visible(t, cfg, metrics)
+    t = t.filter(t.metric_name.notnull())
+    t = t.mutate(**_dims(t), _pass=_per_source(t, cfg, "pass"))
+    s = t.metric_score
+    expr = t.group_by(keys).aggregate(count=s.count(), avg=s.mean(),
+                                      passed=(s >= t._pass).cast("int64").sum())
+    df = ctx.execute(expr)
+    df["pass_rate"] = np.where(df["count"] > 0, df["passed"] / df["count"].where(df["count"] > 0, 1), np.nan)
+    th = [monitoring_config.source_thresholds(cfg, s) for s in df["source_name"]]
+    df["good"] = [d["good"] for d in th]
+    df["pass"] = [d["pass"] for d in th]
+    df["health"] = [health_status(a, d["good"], d["pass"]) for a, d in zip(df["avg"], th)]
+    return df[[*keys, "count", "avg", "pass_rate", "good", "pass", "health"]].sort_values(
+        keys, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- hierarchy
+HIERARCHY_COLUMNS = ["level", "key", "parent", "name", "source_name", "source_component", "metric_name",
+                     "category", "score", "count", "records", "delta", "health", "good", "pass",
+                     "sparkline"]
+
+
+def _order_keys(t: ibis.Table) -> list:
+    keys = [t.timestamp]
+    for c in ("dataset_id", "_axis_rid", "trace_id"):
+        if c in t.columns:
+            keys.append(t[c])
+            break
+    keys.append(t.metric_name)
+    return keys
+
+
+def hierarchy(ctx: AnalyticContext, filters=None, metrics=None, config=None,
+              sparkline_days: int | None = None) -> pd.DataFrame:
+    """Executive hierarchy source -> component -> metric, depth first: level, key, parent,
+    name, source_name, source_component, metric_name, category (leaves), score (mean),
+    count (scores), records (rows), delta (mean of the newest 25 % of scores minus the older
+    75 %, by time; n >= 4), health, good, pass, sparkline (list of {date, value}: daily
+    means). Missing source -> "(unknown)", missing component -> "(default)"."""
+    cfg = _cfg(config)
+    base = _visible(scores_table(ctx, filters, "timestamp"), cfg, metrics)
+    base = base.filter(base.metric_name.notnull())
+    base = base.mutate(**_dims(base))
+    cat = (base.metric_category.upper() if "metric_category" in base.columns else ibis.literal("SCORE"))
+    base = base.mutate(_cat=cat.fill_null("SCORE"))
+    leaf_keys = ["source_name", "source_component", "metric_name"]
+
+    # Leaves: counts, category and means; upper levels are rolled up from sums exactly.
+    s = base.metric_score
+    leaves = ctx.execute(base.group_by(leaf_keys).aggregate(
+        records=ibis._.count(), count=s.count(), total=s.sum(), category=base._cat.mode()))
+    if leaves.empty:
+        return pd.DataFrame(columns=HIERARCHY_COLUMNS)
+
+    # Daily sums per leaf for the sparklines.
+    scored = base.filter(base.metric_score.notnull() & base.timestamp.notnull())
+    daily = ctx.execute(scored.group_by([*leaf_keys, scored.timestamp.truncate("D").name("date")]).aggregate(
+        n=scored.metric_score.count(), total=scored.metric_score.sum()))
+
+    # Deltas: newest 25 % vs older 75 % of the scores beneath each node, by time.
+    deltas = {}
+    for level, keys in LEVELS.items():
+        part = [scored[k] for k in keys]
+        w = ibis.window(group_by=part, order_by=_order_keys(scored))
+        m = scored.mutate(_rn=ibis.row_number().over(w),
+                          _n=scored.metric_score.count().over(ibis.window(group_by=part)))
+        split = (m._n * 0.75).floor()
+        d = ctx.execute(m.group_by(keys).aggregate(
+            n=m.metric_score.count(), new=m.metric_score.mean(where=m._rn >= split),
+            old=m.metric_score.mean(where=m._rn < split)))
+        for rec in d.itertuples(index=False):
+            k = tuple(getattr(rec, c) for c in keys)
+            deltas[(level, k)] = (float(rec.new) - float(rec.old)) if rec.n >= 4 and pd.notna(rec.old) \
+                and pd.notna(rec.new) else None
+
+    out = []
+
+    def spark(mask) -> list[dict]:
+        sub = daily[mask].groupby("date", sort=True)[["n", "total"]].sum()
+        if sparkline_days:
+            sub = sub.tail(int(sparkline_days))
+        return [{"date": pd.Timestamp(d).strftime("%Y-%m-%d"), "value": float(r.total / r.n)}
+                for d, r in sub.iterrows() if r.n]
+
+    def node(level, keys, rows, mask, name, parent, key, category=None):
+        th = monitoring_config.source_thresholds(cfg, keys[0])
+        cnt = int(rows["count"].sum())
+        score = float(rows["total"].sum() / cnt) if cnt else None
+        out.append({"level": level, "key": key, "parent": parent, "name": name,
+                    "source_name": keys[0], "source_component": keys[1] if len(keys) > 1 else None,
+                    "metric_name": keys[2] if len(keys) > 2 else None, "category": category,
+                    "score": score, "count": cnt, "records": int(rows["records"].sum()),
+                    "delta": deltas.get((level, tuple(keys))), "health": health_status(score, th["good"], th["pass"]),
+                    "good": th["good"], "pass": th["pass"], "sparkline": spark(mask)})
+
+    for src, gs in leaves.groupby("source_name", sort=True):
+        node("source", [src], gs, daily["source_name"] == src, src, None, src)
+        for comp, gc in gs.groupby("source_component", sort=True):
+            ck = f"{src}/{comp}"
+            node("component", [src, comp], gc,
+                 (daily["source_name"] == src) & (daily["source_component"] == comp), comp, src, ck)
+            for rec in gc.sort_values("metric_name").itertuples(index=False):
+                mk = f"{ck}/{rec.metric_name}"
+                row = gc[gc["metric_name"] == rec.metric_name]
+                node("metric", [src, comp, rec.metric_name], row,
+                     (daily["source_name"] == src) & (daily["source_component"] == comp)
+                     & (daily["metric_name"] == rec.metric_name), rec.metric_name, ck, mk,
+                     category=rec.category)
+    return pd.DataFrame(out, columns=HIERARCHY_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- registration
+register("alerts", alerts, ("monitoring",))
+register("health", health, ("monitoring",))
+register("hierarchy", hierarchy, ("monitoring",))
+
+
+def status_section(store) -> pd.DataFrame | str | None:
+    """Alerts of every monitoring dataset, for ``%axis status``."""
+    ds = store.datasets()
+    names = ds.loc[ds["kind"] == "monitoring", "name"].tolist() if len(ds) else []
+    if not names:
+        return None
+    frames = []
+    for name in names:
+        a = store.analytic(name, "alerts")
+        if len(a):
+            frames.append(a.assign(dataset=name)[["dataset", "source_name", "metric_name", "detector",
+                                                  "severity", "bucket", "value", "message"]])
+    if not frames:
+        return f"All systems nominal ({len(names)} monitoring dataset(s) checked)."
+    return pd.concat(frames, ignore_index=True)
+
+
+def _register_status() -> None:
+    try:
+        from ..magic import STATUS_SECTIONS
+    except ImportError:  # IPython not installed: no magic, nothing to add
+        return
+    if not any(title == "Alerts" for title, _ in STATUS_SECTIONS):
+        STATUS_SECTIONS.append(("Alerts", status_section))
+
+
+_register_status()

@@ -1,0 +1,234 @@
+"""AxisView: the anywidget base class every AXIS view derives from.
+
+A view is three things (see ``axis_jupyter/views/__init__.py`` for the registry):
+
+1. **Actions** — plain functions ``action(store, dataset, **params) -> dict`` registered on a
+   :class:`~axis_jupyter.views.ViewSpec`. They compute what the front end shows (aggregates,
+   one page of rows, a small Vega-Lite spec) and return JSON-able dicts (use
+   :func:`jsonable`). Both transports run them through
+   :func:`axis_jupyter.views.call_action`: the server extension for HTTP, and this class's
+   message handler for the kernel fallback.
+2. **A widget class** — a subclass of :class:`AxisView` that sets ``view_name``, ``_esm``
+   (and ``_css``) to the bundle built from ``widgets/src/views/<view>.js`` into
+   ``axis_jupyter/static/``, and optionally overrides :meth:`AxisView.static_html`.
+3. **A front end** — ``widgets/src/views/<view>.js`` exporting ``render({model, el})`` that
+   uses ``createTransport(model)`` from ``widgets/src/lib/transport.js`` to call actions.
+
+Synced traits:
+  ``view``        the view's registry name
+  ``dataset``     the dataset name
+  ``params``      the view's current parameters (filters, ...) — set by the front end when the
+                  user changes them, readable from Python (``w.params["filters"]``)
+  ``snapshot``    the last payload the front end rendered; computed in Python on creation and
+                  updated by the front end after each render, so a notebook saved with widget
+                  state shows the last rendered state without a kernel
+  ``transport``   hint: ``"server"`` when the dataset lives in the Jupyter server's store (the
+                  front end then calls ``{base_url}axis/api`` directly and stays interactive
+                  while a cell runs) or ``"kernel"`` (calls go through this widget)
+  ``server_base`` the base_url path of that server ("/user/x/"), so the front end only uses
+                  HTTP when its page is served by the same server
+
+The kernel protocol (anywidget custom messages):
+  front end -> kernel  ``{"kind": "axis-call", "id": str, "action": str, "params": {...}}``
+  kernel -> front end  ``{"kind": "axis-reply", "id": str, "result": {...}}`` or
+                       ``{"kind": "axis-reply", "id": str, "error": "message"}``
+The HTTP transport sends the same params as the JSON body of ``POST {base_url}axis/api/
+datasets/{dataset}/views/{view}/{action}`` and gets the same result dict back.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import anywidget
+import traitlets
+
+from ..errors import AxisError
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def bundle(name: str, ext: str = "js") -> Path | str:
+    """The built front end of view ``name`` (``axis_jupyter/static/<name>.<ext>``).
+
+    When the bundle has not been built (a source checkout without ``make``), returns a tiny
+    module that says how to build it instead of failing at import time.
+    """
+    path = STATIC / f"{name}.{ext}"
+    if path.exists():
+        return path
+    if ext == "css":
+        return ""
+    return ("export default { render({ el }) { el.textContent = "
+            f"'AXIS: the {name} front end is not built; run `make widgets` "
+            "(cd widgets && npm ci && npm run build).'; } };")
+
+
+def jsonable(obj: Any) -> Any:
+    """Make ``obj`` strict-JSON safe: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "item") and not hasattr(obj, "__len__"):  # numpy scalar
+        return jsonable(obj.item())
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    try:
+        import pandas as pd
+
+        if pd.isna(obj):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(obj, "tolist"):
+        return jsonable(obj.tolist())
+    return str(obj)
+
+
+def is_remote(store) -> bool:
+    """True when ``store`` is a client of the Jupyter server's store (not embedded here)."""
+    from ..store.local import LocalStore
+
+    return not isinstance(store, LocalStore)
+
+
+def _server_base(store) -> str:
+    for attr in ("base_url", "url", "server_url"):
+        value = getattr(store, attr, None)
+        if isinstance(value, str) and value:
+            return urlparse(value).path or "/"
+    env = os.environ.get("AXIS_SERVER_URL")
+    return (urlparse(env).path or "/") if env else ""
+
+
+def resolve(ds_or_name, store=None):
+    """(store, dataset name) from a Dataset, or a name plus an optional store."""
+    from ..store.base import Dataset
+
+    if isinstance(ds_or_name, Dataset):
+        return (store or ds_or_name.store), ds_or_name.name
+    if store is None:
+        from .. import connect
+
+        store = connect()
+    return store, ds_or_name
+
+
+def run_action(store, dataset: str, view: str, action: str, params: dict | None) -> dict:
+    """Run a view action where the data lives: in this process for an embedded store, or
+    on the server for a remote store (``store.view_action``), which runs the same
+    :func:`~axis_jupyter.views.call_action` there."""
+    from . import call_action
+
+    if is_remote(store) and hasattr(store, "view_action"):
+        return store.view_action(dataset, view, action, params or {})
+    return call_action(store, dataset, view, action, params or {})
+
+
+class AxisView(anywidget.AnyWidget):
+    """Base class of AXIS inline views. Subclasses set ``view_name``, ``_esm`` and ``_css``."""
+
+    view_name: str = ""
+    #: the action whose result is the view's main state (kept in ``snapshot``)
+    payload_action: str = "payload"
+
+    view = traitlets.Unicode("").tag(sync=True)
+    dataset = traitlets.Unicode("").tag(sync=True)
+    params = traitlets.Dict().tag(sync=True)
+    snapshot = traitlets.Dict().tag(sync=True, echo_update=False)
+    transport = traitlets.Unicode("kernel").tag(sync=True)
+    server_base = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, ds_or_name=None, store=None, *, params: dict | None = None,
+                 compute: bool = True, **kwargs):
+        store, name = resolve(ds_or_name, store)
+        if name is None:
+            raise AxisError(f"{type(self).__name__} needs a dataset (a Dataset or its name).")
+        store.info(name)  # a clear NotFoundError now rather than an empty widget
+        self._store = store
+        remote = is_remote(store)
+        super().__init__(view=self.view_name, dataset=name, params=dict(params or {}),
+                         transport="server" if remote else "kernel",
+                         server_base=_server_base(store) if remote else "", **kwargs)
+        self.on_msg(self._on_custom_msg)
+        if compute:
+            self.refresh()
+
+    # -- Python API ------------------------------------------------------------------
+    @property
+    def store(self):
+        return self._store
+
+    def call(self, action: str, params: dict | None = None) -> dict:
+        """Run one of this view's actions (what the front end does on a click)."""
+        return run_action(self._store, self.dataset, self.view, action, params)
+
+    def refresh(self) -> dict:
+        """Recompute the main payload for the current ``params`` and store it in ``snapshot``."""
+        self.snapshot = self.call(self.payload_action, self.payload_params())
+        return self.snapshot
+
+    def payload_params(self) -> dict:
+        """The parameters of the payload action, from ``params`` (override to select keys)."""
+        return dict(self.params)
+
+    # -- kernel transport --------------------------------------------------------------
+    def handle_call(self, msg: dict) -> dict:
+        """Answer one front-end call: run the action, return the reply message."""
+        call_id = msg.get("id")
+        reply: dict[str, Any] = {"kind": "axis-reply", "id": call_id}
+        t0 = time.perf_counter()
+        try:
+            action = msg.get("action")
+            if not isinstance(action, str) or not action:
+                raise AxisError("a call needs an action name.")
+            params = msg.get("params") or {}
+            if not isinstance(params, dict):
+                raise AxisError("call params must be an object.")
+            reply["result"] = jsonable(self.call(action, params))
+        except AxisError as exc:
+            reply["error"] = str(exc)
+        except Exception as exc:  # a bug: still answer, so the front end does not hang
+            reply["error"] = f"{type(exc).__name__}: {exc}"
+        reply["ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        return reply
+
+    def _on_custom_msg(self, _widget, content, buffers) -> None:
+        if isinstance(content, dict) and content.get("kind") == "axis-call":
+            self.send(self.handle_call(content))
+
+    # -- static fallback --------------------------------------------------------------
+    def static_html(self) -> str:
+        """HTML of the last state for renderers without widgets (nbviewer, GitHub, exports)."""
+        body = html.escape(json.dumps(self.snapshot, indent=1)[:4000])
+        return (f"<div class='axis-static'><b>AXIS {html.escape(self.view)}</b> — "
+                f"{html.escape(self.dataset)}<pre>{body}</pre></div>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is None:
+            return None
+        if isinstance(data, tuple):
+            data, meta = data
+        else:
+            meta = None
+        data = dict(data)
+        try:
+            data["text/html"] = self.static_html()
+        except Exception:  # never break display because of the fallback
+            pass
+        return (data, meta) if meta is not None else data

@@ -1,0 +1,158 @@
+"""The embedded store: paths, metadata, atomic swaps, read-only SQL, paging, locks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import warnings
+
+import pytest
+
+import axis_jupyter
+from axis_jupyter import NotFoundError, QueryError, StoreLockedError, demo
+from axis_jupyter.store import open_local
+
+
+def test_default_path_from_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("AXIS_STORE", str(tmp_path / "env.duckdb"))
+    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
+    s = axis_jupyter.connect()
+    assert s.location == str(tmp_path / "env.duckdb")
+    assert axis_jupyter.connect() is s  # one store object per file per process
+    s.close()
+    monkeypatch.delenv("AXIS_STORE")
+    monkeypatch.setenv("AXIS_HOME", str(tmp_path / "home"))
+    s2 = axis_jupyter.connect()
+    assert s2.location == str(tmp_path / "home" / "axis.duckdb")
+    s2.close()
+
+
+def test_memory_store_is_throwaway():
+    a, b = axis_jupyter.connect(":memory:"), axis_jupyter.connect(":memory:")
+    a.load(demo.eval_results(3), name="x")
+    assert list(a.datasets().name) == ["x"] and b.datasets().empty
+
+
+def test_metadata_persists_across_reopen(tmp_path):
+    path = tmp_path / "p.duckdb"
+    s = axis_jupyter.LocalStore(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        demo.load_demo(s, n_cases=10, n_records=50)
+    before = s.datasets()
+    s.close()
+    s2 = axis_jupyter.LocalStore(path)
+    assert s2.datasets().equals(before)
+    info = s2.info("demo_monitoring")
+    assert info["filter_values"]["source_name"] == ["Atlas", "Nova", "Orion"]
+    assert info["time_range"][0] < info["time_range"][1]
+    assert s2.dataset("demo_evals").summary().shape[0] == 10
+    s2.close()
+
+
+def test_replace_is_atomic_for_concurrent_readers(store):
+    """Readers see the old dataset or the new one, never a partial or missing table."""
+    small, big = demo.eval_results(5, seed=1), demo.eval_results(400, seed=2)
+    store.load(small, name="x")
+    sizes, errors, stop = set(), [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                sizes.add(int(store.sql("SELECT count(*) AS n FROM x").n[0]))
+            except Exception as exc:  # pragma: no cover - the failure we test for
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(6):
+        store.load(big if i % 2 == 0 else small, name="x")
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sizes <= {150, 12000}
+    # Old versions' tables are dropped: only the live version remains.
+    tables = store.sql("SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE '_axis_t_x_%'").n[0]
+    assert tables == 1
+
+
+def test_drop_and_not_found(demo_store):
+    demo_store.drop("demo_evals")
+    assert "demo_evals" not in set(demo_store.datasets().name)
+    with pytest.raises(NotFoundError, match="no dataset named 'demo_evals'"):
+        demo_store.dataset("demo_evals")
+
+
+@pytest.mark.parametrize("query,msg", [
+    ("DELETE FROM demo_evals", "only SELECT"),
+    ("SELECT 1; SELECT 2", "exactly one statement"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "not allowed"),
+    ("SELECT * FROM '/etc/passwd'", "unknown table"),
+    ("SELECT getenv('HOME')", "not allowed"),
+    ("SELEC 1", "syntax error"),
+    ("SELECT nope FROM demo_evals", "query failed"),
+])
+def test_sql_is_read_only(demo_store, query, msg):
+    with pytest.raises(QueryError, match=msg):
+        demo_store.sql(query)
+
+
+def test_sql_select_with_cte(demo_store):
+    df = demo_store.sql("WITH t AS (SELECT metric_name, avg(metric_score) AS m FROM demo_evals GROUP BY 1) "
+                        "SELECT count(*) AS n FROM t")
+    assert df.n[0] == 10
+
+
+def test_rows_paging_sort_search_filters(demo_store):
+    rows, total = demo_store.rows("demo_monitoring", page=2, page_size=7, sort_by="latency", descending=True,
+                                  filters={"environment": "prod", "metric_name": "relevance"})
+    assert len(rows) == 7 and total == demo_store.sql(
+        "SELECT count(*) AS n FROM demo_monitoring WHERE environment='prod' AND metric_name='relevance'").n[0]
+    assert rows.latency.is_monotonic_decreasing
+    found, n = demo_store.rows("demo_monitoring", search="REFUND", page_size=5)
+    assert n > 0 and found["query"].str.contains("refund").all()
+    with pytest.raises(QueryError, match="cannot sort"):
+        demo_store.rows("demo_monitoring", sort_by="nope")
+    with pytest.raises(QueryError, match="cannot filter on 'nope'"):
+        demo_store.rows("demo_monitoring", filters={"nope": 1})
+
+
+def test_analytic_errors_are_clear(demo_store):
+    ds = demo_store.dataset("demo_monitoring")
+    with pytest.raises(QueryError, match="granularity must be hour, day or week"):
+        ds.trends("fortnight")
+    with pytest.raises(QueryError, match="unknown analytic"):
+        ds.analytic("nope")
+    with pytest.raises(QueryError, match="trends does not apply to evals"):
+        demo_store.dataset("demo_evals").trends()
+
+
+def test_locked_file_names_the_holder(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(path)!r})
+        print("ready", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLockedError) as err:
+            axis_jupyter.LocalStore(path)
+        msg = str(err.value)
+        assert f"PID {holder.pid}" in msg and "a Python process" in msg
+        assert "connect()" in msg and ":memory:" in msg
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_reads_run_on_worker_threads(store):
+    names = store.read(lambda cur: threading.current_thread().name)
+    assert names.startswith("axis-read")
+    assert open_local(":memory:") is not open_local(":memory:")
