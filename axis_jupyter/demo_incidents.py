@@ -15,12 +15,13 @@ one looks at the latest bucket only or scans every bucket:
 
 * records are spread evenly in time (one per slot, jittered) and the five source/component
   pairs take turns, so every bucket holds the same number of records of each pair (+-1);
-* each (source, metric) score follows a slow sinusoid; the per-record noise is
+* each (source, metric) score follows a slow wave plus a small 3-hour ripple (see
+  :func:`_curve`); the per-record noise is
   *antithetic* inside each (pair, hour): records come in pairs with noise +e and -e, so
   every bucket's mean lies on the curve. The noise is bounded so that scores stay in
   [0.52, 0.99] (healthy pass rate 100 %, no clipping);
-* labels are drawn with a low-discrepancy (golden-ratio) sequence against slowly varying
-  shares (a daily cycle plus a slow wave), so bucket shares follow the curve closely;
+* labels are dealt by exact quotas in each (source, hour) against slowly varying shares (a
+  3-hour ripple plus a slow wave), so bucket shares follow the curve to within 1/n;
 * healthy latencies are capped at 950 ms, so p95 never crosses the 1000 ms limit.
 
 :func:`planted_incidents` describes the incidents (series, kind, time window); the tests
@@ -43,7 +44,7 @@ PAIRS = [(s, c) for s, cs in SOURCES.items() for c in cs]
 SCORE_BASE = {"relevance": 0.82, "coherence": 0.86, "accuracy": 0.76}
 CATEGORIES = ["billing", "technical", "account", "other"]
 BASE_SHARES = np.array([0.40, 0.30, 0.20, 0.10])
-SHARE_LOADING = np.array([1.0, -0.6, -0.3, -0.1])  # how each share moves with the cycle
+SHARE_LOADING = np.array([1.0, -1.0, 1.0, -1.0])  # how each share moves with the cycle
 QUERIES = ["How do I reset my password?", "What is the refund policy?",
            "Summarise the attached contract.", "Which plan includes SSO?",
            "Explain the error code E42.", "How long does shipping take to Canada?",
@@ -51,6 +52,7 @@ QUERIES = ["How do I reset my password?", "What is the refund policy?",
 
 CURVE_AMPLITUDE = 0.02
 CURVE_PERIOD_DAYS = 9.3
+RIPPLE_AMPLITUDE = 0.012
 LATENCY_CAP_MS = 950.0
 
 INCIDENTS = {
@@ -61,9 +63,22 @@ INCIDENTS = {
 }
 
 
+RIPPLE = np.array([-1.0, 0.0, 1.0])  # a 3-hour ripple: cancels in daily and weekly means
+
+
+def _ripple(t_days: np.ndarray) -> np.ndarray:
+    return RIPPLE[np.floor(t_days * 24).astype("int64") % 3]
+
+
 def _curve(t_days: np.ndarray, series: int, amplitude: float = CURVE_AMPLITUDE) -> np.ndarray:
+    """Healthy bucket means: a slow wave plus a small 3-hour ripple.
+
+    A smooth curve alone is not enough: where a short window of hourly points is flat and
+    then bends away, its newest point sits > 2 standard deviations out. The ripple keeps the
+    spread of any hourly window larger than the slow wave's bend (newest |z| < 1.7), and it
+    cancels exactly in daily buckets, where the slow wave alone keeps |z| < 1.85."""
     phase = 0.7 + 1.3 * series
-    return amplitude * np.sin(2 * np.pi * t_days / CURVE_PERIOD_DAYS + phase)
+    return amplitude * np.sin(2 * np.pi * t_days / CURVE_PERIOD_DAYS + phase) + RIPPLE_AMPLITUDE * _ripple(t_days)
 
 
 def _times(n: int, days: int, start: str, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -152,28 +167,35 @@ def monitoring_incidents(n_records: int = 20_000, days: int = 14, seed: int = 0,
             sel = src == s_i
             curve[sel] = _curve(t_days[sel], s_i * 3 + m_i)
         f = base + curve
-        scale = min(0.12, (0.99 - (base + CURVE_AMPLITUDE)) / 1.5, (base - CURVE_AMPLITUDE - 0.52) / 1.5)
+        top = CURVE_AMPLITUDE + RIPPLE_AMPLITUDE
+        scale = min(0.12, (0.99 - (base + top)) / 1.5, (base - top - 0.52) / 1.5)
         noise = _antithetic(group, scale * np.clip(rng.standard_normal(n), -1.5, 1.5))
         if incidents and metric == drop["metric_name"]:
             hit = (src == list(SOURCES).index(drop["source_name"])) & (t_days >= end_days - drop["hours"] / 24)
             f = np.where(hit, drop["level"], f)
         parts.append((np.arange(n), metric, f + noise, "SCORE"))
 
-    # Classification labels: golden-ratio sequence against time-varying shares, per source.
+    # Classification labels: exact quotas per (source, hour), shuffled inside the hour.
     shift = INCIDENTS["classification_shift"]
+    n_hours = days * 24 + 1
+    sgroup = src.astype("int64") * n_hours + hour
+    sizes = np.bincount(sgroup, minlength=len(SOURCES) * n_hours)
+    g_src, g_hour = np.divmod(np.arange(len(sizes)), n_hours)
+    g_t = (g_hour + 0.5) / 24
+    d = 0.05 * _ripple(g_t) + 0.02 * np.sin(2 * np.pi * g_t / 7.7 + g_src)
+    p = BASE_SHARES[None, :] + d[:, None] * SHARE_LOADING[None, :]
+    if incidents:
+        hit = (g_src == list(SOURCES).index(shift["source_name"])) & (g_t >= end_days - shift["hours"] / 24)
+        p[hit] = np.array(shift["shares"])
+    quota = p * sizes[:, None]
+    counts = np.floor(quota).astype("int64")
+    short = sizes - counts.sum(axis=1)
+    rem_rank = np.argsort(np.argsort(-(quota - counts), axis=1, kind="stable"), axis=1)
+    counts += rem_rank < short[:, None]
+    labels_sorted = np.repeat(np.tile(np.arange(len(CATEGORIES)), len(sizes)), counts.ravel())
+    order_g = np.lexsort((rng.random(n), sgroup))  # records by group, shuffled inside it
     cat = np.empty(n, dtype="int8")
-    golden = (np.sqrt(5) - 1) / 2
-    for s_i in range(len(SOURCES)):
-        idx = np.flatnonzero(src == s_i)
-        td = t_days[idx]
-        d = 0.08 * np.sin(2 * np.pi * (td % 1.0) + 0.5 * s_i) + 0.04 * np.sin(2 * np.pi * td / 7.7 + s_i)
-        p = BASE_SHARES[None, :] + d[:, None] * SHARE_LOADING[None, :]
-        if incidents and list(SOURCES)[s_i] == shift["source_name"]:
-            hit = td >= end_days - shift["hours"] / 24
-            p[hit] = np.array(shift["shares"])
-        cum = np.cumsum(p, axis=1)
-        v = (np.arange(len(idx)) * golden + 0.5 * rng.random()) % 1.0
-        cat[idx] = np.minimum((v[:, None] >= cum).sum(axis=1), len(CATEGORIES) - 1)
+    cat[order_g] = labels_sorted
     parts.append((np.arange(n), "intent", np.full(n, np.nan), "CLASSIFICATION"))
     a_idx = np.arange(0, n, 10)
     parts.append((a_idx, "insights", np.full(len(a_idx), np.nan), "ANALYSIS"))
