@@ -1,0 +1,180 @@
+"""The AXIS server extension: owns the DuckDB store of this Jupyter server.
+
+Configuration (``jupyter_server_config.py``, ``--AxisExtension.store_path=...``)::
+
+    c.AxisExtension.store_path = "/data/axis.duckdb"   # else $AXIS_STORE, else ~/.axis/axis.duckdb
+    c.AxisExtension.job_workers = 4
+    c.AxisExtension.max_upload_bytes = 20 * 2**30
+
+How kernels find the server: when the extension starts (after the HTTP port is bound, so
+``--port=0`` works) it sets, in the server's own environment that every kernel inherits,
+
+* ``AXIS_SERVER_URL`` = ``http://127.0.0.1:{port}{base_url}axis/api/`` (``https`` with a
+  certificate, then also ``AXIS_SERVER_VERIFY=0`` since the certificate does not name
+  127.0.0.1; with ``--sock`` the URL host is ``localhost`` and ``AXIS_SERVER_SOCKET`` holds
+  the socket path),
+* ``AXIS_SERVER_TOKEN`` = a random secret of this server process, accepted on
+  ``/axis/api`` only, as ``Authorization: axis-token <secret>``.
+
+Under JupyterHub a kernel can also send ``Authorization: token $JUPYTERHUB_API_TOKEN``.
+The variables are removed again when the extension stops.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
+from traitlets import Bool, Float, Int, Unicode
+
+from . import __version__
+from .base import AxisState
+from .jobs import JobRunner
+from .routes import API_PREFIX, all_routes
+
+ENV_URL, ENV_TOKEN = "AXIS_SERVER_URL", "AXIS_SERVER_TOKEN"
+ENV_SOCKET, ENV_VERIFY = "AXIS_SERVER_SOCKET", "AXIS_SERVER_VERIFY"
+STATE_KEY = "axis_state"
+
+
+def server_api_url(serverapp) -> tuple[str, dict[str, str]]:
+    """The URL of ``axis/api/`` that a kernel on this machine can reach, and extra env vars."""
+    base = serverapp.base_url or "/"
+    if not base.endswith("/"):
+        base += "/"
+    extra: dict[str, str] = {}
+    if getattr(serverapp, "sock", ""):
+        extra[ENV_SOCKET] = serverapp.sock
+        return f"http://localhost{base}{API_PREFIX}", extra
+    ip = (serverapp.ip or "").strip()
+    if ip in ("", "*", "0.0.0.0", "localhost"):
+        host = "127.0.0.1"
+    elif ip in ("::", "[::]"):
+        host = "[::1]"
+    elif ":" in ip and not ip.startswith("["):
+        host = f"[{ip}]"
+    else:
+        host = ip
+    scheme = "https" if getattr(serverapp, "certfile", "") else "http"
+    if scheme == "https":
+        extra[ENV_VERIFY] = "0"
+    return f"{scheme}://{host}:{serverapp.port}{base}{API_PREFIX}", extra
+
+
+class AxisExtension(ExtensionApp):
+    """Serves ``{base_url}axis/api/`` and runs AXIS jobs next to the shared store."""
+
+    name = "axis"
+    description = "AXIS for Jupyter: the shared analytics store and its HTTP API"
+    load_other_extensions = True
+
+    store_path = Unicode(None, allow_none=True, config=True,
+                         help="DuckDB file of the shared store (default: $AXIS_STORE, else "
+                              "~/.axis/axis.duckdb).")
+    job_workers = Int(4, config=True, help="Jobs (uploads, sync, eval runs, ...) run at once.")
+    call_workers = Int(8, config=True, help="Threads for blocking work of HTTP requests.")
+    upload_dir = Unicode(None, allow_none=True, config=True,
+                         help="Folder for uploads in flight (default: the system temp folder).")
+    max_upload_bytes = Int(20 << 30, config=True, help="Largest accepted upload in bytes.")
+    sse_heartbeat = Float(15.0, config=True, help="Seconds between SSE heartbeat comments.")
+    max_json_rows = Int(10_000, config=True,
+                        help="Most rows a JSON query answer carries (Arrow answers are unlimited).")
+    set_kernel_env = Bool(True, config=True,
+                          help="Put AXIS_SERVER_URL/AXIS_SERVER_TOKEN in the environment kernels "
+                               "inherit, so axis_jupyter.connect() in a notebook uses this server.")
+
+    state: AxisState | None = None
+    store_error: str | None = None
+    _env_set: dict[str, str]
+
+    def initialize_settings(self):
+        from axis_jupyter import config
+        from axis_jupyter.errors import AxisError
+        from axis_jupyter.store.local import LocalStore
+
+        self._env_set = {}
+        path = self.store_path or config.default_store_path()
+        try:
+            store = LocalStore(path)
+        except AxisError as exc:
+            # Keep the server up; the API answers 503 with this message.
+            self.store_error = str(exc)
+            self.log.error("AXIS: %s", exc)
+            store = _UnavailableStore(path, str(exc))
+        routes = all_routes()
+        api_path = url_path_join(self.serverapp.base_url, API_PREFIX)
+        self.state = AxisState(
+            store=store, jobs=JobRunner(max_workers=self.job_workers),
+            secret=secrets.token_urlsafe(32), api_path=api_path, version=__version__,
+            call_pool=ThreadPoolExecutor(max_workers=self.call_workers,
+                                         thread_name_prefix="axis-call"),
+            upload_dir=self.upload_dir, max_upload_bytes=self.max_upload_bytes,
+            sse_heartbeat=self.sse_heartbeat, max_json_rows=self.max_json_rows,
+            extras={"routes": routes, "extension": self})
+        self.settings[STATE_KEY] = self.state
+        if self.store_error is None:
+            from axis_jupyter.store import remote
+
+            remote._IN_PROCESS_STORE = store  # connect() inside the server process
+            self._export_env()
+        self.log.info("AXIS: store %s, API at %s", path, api_path)
+
+    def initialize_handlers(self):
+        for item in self.state.extras["routes"]:
+            pattern, handler, *rest = item
+            self.handlers.append((url_path_join(API_PREFIX, pattern), handler, *rest))
+
+    async def _start_jupyter_server_extension(self, serverapp):
+        """After the port is bound: publish the final URL (``--port=0`` picks it late)."""
+        import asyncio
+
+        if self.state is not None:
+            self.state.jobs.loop = asyncio.get_running_loop()
+        if self.store_error is None:
+            self._export_env()
+
+    def _export_env(self) -> None:
+        if not self.set_kernel_env or self.state is None:
+            return
+        url, extra = server_api_url(self.serverapp)
+        values = {ENV_URL: url, ENV_TOKEN: self.state.secret, **extra}
+        for k, v in values.items():
+            os.environ[k] = v
+        self._env_set = values
+
+    async def stop_extension(self):
+        if self.state is None:
+            return
+        from axis_jupyter.store import remote
+
+        for k, v in getattr(self, "_env_set", {}).items():
+            if os.environ.get(k) == v:
+                del os.environ[k]
+        self._env_set = {}
+        if remote._IN_PROCESS_STORE is self.state.store:
+            remote._IN_PROCESS_STORE = None
+        self.state.jobs.shutdown(wait=False)
+        self.state.call_pool.shutdown(wait=False, cancel_futures=True)
+        self.state.store.close()
+
+
+class _UnavailableStore:
+    """Stands in for a store that could not be opened: every use raises its error (503)."""
+
+    def __init__(self, path: str, message: str):
+        self.location = path
+        self._message = message
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name):
+        from axis_jupyter.errors import StoreError
+
+        class StoreUnavailable(StoreError):
+            status = 503
+
+        raise StoreUnavailable(self._message)

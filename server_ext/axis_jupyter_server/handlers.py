@@ -1,0 +1,477 @@
+"""The core HTTP handlers under ``{base_url}axis/api/`` (the route table is in ``routes``).
+
+Every handler is an :class:`~.base.AxisHandler` with its own ``auth_resource`` and every verb
+is decorated with ``@tornado.web.authenticated`` and ``@authorized``. DuckDB work runs on
+worker threads (``run_blocking`` / ``store.aread``), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+
+import tornado.web
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
+
+from axis_jupyter import errors as axis_errors
+from axis_jupyter.errors import AxisError, IngestError, QueryError
+from axis_jupyter.store import arrow_ipc
+
+from .base import AxisHandler, SSEMixin
+from .multipart import MultipartStream, UploadError, boundary_from
+
+MAX_JSON_PAGE_SIZE = 500
+
+
+def job_error(job) -> AxisError:
+    """The AxisError a failed job stands for (same class as the one raised in the job)."""
+    cls = getattr(axis_errors, job.error_type or "", None)
+    if not (isinstance(cls, type) and issubclass(cls, AxisError)):
+        cls = axis_errors.StoreError if job.error_type == "InternalError" else AxisError
+    if job.state == "cancelled":
+        return axis_errors.ConflictError(f"job {job.id} was cancelled.")
+    return cls(job.error or "the job failed")
+
+
+def sql_arrow(store, query: str, limit: int | None = None):
+    """One read-only SELECT as an Arrow table (runs on the store's read pool).
+
+    Like ``LocalStore.sql_arrow`` but runs the query on a fresh cursor: with DuckDB 2.0 the
+    guard's ``fetchone()`` leaves an unfinished result on the read cursor, and
+    ``cursor.sql(...)`` refuses to run after it.
+    """
+    import duckdb
+
+    from axis_jupyter.store.sqlguard import check_select
+
+    def run(cur):
+        text = check_select(cur, query, store._known_tables())
+        if limit:
+            text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
+        fresh = cur.cursor()
+        try:
+            return fresh.execute(text).to_arrow_table()
+        except duckdb.Error as exc:
+            raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            fresh.close()
+
+    return store.read(run)
+
+
+def dataset_row(info: dict) -> dict:
+    return {"name": info["name"], "kind": info["kind"], "layout": info.get("layout"),
+            "rows": info.get("rows"), "records": info.get("records"),
+            "columns": len(info.get("columns", [])), "updated": info.get("updated")}
+
+
+# --------------------------------------------------------------------------- health/meta
+class HealthHandler(AxisHandler):
+    auth_resource = "axis:health"
+    _track_activity = False  # polled by kernels and front ends; must not defeat idle culling
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """Server status: version, store path and number of datasets."""
+        await self.store.aread(lambda cur: cur.execute("SELECT 1").fetchone())
+        self.write_json({"status": "ok", "version": self.axis.version,
+                         "store": self.store.location, "datasets": len(self.store.datasets())})
+
+
+# --------------------------------------------------------------------------- datasets
+@tornado.web.stream_request_body
+class DatasetsHandler(AxisHandler):
+    auth_resource = "axis:datasets"
+    openapi = {
+        "post": {
+            "query": [("wait", "boolean", "wait for the load and answer 201 {dataset}"),
+                      ("name", "string", "dataset name (else the form field or the file name)"),
+                      ("kind", "string", "auto, evals, monitoring, signals, annotations, kpi, rules")],
+            "body": {"multipart/form-data": {
+                "file": "the CSV, Parquet or JSON-lines file (required)",
+                "name": "dataset name", "kind": "dataset kind (default auto)",
+                "mapping": "JSON object {your_column: canonical_column}",
+                "encoding": "text encoding of a CSV (default utf-8)"}},
+            "responses": {"202": "the upload job {job, events}", "201": "with ?wait=1: {dataset}"},
+        },
+    }
+
+    _upload: MultipartStream | None = None
+    _tmpdir: str | None = None
+    _upload_error: Exception | None = None
+
+    async def prepare(self):  # type: ignore[override]
+        await super().prepare()
+        if self.request.method != "POST" or self._finished:
+            return
+        # The body is streamed: authenticate and authorize before reading any of it.
+        if not self.current_user:
+            raise tornado.web.HTTPError(403)
+        allowed = await ensure_async(self.authorizer.is_authorized(
+            self, self.current_user, "write", self.auth_resource))
+        if not allowed:
+            raise tornado.web.HTTPError(
+                403, f"User is not authorized to write on resource: {self.auth_resource}.")
+        if self.request.connection is not None and hasattr(self.request.connection,
+                                                           "set_max_body_size"):
+            self.request.connection.set_max_body_size(self.axis.max_upload_bytes)
+        boundary = boundary_from(self.request.headers.get("Content-Type", ""))
+        self._tmpdir = tempfile.mkdtemp(prefix="axis-upload-", dir=self.axis.upload_dir)
+        self._upload = MultipartStream(boundary, self._tmpdir)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._upload is None or self._upload_error is not None:
+            return
+        try:
+            self._upload.feed(chunk)
+        except Exception as exc:  # noqa: BLE001 - reported by post()
+            self._upload_error = exc
+            self._upload.abort()
+
+    def on_finish(self) -> None:
+        self._cleanup_upload()
+
+    def on_connection_close(self) -> None:
+        self._cleanup_upload()
+        super().on_connection_close()
+
+    def _cleanup_upload(self) -> None:
+        if self._upload is not None:
+            self._upload.abort()
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """List datasets: name, kind, layout, rows, records, columns, updated."""
+        infos = [self.store.info(n) for n in self.store.datasets()["name"]]
+        self.write_json({"datasets": [dataset_row(i) for i in infos]})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        """Upload a file (multipart field ``file``) as a dataset; runs as an ``upload`` job."""
+        from axis_jupyter.store.local import check_name, dataset_name_from
+
+        if self._upload_error is not None:
+            raise self._upload_error
+        up = self._upload
+        if up is None:  # pragma: no cover - prepare always sets it for POST
+            raise UploadError("upload the file as multipart/form-data.")
+        up.close()
+        if up.file_path is None:
+            raise UploadError("the upload has no file: send it in a multipart field named 'file'.")
+        fields = up.fields
+        name = (self.get_query_argument("name", None) or fields.get("name")
+                or dataset_name_from(up.filename))
+        check_name(name)
+        kind = self.get_query_argument("kind", None) or fields.get("kind") or "auto"
+        mapping = None
+        if fields.get("mapping"):
+            try:
+                mapping = json.loads(fields["mapping"])
+            except ValueError as exc:
+                raise IngestError(f"mapping must be a JSON object: {exc}") from None
+            if not isinstance(mapping, dict):
+                raise IngestError("mapping must be a JSON object {your_column: canonical_column}.")
+        encoding = fields.get("encoding") or "utf-8"
+        path, tmpdir, store = up.file_path, self._tmpdir, self.store
+        nbytes, filename = up.file_bytes, up.filename
+
+        def work(job):
+            try:
+                job.progress(stage="loading", filename=filename, bytes=nbytes)
+                ds = store.load(str(path), name=name, kind=kind, mapping=mapping,
+                                encoding=encoding)
+                info = store.info(ds.name)
+                for w in info.get("warnings") or []:
+                    job.log(w, level="warning")
+                job.progress(stage="done", rows=info.get("rows"))
+                return info
+            finally:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+
+        job = self.jobs.start("upload", work, key=f"dataset:{name}",
+                              params={"name": name, "kind": kind, "filename": filename,
+                                      "bytes": nbytes},
+                              owner=getattr(self.current_user, "username", None))
+        self._tmpdir = None  # the job owns (and removes) the file now
+        if self.bool_arg("wait"):
+            await job.wait()
+            if job.state != "succeeded":
+                raise job_error(job)
+            self.set_header("Location", f"{self.axis.api_path}datasets/{name}")
+            self.write_json({"dataset": job.result}, status=201)
+        else:
+            self.job_accepted(job)
+
+
+class DatasetHandler(AxisHandler):
+    auth_resource = "axis:datasets"
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str):
+        """The dataset's metadata: kind, layout, columns, filter values, time range, counts."""
+        self.write_json(self.store.info(name))
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, name: str):
+        """Delete the dataset."""
+        self.store.info(name)  # 404 early
+        if self.jobs.running(f"dataset:{name}") is not None:
+            raise axis_errors.ConflictError(f"dataset {name!r} is being loaded; try again after "
+                                            "the upload job finishes.")
+        await self.run_blocking(self.store.drop, name)
+        self.set_status(204)
+        self.finish()
+
+
+class RowsHandler(AxisHandler):
+    auth_resource = "axis:rows"
+    openapi = {"get": {
+        "query": [("page", "integer", "1-based page (default 1)"),
+                  ("page_size", "integer", f"rows per page (default 50, at most {MAX_JSON_PAGE_SIZE} "
+                                           "as JSON; any size as Arrow)"),
+                  ("sort_by", "string", "column to sort by"),
+                  ("descending", "boolean", "sort descending"),
+                  ("search", "string", "case-insensitive text search in string columns"),
+                  ("filters", "string", "JSON object of filters (equality, IN, time_range)"),
+                  ("columns", "string", "comma-separated columns to return"),
+                  ("parse", "boolean", "parse JSON-ish columns (signals, ...)")],
+        "responses": {"200": "{rows: [{...}], total, page, page_size}; with Accept: "
+                             f"{arrow_ipc.ARROW_STREAM} the page as Arrow IPC and the total in "
+                             f"the {arrow_ipc.TOTAL_HEADER} header"},
+        "arrow": True,
+    }}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str):
+        """One page of the dataset's rows (paged, sorted, searched, filtered)."""
+        self.store.info(name)
+        page = self.int_arg("page", 1)
+        page_size = self.int_arg("page_size", 50)
+        arrow = self.wants_arrow
+        if not arrow and page_size > MAX_JSON_PAGE_SIZE:
+            raise QueryError(f"page_size must be at most {MAX_JSON_PAGE_SIZE} (got {page_size}); "
+                             f"ask for Accept: {arrow_ipc.ARROW_STREAM} for bigger pages.")
+        filters = self.json_arg("filters")
+        if filters is not None and not isinstance(filters, dict):
+            raise QueryError("filters must be a JSON object, e.g. {\"metric_name\": [\"a\", \"b\"]}.")
+        raw_cols = self.get_query_argument("columns", None)
+        columns = [c.strip() for c in raw_cols.split(",") if c.strip()] if raw_cols else None
+        df, total = await self.run_blocking(
+            self.store.rows, name, page=page, page_size=page_size,
+            sort_by=self.get_query_argument("sort_by", None) or None,
+            descending=self.bool_arg("descending"), search=self.get_query_argument("search", None),
+            filters=filters, columns=columns, parse=self.bool_arg("parse") and not arrow)
+        if arrow:
+            payload = await self.run_blocking(arrow_ipc.to_ipc, df)
+            self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
+            self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+            return
+        body = await self.run_blocking(lambda: arrow_ipc.dumps(
+            {"rows": arrow_ipc.frame_records(df), "total": total, "page": page,
+             "page_size": page_size}))
+        self.finish(body)
+
+
+# --------------------------------------------------------------------------- analytics
+class AnalyticsListHandler(AxisHandler):
+    auth_resource = "axis:analytics"
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """The analytics by name: name, kinds (dataset kinds it applies to), doc."""
+        from axis_jupyter.analytics import registry
+
+        items = registry.load_all()
+        self.write_json({"analytics": [{"name": a.name, "kinds": list(a.kinds), "doc": a.doc}
+                                       for a in sorted(items.values(), key=lambda a: a.name)]})
+
+
+class AnalyticHandler(AxisHandler):
+    auth_resource = "axis:analytics"
+    openapi = {"post": {
+        "body": {"application/json": "the analytic's parameters, e.g. {\"threshold\": 0.5, "
+                                     "\"by\": \"evaluation_name\", \"filters\": {...}}"},
+        "responses": {"200": "{columns, data} or Arrow IPC (Accept header)"},
+        "arrow": True,
+    }}
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str, analytic: str):
+        """Run an analytic on the dataset with JSON parameters."""
+        params = self.json_body()
+        if "dataset" in params or "name" in params:
+            raise QueryError("'dataset' and 'name' are not analytic parameters (they come "
+                             "from the URL).")
+        self.store.info(name)
+        df = await self.run_blocking(lambda: self.store.analytic(name, analytic, **params))
+        await self.write_table(df)
+
+
+# --------------------------------------------------------------------------- query
+class QueryHandler(AxisHandler):
+    auth_resource = "axis:query"
+    openapi = {"post": {
+        "body": {"application/json": "{sql: one SELECT over the store's datasets, limit?: rows}"},
+        "responses": {"200": "{columns, data, truncated} or Arrow IPC (Accept header)",
+                      "400": "not exactly one SELECT, unknown table, SQL error"},
+        "arrow": True,
+    }}
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        """Run one read-only SELECT over the store's datasets."""
+        body = self.json_body()
+        sql = body.get("sql") or body.get("query")
+        if not isinstance(sql, str) or not sql.strip():
+            raise QueryError("send {\"sql\": \"SELECT ...\"}.")
+        limit = body.get("limit")
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise QueryError("limit must be a positive integer.")
+        if self.wants_arrow:
+            table = await self.run_blocking(sql_arrow, self.store, sql, limit)
+            await self.write_table(table)
+            return
+        cap = self.axis.max_json_rows
+        fetch = min(limit, cap + 1) if limit else cap + 1
+        table = await self.run_blocking(sql_arrow, self.store, sql, fetch)
+        truncated = table.num_rows > cap
+        if truncated:
+            table = table.slice(0, cap)
+        await self.write_table(table, extra={"truncated": truncated, "rows": table.num_rows})
+
+
+# --------------------------------------------------------------------------- views
+class ViewActionHandler(AxisHandler):
+    auth_resource = "axis:views"
+    openapi = {"post": {
+        "body": {"application/json": "the action's parameters"},
+        "responses": {"200": "the action's JSON result"},
+    }}
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, view: str, action: str, name: str | None = None):
+        """Run a view action (what an inline view shows) and return its JSON."""
+        from axis_jupyter.views import call_action
+
+        params = self.json_body()
+        if name is not None:
+            self.store.info(name)
+        result = await self.run_blocking(call_action, self.store, name, view, action, params)
+        self.write_json(result)
+
+
+# --------------------------------------------------------------------------- jobs
+class JobsHandler(AxisHandler):
+    auth_resource = "axis:jobs"
+    _track_activity = False  # polled
+    openapi = {"get": {"query": [("kind", "string", "only jobs of this kind")]}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """Known jobs, newest first (without their results)."""
+        kind = self.get_query_argument("kind", None)
+        self.write_json({"jobs": [j.to_dict(result=False) for j in self.jobs.list(kind)]})
+
+
+class JobHandler(AxisHandler):
+    auth_resource = "axis:jobs"
+
+    @property
+    def _track_activity(self) -> bool:  # type: ignore[override]
+        return self.request.method != "GET"  # polling is not user activity
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str):
+        """One job: state, progress, result, error, times."""
+        self.write_json(self.jobs.get(job_id).to_dict())
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, job_id: str):
+        """Cancel the job (409 if it already finished); answers the job."""
+        self.write_json(self.jobs.cancel(job_id).to_dict())
+
+
+class JobEventsHandler(SSEMixin, AxisHandler):
+    """Server-Sent Events of one job.
+
+    Works with a browser ``EventSource`` (cookie auth, plus ``?_xsrf=`` under JupyterHub)
+    and with a token header. ``Last-Event-ID`` (or ``?last_event_id=``) resumes.
+    """
+
+    auth_resource = "axis:jobs"
+    openapi = {"get": {
+        "query": [("last_event_id", "integer", "resume after this event id"),
+                  ("_xsrf", "string", "the _xsrf cookie value (needed by JupyterHub for "
+                                      "EventSource requests)")],
+        "responses": {"200": "text/event-stream: job (snapshot, first), progress, log, "
+                             "result, error, custom events, and done (last); ': heartbeat' "
+                             "comments"},
+        "content": "text/event-stream",
+    }}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str):
+        """Stream the job's events as Server-Sent Events until it is done."""
+        job = self.jobs.get(job_id)
+        last = self.request.headers.get("Last-Event-ID") or self.get_query_argument(
+            "last_event_id", None) or "0"
+        try:
+            last_seq = int(last)
+        except ValueError:
+            raise QueryError(f"Last-Event-ID must be an integer, not {last!r}.") from None
+        self.sse_headers()
+        flag = job.subscribe()
+        heartbeat = self.axis.sse_heartbeat
+        try:
+            # First event at once (a proxy or browser may wait for the first bytes).
+            ok = await self.sse_send("job", job.to_dict(result=False), retry_ms=3000)
+            finished = False
+            while ok and not finished:
+                flag.clear()
+                events = job.events_after(last_seq)
+                for ev in events:
+                    ok = await self.sse_send(ev.event, ev.data, event_id=ev.seq)
+                    if not ok:
+                        break
+                    last_seq = ev.seq
+                    if ev.event == "done":
+                        finished = True
+                        break
+                if not ok or finished:
+                    break
+                if job.done and not job.events_after(last_seq):
+                    break  # resumed after the end
+                try:
+                    await asyncio.wait_for(flag.wait(), timeout=heartbeat)
+                except asyncio.TimeoutError:
+                    ok = await self.sse_comment("heartbeat")
+        finally:
+            job.unsubscribe(flag)
+        if ok:
+            self.finish(set_content_type="text/event-stream; charset=utf-8")
+
+
+__all__ = ["AnalyticHandler", "AnalyticsListHandler", "DatasetHandler", "DatasetsHandler",
+           "HealthHandler", "JobEventsHandler", "JobHandler", "JobsHandler", "QueryHandler",
+           "RowsHandler", "ViewActionHandler", "sql_arrow"]
