@@ -100,7 +100,8 @@ def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=N
         "passes": (s >= th).cast("int64").sum(),
     }
     for i in range(BINS):
-        aggs[f"h{i}"] = (b == i).cast("int64").sum()
+        # GREATEST/LEAST skip NULLs in DuckDB, so null scores need their own guard
+        aggs[f"h{i}"] = ((b == i) & s.notnull()).cast("int64").sum()
     for col, default in (("parent", None), ("weight", None), ("metric_type", None)):
         if col in t.columns:
             aggs[col] = t[col].arbitrary()
@@ -207,9 +208,9 @@ def _first_num(col: pd.Series) -> float | None:
 
 def normalise_type(recorded: str | None) -> str | None:
     """Map a recorded metric_type to category / component / sub-component / metric."""
-    if not recorded:
+    if not _present(recorded):
         return None
-    t = recorded.strip().lower().replace("_", "-").replace(" ", "-")
+    t = str(recorded).strip().lower().replace("_", "-").replace(" ", "-")
     if "category" in t or t == "root":
         return "category"
     if "sub-component" in t or "subcomponent" in t:
@@ -230,8 +231,9 @@ def build_hierarchy(stats) -> list[dict]:
     for r in records(stats):
         w = _num(r.get("weight"))
         nodes[str(r["metric_name"])] = {
-            "name": str(r["metric_name"]), "parent": r.get("parent") or None,
-            "recorded_type": r.get("metric_type") or None,
+            "name": str(r["metric_name"]),
+            "parent": str(r["parent"]) if _present(r.get("parent")) else None,
+            "recorded_type": str(r["metric_type"]) if _present(r.get("metric_type")) else None,
             "mean": _num(r.get("mean")), "min": _num(r.get("min")), "max": _num(r.get("max")),
             "std": _num(r.get("std")), "count": int(r.get("count") or 0),
             "pass_rate": _num(r.get("pass_rate")),
