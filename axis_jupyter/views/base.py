@@ -106,13 +106,20 @@ def is_remote(store) -> bool:
     return not isinstance(store, LocalStore)
 
 
+API_SUFFIX = "axis/api/"
+
+
 def _server_base(store) -> str:
-    for attr in ("base_url", "url", "server_url"):
-        value = getattr(store, attr, None)
-        if isinstance(value, str) and value:
-            return urlparse(value).path or "/"
-    env = os.environ.get("AXIS_SERVER_URL")
-    return (urlparse(env).path or "/") if env else ""
+    """The base_url path of the Jupyter server whose store this is ("" when unknown)."""
+    url = getattr(store, "url", None) or os.environ.get("AXIS_SERVER_URL") or ""
+    if not isinstance(url, str) or not url:
+        return ""
+    path = urlparse(url).path or "/"
+    if not path.endswith("/"):
+        path += "/"
+    if path.endswith(API_SUFFIX):
+        path = path[: -len(API_SUFFIX)]
+    return path or "/"
 
 
 def resolve(ds_or_name, store=None):
@@ -135,7 +142,7 @@ def run_action(store, dataset: str, view: str, action: str, params: dict | None)
     from . import call_action
 
     if is_remote(store) and hasattr(store, "view_action"):
-        return store.view_action(dataset, view, action, params or {})
+        return store.view_action(view, action, dataset=dataset, **(params or {}))
     return call_action(store, dataset, view, action, params or {})
 
 
