@@ -41,7 +41,7 @@ def sql_arrow(store, query: str, limit: int | None = None):
 
     Like ``LocalStore.sql_arrow`` but runs the query on a fresh cursor: with DuckDB 2.0 the
     guard's ``fetchone()`` leaves an unfinished result on the read cursor, and
-    ``cursor.sql(...)`` refuses to run after it.
+    ``cursor.sql(...)`` refuses to run after it (and ``execute().to_arrow_table()`` copies).
     """
     import duckdb
 
@@ -53,7 +53,7 @@ def sql_arrow(store, query: str, limit: int | None = None):
             text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
         fresh = cur.cursor()
         try:
-            return fresh.execute(text).to_arrow_table()
+            return fresh.sql(text).to_arrow_table()
         except duckdb.Error as exc:
             raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
         finally:
