@@ -181,13 +181,12 @@ def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
     s = t.metric_score
     expr = t.group_by(source_name=t._src, metric_name=t.metric_name,
                       bucket=t.timestamp.truncate(unit)).aggregate(
-        count=s.count(), avg=s.mean(), passed=(s >= t._pass).cast("int64").sum())
+        count=s.count(), avg=s.mean(), pass_rate=(s >= t._pass).mean())
     df = ctx.execute(expr)
-    df["pass_rate"] = df["passed"] / df["count"]
     th = df["source_name"].map(lambda x: monitoring_config.source_thresholds(cfg, x))
     df["good"] = [d["good"] for d in th]
     df["pass"] = [d["pass"] for d in th]
-    return df.drop(columns="passed").sort_values(["source_name", "metric_name", "bucket"],
+    return df.sort_values(["source_name", "metric_name", "bucket"],
                                                  ignore_index=True)
 
 
@@ -405,10 +404,8 @@ def health(ctx: AnalyticContext, level: str = "metric", filters=None, metrics=No
     t = t.filter(t.metric_name.notnull())
     t = t.mutate(**_dims(t), _pass=_per_source(t, cfg, "pass"))
     s = t.metric_score
-    expr = t.group_by(keys).aggregate(count=s.count(), avg=s.mean(),
-                                      passed=(s >= t._pass).cast("int64").sum())
+    expr = t.group_by(keys).aggregate(count=s.count(), avg=s.mean(), pass_rate=(s >= t._pass).mean())
     df = ctx.execute(expr)
-    df["pass_rate"] = np.where(df["count"] > 0, df["passed"] / df["count"].where(df["count"] > 0, 1), np.nan)
     th = [monitoring_config.source_thresholds(cfg, s) for s in df["source_name"]]
     df["good"] = [d["good"] for d in th]
     df["pass"] = [d["pass"] for d in th]

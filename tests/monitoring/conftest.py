@@ -1,0 +1,88 @@
+"""Generated monitoring and KPI data (axis_jupyter.demo_incidents) in a DuckDB store on disk,
+copied to the session's PostgreSQL; ``ctx_for(name)`` gives an AnalyticContext on either
+backend, so the same Ibis analytics run on both."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import axis_jupyter
+from axis_jupyter import demo_incidents
+from axis_jupyter.analytics import AnalyticContext
+from axis_jupyter.analytics.context import ibis_runner
+
+N_SMALL = 6_000  # records (~25k rows): compared with pandas on both backends
+DAYS = 14
+START = "2026-01-01T00:00:00"
+
+
+@pytest.fixture(autouse=True)
+def _config_dir(tmp_path, monkeypatch):
+    """Each test reads monitoring.yaml / kpi.yaml from its own empty folder."""
+    d = tmp_path / "axis-config"
+    d.mkdir()
+    monkeypatch.setenv("AXIS_CONFIG_DIR", str(d))
+    return d
+
+
+@pytest.fixture(scope="session")
+def mon_frame() -> pd.DataFrame:
+    return demo_incidents.monitoring_incidents(N_SMALL, days=DAYS, seed=3, start=START).to_pandas()
+
+
+@pytest.fixture(scope="session")
+def kpi_frame() -> pd.DataFrame:
+    return demo_incidents.kpi_records(45, rows_per_day=5, seed=2, start=START).to_pandas()
+
+
+@pytest.fixture(scope="session")
+def mstore(tmp_path_factory, mon_frame, kpi_frame):
+    store = axis_jupyter.LocalStore(tmp_path_factory.mktemp("mon") / "mon.duckdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store.load(mon_frame, name="mon", kind="monitoring")
+        store.load(kpi_frame, name="kpi", kind="kpi")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def ctx_for(request, mstore):
+    """ctx_for(name) -> AnalyticContext on the chosen backend."""
+    if request.param == "duckdb":
+        def make(name):
+            def run(expr):
+                return mstore.read(lambda cur: mstore.context(cur, name).execute(expr))
+            tables = mstore.read(lambda cur: mstore.context(cur, name).tables)
+            return AnalyticContext(tables=tables, run=run, info=mstore.info(name))
+        return make
+    pg_uri = request.getfixturevalue("pg_uri")
+    from support.pg import ibis_connect
+
+    pg = ibis_connect(pg_uri)
+    copied: dict[str, bool] = {}
+
+    def make(name):
+        info = mstore.info(name)
+        tables = {}
+        for role, table in (("scores", info["scores_table"]),
+                            ("records", info.get("records_table") or info["scores_table"]),
+                            ("full", name)):
+            pg_name = f"mon_{name}_{role}"
+            if pg_name not in copied:
+                df = mstore.read(lambda cur: cur.execute(f'SELECT * FROM "{table}"').df())
+                for col in df.columns:  # all-null columns need a type for PostgreSQL
+                    if df[col].isna().all() and df[col].dtype == object:
+                        df[col] = df[col].astype("string")
+                with pg.con.cursor() as c:
+                    c.execute(f'DROP TABLE IF EXISTS "{pg_name}"')
+                pg.con.commit()
+                pg.create_table(pg_name, df)
+                copied[pg_name] = True
+            tables[role] = pg.table(pg_name)
+        return AnalyticContext(tables=tables, run=ibis_runner(pg), info=info)
+
+    return make
