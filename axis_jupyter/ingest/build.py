@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import IngestError
 from .columns import JSONISH, LIGHT_DIMENSIONS, MS_LATENCY_NAMES, canonical_names, normalise_name
 from .detect import check_required, detect, is_numeric, wide_metric_columns
-from .readers import RetryAsText, Source, quote_ident, quote_literal
+from .readers import NeedsCarefulRead, RetryAsText, Source, quote_ident, quote_literal
 
 NUMERIC_CANON = {"metric_score", "weight", "threshold", "latency", "cost_estimate", "numeric_value"}
 TEXT_CANON = {"dataset_id", "evaluation_name", "metric_name", "metric_type", "parent", "source_name",
@@ -60,10 +60,13 @@ def _expr(orig: str, canon: str, duck_type: str, kind: str) -> str:
     """SQL expression producing canonical column ``canon`` from source column ``orig``."""
     q = quote_ident(orig)
     t = duck_type.upper()
-    if canon in NUMERIC_CANON or canon.endswith("_score"):
+    if canon.endswith("_score") and canon != "metric_score":
+        # Wide score columns: NaN becomes NULL when they are unpivoted into the scores table.
+        return q if t == "DOUBLE" else f"TRY_CAST({q} AS DOUBLE)"
+    if canon in NUMERIC_CANON:
         base = q if is_numeric(t) else f"TRY_CAST({q} AS DOUBLE)"
-        # NaN is not a score: store NULL so means and counts ignore it.
-        return f"CASE WHEN isnan(CAST({base} AS DOUBLE)) THEN NULL ELSE CAST({base} AS DOUBLE) END"
+        # NaN is not a value: store NULL so means, counts and percentiles ignore it.
+        return f"nullif(CAST({base} AS DOUBLE), 'NaN'::DOUBLE)"
     if canon in ("timestamp", "created_at"):
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
             return f"CAST(timezone('UTC', {q}) AS TIMESTAMP)"
@@ -110,8 +113,10 @@ def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
                           "column to 'timestamp'.")
 
 
-def build_tables(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
-    """Create ``{prefix}_records`` / ``{prefix}_scores`` (or ``{prefix}_long``) tables."""
+def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
+    """Step 1: create ``{prefix}_long`` (long layouts: the only table) or ``{prefix}_records``
+    (wide layouts). For wide layouts the returned Built still needs :func:`build_scores`,
+    run in a later transaction, because DuckDB row ids are final only after COMMIT."""
     kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label)
     types = dict(source.columns)
     canon_types = {rename[c]: types[c] for c, _ in source.columns}
@@ -157,9 +162,6 @@ def build_tables(cur, source: Source, *, kind: str, mapping: dict | None, prefix
             select.append("'SCORE' AS metric_category")
 
     wide = layout == "wide" or (kind_ == "evals" and layout == "inputs")
-    if wide:
-        # A record id lets the long scores table point back to its record (stored once).
-        select.append("CAST(row_number() OVER () AS BIGINT) AS _axis_rid")
     main = f"{prefix}_records" if wide else f"{prefix}_long"
     create = f"CREATE TABLE {quote_ident(main)} AS SELECT {', '.join(select)} FROM {source.relation}"
     _run(cur, create, source)
@@ -172,10 +174,7 @@ def build_tables(cur, source: Source, *, kind: str, mapping: dict | None, prefix
             c.register("_axis_fold", frame)
             casts = ", ".join(
                 f"TRY_CAST({quote_ident(o)} AS {t}) AS {quote_ident(o)}" for o, t in source.columns)
-            fold_select = [s for s in select if not s.endswith("AS _axis_rid")]
-            rid = (", (SELECT COALESCE(MAX(_axis_rid), 0) FROM " + quote_ident(main) +
-                   ") + row_number() OVER () AS _axis_rid") if wide else ""
-            c.execute(f"INSERT INTO {quote_ident(main)} BY NAME SELECT {', '.join(fold_select)}{rid} "
+            c.execute(f"INSERT INTO {quote_ident(main)} BY NAME SELECT {', '.join(select)} "
                       f"FROM (SELECT {casts} FROM _axis_fold)")
             c.unregister("_axis_fold")
 
@@ -193,40 +192,53 @@ def build_tables(cur, source: Source, *, kind: str, mapping: dict | None, prefix
                 raise IngestError(f"{source.label}: column 'metric_name' is empty on every row.")
         return Built(kind_, layout, None, main, [], warnings, extras)
 
-    if layout == "inputs":
+    metric_cols = [] if layout == "inputs" else wide_metric_columns(canon_types, numeric_fallback=(kind_ == "evals"))
+    dims = [d for d in LIGHT_DIMENSIONS if d in present or (d == "evaluation_name" and kind_ == "evals")
+            or (d == "timestamp" and kind_ == "monitoring")]
+    if kind_ == "monitoring":
+        # Monitoring analytics key records by _axis_rid; ids stay in the records table only,
+        # which keeps the long table (5x the records) small and fast to write.
+        dims = [d for d in dims if d not in ("dataset_id", "trace_id")]
+        if "metric_category" not in dims:
+            dims.append("metric_category")
+    extras["_dims"] = dims
+    return Built(kind_, layout, main, f"{prefix}_scores", metric_cols, warnings, extras)
+
+
+def build_scores(cur, built: Built) -> Built:
+    """Step 2 for wide layouts: the long scores table, one row per (record, metric), with the
+    record's row id and light dimensions. The records table's rowid is the record id: it is
+    stable because records tables are written once and never updated (a reload builds new
+    tables)."""
+    main, scores, dims = built.records_table, built.scores_table, built.extras.pop("_dims")
+    if built.layout == "inputs":
         # Unscored evaluation inputs (e.g. eval-runner input): an empty scores table keeps
         # every evaluation analytic valid until `axis.evaluate` adds scores.
-        scores = f"{prefix}_scores"
-        dims = [d for d in LIGHT_DIMENSIONS if d in present or d == "evaluation_name"]
         cur.execute(
-            f"CREATE TABLE {quote_ident(scores)} AS SELECT _axis_rid, "
+            f"CREATE TABLE {quote_ident(scores)} AS SELECT rowid AS _axis_rid, "
             + "".join(f"{quote_ident(d)}, " for d in dims)
             + "CAST(NULL AS VARCHAR) AS metric_name, CAST(NULL AS DOUBLE) AS metric_score, "
             "'metric' AS metric_type, CAST(NULL AS VARCHAR) AS parent, CAST(1.0 AS DOUBLE) AS weight "
             f"FROM {quote_ident(main)} WHERE FALSE"
         )
-        return Built(kind_, layout, main, scores, [], warnings, extras)
-
-    metric_cols = wide_metric_columns(canon_types, numeric_fallback=(kind_ == "evals"))
-    scores = f"{prefix}_scores"
-    dims = [d for d in LIGHT_DIMENSIONS if d in present or (d == "evaluation_name" and kind_ == "evals")
-            or (d == "timestamp" and kind_ == "monitoring")]
-    if kind_ == "monitoring" and "metric_category" not in dims:
-        dims.append("metric_category")
+        return built
+    metric_cols = built.metric_columns
     # Metric names drop the `_score` suffix: relevance_score -> relevance.
     names = ", ".join(
         f"{quote_ident(c)} AS {quote_literal(c[:-6] if c.endswith('_score') else c)}" for c in metric_cols)
+    vals = ", ".join(f"nullif(CAST({quote_ident(c)} AS DOUBLE), 'NaN'::DOUBLE) AS {quote_ident(c)}"
+                     for c in metric_cols)
     extra_cols = "'metric' AS metric_type, CAST(NULL AS VARCHAR) AS parent, CAST(1.0 AS DOUBLE) AS weight, " \
-        if kind_ == "evals" else ""
+        if built.kind == "evals" else ""
     cur.execute(
         f"CREATE TABLE {quote_ident(scores)} AS SELECT _axis_rid, "
         + "".join(f"{quote_ident(d)}, " for d in dims)
         + f"{extra_cols}metric_name, metric_score FROM "
-        f"(UNPIVOT (SELECT _axis_rid, {', '.join(quote_ident(d) for d in dims)}, "
-        f"{', '.join(quote_ident(c) for c in metric_cols)} FROM {quote_ident(main)}) "
+        f"(UNPIVOT (SELECT rowid AS _axis_rid, {', '.join(quote_ident(d) for d in dims)}, "
+        f"{vals} FROM {quote_ident(main)}) "
         f"ON {names} INTO NAME metric_name VALUE metric_score)"
     )
-    return Built(kind_, layout, main, scores, metric_cols, warnings, extras)
+    return built
 
 
 def _run(cur, sql: str, source: Source) -> None:
@@ -234,18 +246,20 @@ def _run(cur, sql: str, source: Source) -> None:
 
     try:
         cur.execute(sql)
-    except duckdb.ConversionException as exc:
-        raise IngestError(f"{source.label}: a value could not be converted ({_first(exc)}). "
-                          "Fix the value or pass kind/mapping so the column is read as text.") from exc
-    except duckdb.InvalidInputException as exc:
+    except duckdb.Error as exc:
+        if source.extras.get("fast"):
+            raise NeedsCarefulRead() from None  # read again, with rejects stored per line
         msg = _first(exc)
+        if isinstance(exc, duckdb.ConversionException):
+            raise IngestError(f"{source.label}: a value could not be converted ({msg}). Fix the value "
+                              "or pass kind/mapping so the column is read as text.") from exc
         if "unicode" in msg.lower() or "utf" in msg.lower():
             raise IngestError(f"{source.label}: not valid UTF-8 ({msg}). Re-save the file as UTF-8 "
                               "or pass encoding='latin-1' to load().") from exc
-        raise IngestError(f"{source.label}: cannot read ({msg}). The file may be truncated or "
-                          "malformed.") from exc
-    except duckdb.IOException as exc:
-        raise IngestError(f"{source.label}: cannot read ({_first(exc)}).") from exc
+        if isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException)):
+            raise IngestError(f"{source.label}: cannot read ({msg}). The file may be truncated or "
+                              "malformed.") from exc
+        raise
 
 
 def _first(exc: Exception) -> str:

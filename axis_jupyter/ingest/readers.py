@@ -27,6 +27,10 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 
 
+class NeedsCarefulRead(Exception):
+    """The fast CSV read failed or looked wrong: read again with rejects stored per line."""
+
+
 class RetryAsText(Exception):
     """DuckDB's sniffer guessed a non-text type for a column that later holds text."""
 
@@ -110,7 +114,8 @@ def frame_source(cur, frame: Any) -> Source:
 
 
 def file_source(cur, path: str | os.PathLike, *, numeric: set[str], text: set[str],
-                encoding: str = "utf-8", mapping_names: Callable[[list[str]], dict[str, str]]) -> Source:
+                encoding: str = "utf-8", mapping_names: Callable[[list[str]], dict[str, str]],
+                careful: bool = False) -> Source:
     """Build a Source for a CSV, Parquet or JSON-lines file.
 
     ``numeric``: canonical names that must be numbers (forced to DOUBLE so a bad value is a
@@ -132,7 +137,7 @@ def file_source(cur, path: str | os.PathLike, *, numeric: set[str], text: set[st
         return _jsonl_source(cur, p, label)
     if suffix in CSV_SUFFIXES or suffix == "":
         return _csv_source(cur, p, label, numeric=numeric, text=text, encoding=encoding,
-                           mapping_names=mapping_names)
+                           mapping_names=mapping_names, careful=careful)
     raise IngestError(f"{label}: unsupported file type '{suffix}'. Use CSV, Parquet or JSON lines "
                       "(.csv, .parquet, .jsonl).")
 
@@ -210,23 +215,23 @@ def _read_header(p: Path, label: str, encoding: str) -> tuple[list[str], str]:
 
 
 def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], encoding: str,
-                mapping_names) -> Source:
+                mapping_names, careful: bool) -> Source:
+    """Two speeds. The fast read (the common case) is DuckDB's plain strict reader. When it
+    fails, or sniffs a score column as text, the load is retried ``careful``: score columns
+    forced to DOUBLE and every bad line stored as a reject, so each problem can be named by
+    line (or, for unquoted delimiters in a trailing free-text column, repaired)."""
     header, delim = _read_header(p, label, encoding)
     canon = mapping_names(header)
-    types = {}
-    for col in header:
-        if col in text:
-            types[col] = "VARCHAR"
-        elif canon.get(col) in numeric or canon.get(col, "").endswith("_score"):
-            types[col] = "DOUBLE"
+    must_be_numeric = {c for c in header if canon.get(c) in numeric or canon.get(c, "").endswith("_score")}
+    types = {c: "VARCHAR" for c in header if c in text}
+    opts = [f"header=true", f"delim={quote_literal(delim)}", "quote='\"'", "escape='\"'",
+            f"encoding={quote_literal(encoding.lower())}"]
     tag = uuid.uuid4().hex[:12]
     rej_t, rej_s = f"_axis_rej_{tag}", f"_axis_scan_{tag}"
-    opts = [
-        "header=true", f"delim={quote_literal(delim)}", "quote='\"'", "escape='\"'",
-        "store_rejects=true", f"rejects_table={quote_literal(rej_t)}",
-        f"rejects_scan={quote_literal(rej_s)}", "max_line_size=33554432",
-        f"encoding={quote_literal(encoding.lower())}",
-    ]
+    if careful:
+        types.update({c: "DOUBLE" for c in must_be_numeric if c not in text})
+        opts += ["store_rejects=true", f"rejects_table={quote_literal(rej_t)}",
+                 f"rejects_scan={quote_literal(rej_s)}", "max_line_size=33554432"]
     if types:
         opts.append("types={" + ", ".join(f"{quote_literal(k)}: {quote_literal(v)}"
                                           for k, v in types.items()) + "}")
@@ -234,13 +239,19 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
     try:
         cols = _describe(cur, rel, label, "CSV")
     except IngestError:
+        if not careful:
+            raise NeedsCarefulRead() from None
         problem = _diagnose_csv(p, delim, len(header), encoding)
         if problem:
             raise IngestError(f"{label}: {problem}") from None
         raise
     if len(cols) != len(header):
+        if not careful:
+            raise NeedsCarefulRead()
         raise IngestError(f"{label}: DuckDB found {len(cols)} columns but the header has "
                           f"{len(header)}. Check the delimiter and quoting of the header line.")
+    if not careful and any(t.upper() not in _NUMERIC_SNIFFED for c, t in cols if c in must_be_numeric):
+        raise NeedsCarefulRead()  # a score column holds text somewhere: find the line
     last_col, last_type = cols[-1]
     forced_numeric = {c for c, t in types.items() if t == "DOUBLE"}
 
@@ -309,8 +320,15 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
             except Exception:
                 pass
 
+    if not careful:
+        return Source(relation=rel, columns=cols, label=label, line_based=True,
+                      extras={"fast": True})
     return Source(relation=rel, columns=cols, label=label, line_based=True, check=check,
                   cleanup=cleanup, extras={"types": types})
+
+
+_NUMERIC_SNIFFED = {"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT",
+                    "UBIGINT", "UINTEGER", "DECIMAL"}
 
 
 def _diagnose_csv(p: Path, delim: str, n_fields: int, encoding: str,

@@ -34,7 +34,7 @@ from ..errors import IngestError, NotFoundError, QueryError, StoreError, StoreLo
 from ..ingest import build
 from ..ingest.columns import FILTER_COLUMNS, JSONISH
 from ..ingest.jsonish import parse_jsonish
-from ..ingest.readers import RetryAsText, file_source, frame_source, quote_ident
+from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from .base import Dataset, Store
 from .sqlguard import check_select
 
@@ -128,6 +128,14 @@ class LocalStore(Store):
         )
         for name, info in self._con.execute(f"SELECT name, info FROM {META_TABLE}").fetchall():
             self._meta[name] = json.loads(info)
+        self._drop_orphans()
+
+    def _drop_orphans(self) -> None:
+        """Drop tables of loads interrupted between their two transactions (a crash)."""
+        live = {t for info in self._meta.values() for t in info.get("tables", [])}
+        for (t,) in self._con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+            if t.startswith("_axis_t_") and t not in live:
+                self._con.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
 
     def __repr__(self) -> str:
         return f"<LocalStore {self.location} datasets={len(self._meta)}>"
@@ -185,16 +193,25 @@ class LocalStore(Store):
         name = check_name(name or dataset_name_from(source))
         if mapping is not None and not isinstance(mapping, dict):
             raise IngestError("mapping must be a dict of {your_column: canonical_column}.")
-        text_cols: set[str] = set()
-        for _ in range(20):  # each retry reads one more sniffer-mistyped column as text
+        with self._write_lock:  # one load at a time: versions and table names stay unique
+            text_cols: set[str] = set()
+            careful = False
+            for _ in range(20):
+                try:
+                    built, label, version = self.write(lambda cur: self._records_tx(
+                        cur, source, name, kind, mapping, encoding, text_cols, careful))
+                    break
+                except NeedsCarefulRead:  # the fast read failed: again, naming bad lines
+                    careful = True
+                except RetryAsText as retry:  # a sniffer-mistyped column: read it as text
+                    text_cols.add(retry.column)
+            else:  # pragma: no cover - 20 mistyped columns
+                raise IngestError("could not determine column types; pass a mapping or clean the file.")
             try:
-                info = self.write(lambda cur: self._load_tx(cur, source, name, kind, mapping,
-                                                            encoding, text_cols))
-                break
-            except RetryAsText as retry:
-                text_cols.add(retry.column)
-        else:  # pragma: no cover - 20 mistyped columns
-            raise IngestError("could not determine column types; pass a mapping or clean the file.")
+                info = self.write(lambda cur: self._swap_tx(cur, name, built, label, version))
+            except BaseException:
+                self._drop_tables([built.records_table, built.scores_table])
+                raise
         self._remember(name, info)
         for w in info.get("warnings", []):
             import warnings
@@ -202,25 +219,40 @@ class LocalStore(Store):
             warnings.warn(w, UserWarning, stacklevel=2)
         return Dataset(self, name, info["kind"])
 
-    def _load_tx(self, cur, source, name, kind, mapping, encoding, text_cols) -> dict:
+    def _records_tx(self, cur, source, name, kind, mapping, encoding, text_cols, careful):
+        """Transaction 1: read the source into the new version's first table."""
         if isinstance(source, (str, os.PathLike)):
             def mapping_names(cols):
-                probe = build.canonical_names(cols, "auto" if kind == "auto" else build.alias_family(kind),
-                                              mapping)
-                return probe
+                return build.canonical_names(
+                    cols, "auto" if kind == "auto" else build.alias_family(kind), mapping)
             src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
-                              encoding=encoding, mapping_names=mapping_names)
+                              encoding=encoding, mapping_names=mapping_names, careful=careful)
             label = str(source)
         else:
             src = frame_source(cur, source)
             label = f"{type(source).__module__.split('.')[0]} frame"
         try:
             prefix, version = self.next_prefix(name)
-            built = build.build_tables(cur, src, kind=kind, mapping=mapping, prefix=prefix)
+            built = build.build_records(cur, src, kind=kind, mapping=mapping, prefix=prefix)
         finally:
             if src.cleanup:
                 src.cleanup(cur)
+        return built, label, version
+
+    def _swap_tx(self, cur, name, built, label, version) -> dict:
+        """Transaction 2: finish the long scores table (wide layouts) and swap the dataset in.
+        Two transactions because DuckDB row ids (the record ids) are final only after COMMIT;
+        if this one fails, the first one's table is dropped and the old dataset stays."""
+        if built.records_table is not None:
+            build.build_scores(cur, built)
         return self.commit_dataset(cur, name, built, label, version)
+
+    def _drop_tables(self, tables) -> None:
+        def tx(cur):
+            for t in tables:
+                if t:
+                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
+        self.write(tx)
 
     def next_prefix(self, name: str) -> tuple[str, int]:
         """Table-name prefix and version for a new build of dataset ``name``."""
@@ -264,14 +296,14 @@ class LocalStore(Store):
         if built.records_table is None:
             return f"SELECT * FROM {quote_ident(built.scores_table)}"
         if built.layout == "inputs":  # unscored inputs: the records are the dataset
-            return f"SELECT * EXCLUDE (_axis_rid) FROM {quote_ident(built.records_table)}"
+            return f"SELECT * FROM {quote_ident(built.records_table)}"
         rcols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.records_table)}").fetchall()]
         scols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.scores_table)}").fetchall()]
         from_scores = [c for c in scols if c not in rcols or c in ("metric_name", "metric_score")]
         rkeep = [c for c in rcols if c not in built.metric_columns and c not in from_scores]
         cols = [f"r.{quote_ident(c)}" for c in rkeep] + [f"s.{quote_ident(c)}" for c in from_scores]
         return (f"SELECT {', '.join(cols)} FROM {quote_ident(built.scores_table)} s "
-                f"JOIN {quote_ident(built.records_table)} r ON s._axis_rid = r._axis_rid")
+                f"JOIN {quote_ident(built.records_table)} r ON s._axis_rid = r.rowid")
 
     def _compute_info(self, cur, name, built: build.Built, label: str, version: int) -> dict:
         st = quote_ident(built.scores_table)
