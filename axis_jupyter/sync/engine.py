@@ -201,7 +201,7 @@ def status_dict(store, name: str) -> dict:
         "last_sync": meta.get("last_sync"),
         "sync_type": meta.get("sync_type"),
         "incremental_rows": meta.get("incremental_rows"),
-        "watermark": (max(wm.values()) if len(set(wm.values())) == 1 else json.dumps(wm)) if wm else None,
+        "watermark": wm.get("results") or wm.get("data") or next(iter(wm.values()), None),
         "truncated": bool(meta.get("truncated", False)),
         "error": live.get("error") if state == "error" else None,
         "refresh_interval_minutes": cfg.refresh_interval_minutes if cfg else None,
@@ -477,12 +477,20 @@ def _watermarks(cur, cfg, raw: dict[str, str], old: dict | None = None) -> dict[
 
 
 def _full(store, cfg, settings, run: _Run, emit) -> dict:
+    created: list[str] = []
+    try:
+        return _full_inner(store, cfg, settings, run, emit, created)
+    finally:
+        if created:  # failed or cancelled: drop everything this run wrote
+            _drop_tables(store, created)
+
+
+def _full_inner(store, cfg, settings, run: _Run, emit, created: list[str]) -> dict:
     subs = _subqueries(cfg)
     tag = uuid.uuid4().hex[:6]
     version = store.next_prefix(cfg.name)[1]
     prefix = f"_axis_t_{cfg.name}_{version}{tag}"
     raw = {sub: f"{prefix}_src_{sub}" for sub, _ in subs}
-    created: list[str] = []
     snap = _open_snapshot(cfg, settings)
     try:
         cols = {}
@@ -566,19 +574,55 @@ def _full(store, cfg, settings, run: _Run, emit) -> dict:
         tables = [t for t in (built.records_table, built.scores_table) if t] + list(kept_raw.values())
         emit("swapping")
 
+        old_tables = list((store._meta.get(cfg.name) or {}).get("tables", []))
+
         def tx(wcur):
             v = store.next_prefix(cfg.name)[1]
+            # The previous tables stay (listed) for a grace period: a reader that looked up
+            # the dataset's tables just before this commit can still run its query.
             return store.commit_dataset(wcur, cfg.name, built, label, v,
-                                        extra={"tables": tables, "sync": sync_meta})
+                                        extra={"tables": tables + [t for t in old_tables if t not in tables],
+                                               "sync": sync_meta})
 
         info = store.write(tx)
         store._remember(cfg.name, info)
         created.clear()
+        if old_tables:
+            _drop_later(store, cfg.name, [t for t in old_tables if t not in tables])
         return {"rows": info["rows"], "sync_type": "full", "incremental_rows": 0}
     finally:
         cur.close()
-        if created:
-            _drop_tables(store, created)
+
+
+DROP_GRACE_S = 5.0
+
+
+def _drop_later(store, name: str, tables: list[str], delay: float | None = None) -> None:
+    """Drop a dataset's previous tables after a grace period (and unlist them)."""
+    def work():
+        try:
+            if getattr(store, "_closed", False):
+                return
+
+            def tx(cur):
+                info = store._meta.get(name)
+                if info is None:
+                    return None
+                for t in tables:
+                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
+                new = dict(info, tables=[t for t in info.get("tables", []) if t not in tables])
+                store._save_info(cur, name, new)
+                return new
+
+            new = store.write(tx)
+            if new is not None:
+                store._meta[name] = new
+        except Exception:  # the next sync or drop() cleans up
+            pass
+
+    t = threading.Timer(DROP_GRACE_S if delay is None else delay, work)
+    t.daemon = True
+    t.start()
 
 
 def _drop_tables(store, tables: list[str]) -> None:
