@@ -1,0 +1,71 @@
+"""A real JupyterLab (non-trivial base_url, token auth, temp root, the AXIS extension owning
+a temp store) driven by headless Debian Chromium through Playwright. Screenshots, console
+logs and the server log of failing tests go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from browser.labserver import CHROMIUM, launch_chromium, start_lab
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
+    tmp = tmp_path_factory.mktemp("lab")
+    lab = start_lab(tmp, tmp / "store.duckdb")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    console: list[str] = []
+    pg.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = request.node.name.replace("/", "_")
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception:
+            pass
+        (ARTIFACTS / f"{name}.console.txt").write_text("\n".join(console))
+        try:
+            (ARTIFACTS / f"{name}.lab.log").write_text(lab.log.read_text()[-20000:])
+        except Exception:
+            pass
+    ctx.close()

@@ -1,0 +1,209 @@
+"""The scorecard in a real JupyterLab in headless Chromium.
+
+One JupyterLab (base_url /a%40b/, token auth, AXIS extension owning a temp store) serves
+both tests:
+
+* the shared store: the kernel's ``connect()`` is a RemoteStore, the view fetches
+  ``/axis/api`` directly — KPIs, tree and drill-down match Python's numbers, the
+  experiment filter applies to everything, and the view answers clicks while another cell
+  runs ``time.sleep(5)``; the saved notebook keeps the last state;
+* an embedded store in the kernel: the same view through anywidget messages.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from axis_jupyter import demo
+
+pytestmark = pytest.mark.browser
+
+N_CASES = 240
+SEED = 3
+
+
+def expected_payloads():
+    """The numbers the page must show, computed in this process on the same data."""
+    import axis_jupyter
+    from axis_jupyter.views import call_action
+
+    s = axis_jupyter.connect(":memory:")
+    s.load(demo.eval_results(N_CASES, seed=SEED), name="bt", kind="evals")
+    out = {None: call_action(s, "bt", "scorecard", "payload", {})}
+    for e in demo.EXPERIMENTS:
+        out[e] = call_action(s, "bt", "scorecard", "payload", {"filters": {"evaluation_name": e}})
+    df = demo.eval_results(N_CASES, seed=SEED).to_pandas()
+    s.close()
+    return out, df
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return expected_payloads()
+
+
+from browser.labserver import open_notebook, run_cell  # noqa: E402
+
+
+CELL_OUT = "((i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.innerText)"
+
+
+def kernel_status(page):
+    return page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status")
+
+
+def kpi(view, name):
+    return view.locator(f"[data-testid=kpi-{name}]")
+
+
+def wait_kpi(page, name, value, timeout=30_000):
+    page.wait_for_function(
+        """([name, value]) => {
+            const el = document.querySelector(`[data-testid=axis-scorecard] [data-testid=kpi-${name}]`);
+            return el && Math.abs(Number(el.dataset.value) - value) < 1e-9;
+        }""", arg=[name, value], timeout=timeout)
+
+
+def check_kpis(view, payload):
+    k = payload["kpis"]
+    assert kpi(view, "overall").get_attribute("data-value") not in (None, "")
+    assert float(kpi(view, "overall").get_attribute("data-value")) == pytest.approx(k["overall_score"], abs=1e-12)
+    assert f"{k['overall_score']:.3f}" in kpi(view, "overall").inner_text()
+    assert float(kpi(view, "variance").get_attribute("data-value")) == pytest.approx(k["score_variance"], abs=1e-12)
+    assert kpi(view, "cases").inner_text().split("\n")[1] == f"{k['test_cases']:,}"
+    assert int(kpi(view, "metrics").get_attribute("data-value")) == k["metrics"] == 6
+    assert int(kpi(view, "components").get_attribute("data-value")) == k["components"] == 3
+
+
+def check_rows(view, payload):
+    rows = view.locator("[data-testid=hierarchy] [data-testid=row]")
+    assert rows.count() == len(payload["rows"])
+    for i, r in enumerate(payload["rows"]):
+        row = rows.nth(i)
+        assert row.get_attribute("data-name") == r["name"]
+        assert float(row.get_attribute("data-mean")) == pytest.approx(r["mean"], abs=1e-12)
+        assert row.locator("svg.axis-spark").get_attribute("data-bins") == ",".join(map(str, r["hist"]))
+
+
+def open_drill(page, view, metric, expected_total):
+    view.locator(f"[data-testid=row][data-name='{metric}']").click()
+    total = view.locator("[data-testid=drilldown] [data-testid=cases-total]")
+    page.wait_for_function(
+        """(n) => { const el = document.querySelector('[data-testid=axis-scorecard] [data-testid=cases-total]');
+                    return el && el.dataset.value === String(n); }""", arg=expected_total, timeout=30_000)
+    assert total.inner_text() == f"{expected_total:,} test cases with this metric"
+    cases = view.locator("[data-testid=drilldown] [data-testid=cases] tbody tr")
+    assert cases.count() == min(10, expected_total)
+    return cases
+
+
+# ------------------------------------------------------------------ tests
+def test_scorecard_shared_store_http(page, lab, expected):
+    payloads, df = expected
+    lab.write_notebook("shared.ipynb", [
+        "import axis_jupyter, time\nfrom axis_jupyter import demo\nfrom axis_jupyter.views.scorecard import Scorecard\n"
+        "axis = axis_jupyter.connect()\nprint(type(axis).__name__)",
+        f"ds = axis.load(demo.eval_results({N_CASES}, seed={SEED}), name='bt', kind='evals')\nprint(ds.name)",
+        "w = Scorecard(ds)\nw",
+        "print('sleeping', flush=True)\ntime.sleep(5)\nprint('slept')",
+    ])
+    open_notebook(page, lab, "shared.ipynb")
+    assert "RemoteStore" in run_cell(page, 0)
+    run_cell(page, 1)
+    run_cell(page, 2)
+    view = page.locator("[data-testid=axis-scorecard]")
+    view.locator("[data-testid=kpi-overall]").wait_for()
+    page.wait_for_function("() => document.querySelector('[data-testid=axis-scorecard]').dataset.transport")
+    assert view.get_attribute("data-transport") == "server"
+
+    # KPIs and the hierarchy table show Python's numbers
+    check_kpis(view, payloads[None])
+    check_rows(view, payloads[None])
+    assert int(view.locator("[data-testid=kpi-cases]").get_attribute("data-value")) == df.dataset_id.nunique()
+
+    # the tidy tree: one node per metric-tree node, scores from the payload
+    view.locator("[data-testid=tab-tree]").click()
+    nodes = view.locator("[data-testid=tree] [data-testid=tree-node]")
+    nodes.first.wait_for()
+    assert nodes.count() == 10
+    got = {nodes.nth(i).get_attribute("data-name"): float(nodes.nth(i).get_attribute("data-score"))
+           for i in range(nodes.count())}
+    assert got == pytest.approx({r["name"]: r["mean"] for r in payloads[None]["rows"]}, abs=1e-12)
+    view.locator("[data-testid=tree-node][data-name='Style']").click()  # collapse a parent
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=tree-node]').length === 8")
+    view.locator("[data-testid=tree-node][data-name='tone']").wait_for(state="detached")
+    view.locator("[data-testid=tab-table]").click()
+
+    # drill-down: the cases of a metric, paged from DuckDB
+    n_tone = int((df.metric_name == "tone").sum())
+    cases = open_drill(page, view, "tone", n_tone)
+    top = df[df.metric_name == "tone"].metric_score.max()
+    assert float(cases.nth(0).locator("td").nth(3).inner_text()) == pytest.approx(top, abs=5e-4)
+    view.locator("[data-testid=drilldown] [data-testid=next]").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=cases-range]')?.innerText.startsWith('Showing 11')")
+    view.locator("[data-testid=drilldown] [data-testid=close]").click()
+
+    # the experiment filter applies to everything
+    view.locator("[data-testid=experiment]").select_option("candidate_a")
+    wait_kpi(page, "overall", payloads["candidate_a"]["kpis"]["overall_score"])
+    check_kpis(view, payloads["candidate_a"])
+    check_rows(view, payloads["candidate_a"])
+    open_drill(page, view, "tone", N_CASES)
+    view.locator("[data-testid=drilldown] [data-testid=close]").click()
+    assert int(view.get_attribute("data-last-bytes")) < 100_000
+
+    # the view answers while the kernel is busy: a cell sleeps 5 s, clicks still work
+    run_cell(page, 3, wait=False)
+    page.wait_for_function(f"() => {CELL_OUT}(3).includes('sleeping')", timeout=30_000)
+    t0 = time.monotonic()
+    view.locator("[data-testid=experiment]").select_option("candidate_b")
+    wait_kpi(page, "overall", payloads["candidate_b"]["kpis"]["overall_score"], timeout=4_500)
+    open_drill(page, view, "faithfulness", N_CASES)
+    elapsed = time.monotonic() - t0
+    assert "slept" not in page.evaluate(f"() => {CELL_OUT}(3)"), "answered only after the sleep"
+    assert elapsed < 5, elapsed
+    assert view.get_attribute("data-transport") == "server"  # the last call went over HTTP
+    view.locator("[data-testid=drilldown] [data-testid=close]").click()
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        timeout=30_000)
+
+    # the Python side sees what the user picked, and a saved notebook keeps the last state
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+    nb = json.loads((lab.root / "shared.ipynb").read_text())
+    outputs = nb["cells"][2]["outputs"]
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert f"{payloads[None]['kpis']['overall_score']:.3f}" in html  # static fallback
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    snaps = [m["state"]["snapshot"] for m in state.values() if m["state"].get("view") == "scorecard"]
+    assert snaps and snaps[0]["kpis"]["overall_score"] == pytest.approx(
+        payloads["candidate_b"]["kpis"]["overall_score"], abs=1e-12)
+    assert snaps[0]["filters"] == {"evaluation_name": "candidate_b"}
+
+
+def test_scorecard_embedded_store_kernel(page, lab, expected, tmp_path):
+    payloads, df = expected
+    store = tmp_path / "kernel-store.duckdb"
+    lab.write_notebook("embedded.ipynb", [
+        "import axis_jupyter\nfrom axis_jupyter import demo\nfrom axis_jupyter.views.scorecard import Scorecard\n"
+        f"axis = axis_jupyter.connect({str(store)!r})\nprint(type(axis).__name__)\n"
+        f"axis.load(demo.eval_results({N_CASES}, seed={SEED}), name='bt', kind='evals')\n"
+        "w = Scorecard('bt', store=axis, experiment='baseline')\nw",
+    ])
+    open_notebook(page, lab, "embedded.ipynb")
+    assert "LocalStore" in run_cell(page, 0)
+    view = page.locator("[data-testid=axis-scorecard]")
+    view.locator("[data-testid=kpi-overall]").wait_for()
+    check_kpis(view, payloads["baseline"])
+    # the first call decides the transport: the kernel (the data is not in the server's store)
+    open_drill(page, view, "conciseness", N_CASES)
+    assert view.get_attribute("data-transport") == "kernel"
+    view.locator("[data-testid=drilldown] [data-testid=close]").click()
+    view.locator("[data-testid=experiment]").select_option("")
+    wait_kpi(page, "overall", payloads[None]["kpis"]["overall_score"])
+    check_rows(view, payloads[None])
+    assert view.get_attribute("data-transport") == "kernel"
