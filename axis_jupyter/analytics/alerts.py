@@ -46,6 +46,10 @@ DETECTORS = ("z_score", "moving_average", "rate_of_change")
 
 
 # ----------------------------------------------------------------------------- detectors
+# Comparisons ignore differences at rounding level: a share that moves from 0.25 to 0.4
+# moved by 0.15 exactly, not by 0.15000000000000002.
+EPS = 1e-9
+
 def _std_is_zero(std: float, mean: float) -> bool:
     # Equal values aggregated in a different order can differ in the last bits; treat a
     # spread at rounding level as zero (the reference skips std == 0).
@@ -62,7 +66,7 @@ def z_score(values: np.ndarray, i: int, threshold: float = 2.0, lookback: int = 
     if _std_is_zero(std, mean):
         return None
     z = (float(values[i]) - mean) / std
-    return (z, mean) if abs(z) > threshold else None
+    return (z, mean) if abs(z) > threshold + EPS else None
 
 
 def moving_average(values: np.ndarray, i: int, window_size: int = 5, deviation: float = 0.15):
@@ -73,7 +77,7 @@ def moving_average(values: np.ndarray, i: int, window_size: int = 5, deviation: 
         return None
     ma = float(values[i - w:i].mean())
     dev = float(values[i]) - ma
-    return (dev, ma) if abs(dev) > deviation else None
+    return (dev, ma) if abs(dev) > deviation + EPS else None
 
 
 def rate_of_change(values: np.ndarray, i: int, threshold: float = 0.3):
@@ -82,7 +86,7 @@ def rate_of_change(values: np.ndarray, i: int, threshold: float = 0.3):
         return None
     prev = float(values[i - 1])
     change = float(values[i]) - prev
-    return (change, prev) if abs(change) > threshold else None
+    return (change, prev) if abs(change) > threshold + EPS else None
 
 
 def detect(values, metric: str, ad: dict, scan: bool = False) -> list[dict]:
