@@ -1,0 +1,76 @@
+"""%axis sync and %axis status in a real IPython shell; the database view's Python side."""
+
+from __future__ import annotations
+
+import IPython
+import pandas as pd
+import pytest
+from IPython.testing.globalipapp import start_ipython
+
+from axis_jupyter import sync
+from axis_jupyter.views import call_action, get_view
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def ip(tmp_path, monkeypatch):
+    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
+    start_ipython()
+    shell = IPython.get_ipython()
+    shell.run_line_magic("load_ext", "axis_jupyter")
+    shell.run_line_magic("config", f"AxisMagic.store_path = {str(tmp_path / 'm.duckdb')!r}")
+    yield shell
+    magic = shell.magics_manager.registry["AxisMagic"]
+    if magic._store is not None:
+        magic._store.close()
+        magic._store = None
+
+
+def test_magic_sync_and_status(ip, pg, axis_config, capsys):
+    uri, schema, _ = pg
+    sync.add_source(None, "ev", "evals", uri, f"SELECT * FROM {schema}.cases",
+                    results_query=f"SELECT * FROM {schema}.scores", incremental_column="updated_at")
+    df = ip.run_line_magic("axis", "sync ev")
+    out = capsys.readouterr()
+    assert isinstance(df, pd.DataFrame) and df.iloc[0]["rows"] == 200
+    assert "ev: 200 rows (full)" in out.out
+    assert "reading" in out.out or "done" in out.out  # the text progress line
+    ip.run_line_magic("axis", "sync ev --full")
+    assert "ev: 200 rows (full)" in capsys.readouterr().out
+    ip.run_line_magic("axis", "sync")  # every enabled source; incremental now
+    assert "incremental, +0 new" in capsys.readouterr().out
+    ip.run_line_magic("axis", "status")
+    out = capsys.readouterr().out
+    assert "Sync" in out
+    ip.run_line_magic("axis", "sync nope")
+    assert "AXIS error: no source named 'nope'" in capsys.readouterr().err
+    listed = ip.run_line_magic("axis", "sync --list")
+    assert listed["name"].tolist() == ["ev"]
+
+
+def test_database_view_actions(store, pg, axis_config):
+    uri, schema, _ = pg
+    sync.add_source(store, "ev", "evals", uri, f"SELECT * FROM {schema}.cases",
+                    results_query=f"SELECT * FROM {schema}.scores")
+    spec = get_view("database")
+    p = call_action(store, None, "database", "payload", {})
+    assert [s["name"] for s in p["sources"]] == ["ev"] and p["status"]["ev"]["state"] == "not_synced"
+    st = call_action(store, None, "database", "sync", {"source": "ev"})
+    assert st["state"] == "ready" and st["rows"] == 200
+    h = call_action(store, None, "database", "connect", {"url": uri})
+    assert set(h) == {"handle", "expires_in", "version", "target"}
+    tabs = call_action(store, None, "database", "tables", {"handle": h["handle"]})["tables"]
+    assert any(t["schema_name"] == schema and t["name"] == "cases" for t in tabs)
+    q = call_action(store, None, "database", "query", {"handle": h["handle"],
+                                                         "query": f"SELECT count(*) AS n FROM {schema}.cases"})
+    assert q["data"] == [{"n": 20}]
+    imp = call_action(store, None, "database", "import_query",
+                      {"handle": h["handle"], "query": f"SELECT * FROM {schema}.scores", "name": "imp", "kind": "evals"})
+    assert imp["rows"] == 200 and imp["dataset"] == "imp"
+    w = spec.widget(store)
+    assert w.snapshot["sources"][0]["name"] == "ev"
+    reply = w.handle_call({"kind": "axis-call", "id": "1", "action": "connect",
+                           "params": {"host": "/no-such-dir", "password": "Sekr3t", "database": "x"}})
+    assert "error" in reply and "Sekr3t" not in str(reply) and "Sekr3t" not in str(w.get_state())
+    assert "ev" in w.static_html()
