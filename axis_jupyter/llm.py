@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
+from .errors import AxisError
+
 DEFAULT_MODEL = "claude-sonnet-4-5"
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 
@@ -46,8 +48,8 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
 }
 
 
-class LLMError(Exception):
-    """Base class for judge-client errors."""
+class LLMError(AxisError):
+    """Base class for judge-client errors (user-facing: missing key, failed calls)."""
 
 
 class LLMNotConfigured(LLMError):

@@ -16,11 +16,13 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
+from ..errors import AxisError
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from axis_jupyter.llm import Judge
 
 
-class EvalError(Exception):
+class EvalError(AxisError):
     """Base class for errors raised by the evaluation layer."""
 
 

@@ -57,6 +57,21 @@ class Store(ABC):
     def close(self) -> None:  # pragma: no cover - trivial default
         pass
 
+    # -- evaluation runs (run where this Python process is; results land in the store) -----
+    def metrics(self) -> pd.DataFrame:
+        """The metric catalogue: key, name, needs_llm, required_fields, threshold, ..."""
+        from ..evals.api import metrics_catalogue
+
+        return metrics_catalogue()
+
+    def evaluate(self, source: Any, metrics: list, mapping: dict[str, str] | None = None,
+                 name: str | None = None, **kwargs) -> "Dataset":
+        """Score a dataset (by name) or a file/frame with ``metrics`` and load the results
+        as evaluation dataset ``name``. See :func:`axis_jupyter.evals.api.evaluate`."""
+        from ..evals.api import evaluate
+
+        return evaluate(self, source, metrics, mapping=mapping, name=name, **kwargs)
+
     # -- convenience shared by both implementations --------------------------------------
     def dataset(self, name: str) -> "Dataset":
         meta = self.info(name)

@@ -1,0 +1,124 @@
+"""``axis.evaluate`` and ``axis.metrics``: score a dataset or file and store the results.
+
+The flow: inputs (a dataset of the store, or a file/frame loaded as ``<name>_inputs``) ->
+column mapping (suggested from the reference's name patterns, user overrides win) ->
+``score_items`` (items x metrics under one concurrency limit) -> the long results table,
+loaded as an evaluation dataset that every evaluation view reads.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..errors import IngestError, QueryError
+
+# Reference §2.7: canonical field <- first case-insensitive exact match from these names.
+FIELD_PATTERNS: dict[str, list[str]] = {
+    "dataset_id": ["dataset_id", "record_id", "item_id", "row_id", "id", "index"],
+    "query": ["query", "question", "input", "prompt", "user_input", "user_message"],
+    "actual_output": ["actual_output", "output", "response", "answer", "assistant_response",
+                      "completion", "generated"],
+    "expected_output": ["expected_output", "expected", "ground_truth", "reference", "target", "gold"],
+    "retrieved_content": ["retrieved_content", "context", "retrieved", "documents", "chunks", "sources"],
+    "conversation": ["conversation", "messages", "chat_history", "dialog"],
+    "latency": ["latency", "response_time", "duration", "time_ms"],
+    "tools_called": ["tools_called", "tools", "function_calls", "actions"],
+    "expected_tools": ["expected_tools", "required_tools", "target_tools"],
+    "acceptance_criteria": ["acceptance_criteria", "criteria", "requirements"],
+    "additional_input": ["additional_input", "metadata", "extra_input"],
+    "document_text": ["document_text", "document", "doc_text"],
+    "actual_reference": ["actual_reference", "citations"],
+    "expected_reference": ["expected_reference", "expected_citations"],
+    "trace_id": ["trace_id", "traceid", "span_id"],
+    "observation_id": ["observation_id", "observationid", "langfuse_id"],
+}
+
+
+def suggest_mapping(columns: list[str]) -> dict[str, str]:
+    """Canonical field -> source column, from the reference's name patterns."""
+    lower = {c.lower(): c for c in columns}
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for field, names in FIELD_PATTERNS.items():
+        for n in names:
+            col = lower.get(n)
+            if col is not None and col not in used:
+                out[field] = col
+                used.add(col)
+                break
+    return out
+
+
+def metrics_catalogue() -> pd.DataFrame:
+    from . import list_metrics
+
+    return list_metrics()
+
+
+def _inputs(store, source: Any, name: str) -> tuple[str, pd.DataFrame]:
+    """The dataset name holding the inputs and its rows as a frame."""
+    if isinstance(source, str) and not os.path.sep in source and not source.endswith(
+            (".csv", ".parquet", ".jsonl", ".json", ".tsv")):
+        ds_name = source
+        store.info(ds_name)  # NotFoundError with the list of datasets
+    else:
+        ds_name = f"{name}_inputs"
+        store.load(source, name=ds_name)
+    info = store.info(ds_name)
+    if info["kind"] != "evals" or info["layout"] != "inputs":
+        # Scored or other data: one row per record of its records/long table.
+        pass
+    frame, _ = store.rows(ds_name, page=1, page_size=10**9)
+    if info["layout"] not in ("inputs", "wide") and "metric_name" in frame.columns and "dataset_id" in frame.columns:
+        keep = [c for c in frame.columns if c not in ("metric_name", "metric_score", "metric_type", "parent",
+                                                       "weight", "explanation", "signals", "passed", "threshold")]
+        frame = frame[keep].drop_duplicates(subset=[c for c in ("dataset_id", "evaluation_name") if c in keep])
+    return ds_name, frame
+
+
+def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None = None,
+             name: str | None = None, *, judge: Any = None, max_concurrent: int = 8,
+             detail: bool = True, on_progress: Callable[[int, int], None] | None = None,
+             thresholds: dict[str, float] | None = None):
+    """Score ``source`` with ``metrics`` and load the results as evaluation dataset ``name``.
+
+    ``mapping``: canonical field -> your column (e.g. ``{"actual_output": "answer_v2"}``),
+    merged over the suggested mapping. Returns the results Dataset. LLM metrics without an
+    API key raise ``LLMNotConfigured`` before any work.
+    """
+    from . import score_items
+
+    if not metrics:
+        raise QueryError("give at least one metric key (see axis.metrics()).")
+    run_id = uuid.uuid4().hex[:12]
+    name = name or f"eval_{run_id}"
+    ds_name, frame = _inputs(store, source, name)
+    fields = suggest_mapping(list(frame.columns))
+    for field, col in (mapping or {}).items():
+        if col not in frame.columns:
+            raise IngestError(f"mapping: column {col!r} (for {field!r}) is not in {ds_name} "
+                              f"(columns: {', '.join(frame.columns)}).")
+        fields[field] = col
+    items = pd.DataFrame({field: frame[col] for field, col in fields.items()})
+    if "dataset_id" not in items:
+        items["dataset_id"] = [f"item_{i}" for i in range(len(items))]
+    items["dataset_id"] = items["dataset_id"].astype(str)
+    results = score_items(items, metrics, judge=judge, max_concurrent=max_concurrent, detail=detail,
+                          on_progress=on_progress, thresholds=thresholds)
+    results["run_id"] = run_id
+    results["evaluation_name"] = name
+    results["timestamp"] = datetime.now(timezone.utc).replace(tzinfo=None)
+    inputs = items.drop(columns=[c for c in items.columns if c in results.columns and c != "dataset_id"])
+    merged = results.merge(inputs, on="dataset_id", how="left")
+    # Non-scalar fields (lists from Parquet, dicts) are stored as JSON text.
+    for col in merged.columns:
+        if merged[col].dtype == object and merged[col].map(lambda v: isinstance(v, (list, dict))).any():
+            import json
+
+            merged[col] = merged[col].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+    return store.load(merged, name=name, kind="evals")
