@@ -15,7 +15,7 @@ for p in (_ROOT, _ROOT / "server_ext", Path(__file__).resolve().parent):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+# pytest_plugins (pytest_jupyter.jupyter_server) is declared in the root conftest.py.
 
 from axis_helpers import EVAL_CSV  # noqa: E402
 
@@ -99,6 +99,6 @@ def loaded(axis_state, evals_csv):
 
 
 @pytest.fixture
-def base_http(jp_serverapp, jp_http_port, jp_base_url):
+def base_http(jp_serverapp, http_server, jp_http_port, jp_base_url):
     """``http://127.0.0.1:{port}/a%40b/`` of the in-process server."""
     return f"http://127.0.0.1:{jp_http_port}{jp_base_url}"
