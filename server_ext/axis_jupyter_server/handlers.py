@@ -460,7 +460,7 @@ class JobEventsHandler(SSEMixin, AxisHandler):
                         break
                 if not ok or finished:
                     break
-                if job.done and not job.events_after(last_seq):
+                if job.complete and not job.events_after(last_seq):
                     break  # resumed after the end
                 try:
                     await asyncio.wait_for(flag.wait(), timeout=heartbeat)

@@ -135,11 +135,13 @@ class Job:
     def log(self, message: str, level: str = "info") -> None:
         self.emit("log", {"message": str(message), "level": level, "time": _iso(_now())})
 
-    def emit(self, event: str, data: Any = None) -> Event:
+    def emit(self, event: str, data: Any = None, *, _final: bool = False) -> Event:
         """Append an event and wake every SSE stream waiting on this job."""
         with self._lock:
             ev = Event(next(self._seq), event, data)
             self._events.append(ev)
+            if _final:  # visible together with the done event, before anyone is woken
+                self._done.set()
             waiters = list(self._waiters)
         for loop, flag in waiters:
             try:
@@ -160,7 +162,13 @@ class Job:
     # -- state ------------------------------------------------------------------------------
     @property
     def done(self) -> bool:
+        """The job reached a final state."""
         return self.state in FINAL_STATES
+
+    @property
+    def complete(self) -> bool:
+        """Final state reached *and* every event, ``done`` last, was emitted."""
+        return self._done.is_set()
 
     def to_dict(self, result: bool = True) -> dict:
         d = {"id": self.id, "kind": self.kind, "key": self.key, "state": self.state,
@@ -191,9 +199,9 @@ class Job:
         """Wait on the event loop until the job has finished."""
         flag = self.subscribe()
         try:
-            while not self.done:
+            while not self.complete:
                 flag.clear()
-                if self.done:
+                if self.complete:
                     break
                 await flag.wait()
         finally:
@@ -226,8 +234,7 @@ class Job:
             self.emit("error", {"message": error, "type": error_type})
         elif state == "cancelled":
             self.emit("error", {"message": error or "cancelled", "type": "JobCancelled"})
-        self.emit("done", self.to_dict(result=False))
-        self._done.set()
+        self.emit("done", self.to_dict(result=False), _final=True)
         return True
 
 

@@ -1,0 +1,420 @@
+"""HTTP API of the PostgreSQL sync and the database browser (reference §1.8, §1.9).
+
+Routes, relative to ``{base_url}axis/api/`` (see :func:`routes`):
+
+Sync (``auth_resource = "axis:sync"``)
+  GET    sync                              status of every source {success, enabled, datasets}
+  POST   sync?full=false                   start a sync job per enabled source (409 if any runs)
+  GET    sync/sources                      configured sources (never a secret)
+  POST   sync/sources                      add/replace a source (body = add_source arguments)
+  GET    sync/{source}                     status of one source
+  POST   sync/{source}?full=false          start its sync job -> 202 {job, events}; 409 if running
+  DELETE sync/{source}                     cancel its running sync
+  POST   sync/{source}/reset-watermark     the next sync is a full rebuild
+  GET    sync/{source}/events              SSE of its current (or last) sync job
+
+Database browser (``auth_resource = "axis:database"``)
+  POST   database/connect                  {host, port, database, username, password, ssl_mode}
+                                           or {source} -> {handle, expires_in, version, target}
+  GET    database/stats                    {active_handles, max_handles}
+  GET    database/{handle}/tables
+  GET    database/{handle}/schema?schema=public&table=T
+  POST   database/{handle}/distinct-values {table{schema_name,name} | table, schema, column, limit}
+  POST   database/{handle}/preview         {table, schema, filters, columns, limit}
+  POST   database/{handle}/query           {query, limit<=100}
+  POST   database/{handle}/import          {table, schema, name, kind, filters, limit} -> dataset
+  POST   database/{handle}/query-import    {query, name, kind, limit<=50000} -> dataset
+  DELETE database/{handle}
+
+Expired handles answer 401, too many handles 429, a running sync 409.
+
+Starting the periodic scheduler (and the startup sync) from the extension — in
+``AxisExtension._start_jupyter_server_extension`` after the job runner has its loop::
+
+    from . import handlers_sync
+    handlers_sync.start_sync_services(self.state)
+
+and in ``stop_extension`` before the job runner shuts down::
+
+    handlers_sync.stop_sync_services(self.state)
+"""
+
+from __future__ import annotations
+
+import logging
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from axis_jupyter.errors import QueryError
+from axis_jupyter.sync import browser, engine
+from axis_jupyter.sync import config as sconfig
+from axis_jupyter.views.base import jsonable
+
+from .base import AxisHandler
+from .handlers import JobEventsHandler
+
+log = logging.getLogger("axis_jupyter_server.sync")
+
+SOURCE = r"(?P<source>[A-Za-z][A-Za-z0-9_]{0,62})"
+HANDLE = r"(?P<handle>[0-9a-f]{8,64})"
+
+
+# --------------------------------------------------------------------------- jobs
+def job_key(source: str) -> str:
+    return f"sync:{source}"
+
+
+def start_sync_job(state, source: str, *, full: bool = False, reason: str = "manual"):
+    """Start the sync of ``source`` as a server job (409 if one is queued or running)."""
+    cfg = sconfig.get_source(source)  # 404 before a job exists
+
+    def work(job):
+        def progress(ev: dict) -> None:
+            job.progress(**jsonable(ev))
+
+        job.log(f"sync of {source} ({'full' if full else 'incremental when possible'}, {reason})")
+        engine.sync_source(state.store, cfg, full=full, progress=progress,
+                           cancel_event=job.cancel_event)
+        return jsonable(engine.status_dict(state.store, source))
+
+    return state.jobs.start("sync", work, key=job_key(source),
+                            params={"source": source, "full": bool(full), "reason": reason})
+
+
+def start_sync_services(state):
+    """Startup sync (``sync_mode: startup`` + sources with ``auto_load``) and the scheduler."""
+    from axis_jupyter.sync.scheduler import Scheduler
+
+    try:
+        settings = sconfig.load_store_settings()
+        if settings.sync_mode == "startup":
+            for cfg in engine.eligible_sources("startup"):
+                try:
+                    start_sync_job(state, cfg.name, reason="startup")
+                except Exception as exc:  # noqa: BLE001 - logged; the server starts anyway
+                    log.warning("AXIS startup sync of %s not started: %s", cfg.name, exc)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("AXIS sync config: %s", exc)
+
+    def run(name: str):
+        job = start_sync_job(state, name, reason="schedule")
+        job.wait_sync()
+        return job
+
+    sched = Scheduler(state.store, run=run).start()
+    state.extras["sync_scheduler"] = sched
+    return sched
+
+
+def stop_sync_services(state) -> None:
+    sched = state.extras.pop("sync_scheduler", None)
+    if sched is not None:
+        sched.stop(timeout=2)
+    for name in list(engine._state(state.store).running):
+        engine.cancel(state.store, name)
+
+
+# --------------------------------------------------------------------------- sync
+class _SyncBase(AxisHandler):
+    auth_resource = "axis:sync"
+
+
+class SyncHandler(_SyncBase):
+    openapi = {"post": {"query": [("full", "boolean", "full rebuild instead of incremental")],
+                        "responses": {"202": "one job per source", "409": "a sync is running"}}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """Sync status of every source: state, rows, last_sync, error, incremental rows, watermark."""
+        datasets = await self.run_blocking(engine.status_all, self.store)
+        self.write_json({"success": True, "enabled": True, "datasets": jsonable(datasets)})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        """Start a sync job for every enabled source (409 if any of them is running)."""
+        full = self.bool_arg("full", False)
+        cfgs = await self.run_blocking(engine.eligible_sources)
+        running = [c.name for c in cfgs if self.jobs.running(job_key(c.name))
+                   or engine.is_running(self.store, c.name)]
+        if running:
+            from axis_jupyter.errors import ConflictError
+
+            raise ConflictError(f"a sync is already running for {', '.join(running)}.")
+        jobs = [start_sync_job(self.axis, c.name, full=full) for c in cfgs]
+        self.write_json({"success": True, "message": f"started {len(jobs)} sync job(s)",
+                         "jobs": [j.to_dict() for j in jobs]}, status=202)
+
+
+class SourcesHandler(_SyncBase):
+    openapi = {"post": {"body": {"application/json": {
+        "name": "source (and dataset) name", "kind": "evals|monitoring|signals|kpi",
+        "url": "postgresql://user@host:5432/db (no password: use password_env)",
+        "dataset_query": "SELECT ...", "results_query": "SELECT ... (optional)",
+        "incremental_column": "optional", "partition_column": "optional",
+        "refresh_interval_minutes": "0 = no schedule", "password_env": "env var with the password"}}}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """The configured sources (no secrets)."""
+        srcs = await self.run_blocking(lambda: [c.public() for c in sconfig.list_sources().values()])
+        self.write_json({"sources": jsonable(srcs)})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        """Add or replace a source (written as YAML; a URL password is never written)."""
+        body = self.json_body()
+        allowed = {"name", "kind", "url", "dataset_query", "results_query", "incremental_column",
+                   "partition_column", "refresh_interval_minutes", "columns", "query_timeout",
+                   "password_env", "enabled"}
+        unknown = set(body) - allowed
+        if unknown:
+            raise QueryError(f"unknown field(s) {', '.join(sorted(unknown))}.")
+        for key in ("name", "kind", "url", "dataset_query"):
+            if not body.get(key):
+                raise QueryError(f"{key} is required.")
+        pub = await self.run_blocking(lambda: engine.add_source(self.store, **body))
+        sched = self.axis.extras.get("sync_scheduler")
+        if sched is not None:
+            sched.wake()
+        self.write_json({"success": True, "source": jsonable(pub)})
+
+
+class SourceSyncHandler(_SyncBase):
+    openapi = {"post": {"query": [("full", "boolean", "full rebuild instead of incremental")],
+                        "responses": {"202": "the sync job", "404": "unknown source",
+                                      "409": "already running"}}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, source: str):
+        """Sync status of one source."""
+        await self.run_blocking(sconfig.get_source, source)
+        st = await self.run_blocking(engine.status_dict, self.store, source)
+        job = self.jobs.running(job_key(source))
+        self.write_json({"success": True, "status": jsonable(st),
+                         "job": job.to_dict(result=False) if job else None})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, source: str):
+        """Start the sync of one source as a job; progress streams from its events URL."""
+        full = self.bool_arg("full", False)
+        if engine.is_running(self.store, source):
+            from axis_jupyter.errors import ConflictError
+
+            raise ConflictError(f"a sync of {source!r} is already running.")
+        job = await self.run_blocking(start_sync_job, self.axis, source, full=full)
+        self.job_accepted(job)
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, source: str):
+        """Cancel the running sync of one source (its previous data stays)."""
+        job = self.jobs.running(job_key(source))
+        if job is not None:
+            self.jobs.cancel(job.id)
+        ok = engine.cancel(self.store, source) or job is not None
+        self.write_json({"success": ok, "message": "cancel requested" if ok else "no sync running"})
+
+
+class ResetWatermarkHandler(_SyncBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, source: str):
+        """Clear the watermarks: the next sync of this source is a full rebuild."""
+        self.write_json(await self.run_blocking(engine.reset_watermark, self.store, source))
+
+
+class SourceEventsHandler(JobEventsHandler):
+    """Server-Sent Events of a source's current (or most recent) sync job."""
+
+    auth_resource = "axis:sync"
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, source: str):  # type: ignore[override]
+        """Stream the events of the source's current or last sync job (404 if none)."""
+        job = self.jobs.running(job_key(source))
+        if job is None:
+            jobs = [j for j in self.jobs.list("sync") if j.key == job_key(source)]
+            if not jobs:
+                from axis_jupyter.errors import NotFoundError
+
+                raise NotFoundError(f"no sync job for {source!r} yet; POST sync/{source} starts one.")
+            job = jobs[0]
+        await super().get(job.id)
+
+
+# --------------------------------------------------------------------------- browser
+class _DbBase(AxisHandler):
+    auth_resource = "axis:database"
+
+
+class ConnectHandler(_DbBase):
+    openapi = {"post": {"body": {"application/json": {
+        "host": "", "port": "5432", "database": "", "username": "", "password": "never stored",
+        "ssl_mode": "prefer|require|disable|...", "source": "or: a configured source"}},
+        "responses": {"200": "{handle, expires_in, version, target}", "429": "too many handles"}}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        """Check the credentials once and get a handle that expires after 15 minutes."""
+        b = self.json_body()
+        allowed = {"host", "port", "database", "username", "password", "ssl_mode", "source", "db_type", "store"}
+        unknown = set(b) - allowed
+        if unknown:
+            raise QueryError(f"unknown field(s) {', '.join(sorted(unknown))}.")
+        if b.get("db_type", "postgres") not in ("postgres", "postgresql"):
+            raise QueryError("only db_type postgres is supported.")
+        if b.get("source"):
+            res = await self.run_blocking(browser.connect, source=b["source"])
+        else:
+            res = await self.run_blocking(
+                browser.connect, host=b.get("host"), port=int(b.get("port") or 5432),
+                database=b.get("database"), username=b.get("username"),
+                password=b.get("password"), ssl_mode=b.get("ssl_mode") or "prefer")
+        self.write_json({"success": True, "message": "connected", **res})
+
+
+class StatsHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self):
+        """Open handles and the cap."""
+        self.write_json(browser.stats())
+
+
+class HandleHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, handle: str):
+        """Close a handle."""
+        self.write_json(browser.disconnect(handle))
+
+
+class TablesHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, handle: str):
+        """Tables and views (outside system schemas) with row estimates."""
+        self.write_json({"success": True, "tables": await self.run_blocking(browser.tables, handle)})
+
+
+class SchemaHandler(_DbBase):
+    openapi = {"get": {"query": [("schema", "string", "default public"), ("table", "string", "table")]}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, handle: str):
+        """Columns and the first 5 rows of a table."""
+        table = self.get_query_argument("table", "")
+        if not table:
+            raise QueryError("table is required.")
+        res = await self.run_blocking(browser.schema, handle, table,
+                                      schema=self.get_query_argument("schema", "public"))
+        self.write_json({"success": True, **jsonable(res)})
+
+
+def _table_args(b: dict) -> tuple[str, str]:
+    t = b.get("table")
+    if isinstance(t, dict):
+        return str(t.get("name") or ""), str(t.get("schema_name") or "public")
+    if not t:
+        raise QueryError("table is required.")
+    return str(t), str(b.get("schema") or "public")
+
+
+class DistinctHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, handle: str):
+        """Distinct values of one column (for filter dropdowns)."""
+        b = self.json_body()
+        table, schema = _table_args(b)
+        vals = await self.run_blocking(browser.distinct_values, handle, table, str(b.get("column") or ""),
+                                       schema=schema, limit=b.get("limit", 100))
+        self.write_json({"success": True, "values": jsonable(vals)})
+
+
+class PreviewHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, handle: str):
+        """A few rows of a table with equality filters (values are parameters)."""
+        b = self.json_body()
+        table, schema = _table_args(b)
+        res = await self.run_blocking(browser.preview, handle, table, schema=schema,
+                                      filters=b.get("filters"), columns=b.get("columns"),
+                                      limit=b.get("limit", 10))
+        self.write_json({"success": True, **jsonable(res)})
+
+
+class QueryPreviewHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, handle: str):
+        """Preview one read-only SELECT (read-only transaction, timeout, at most 100 rows)."""
+        b = self.json_body()
+        res = await self.run_blocking(browser.query, handle, str(b.get("query") or ""),
+                                      limit=b.get("limit", 10))
+        self.write_json({"success": True, **jsonable(res)})
+
+
+def _imported(ds) -> dict:
+    info = ds.info
+    return {"success": True, "dataset": ds.name, "rows": info["rows"], "kind": info["kind"],
+            "layout": info["layout"], "warnings": info.get("warnings", [])}
+
+
+class ImportHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, handle: str):
+        """Import (at most ``limit`` rows of) a table as a dataset."""
+        b = self.json_body()
+        table, schema = _table_args(b)
+        ds = await self.run_blocking(browser.import_table, self.store, handle, table,
+                                     name=b.get("name"), schema=schema, kind=b.get("kind") or "auto",
+                                     filters=b.get("filters"), mapping=b.get("mapping"),
+                                     limit=b.get("limit", 10000))
+        self.write_json(jsonable(_imported(ds)))
+
+
+class QueryImportHandler(_DbBase):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, handle: str):
+        """Import the result of one read-only SELECT as a dataset."""
+        b = self.json_body()
+        if not b.get("name"):
+            raise QueryError("name is required (the dataset name).")
+        ds = await self.run_blocking(browser.import_query, self.store, handle, str(b.get("query") or ""),
+                                     name=b["name"], kind=b.get("kind") or "auto",
+                                     mapping=b.get("mapping"), limit=b.get("limit", 10000))
+        self.write_json(jsonable(_imported(ds)))
+
+
+def routes() -> list[tuple[str, type]]:
+    return [
+        (r"sync", SyncHandler),
+        (r"sync/sources", SourcesHandler),
+        (rf"sync/{SOURCE}", SourceSyncHandler),
+        (rf"sync/{SOURCE}/reset-watermark", ResetWatermarkHandler),
+        (rf"sync/{SOURCE}/events", SourceEventsHandler),
+        (r"database/connect", ConnectHandler),
+        (r"database/stats", StatsHandler),
+        (rf"database/{HANDLE}", HandleHandler),
+        (rf"database/{HANDLE}/tables", TablesHandler),
+        (rf"database/{HANDLE}/schema", SchemaHandler),
+        (rf"database/{HANDLE}/distinct-values", DistinctHandler),
+        (rf"database/{HANDLE}/preview", PreviewHandler),
+        (rf"database/{HANDLE}/query", QueryPreviewHandler),
+        (rf"database/{HANDLE}/import", ImportHandler),
+        (rf"database/{HANDLE}/query-import", QueryImportHandler),
+    ]
