@@ -257,6 +257,11 @@ class _Stream:
     extra: dict = field(default_factory=dict)
 
 
+# DuckDB read_csv options for PostgreSQL's CSV: an unquoted empty field is NULL, a quoted
+# one ("") is the empty string.
+CSV_OPTIONS = "new_line='\\n', allow_quoted_nulls=false, auto_detect=false"
+
+
 def pipes_supported() -> bool:
     return os.name == "posix" and os.path.isdir("/dev/fd")
 
@@ -342,8 +347,7 @@ def copy_into_duckdb(cur, table: str, streams: list[tuple[psycopg.Connection, st
     for s in ss:
         s.rfd, s.wfd = os.pipe()
     spec = "{" + ", ".join(f"{quote_literal(c.name)}: {quote_literal(c.duck)}" for c in columns) + "}"
-    opts = (f"header=false, columns={spec}, delim=',', quote='\"', escape='\"', new_line='\\n', "
-            "allow_quoted_nulls=false, auto_detect=false, max_line_size=67108864, null_padding=false")
+    opts = f"header=false, columns={spec}, delim=',', quote='\"', escape='\"', {CSV_OPTIONS}"
     selects = " UNION ALL ".join(f"SELECT * FROM read_csv('/dev/fd/{s.rfd}', {opts})" for s in ss)
     for s in ss:
         s.thread = threading.Thread(target=_pump, args=(s, cancel, tick), daemon=True,
