@@ -81,25 +81,35 @@ def _inputs(store, source: Any, name: str) -> tuple[str, pd.DataFrame]:
     return ds_name, frame
 
 
-def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None = None,
-             name: str | None = None, *, judge: Any = None, max_concurrent: int = 8,
-             detail: bool = True, on_progress: Callable[[int, int], None] | None = None,
-             thresholds: dict[str, float] | None = None):
-    """Score ``source`` with ``metrics`` and load the results as evaluation dataset ``name``.
+def check_metrics(metrics: list, judge: Any = None, thresholds: dict[str, float] | None = None) -> list:
+    """Resolve the metrics (``MetricNotFound``/``MetricConfigError`` for bad ones) and refuse
+    LLM metrics without an API key (``LLMNotConfigured``) before any data is touched."""
+    from . import resolve_metrics
 
-    ``mapping``: canonical field -> your column (e.g. ``{"actual_output": "answer_v2"}``),
-    merged over the suggested mapping. Returns the results Dataset. LLM metrics without an
-    API key raise ``LLMNotConfigured`` before any work.
+    if not metrics or isinstance(metrics, (str, bytes)):
+        raise QueryError("give at least one metric key as a list (see axis.metrics()).")
+    specs = resolve_metrics(metrics, thresholds)
+    if judge is None and any(s.metric.needs_llm for s in specs):
+        from ..llm import JudgeConfig, LLMNotConfigured, NOT_CONFIGURED_MESSAGE
+
+        if not JudgeConfig.from_env().api_key:
+            raise LLMNotConfigured(NOT_CONFIGURED_MESSAGE)
+    return specs
+
+
+def prepare_items(store, source: Any, mapping: dict[str, str] | None, name: str) -> tuple[str, pd.DataFrame]:
+    """The items of a run: (inputs dataset name, frame of canonical fields).
+
+    ``mapping`` (canonical field -> column) is merged over the suggested mapping; a value of
+    ``None`` or ``""`` removes a suggested field (the runner widget's "not mapped").
+    Without a ``dataset_id`` column the items are numbered ``item_0, item_1, ...``.
     """
-    from . import score_items
-
-    if not metrics:
-        raise QueryError("give at least one metric key (see axis.metrics()).")
-    run_id = uuid.uuid4().hex[:12]
-    name = name or f"eval_{run_id}"
     ds_name, frame = _inputs(store, source, name)
     fields = suggest_mapping(list(frame.columns))
     for field, col in (mapping or {}).items():
+        if col is None or col == "":
+            fields.pop(field, None)
+            continue
         if col not in frame.columns:
             raise IngestError(f"mapping: column {col!r} (for {field!r}) is not in {ds_name} "
                               f"(columns: {', '.join(frame.columns)}).")
@@ -108,8 +118,12 @@ def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None =
     if "dataset_id" not in items:
         items["dataset_id"] = [f"item_{i}" for i in range(len(items))]
     items["dataset_id"] = items["dataset_id"].astype(str)
-    results = score_items(items, metrics, judge=judge, max_concurrent=max_concurrent, detail=detail,
-                          on_progress=on_progress, thresholds=thresholds)
+    return ds_name, items
+
+
+def store_results(store, results: pd.DataFrame, items: pd.DataFrame, name: str, run_id: str):
+    """Join the scored rows with their item fields and load them as evaluation dataset ``name``."""
+    results = results.copy()
     results["run_id"] = run_id
     results["evaluation_name"] = name
     results["timestamp"] = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -122,3 +136,26 @@ def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None =
 
             merged[col] = merged[col].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
     return store.load(merged, name=name, kind="evals")
+
+
+def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None = None,
+             name: str | None = None, *, judge: Any = None, max_concurrent: int = 8,
+             detail: bool = True, on_progress: Callable[[int, int], None] | None = None,
+             thresholds: dict[str, float] | None = None):
+    """Score ``source`` with ``metrics`` and load the results as evaluation dataset ``name``.
+
+    ``mapping``: canonical field -> your column (e.g. ``{"actual_output": "answer_v2"}``),
+    merged over the suggested mapping (``None``/``""`` drops a suggested field). Returns the
+    results Dataset. LLM metrics without an API key raise ``LLMNotConfigured`` before any
+    work. For a background run with progress and cancellation see
+    :func:`axis_jupyter.evals.runs.start_run`.
+    """
+    from . import score_items
+
+    check_metrics(metrics, judge, thresholds)
+    run_id = uuid.uuid4().hex[:12]
+    name = name or f"eval_{run_id}"
+    _, items = prepare_items(store, source, mapping, name)
+    results = score_items(items, metrics, judge=judge, max_concurrent=max_concurrent, detail=detail,
+                          on_progress=on_progress, thresholds=thresholds)
+    return store_results(store, results, items, name, run_id)

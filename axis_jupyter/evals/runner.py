@@ -155,8 +155,14 @@ def _as_records(items: Any) -> list[dict[str, Any]]:
 async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str, Any]], *,
                        judge: Any = None, thresholds: Mapping[str, float] | None = None,
                        max_concurrent: int = 8, id_field: str = "dataset_id", detail: bool = True,
-                       on_progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+                       on_progress: Callable[[int, int], None] | None = None,
+                       on_rows: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
     """Score every item with every metric; returns result rows (see ``ROW_COLUMNS``).
+
+    ``on_progress(done, total)`` is called as (item x metric) results complete;
+    ``on_rows(rows)`` receives each batch of finished rows (for running means) just before.
+    Without an explicit ``judge`` one is built from the environment with
+    ``max_concurrency=max_concurrent``, so the judge's own request limit never caps the run.
 
     ``detail=False`` lets heuristic metrics use their column fast path (scores only,
     empty explanation/signals) — for 100k-row runs.
@@ -167,7 +173,7 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
     if llm_specs and judge is None:
         from ..llm import Judge
 
-        judge = Judge.from_env()  # raises LLMNotConfigured up front
+        judge = Judge.from_env(max_concurrency=max_concurrent)  # raises LLMNotConfigured up front
     # A DataFrame's columns feed the heuristic fast path directly (no per-row dicts).
     frame_columns = _frame_columns(items) if not detail else None
     all_fast = not detail and all(isinstance(s.metric, HeuristicMetric) for s in specs)
@@ -184,9 +190,11 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
     done = 0
     rows: list[dict[str, Any]] = []
 
-    def progress(n: int) -> None:
+    def progress(n: int, new_rows: list[dict[str, Any]] | None = None) -> None:
         nonlocal done
         done += n
+        if on_rows is not None and new_rows:
+            on_rows(new_rows)
         if on_progress is not None:
             on_progress(done, total)
 
@@ -205,16 +213,18 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
                     columns = {k: [r.get(k) for r in records] for k in keys}
                 part = {k: v[start:start + _HEURISTIC_CHUNK] for k, v in columns.items()}
                 scores = await asyncio.to_thread(m.score_columns, part, len(chunk))
-                rows.extend(_fast_rows(chunk_ids, spec, scores))
-                progress(len(chunk))
+                new = _fast_rows(chunk_ids, spec, scores)
+                rows.extend(new)
+                progress(len(chunk), new)
                 continue
             elif isinstance(m, HeuristicMetric):
                 results = await asyncio.to_thread(m.score_batch, chunk)
             else:  # a user metric that only implements the async contract
                 results = [await _safe_score(m, r, MetricContext(threshold=spec.threshold,
                                                                  config=m.params)) for r in chunk]
-            rows.extend(result_row(i, spec, r) for i, r in zip(chunk_ids, results))
-            progress(len(chunk))
+            new = [result_row(i, spec, r) for i, r in zip(chunk_ids, results)]
+            rows.extend(new)
+            progress(len(chunk), new)
 
     # -- LLM metrics: one task per (item, metric), bounded ---------------------------
     if llm_specs and records:
@@ -226,8 +236,9 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
                 ctx = MetricContext(judge=judge, shared=shared[idx], threshold=spec.threshold,
                                     config=spec.metric.params)
                 res = await _safe_score(spec.metric, records[idx], ctx)
-            progress(1)
-            return result_row(ids[idx], spec, res, judge)
+            row = result_row(ids[idx], spec, res, judge)
+            progress(1, [row])
+            return row
 
         tasks = [one(i, s) for s in llm_specs for i in range(len(records))]
         rows.extend(await asyncio.gather(*tasks))

@@ -12,7 +12,8 @@ Routes, relative to ``{base_url}axis/api/`` (``auth_resource = "axis:evals"``):
   DELETE evals/runs/{job_id}    cancel a run
 
 A run with LLM metrics and no API key is refused with 400 before a job starts; one run per
-results name at a time (409).
+results name at a time (409). The runs are started by ``axis_jupyter.evals.runs.start_run``
+(the same code path as the runner widget and Python), as jobs of this server's JobRunner.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from axis_jupyter.errors import QueryError
+from axis_jupyter.errors import NotFoundError, QueryError
 from axis_jupyter.views.base import jsonable
 
 from .base import AxisHandler
@@ -56,21 +57,13 @@ class MappingHandler(_EvalsBase):
         self.write_json({"mapping": suggest_mapping([str(c) for c in cols])})
 
 
-def _check_llm(metric_keys: list) -> None:
-    """Refuse LLM metrics without a key before a job exists (clear 400)."""
-    from axis_jupyter import evals
-    from axis_jupyter.llm import Judge
-
-    specs = evals.resolve_metrics(metric_keys)
-    if any(s.metric.needs_llm for s in specs):
-        Judge.from_env()  # raises LLMNotConfigured (an AxisError, 400)
-
-
 class RunsHandler(_EvalsBase):
     openapi = {"post": {"body": {"application/json": {
         "source": "dataset name (or a file path on the server)", "metrics": "list of metric keys",
-        "mapping": "optional {canonical_field: column}", "name": "results dataset name",
-        "concurrency": "items x metrics scored at once (default 8)"}},
+        "mapping": "optional {canonical_field: column} (null/\"\" unmaps a suggested field)",
+        "name": "results dataset name", "concurrency": "items x metrics scored at once (default 8)",
+        "thresholds": "optional {metric_name: pass threshold}",
+        "detail": "optional bool: explanations for heuristic metrics (default: up to 20k items)"}},
         "responses": {"202": "the run job", "400": "bad request or LLM key missing",
                       "409": "a run with that name is running"}}}
 
@@ -83,10 +76,8 @@ class RunsHandler(_EvalsBase):
     @tornado.web.authenticated
     @authorized
     async def post(self):
-        """Start an evaluation run as a job."""
-        import uuid
-
-        from axis_jupyter.evals.api import evaluate
+        """Start an evaluation run as a job (``axis_jupyter.evals.runs.start_run``)."""
+        from axis_jupyter.evals.runs import start_run
 
         body = self.json_body()
         source, metrics = body.get("source"), body.get("metrics")
@@ -97,39 +88,35 @@ class RunsHandler(_EvalsBase):
         mapping = body.get("mapping") or None
         if mapping is not None and not isinstance(mapping, dict):
             raise QueryError("mapping must be an object {canonical_field: column}.")
-        name = body.get("name") or f"eval_{uuid.uuid4().hex[:8]}"
-        try:
-            concurrency = max(1, min(64, int(body.get("concurrency", 8))))
-        except (TypeError, ValueError):
-            raise QueryError("concurrency must be an integer.") from None
-        await self.run_blocking(_check_llm, metrics)
-        store = self.store
-
-        def work(job):
-            def on_progress(done: int, total: int) -> None:
-                if job.cancelled:
-                    job.check_cancelled()
-                job.progress(done=done, total=total, stage="scoring")
-
-            job.progress(done=0, total=None, stage="preparing")
-            ds = evaluate(store, source, metrics, mapping=mapping, name=name,
-                          max_concurrent=concurrency, on_progress=on_progress)
-            summary = ds.summary()
-            job.log(f"results stored as dataset {name!r}")
-            return {"dataset": name, "rows": ds.info["rows"], "records": ds.info["records"],
-                    "summary": jsonable(summary.to_dict("records"))}
-
-        job = self.jobs.start("eval_run", work, key=f"eval:{name}",
-                              params={"source": source, "metrics": metrics, "name": name})
-        self.job_accepted(job)
+        thresholds = body.get("thresholds") or None
+        if thresholds is not None and not isinstance(thresholds, dict):
+            raise QueryError("thresholds must be an object {metric_name: threshold}.")
+        detail = body.get("detail")
+        if detail is not None and not isinstance(detail, bool):
+            raise QueryError("detail must be true or false.")
+        concurrency = body.get("concurrency", 8)
+        if isinstance(concurrency, bool):
+            raise QueryError("concurrency must be an integer.")
+        run_id = await self.run_blocking(
+            start_run, self.store, source, metrics, mapping=mapping, name=body.get("name") or None,
+            concurrency=concurrency, thresholds=thresholds, detail=detail, runner=self.jobs)
+        self.job_accepted(self.jobs.get(run_id))
 
 
 class RunHandler(_EvalsBase):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str):
-        """One run: state, progress, result summary."""
-        self.write_json({"run": self.jobs.get(job_id).to_dict()})
+        """One run: the job (state, progress, result summary) and its run status
+        (running means, error counts, log)."""
+        from axis_jupyter.evals.runs import RUN_KIND, status_from_job
+
+        job = self.jobs.get(job_id)
+        if job.kind != RUN_KIND:
+            raise NotFoundError(f"job {job_id} is a {job.kind} job, not an evaluation run.")
+        d = job.to_dict()
+        logs = [e.data for e in job.events_after(0) if e.event == "log"]
+        self.write_json({"run": d, "status": jsonable(status_from_job(d, "job", logs))})
 
     @tornado.web.authenticated
     @authorized
