@@ -93,34 +93,55 @@ def detect(values, metric: str, ad: dict, scan: bool = False) -> list[dict]:
     """Run the enabled detectors on one series (values in time order).
 
     Returns dicts with index, detector, severity, value, reference, statistic, limit.
-    ``ad`` is the ``anomaly_detection`` section of the monitoring settings.
+    ``ad`` is the ``anomaly_detection`` section of the monitoring settings. The same rules
+    as :func:`z_score`, :func:`moving_average` and :func:`rate_of_change`, evaluated for
+    all points at once (``scan``) or for the newest only.
     """
-    values = np.asarray(values, dtype="float64")
-    n = len(values)
+    v = np.asarray(values, dtype="float64")
+    n = len(v)
     if not ad.get("enabled") or n < ad["min_data_points"]:
         return []
     first = ad["min_data_points"] - 1 if scan else n - 1
+    idx = np.arange(first, n)
     out = []
-    for i in range(first, n):
-        for det in DETECTORS:
-            spec = ad[det]
-            if not spec["enabled"] or (spec["metrics"] and metric not in spec["metrics"]):
-                continue
-            if det == "z_score":
-                hit = z_score(values, i, spec["threshold"], spec["lookback_window"])
-                limit = spec["threshold"]
-            elif det == "moving_average":
-                hit = moving_average(values, i, spec["window_size"], spec["deviation_threshold"])
-                limit = spec["deviation_threshold"]
-            else:
-                hit = rate_of_change(values, i, spec["threshold"])
-                limit = spec["threshold"]
-            if hit is None:
-                continue
-            stat, ref = hit
-            out.append({"index": i, "detector": det, "severity": spec["severity"],
-                        "value": float(values[i]), "reference": ref, "statistic": stat, "limit": limit})
-    return out
+
+    def emit(det, hits, ref, stat, limit):
+        for j in np.flatnonzero(hits):
+            i = int(idx[j])
+            out.append({"index": i, "detector": det, "severity": ad[det]["severity"], "value": float(v[i]),
+                        "reference": float(ref[j]), "statistic": float(stat[j]), "limit": limit})
+
+    def on(det):
+        spec = ad[det]
+        return spec["enabled"] and not (spec["metrics"] and metric not in spec["metrics"])
+
+    if on("z_score"):
+        spec = ad["z_score"]
+        lb = spec["lookback_window"] or n
+        padded = np.concatenate([np.full(lb - 1, np.nan), v])
+        win = np.lib.stride_tricks.sliding_window_view(padded, lb)[idx]  # window ending at each i
+        mean = np.nanmean(win, axis=1)
+        std = np.sqrt(np.nanmean((win - mean[:, None]) ** 2, axis=1))
+        ok = std > 1e-12 * np.maximum(1.0, np.abs(mean))
+        z = np.divide(v[idx] - mean, std, out=np.zeros_like(mean), where=ok)
+        emit("z_score", ok & (np.abs(z) > spec["threshold"] + EPS), mean, z, spec["threshold"])
+    if on("moving_average"):
+        spec = ad["moving_average"]
+        w = spec["window_size"]
+        csum = np.concatenate([[0.0], np.cumsum(v)])
+        k = np.minimum(w, idx)  # points before i, capped at what exists
+        ma = np.divide(csum[idx] - csum[idx - k], k, out=np.full(len(idx), np.nan), where=k > 0)
+        dev = v[idx] - ma
+        emit("moving_average", (k > 0) & (np.abs(dev) > spec["deviation_threshold"] + EPS), ma, dev,
+             spec["deviation_threshold"])
+    if on("rate_of_change"):
+        spec = ad["rate_of_change"]
+        prev = np.where(idx > 0, v[np.maximum(idx - 1, 0)], np.nan)
+        change = v[idx] - prev
+        emit("rate_of_change", (idx > 0) & (np.abs(change) > spec["threshold"] + EPS), prev, change,
+             spec["threshold"])
+    order = {d: i for i, d in enumerate(DETECTORS)}
+    return sorted(out, key=lambda h: (h["index"], order[h["detector"]]))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -295,22 +316,20 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
                      "group": group, "reference": ref, "statistic": stat, "limit": limit, "count": count})
 
     sc = score_series(ctx, granularity, filters, metrics, cfg=cfg)
+    checked = (sc if scan else sc.groupby(["source_name", "metric_name"], sort=False).tail(1)).rename(
+        columns={"pass": "pass_th"})
+    for r in checked[checked["avg"] < checked["good"]].itertuples(index=False):
+        add(r.source_name, r.metric_name, "threshold_score", "warning", r.bucket, float(r.avg),
+            f"{r.source_name} · {r.metric_name}: average score {r.avg:.3f} is below good ({r.good:g}).",
+            ref=float(r.good), stat=float(r.avg - r.good), limit=float(r.good), count=int(r.count))
+    for r in checked[checked["pass_rate"] < ta["pass_rate_min"]].itertuples(index=False):
+        add(r.source_name, r.metric_name, "threshold_pass_rate", "error", r.bucket, float(r.pass_rate),
+            f"{r.source_name} · {r.metric_name}: pass rate {r.pass_rate:.1%} (scores >= {r.pass_th:g}) is "
+            f"below {ta['pass_rate_min']:.0%}.",
+            ref=ta["pass_rate_min"], stat=float(r.pass_rate - ta["pass_rate_min"]),
+            limit=ta["pass_rate_min"], count=int(r.count))
     for (src, metric), g in sc.groupby(["source_name", "metric_name"], sort=True):
         g = g.reset_index(drop=True)
-        idx = range(len(g)) if scan else [len(g) - 1]
-        for i in idx:
-            r = g.iloc[i]
-            if r["avg"] < r["good"]:
-                add(src, metric, "threshold_score", "warning", r["bucket"], float(r["avg"]),
-                    f"{src} · {metric}: average score {r['avg']:.3f} is below good ({r['good']:g}).",
-                    ref=float(r["good"]), stat=float(r["avg"] - r["good"]), limit=float(r["good"]),
-                    count=int(r["count"]))
-            if r["pass_rate"] < ta["pass_rate_min"]:
-                add(src, metric, "threshold_pass_rate", "error", r["bucket"], float(r["pass_rate"]),
-                    f"{src} · {metric}: pass rate {r['pass_rate']:.1%} (scores >= {r['pass']:g}) is "
-                    f"below {ta['pass_rate_min']:.0%}.",
-                    ref=ta["pass_rate_min"], stat=float(r["pass_rate"] - ta["pass_rate_min"]),
-                    limit=ta["pass_rate_min"], count=int(r["count"]))
         for hit in detect(g["avg"].to_numpy(), metric, ad, scan):
             r = g.iloc[hit["index"]]
             add(src, metric, hit["detector"], hit["severity"], r["bucket"], hit["value"],
@@ -323,21 +342,18 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
         rec = record_series(ctx, granularity, filters)
     except QueryError:
         rec = pd.DataFrame()
-    for src, g in (rec.groupby("source_name", sort=True) if not rec.empty else []):
-        g = g.reset_index(drop=True)
-        idx = range(len(g)) if scan else [len(g) - 1]
-        for i in idx:
-            r = g.iloc[i]
-            if pd.notna(r["p95"]) and r["p95"] > ta["latency_p95_max"]:
-                add(src, "latency", "threshold_latency", "warning", r["bucket"], float(r["p95"]),
-                    f"{src}: p95 latency {r['p95']:,.0f} is above {ta['latency_p95_max']:,.0f}.",
-                    ref=ta["latency_p95_max"], stat=float(r["p95"] - ta["latency_p95_max"]),
-                    limit=ta["latency_p95_max"], count=int(r["records"]))
-            if pd.notna(r["error_rate"]) and r["error_rate"] > ta["error_rate_max"]:
-                add(src, "errors", "threshold_error_rate", "error", r["bucket"], float(r["error_rate"]),
-                    f"{src}: error rate {r['error_rate']:.1%} is above {ta['error_rate_max']:.0%}.",
-                    ref=ta["error_rate_max"], stat=float(r["error_rate"] - ta["error_rate_max"]),
-                    limit=ta["error_rate_max"], count=int(r["records"]))
+    if not rec.empty:
+        chk = rec if scan else rec.groupby("source_name", sort=False).tail(1)
+        lim = ta["latency_p95_max"]
+        for r in chk[chk["p95"].notna() & (chk["p95"] > lim)].itertuples(index=False):
+            add(r.source_name, "latency", "threshold_latency", "warning", r.bucket, float(r.p95),
+                f"{r.source_name}: p95 latency {r.p95:,.0f} is above {lim:,.0f}.",
+                ref=lim, stat=float(r.p95 - lim), limit=lim, count=int(r.records))
+        lim = ta["error_rate_max"]
+        for r in chk[chk["error_rate"].notna() & (chk["error_rate"] > lim)].itertuples(index=False):
+            add(r.source_name, "errors", "threshold_error_rate", "error", r.bucket, float(r.error_rate),
+                f"{r.source_name}: error rate {r.error_rate:.1%} is above {lim:.0%}.",
+                ref=lim, stat=float(r.error_rate - lim), limit=lim, count=int(r.records))
 
     if classification:
         cs = class_series(ctx, granularity, filters, metrics, category_source, cfg=cfg)
@@ -435,12 +451,17 @@ def _order_keys(t: ibis.Table) -> list:
 
 
 def hierarchy(ctx: AnalyticContext, filters=None, metrics=None, config=None,
-              sparkline_days: int | None = None) -> pd.DataFrame:
+              sparkline_days: int | None = None, deltas: str = "metric") -> pd.DataFrame:
     """Executive hierarchy source -> component -> metric, depth first: level, key, parent,
     name, source_name, source_component, metric_name, category (leaves), score (mean),
     count (scores), records (rows), delta (mean of the newest 25 % of scores minus the older
     75 %, by time; n >= 4), health, good, pass, sparkline (list of {date, value}: daily
-    means). Missing source -> "(unknown)", missing component -> "(default)"."""
+    means). Missing source -> "(unknown)", missing component -> "(default)".
+
+    ``deltas``: "metric" (default; the leaves' delta badges), "all" (every level) or
+    "none". Each level costs one window pass (a sort of the scores) in the engine."""
+    if deltas not in ("metric", "all", "none"):
+        raise QueryError(f"deltas must be metric, all or none, got {deltas!r}.")
     cfg = _cfg(config)
     base = _visible(scores_table(ctx, filters, "timestamp"), cfg, metrics)
     base = base.filter(base.metric_name.notnull())
@@ -462,19 +483,26 @@ def hierarchy(ctx: AnalyticContext, filters=None, metrics=None, config=None,
         n=scored.metric_score.count(), total=scored.metric_score.sum()))
 
     # Deltas: newest 25 % vs older 75 % of the scores beneath each node, by time.
-    deltas = {}
-    for level, keys in LEVELS.items():
-        part = [scored[k] for k in keys]
-        w = ibis.window(group_by=part, order_by=_order_keys(scored))
-        m = scored.mutate(_rn=ibis.row_number().over(w),
-                          _n=scored.metric_score.count().over(ibis.window(group_by=part)))
+    delta_map: dict = {}
+    order = _order_keys(scored)
+    # Only the columns the windows need travel through them (DuckDB windows carry the row).
+    narrow = scored.select(*leaf_keys, "metric_score", *[o.name(f"_o{i}") for i, o in enumerate(order)])
+    levels = {"all": list(LEVELS), "metric": ["metric"], "none": []}[deltas]
+    for level in levels:
+        keys = LEVELS[level]
+        part = [narrow[k] for k in keys]
+        okeys = [narrow[f"_o{i}"] for i in range(len(order))]
+        if level == "metric":
+            okeys = okeys[:-1]  # metric_name is constant inside a leaf
+        w = ibis.window(group_by=part, order_by=okeys)
+        m = narrow.mutate(_rn=ibis.row_number().over(w), _n=ibis._.count().over(ibis.window(group_by=part)))
         split = (m._n * 0.75).floor()
         d = ctx.execute(m.group_by(keys).aggregate(
             n=m.metric_score.count(), new=m.metric_score.mean(where=m._rn >= split),
             old=m.metric_score.mean(where=m._rn < split)))
         for rec in d.itertuples(index=False):
             k = tuple(getattr(rec, c) for c in keys)
-            deltas[(level, k)] = (float(rec.new) - float(rec.old)) if rec.n >= 4 and pd.notna(rec.old) \
+            delta_map[(level, k)] = (float(rec.new) - float(rec.old)) if rec.n >= 4 and pd.notna(rec.old) \
                 and pd.notna(rec.new) else None
 
     out = []
@@ -494,7 +522,7 @@ def hierarchy(ctx: AnalyticContext, filters=None, metrics=None, config=None,
                     "source_name": keys[0], "source_component": keys[1] if len(keys) > 1 else None,
                     "metric_name": keys[2] if len(keys) > 2 else None, "category": category,
                     "score": score, "count": cnt, "records": int(rows["records"].sum()),
-                    "delta": deltas.get((level, tuple(keys))), "health": health_status(score, th["good"], th["pass"]),
+                    "delta": delta_map.get((level, tuple(keys))), "health": health_status(score, th["good"], th["pass"]),
                     "good": th["good"], "pass": th["pass"], "sparkline": spark(mask)})
 
     for src, gs in leaves.groupby("source_name", sort=True):

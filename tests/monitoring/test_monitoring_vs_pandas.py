@@ -158,7 +158,7 @@ def test_health_levels(ctx_for, mon_frame):
 
 
 def test_hierarchy_scores_deltas_sparklines(ctx_for, mon_frame):
-    got = al.hierarchy(ctx_for("mon"))
+    got = al.hierarchy(ctx_for("mon"), deltas="all")
     s = scores(mon_frame).sort_values(["timestamp", "dataset_id", "metric_name"], kind="stable")
     assert got.level.tolist()[0] == "source"
     for level, keys in al.LEVELS.items():
@@ -184,3 +184,6 @@ def test_hierarchy_scores_deltas_sparklines(ctx_for, mon_frame):
     keys = set(got.key)
     assert all(p in keys for p in got.parent.dropna())
     assert got.iloc[1].parent == got.iloc[0].key
+    default = al.hierarchy(ctx_for("mon"))
+    assert default[default.level != "metric"].delta.isna().all()
+    pd.testing.assert_series_equal(default[default.level == "metric"].delta, leaves.delta)
