@@ -181,29 +181,92 @@ def _int(value, name: str, lo: int, hi: int) -> int:
 
 
 # ------------------------------------------------------------------ statistics
-def aggregates_expr(k: ibis.Table) -> ibis.Table:
-    """Per metric, everything the tests need, in one Ibis expression.
+MAX_WIDE_METRICS = 64  # the one-pass pivot by case holds two aggregates per metric
 
-    Moments of each side and of the paired differences, plus the Wilcoxon signed-rank sum
-    W+ over the non-zero differences with average ranks for ties, and the tie term."""
+
+def metric_names(ctx: AnalyticContext, experiments: list[str], metrics=None, filters=None) -> list[str]:
+    """The metrics to compare: those requested, else every metric of the experiments."""
+    metrics = as_list(metrics)
+    if metrics:
+        return sorted(dict.fromkeys(str(m) for m in metrics))
+    known = ctx.info.get("metrics") if not filters else None
+    if known and len(known) < 200:  # the metadata keeps at most 200 values
+        return sorted(str(m) for m in known)
+    t, _ = _valid_scores(ctx, filters, None, experiments)
+    df = ctx.execute(t.select("metric_name").distinct())
+    return sorted(str(m) for m in df["metric_name"])
+
+
+def paired_long(ctx: AnalyticContext, baseline: str, challenger: str, metrics: list[str],
+                filters=None) -> ibis.Table:
+    """(metric_name, b, c): one row per metric and case, like :func:`case_scores` without the
+    case id, built the fast way for up to MAX_WIDE_METRICS metrics.
+
+    Grouping 10M rows by (metric, case) means millions of groups keyed by two strings. Instead
+    each row gets a small integer code (metric index x 2 + side) and the rows are grouped by
+    case only, with one filtered mean per code; the wide result is unpivoted with UNION ALL
+    (the backend evaluates the shared pivot once)."""
+    if not metrics or len(metrics) > MAX_WIDE_METRICS:
+        k = case_scores(ctx, baseline, challenger, metrics or None, filters)
+        return k.select("metric_name", "b", "c")
+    t, key = _valid_scores(ctx, filters, metrics, [baseline, challenger])
+    idx = ibis.cases(*[(t.metric_name == m, i) for i, m in enumerate(metrics)], else_=-1)
+    t = t.select(case_id=t[key], s=t.metric_score,
+                 code=idx * 2 + ibis.ifelse(t.evaluation_name == challenger, 1, 0))
+    aggs = {}
+    for i in range(len(metrics)):
+        aggs[f"b{i}"] = t.s.mean(where=t.code == 2 * i)
+        aggs[f"c{i}"] = t.s.mean(where=t.code == 2 * i + 1)
+    p = t.group_by("case_id").aggregate(**aggs)
+    parts = [p.select(metric_name=ibis.literal(m, "string"), b=p[f"b{i}"], c=p[f"c{i}"])
+             for i, m in enumerate(metrics)]
+    return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+
+def aggregates_expr(k: ibis.Table) -> ibis.Table:
+    """Per metric, everything the tests need, in one Ibis expression over (metric_name, b, c).
+
+    One grouping by (metric, |d|) with d = c - b carries both the rank statistics and partial
+    moments; a window pass adds the running count of non-zero |d| (average rank of a tie group
+    = running count - (ties - 1) / 2) and each metric's overall means; the last grouping sums
+    W+, the tie term sum(t^3 - t) and the moments, merged exactly (Chan et al.:
+    M2 = sum M2_g + sum n_g (mean_g - mean)^2). The input is read once: no self-join and
+    no relation referenced twice."""
     d = k.c - k.b
-    m = k.group_by("metric_name").aggregate(
-        n_b=k.b.count(), mean_b=k.b.mean(), var_b=k.b.var(how="sample"),
-        n_c=k.c.count(), mean_c=k.c.mean(), var_c=k.c.var(how="sample"),
-        n_p=d.count(), mean_d=d.mean(), var_d=d.var(how="sample"),
-    )
-    nz = k.filter(d.notnull() & (d != 0)).mutate(ad=d.abs(), pos=_ones(d > 0))
-    g = nz.group_by(["metric_name", "ad"]).aggregate(t=nz.count(), npos=nz.pos.sum())
-    win = ibis.window(group_by="metric_name", order_by="ad", rows=(None, 0))
-    g = g.mutate(cum=g.t.sum().over(win))
-    tf = g.t.cast("float64")
-    g = g.mutate(avg_rank=g.cum.cast("float64") - (tf - 1.0) / 2.0, tf=tf)
-    w = g.group_by("metric_name").aggregate(
-        n_nz=g.t.sum(), w_plus=(g.npos.cast("float64") * g.avg_rank).sum(),
-        ties=(g.tf * g.tf * g.tf - g.tf).sum())
-    return m.left_join(w, "metric_name").select(
-        "metric_name", "n_b", "mean_b", "var_b", "n_c", "mean_c", "var_c", "n_p", "mean_d",
-        "var_d", "n_nz", "w_plus", "ties").order_by("metric_name")
+    k = k.mutate(ad=d.abs())
+    g = k.group_by(["metric_name", "ad"]).aggregate(
+        nb=k.b.count(), mb=k.b.mean(), m2b=k.b.var(how="pop").fill_null(0) * k.b.count(),
+        nc=k.c.count(), mc=k.c.mean(), m2c=k.c.var(how="pop").fill_null(0) * k.c.count(),
+        nd=(k.c - k.b).count(), md=(k.c - k.b).mean(),
+        m2d=(k.c - k.b).var(how="pop").fill_null(0) * (k.c - k.b).count(),
+        t=_ones(k.c != k.b).sum(), npos=_ones(k.c > k.b).sum())
+    cum = ibis.window(group_by="metric_name", order_by="ad", rows=(None, 0))
+    allw = ibis.window(group_by="metric_name")
+
+    def overall(n, m):
+        return (n.cast("float64") * m).sum().over(allw) / n.sum().over(allw).nullif(0).cast("float64")
+
+    g = g.mutate(cum=g.t.sum().over(cum), gb=overall(g.nb, g.mb), gc=overall(g.nc, g.mc),
+                 gd=overall(g.nd, g.md), tf=g.t.cast("float64"))
+    rank = g.cum.cast("float64") - (g.tf - 1.0) / 2.0
+    nz = g.ad > 0
+
+    def m2(n, m, part, gm):
+        return part.sum() + (n.cast("float64") * (m - gm) * (m - gm)).sum()
+
+    def var(n, m2_):
+        return m2_ / (n - 1).nullif(0).cast("float64")
+
+    out = g.group_by("metric_name").aggregate(
+        n_b=g.nb.sum(), mean_b=g.gb.max(), m2_b=m2(g.nb, g.mb, g.m2b, g.gb),
+        n_c=g.nc.sum(), mean_c=g.gc.max(), m2_c=m2(g.nc, g.mc, g.m2c, g.gc),
+        n_p=g.nd.sum(), mean_d=g.gd.max(), m2_d=m2(g.nd, g.md, g.m2d, g.gd),
+        n_nz=g.t.sum(), w_plus=(g.npos.cast("float64") * rank).sum(where=nz),
+        ties=(g.tf * g.tf * g.tf - g.tf).sum(where=nz))
+    return out.select(
+        "metric_name", "n_b", "mean_b", var_b=var(out.n_b, out.m2_b), n_c=out.n_c, mean_c=out.mean_c,
+        var_c=var(out.n_c, out.m2_c), n_p=out.n_p, mean_d=out.mean_d, var_d=var(out.n_p, out.m2_d),
+        n_nz=out.n_nz, w_plus=out.w_plus, ties=out.ties).order_by("metric_name")
 
 
 def holm(p_values) -> np.ndarray:
@@ -402,13 +465,14 @@ def compare(ctx: AnalyticContext, baseline=None, challenger=None, metrics=None, 
     if paired not in (None, True, False):
         raise QueryError("paired must be true, false or null (auto).")
     baseline, challenger = resolve_pair(ctx, baseline, challenger, filters)
-    k = case_scores(ctx, baseline, challenger, metrics, filters)
-    agg = ctx.execute(aggregates_expr(k))
+    names = metric_names(ctx, [baseline, challenger], metrics, filters)
+    agg = ctx.execute(aggregates_expr(paired_long(ctx, baseline, challenger, names, filters)))
     small: dict[str, np.ndarray] = {}
     if paired is not False:
         need = agg[(agg["n_p"].fillna(0) >= 1) & (agg["n_p"].fillna(0) <= SMALL_WILCOXON_N)
                    & (agg["n_nz"].fillna(0) > 0)]["metric_name"].tolist()
         if need:
+            k = case_scores(ctx, baseline, challenger, need, filters)
             d = k.c - k.b
             rows = ctx.execute(k.filter(k.metric_name.isin(need), d.notnull()).select(
                 "metric_name", "case_id", d=d).order_by(["metric_name", "case_id"]))

@@ -227,3 +227,11 @@ def test_auto_pick_with_two_experiments(ctx_for):
 def test_store_and_registry(duck):
     res = duck.analytic("paired", "compare", baseline="base", challenger="chal", metrics=["m_cont"])
     assert len(res) == 1 and res.test.iloc[0] == "paired_t"
+
+
+def test_long_fallback_gives_the_same_numbers(ctx_for, monkeypatch):
+    """More metrics than the one-pass pivot holds: the (metric, case) grouping gives the same."""
+    wide = C.compare(ctx_for("paired"), "base", "chal")
+    monkeypatch.setattr(C, "MAX_WIDE_METRICS", 0)
+    long = C.compare(ctx_for("paired"), "base", "chal")
+    pd.testing.assert_frame_equal(wide, long, rtol=1e-9)
