@@ -155,7 +155,7 @@ def group_signals(signals) -> list[dict]:
     Groups: "overall" first, then statement_N by N, then the rest alphabetically.
     """
     s = parse_jsonish(signals) if isinstance(signals, str) else signals
-    if s is None:
+    if s is None or (isinstance(s, float) and s != s):
         return []
     if isinstance(s, dict):
         grouped = {k: v for k, v in s.items()
