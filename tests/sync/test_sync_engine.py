@@ -159,7 +159,7 @@ def test_concurrent_reads_and_second_sync_refused(store, pg, axis_config):
     sync.sync(store, "slow")
     conn.execute(f"INSERT INTO {schema}.scores SELECT i, 'case_002', 'relevance', 0.5, 'baseline', 'x', "
                  "now() FROM generate_series(1001, 2500) i")
-    _slow_source(store, pg, per_row=0.001)
+    _slow_source(store, pg, per_row=0.002)
     started = threading.Event()
     out = {}
 
@@ -182,13 +182,13 @@ def test_concurrent_reads_and_second_sync_refused(store, pg, axis_config):
     while t.is_alive():
         assert store.sql("SELECT count(*) AS n FROM slow")["n"][0] in (200, 1700)
         assert store.dataset("slow").summary()["count"].sum() in (200, 1700)
-        reads += 1
-        if sync.is_running(store, "slow"):
+        if sync.is_running(store, "slow"):  # this read overlapped the sync
+            reads += 1
             assert sync.status(store, ["slow"]).iloc[0]["state"] == "syncing"
         time.sleep(0.02)
     t.join()
     assert "error" not in out, out.get("error")
-    assert reads >= 3
+    assert reads >= 1
     assert out["df"].iloc[0]["rows"] == 1700
 
 
