@@ -249,8 +249,14 @@ def _execute(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
     tracker = _Tracker(ctx, total, plan.metric_names)
     ctx.progress(**tracker.snapshot())
     judge = plan.judge
-    if judge is None and plan.needs_llm:
-        judge = make_judge(plan.concurrency)
+    if plan.needs_llm:
+        # The SDK import takes seconds on a cold start; do it here, not on the scoring
+        # loop, where it would block the cancel watcher.
+        import anthropic  # noqa: F401
+
+        ctx.check_cancelled()
+        if judge is None:
+            judge = make_judge(plan.concurrency)
     detail = plan.detail if plan.detail is not None else n <= DETAIL_MAX_ITEMS
     rows = asyncio.run(_score(items, plan, judge, detail, tracker, ctx.cancel_event))
     tracker.emit()
