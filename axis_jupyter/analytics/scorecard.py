@@ -76,12 +76,9 @@ def split_experiment_filter(filters: dict | None, columns) -> tuple[dict, list[s
     return filters, [str(value)]
 
 
-def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
-                  by_experiment: bool = True) -> pd.DataFrame:
-    """One aggregation: [evaluation_name], metric_name, parent, weight, metric_type, n, total,
-    sumsq, min, max, passes, h0..h4 (per experiment when ``by_experiment`` and the dataset
-    has experiments). Rows whose metric_name is null are ignored; null scores are not
-    counted (a node with only null scores has n = 0)."""
+def partials_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
+                  by_experiment: bool = True) -> ibis.Table:
+    """The Ibis expression behind :func:`node_partials` (one aggregation)."""
     th = _threshold(threshold)
     t = base_table(ctx, filters)
     for col in ("metric_name", "metric_score"):
@@ -102,10 +99,22 @@ def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=N
     for i in range(BINS):
         # GREATEST/LEAST skip NULLs in DuckDB, so null scores need their own guard
         aggs[f"h{i}"] = ((b == i) & s.notnull()).cast("int64").sum()
-    for col, default in (("parent", None), ("weight", None), ("metric_type", None)):
+    for col in ("parent", "weight", "metric_type"):
         if col in t.columns:
             aggs[col] = t[col].arbitrary()
-    df = ctx.execute(t.group_by(keys).aggregate(**aggs))
+    return t.group_by(keys).aggregate(**aggs)
+
+
+def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
+                  by_experiment: bool = True, expr: ibis.Table | None = None) -> pd.DataFrame:
+    """One aggregation: [evaluation_name], metric_name, parent, weight, metric_type, n, total,
+    sumsq, min, max, passes, h0..h4 (per experiment when ``by_experiment`` and the dataset
+    has experiments). Rows whose metric_name is null are ignored; null scores are not
+    counted (a node with only null scores has n = 0). ``expr``: a prebuilt
+    :func:`partials_expr` for the same arguments (callers may cache it)."""
+    if expr is None:
+        expr = partials_expr(ctx, filters, threshold, by_experiment)
+    df = ctx.execute(expr)
     for col in ("parent", "weight", "metric_type"):
         if col not in df.columns:
             df[col] = None
@@ -116,13 +125,29 @@ def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=N
     return df
 
 
-def case_count(ctx: AnalyticContext, filters: dict | None = None) -> int:
-    """Test cases: distinct ``dataset_id`` among the filtered rows (rows when no ids)."""
+def clean_partials(rows: list[dict]) -> list[dict]:
+    """Fill the defaults :func:`node_partials` fills, on plain records (the fast path the
+    view uses: DuckDB rows straight to dicts, no DataFrame)."""
+    ints = ["n", "passes", *[f"h{i}" for i in range(BINS)]]
+    for r in rows:
+        for col in ("parent", "weight", "metric_type", EXPERIMENT_COLUMN):
+            r.setdefault(col, None)
+        for col in ints:
+            r[col] = int(r[col] or 0)
+    return rows
+
+
+def case_count_expr(ctx: AnalyticContext, filters: dict | None = None) -> ibis.Table:
     t = base_table(ctx, filters)
     if "dataset_id" in t.columns:
-        expr = t.aggregate(n=t.dataset_id.nunique())
-    else:
-        expr = t.aggregate(n=t.count())
+        return t.aggregate(n=t.dataset_id.nunique())
+    return t.aggregate(n=t.count())
+
+
+def case_count(ctx: AnalyticContext, filters: dict | None = None, expr: ibis.Table | None = None) -> int:
+    """Test cases: distinct ``dataset_id`` among the filtered rows (rows when no ids)."""
+    if expr is None:
+        expr = case_count_expr(ctx, filters)
     return int(ctx.execute(expr)["n"].iloc[0] or 0)
 
 

@@ -27,6 +27,20 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    """pytest-jupyter's autouse loop fixture (enabled at the rootdir for the server tests)
+    closes the current event loop after each test, which is Playwright's running loop here.
+    These tests start their own JupyterLab process and need no loop of their own."""
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup():
+    """No in-process ServerApp to clean up (see jp_asyncio_loop)."""
+    yield
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     if not os.path.exists(CHROMIUM):

@@ -1,10 +1,17 @@
 // Renders Vega-Lite specs built in Python (Altair) with their small inlined data.
 // vega, vega-lite and vega-embed are bundled: nothing is fetched from a CDN.
-import embed from "vega-embed";
+import embed, { vega } from "vega-embed";
+
+function shape(spec) {
+  const { datasets, ...rest } = spec;
+  return JSON.stringify(rest) + "|" + Object.keys(datasets || {}).sort().join(",");
+}
 
 /**
- * renderVegaLite(el, spec, {onClick}) -> Promise<() => void> (a cleanup function).
- * onClick(datum) receives the data row of a clicked mark, if any.
+ * renderVegaLite(el, spec, {onClick}) -> Promise<{update(spec) -> Promise<boolean>, finalize()}>
+ * onClick(datum) receives the data row of a clicked mark, if any. update(spec) swaps the
+ * inlined datasets in place (no re-parse) when only they changed and returns false when
+ * the caller must re-render instead.
  */
 export async function renderVegaLite(el, spec, { onClick } = {}) {
   const result = await embed(el, spec, {
@@ -18,5 +25,17 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
       if (item && item.datum) onClick(item.datum);
     });
   }
-  return () => result.finalize();
+  const key = shape(spec);
+  return {
+    view: result.view,
+    async update(next) {
+      if (shape(next) !== key) return false;
+      for (const [name, values] of Object.entries(next.datasets || {})) {
+        result.view.change(name, vega.changeset().remove(vega.truthy).insert(structuredClone(values)));
+      }
+      await result.view.runAsync();
+      return true;
+    },
+    finalize: () => result.finalize(),
+  };
 }

@@ -31,7 +31,7 @@ function render({ model, el }) {
     drill: null,
     seq: 0,
     renders: 0,
-    chartCleanup: null,
+    chart: null,
   };
 
   const root = h("div", { class: "axis-view axis-scorecard", "data-testid": "axis-scorecard" });
@@ -64,6 +64,11 @@ function render({ model, el }) {
     root.dataset.lastBytes = String(last.bytes);
     root.dataset.lastMs = last.ms.toFixed(1);
     const q = state.payload?.timing?.query_ms;
+    if (last.action === "payload" && state.payload?.timing) {
+      root.dataset.queryMs = String(state.payload.timing.query_ms);
+      root.dataset.serverMs = String(state.payload.timing.total_ms);
+      root.dataset.duckdbMs = String(state.payload.timing.duckdb_ms ?? "");
+    }
     status.textContent =
       `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ` +
       `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms` +
@@ -453,16 +458,24 @@ function render({ model, el }) {
 
   // -- chart (Vega-Lite spec built with Altair in Python)
   async function renderChart() {
-    if (state.chartCleanup) {
-      state.chartCleanup();
-      state.chartCleanup = null;
+    const spec = state.payload.chart;
+    if (state.chart && spec) {
+      try {
+        if (await state.chart.update(spec)) return; // same chart, new numbers: no re-parse
+      } catch (err) {
+        console.warn("AXIS: chart update failed, re-rendering", err);
+      }
+    }
+    if (state.chart) {
+      state.chart.finalize();
+      state.chart = null;
     }
     clear(chartBox);
-    const spec = state.payload.chart;
+    chartBox.hidden = !spec;
     if (!spec) return;
     const field = spec.usermeta?.axis?.click;
     try {
-      state.chartCleanup = await renderVegaLite(chartBox, spec, {
+      state.chart = await renderVegaLite(chartBox, spec, {
         onClick: (datum) => {
           if (!field || datum[field] === undefined) return;
           const t0 = performance.now();
@@ -471,6 +484,7 @@ function render({ model, el }) {
           if (state.filters[EXP] === v) delete state.filters[EXP];
           else state.filters[EXP] = v;
           saveParams();
+          renderHeader();
           update(t0);
         },
       });
@@ -504,7 +518,7 @@ function render({ model, el }) {
   return () => {
     model.off("change:snapshot", onSnapshot);
     transport.dispose();
-    if (state.chartCleanup) state.chartCleanup();
+    if (state.chart) state.chart.finalize();
   };
 }
 
