@@ -57,6 +57,26 @@ class Store(ABC):
     def close(self) -> None:  # pragma: no cover - trivial default
         pass
 
+    # -- PostgreSQL sources (see axis_jupyter.sync) ---------------------------------------
+    def add_source(self, name: str, kind: str, url: str, dataset_query: str,
+                   results_query: str | None = None, incremental_column: str | None = None,
+                   partition_column: str | None = None, refresh_interval_minutes: float = 0,
+                   **options) -> dict:
+        """Save a PostgreSQL source as YAML under the config dir (secrets stay in env vars:
+        ``password_env="PGPASSWORD_PROD"``). Returns its public description (no secrets)."""
+        from .. import sync
+
+        return sync.add_source(self, name, kind, url, dataset_query, results_query=results_query,
+                               incremental_column=incremental_column,
+                               partition_column=partition_column,
+                               refresh_interval_minutes=refresh_interval_minutes, **options)
+
+    def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
+        """Sync one source (or all enabled ones); returns the status per dataset."""
+        from .. import sync
+
+        return sync.sync(self, name, full=full, progress=progress)
+
     # -- evaluation runs (run where this Python process is; results land in the store) -----
     def metrics(self) -> pd.DataFrame:
         """The metric catalogue: key, name, needs_llm, required_fields, threshold, ..."""
