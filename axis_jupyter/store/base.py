@@ -162,6 +162,77 @@ class Dataset:
         return self.analytic("scatter", x=x, y=y, color_by=color_by, limit=limit,
                              filters=filters or None)
 
+    # Comparison (analytics/compare.py) ------------------------------------------------
+    def compare(self, baseline=None, challenger=None, metrics=None, alpha: float = 0.05,
+                paired=None, **filters) -> pd.DataFrame:
+        """Head-to-head per metric: metric_name, baseline_mean, challenger_mean, delta,
+        pct_change, test (paired_t | welch), p_value, p_value_adjusted (Holm), significant,
+        wilcoxon_p, cohens_d, effect_size, ci_low, ci_high, n_baseline, n_challenger, n_pairs,
+        note. Baseline/challenger default to the first two experiments."""
+        return self.analytic("compare", baseline=baseline, challenger=challenger, metrics=metrics,
+                             alpha=alpha, paired=paired, filters=filters or None)
+
+    def win_loss(self, baseline=None, challenger=None, metrics=None, tie_band: float = 0.01,
+                 level: str = "case", **filters) -> pd.DataFrame:
+        """[metric_name], outcome, experiment, cases, share, mean_delta, mean_abs_delta."""
+        return self.analytic("win_loss", baseline=baseline, challenger=challenger, metrics=metrics,
+                             tie_band=tie_band, level=level, filters=filters or None)
+
+    def case_diff(self, baseline=None, challenger=None, outcome: str = "all",
+                  sort_by: str = "abs_delta", descending: bool = True, search=None, page: int = 1,
+                  page_size: int = 20, metrics=None, **filters) -> pd.DataFrame:
+        """One page of cases: position, case_id, query, both responses and scores, delta,
+        abs_delta, outcome, n_metrics, metrics, total."""
+        return self.analytic("case_diff", baseline=baseline, challenger=challenger, outcome=outcome,
+                             sort_by=sort_by, descending=descending, search=search, page=page,
+                             page_size=page_size, metrics=metrics, filters=filters or None)
+
+    def experiments(self, threshold: float = 0.5, metrics=None, **filters) -> pd.DataFrame:
+        """evaluation_name, metric_name, count, mean, std, min, max, pass_rate, cases, experiment_mean."""
+        return self.analytic("experiments", threshold=threshold, metrics=metrics, filters=filters or None)
+
+    def agreement(self, threshold: float = 0.5, metrics=None, **filters) -> pd.DataFrame:
+        """Pairwise pass/fail agreement between experiments (2x2 counts, Cohen's kappa)."""
+        return self.analytic("agreement", threshold=threshold, metrics=metrics, filters=filters or None)
+
+    def export_comparison(self, baseline=None, challenger=None, format: str = "markdown",
+                          metrics=None, alpha: float = 0.05, tie_band: float = 0.01, **filters) -> str:
+        """The comparison as CSV, JSON or Markdown text."""
+        from ..analytics import compare as C
+
+        res = self.compare(baseline, challenger, metrics=metrics, alpha=alpha, **filters)
+        if format == "csv":
+            return C.export_csv(res)
+        b, c = (res.baseline.iloc[0], res.challenger.iloc[0]) if len(res) else (baseline, challenger)
+        wins = self.win_loss(b, c, metrics=metrics, tie_band=tie_band, **filters)
+        if format == "json":
+            return C.export_json(res, wins, baseline=b, challenger=c, alpha=alpha, tie_band=tie_band,
+                                 verdict=C.verdict(res) if len(res) else None)
+        if format not in ("markdown", "md"):
+            from ..errors import QueryError
+
+            raise QueryError("format must be csv, json or markdown.")
+        return C.export_markdown(res, wins)
+
+    # Deep dive (analytics/deepdive.py) -------------------------------------------------
+    def length_analysis(self, metric=None, by="evaluation_name", bins=None, **filters) -> pd.DataFrame:
+        """Response-length bins: count and mean score."""
+        return self.analytic("length_analysis", metric=metric, by=by, bins=bins, filters=filters or None)
+
+    def turn_analysis(self, metric=None, by="evaluation_name", **filters) -> pd.DataFrame:
+        """Conversation turns: count and mean score per number of turns."""
+        return self.analytic("turn_analysis", metric=metric, by=by, filters=filters or None)
+
+    def metadata_breakdown(self, key: str, metric=None, threshold: float = 0.5, column=None, by=None,
+                           **filters) -> pd.DataFrame:
+        """Mean and pass rate per value of a metadata key."""
+        return self.analytic("metadata_breakdown", key=key, metric=metric, threshold=threshold,
+                             column=column, by=by, filters=filters or None)
+
+    def case_detail(self, dataset_id, evaluation_name=None) -> pd.DataFrame:
+        """Every field of one test case, JSON-ish fields parsed."""
+        return self.analytic("case_detail", dataset_id=dataset_id, evaluation_name=evaluation_name)
+
     # Monitoring analytics -------------------------------------------------------------
     def trends(self, granularity: str = "day", metric_category: str | None = "SCORE",
                **filters) -> pd.DataFrame:
