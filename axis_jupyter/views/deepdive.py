@@ -7,13 +7,19 @@ Actions (``action(store, dataset, **params) -> dict``):
 ``payload``      {filters, threshold} -> KPI cards (average score, pass rate, test cases,
                  variance), per-metric summary, radar and bar charts, metrics, experiments,
                  metadata keys
-``distribution`` {metrics, filters} -> quantiles per metric (and experiment) + box chart
+``distribution`` {metrics, kind, filters} -> quantiles per metric (and experiment) + box chart;
+                 ``kind="violin"`` adds a 20-bin density over [0, 1] per metric and experiment
+                 and draws violins from it
 ``tradeoffs``    {x, y, trendline, metrics, filters} -> scatter (<= 2000 cases) + Pearson heatmap
 ``length``       {metric, bins, filters} -> response-length bins per experiment + charts
 ``turns``        {metric, filters} -> conversation-turn bins per experiment + charts
 ``metadata``     {key, metric, threshold, column, filters} -> breakdown per value + charts
-``cases``        {search, evaluation_name, limit} -> test cases to pick from
+``cases``        {search, evaluation_name, limit | page, page_size} -> test cases to pick from
+                 (with ``page``: one page, its total and the mean score of each case)
 ``case``         {dataset_id, evaluation_name} -> the test-case panel (fields parsed safely)
+``tree``         {mode: aggregated|individual, dataset_id, filters} -> the metric tree shared
+                 with the scorecard (aggregated: node stats; individual: one case's scores,
+                 explanations and signals, and the case ids to pick from)
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from ..errors import QueryError
 from . import ViewSpec, register_view
 from .base import AxisView, bundle, jsonable
 from .compare import band, bar_by_band, binned, box, check_params, filters_of, heatmap, radar, read, scatter, \
-    value_bars
+    spec, value_bars
 
 VIEW = "deepdive"
 
@@ -77,22 +83,80 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     return jsonable(out)
 
 
-def distribution(store, dataset: str, metrics=None, filters=None, **unknown) -> dict:
+VIOLIN_BINS = 20
+
+
+def violin(rows: list[dict], title: str = "Score distribution") -> dict:
+    """Violins from binned densities, rows: {metric_name, group, y (bin centre), density}:
+    one panel per metric (columns) and experiment (rows)."""
+    def build():
+        import altair as alt
+
+        return alt.Chart(alt.NamedData("rows")).mark_area(orient="horizontal", interpolate="monotone",
+                                                         opacity=0.7).encode(
+            y=alt.Y("y:Q", title="Score", scale=alt.Scale(domain=[0, 1])),
+            x=alt.X("density:Q", stack="center", title=None,
+                    axis=alt.Axis(labels=False, ticks=False, grid=False)),
+            color=alt.Color("group:N", title=None),
+            column=alt.Column("metric_name:N", title=None, header=alt.Header(labelAngle=0)),
+            row=alt.Row("group:N", title=None),
+            tooltip=["group:N", "metric_name:N", alt.Tooltip("y:Q", format=".2f", title="score"),
+                     alt.Tooltip("density:Q", format=".3f")],
+        ).properties(width=90, height=140, title=title)
+    return spec("violin", build, rows=rows)
+
+
+def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
+    """Share of scores per bin of [0, 1] (``VIOLIN_BINS`` bins) per metric and group."""
+    t = E.scores_table(ctx, f or None, *([by] if by else []))
+    t = t.filter(t.metric_name.isin(names), t.metric_score.notnull(), ~t.metric_score.isnan())
+    b = E.bin_index(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
+    keys = ["metric_name", *([by] if by else [])]
+    tb = t.mutate(bin=b)
+    df = ctx.execute(tb.group_by([*keys, "bin"]).aggregate(n=tb.count()))
+    if df.empty:
+        return []
+    df["group"] = df[by].astype(str) if by else "Overall"
+    tot = df.groupby(["metric_name", "group"])["n"].transform("sum")
+    df["density"] = df["n"] / tot
+    have = {(m, g, int(i)): d for m, g, i, d in zip(df["metric_name"], df["group"], df["bin"], df["density"])}
+    out = []
+    for m, g in sorted({(m, g) for m, g, _ in have}):
+        # zero-density ends close the outline at 0 and 1
+        out.append({"metric_name": m, "group": g, "y": 0.0, "density": 0.0})
+        for i in range(VIOLIN_BINS):
+            out.append({"metric_name": m, "group": g, "y": (i + 0.5) / VIOLIN_BINS,
+                        "density": float(have.get((m, g, i), 0.0))})
+        out.append({"metric_name": m, "group": g, "y": 1.0, "density": 0.0})
+    return out
+
+
+def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **unknown) -> dict:
     check_params(VIEW, "distribution", unknown)
     f = filters_of(filters)
     chosen = E.as_list(metrics)
+    kind = str(kind or "box").lower()
+    if kind not in ("box", "violin"):
+        raise QueryError("kind must be 'box' or 'violin'.")
 
     def q(ctx):
         names = chosen or E.summary(ctx, filters=f or None)["metric_name"].tolist()[:5]
         by = "evaluation_name" if "evaluation_name" in ctx.table("scores").columns else None
-        return names, E.quantiles(ctx, metric=names, filters=f or None, by=by)
+        dens = _densities(ctx, names, f, by) if kind == "violin" and names else None
+        return names, E.quantiles(ctx, metric=names, filters=f or None, by=by), dens
 
-    names, df = read(store, dataset, q)
+    names, df, dens = read(store, dataset, q)
     df = df.rename(columns={"evaluation_name": "group"})
     if "group" not in df.columns:
         df["group"] = "Overall"
     rows = records(df)
-    return jsonable({"metrics": names, "rows": rows, "chart": box(rows, "Score distribution")})
+    out = {"metrics": names, "kind": kind, "rows": rows}
+    if kind == "violin":
+        out["density"] = dens
+        out["chart"] = violin(dens or [], "Score distribution")
+    else:
+        out["chart"] = box(rows, "Score distribution")
+    return jsonable(out)
 
 
 def tradeoffs(store, dataset: str, x=None, y=None, trendline=False, metrics=None, filters=None,
@@ -168,11 +232,48 @@ def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=
                      "rows": rows, "chart": value_bars(rows, f"By {k}")})
 
 
-def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, **unknown) -> dict:
+def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, page=None, page_size=None,
+          **unknown) -> dict:
+    """Test cases to pick from. Without ``page``: up to ``limit`` ids (and queries). With
+    ``page``: one page of ``page_size`` cases sorted by id, the total, and per case the
+    mean score (over the metrics and experiments shown) and the number of experiments."""
     check_params(VIEW, "cases", unknown)
-    df = read(store, dataset, lambda ctx: D.case_list(ctx, search=search, evaluation_name=evaluation_name,
-                                                      limit=limit))
-    return jsonable({"rows": records(df)})
+    if page is None:
+        df = read(store, dataset, lambda ctx: D.case_list(ctx, search=search, evaluation_name=evaluation_name,
+                                                          limit=limit))
+        return jsonable({"rows": records(df)})
+    try:
+        page, size = max(1, int(page)), max(1, min(int(page_size or 20), 200))
+    except (TypeError, ValueError):
+        raise QueryError("page and page_size must be integers.") from None
+
+    def q(ctx):
+        t = ctx.table("full")
+        if "dataset_id" not in t.columns:
+            raise QueryError("this dataset has no dataset_id column.")
+        if evaluation_name and "evaluation_name" in t.columns:
+            t = t.filter(t.evaluation_name == str(evaluation_name))
+        t = t.filter(t.dataset_id.notnull())
+        if search:
+            s = str(search).lower()
+            pred = t.dataset_id.cast("string").lower().contains(s)
+            if "query" in t.columns:
+                pred = pred | t["query"].lower().contains(s)
+            t = t.filter(pred)
+        aggs = {"query": t["query"].min()} if "query" in t.columns else {}
+        if "evaluation_name" in t.columns:
+            aggs["experiments"] = t.evaluation_name.nunique()
+        aggs["metrics"] = t.metric_name.nunique()
+        aggs["mean_score"] = t.metric_score.mean(where=~t.metric_score.isnan())
+        g = t.group_by("dataset_id").aggregate(**aggs)
+        total = int(ctx.execute(g.count().name("n").as_table())["n"].iloc[0])
+        rows = ctx.execute(g.order_by("dataset_id").limit(size, offset=(page - 1) * size))
+        return total, rows
+
+    total, df = read(store, dataset, q)
+    if "dataset_id" in df.columns:
+        df["dataset_id"] = df["dataset_id"].astype(str)
+    return jsonable({"rows": records(df), "total": total, "page": page, "page_size": size})
 
 
 def case(store, dataset: str, dataset_id=None, evaluation_name=None, **unknown) -> dict:
@@ -191,8 +292,30 @@ def case(store, dataset: str, dataset_id=None, evaluation_name=None, **unknown) 
     return jsonable({"dataset_id": str(dataset_id), "experiments": experiments})
 
 
+TREE_STATS = ("name", "mean", "std", "min", "max", "count", "hist", "weight", "norm_weight", "type", "level")
+
+
+def tree(store, dataset: str, mode="aggregated", dataset_id=None, filters=None, search=None, **unknown) -> dict:
+    """The metric tree (the scorecard's hierarchy): ``aggregated`` node means with their
+    stats, or ``individual`` — one case's scores with explanations and signals."""
+    check_params(VIEW, "tree", unknown)
+    from . import scorecard as S
+
+    f = filters_of(filters)
+    mode = str(mode or "aggregated").lower()
+    if mode not in ("aggregated", "individual"):
+        raise QueryError("mode must be 'aggregated' or 'individual'.")
+    if mode == "aggregated":
+        p = S.payload(store, dataset, filters=f)
+        rows = [{k: r.get(k) for k in TREE_STATS} for r in p.get("rows", [])]
+        return jsonable({"mode": mode, "tree": p.get("tree"), "rows": rows, "kpis": p.get("kpis")})
+    c = S.case_tree(store, dataset, dataset_id=dataset_id or None, filters=f, search=search)
+    return jsonable({"mode": mode, "tree": c.get("tree"), "rows": c.get("rows"),
+                     "dataset_id": c.get("dataset_id"), "case_ids": c.get("case_ids")})
+
+
 ACTIONS = {"payload": payload, "distribution": distribution, "tradeoffs": tradeoffs, "length": length,
-           "turns": turns, "metadata": metadata, "cases": cases, "case": case}
+           "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree}
 
 
 class DeepDiveView(AxisView):

@@ -101,3 +101,26 @@ def test_widgets_build(duck):
     d = DeepDiveView("paired", store=duck)
     assert d.snapshot["kpis"]["test_cases"] == 300 and "deep dive" in d.static_html()
     assert get_view("deepdive").widget and get_view("compare").widget
+
+
+def test_deepdive_violin_paged_cases_and_tree(duck):
+    import pandas as pd
+
+    vi = strict(call_action(duck, "paired", "deepdive", "distribution", {"metrics": ["m_cont"], "kind": "violin"}))
+    assert vi["kind"] == "violin" and vi["chart"]["datasets"]["rows"] == vi["density"]
+    for g in ("base", "chal", "third"):
+        d = [r["density"] for r in vi["density"] if r["group"] == g]
+        assert len(d) == 22 and sum(d) == pytest.approx(1.0)
+    with pytest.raises(QueryError, match="kind"):
+        call_action(duck, "paired", "deepdive", "distribution", {"kind": "pie"})
+    pg = strict(call_action(duck, "paired", "deepdive", "cases", {"page": 2, "page_size": 7, "search": "c00"}))
+    all_ids = call_action(duck, "paired", "deepdive", "cases", {"search": "c00", "limit": 5000})["rows"]
+    assert pg["total"] == len(all_ids) and [r["dataset_id"] for r in pg["rows"]] == \
+        [r["dataset_id"] for r in all_ids[7:14]]
+    case = call_action(duck, "paired", "deepdive", "case", {"dataset_id": pg["rows"][0]["dataset_id"]})
+    scores = pd.Series([m["metric_score"] for e in case["experiments"] for m in e["metrics"]], dtype="float64")
+    assert pg["rows"][0]["mean_score"] == pytest.approx(scores.mean())
+    ag = strict(call_action(duck, "paired", "deepdive", "tree", {}))
+    assert ag["mode"] == "aggregated" and ag["rows"] and "hist" in ag["rows"][0]
+    ind = strict(call_action(duck, "paired", "deepdive", "tree", {"mode": "individual", "dataset_id": "c0003"}))
+    assert ind["dataset_id"] == "c0003" and "c0003" in ind["case_ids"]
