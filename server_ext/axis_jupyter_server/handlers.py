@@ -429,6 +429,15 @@ class JobEventsHandler(SSEMixin, AxisHandler):
         "content": "text/event-stream",
     }}
 
+    _client_gone = False
+    _flag: asyncio.Event | None = None
+
+    def on_connection_close(self) -> None:
+        self._client_gone = True
+        if self._flag is not None:
+            self._flag.set()  # stop waiting now, not at the next heartbeat
+        super().on_connection_close()
+
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str):
@@ -441,7 +450,7 @@ class JobEventsHandler(SSEMixin, AxisHandler):
         except ValueError:
             raise QueryError(f"Last-Event-ID must be an integer, not {last!r}.") from None
         self.sse_headers()
-        flag = job.subscribe()
+        flag = self._flag = job.subscribe()
         heartbeat = self.axis.sse_heartbeat
         try:
             # First event at once (a proxy or browser may wait for the first bytes).
@@ -466,6 +475,8 @@ class JobEventsHandler(SSEMixin, AxisHandler):
                     await asyncio.wait_for(flag.wait(), timeout=heartbeat)
                 except asyncio.TimeoutError:
                     ok = await self.sse_comment("heartbeat")
+                if self._client_gone:
+                    ok = False
         finally:
             job.unsubscribe(flag)
         if ok:

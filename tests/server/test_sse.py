@@ -252,3 +252,23 @@ async def test_sse_with_token_header_and_async_job(jp_fetch, axis_state):
     assert [e["event"] for e in events] == ["job", "progress", "progress", "progress",
                                             "progress", "progress", "result", "done"]
     assert events[-2]["data"] == "fine"
+
+
+async def test_sse_client_disconnect_releases_the_stream(browser, axis_state, monkeypatch):
+    monkeypatch.setattr(axis_state, "sse_heartbeat", 3600.0)  # only the close can wake it
+    gate = threading.Event()
+    job = axis_state.jobs.start("test", lambda j: gate.wait(30))
+    sse = await browser(job.id)
+    try:
+        assert parse_block(await sse.next_block())["event"] == "job"
+        while len(job._waiters) != 1:
+            await asyncio.sleep(0.01)
+        sse.close()
+        for _ in range(3000):  # the handler unsubscribes as soon as tornado sees the close
+            if not job._waiters:
+                break
+            await asyncio.sleep(0.01)
+        assert job._waiters == []
+    finally:
+        gate.set()
+        await job.wait()
