@@ -284,7 +284,8 @@ def main() -> None:
     summary["sql"] = base["all"]["sql"]
     payload = {"benchmark": "view", "date": time.strftime("%Y-%m-%d %H:%M"),
                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                           "platform": platform.platform(), "browser": CHROMIUM},
+                           "platform": platform.platform(), "browser": CHROMIUM,
+                           "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
                "repeat": args.repeat, "results": summary,
                "samples": {n: r for n, r in runs.items()}}
     RESULTS.mkdir(parents=True, exist_ok=True)

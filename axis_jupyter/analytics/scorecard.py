@@ -125,6 +125,66 @@ def node_partials(ctx: AnalyticContext, filters: dict | None = None, threshold=N
     return df
 
 
+def binned_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=None) -> ibis.Table:
+    """The fast form of :func:`partials_expr`: grouped by [experiment], metric_name and the
+    histogram bin, with six numeric aggregates and no per-node attributes (string
+    ``arbitrary()`` aggregates cost more than the whole scan). Merge with
+    :func:`merge_binned` and the attributes from :func:`node_meta_expr`."""
+    th = _threshold(threshold)
+    t = base_table(ctx, filters)
+    for col in ("metric_name", "metric_score"):
+        if col not in t.columns:
+            raise QueryError(f"the scorecard needs a {col} column (evaluation results in tree or "
+                             "flat format).")
+    t = t.filter(t.metric_name.notnull())
+    keys = [EXPERIMENT_COLUMN, "metric_name"] if EXPERIMENT_COLUMN in t.columns else ["metric_name"]
+    s = t.metric_score.cast("float64")
+    b = ibis.greatest(ibis.least((s * BINS).floor().cast("int64"), BINS - 1), 0)
+    return t.mutate(_bin=b).group_by([*keys, "_bin"]).aggregate(
+        n=s.count(), total=s.sum(), sumsq=(s * s).sum(), min=s.min(), max=s.max(),
+        passes=(s >= th).cast("int64").sum())
+
+
+def node_meta_expr(ctx: AnalyticContext) -> ibis.Table:
+    """metric_name, parent, weight, metric_type: one row per node of the dataset (these are
+    properties of a metric, so callers may cache them per dataset version)."""
+    t = ctx.table("scores")
+    t = t.filter(t.metric_name.notnull())
+    aggs = {c: t[c].arbitrary() for c in ("parent", "weight", "metric_type") if c in t.columns}
+    if not aggs:
+        return t.select("metric_name").distinct()
+    return t.group_by("metric_name").aggregate(**aggs)
+
+
+def merge_binned(rows: list[dict], meta: list[dict]) -> list[dict]:
+    """Rows of :func:`binned_expr` (+ node attributes) -> the records of
+    :func:`node_partials`. A null score's bin is meaningless (GREATEST/LEAST skip NULLs in
+    DuckDB) but it adds nothing: bins count ``n``, the non-null scores."""
+    attrs = {str(m["metric_name"]): m for m in meta}
+    out: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r.get(EXPERIMENT_COLUMN), r["metric_name"])
+        a = out.get(key)
+        if a is None:
+            m = attrs.get(str(r["metric_name"]), {})
+            a = out[key] = {EXPERIMENT_COLUMN: r.get(EXPERIMENT_COLUMN), "metric_name": r["metric_name"],
+                            "parent": m.get("parent"), "weight": m.get("weight"),
+                            "metric_type": m.get("metric_type"), "n": 0, "total": 0.0, "sumsq": 0.0,
+                            "min": None, "max": None, "passes": 0,
+                            **{f"h{i}": 0 for i in range(BINS)}}
+        n = int(r["n"] or 0)
+        if not n:
+            continue
+        a["n"] += n
+        a["total"] += float(r["total"])
+        a["sumsq"] += float(r["sumsq"])
+        a["min"] = r["min"] if a["min"] is None else min(a["min"], r["min"])
+        a["max"] = r["max"] if a["max"] is None else max(a["max"], r["max"])
+        a["passes"] += int(r["passes"] or 0)
+        a[f"h{int(r['_bin'])}"] += n
+    return list(out.values())
+
+
 def clean_partials(rows: list[dict]) -> list[dict]:
     """Fill the defaults :func:`node_partials` fills, on plain records (the fast path the
     view uses: DuckDB rows straight to dicts, no DataFrame)."""

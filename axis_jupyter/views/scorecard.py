@@ -70,6 +70,7 @@ def compiled(expr) -> str:
 
 
 _EXPR_CACHE: "OrderedDict[Any, Any]" = OrderedDict()
+_META_CACHE: dict[Any, list[dict]] = {}
 
 
 def _key(value) -> str:
@@ -189,10 +190,19 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     def query(ctx):
         t0 = time.perf_counter()
         sql_filters, selected = sc.split_experiment_filter(filters, ctx.table("full").columns)
-        key = (info.get("scores_table"), info.get("version"), _key(sql_filters), th)
-        p_expr = cached_expr(("partials", key), lambda: sc.partials_expr(ctx, sql_filters, th))
-        c_expr = cached_expr(("cases", key[:2], _key(filters)), lambda: sc.case_count_expr(ctx, filters))
-        partials = sc.clean_partials(ctx.records(p_expr))
+        # node attributes are cached per dataset version of this store
+        version = (store.location, id(store), info.get("scores_table"), info.get("version"),
+                   info.get("updated"))
+        p_expr = cached_expr(("binned", version, _key(sql_filters), th),
+                             lambda: sc.binned_expr(ctx, sql_filters, th))
+        c_expr = cached_expr(("cases", version, _key(filters)),
+                             lambda: sc.case_count_expr(ctx, filters))
+        meta = _META_CACHE.get(version)
+        if meta is None:  # node attributes: once per dataset version
+            meta = _META_CACHE[version] = ctx.records(sc.node_meta_expr(ctx))
+            while len(_META_CACHE) > 64:
+                _META_CACHE.pop(next(iter(_META_CACHE)))
+        partials = sc.clean_partials(sc.merge_binned(ctx.records(p_expr), meta))
         cases = int(ctx.records(c_expr)[0]["n"] or 0)
         return partials, cases, selected, (time.perf_counter() - t0) * 1000
 

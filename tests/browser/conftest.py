@@ -51,8 +51,10 @@ def lab(tmp_path_factory):
     lab.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # module scope: Playwright's sync API runs an event loop that pytest-jupyter's autouse
+    # fixtures in later test folders would try to close; stop it before they run
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
