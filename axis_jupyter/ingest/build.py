@@ -198,9 +198,9 @@ def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefi
     if kind_ == "monitoring":
         # Monitoring analytics key records by _axis_rid; ids stay in the records table only,
         # which keeps the long table (5x the records) small and fast to write.
+        # Wide scores are all SCORE metrics: the category stays a column of the records
+        # table (and the full view), and analytics treat a missing one as SCORE.
         dims = [d for d in dims if d not in ("dataset_id", "trace_id")]
-        if "metric_category" not in dims:
-            dims.append("metric_category")
     extras["_dims"] = dims
     return Built(kind_, layout, main, f"{prefix}_scores", metric_cols, warnings, extras)
 
