@@ -26,6 +26,3 @@ def load_ipython_extension(ipython) -> None:
     magic = AxisMagic(shell=ipython)
     ipython.register_magics(magic)
 
-
-def _jupyter_server_extension_points():
-    return [{"module": "axis_jupyter_server"}]

@@ -54,6 +54,10 @@ class Store(ABC):
     def table(self, name: str):
         """The dataset's canonical table as an Ibis table expression."""
 
+    @abstractmethod
+    def execute(self, expr) -> pd.DataFrame:
+        """Run an Ibis expression built on :meth:`table` where the data lives."""
+
     def close(self) -> None:  # pragma: no cover - trivial default
         pass
 

@@ -394,12 +394,19 @@ class LocalStore(Store):
             text = check_select(cur, query, self._known_tables())
             if limit:
                 text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
+            query_cur = self._con.cursor()  # the check left a result pending on ``cur``
             try:
-                return cur.sql(text).to_arrow_table()
+                return query_cur.sql(text).to_arrow_table()
             except duckdb.Error as exc:
                 raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
+            finally:
+                query_cur.close()
 
         return self.read(run)
+
+    def execute(self, expr):
+        """Run an Ibis expression built on :meth:`table` and return a DataFrame."""
+        return expr.execute()
 
     def _schema(self, cur, table: str) -> ibis.Schema:
         key = f"{table}"
