@@ -37,29 +37,8 @@ def job_error(job) -> AxisError:
 
 
 def sql_arrow(store, query: str, limit: int | None = None):
-    """One read-only SELECT as an Arrow table (runs on the store's read pool).
-
-    Like ``LocalStore.sql_arrow`` but runs the query on a fresh cursor: with DuckDB 2.0 the
-    guard's ``fetchone()`` leaves an unfinished result on the read cursor, and
-    ``cursor.sql(...)`` refuses to run after it (and ``execute().to_arrow_table()`` copies).
-    """
-    import duckdb
-
-    from axis_jupyter.store.sqlguard import check_select
-
-    def run(cur):
-        text = check_select(cur, query, store._known_tables())
-        if limit:
-            text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
-        fresh = cur.cursor()
-        try:
-            return fresh.sql(text).to_arrow_table()
-        except duckdb.Error as exc:
-            raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
-        finally:
-            fresh.close()
-
-    return store.read(run)
+    """One read-only SELECT as an Arrow table (runs on the store's read pool)."""
+    return store.sql_arrow(query, limit=limit)
 
 
 def dataset_row(info: dict) -> dict:
