@@ -15,8 +15,29 @@ from .store import Dataset, LocalStore, Store, connect
 
 __version__ = "0.1.0"
 
+# Inline views, each usable without the magic: ``axis_jupyter.Scorecard(ds)``.
+# Imported lazily so ``import axis_jupyter`` stays light (no widget stack for scripts).
+_VIEWS = {
+    "Scorecard": ("views.scorecard", "Scorecard"),
+    "DeepDive": ("views.deepdive", "DeepDiveView"),
+    "Compare": ("views.compare", "CompareView"),
+    "Monitor": ("views.monitor", "Monitor"),
+    "Production": ("views.production", "Production"),
+    "Runner": ("views.runner", "Runner"),
+    "Database": ("views.database", "DatabaseView"),
+}
+
 __all__ = ["AxisError", "Dataset", "IngestError", "LocalStore", "NotFoundError", "QueryError",
-           "Store", "StoreLockedError", "connect", "load_ipython_extension"]
+           "Store", "StoreLockedError", "connect", "load_ipython_extension", *_VIEWS]
+
+
+def __getattr__(name: str):
+    if name in _VIEWS:
+        import importlib
+
+        module, cls = _VIEWS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), cls)
+    raise AttributeError(f"module 'axis_jupyter' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython) -> None:

@@ -315,6 +315,41 @@ class RemoteStore(Store):
                           headers={"Content-Type": "application/json"})
 
 
+    # ------------------------------------------------------------------ sync
+    def add_source(self, name: str, kind: str, url: str, dataset_query: str,
+                   results_query: str | None = None, incremental_column: str | None = None,
+                   partition_column: str | None = None, refresh_interval_minutes: float = 0,
+                   **options) -> dict:
+        """Save a source on the server (its YAML lives in the server's config dir)."""
+        body = dict(name=name, kind=kind, url=url, dataset_query=dataset_query,
+                    results_query=results_query, incremental_column=incremental_column,
+                    partition_column=partition_column,
+                    refresh_interval_minutes=refresh_interval_minutes, **options)
+        body = {k: v for k, v in body.items() if v is not None}
+        return self._json("POST", "sync/sources", content=arrow_ipc.dumps(body),
+                          headers={"Content-Type": "application/json"})["source"]
+
+    def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
+        """Run the sync as server jobs, following their events; the status per dataset."""
+        path = f"sync/{self._q(name)}" if name else "sync"
+        started = self._json("POST", path, params={"full": "true" if full else "false"}, content=b"")
+        jobs = [started["job"]] if "job" in started else started.get("jobs", [])
+        for job in jobs:
+            def on_event(event: str, data: Any, _p=progress) -> None:
+                if _p is not None and event == "progress" and isinstance(data, dict):
+                    _p(data)
+            try:
+                self.wait_job(job["id"], on_event)
+            except AxisError:
+                if name:  # one source: its failure is the answer
+                    raise
+        status = self._json("GET", "sync")["datasets"]
+        rows = [dict(v, source=k) if "source" not in v else v for k, v in status.items()]
+        if name:
+            rows = [r for r in rows if r.get("source") == name]
+        return pd.DataFrame(rows)
+
+
 def _frame_to_parquet(frame: Any) -> bytes:
     import pyarrow.parquet as pq
 

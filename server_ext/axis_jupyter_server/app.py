@@ -135,6 +135,11 @@ class AxisExtension(ExtensionApp):
             self.state.jobs.loop = asyncio.get_running_loop()
         if self.store_error is None:
             self._export_env()
+            # Periodic sync scheduler (sources with refresh_interval_minutes) and the
+            # startup sync of sources with auto_load; each sync runs as a server job.
+            from . import handlers_sync
+
+            handlers_sync.start_sync_services(self.state)
 
     def _export_env(self) -> None:
         if not self.set_kernel_env or self.state is None:
@@ -156,6 +161,10 @@ class AxisExtension(ExtensionApp):
         self._env_set = {}
         if remote._IN_PROCESS_STORE is self.state.store:
             remote._IN_PROCESS_STORE = None
+        if self.store_error is None:
+            from . import handlers_sync
+
+            handlers_sync.stop_sync_services(self.state)
         self.state.jobs.shutdown(wait=False)
         self.state.call_pool.shutdown(wait=False, cancel_futures=True)
         self.state.store.close()
