@@ -201,3 +201,263 @@ def sentence_bleu(candidate: Sequence[str], reference: Sequence[str], max_n: int
 
 def _bp(c: int, r: int) -> float:
     return 1.0 if c > r else math.exp(1 - r / c)
+
+
+# ---------------------------------------------------------------------------------
+# column (batch) helpers: tokenise a whole column in C, count n-grams with numpy
+# ---------------------------------------------------------------------------------
+# Every batch function gives exactly the numbers of the scalar functions above (the
+# per-item arithmetic is redone in Python on integer counts, so no float differs).
+_SEP = "\x00"  # item separator inside a joined column; verified absent before use
+_ROUGE_FIND = re.compile(r"[a-z0-9]+|\x00")
+
+
+def _split_flat(flat: list[str], n: int):
+    """Flat tokens of ``n`` items separated by ``_SEP`` tokens -> (codes, lengths, vocab)
+    or None if the separator count is off (an item contained it). ``codes`` are dense
+    int64 token ids (separators removed), ``lengths`` tokens per item."""
+    import numpy as np
+
+    codes, vocab = _factorize(flat)
+    if n > 1:
+        try:
+            sep_code = int(codes[flat.index(_SEP)])  # (numpy would strip a NUL in ==)
+        except ValueError:
+            return None
+        is_sep = codes == sep_code
+        pos = np.flatnonzero(is_sep)
+        if len(pos) != n - 1:
+            return None
+        bounds = np.concatenate(([-1], pos, [len(codes)]))
+        lengths = np.diff(bounds) - 1
+        codes = codes[~is_sep]
+    else:
+        if _SEP in flat:
+            return None
+        lengths = np.array([len(codes)], dtype=np.int64)
+    return codes, lengths.astype(np.int64), len(vocab)
+
+
+def _squad_vocab_filter(flat: list[str]) -> list[str]:
+    """``_squad_filter`` deciding per distinct token (most are plain words)."""
+    vocab = set(flat)
+    if all(t.isalnum() or t == _SEP for t in vocab):
+        if vocab.isdisjoint(_ARTICLE_SET):
+            return flat
+        return [t for t in flat if t not in _ARTICLE_SET]
+    return _squad_filter(flat)
+
+
+def _factorize(tokens: list[str]):
+    import numpy as np
+
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        d: dict[str, int] = {}
+        codes = np.fromiter((d.setdefault(t, len(d)) for t in tokens), np.int64, len(tokens))
+        return codes, list(d)
+    arr = np.empty(len(tokens), dtype=object)
+    arr[:] = tokens
+    codes, uniques = pd.factorize(arr)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+_ROUGE_BYTES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c == 0) else 32
+                     for c in range(256))
+
+
+def _joined_tokens(texts: Sequence[str], kind: str, lowercase: bool = True) -> list[str]:
+    """Flat token list of all ``texts`` with one ``_SEP`` token between items."""
+    big = f" {_SEP} ".join(texts)
+    if kind == "bleu":
+        return (big.lower() if lowercase else big).split()
+    if kind == "rouge":
+        # rouge_tokens keeps [a-z0-9] runs of the lower-cased text: every other byte,
+        # and every non-ASCII character (encoded as '?'), separates
+        return big.lower().encode("ascii", "replace").translate(_ROUGE_BYTES).decode("ascii").split()
+    if kind == "squad":
+        return big.lower().translate(_PUNCT_TABLE).split()
+    raise ValueError(kind)  # pragma: no cover
+
+
+def _squad_filter(flat: list[str]) -> list[str]:
+    """squad_tokens applied to whitespace tokens: alnum tokens drop if an article; other
+    tokens go through the article regex (what squad_normalize does to them in a text)."""
+    out: list[str] = []
+    for t in flat:
+        if t == _SEP or t.isalnum():
+            if t not in _ARTICLE_SET:
+                out.append(t)
+        else:
+            out.extend(_ARTICLES.sub(" ", t).split())
+    return out
+
+
+def tokenize_column(texts: Sequence[str], kind: str, lowercase: bool = True):
+    """(codes, lengths, vocab_size) for a column: token ids shared across the column.
+
+    ``kind`` is "bleu" (``bleu_tokens``), "rouge" (``rouge_tokens``) or "squad"
+    (``squad_tokens``). Falls back to per-item tokenisation if an item holds the
+    separator character."""
+    import numpy as np
+
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+    got = None
+    if not any(_SEP in t for t in texts):
+        flat = _joined_tokens(texts, kind, lowercase)
+        if kind == "squad":
+            flat = _squad_vocab_filter(flat)
+        got = _split_flat(flat, n)
+    if got is None:
+        fn = {"bleu": lambda t: bleu_tokens(t, lowercase), "rouge": rouge_tokens,
+              "squad": squad_tokens}[kind]
+        lists = [fn(t) for t in texts]
+        flat = [tok for lst in lists for tok in lst]
+        codes, vocab = _factorize(flat)
+        return codes, np.fromiter(map(len, lists), np.int64, n), len(vocab)
+    return got
+
+
+def ngram_matches(cand_codes, cand_len, ref_codes, ref_len, max_n: int):
+    """Clipped n-gram match counts per pair for n = 1..max_n: a list of int64 arrays.
+
+    Token ids must come from one shared vocabulary. An n-gram's key is
+    ``key(n-1 prefix) * V + last token`` (re-densified with np.unique only when it would
+    overflow int64); matches are the per-pair multiset intersection, the min of the two
+    counts of each (pair, n-gram), found with one sort per order."""
+    import numpy as np
+
+    npairs = len(cand_len)
+    lengths = np.concatenate((cand_len, ref_len)).astype(np.int64)
+    tok = np.concatenate((cand_codes, ref_codes)).astype(np.int64)
+    total = len(tok)
+    out = []
+    if total == 0:
+        return [np.zeros(npairs, np.int64) for _ in range(max_n)]
+    seq = np.repeat(np.arange(2 * npairs, dtype=np.int64), lengths)
+    side = (seq >= npairs).astype(np.int64)
+    pair = seq - side * npairs
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    room = lengths[seq] - (np.arange(total, dtype=np.int64) - starts[seq])  # tokens left
+    width = int(tok.max()) + 1
+    gid, top = tok, width  # gid < top
+    limit = 2 ** 62
+    for n in range(1, max_n + 1):
+        if n > 1:
+            m = total - n + 1
+            if m <= 0:
+                out.append(np.zeros(npairs, np.int64))
+                continue
+            if top * width * (npairs + 1) * 2 >= limit:  # re-densify the prefixes
+                _, gid = np.unique(gid, return_inverse=True)
+                gid = gid.astype(np.int64, copy=False).reshape(-1)
+                top = int(gid.max()) + 1
+            gid = gid[:m] * width + tok[n - 1:]
+            top *= width
+        m = len(gid)
+        valid = room[:m] >= n
+        keys = np.sort((pair[:m][valid] * top + gid[valid]) * 2 + side[:m][valid])
+        if len(keys) == 0:
+            out.append(np.zeros(npairs, np.int64))
+            continue
+        first = np.concatenate(([True], keys[1:] != keys[:-1]))
+        idx = np.flatnonzero(first)
+        uniq = keys[idx]
+        counts = np.diff(np.append(idx, len(keys)))
+        # (gram, side 0) directly followed by (gram, side 1): a gram both sides have
+        both = (uniq[1:] >> 1) == (uniq[:-1] >> 1)
+        both &= (uniq[:-1] & 1) == 0
+        hit = np.flatnonzero(both)
+        matched = np.minimum(counts[hit], counts[hit + 1])
+        out.append(np.bincount((uniq[hit] >> 1) // top, weights=matched,
+                               minlength=npairs).astype(np.int64))
+    return out
+
+
+def token_f1_column(pred_len: list[int], ref_len: list[int], overlap: list[int]) -> list[float]:
+    """``token_f1(...)[2]`` per pair from token counts and bag overlaps."""
+    out = []
+    append = out.append
+    for lp, lr, ov in zip(pred_len, ref_len, overlap):
+        if not lp or not lr:
+            append(float(not lp and not lr))
+        elif ov == 0:
+            append(0.0)
+        else:
+            p = ov / lp
+            r = ov / lr
+            append(2 * p * r / (p + r))
+    return out
+
+
+def sentence_bleu_column(cand_len: list[int], ref_len: list[int], matches: list[list[int]],
+                         max_n: int = 4, smoothing: bool = True) -> list[float]:
+    """``sentence_bleu(...)[0]`` per pair from lengths and per-order match counts
+    (``matches[n-1][i]``), with the same float operations in the same order."""
+    log, exp = math.log, math.exp
+    out = []
+    append = out.append
+    for i, (c, r) in enumerate(zip(cand_len, ref_len)):
+        if c == 0 or r == 0:
+            append(0.0)
+            continue
+        log_sum = 0.0
+        for n in range(1, max_n + 1):
+            matched = matches[n - 1][i]
+            total = max(c - n + 1, 1)
+            if smoothing and n > 1:
+                matched, total = matched + 1, total + 1
+            if matched == 0:
+                log_sum = None
+                break
+            log_sum += log(matched / total)
+        if log_sum is None:
+            append(0.0)
+        else:
+            append(_bp(c, r) * exp(log_sum / max_n))
+    return out
+
+
+def lcs_column(cand_codes, cand_len, ref_codes, ref_len, vocab_size: int) -> list[int] | None:
+    """LCS length of each pair of token sequences, via rapidfuzz over strings with one
+    character per token id. None when rapidfuzz is missing or the vocabulary does not
+    fit in Unicode code points (callers then fall back to ``lcs_length``)."""
+    import numpy as np
+
+    if _rf_lcs is None or vocab_size > 0x10FFFF - 0x800:
+        return None
+    from rapidfuzz.process import cpdist
+
+    def strings(codes, lens):
+        cp = codes.astype(np.uint32) + 1  # skip NUL only for readability; any cp works
+        cp = np.where(cp >= 0xD800, cp + 0x800, cp).astype("<u4")  # no surrogates
+        big = cp.tobytes().decode("utf-32-le")
+        ends = np.cumsum(lens).tolist()
+        starts = [0] + ends[:-1]
+        return [big[s:e] for s, e in zip(starts, ends)]
+
+    if vocab_size + 1 > 0x10FFFF - 0x800:
+        return None
+    left, right = strings(cand_codes, cand_len), strings(ref_codes, ref_len)
+    if not left:
+        return []
+    return cpdist(left, right, scorer=_rf_lcs.similarity, dtype=np.int64, workers=-1).tolist()
+
+
+def rouge_l_column(cand_len: list[int], ref_len: list[int], lcs: list[int],
+                   beta: float = 1.0) -> list[float]:
+    """``rouge_l(...)[2]`` per pair from lengths and LCS lengths."""
+    b2 = beta * beta
+    out = []
+    append = out.append
+    for c, r, k in zip(cand_len, ref_len, lcs):
+        if not c or not r or k == 0:
+            append(0.0)
+        else:
+            p = k / c
+            rr = k / r
+            append((1 + b2) * p * rr / (rr + b2 * p))
+    return out

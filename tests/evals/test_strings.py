@@ -137,3 +137,46 @@ def test_column_path_equals_item_path(key):
     assert batch[3] is None and cols[3] is None and cols[7] is None
     assert [c is None for c in cols] == [b is None for b in batch]
     assert [c for c in cols if c is not None] == pytest.approx([b for b in batch if b is not None])
+
+
+def _varied_pairs(seed: int, n: int = 400):
+    """Pairs with the awkward cases: empty/whitespace, punctuation, unicode (final sigma,
+    dotted I, Kelvin sign, CJK, combining marks), repeated tokens, articles, non-str."""
+    rnd = random.Random(seed)
+    words = ("the a an The A cat cat cat dog, dog. sat on-the mat! 42 4.2 x_y Straße STRASSE "
+             "ΟΔΟΣ Σ σς İstanbul \u212a \u00e9t\u00e9 e\u0301t\u0301e 東京 naïve a·b the·end "
+             "an'd don't ' - -- ... (a) [the] \u00b2 \u2160 \t tab\ttab \n").split(" ")
+    def text():
+        r = rnd.random()
+        if r < 0.05:
+            return rnd.choice(["", " ", "\n", "the", "a an the", "...", "x"])
+        return " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 25)))
+    actual = [text() for _ in range(n)]
+    expected = [text() for _ in range(n)]
+    for i in range(0, n, 37):
+        expected[i] = actual[i]  # identical pairs
+    actual[5], expected[6], actual[7], expected[8] = None, float("nan"), 12345, 3.5
+    actual[9] = "\x00 nul \x00 inside"  # the column path's separator character
+    return actual, expected
+
+
+@pytest.mark.parametrize("key,params", [
+    ("exact_match", {}), ("exact_match", {"casefold": True}), ("exact_match", {"strip": False}),
+    ("contains", {}), ("levenshtein", {}), ("levenshtein", {"casefold": False}),
+    ("token_f1", {}), ("bleu", {}), ("bleu", {"lowercase": False}), ("bleu", {"smoothing": False}),
+    ("bleu", {"max_n": 2}), ("rouge_l", {}), ("rouge_l", {"beta": 2.0}),
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_column_path_identical_on_varied_inputs(key, params, seed):
+    actual, expected = _varied_pairs(seed)
+    m = create(key, **params)
+    items = [{"actual_output": a, "expected_output": e} for a, e in zip(actual, expected)]
+    batch = [r.score for r in m.score_batch(items)]
+    cols = m.score_columns({"actual_output": actual, "expected_output": expected}, len(items))
+    assert cols == batch  # exactly equal floats, None in the same places
+    assert all(type(c) is float for c in cols if c is not None)
+    # without the separator item the joined-column tokenisation is used; also small columns
+    for lo, hi in ((10, len(items)), (10, 11), (0, 0)):
+        part = m.score_columns({"actual_output": actual[lo:hi], "expected_output": expected[lo:hi]},
+                               hi - lo)
+        assert part == batch[lo:hi]

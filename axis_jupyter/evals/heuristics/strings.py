@@ -48,6 +48,33 @@ class _PairMetric(HeuristicMetric):
         return out
 
 
+def _present_pairs(columns: Mapping[str, Sequence[Any]], n: int):
+    """(indices, actual texts, expected values) of the rows where neither side is missing;
+    actual is converted with ``as_text`` as ``compute`` does."""
+    idx: list[int] = []
+    acts: list[str] = []
+    exps: list[Any] = []
+    for i, (a, e) in enumerate(zip(columns[A], columns[E])):
+        if type(a) is str and type(e) is str:  # the common case, without is_missing's calls
+            if not a or not e or a.isspace() or e.isspace():
+                continue
+        elif is_missing(a) or is_missing(e):
+            continue
+        else:
+            a = a if isinstance(a, str) else as_text(a)
+        idx.append(i)
+        acts.append(a)
+        exps.append(e)
+    return idx, acts, exps
+
+
+def _scatter(idx: list[int], values: Sequence[float], n: int) -> list[float | None]:
+    out: list[float | None] = [None] * n
+    for i, v in zip(idx, values):
+        out[i] = v
+    return out
+
+
 def _prep(text: str, strip: bool, casefold: bool) -> str:
     if strip:
         text = " ".join(text.split())  # collapse inner runs too: "a  b" == "a b"
@@ -71,6 +98,18 @@ class ExactMatch(_PairMetric):
 
     def _explain(self, actual, expected, score):
         return ("outputs match" if score else "outputs differ"), []
+
+    def score_columns(self, columns, n):
+        if A not in columns or E not in columns:
+            return [None] * n
+        idx, acts, exps = _present_pairs(columns, n)
+        strip, casefold = self.strip, self.casefold
+        if strip and not casefold:  # " ".join(a.split()) == " ".join(b.split()) <=> same tokens
+            vals = [float(a.split() == as_text(e).split()) for a, e in zip(acts, exps)]
+        else:
+            vals = [float(_prep(a, strip, casefold) == _prep(as_text(e), strip, casefold))
+                    for a, e in zip(acts, exps)]
+        return _scatter(idx, vals, n)
 
 
 @metric
@@ -153,13 +192,23 @@ class Levenshtein(_PairMetric):
         try:
             from rapidfuzz.distance import Levenshtein as L
             from rapidfuzz.process import cpdist
+            import numpy as np
         except ImportError:  # pragma: no cover
             return super().score_columns(columns, n)
         ok = [not (is_missing(a) or is_missing(e)) for a, e in zip(columns[A], columns[E])]
         left = [_prep(as_text(a), self.strip, self.casefold) if k else "" for a, k in zip(columns[A], ok)]
         right = [_prep(as_text(e), self.strip, self.casefold) if k else "" for e, k in zip(columns[E], ok)]
-        sims = cpdist(left, right, scorer=L.normalized_similarity, workers=-1)
-        return [float(s) if k else None for s, k in zip(sims.tolist(), ok)]
+        # integer distances, then the scalar formula: identical floats to ``_value``
+        dists = cpdist(left, right, scorer=L.distance, dtype=np.int64, workers=-1).tolist()
+        out: list[float | None] = []
+        append = out.append
+        for a, e, d, k in zip(left, right, dists, ok):
+            if not k:
+                append(None)
+                continue
+            longest = max(len(a), len(e))
+            append(1.0 if longest == 0 else 1.0 - d / longest)
+        return out
 
 
 @metric
@@ -176,6 +225,19 @@ class TokenF1(_PairMetric):
         p, r, f = T.token_f1(T.squad_tokens(actual), T.squad_tokens(as_text(expected)))
         return (f"precision {p:.3f}, recall {r:.3f}, F1 {f:.3f}",
                 [Signal("overlap", "precision", p, p), Signal("overlap", "recall", r, r)])
+
+    def score_columns(self, columns, n):
+        if A not in columns or E not in columns:
+            return [None] * n
+        idx, acts, exps = _present_pairs(columns, n)
+        if not idx:
+            return [None] * n
+        codes, lens, _ = T.tokenize_column(acts + [as_text(e) for e in exps], "squad")
+        k = len(idx)
+        split = int(lens[:k].sum())
+        (overlap,) = T.ngram_matches(codes[:split], lens[:k], codes[split:], lens[k:], 1)
+        vals = T.token_f1_column(lens[:k].tolist(), lens[k:].tolist(), overlap.tolist())
+        return _scatter(idx, vals, n)
 
 
 @metric
@@ -204,6 +266,21 @@ class Bleu(_PairMetric):
         signals.append(Signal("length", "brevity_penalty", bp))
         return f"BLEU {score:.4f} (brevity penalty {bp:.3f})", signals
 
+    def score_columns(self, columns, n):
+        if A not in columns or E not in columns:
+            return [None] * n
+        idx, acts, exps = _present_pairs(columns, n)
+        if not idx:
+            return [None] * n
+        codes, lens, _ = T.tokenize_column(acts + [as_text(e) for e in exps], "bleu",
+                                           self.lowercase)
+        k = len(idx)
+        split = int(lens[:k].sum())
+        matches = T.ngram_matches(codes[:split], lens[:k], codes[split:], lens[k:], self.max_n)
+        vals = T.sentence_bleu_column(lens[:k].tolist(), lens[k:].tolist(),
+                                      [m.tolist() for m in matches], self.max_n, self.smoothing)
+        return _scatter(idx, vals, n)
+
 
 @metric
 class RougeL(_PairMetric):
@@ -223,3 +300,18 @@ class RougeL(_PairMetric):
         p, r, f = T.rouge_l(T.rouge_tokens(actual), T.rouge_tokens(as_text(expected)), self.beta)
         return (f"LCS precision {p:.3f}, recall {r:.3f}, F {f:.3f}",
                 [Signal("lcs", "precision", p, p), Signal("lcs", "recall", r, r)])
+
+    def score_columns(self, columns, n):
+        if A not in columns or E not in columns:
+            return [None] * n
+        idx, acts, exps = _present_pairs(columns, n)
+        if not idx:
+            return [None] * n
+        codes, lens, vocab = T.tokenize_column(acts + [as_text(e) for e in exps], "rouge")
+        k = len(idx)
+        split = int(lens[:k].sum())
+        lcs = T.lcs_column(codes[:split], lens[:k], codes[split:], lens[k:], vocab)
+        if lcs is None:  # pragma: no cover - no rapidfuzz, or a vocabulary beyond Unicode
+            return super().score_columns(columns, n)
+        vals = T.rouge_l_column(lens[:k].tolist(), lens[k:].tolist(), lcs, self.beta)
+        return _scatter(idx, vals, n)
