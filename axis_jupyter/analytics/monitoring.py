@@ -35,9 +35,10 @@ def _category(t: ibis.Table, category: str | None) -> ibis.Table:
     category = str(category).upper()
     if "metric_category" not in t.columns:
         return t if category == "SCORE" else t.filter(ibis.literal(False))
+    # Ingest stores categories upper-cased with NULL as 'SCORE'; synced tables may not.
     if category == "SCORE":
-        return t.filter(t.metric_category.isnull() | (t.metric_category.upper() == "SCORE"))
-    return t.filter(t.metric_category.upper() == category)
+        return t.filter(t.metric_category.isnull() | (t.metric_category == "SCORE"))
+    return t.filter(t.metric_category == category)
 
 
 def trends(ctx: AnalyticContext, granularity: str = "day", metric_category: str | None = "SCORE",
@@ -103,16 +104,18 @@ def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=Non
         raise QueryError("latency_histogram groups by at most one column.")
     r = records_table(ctx, filters, "latency", *by)
     r = r.filter(r.latency.notnull())
-    lim = ctx.execute(r.aggregate(lo=r.latency.min(), hi=r.latency.max()))
-    lo, hi = lim["lo"].iloc[0], lim["hi"].iloc[0]
+    # One query: the global range comes from a whole-table window, so records are
+    # de-duplicated once (a separate min/max query would do it twice).
+    w = ibis.window()
+    r = r.mutate(lo=r.latency.min().over(w), hi=r.latency.max().over(w))
+    r = r.mutate(hi=ibis.ifelse(r.hi > r.lo, r.hi, r.lo + 1.0))  # one value: a unit-wide range
+    keys = [*by, "bin", "lo", "hi"]
+    df = ctx.execute(r.mutate(bin=bin_index(r.latency, r.lo, r.hi, bins)).group_by(keys)
+                     .aggregate(count=ibis._.count()))
     cols = ["group"] if by else []
-    if pd.isna(lo):
+    if df.empty:
         return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"])
-    lo, hi = float(lo), float(hi)
-    if hi <= lo:
-        hi = lo + 1.0
-    keys = [*by, "bin"]
-    df = ctx.execute(r.mutate(bin=bin_index(r.latency, lo, hi, bins)).group_by(keys).aggregate(count=ibis._.count()))
+    lo, hi = float(df["lo"].iloc[0]), float(df["hi"].iloc[0])
     edges = np.linspace(lo, hi, bins + 1)
     groups = sorted(df[by[0]].dropna().unique().tolist(), key=str) if by else [None]
     out = []

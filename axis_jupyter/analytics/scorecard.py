@@ -94,11 +94,11 @@ def partials_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=N
     b = ibis.greatest(ibis.least(raw_bin, BINS - 1), 0)
     aggs: dict[str, Any] = {
         "n": s.count(), "total": s.sum(), "sumsq": (s * s).sum(), "min": s.min(), "max": s.max(),
-        "passes": (s >= th).cast("int64").sum(),
+        "passes": ibis.ifelse(s >= th, 1, 0).sum(),  # portable (PG cannot cast bool to bigint)
     }
     for i in range(BINS):
         # GREATEST/LEAST skip NULLs in DuckDB, so null scores need their own guard
-        aggs[f"h{i}"] = ((b == i) & s.notnull()).cast("int64").sum()
+        aggs[f"h{i}"] = ibis.ifelse((b == i) & s.notnull(), 1, 0).sum()
     for col in ("parent", "weight", "metric_type"):
         if col in t.columns:
             aggs[col] = t[col].arbitrary()
@@ -142,7 +142,7 @@ def binned_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=Non
     b = ibis.greatest(ibis.least((s * BINS).floor().cast("int64"), BINS - 1), 0)
     return t.mutate(_bin=b).group_by([*keys, "_bin"]).aggregate(
         n=s.count(), total=s.sum(), sumsq=(s * s).sum(), min=s.min(), max=s.max(),
-        passes=(s >= th).cast("int64").sum())
+        passes=ibis.ifelse(s >= th, 1, 0).sum())
 
 
 def node_meta_expr(ctx: AnalyticContext) -> ibis.Table:

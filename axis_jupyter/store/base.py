@@ -255,3 +255,50 @@ class Dataset:
     def pass_rates(self, threshold: float = 0.5, by=None, **filters) -> pd.DataFrame:
         """metric_name, [by], count, pass_rate (0-1), avg."""
         return self.analytic("pass_rates", threshold=threshold, by=by, filters=filters or None)
+
+    # Alerts, health, classification and KPI analytics ---------------------------------
+    def alerts(self, granularity: str = "day", scan: bool = False, config: dict | None = None,
+               **filters) -> pd.DataFrame:
+        """source_name, metric_name, detector, severity, bucket, value, message (+ category,
+        group, reference, statistic, limit, count). ``scan=True`` checks every bucket."""
+        return self.analytic("alerts", granularity=granularity, scan=scan, config=config,
+                             filters=filters or None)
+
+    def health(self, level: str = "metric", **filters) -> pd.DataFrame:
+        """[source_name, source_component, metric_name], count, avg, pass_rate, good, pass, health."""
+        return self.analytic("health", level=level, filters=filters or None)
+
+    def hierarchy(self, deltas: str = "metric", **filters) -> pd.DataFrame:
+        """Source -> component -> metric: level, key, parent, name, score, count, delta, health,
+        sparkline."""
+        return self.analytic("hierarchy", deltas=deltas, filters=filters or None)
+
+    def classification(self, metric=None, category_source: str = "explanation",
+                       **filters) -> pd.DataFrame:
+        """metric_name, category, count, share (0-1), total."""
+        return self.analytic("classification", metric=metric, category_source=category_source,
+                             filters=filters or None)
+
+    def classification_trends(self, metric=None, granularity: str = "day",
+                              category_source: str = "explanation", **filters) -> pd.DataFrame:
+        """bucket, metric_name, category, count, share."""
+        return self.analytic("classification_trends", metric=metric, granularity=granularity,
+                             category_source=category_source, filters=filters or None)
+
+    def insights(self, metric=None, page: int = 1, limit: int = 20, search=None,
+                 **filters) -> pd.DataFrame:
+        """One page of ANALYSIS rows (signals parsed) and total_count."""
+        return self.analytic("insights", metric=metric, page=page, limit=limit, search=search,
+                             filters=filters or None)
+
+    def kpi_panels(self, kpi_names=None, **filters) -> pd.DataFrame:
+        """Per KPI: category, current value, 7/30-day averages, trend direction, sparkline."""
+        return self.analytic("kpi_panels", kpi_names=kpi_names, filters=filters or None)
+
+    def kpi_trends(self, kpi_names=None, **filters) -> pd.DataFrame:
+        """date, kpi_name, value, avg_7d, avg_30d, count."""
+        return self.analytic("kpi_trends", kpi_names=kpi_names, filters=filters or None)
+
+    def kpi_composition(self, history: bool = False, **filters) -> pd.DataFrame:
+        """The composition charts of kpi.yaml (shares of their KPIs, optional remainder)."""
+        return self.analytic("kpi_composition", history=history, filters=filters or None)
