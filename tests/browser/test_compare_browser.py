@@ -150,6 +150,8 @@ def test_compare_view(page, lab):
     assert int(view.locator("[data-testid=kpi-cases]").get_attribute("data-value")) == N_CASES
     grid = view.locator("[data-testid=grid] tbody tr")
     assert grid.count() == 3
+    for chart in ("chart-pie", "chart-bar"):  # the payload's specs, drawn visibly
+        view.locator(f"[data-testid={chart}][data-rendered='1'] svg").first.wait_for(timeout=60_000)
 
     # the case diff: the case with the largest |delta| first, then prev/next
     wait_case(page, exp["diff"][0]["case_id"])

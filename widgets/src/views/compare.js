@@ -26,6 +26,14 @@ const COLUMNS = [
 ];
 const TEST_LABEL = { paired_t: "paired t", welch: "Welch t" };
 
+/** Resolves once el is in the document (next frame), so charts can measure their container. */
+function afterAttach(el) {
+  return new Promise((resolve) => {
+    const check = (n) => (el.isConnected || n > 20 ? resolve() : requestAnimationFrame(() => check(n + 1)));
+    requestAnimationFrame(() => check(0));
+  });
+}
+
 function debounce(fn, ms) {
   let t = null;
   return (...a) => {
@@ -138,7 +146,9 @@ function render({ model, el }) {
       return box;
     }
     const gen = slot === "chart" ? state.chartSeq : state.seq;
-    renderVegaLite(box, spec)
+    // after the caller attached the box, so width: "container" specs can measure it
+    afterAttach(box)
+      .then(() => renderVegaLite(box, spec))
       .then((c) => {
         const now = slot === "chart" ? state.chartSeq : state.seq;
         if (now !== gen) c.finalize();
