@@ -212,40 +212,49 @@ _SEP = "\x00"  # item separator inside a joined column; verified absent before u
 _ROUGE_FIND = re.compile(r"[a-z0-9]+|\x00")
 
 
-def _split_flat(flat: list[str], n: int):
+def _cut(codes, sep_code: int, n: int, vocab_size: int):
+    import numpy as np
+
+    is_sep = codes == sep_code
+    pos = np.flatnonzero(is_sep)
+    if len(pos) != n - 1:
+        return None
+    lengths = np.diff(np.concatenate(([-1], pos, [len(codes)]))) - 1
+    return codes[~is_sep], lengths.astype(np.int64), vocab_size
+
+
+def _split_flat(flat: list[str], n: int, squad: bool = False):
     """Flat tokens of ``n`` items separated by ``_SEP`` tokens -> (codes, lengths, vocab)
     or None if the separator count is off (an item contained it). ``codes`` are dense
     int64 token ids (separators removed), ``lengths`` tokens per item."""
     import numpy as np
 
     codes, vocab = _factorize(flat)
+    if squad:  # squad_tokens' article / non-alnum rules, decided per distinct token
+        if not all(t.isalnum() or t == _SEP for t in vocab):
+            flat = _squad_filter(flat)
+            codes, vocab = _factorize(flat)
+        else:
+            drop = [i for i, t in enumerate(vocab) if t in _ARTICLE_SET]
+            if drop:
+                sep = [i for i, t in enumerate(vocab) if t == _SEP]
+                codes = codes[~np.isin(codes, drop)]
+                if n == 1:
+                    return codes, np.array([len(codes)], dtype=np.int64), len(vocab)
+                if not sep:
+                    return None
+                return _cut(codes, sep[0], n, len(vocab))
     if n > 1:
         try:
             sep_code = int(codes[flat.index(_SEP)])  # (numpy would strip a NUL in ==)
         except ValueError:
             return None
-        is_sep = codes == sep_code
-        pos = np.flatnonzero(is_sep)
-        if len(pos) != n - 1:
-            return None
-        bounds = np.concatenate(([-1], pos, [len(codes)]))
-        lengths = np.diff(bounds) - 1
-        codes = codes[~is_sep]
+        return _cut(codes, sep_code, n, len(vocab))
     else:
         if _SEP in flat:
             return None
         lengths = np.array([len(codes)], dtype=np.int64)
     return codes, lengths.astype(np.int64), len(vocab)
-
-
-def _squad_vocab_filter(flat: list[str]) -> list[str]:
-    """``_squad_filter`` deciding per distinct token (most are plain words)."""
-    vocab = set(flat)
-    if all(t.isalnum() or t == _SEP for t in vocab):
-        if vocab.isdisjoint(_ARTICLE_SET):
-            return flat
-        return [t for t in flat if t not in _ARTICLE_SET]
-    return _squad_filter(flat)
 
 
 def _factorize(tokens: list[str]):
@@ -309,8 +318,9 @@ def tokenize_column(texts: Sequence[str], kind: str, lowercase: bool = True):
     if not any(_SEP in t for t in texts):
         flat = _joined_tokens(texts, kind, lowercase)
         if kind == "squad":
-            flat = _squad_vocab_filter(flat)
-        got = _split_flat(flat, n)
+            got = _split_flat(flat, n, squad=True)
+        else:
+            got = _split_flat(flat, n)
     if got is None:
         fn = {"bleu": lambda t: bleu_tokens(t, lowercase), "rouge": rouge_tokens,
               "squad": squad_tokens}[kind]
@@ -393,32 +403,36 @@ def token_f1_column(pred_len: list[int], ref_len: list[int], overlap: list[int])
     return out
 
 
-def sentence_bleu_column(cand_len: list[int], ref_len: list[int], matches: list[list[int]],
-                         max_n: int = 4, smoothing: bool = True) -> list[float]:
-    """``sentence_bleu(...)[0]`` per pair from lengths and per-order match counts
-    (``matches[n-1][i]``), with the same float operations in the same order."""
-    log, exp = math.log, math.exp
-    out = []
-    append = out.append
-    for i, (c, r) in enumerate(zip(cand_len, ref_len)):
-        if c == 0 or r == 0:
-            append(0.0)
-            continue
-        log_sum = 0.0
-        for n in range(1, max_n + 1):
-            matched = matches[n - 1][i]
-            total = max(c - n + 1, 1)
-            if smoothing and n > 1:
-                matched, total = matched + 1, total + 1
-            if matched == 0:
-                log_sum = None
-                break
-            log_sum += log(matched / total)
-        if log_sum is None:
-            append(0.0)
-        else:
-            append(_bp(c, r) * exp(log_sum / max_n))
-    return out
+def sentence_bleu_column(cand_len, ref_len, matches, max_n: int = 4,
+                         smoothing: bool = True) -> list[float]:
+    """``sentence_bleu(...)[0]`` per pair from length arrays and per-order match-count
+    arrays (``matches[n-1]``). Bit-identical to the scalar function: integer parts in
+    numpy, element-wise IEEE + - * / in numpy (the same correctly rounded operations as
+    Python floats, applied in the same order), and every log/exp through ``math``."""
+    import numpy as np
+
+    c = np.asarray(cand_len, dtype=np.int64)
+    r = np.asarray(ref_len, dtype=np.int64)
+    dead = (c == 0) | (r == 0)
+    log_sum = None
+    for n in range(1, max_n + 1):
+        matched = np.asarray(matches[n - 1], dtype=np.int64)
+        total = np.maximum(c - n + 1, 1)
+        if smoothing and n > 1:
+            matched, total = matched + 1, total + 1
+        dead |= matched == 0
+        p = matched / np.where(total == 0, 1, total)
+        p[dead] = 1.0  # keep math.log defined; these rows score 0 below
+        logs = np.fromiter(map(math.log, p.tolist()), np.float64, len(p))
+        log_sum = logs if log_sum is None else log_sum + logs  # 0.0 + x == x
+    safe_c = np.where(c == 0, 1, c)
+    bp_arg = (1 - r / safe_c).tolist()
+    bp = np.fromiter(map(math.exp, bp_arg), np.float64, len(bp_arg))
+    bp[c > r] = 1.0
+    geo = np.fromiter(map(math.exp, (log_sum / max_n).tolist()), np.float64, len(c))
+    out = bp * geo
+    out[dead] = 0.0
+    return out.tolist()
 
 
 def lcs_column(cand_codes, cand_len, ref_codes, ref_len, vocab_size: int) -> list[int] | None:

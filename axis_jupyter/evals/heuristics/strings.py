@@ -51,10 +51,13 @@ class _PairMetric(HeuristicMetric):
 def _present_pairs(columns: Mapping[str, Sequence[Any]], n: int):
     """(indices, actual texts, expected values) of the rows where neither side is missing;
     actual is converted with ``as_text`` as ``compute`` does."""
+    acol, ecol = columns[A], columns[E]
+    if _all_present_text(acol) and _all_present_text(ecol):  # C-level checks only
+        return range(n), list(acol), list(ecol)
     idx: list[int] = []
     acts: list[str] = []
     exps: list[Any] = []
-    for i, (a, e) in enumerate(zip(columns[A], columns[E])):
+    for i, (a, e) in enumerate(zip(acol, ecol)):
         if type(a) is str and type(e) is str:  # the common case, without is_missing's calls
             if not a or not e or a.isspace() or e.isspace():
                 continue
@@ -68,7 +71,16 @@ def _present_pairs(columns: Mapping[str, Sequence[Any]], n: int):
     return idx, acts, exps
 
 
-def _scatter(idx: list[int], values: Sequence[float], n: int) -> list[float | None]:
+def _all_present_text(col: Sequence[Any]) -> bool:
+    """Every value a non-empty, non-blank str (then nothing is missing)."""
+    col = col if isinstance(col, list) else list(col)
+    return (all(type(v) is str for v in col) if len(col) < 64 else set(map(type, col)) == {str}) \
+        and "" not in col and not any(map(str.isspace, col))
+
+
+def _scatter(idx: Sequence[int], values: list[float], n: int) -> list[float | None]:
+    if isinstance(idx, range) and len(idx) == n:
+        return values
     out: list[float | None] = [None] * n
     for i, v in zip(idx, values):
         out[i] = v
@@ -195,20 +207,21 @@ class Levenshtein(_PairMetric):
             import numpy as np
         except ImportError:  # pragma: no cover
             return super().score_columns(columns, n)
-        ok = [not (is_missing(a) or is_missing(e)) for a, e in zip(columns[A], columns[E])]
-        left = [_prep(as_text(a), self.strip, self.casefold) if k else "" for a, k in zip(columns[A], ok)]
-        right = [_prep(as_text(e), self.strip, self.casefold) if k else "" for e, k in zip(columns[E], ok)]
+        idx, acts, exps = _present_pairs(columns, n)
+        exps = [e if type(e) is str else as_text(e) for e in exps]
+        if self.strip:
+            acts = [" ".join(a.split()) for a in acts]
+            exps = [" ".join(e.split()) for e in exps]
+        if self.casefold:
+            acts = [a.casefold() for a in acts]
+            exps = [e.casefold() for e in exps]
+        if not acts:
+            return [None] * n
         # integer distances, then the scalar formula: identical floats to ``_value``
-        dists = cpdist(left, right, scorer=L.distance, dtype=np.int64, workers=-1).tolist()
-        out: list[float | None] = []
-        append = out.append
-        for a, e, d, k in zip(left, right, dists, ok):
-            if not k:
-                append(None)
-                continue
-            longest = max(len(a), len(e))
-            append(1.0 if longest == 0 else 1.0 - d / longest)
-        return out
+        dists = cpdist(acts, exps, scorer=L.distance, dtype=np.int64, workers=-1).tolist()
+        vals = [1.0 - d / lg if lg else 1.0
+                for d, lg in zip(dists, map(max, map(len, acts), map(len, exps)))]
+        return _scatter(idx, vals, n)
 
 
 @metric
@@ -277,8 +290,7 @@ class Bleu(_PairMetric):
         k = len(idx)
         split = int(lens[:k].sum())
         matches = T.ngram_matches(codes[:split], lens[:k], codes[split:], lens[k:], self.max_n)
-        vals = T.sentence_bleu_column(lens[:k].tolist(), lens[k:].tolist(),
-                                      [m.tolist() for m in matches], self.max_n, self.smoothing)
+        vals = T.sentence_bleu_column(lens[:k], lens[k:], matches, self.max_n, self.smoothing)
         return _scatter(idx, vals, n)
 
 
