@@ -397,6 +397,7 @@ function render({ model, el }) {
       const rows = new Map((d.rows || []).map((r) => [r.name, r]));
       requestAnimationFrame(() => renderTree(box, d.tree, {
         collapsed: tr.collapsed,
+        margin: 150,
         onToggle: (path) => {
           if (tr.collapsed.has(path)) tr.collapsed.delete(path);
           else tr.collapsed.add(path);
@@ -541,6 +542,7 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- test-case panel
   function closeCase() {
     overlay.hidden = true;
+    root.style.minHeight = "";
     clear(overlay);
   }
   overlay.addEventListener("click", (e) => {
@@ -554,6 +556,7 @@ function render({ model, el }) {
     const mine = ++state.caseSeq;
     clear(overlay);
     overlay.hidden = false;
+    root.style.minHeight = "660px"; // room for the panel when the current tab is short
     const panel = h("div", { class: "axis-panel", role: "dialog", "aria-label": `Test case ${id}` },
       h("div", { class: "axis-panel-head" },
         h("div", { class: "axis-title" }, "Test case ", h("span", { class: "axis-id", "data-testid": "case-id" }, id)),
