@@ -303,6 +303,89 @@ def _squad_filter(flat: list[str]) -> list[str]:
     return out
 
 
+_ROUGE_WORD = re.compile(r"[a-z0-9]+")
+# Recent columns' base tokens, shared by the metrics scoring them: the runner scores
+# metric by metric over the same chunks, so a column comes back once per metric.
+_BASE_CACHE: dict = {}
+_BASE_CACHE_SIZE = 64
+_BASE_LOCK = __import__("threading").Lock()
+
+
+def _squad_token(t: str) -> list[str]:
+    """squad_tokens of one lower-cased whitespace token (same rules as in a whole text)."""
+    t = t.translate(_PUNCT_TABLE)
+    if not t:
+        return []
+    if t.isalnum():
+        return [] if t in _ARTICLE_SET else [t]
+    return _ARTICLES.sub(" ", t).split()
+
+
+def _base_tokens(texts: Sequence[str]):
+    """(codes, lengths, vocab) of ``text.lower().split()`` over a column, or None if an
+    item holds the separator. Cached for the last column seen (compared by identity of
+    its strings), so BLEU, token F1 and ROUGE-L of one batch tokenise it once."""
+    if not texts:
+        return None
+    n = len(texts)
+    key = (n, id(texts[0]), id(texts[-1])) if n else (0,)
+    with _BASE_LOCK:
+        cached = _BASE_CACHE.get(key)
+    if cached is not None and all(a is b for a, b in zip(cached[0], texts)):
+        return cached[1]
+    result = None
+    big = f" {_SEP} ".join(texts)
+    if big.count(_SEP) == n - 1:  # no item holds the separator
+        flat = big.lower().split()
+        codes, vocab = _factorize(flat)
+        if n == 1:
+            import numpy as np
+
+            result = (codes, np.array([len(codes)], dtype=np.int64), list(vocab))
+        else:
+            try:
+                sep_code = int(codes[flat.index(_SEP)])
+            except ValueError:
+                sep_code = None
+            cut = None if sep_code is None else _cut(codes, sep_code, n, len(vocab))
+            if cut is not None:
+                result = (cut[0], cut[1], list(vocab))
+    with _BASE_LOCK:
+        _BASE_CACHE[key] = (list(texts), result)  # strong refs keep the ids unique
+        while len(_BASE_CACHE) > _BASE_CACHE_SIZE or (
+                len(_BASE_CACHE) > 1 and sum(len(v[0]) for v in _BASE_CACHE.values()) > 2_000_000):
+            del _BASE_CACHE[next(iter(_BASE_CACHE))]  # oldest first
+    return result
+
+
+def _derive(codes, lengths, vocab: list[str], split_token):
+    """Re-tokenise base tokens: each distinct base token becomes ``split_token(token)``
+    (0, 1 or more tokens), expanded over the column with numpy."""
+    import numpy as np
+
+    ids: dict[str, int] = {}
+    flat_ids: list[int] = []
+    counts: list[int] = []
+    for v in vocab:
+        toks = split_token(v)
+        counts.append(len(toks))
+        flat_ids.extend(ids.setdefault(t, len(ids)) for t in toks)
+    k = np.array(counts, dtype=np.int64)
+    d = np.array(flat_ids, dtype=np.int64)
+    kc = k[codes]
+    if len(kc) and (k == 1).all():
+        new_codes = d[codes]
+        return new_codes, lengths.copy(), len(ids)
+    offsets = np.concatenate(([0], np.cumsum(k)[:-1])).astype(np.int64)
+    total = int(kc.sum())
+    out_start = np.concatenate(([0], np.cumsum(kc)[:-1])).astype(np.int64) if len(kc) else kc
+    within = np.arange(total, dtype=np.int64) - np.repeat(out_start, kc)
+    new_codes = d[np.repeat(offsets[codes], kc) + within] if total else np.zeros(0, np.int64)
+    item = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    new_len = np.bincount(item, weights=kc, minlength=len(lengths)).astype(np.int64)
+    return new_codes, new_len, len(ids)
+
+
 def tokenize_column(texts: Sequence[str], kind: str, lowercase: bool = True):
     """(codes, lengths, vocab_size) for a column: token ids shared across the column.
 
@@ -315,6 +398,13 @@ def tokenize_column(texts: Sequence[str], kind: str, lowercase: bool = True):
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     got = None
+    if kind in ("rouge", "squad") or lowercase:  # all derive from lower().split() tokens
+        base = _base_tokens(texts)
+        if base is not None:
+            codes, lengths, vocab = base
+            if kind == "bleu":
+                return codes, lengths, len(vocab)
+            return _derive(codes, lengths, vocab, _squad_token if kind == "squad" else _ROUGE_WORD.findall)
     if not any(_SEP in t for t in texts):
         flat = _joined_tokens(texts, kind, lowercase)
         if kind == "squad":
