@@ -87,6 +87,15 @@ def _scatter(idx: Sequence[int], values: list[float], n: int) -> list[float | No
     return out
 
 
+def _prep_column(texts: list[str], strip: bool, casefold: bool) -> list[str]:
+    """``[_prep(t, strip, casefold) for t in texts]`` without the per-item call."""
+    if strip and casefold:
+        return [" ".join(t.split()).casefold() for t in texts]
+    if strip:
+        return [" ".join(t.split()) for t in texts]
+    return [t.casefold() for t in texts] if casefold else texts
+
+
 def _prep(text: str, strip: bool, casefold: bool) -> str:
     if strip:
         text = " ".join(text.split())  # collapse inner runs too: "a  b" == "a b"
@@ -115,12 +124,13 @@ class ExactMatch(_PairMetric):
         if A not in columns or E not in columns:
             return [None] * n
         idx, acts, exps = _present_pairs(columns, n)
-        strip, casefold = self.strip, self.casefold
-        if strip and not casefold:  # " ".join(a.split()) == " ".join(b.split()) <=> same tokens
-            vals = [float(a.split() == as_text(e).split()) for a, e in zip(acts, exps)]
+        exps = [e if type(e) is str else as_text(e) for e in exps]
+        if self.strip and not self.casefold:  # equal after collapsing <=> same tokens
+            vals = [1.0 if a.split() == e.split() else 0.0 for a, e in zip(acts, exps)]
         else:
-            vals = [float(_prep(a, strip, casefold) == _prep(as_text(e), strip, casefold))
-                    for a, e in zip(acts, exps)]
+            left = _prep_column(acts, self.strip, self.casefold)
+            right = _prep_column(exps, self.strip, self.casefold)
+            vals = [1.0 if same else 0.0 for same in map(str.__eq__, left, right)]
         return _scatter(idx, vals, n)
 
 
@@ -209,12 +219,8 @@ class Levenshtein(_PairMetric):
             return super().score_columns(columns, n)
         idx, acts, exps = _present_pairs(columns, n)
         exps = [e if type(e) is str else as_text(e) for e in exps]
-        if self.strip:
-            acts = [" ".join(a.split()) for a in acts]
-            exps = [" ".join(e.split()) for e in exps]
-        if self.casefold:
-            acts = [a.casefold() for a in acts]
-            exps = [e.casefold() for e in exps]
+        acts = _prep_column(acts, self.strip, self.casefold)
+        exps = _prep_column(exps, self.strip, self.casefold)
         if not acts:
             return [None] * n
         # integer distances, then the scalar formula: identical floats to ``_value``
