@@ -459,7 +459,8 @@ def ngram_matches(cand_codes, cand_len, ref_codes, ref_len, max_n: int):
             top *= width
         m = len(gid)
         valid = room[:m] >= n
-        keys = np.sort((pair[:m][valid] * top + gid[valid]) * 2 + side[:m][valid])
+        keys = (pair[:m] * top + gid) * 2 + side[:m]
+        keys = np.sort(keys[valid] if n > 1 or not valid.all() else keys)
         if len(keys) == 0:
             out.append(np.zeros(npairs, np.int64))
             continue
