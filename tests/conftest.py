@@ -38,3 +38,24 @@ def pg_uri(tmp_path_factory):
     server, uri = start_postgres(tmp_path_factory.mktemp("pg"))
     yield uri
     server.cleanup()
+
+
+@pytest.fixture
+def ip(tmp_path, monkeypatch):
+    """A real IPython shell with %axis loaded on a store file in tmp (embedded, short errors)."""
+    import IPython
+    from IPython.testing.globalipapp import start_ipython
+
+    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
+    shell = IPython.get_ipython()  # another test may have created the shell already
+    if shell is None:
+        start_ipython()  # once per process; later calls return None
+        shell = IPython.get_ipython()
+    shell.run_line_magic("load_ext", "axis_jupyter")
+    shell.run_line_magic("config", f"AxisMagic.store_path = {str(tmp_path / 'm.duckdb')!r}")
+    shell.run_line_magic("config", "AxisMagic.short_errors = True")
+    yield shell
+    magic = shell.magics_manager.registry["AxisMagic"]
+    if magic._store is not None:
+        magic._store.close()
+        magic._store = None

@@ -6,26 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import IPython
-from IPython.testing.globalipapp import start_ipython
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-@pytest.fixture
-def ip(tmp_path, monkeypatch):
-    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
-    start_ipython()  # once per process; later calls return None
-    shell = IPython.get_ipython()
-    shell.run_line_magic("load_ext", "axis_jupyter")
-    shell.run_line_magic("config", f"AxisMagic.store_path = {str(tmp_path / 'm.duckdb')!r}")
-    yield shell
-    from axis_jupyter.magic import AxisMagic
-
-    magic = shell.magics_manager.registry["AxisMagic"]
-    if magic._store is not None:
-        magic._store.close()
-        magic._store = None
 
 
 def test_load_datasets_sql(ip, capsys):
@@ -74,5 +56,8 @@ def test_config_is_traitlets(ip):
     ip.run_line_magic("config", "AxisMagic.short_errors = False")
     from axis_jupyter import IngestError
 
-    with pytest.raises(IngestError):
-        ip.run_line_magic("axis", "load /no/such.csv")
+    try:
+        with pytest.raises(IngestError):
+            ip.run_line_magic("axis", "load /no/such.csv")
+    finally:
+        ip.run_line_magic("config", "AxisMagic.short_errors = True")

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import IPython
 import pandas as pd
 import pytest
-from IPython.testing.globalipapp import start_ipython
 
 from axis_jupyter import sync
 from axis_jupyter.views import call_action, get_view
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def ip(tmp_path, monkeypatch):
-    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
-    start_ipython()
-    shell = IPython.get_ipython()
-    shell.run_line_magic("load_ext", "axis_jupyter")
-    shell.run_line_magic("config", f"AxisMagic.store_path = {str(tmp_path / 'm.duckdb')!r}")
-    yield shell
-    magic = shell.magics_manager.registry["AxisMagic"]
-    if magic._store is not None:
-        magic._store.close()
-        magic._store = None
 
 
 def test_magic_sync_and_status(ip, pg, axis_config, capsys):
