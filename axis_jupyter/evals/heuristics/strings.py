@@ -87,8 +87,28 @@ def _scatter(idx: Sequence[int], values: list[float], n: int) -> list[float | No
     return out
 
 
+_OTHER_ASCII_SPACE = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _joined_if_collapsed(texts: list[str]) -> str | None:
+    """The NUL-joined column if every text is ASCII and already whitespace-collapsed
+    (``" ".join(t.split()) == t``), else None. Only C-level substring scans."""
+    big = "\x00".join(texts)
+    if (big.isascii() and big.count("\x00") == len(texts) - 1 and "  " not in big
+            and not big.startswith(" ") and not big.endswith(" ")
+            and " \x00" not in big and "\x00 " not in big
+            and not any(c in big for c in _OTHER_ASCII_SPACE)):
+        return big
+    return None
+
+
 def _prep_column(texts: list[str], strip: bool, casefold: bool) -> list[str]:
-    """``[_prep(t, strip, casefold) for t in texts]`` without the per-item call."""
+    """``[_prep(t, strip, casefold) for t in texts]``, skipping the per-item collapse
+    when the column is already collapsed."""
+    if texts and strip:
+        big = _joined_if_collapsed(texts)
+        if big is not None:
+            return big.casefold().split("\x00") if casefold else texts
     if strip and casefold:
         return [" ".join(t.split()).casefold() for t in texts]
     if strip:
@@ -125,7 +145,10 @@ class ExactMatch(_PairMetric):
             return [None] * n
         idx, acts, exps = _present_pairs(columns, n)
         exps = [e if type(e) is str else as_text(e) for e in exps]
-        if self.strip and not self.casefold:  # equal after collapsing <=> same tokens
+        if self.strip and not self.casefold and not (
+                acts and _joined_if_collapsed(acts) is not None
+                and _joined_if_collapsed(exps) is not None):
+            # equal after collapsing <=> same tokens
             vals = [1.0 if a.split() == e.split() else 0.0 for a, e in zip(acts, exps)]
         else:
             left = _prep_column(acts, self.strip, self.casefold)
