@@ -309,7 +309,9 @@ class LocalStore(Store):
         st = quote_ident(built.scores_table)
         cols = [(r[0], r[1]) for r in cur.execute(f"DESCRIBE {quote_ident(name)}").fetchall()]
         colnames = {c for c, _ in cols}
-        rows = cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
+        # Count the base table, not the view: a wide dataset's view is a join.
+        counted = built.records_table if built.layout == "inputs" else built.scores_table
+        rows = cur.execute(f"SELECT count(*) FROM {quote_ident(counted)}").fetchone()[0]
         if built.records_table:
             records = cur.execute(f"SELECT count(*) FROM {quote_ident(built.records_table)}").fetchone()[0]
         elif "dataset_id" in colnames:
