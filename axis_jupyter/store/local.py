@@ -433,7 +433,17 @@ class LocalStore(Store):
         info = self.info(dataset)
         a = analytics_registry.get(name, info["kind"])
         params = {k: v for k, v in params.items() if v is not None}
-        return self.read(lambda cur: _call(a.fn, self.context(cur, dataset), params))
+        return self._read_fresh(lambda cur: _call(a.fn, self.context(cur, dataset), params))
+
+    def _read_fresh(self, fn):
+        """A read that names a dataset's versioned tables: if a reload swapped them out
+        between the lookup and the query, run it once more on the new version."""
+        for _ in range(9):
+            try:
+                return self.read(fn)
+            except duckdb.CatalogException:
+                continue  # swapped again meanwhile: look the tables up once more
+        return self.read(fn)
 
     def rows(self, dataset: str, *, page: int = 1, page_size: int = 50, sort_by: str | None = None,
              descending: bool = False, search: str | None = None, filters: dict | None = None,
@@ -474,7 +484,7 @@ class LocalStore(Store):
             df = cur.execute(ibis.to_sql(page_expr, dialect="duckdb")).df()
             return df, total
 
-        df, total = self.read(run)
+        df, total = self._read_fresh(run)
         if parse:
             for c in df.columns:
                 if c in info.get("jsonish", []):

@@ -156,3 +156,29 @@ def test_reads_run_on_worker_threads(store):
     names = store.read(lambda cur: threading.current_thread().name)
     assert names.startswith("axis-read")
     assert open_local(":memory:") is not open_local(":memory:")
+
+
+def test_analytics_during_reloads_never_fail(store):
+    """Analytics name the versioned tables; a reload between lookup and query is retried."""
+    small, big = demo.eval_results(5, seed=1), demo.eval_results(200, seed=2)
+    store.load(small, name="x", kind="evals")
+    ds = store.dataset("x")
+    counts, errors, stop = set(), [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                counts.add(int(ds.summary()["count"].sum()))
+            except Exception as exc:  # pragma: no cover - the failure we test for
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for i in range(8):
+        store.load(big if i % 2 == 0 else small, name="x", kind="evals")
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert counts <= {150, 6000}
