@@ -30,3 +30,27 @@ def test_quickstart_runs_in_a_plain_kernel(tmp_path, monkeypatch):
     assert all("axis-static" in o["data"].get("text/html", "") for o in widgets)  # static fallback
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+
+
+def test_quickstart_cells_run_in_plain_ipython(tmp_path, monkeypatch):
+    """The same cells as a script in a plain `ipython` process (no Jupyter, no widgets
+    front end): embedded store, views built through the kernel-side API."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("AXIS_STORE", str(tmp_path / "plain.duckdb"))
+    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
+    driver = tmp_path / "run_cells.py"
+    driver.write_text(
+        "import sys, nbformat\n"
+        "from IPython import get_ipython\n"
+        f"nb = nbformat.read({str(ROOT / 'notebooks' / 'quickstart.ipynb')!r}, as_version=4)\n"
+        "for cell in nb.cells:\n"
+        "    if cell.cell_type == 'code' and not get_ipython().run_cell(cell.source).success:\n"
+        "        sys.exit(1)\n")
+    ipython = Path(sys.executable).with_name("ipython")
+    out = subprocess.run([str(ipython), "--no-banner", "--colors=NoColor", str(driver)], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "as 'demo_evals' [evals, tree_format]" in out.stdout
+    assert "Traceback" not in out.stderr and "AXIS error" not in out.stderr
