@@ -143,6 +143,9 @@ class LoopbackLLM:
 class _Handler(BaseHTTPRequestHandler):
     server_owner: LoopbackLLM
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the client's
+    # delayed ACK stalls every reply by ~40 ms on loopback (a real API does not do that).
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt: str, *args: Any) -> None:  # keep pytest output clean
         pass
