@@ -1,6 +1,6 @@
 """The ``%axis`` magic: ``%load_ext axis_jupyter`` then ``%axis help``.
 
-One ``Magics`` + ``Configurable`` class (so ``%config AxisMagic.displaylimit = 50`` works),
+One ``Magics`` + ``Configurable`` class (so ``%config AxisMagic.short_errors = False`` works),
 with one ``magic_arguments`` parser per subcommand. Subcommands live in a registry so later
 modules (sync, eval runs, copilot) add theirs with :func:`subcommand` without touching this
 file's dispatch. User errors print one line; only real bugs show a traceback.
@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Int, Unicode
+from traitlets import Bool, Unicode
 from traitlets.config import Configurable
 
 from .errors import AxisError
@@ -58,7 +58,6 @@ class AxisMagic(Magics, Configurable):
 
     store_path = Unicode(None, allow_none=True, config=True,
                          help="Store to use (default: the shared store, see axis_jupyter.connect).")
-    displaylimit = Int(20, config=True, help="Rows shown for SQL results and tables.").tag(config=True)
     short_errors = Bool(True, config=True, help="Print user errors on one line instead of a traceback.")
 
     def __init__(self, shell=None, **kwargs):
