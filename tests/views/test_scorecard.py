@@ -270,8 +270,15 @@ def test_widget_kernel_round_trip(store, demo_ds):
     w = Scorecard(demo_ds, experiment="candidate_a")
     assert w.view == "scorecard" and w.dataset == "ev" and w.transport == "kernel"
     assert w.params == {"filters": {"evaluation_name": "candidate_a"}}
-    assert w.snapshot["kpis"] == call_action(store, "ev", "scorecard", "payload",
-                                             {"filters": {"evaluation_name": "candidate_a"}})["kpis"]
+    again = call_action(store, "ev", "scorecard", "payload",
+                        {"filters": {"evaluation_name": "candidate_a"}})["kpis"]
+    # DuckDB's parallel aggregation may differ in the last bit between two runs.
+    assert w.snapshot["kpis"].keys() == again.keys()
+    for key, value in again.items():
+        if isinstance(value, float):
+            assert w.snapshot["kpis"][key] == pytest.approx(value, rel=1e-12, abs=1e-15), key
+        else:
+            assert w.snapshot["kpis"][key] == value, key
     sent = []
     w.send = lambda content, buffers=None: sent.append(content)
     # what the front end sends through the comm: answered with the same result as call_action
