@@ -12,8 +12,6 @@ import pandas as pd
 import pytest
 
 import axis_jupyter
-from axis_jupyter.analytics import AnalyticContext
-from axis_jupyter.analytics.context import ibis_runner
 
 EXPS = ["base", "chal", "third"]
 
@@ -140,37 +138,7 @@ def duck(tmp_path_factory, frames):
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])
 def ctx_for(request, duck):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
-    if request.param == "duckdb":
-        def make(name):
-            def run(expr):
-                return duck.read(lambda cur: duck.context(cur, name).execute(expr))
-            tables = duck.read(lambda cur: duck.context(cur, name).tables)
-            return AnalyticContext(tables=tables, run=run, info=duck.info(name))
-        return make
-    pg_uri = request.getfixturevalue("pg_uri")
-    from support.pg import ibis_connect
+    from support.pg import context_factory
 
-    pg = ibis_connect(pg_uri)
-    copied = {}
-
-    def make(name):
-        info = duck.info(name)
-        tables = {}
-        for role, table in (("scores", info["scores_table"]),
-                            ("records", info.get("records_table") or info["scores_table"]),
-                            ("full", name)):
-            pg_name = f"cmp_{name}_{role}"
-            if pg_name not in copied:
-                df = duck.read(lambda cur: cur.execute(f'SELECT * FROM "{table}"').df())
-                for col in df.columns:  # all-null columns need a type for PostgreSQL
-                    if df[col].isna().all() and df[col].dtype == object:
-                        df[col] = df[col].astype("string")
-                with pg.con.cursor() as c:
-                    c.execute(f'DROP TABLE IF EXISTS "{pg_name}"')
-                pg.con.commit()
-                pg.create_table(pg_name, df)
-                copied[pg_name] = True
-            tables[role] = pg.table(pg_name)
-        return AnalyticContext(tables=tables, run=ibis_runner(pg), info=info)
-
-    return make
+    pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
+    return context_factory(duck, request.param, pg_uri, prefix="cmp")

@@ -11,9 +11,7 @@ import pytest
 
 import axis_jupyter
 from axis_jupyter import demo
-from axis_jupyter.analytics import AnalyticContext
 from axis_jupyter.analytics import evals, monitoring
-from axis_jupyter.analytics.context import ibis_runner
 
 N_CASES, N_RECORDS = 80, 900
 
@@ -47,37 +45,10 @@ def _duck_ctx(store, name):
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def ctx_for(request, duck):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
-    if request.param == "duckdb":
-        # The context must run on a live cursor: wrap every execute in its own read.
-        def make(name):
-            def run(expr):
-                return duck.read(lambda cur: duck.context(cur, name).execute(expr))
-            tables = duck.read(lambda cur: duck.context(cur, name).tables)
-            return AnalyticContext(tables=tables, run=run, info=duck.info(name))
-        return make
-    pg_uri = request.getfixturevalue("pg_uri")
-    from support.pg import ibis_connect
+    from support.pg import context_factory
 
-    pg = ibis_connect(pg_uri)
-    copied = {}
-
-    def make(name):
-        info = duck.info(name)
-        tables = {}
-        for role, table in (("scores", info["scores_table"]), ("records", info.get("records_table") or info["scores_table"]),
-                            ("full", name)):
-            pg_name = f"{name}_{role}"
-            if pg_name not in copied:
-                df = duck.read(lambda cur: cur.execute(f'SELECT * FROM "{table}"').df())
-                with pg.con.cursor() as c:  # ibis 12's overwrite=True emits a broken DROP
-                    c.execute(f'DROP TABLE IF EXISTS "{pg_name}"')
-                pg.con.commit()
-                pg.create_table(pg_name, df)
-                copied[pg_name] = True
-            tables[role] = pg.table(pg_name)
-        return AnalyticContext(tables=tables, run=ibis_runner(pg), info=info)
-
-    return make
+    pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
+    return context_factory(duck, request.param, pg_uri, prefix="fnd")
 
 
 def _close(a, b, **kw):
@@ -195,7 +166,6 @@ def test_latency_counts_each_record_once(ctx_for, frames):
     _, mon = frames
     got = monitoring.latency(ctx_for("mon"), by="source_name")
     df = mon.to_pandas()
-    g = df.groupby("source_name").latency_ms
     assert got["count"].sum() == N_RECORDS  # not 5x: five metrics per record
     for _, r in got.iterrows():
         vals = df[df.source_name == r.source_name].latency_ms

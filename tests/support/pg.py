@@ -31,3 +31,47 @@ def ibis_connect(uri: str):
     host = q.get("host", [u.hostname or "localhost"])[0]
     return ibis.postgres.connect(host=host, port=u.port or 5432, user=u.username or "postgres",
                                  password=u.password or None, database=(u.path or "/postgres").lstrip("/") or "postgres")
+
+
+def context_factory(store, backend: str, pg_uri: str | None = None, prefix: str = "t"):
+    """``make(name) -> AnalyticContext`` for dataset ``name`` of ``store``, on ``backend``.
+
+    ``"duckdb"`` runs the analytics on the store itself. ``"postgres"`` copies the dataset's
+    tables (scores, records, full view) into PostgreSQL once, as ``{prefix}_{name}_{role}``,
+    and runs the same Ibis expressions there — that is how the analytics are kept portable.
+    """
+    from axis_jupyter.analytics import AnalyticContext
+    from axis_jupyter.analytics.context import ibis_runner
+
+    if backend == "duckdb":
+        def make_duck(name):
+            def run(expr):
+                return store.read(lambda cur: store.context(cur, name).execute(expr))
+            tables = store.read(lambda cur: store.context(cur, name).tables)
+            return AnalyticContext(tables=tables, run=run, info=store.info(name))
+        return make_duck
+
+    pg = ibis_connect(pg_uri)
+    copied: set[str] = set()
+
+    def make_pg(name):
+        info = store.info(name)
+        tables = {}
+        for role, table in (("scores", info["scores_table"]),
+                            ("records", info.get("records_table") or info["scores_table"]),
+                            ("full", name)):
+            pg_name = f"{prefix}_{name}_{role}"
+            if pg_name not in copied:
+                df = store.read(lambda cur: cur.execute(f'SELECT * FROM "{table}"').df())
+                for col in df.columns:  # all-null columns need a type for PostgreSQL
+                    if df[col].isna().all() and df[col].dtype == object:
+                        df[col] = df[col].astype("string")
+                with pg.con.cursor() as c:  # ibis 12's overwrite=True emits a broken DROP
+                    c.execute(f'DROP TABLE IF EXISTS "{pg_name}"')
+                pg.con.commit()
+                pg.create_table(pg_name, df)
+                copied.add(pg_name)
+            tables[role] = pg.table(pg_name)
+        return AnalyticContext(tables=tables, run=ibis_runner(pg), info=info)
+
+    return make_pg
