@@ -6,8 +6,8 @@
 //   whose server runs the AXIS extension (GET {baseUrl}axis/api/health answers) AND the
 //   Python side says the dataset lives in that server's store (model trait
 //   transport == "server", and server_base matches the page's baseUrl). Requests are
-//   POST {baseUrl}axis/api/datasets/{dataset}/views/{view}/{action} with the params as
-//   the JSON body, authenticated like JupyterLab's own requests: the _xsrf cookie in an
+//   POST {baseUrl}axis/api/datasets/{dataset}/views/{view}/{action} (or views/{view}/{action}
+//   for a view without a dataset) with the params as the JSON body, authenticated like JupyterLab's own requests: the _xsrf cookie in an
 //   X-XSRFToken header and, when the page has one, "Authorization: token <t>". The server
 //   answers even while the kernel is busy running a cell.
 // * Kernel — otherwise (VS Code, Colab, plain IPython, or a kernel-local store): an
@@ -133,9 +133,10 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
   async function viaHttp(action, params) {
     const cfg = pageConfig();
     const enc = encodeURIComponent;
-    const url =
-      `${cfg.baseUrl}axis/api/datasets/${enc(model.get("dataset"))}` +
-      `/views/${enc(model.get("view"))}/${enc(action)}`;
+    // Views without a dataset (the runner, the database browser) use views/{view}/...
+    const dataset = model.get("dataset");
+    const scope = dataset ? `datasets/${enc(dataset)}/` : "";
+    const url = `${cfg.baseUrl}axis/api/${scope}views/${enc(model.get("view"))}/${enc(action)}`;
     let resp;
     try {
       resp = await fetch(url, {

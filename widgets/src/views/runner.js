@@ -6,103 +6,19 @@
 // has "Open scorecard", which asks the Python widget (trait scorecard_request) to show the
 // scorecard of the results dataset below the runner.
 //
-// Calls go over HTTP to POST {baseUrl}axis/api/views/runner/{action} when the store lives
-// in this page's Jupyter server (the runner has no dataset, so it cannot use the
-// datasets/{name}/views/... route of createTransport), otherwise through the kernel.
+// Calls go through createTransport: HTTP when the store lives in this page's Jupyter
+// server, otherwise the kernel.
 import "../lib/ui.css";
 import "./runner.css";
-import { createTransport, pageConfig, authHeaders, serverHasAxis } from "../lib/transport.js";
+import { createTransport } from "../lib/transport.js";
 import { h, clear, kpiCard, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
 
 const POLL_MS = 500;
 const ACTIVE = new Set(["queued", "running"]);
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
-function samePath(a, b) {
-  const norm = (p) => {
-    let s = p || "/";
-    try {
-      s = decodeURIComponent(s);
-    } catch {
-      /* keep */
-    }
-    return s.endsWith("/") ? s : s + "/";
-  };
-  return norm(a) === norm(b);
-}
-
-/** call(action, params) over HTTP (views/runner/...) or the kernel, like createTransport. */
-function createCaller(model) {
-  const kernel = createTransport(model);
-  let mode = null;
-  const stats = { last: null };
-
-  async function decide() {
-    if (mode) return mode;
-    const cfg = pageConfig();
-    const base = model.get("server_base") || "";
-    const wanted = model.get("transport") === "server";
-    mode = wanted && cfg && (!base || samePath(base, cfg.baseUrl)) && (await serverHasAxis(cfg)) ? "server" : "kernel";
-    return mode;
-  }
-
-  async function viaHttp(action, params) {
-    const cfg = pageConfig();
-    const url = `${cfg.baseUrl}axis/api/views/${encodeURIComponent(model.get("view"))}/${encodeURIComponent(action)}`;
-    let resp;
-    try {
-      resp = await fetch(url, {
-        method: "POST",
-        headers: authHeaders(cfg, true),
-        credentials: "same-origin",
-        cache: "no-store",
-        body: JSON.stringify(params || {}),
-      });
-    } catch (err) {
-      const e = new Error(`network error: ${err.message || err}`);
-      e.fallback = true;
-      throw e;
-    }
-    const text = await resp.text();
-    let body = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = null;
-    }
-    if (!resp.ok) {
-      const e = new Error((body && (body.error || body.message)) || `HTTP ${resp.status}`);
-      e.fallback = [401, 403, 404, 405].includes(resp.status) && !(body && body.error);
-      throw e;
-    }
-    return body;
-  }
-
-  async function call(action, params = {}) {
-    const t0 = performance.now();
-    let via = await decide();
-    let out;
-    if (via === "server") {
-      try {
-        out = await viaHttp(action, params);
-      } catch (err) {
-        if (!err.fallback) throw err;
-        console.warn(`AXIS runner: HTTP unavailable (${err.message}); using the kernel.`);
-        mode = via = "kernel";
-        out = await kernel.call(action, params);
-      }
-    } else {
-      out = await kernel.call(action, params);
-    }
-    stats.last = { action, via, ms: performance.now() - t0 };
-    return out;
-  }
-
-  return { call, decide, stats, dispose: () => kernel.dispose() };
-}
-
 function render({ model, el }) {
-  const caller = createCaller(model);
+  const caller = createTransport(model);
   const state = {
     setup: null,
     source: (model.get("params") || {}).source || model.get("dataset") || null,
