@@ -2,6 +2,7 @@
 // Python side: axis_jupyter/views/production.py (actions payload, kpi_trend, composition,
 // metric_detail). Sections: Agent KPIs, AI Quality Monitoring (summary + scorecard).
 import "../lib/ui.css";
+import "./monitor.css"; // shared classes (.axis-filters, .axis-panel, ...)
 import "./production.css";
 import { createTransport } from "../lib/transport.js";
 import { h, s, clear, kpiCard, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
