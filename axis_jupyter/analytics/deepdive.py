@@ -288,12 +288,22 @@ def case_list(ctx: AnalyticContext, search: str | None = None, evaluation_name=N
     """Test cases to choose from: dataset_id, query (first seen), experiments; sorted by id,
     at most ``limit``; ``search`` matches the id or the query (case-insensitive)."""
     limit = max(1, min(int(limit), 5000))
-    t = ctx.table("full")
-    t = apply_filters(t, filters)
+    t, aggs = case_rows(ctx, search=search, evaluation_name=evaluation_name, filters=filters)
+    expr = t.group_by("dataset_id").aggregate(**aggs).order_by("dataset_id").limit(limit)
+    return ctx.execute(expr)
+
+
+def case_rows(ctx: AnalyticContext, search: str | None = None, evaluation_name=None,
+              filters=None) -> tuple[ibis.Table, dict]:
+    """The rows of the test cases matching ``search`` (id or query, case-insensitive) and the
+    experiment, and the per-case aggregates every case list shows (query, experiments).
+    Shared by :func:`case_list` and the deep-dive view's paged case table."""
+    t = apply_filters(ctx.table("full"), filters)
     if "dataset_id" not in t.columns:
         raise QueryError("this dataset has no dataset_id column.")
     if evaluation_name and "evaluation_name" in t.columns:
         t = t.filter(t.evaluation_name == str(evaluation_name))
+    t = t.filter(t.dataset_id.notnull())
     if search:
         s = str(search).lower()
         pred = t.dataset_id.cast("string").lower().contains(s)
@@ -303,9 +313,7 @@ def case_list(ctx: AnalyticContext, search: str | None = None, evaluation_name=N
     aggs = {"query": t["query"].min()} if "query" in t.columns else {}
     if "evaluation_name" in t.columns:
         aggs["experiments"] = t.evaluation_name.nunique()
-    expr = t.filter(t.dataset_id.notnull()).group_by("dataset_id").aggregate(**aggs) \
-        .order_by("dataset_id").limit(limit)
-    return ctx.execute(expr)
+    return t, aggs
 
 
 def case_detail(ctx: AnalyticContext, dataset_id, evaluation_name=None, filters=None,

@@ -248,21 +248,7 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
         raise QueryError("page and page_size must be integers.") from None
 
     def q(ctx):
-        t = ctx.table("full")
-        if "dataset_id" not in t.columns:
-            raise QueryError("this dataset has no dataset_id column.")
-        if evaluation_name and "evaluation_name" in t.columns:
-            t = t.filter(t.evaluation_name == str(evaluation_name))
-        t = t.filter(t.dataset_id.notnull())
-        if search:
-            s = str(search).lower()
-            pred = t.dataset_id.cast("string").lower().contains(s)
-            if "query" in t.columns:
-                pred = pred | t["query"].lower().contains(s)
-            t = t.filter(pred)
-        aggs = {"query": t["query"].min()} if "query" in t.columns else {}
-        if "evaluation_name" in t.columns:
-            aggs["experiments"] = t.evaluation_name.nunique()
+        t, aggs = D.case_rows(ctx, search=search, evaluation_name=evaluation_name)
         aggs["metrics"] = t.metric_name.nunique()
         aggs["mean_score"] = t.metric_score.mean(where=~t.metric_score.isnan())
         g = t.group_by("dataset_id").aggregate(**aggs)
