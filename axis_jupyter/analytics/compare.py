@@ -52,7 +52,6 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..config import PASS_THRESHOLD
 from ..errors import QueryError
 from .context import AnalyticContext
 from .evals import _threshold, as_list, scores_table

@@ -46,20 +46,64 @@ def _threshold(value) -> float:
     return th
 
 
-def bin_index(v, lo, hi, bins: int):
-    """Equal-width bin of ``v`` over [lo, hi], exactly as ``numpy.histogram`` assigns it.
+PCT = "_axis_pct"  # the column holding a percentiles() result until split_percentiles()
 
-    numpy scales by ``bins / (hi - lo)``, then corrects values that floating point put on
-    the wrong side of an edge (edges are ``lo + i * step``); the last bin includes ``hi``.
+
+def percentiles(x, qs: dict[str, float]):
+    """One aggregate for several continuous quantiles of ``x``: DuckDB's list form of
+    ``quantile_cont`` (PostgreSQL: ``percentile_cont(ARRAY[...])``) sorts each group once,
+    where one aggregate per quantile sorts it once each (p50/p95/p99 over 10 M rows: 0.36 s
+    against 0.62 s). Name it ``PCT`` in the aggregate and call :func:`split_percentiles`."""
+    return x.quantile(list(qs.values()))
+
+
+def split_percentiles(df: pd.DataFrame, qs: dict[str, float]) -> pd.DataFrame:
+    """Turn the ``PCT`` list column into one float column per quantile name."""
+    vals = df.pop(PCT).tolist() if PCT in df.columns else []
+    for i, name in enumerate(qs):
+        df[name] = np.array([np.nan if v is None or len(v) <= i or v[i] is None else float(v[i])
+                             for v in vals], dtype="float64")
+    return df
+
+
+def bin_parts(v, lo, hi, bins: int) -> dict:
+    """Aggregates for an equal-width histogram of ``v`` over [lo, hi] that is exactly
+    ``numpy.histogram``'s, to group by ``raw`` and finish with :func:`settle_bins`.
+
+    numpy scales by ``bins / (hi - lo)`` (the *raw* bin, clamped), then moves a value one bin
+    down if floating point put it below its bin's edge (edges are ``lo + i * step``), else one
+    bin up if it is at or past the next edge (the last bin includes ``hi``). Both moves are
+    decided from the raw bin, so grouping by it and counting the two cases (``dec``, ``inc``)
+    gives the exact counts from a flat query; spelling the corrected bin out per row nests
+    the expression eight levels deep and takes longer to compile than to run.
     ``lo``/``hi`` may be Ibis expressions (per-group ranges) or Python floats.
     """
     span = hi - lo
-    norm = bins / span
     step = span / bins
-    raw = ((v - lo) * norm).floor().cast("int64")
+    raw = ((v - lo) * (bins / span)).floor().cast("int64")
     raw = ibis.ifelse(raw >= bins, bins - 1, ibis.ifelse(raw < 0, 0, raw))
-    raw = ibis.ifelse(v < raw * step + lo, raw - 1, raw)
-    return ibis.ifelse((v >= (raw + 1) * step + lo) & (raw != bins - 1), raw + 1, raw)
+    dec = v < raw * step + lo
+    inc = ~dec & (v >= (raw + 1) * step + lo) & (raw != bins - 1)
+    return {"raw": raw, "n": ibis.ifelse(v.notnull(), 1, 0).sum(), "dec": ibis.ifelse(dec, 1, 0).sum(),
+            "inc": ibis.ifelse(inc, 1, 0).sum()}
+
+
+def settle_bins(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows of ``keys`` + raw, n, dec, inc (see :func:`bin_parts`) -> keys + bin, count
+    (bins with a count only)."""
+    # A plain loop: the frame has one row per (group, bin), and pandas' concat/groupby
+    # machinery cost 15 ms here, more than the loop over a few thousand rows.
+    acc: dict[tuple, int] = {}
+    cols = [df[k].tolist() for k in keys]
+    for i, (raw, n, dec, inc) in enumerate(zip(df["raw"].tolist(), df["n"].tolist(),
+                                               df["dec"].tolist(), df["inc"].tolist())):
+        key = tuple(c[i] for c in cols)
+        for b, c in ((raw, n - dec - inc), (raw - 1, dec), (raw + 1, inc)):
+            if c:
+                acc[(*key, int(b))] = acc.get((*key, int(b)), 0) + int(c)
+    rows = sorted(acc.items(), key=lambda kv: tuple(str(x) for x in kv[0][:-1]) + (kv[0][-1],))
+    out = pd.DataFrame([(*k, c) for k, c in rows], columns=[*keys, "bin", "count"])
+    return out.astype({"bin": "int64", "count": "int64"})
 
 
 def summary(ctx: AnalyticContext, threshold: float | None = None, by=None, filters: dict | None = None,
@@ -115,8 +159,9 @@ def distribution(ctx: AnalyticContext, metric=None, bins: int = 20, filters=None
     # One value everywhere: a unit-wide range, like the reference (numpy uses +-0.5).
     rng = rng.mutate(hi=ibis.ifelse(rng.hi > rng.lo, rng.hi, rng.lo + 1.0))
     j = t.join(rng, "metric_name")
-    expr = j.mutate(bin=bin_index(j.metric_score, j.lo, j.hi, bins)).group_by(["metric_name", "bin", "lo", "hi"]).aggregate(count=ibis._.count())
-    df = ctx.execute(expr)
+    parts = bin_parts(j.metric_score, j.lo, j.hi, bins)
+    expr = j.group_by(["metric_name", "lo", "hi", parts.pop("raw").name("raw")]).aggregate(**parts)
+    df = settle_bins(ctx.execute(expr), ["metric_name", "lo", "hi"])
     out = []
     for name, g in df.groupby("metric_name", sort=True):
         lo, hi = float(g["lo"].iloc[0]), float(g["hi"].iloc[0])
@@ -140,11 +185,11 @@ def quantiles(ctx: AnalyticContext, metric=None, filters=None, by=None) -> pd.Da
         t = t.filter(t.metric_name.isin(metrics))
     t = t.filter(t.metric_name.notnull())
     s = t.metric_score
+    qs = {"q25": 0.25, "median": 0.5, "q75": 0.75}
     expr = t.group_by([*by, "metric_name"]).aggregate(
-        count=s.count(), mean=s.mean(), std=s.std(), min=s.min(), q25=s.quantile(0.25),
-        median=s.quantile(0.5), q75=s.quantile(0.75), max=s.max(),
+        count=s.count(), mean=s.mean(), std=s.std(), min=s.min(), max=s.max(), **{PCT: percentiles(s, qs)},
     ).order_by([*by, "metric_name"])
-    df = ctx.execute(expr)
+    df = split_percentiles(ctx.execute(expr), qs)
     return df[["metric_name", *by, "count", "mean", "std", "min", "q25", "median", "q75", "max"]]
 
 

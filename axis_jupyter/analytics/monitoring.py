@@ -1,8 +1,9 @@
 """Monitoring analytics (reference §3.2) as Ibis expressions.
 
 Trends, percentiles and pass rates read the long scores table; latency reads one row per
-record (the records table of a wide dataset, or a long table de-duplicated by record), so a
-record with five metrics counts once. Percentiles are continuous (linear interpolation), as
+record (the records table of a wide dataset, the record-latency index of a long one, or the
+long table de-duplicated by record when a filter needs a per-metric column), so a record
+with five metrics counts once. Percentiles are continuous (linear interpolation), as
 numpy's default.
 """
 
@@ -14,7 +15,9 @@ import pandas as pd
 
 from ..errors import QueryError
 from .context import AnalyticContext
-from .evals import _threshold, as_list, bin_index, scores_table
+from .evals import PCT, _threshold, as_list, bin_parts, percentiles, scores_table, settle_bins, split_percentiles
+
+P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 from .filters import apply_filters, split_filters
 
 GRANULARITY = {"hour": "h", "hourly": "h", "h": "h", "day": "D", "daily": "D", "d": "D",
@@ -54,9 +57,10 @@ def trends(ctx: AnalyticContext, granularity: str = "day", metric_category: str 
     t = t.filter(t.timestamp.notnull() & t.metric_score.notnull())
     s = t.metric_score
     expr = t.group_by(bucket=t.timestamp.truncate(unit), metric_name=t.metric_name).aggregate(
-        count=s.count(), avg=s.mean(), p50=s.quantile(0.5), p95=s.quantile(0.95), p99=s.quantile(0.99),
+        count=s.count(), avg=s.mean(), **{PCT: percentiles(s, P50_95_99)},
     ).order_by(["bucket", "metric_name"])
-    return ctx.execute(expr)[["bucket", "metric_name", "count", "avg", "p50", "p95", "p99"]]
+    df = split_percentiles(ctx.execute(expr), P50_95_99)
+    return df[["bucket", "metric_name", "count", "avg", "p50", "p95", "p99"]]
 
 
 def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
@@ -64,6 +68,10 @@ def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
     need = {c for c in cols if c}
     if ctx.record_level:
         r = ctx.table("records")
+        if split_filters(filters, set(r.columns)) and need <= set(r.columns):
+            return apply_filters(r, filters)
+    if "record_latency" in ctx.tables:  # long layouts: the index built at load (one row per id)
+        r = ctx.table("record_latency")
         if split_filters(filters, set(r.columns)) and need <= set(r.columns):
             return apply_filters(r, filters)
     t = scores_table(ctx, filters, *need)
@@ -84,10 +92,11 @@ def latency(ctx: AnalyticContext, by=None, filters=None) -> pd.DataFrame:
         raise QueryError("this dataset has no latency column.")
     r = r.filter(r.latency.notnull())
     x = r.latency
-    aggs = dict(count=x.count(), mean=x.mean(), min=x.min(), max=x.max(), p50=x.quantile(0.5),
-                p95=x.quantile(0.95), p99=x.quantile(0.99))
+    aggs = {"count": x.count(), "mean": x.mean(), "min": x.min(), "max": x.max(),
+            PCT: percentiles(x, P50_95_99)}
     expr = r.group_by(by).aggregate(**aggs).order_by(by) if by else r.aggregate(**aggs)
-    return ctx.execute(expr)[[*by, "count", "mean", "min", "max", "p50", "p95", "p99"]]
+    df = split_percentiles(ctx.execute(expr), P50_95_99)
+    return df[[*by, "count", "mean", "min", "max", "p50", "p95", "p99"]]
 
 
 def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=None) -> pd.DataFrame:
@@ -103,15 +112,15 @@ def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=Non
     if len(by) > 1:
         raise QueryError("latency_histogram groups by at most one column.")
     r = records_table(ctx, filters, "latency", *by)
-    r = r.filter(r.latency.notnull())
-    # One query: the global range comes from a whole-table window, so records are
-    # de-duplicated once (a separate min/max query would do it twice).
-    w = ibis.window()
-    r = r.mutate(lo=r.latency.min().over(w), hi=r.latency.max().over(w))
-    r = r.mutate(hi=ibis.ifelse(r.hi > r.lo, r.hi, r.lo + 1.0))  # one value: a unit-wide range
-    keys = [*by, "bin", "lo", "hi"]
-    df = ctx.execute(r.mutate(bin=bin_index(r.latency, r.lo, r.hi, bins)).group_by(keys)
-                     .aggregate(count=ibis._.count()))
+    r = r.filter(r.latency.notnull()).select("latency", *by)
+    # One query: the global range joined to every row (a whole-table window instead is 30%
+    # slower on a stored table and 20% faster when records are de-duplicated on the fly).
+    lim = r.aggregate(lo=r.latency.min(), hi=r.latency.max())
+    lim = lim.mutate(hi=ibis.ifelse(lim.hi > lim.lo, lim.hi, lim.lo + 1.0))  # one value: unit-wide
+    r = r.cross_join(lim)
+    parts = bin_parts(r.latency, r.lo, r.hi, bins)
+    df = ctx.execute(r.group_by([*by, "lo", "hi", parts.pop("raw").name("raw")]).aggregate(**parts))
+    df = settle_bins(df, [*by, "lo", "hi"])
     cols = ["group"] if by else []
     if df.empty:
         return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"])

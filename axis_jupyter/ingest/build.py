@@ -34,6 +34,11 @@ class Built:
     warnings: list[str] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
 
+    @property
+    def tables(self) -> list[str]:
+        """Every table of this build (records, scores, and the record-latency index)."""
+        return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table")) if t]
+
 
 def alias_family(kind: str) -> str:
     return {"evals": "evals", "annotations": "evals", "monitoring": "monitoring"}.get(kind, kind)
@@ -239,6 +244,54 @@ def build_scores(cur, built: Built) -> Built:
         f"ON {names} INTO NAME metric_name VALUE metric_score)"
     )
     return built
+
+
+def _latency_columns(cur, table: str) -> tuple[str, list[str]] | None:
+    cols = {r[0] for r in cur.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
+    key = next((c for c in ("dataset_id", "trace_id") if c in cols), None)
+    if "latency" not in cols or key is None:
+        return None
+    return key, [d for d in LIGHT_DIMENSIONS if d in cols and d != key]
+
+
+def build_record_latency(cur, built: Built) -> None:
+    """Long monitoring layouts: a record-latency index, one row per record (its id, light
+    dimensions and latency). Latency analytics count each record once; on a long table that
+    means de-duplicating ~4 rows per record over a text id at query time, which costs more
+    than the histogram itself. The index is built once here; analytics read it when their
+    filters only touch its columns and each id has one row in it (``latency_unique``).
+    Wide layouts already have a records table; other kinds have no latency analytics."""
+    if built.kind != "monitoring" or built.records_table is not None:
+        return
+    found = _latency_columns(cur, built.scores_table)
+    if found is None:
+        return
+    key, dims = found
+    table = f"{built.scores_table}_latency"
+    keep = ", ".join(quote_ident(c) for c in (key, *dims))
+    cur.execute(f"CREATE TABLE {quote_ident(table)} AS SELECT {keep}, max(latency) AS latency "
+                f"FROM {quote_ident(built.scores_table)} GROUP BY ALL")
+    built.extras["latency_table"] = table
+    built.extras["latency_unique"] = _unique(cur, table, key)
+
+
+def append_record_latency(cur, table: str, new_long: str) -> bool:
+    """Add an increment's records to a record-latency index; True if ids are still unique
+    (a new metric row of a known record with other dimensions makes them not)."""
+    found = _latency_columns(cur, table)
+    if found is None:
+        return False
+    key, dims = found
+    keep = ", ".join(quote_ident(c) for c in (key, *dims))
+    cur.execute(f"INSERT INTO {quote_ident(table)} BY NAME SELECT {keep}, max(latency) AS latency "
+                f"FROM {quote_ident(new_long)} GROUP BY ALL")
+    return _unique(cur, table, key)
+
+
+def _unique(cur, table: str, key: str) -> bool:
+    q = quote_ident(key)
+    return bool(cur.execute(f"SELECT count(*) = count(DISTINCT {q}) + count(*) FILTER (WHERE {q} IS NULL) "
+                            f"FROM {quote_ident(table)}").fetchone()[0])
 
 
 def _run(cur, sql: str, source: Source) -> None:

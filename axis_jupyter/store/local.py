@@ -210,7 +210,7 @@ class LocalStore(Store):
             try:
                 info = self.write(lambda cur: self._swap_tx(cur, name, built, label, version))
             except BaseException:
-                self._drop_tables([built.records_table, built.scores_table])
+                self._drop_tables(built.tables)
                 raise
         self._remember(name, info)
         for w in info.get("warnings", []):
@@ -268,10 +268,13 @@ class LocalStore(Store):
         metadata cache is updated by the caller after COMMIT (see :meth:`_remember`).
         """
         old = self._meta.get(name)
+        if "latency_table" not in built.extras:
+            build.build_record_latency(cur, built)
         view_sql = self._view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = self._compute_info(cur, name, built, label, version)
         info.update(extra or {})
+        info["tables"] = list(info["tables"]) + [t for t in built.tables if t not in info["tables"]]
         if old:
             for t in old.get("tables", []):
                 if t not in info["tables"]:
@@ -333,7 +336,7 @@ class LocalStore(Store):
         if tcol and rows:
             lo, hi = cur.execute(f"SELECT min({tcol}), max({tcol}) FROM {st}").fetchone()
             time_range = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
-        tables = [t for t in (built.records_table, built.scores_table) if t]
+        tables = built.tables
         return {
             "name": name, "kind": built.kind, "layout": built.layout, "source": label,
             "version": version, "tables": tables, "scores_table": built.scores_table,
@@ -427,6 +430,9 @@ class LocalStore(Store):
             "records": ibis.table(self._schema(cur, records), name=records),
             "full": ibis.table(self._schema(cur, name), name=name),
         }
+        if info.get("latency_table") and info.get("latency_unique"):
+            lt = info["latency_table"]
+            tables["record_latency"] = ibis.table(self._schema(cur, lt), name=lt)
         return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info)
 
     def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:

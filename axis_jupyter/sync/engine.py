@@ -684,6 +684,7 @@ def _incremental(store, cfg, settings, run: _Run, emit, info: dict) -> dict:
             new_rows_main = inc.get("results") or inc.get("data")
             n_new = cur.execute(f"SELECT count(*) FROM {quote_ident(new_rows_main)}").fetchall()[0][0] \
                 if new_rows_main else 0
+            changed: dict = {}
             if n_new:
                 src_raw = {"data": inc["data"]} if "data" in inc else \
                     {"results": inc["results"], "dataset": raw_live["dataset"]}
@@ -691,14 +692,16 @@ def _incremental(store, cfg, settings, run: _Run, emit, info: dict) -> dict:
                 tmp = build.build_records(cur, src, kind=cfg.kind, mapping=cfg.columns or None,
                                           prefix=f"_axis_t_{cfg.name}_inc{tag}_b")
                 try:
-                    _append_built(cur, info, tmp)
+                    changed.update(_append_built(cur, info, tmp))
                 finally:
                     cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tmp.records_table or tmp.scores_table)}")
             new_wm = _watermarks(cur, cfg, inc, watermarks)
             for t in inc.values():
                 cur.execute(f"DROP TABLE {quote_ident(t)}")
             built = build.Built(info["kind"], info["layout"], info.get("records_table"),
-                                info["scores_table"], info.get("metric_columns") or [])
+                                info["scores_table"], info.get("metric_columns") or [],
+                                extras={**{k: info[k] for k in ("latency_table", "latency_unique", "latency_unit")
+                                           if k in info}, **changed})
             sync_meta = dict(meta, sync_type="incremental", last_sync=_now(), watermarks=new_wm,
                              rows_read=sum(r.rows for r in read.values()),
                              tier="+".join(sorted({r.tier for r in read.values()})) or meta.get("tier"))
@@ -718,10 +721,14 @@ def _incremental(store, cfg, settings, run: _Run, emit, info: dict) -> dict:
             "incremental_rows": new_info["sync"]["incremental_rows"]}
 
 
-def _append_built(cur, info: dict, tmp: build.Built) -> None:
-    """Append a freshly built increment (long layout) to the live canonical table."""
+def _append_built(cur, info: dict, tmp: build.Built) -> dict:
+    """Append a freshly built increment (long layout) to the live canonical table (and the
+    record-latency index); returns the metadata that changed."""
     if tmp.records_table is not None or tmp.layout != info["layout"] or info.get("records_table"):
         raise SyncError("the new rows have a different layout than the synced dataset; run a "
                         "full sync (full=True).")
     cur.execute(f"INSERT INTO {quote_ident(info['scores_table'])} BY NAME SELECT * FROM "
                 f"{quote_ident(tmp.scores_table)}")
+    if info.get("latency_table"):
+        return {"latency_unique": build.append_record_latency(cur, info["latency_table"], tmp.scores_table)}
+    return {}

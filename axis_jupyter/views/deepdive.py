@@ -110,10 +110,10 @@ def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
     """Share of scores per bin of [0, 1] (``VIOLIN_BINS`` bins) per metric and group."""
     t = E.scores_table(ctx, f or None, *([by] if by else []))
     t = t.filter(t.metric_name.isin(names), t.metric_score.notnull(), ~t.metric_score.isnan())
-    b = E.bin_index(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
+    parts = E.bin_parts(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
     keys = ["metric_name", *([by] if by else [])]
-    tb = t.mutate(bin=b)
-    df = ctx.execute(tb.group_by([*keys, "bin"]).aggregate(n=tb.count()))
+    df = ctx.execute(t.group_by([*keys, parts.pop("raw").name("raw")]).aggregate(**parts))
+    df = E.settle_bins(df, keys).rename(columns={"count": "n"})
     if df.empty:
         return []
     df["group"] = df[by].astype(str) if by else "Overall"

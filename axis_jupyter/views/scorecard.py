@@ -23,6 +23,7 @@ from typing import Any
 import ibis
 
 from ..analytics import scorecard as sc
+from ..analytics.context import SQL_CACHE
 from ..analytics.filters import apply_filters
 from ..errors import AxisError, QueryError
 from ..ingest.jsonish import parse_jsonish
@@ -49,24 +50,12 @@ def _filters(filters) -> dict:
     return {k: v for k, v in filters.items() if v is not None and v != "" and v != []}
 
 
-_SQL_CACHE: "OrderedDict[Any, str]" = OrderedDict()
-_SQL_CACHE_SIZE = 256
+_CACHE_SIZE = 256
 
 
 def compiled(expr) -> str:
-    """DuckDB SQL of an Ibis expression, cached by the expression's structure (Ibis
-    expressions are immutable and hash structurally): an update that only changes a filter
-    value compiles once per distinct query instead of on every call (~10-20 ms each)."""
-    key = expr.op()
-    sql = _SQL_CACHE.get(key)
-    if sql is None:
-        sql = ibis.to_sql(expr, dialect="duckdb")
-        _SQL_CACHE[key] = sql
-        if len(_SQL_CACHE) > _SQL_CACHE_SIZE:
-            _SQL_CACHE.popitem(last=False)
-    else:
-        _SQL_CACHE.move_to_end(key)
-    return sql
+    """DuckDB SQL of an Ibis expression, from the analytics' shared compile cache."""
+    return SQL_CACHE.sql(expr)
 
 
 _EXPR_CACHE: "OrderedDict[Any, Any]" = OrderedDict()
@@ -86,7 +75,7 @@ def cached_expr(key, build):
     expr = _EXPR_CACHE.get(key)
     if expr is None:
         expr = _EXPR_CACHE[key] = build()
-        if len(_EXPR_CACHE) > _SQL_CACHE_SIZE:
+        if len(_EXPR_CACHE) > _CACHE_SIZE:
             _EXPR_CACHE.popitem(last=False)
     else:
         _EXPR_CACHE.move_to_end(key)

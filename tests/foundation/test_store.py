@@ -182,3 +182,21 @@ def test_analytics_during_reloads_never_fail(store):
         t.join()
     assert not errors
     assert counts <= {150, 6000}
+
+
+def test_compiled_sql_is_reused_and_never_stale(tmp_path):
+    """Analytics compile each distinct Ibis expression once; a reload (new versioned tables)
+    compiles anew, so a cached query never reads the previous data."""
+    import pandas as pd
+
+    from axis_jupyter.analytics.context import SQL_CACHE
+
+    store = axis_jupyter.LocalStore(tmp_path / "c.duckdb")
+    frame = pd.DataFrame({"dataset_id": ["a", "b"], "metric_name": ["m", "m"], "metric_score": [0.2, 0.4]})
+    ds = store.load(frame, name="c", kind="evals")
+    first = ds.summary()
+    n = len(SQL_CACHE.entries)
+    assert ds.summary().equals(first) and len(SQL_CACHE.entries) == n  # a hit: nothing compiled
+    ds = store.load(frame.assign(metric_score=[0.8, 1.0]), name="c", kind="evals")
+    assert ds.summary()["mean"].iloc[0] == pytest.approx(0.9)
+    store.close()

@@ -250,3 +250,32 @@ def test_unknown_and_bad_sources(store, axis_config, pg):
     _add(store, pg, incremental_column="no_such_column")
     with pytest.raises(ConfigError, match="incremental_column"):
         sync.sync(store, "ev")
+
+
+def test_monitoring_sync_keeps_the_record_latency_index(store, pg, axis_config):
+    """A long monitoring source: the full sync builds the record-latency index and an
+    incremental sync appends the new records to it."""
+    uri, schema, conn = pg
+    conn.execute(f"""
+        CREATE TABLE {schema}.mon AS
+        SELECT i AS id, 'rec_' || ((i - 1) / 3) AS dataset_id,
+               (ARRAY['relevance','coherence','accuracy'])[1 + i % 3] AS metric_name,
+               (i % 10) / 10.0 AS metric_score, 100.0 + (i - 1) / 3 AS latency,
+               timestamptz '2026-01-01' + ((i - 1) / 3) * interval '1 minute' AS created_at
+        FROM generate_series(1, 300) i""")
+    sync.add_source(store, "mon", kind="monitoring", url=uri, dataset_query=f"SELECT * FROM {schema}.mon",
+                    incremental_column="created_at")
+    sync.sync(store, "mon")
+    info = store.info("mon")
+    assert info["latency_unique"] is True and info["latency_table"] in info["tables"]
+    assert int(store.dataset("mon").latency()["count"][0]) == 100
+    conn.execute(f"""INSERT INTO {schema}.mon
+        SELECT i, 'rec_' || ((i - 1) / 3), 'relevance', 0.5, 1000.0,
+               timestamptz '2026-02-01' + ((i - 1) / 3) * interval '1 second' FROM generate_series(301, 330) i""")
+    row = sync.sync(store, "mon").iloc[0]
+    assert row["sync_type"] == "incremental" and row["incremental_rows"] == 30
+    lat = store.dataset("mon").latency()
+    assert int(lat["count"][0]) == 110 and float(lat["max"][0]) == 1000.0
+    info = store.info("mon")
+    assert info["latency_unique"] is True
+    assert store.read(lambda cur: "record_latency" in store.context(cur, "mon").tables)
