@@ -41,6 +41,7 @@ function render({ model, el }) {
     tab: (p0.ui || {}).tab || "score",
     payload: null,
     charts: [],
+    kept: {}, // score-tab charts reused across updates (keptChart)
     traces: { page: 1, search: "", metric: "", sort: "recent", descending: true },
     failThreshold: 0.5,
     cls: { metric: null, source: "explanation", mode: "percent" },
@@ -107,7 +108,10 @@ function render({ model, el }) {
       model.save_changes();
       await new Promise((r) => requestAnimationFrame(() => r()));
       root.dataset.updateMs = (performance.now() - t0).toFixed(1);
-      if (payload.timing) root.dataset.serverMs = String(payload.timing.total_ms);
+      if (payload.timing) {
+        root.dataset.serverMs = String(payload.timing.total_ms);
+        root.dataset.duckdbMs = String(payload.timing.duckdb_ms ?? "");
+      }
     } catch (err) {
       if (my === state.seq) showError(err);
     } finally {
@@ -201,6 +205,7 @@ function render({ model, el }) {
     for (const c of state.charts) c.finalize();
     state.charts = [];
     clear(body);
+    if (state.tab !== "score" || state.payload.empty) dropKept();
     if (state.payload.empty && state.tab === "score") {
       body.append(h("div", { class: "axis-empty", "data-testid": "empty" }, "No data for selected filters"));
       return;
@@ -209,6 +214,34 @@ function render({ model, el }) {
     else if (state.tab === "classification") await renderClassification();
     else if (state.tab === "analysis") await renderInsights();
     else await renderAlerts();
+  }
+
+  // The score tab's charts survive an update: when a filter change only brings new data
+  // (same spec shape), the data is swapped into the existing Vega view instead of parsing
+  // and embedding the chart again, which cost most of the browser's time per update.
+  function keptBox(name, testid) {
+    return state.kept[name]?.box || h("div", { class: "axis-chart", "data-testid": testid });
+  }
+
+  async function keptChart(name, box, spec) {
+    const k = state.kept[name];
+    if (k && k.box === box && spec) {
+      try {
+        if (await k.view.update(spec)) return;
+      } catch (err) {
+        console.warn("AXIS: chart update failed, re-rendering", err);
+      }
+    }
+    if (k) { k.view.finalize(); delete state.kept[name]; }
+    clear(box);
+    const before = state.charts.length;
+    await chart(box, spec);
+    if (state.charts.length > before) state.kept[name] = { box, view: state.charts.pop() };
+  }
+
+  function dropKept() {
+    for (const k of Object.values(state.kept)) k.view.finalize();
+    state.kept = {};
   }
 
   async function chart(box, spec) {
@@ -236,9 +269,9 @@ function render({ model, el }) {
       kpiCard({ label: "P95 Latency", value: k.p95_latency, text: fmtLatency(k.p95_latency), sub: p.options.latency_unit, testid: "kpi-p95" }),
       kpiCard({ label: "Active Alerts", value: k.alerts, text: fmtInt(k.alerts), color: k.errors ? "#dc2626" : k.warnings ? "#d97706" : undefined,
         sub: `${k.errors} errors · ${k.warnings} warnings`, testid: "kpi-alerts" }));
-    const trendBox = h("div", { class: "axis-chart", "data-testid": "trend-chart" });
-    const latBox = h("div", { class: "axis-chart", "data-testid": "latency-chart" });
-    const passBox = h("div", { class: "axis-chart", "data-testid": "pass-chart" });
+    const trendBox = keptBox("trend", "trend-chart");
+    const latBox = keptBox("latency", "latency-chart");
+    const passBox = keptBox("pass", "pass-chart");
     const groupSel = h("select", { class: "axis-select", "data-testid": "latency-group", onchange: (e) => change(() => { state.group_by = e.target.value; }) },
       Object.entries(GROUP_BY).map(([v, l]) => h("option", { value: v, selected: state.group_by === v }, l)));
     const pct = p.latency.percentiles || {};
@@ -251,7 +284,8 @@ function render({ model, el }) {
         h("div", { class: "axis-col" }, passBox)),
       h("div", { class: "axis-subhead" }, "Top failing outputs"), failBox,
       h("div", { class: "axis-subhead" }, "All traces"), traceBox);
-    await Promise.all([chart(trendBox, p.charts.trend), chart(latBox, p.charts.latency), chart(passBox, p.charts.pass_rates)]);
+    await Promise.all([keptChart("trend", trendBox, p.charts.trend), keptChart("latency", latBox, p.charts.latency),
+      keptChart("pass", passBox, p.charts.pass_rates)]);
     loadFailing(failBox);
     loadTraces(traceBox);
   }
@@ -424,6 +458,7 @@ function render({ model, el }) {
   return () => {
     transport.dispose();
     for (const c of state.charts) c.finalize();
+    dropKept();
   };
 }
 
