@@ -94,7 +94,7 @@ def browser_run(lab, repeat: int) -> dict:
             snap = page.evaluate("""(s) => { const el = document.querySelector(s);
                 return {update_ms: Number(el.dataset.updateMs), server_ms: Number(el.dataset.serverMs),
                         duckdb_ms: Number(el.dataset.duckdbMs), call_ms: Number(el.dataset.lastMs),
-                        bytes: Number(el.dataset.lastBytes), transport: el.dataset.transport}; }""", sel)
+                        transport: el.dataset.transport}; }""", sel)
             snap["http_bytes"] = sizes[-1] if sizes else None
             return snap
 
@@ -147,7 +147,8 @@ def main() -> None:
              "update_ms": med([x["update_ms"] for x in ss]),
              "view_adds_over_duckdb_ms": med([x["update_ms"] - x["duckdb_ms"] for x in ss]),
              "view_adds_over_server_ms": med([x["update_ms"] - x["server_ms"] for x in ss]),
-             "kb": round(max(x["bytes"] for x in ss) / 1024, 1), "n": len(ss), "transport": ss[0]["transport"]}
+             "kb": round(max(x["http_bytes"] or 0 for x in ss) / 1024, 1), "n": len(ss),
+             "transport": ss[0]["transport"]}
         summary[key] = s
         lines.append(f"| {key} | {s['duckdb_ms']} | {s['server_ms']} | {s['update_ms']} | "
                      f"{s['view_adds_over_duckdb_ms']} | {s['view_adds_over_server_ms']} | {s['kb']} |")

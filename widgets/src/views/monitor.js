@@ -104,14 +104,16 @@ function render({ model, el }) {
       if (my !== state.seq) return;
       showError(null);
       await show(payload);
-      model.set("snapshot", payload);
-      model.save_changes();
       await new Promise((r) => requestAnimationFrame(() => r()));
       root.dataset.updateMs = (performance.now() - t0).toFixed(1);
       if (payload.timing) {
         root.dataset.serverMs = String(payload.timing.total_ms);
         root.dataset.duckdbMs = String(payload.timing.duckdb_ms ?? "");
       }
+      // The snapshot (kept in the saved notebook) goes to the kernel after the view is
+      // drawn: serialising the payload over the comm is not part of showing it.
+      model.set("snapshot", payload);
+      model.save_changes();
     } catch (err) {
       if (my === state.seq) showError(err);
     } finally {
