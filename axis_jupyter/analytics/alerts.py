@@ -326,15 +326,15 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
             f"below {ta['pass_rate_min']:.0%}.",
             ref=ta["pass_rate_min"], stat=float(r.pass_rate - ta["pass_rate_min"]),
             limit=ta["pass_rate_min"], count=int(r.count))
-    for (src, metric), g in sc.groupby(["source_name", "metric_name"], sort=True):
-        g = g.reset_index(drop=True)
-        for hit in detect(g["avg"].to_numpy(), metric, ad, scan):
-            r = g.iloc[hit["index"]]
-            add(src, metric, hit["detector"], hit["severity"], r["bucket"], hit["value"],
+    avg, buckets, counts = sc["avg"].to_numpy(), sc["bucket"].to_numpy(), sc["count"].to_numpy()
+    for (src, metric), a, b in _runs(sc, ["source_name", "metric_name"]):
+        for hit in detect(avg[a:b], metric, ad, scan):
+            i = a + hit["index"]
+            add(src, metric, hit["detector"], hit["severity"], pd.Timestamp(buckets[i]), hit["value"],
                 _message(src, metric, None, hit["detector"], hit["value"], hit["reference"],
                          hit["statistic"], hit["limit"], granularity=unit_word),
                 group="anomaly", ref=hit["reference"], stat=hit["statistic"], limit=hit["limit"],
-                count=int(r["count"]))
+                count=int(counts[i]))
 
     try:
         rec = record_series(ctx, granularity, filters)
@@ -355,16 +355,15 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
 
     if classification:
         cs = class_series(ctx, granularity, filters, metrics, category_source, cfg=cfg)
-        for (src, metric, cat), g in (cs.groupby(["source_name", "metric_name", "category"], sort=True)
-                                      if not cs.empty else []):
-            g = g.reset_index(drop=True)
-            for hit in detect(g["share"].to_numpy(), metric, ad, scan):
-                r = g.iloc[hit["index"]]
-                add(src, metric, hit["detector"], hit["severity"], r["bucket"], hit["value"],
+        share, buckets, totals = cs["share"].to_numpy(), cs["bucket"].to_numpy(), cs["total"].to_numpy()
+        for (src, metric, cat), a, b in _runs(cs, ["source_name", "metric_name", "category"]):
+            for hit in detect(share[a:b], metric, ad, scan):
+                i = a + hit["index"]
+                add(src, metric, hit["detector"], hit["severity"], pd.Timestamp(buckets[i]), hit["value"],
                     _message(src, metric, cat, hit["detector"], hit["value"], hit["reference"],
                              hit["statistic"], hit["limit"], what="share", granularity=unit_word),
                     category=cat, group="anomaly", ref=hit["reference"], stat=hit["statistic"],
-                    limit=hit["limit"], count=int(r["total"]))
+                    limit=hit["limit"], count=int(totals[i]))
 
     df = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     if df.empty:
@@ -373,6 +372,22 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
     df = df.assign(_s=sev).sort_values(["_s", "source_name", "metric_name", "bucket", "detector"],
                                        ignore_index=True).drop(columns="_s")
     return df
+
+
+def _runs(df: pd.DataFrame, keys: list[str]):
+    """(key values, start, stop) of each run of equal ``keys`` in ``df``, which is sorted by
+    them: the series of a frame without a pandas groupby per series (~2 ms each)."""
+    n = len(df)
+    if not n:
+        return
+    cols = [df[k].to_numpy() for k in keys]
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in cols:
+        new[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(new)
+    for a, b in zip(starts, [*starts[1:], n]):
+        yield tuple(c[a] for c in cols), int(a), int(b)
 
 
 def _bool(value, name) -> bool:

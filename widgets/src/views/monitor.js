@@ -88,10 +88,16 @@ function render({ model, el }) {
       `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms`;
   }
 
+  let inFlight = 0; // requests not answered yet (data-pending: 0 once every part is loaded)
   async function call(action, params) {
-    const r = await transport.call(action, params);
-    noteStats();
-    return r;
+    root.dataset.pending = String(++inFlight);
+    try {
+      const r = await transport.call(action, params);
+      noteStats();
+      return r;
+    } finally {
+      root.dataset.pending = String(--inFlight);
+    }
   }
 
   async function update(t0 = performance.now()) {
