@@ -2,12 +2,13 @@
 
 In a real JupyterLab (the AXIS server extension owns the store) in headless Chromium, the
 monitor view shows the whole 30 days (daily buckets). The environment filter is changed
-(prod, staging, all), once the previous update has finished loading every part (as a user
-looks at the view before changing it), and the page measures the time from the ``<select>`` change event to the
-re-rendered view (KPIs, trend, latency and pass-rate charts, alerts, after the next animation
-frame). The same request reports its server-side time and DuckDB's share of it (every query
-the payload ran, fetch included), so the view's own cost is measured against the query time
-of the very same update.
+(prod, staging, all), each time once the previous update has loaded every part (as a user
+looks at the view before changing it), and the page measures the time from the ``<select>``
+change event to the re-rendered view (KPIs, trend, latency and pass-rate charts, alerts,
+after the next animation frame). The same request reports its timing: DuckDB's share (every
+query, fetch included), the engine's answer (the analytics: queries plus the alert
+detectors and post-processing in Python) and the whole server action, so the view's cost is
+measured against the query time of the very same update, both ways.
 
 Goal (issue 5): a filter change re-renders within 100 ms of the query time.
 
@@ -99,7 +100,8 @@ def browser_run(lab, repeat: int) -> dict:
                 arg=[sel, before], timeout=120_000)
             snap = page.evaluate("""(s) => { const el = document.querySelector(s);
                 return {update_ms: Number(el.dataset.updateMs), server_ms: Number(el.dataset.serverMs),
-                        duckdb_ms: Number(el.dataset.duckdbMs), call_ms: Number(el.dataset.lastMs),
+                        duckdb_ms: Number(el.dataset.duckdbMs), analytics_ms: Number(el.dataset.analyticsMs),
+                        call_ms: Number(el.dataset.lastMs),
                         transport: el.dataset.transport}; }""", sel)
             snap["http_bytes"] = sizes[-1] if sizes else None
             return snap
@@ -145,33 +147,37 @@ def main() -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
     summary = {}
-    lines = ["| environment | DuckDB in request ms | server payload ms | change -> rendered ms | "
-             "view adds over DuckDB ms | view adds over the server's answer ms | KB per update |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| environment | DuckDB ms | engine's answer ms | server action ms | change -> rendered ms | "
+             "view adds over the engine's answer ms | adds over DuckDB alone ms | KB per update |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, ss in samples.items():
-        s = {"duckdb_ms": med([x["duckdb_ms"] for x in ss]), "server_ms": med([x["server_ms"] for x in ss]),
-             "update_ms": med([x["update_ms"] for x in ss]),
+        s = {"duckdb_ms": med([x["duckdb_ms"] for x in ss]), "analytics_ms": med([x["analytics_ms"] for x in ss]),
+             "server_ms": med([x["server_ms"] for x in ss]), "update_ms": med([x["update_ms"] for x in ss]),
+             "view_adds_over_analytics_ms": med([x["update_ms"] - x["analytics_ms"] for x in ss]),
              "view_adds_over_duckdb_ms": med([x["update_ms"] - x["duckdb_ms"] for x in ss]),
              "view_adds_over_server_ms": med([x["update_ms"] - x["server_ms"] for x in ss]),
              "kb": round(max(x["http_bytes"] or 0 for x in ss) / 1024, 1), "n": len(ss),
              "transport": ss[0]["transport"]}
         summary[key] = s
-        lines.append(f"| {key} | {s['duckdb_ms']} | {s['server_ms']} | {s['update_ms']} | "
-                     f"{s['view_adds_over_duckdb_ms']} | {s['view_adds_over_server_ms']} | {s['kb']} |")
-    adds = [s["view_adds_over_duckdb_ms"] for s in summary.values()]
+        lines.append(f"| {key} | {s['duckdb_ms']} | {s['analytics_ms']} | {s['server_ms']} | {s['update_ms']} | "
+                     f"{s['view_adds_over_analytics_ms']} | {s['view_adds_over_duckdb_ms']} | {s['kb']} |")
+    adds = [s["view_adds_over_analytics_ms"] for s in summary.values()]
+    adds_duckdb = [s["view_adds_over_duckdb_ms"] for s in summary.values()]
     doc = {"benchmark": "monitor_view", "rows": rows, "date": time.strftime("%Y-%m-%d %H:%M"),
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "browser": CHROMIUM,
                        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
            "repeat": args.repeat, "results": summary, "samples": samples,
            "goal": "filter change re-renders within 100 ms of the query time",
-           "goal_met": max(adds) < 100}
+           "goal_met_vs_engine_answer": max(adds) < 100, "goal_met_vs_duckdb_alone": max(adds_duckdb) < 100}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "monitor_view.json").write_text(json.dumps(doc, indent=2))
     print(f"\nMonitor view, {rows:,} rows, 30 days, daily buckets; {args.repeat} updates per value "
           f"(medians); transport {summary['all']['transport']}\n")
     print("\n".join(lines))
-    print(f"\ngoal (view adds < 100 ms over the query time): {'met' if doc['goal_met'] else 'NOT met'} "
-          f"(max median {max(adds)} ms)")
+    print(f"\ngoal (view adds < 100 ms over the query time): over the engine's answer (queries + "
+          f"detectors): {'met' if doc['goal_met_vs_engine_answer'] else 'NOT met'} (max median {max(adds)} ms); "
+          f"over DuckDB alone: {'met' if doc['goal_met_vs_duckdb_alone'] else 'NOT met'} "
+          f"(max median {max(adds_duckdb)} ms)")
 
 
 if __name__ == "__main__":

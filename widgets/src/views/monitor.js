@@ -115,6 +115,7 @@ function render({ model, el }) {
       if (payload.timing) {
         root.dataset.serverMs = String(payload.timing.total_ms);
         root.dataset.duckdbMs = String(payload.timing.duckdb_ms ?? "");
+        root.dataset.analyticsMs = String(payload.timing.analytics_ms ?? "");
       }
       // The snapshot (kept in the saved notebook) goes to the kernel after the view is
       // drawn: serialising the payload over the comm is not part of showing it.
