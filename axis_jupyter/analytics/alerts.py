@@ -276,8 +276,8 @@ def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
     if df.empty:
         return pd.DataFrame(columns=["source_name", "metric_name", "bucket", "category", "count", "total", "share"])
     # Every label gets a point in every bucket of its series (0 when absent): one unstack
-    # over all series, then only the labels each series has (a pivot per series cost ~10 ms
-    # each, the bulk of a monitor update's Python time).
+    # over all series, then only the labels each series has (a pivot per series cost 5-10 ms
+    # each, the largest Python cost of a monitor update).
     keys = ["source_name", "metric_name"]
     wide = df.groupby([*keys, "bucket", "category"], sort=False)["count"].sum().unstack("category", fill_value=0)
     total = wide.sum(axis=1)
@@ -376,7 +376,7 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
 
 def _runs(df: pd.DataFrame, keys: list[str]):
     """(key values, start, stop) of each run of equal ``keys`` in ``df``, which is sorted by
-    them: the series of a frame without a pandas groupby per series (~2 ms each)."""
+    them: the series of a frame without a pandas groupby per series (1-2 ms each)."""
     n = len(df)
     if not n:
         return

@@ -41,7 +41,7 @@ def apply_filters(t: ibis.Table, filters: dict | None, *, time_column: str = "ti
     """``t`` restricted by ``filters`` (equality, IN lists, NULL, time_range/time_start/time_end).
 
     Memoised: one view update asks many analytics for the same filtered table, and building
-    the predicates through Ibis costs ~3 ms a time on wide tables. Tables and filtered
+    the predicates through Ibis costs a few ms a time on wide tables. Tables and filtered
     expressions are immutable, so sharing them is safe."""
     if not filters:
         return t
