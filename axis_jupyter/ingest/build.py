@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import IngestError
 from .columns import JSONISH, LIGHT_DIMENSIONS, MS_LATENCY_NAMES, canonical_names, normalise_name
 from .detect import check_required, detect, is_numeric, wide_metric_columns
-from .readers import NeedsCarefulRead, RetryAsText, Source, quote_ident, quote_literal
+from .readers import NeedsCarefulRead, Source, quote_ident, quote_literal
 
 NUMERIC_CANON = {"metric_score", "weight", "threshold", "latency", "cost_estimate", "numeric_value"}
 TEXT_CANON = {"dataset_id", "evaluation_name", "metric_name", "metric_type", "parent", "source_name",
