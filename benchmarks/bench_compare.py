@@ -5,9 +5,10 @@ Side by side in one run, on the same data:
 * floor   - the aggregates ``compare`` needs, hand-written in DuckDB SQL (per-case pivot,
             per-metric moments of both sides and of the paired differences, Wilcoxon
             signed-rank sum with average ranks and the tie term), on the store's table; the
-            fastest of four variants (grouping by (metric, case) with the CTE inlined or
-            materialized, the pivot by case with one grouping by (metric, |d|), and the plan
-            AXIS uses, written by hand: the pivot, then moments and ranks as two groupings);
+            fastest of five variants (grouping by (metric, case) with the CTE inlined or
+            materialized; a pivot by case with one grouping by (metric, |d|), or with
+            moments and ranks as two groupings; and the plan AXIS uses, written by hand: a
+            pivot by (case, side), the sides joined by case, moments and ranks apart);
 * axis    - ``aggregates``: the same aggregates built as Ibis expressions by
             ``axis_jupyter.analytics.compare`` (compiled and run on DuckDB, compile time
             included); ``compare``: the whole ``compare()`` call (aggregates + the Python
@@ -142,6 +143,29 @@ FROM mo LEFT JOIN w USING (metric_name) ORDER BY metric_name
 """
 
 
+def side_floor_sql(table: str, metrics: list[str]) -> str:
+    """The plan AXIS uses, by hand: a pivot by (case, side) with one filtered mean per metric,
+    the two sides joined by case, then moments and ranks as two groupings."""
+    n = len(metrics)
+    mi = "CASE metric_name " + " ".join(f"WHEN '{m}' THEN {i}" for i, m in enumerate(metrics)) + " END"
+    aggs = ", ".join(f"avg(s) FILTER (WHERE mi = {i}) AS a{i}" for i in range(n))
+    cols = ", ".join(f"pb.a{i} AS b{i}, pc.a{i} AS c{i}" for i in range(n))
+    union = " UNION ALL ".join(f"SELECT '{m}' AS metric_name, b{i} AS b, c{i} AS c FROM j"
+                               for i, m in enumerate(metrics))
+    tail = split_floor_sql(table, metrics).split("\nmo AS (", 1)[1]
+    return f"""
+WITH p AS (
+  SELECT dataset_id, side, {aggs}
+  FROM (SELECT dataset_id, metric_score AS s, {mi} AS mi, evaluation_name = '{CHAL}' AS side FROM "{table}"
+        WHERE evaluation_name IN ('{BASE}', '{CHAL}') AND metric_name IS NOT NULL
+          AND metric_score IS NOT NULL AND NOT isnan(metric_score) AND dataset_id IS NOT NULL)
+  GROUP BY dataset_id, side
+), pb AS (SELECT * FROM p WHERE NOT side), pc AS (SELECT * FROM p WHERE side),
+j AS (SELECT {cols} FROM pb FULL JOIN pc USING (dataset_id)),
+l AS ({union}),
+mo AS (""" + tail
+
+
 def pandas_compare(df: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """The same comparison with pandas and scipy.stats (the reference's way of working)."""
     from scipy import stats
@@ -201,6 +225,7 @@ def main() -> None:
                 for mat in ("", "MATERIALIZED")}
     variants["pivot by case + one grouping"] = wide_floor_sql(table_name, sorted(metrics))
     variants["pivot by case + moments and ranks apart"] = split_floor_sql(table_name, sorted(metrics))
+    variants["pivot by (case, side), joined + moments and ranks apart"] = side_floor_sql(table_name, sorted(metrics))
 
     def axis_aggregates(cur):
         ctx = store.context(cur, "bench")

@@ -202,22 +202,29 @@ def paired_long(ctx: AnalyticContext, baseline: str, challenger: str, metrics: l
     case id, built the fast way for up to MAX_WIDE_METRICS metrics.
 
     Grouping 10M rows by (metric, case) means millions of groups keyed by two strings. Instead
-    each row gets a small integer code (metric index x 2 + side) and the rows are grouped by
-    case only, with one filtered mean per code; the wide result is unpivoted with UNION ALL
-    (the backend evaluates the shared pivot once)."""
+    each row gets its metric's index and the rows are grouped by (case, side), with one
+    filtered mean per metric; the two sides are joined by case (an outer join: a case that
+    one side did not score gets NULLs there) and unpivoted with UNION ALL. Grouping by case
+    alone with one filtered mean per (metric, side) evaluates twice the filters per row and
+    was about 15% slower on 10 M rows."""
     if not metrics or len(metrics) > MAX_WIDE_METRICS:
         k = case_scores(ctx, baseline, challenger, metrics or None, filters)
         return k.select("metric_name", "b", "c")
     t, key = _valid_scores(ctx, filters, metrics, [baseline, challenger])
+    n = len(metrics)
     idx = ibis.cases(*[(t.metric_name == m, i) for i, m in enumerate(metrics)], else_=-1)
-    t = t.select(case_id=t[key], s=t.metric_score,
-                 code=idx * 2 + ibis.ifelse(t.evaluation_name == challenger, 1, 0))
-    aggs = {}
-    for i in range(len(metrics)):
-        aggs[f"b{i}"] = t.s.mean(where=t.code == 2 * i)
-        aggs[f"c{i}"] = t.s.mean(where=t.code == 2 * i + 1)
-    p = t.group_by("case_id").aggregate(**aggs)
-    parts = [p.select(metric_name=ibis.literal(m, "string"), b=p[f"b{i}"], c=p[f"c{i}"])
+    t = t.select(case_id=t[key], s=t.metric_score, m=idx,
+                 side=ibis.ifelse(t.evaluation_name == challenger, 1, 0))
+    p = t.group_by(["case_id", "side"]).aggregate(**{f"a{i}": t.s.mean(where=t.m == i) for i in range(n)})
+    pb = p.filter(p.side == 0)
+    pc = p.filter(p.side == 1)
+    pb = pb.select("case_id", **{f"b{i}": pb[f"a{i}"] for i in range(n)})
+    pc = pc.select(cid=pc.case_id, **{f"c{i}": pc[f"a{i}"] for i in range(n)})
+    # The projection after the join makes it one relation that every unpivot branch reads
+    # (the compiler then emits it once, as a CTE, instead of one join per branch).
+    j = pb.join(pc, pb.case_id == pc.cid, how="outer")
+    j = j.select(*[f"b{i}" for i in range(n)], *[f"c{i}" for i in range(n)])
+    parts = [j.select(metric_name=ibis.literal(m, "string"), b=j[f"b{i}"], c=j[f"c{i}"])
              for i, m in enumerate(metrics)]
     return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
