@@ -4,7 +4,7 @@
 // return; charts are their Vega-Lite specs; case lists are paged server-side.
 import "../lib/ui.css";
 import "./compare.css";
-import { createTransport } from "../lib/transport.js";
+import { createTransport, viewCalls } from "../lib/transport.js";
 import { h, clear, kpiCard, pagedTable, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
 import { renderVegaLite } from "../lib/vega.js";
 
@@ -79,26 +79,7 @@ function render({ model, el }) {
   el.append(root);
 
   // ---------------------------------------------------------------- calls
-  function showError(err) {
-    errorBox.hidden = !err;
-    if (err) errorBox.textContent = `AXIS: ${err.message || err}`;
-  }
-
-  function noteStats() {
-    const last = transport.stats.last;
-    if (!last) return;
-    root.dataset.transport = last.via;
-    root.dataset.lastBytes = String(last.bytes);
-    status.textContent =
-      `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ` +
-      `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms`;
-  }
-
-  async function call(action, params) {
-    const out = await transport.call(action, params);
-    noteStats();
-    return out;
-  }
+  const { call, showError } = viewCalls(transport, { root, status, errorBox });
 
   const pair = () => ({ baseline: state.baseline, challenger: state.challenger });
   const filters = () => (state.payload && state.payload.filters) || p0.filters || {};

@@ -4,7 +4,7 @@
 // charts are the Vega-Lite specs they return. The experiment filter applies to every tab.
 import "../lib/ui.css";
 import "./deepdive.css";
-import { createTransport } from "../lib/transport.js";
+import { createTransport, viewCalls } from "../lib/transport.js";
 import { h, clear, kpiCard, pagedTable, sparkline, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
 import { renderTree } from "../lib/tree.js";
 import { renderVegaLite } from "../lib/vega.js";
@@ -81,26 +81,7 @@ function render({ model, el }) {
   el.append(root);
 
   // ---------------------------------------------------------------- calls
-  function showError(err) {
-    errorBox.hidden = !err;
-    if (err) errorBox.textContent = `AXIS: ${err.message || err}`;
-  }
-
-  function noteStats() {
-    const last = transport.stats.last;
-    if (!last) return;
-    root.dataset.transport = last.via;
-    root.dataset.lastBytes = String(last.bytes);
-    status.textContent =
-      `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ` +
-      `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms`;
-  }
-
-  async function call(action, params) {
-    const out = await transport.call(action, params);
-    noteStats();
-    return out;
-  }
+  const { call, showError } = viewCalls(transport, { root, status, errorBox });
 
   function saveParams() {
     const p = { ...(model.get("params") || {}), filters: state.filters, ui: { tab: state.tab } };

@@ -3,7 +3,7 @@
 // classification, insights, alerts). Every number shown comes from those actions.
 import "../lib/ui.css";
 import "./monitor.css";
-import { createTransport } from "../lib/transport.js";
+import { createTransport, viewCalls } from "../lib/transport.js";
 import { h, clear, kpiCard, pagedTable, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
 import { renderVegaLite } from "../lib/vega.js";
 
@@ -65,11 +65,6 @@ function render({ model, el }) {
     return s;
   };
 
-  function showError(err) {
-    errorBox.hidden = !err;
-    if (err) errorBox.textContent = `AXIS: ${err.message || err}`;
-  }
-
   function saveParams() {
     const p = { ...(model.get("params") || {}), ...scope(), granularity: state.granularity, ui: { tab: state.tab } };
     if (state.group_by) p.group_by = state.group_by;
@@ -79,26 +74,7 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  function noteStats() {
-    const last = transport.stats.last;
-    if (!last) return;
-    root.dataset.transport = last.via;
-    root.dataset.lastMs = last.ms.toFixed(1);
-    status.textContent = `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ` +
-      `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms`;
-  }
-
-  let inFlight = 0; // requests not answered yet (data-pending: 0 once every part is loaded)
-  async function call(action, params) {
-    root.dataset.pending = String(++inFlight);
-    try {
-      const r = await transport.call(action, params);
-      noteStats();
-      return r;
-    } finally {
-      root.dataset.pending = String(--inFlight);
-    }
-  }
+  const { call, showError } = viewCalls(transport, { root, status, errorBox });
 
   async function update(t0 = performance.now()) {
     const my = ++state.seq;

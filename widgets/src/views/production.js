@@ -4,7 +4,7 @@
 import "../lib/ui.css";
 import "./monitor.css"; // shared classes (.axis-filters, .axis-panel, ...)
 import "./production.css";
-import { createTransport } from "../lib/transport.js";
+import { createTransport, viewCalls } from "../lib/transport.js";
 import { h, s, clear, kpiCard, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
 import { renderVegaLite } from "../lib/vega.js";
 
@@ -52,15 +52,7 @@ function render({ model, el }) {
 
   const base = () => (state.kpi ? { filters: state.filters, kpi: state.kpi } : { filters: state.filters });
 
-  async function call(action, params) {
-    const r = await transport.call(action, params);
-    const last = transport.stats.last;
-    if (last) {
-      root.dataset.transport = last.via;
-      status.textContent = `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms`;
-    }
-    return r;
-  }
+  const { call, showError } = viewCalls(transport, { root, status, errorBox });
 
   async function update(t0 = performance.now()) {
     const my = ++state.seq;
@@ -68,16 +60,13 @@ function render({ model, el }) {
     try {
       const payload = await call("payload", base());
       if (my !== state.seq) return;
-      errorBox.hidden = true;
+      showError(null);
       show(payload);
       model.set("snapshot", payload);
       model.save_changes();
       root.dataset.updateMs = (performance.now() - t0).toFixed(1);
     } catch (err) {
-      if (my === state.seq) {
-        errorBox.hidden = false;
-        errorBox.textContent = `AXIS: ${err.message || err}`;
-      }
+      if (my === state.seq) showError(err);
     } finally {
       if (my === state.seq) root.classList.remove("axis-busy");
     }

@@ -2,7 +2,7 @@
 // Python side: axis_jupyter/views/scorecard.py (actions payload, cases, case_tree).
 import "../lib/ui.css";
 import "./scorecard.css";
-import { createTransport } from "../lib/transport.js";
+import { createTransport, viewCalls } from "../lib/transport.js";
 import {
   h, clear, kpiCard, typePill, sparkline, pagedTable,
   scoreColor, fmtScore, fmtPct, fmtInt,
@@ -48,32 +48,18 @@ function render({ model, el }) {
   el.append(root);
 
   // ---------------------------------------------------------------- calls
-  function showError(err) {
-    if (!err) {
-      errorBox.hidden = true;
-      return;
-    }
-    errorBox.hidden = false;
-    errorBox.textContent = `AXIS: ${err.message || err}`;
-  }
-
-  function noteStats() {
-    const last = transport.stats.last;
-    if (!last) return;
-    root.dataset.transport = last.via;
-    root.dataset.lastBytes = String(last.bytes);
-    root.dataset.lastMs = last.ms.toFixed(1);
-    const q = state.payload?.timing?.query_ms;
-    if (last.action === "payload" && state.payload?.timing) {
-      root.dataset.queryMs = String(state.payload.timing.query_ms);
-      root.dataset.serverMs = String(state.payload.timing.total_ms);
-      root.dataset.duckdbMs = String(state.payload.timing.duckdb_ms ?? "");
-    }
-    status.textContent =
-      `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ` +
-      `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms` +
-      (q !== undefined && last.action === "payload" ? ` (query ${q.toFixed(0)} ms)` : "");
-  }
+  // The status line adds the payload's query time; the data attributes carry its timing.
+  const { call, showError } = viewCalls(transport, {
+    root, status, errorBox,
+    note: (last, out) => {
+      const t = out?.timing;
+      if (last.action !== "payload" || !t) return "";
+      root.dataset.queryMs = String(t.query_ms);
+      root.dataset.serverMs = String(t.total_ms);
+      root.dataset.duckdbMs = String(t.duckdb_ms ?? "");
+      return ` (query ${t.query_ms.toFixed(0)} ms)`;
+    },
+  });
 
   function saveParams() {
     const ui = { collapsed: [...state.collapsed], sort: state.sort, tab: state.tab };
@@ -89,7 +75,7 @@ function render({ model, el }) {
     try {
       const params = { filters: state.filters };
       if (state.threshold !== undefined && state.threshold !== null) params.threshold = state.threshold;
-      const payload = await transport.call("payload", params);
+      const payload = await call("payload", params);
       if (my !== state.seq) return; // a newer request superseded this one
       showError(null);
       await show(payload);
@@ -97,7 +83,6 @@ function render({ model, el }) {
       model.save_changes();
       await new Promise((r) => requestAnimationFrame(() => r()));
       root.dataset.updateMs = (performance.now() - t0).toFixed(1);
-      noteStats();
       if (state.tab === "tree" && state.treeMode === "individual") loadCaseTree(state.caseId);
     } catch (err) {
       if (my === state.seq) showError(err);
@@ -295,12 +280,11 @@ function render({ model, el }) {
     state.drill = { metric, page, data: null };
     renderDrill();
     try {
-      const data = await transport.call("cases", {
+      const data = await call("cases", {
         metric, page, page_size: PAGE_SIZE, sort: "score_desc", filters: state.filters,
       });
       if (!state.drill || state.drill.metric !== metric) return;
       state.drill.data = data;
-      noteStats();
       renderDrill();
     } catch (err) {
       if (state.drill) state.drill.error = err;
@@ -446,10 +430,9 @@ function render({ model, el }) {
     try {
       const params = { filters: state.filters };
       if (caseId) params.dataset_id = caseId;
-      const data = await transport.call("case_tree", params);
+      const data = await call("case_tree", params);
       state.caseTree = data;
       state.caseId = data.dataset_id;
-      noteStats();
       if (state.tab === "tree" && state.treeMode === "individual") renderBody();
     } catch (err) {
       showError(err);
@@ -499,7 +482,7 @@ function render({ model, el }) {
     const s = model.get("snapshot");
     if (s && s !== state.payload && Object.keys(s).length) {
       state.filters = { ...(s.filters || {}) };
-      show(s).then(noteStats);
+      show(s);
     }
   };
   model.on("change:snapshot", onSnapshot);
