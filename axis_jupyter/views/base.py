@@ -50,7 +50,7 @@ from urllib.parse import urlparse
 import anywidget
 import traitlets
 
-from ..errors import AxisError
+from ..errors import AxisError, QueryError
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -133,6 +133,23 @@ def resolve(ds_or_name, store=None):
 
         store = connect()
     return store, ds_or_name
+
+
+def experiment_params(experiment=None, threshold=None, filters: dict | None = None) -> dict:
+    """A view's initial ``params``: ``filters``, with ``experiment`` (a name, a list or
+    "a,b") preselecting experiments, and ``threshold`` the pass threshold."""
+    f = dict(filters or {})
+    if experiment not in (None, "", []):
+        if isinstance(experiment, str) and "," in experiment:
+            experiment = [e.strip() for e in experiment.split(",") if e.strip()]
+        f["evaluation_name"] = experiment
+    params: dict[str, Any] = {"filters": f}
+    if threshold not in (None, ""):
+        try:
+            params["threshold"] = float(threshold)
+        except (TypeError, ValueError):
+            raise QueryError(f"threshold must be a number, got {threshold!r}.") from None
+    return params
 
 
 def run_action(store, dataset: str, view: str, action: str, params: dict | None) -> dict:

@@ -34,7 +34,7 @@ from ..analytics import evals as E
 from ..analytics.compare import records
 from ..errors import QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, jsonable
+from .base import AxisView, bundle, experiment_params, jsonable
 from .compare import band, bar_by_band, binned, box, check_params, filters_of, heatmap, radar, read, scatter, \
     spec, value_bars
 
@@ -316,13 +316,8 @@ class DeepDiveView(AxisView):
 
     def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
                  filters: dict | None = None, **kwargs):
-        f = dict(filters or {})
-        if experiment not in (None, "", []):
-            f["evaluation_name"] = experiment
-        params: dict[str, Any] = {"filters": f}
-        if threshold not in (None, ""):
-            params["threshold"] = float(threshold)
-        super().__init__(ds_or_name, store, params=params, **kwargs)
+        super().__init__(ds_or_name, store, params=experiment_params(experiment, threshold, filters),
+                         **kwargs)
 
     def payload_params(self) -> dict:
         return {k: self.params[k] for k in ("filters", "threshold") if k in self.params}

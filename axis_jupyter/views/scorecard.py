@@ -28,7 +28,7 @@ from ..analytics.filters import apply_filters
 from ..errors import AxisError, QueryError
 from ..ingest.jsonish import parse_jsonish
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable, resolve
+from .base import AxisView, bundle, experiment_params, is_remote, jsonable, resolve
 
 VIEW = "scorecard"
 GOOD, WARN = 0.7, 0.5  # score colours: green >= 0.7, amber >= 0.5, red below
@@ -347,15 +347,8 @@ class Scorecard(AxisView):
 
     def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
                  filters: dict | None = None, **kwargs):
-        f = dict(filters or {})
-        if experiment not in (None, "", []):
-            if isinstance(experiment, str) and "," in experiment:
-                experiment = [e.strip() for e in experiment.split(",") if e.strip()]
-            f[sc.EXPERIMENT_COLUMN] = experiment
-        params: dict[str, Any] = {"filters": f}
-        if threshold not in (None, ""):
-            params["threshold"] = float(threshold)
-        super().__init__(ds_or_name, store, params=params, **kwargs)
+        super().__init__(ds_or_name, store, params=experiment_params(experiment, threshold, filters),
+                         **kwargs)
 
     def payload_params(self) -> dict:
         return {k: self.params[k] for k in ("filters", "threshold") if k in self.params}

@@ -101,6 +101,12 @@ def test_widgets_build(duck):
     d = DeepDiveView("paired", store=duck)
     assert d.snapshot["kpis"]["test_cases"] == 300 and "deep dive" in d.static_html()
     assert get_view("deepdive").widget and get_view("compare").widget
+    # experiments preselected as "a,b" (as %axis show passes them); a bad threshold is named
+    d = DeepDiveView("paired", store=duck, experiment="base, chal", threshold="0.7")
+    assert d.params == {"filters": {"evaluation_name": ["base", "chal"]}, "threshold": 0.7}
+    assert d.snapshot["kpis"]["test_cases"] == 300
+    with pytest.raises(QueryError, match="threshold must be a number, got 'high'"):
+        DeepDiveView("paired", store=duck, threshold="high")
 
 
 def test_deepdive_violin_paged_cases_and_tree(duck):
