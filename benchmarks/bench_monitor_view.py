@@ -33,7 +33,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the JupyterLab/Chromium launcher of the browser tests
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
+
+from common import browser_dataset  # noqa: E402
 
 DATA = HERE / "data"
 RESULTS = HERE / "results"
@@ -127,15 +130,8 @@ def main() -> None:
 
     from browser.labserver import CHROMIUM, start_lab
 
-    if not os.path.exists(CHROMIUM):
-        sys.exit("Debian chromium is needed at /usr/bin/chromium")
     path = ensure_data(args.rows)
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    rows = con.execute(f"SELECT count(*) FROM {DATASET}").fetchone()[0]
-    con.close()
-    print(f"dataset: {rows:,} rows in {path.name}", flush=True)
+    rows = browser_dataset(path, DATASET)
 
     tmp = DATA / "monitor-view-lab"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -37,8 +37,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the JupyterLab/Chromium launcher of the browser tests
+sys.path.insert(0, str(HERE))
 
 from axis_jupyter import demo  # noqa: E402
+
+from common import browser_dataset  # noqa: E402
 
 DATA = HERE / "data"
 RESULTS = HERE / "results"
@@ -218,15 +221,8 @@ def main() -> None:
 
     from browser.labserver import CHROMIUM, start_lab
 
-    if not os.path.exists(CHROMIUM):
-        sys.exit("Debian chromium is needed at /usr/bin/chromium")
     path = ensure_data(args.rows)
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    rows = con.execute(f"SELECT count(*) FROM {DATASET}").fetchone()[0]
-    con.close()
-    print(f"dataset: {rows:,} rows in {path.name}", flush=True)
+    rows = browser_dataset(path, DATASET)
 
     print("DuckDB baseline and in-process payload ...", flush=True)
     base = baselines(path, args.repeat)

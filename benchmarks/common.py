@@ -71,3 +71,24 @@ def table(rows: list[tuple], headers: tuple) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+def browser_dataset(path: Path, name: str) -> int:
+    """For the browser benchmarks: exit unless Debian's chromium is there; the rows of
+    dataset ``name`` in the store file ``path``."""
+    import sys
+
+    import duckdb
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from browser.labserver import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"Debian chromium is needed at {CHROMIUM}")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+    finally:
+        con.close()
+    print(f"dataset: {rows:,} rows in {path.name}", flush=True)
+    return rows
