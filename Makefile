@@ -26,8 +26,9 @@ widgets: $(STAMP)
 	fi
 
 # Opens JupyterLab on the quickstart with embedded defaults (no database, no API key).
+# JupyterLab refuses to run as root unless told to (containers and CI boxes often are root).
 demo: setup
-	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb
+	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
