@@ -71,6 +71,21 @@ def _present_pairs(columns: Mapping[str, Sequence[Any]], n: int):
     return idx, acts, exps
 
 
+def _tokenized_pairs(columns: Mapping[str, Sequence[Any]], n: int, scheme: str, *args: Any):
+    """The rows where neither side is missing, tokenized in one pass (``T.tokenize_column``
+    with ``scheme``): (indices, actual codes, actual lengths, expected codes, expected
+    lengths, vocabulary), or None when no row has both sides."""
+    if A not in columns or E not in columns:
+        return None
+    idx, acts, exps = _present_pairs(columns, n)
+    if not idx:
+        return None
+    codes, lens, vocab = T.tokenize_column(acts + [as_text(e) for e in exps], scheme, *args)
+    k = len(idx)
+    split = int(lens[:k].sum())
+    return idx, codes[:split], lens[:k], codes[split:], lens[k:], vocab
+
+
 def _all_present_text(col: Sequence[Any]) -> bool:
     """Every value a non-empty, non-blank str (then nothing is missing)."""
     col = col if isinstance(col, list) else list(col)
@@ -269,16 +284,12 @@ class TokenF1(_PairMetric):
                 [Signal("overlap", "precision", p, p), Signal("overlap", "recall", r, r)])
 
     def score_columns(self, columns, n):
-        if A not in columns or E not in columns:
+        pairs = _tokenized_pairs(columns, n, "squad")
+        if pairs is None:
             return [None] * n
-        idx, acts, exps = _present_pairs(columns, n)
-        if not idx:
-            return [None] * n
-        codes, lens, _ = T.tokenize_column(acts + [as_text(e) for e in exps], "squad")
-        k = len(idx)
-        split = int(lens[:k].sum())
-        (overlap,) = T.ngram_matches(codes[:split], lens[:k], codes[split:], lens[k:], 1)
-        vals = T.token_f1_column(lens[:k].tolist(), lens[k:].tolist(), overlap.tolist())
+        idx, ca, la, ce, le, _ = pairs
+        (overlap,) = T.ngram_matches(ca, la, ce, le, 1)
+        vals = T.token_f1_column(la.tolist(), le.tolist(), overlap.tolist())
         return _scatter(idx, vals, n)
 
 
@@ -309,17 +320,12 @@ class Bleu(_PairMetric):
         return f"BLEU {score:.4f} (brevity penalty {bp:.3f})", signals
 
     def score_columns(self, columns, n):
-        if A not in columns or E not in columns:
+        pairs = _tokenized_pairs(columns, n, "bleu", self.lowercase)
+        if pairs is None:
             return [None] * n
-        idx, acts, exps = _present_pairs(columns, n)
-        if not idx:
-            return [None] * n
-        codes, lens, _ = T.tokenize_column(acts + [as_text(e) for e in exps], "bleu",
-                                           self.lowercase)
-        k = len(idx)
-        split = int(lens[:k].sum())
-        matches = T.ngram_matches(codes[:split], lens[:k], codes[split:], lens[k:], self.max_n)
-        vals = T.sentence_bleu_column(lens[:k], lens[k:], matches, self.max_n, self.smoothing)
+        idx, ca, la, ce, le, _ = pairs
+        matches = T.ngram_matches(ca, la, ce, le, self.max_n)
+        vals = T.sentence_bleu_column(la, le, matches, self.max_n, self.smoothing)
         return _scatter(idx, vals, n)
 
 
@@ -343,16 +349,12 @@ class RougeL(_PairMetric):
                 [Signal("lcs", "precision", p, p), Signal("lcs", "recall", r, r)])
 
     def score_columns(self, columns, n):
-        if A not in columns or E not in columns:
+        pairs = _tokenized_pairs(columns, n, "rouge")
+        if pairs is None:
             return [None] * n
-        idx, acts, exps = _present_pairs(columns, n)
-        if not idx:
-            return [None] * n
-        codes, lens, vocab = T.tokenize_column(acts + [as_text(e) for e in exps], "rouge")
-        k = len(idx)
-        split = int(lens[:k].sum())
-        lcs = T.lcs_column(codes[:split], lens[:k], codes[split:], lens[k:], vocab)
+        idx, ca, la, ce, le, vocab = pairs
+        lcs = T.lcs_column(ca, la, ce, le, vocab)
         if lcs is None:  # pragma: no cover - no rapidfuzz, or a vocabulary beyond Unicode
             return super().score_columns(columns, n)
-        vals = T.rouge_l_column(lens[:k].tolist(), lens[k:].tolist(), lcs, self.beta)
+        vals = T.rouge_l_column(la.tolist(), le.tolist(), lcs, self.beta)
         return _scatter(idx, vals, n)
