@@ -76,16 +76,21 @@ def split_experiment_filter(filters: dict | None, columns) -> tuple[dict, list[s
     return filters, [str(value)]
 
 
-def partials_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
-                  by_experiment: bool = True) -> ibis.Table:
-    """The Ibis expression behind :func:`node_partials` (one aggregation)."""
-    th = _threshold(threshold)
+def scored_rows(ctx: AnalyticContext, filters: dict | None) -> ibis.Table:
+    """The filtered rows with a metric name; a clear error without metric columns."""
     t = base_table(ctx, filters)
     for col in ("metric_name", "metric_score"):
         if col not in t.columns:
             raise QueryError(f"the scorecard needs a {col} column (evaluation results in tree or "
                              "flat format).")
-    t = t.filter(t.metric_name.notnull())
+    return t.filter(t.metric_name.notnull())
+
+
+def partials_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
+                  by_experiment: bool = True) -> ibis.Table:
+    """The Ibis expression behind :func:`node_partials` (one aggregation)."""
+    th = _threshold(threshold)
+    t = scored_rows(ctx, filters)
     keys = ["metric_name"]
     if by_experiment and EXPERIMENT_COLUMN in t.columns:
         keys = [EXPERIMENT_COLUMN, "metric_name"]
@@ -131,12 +136,7 @@ def binned_expr(ctx: AnalyticContext, filters: dict | None = None, threshold=Non
     ``arbitrary()`` aggregates cost more than the whole scan). Merge with
     :func:`merge_binned` and the attributes from :func:`node_meta_expr`."""
     th = _threshold(threshold)
-    t = base_table(ctx, filters)
-    for col in ("metric_name", "metric_score"):
-        if col not in t.columns:
-            raise QueryError(f"the scorecard needs a {col} column (evaluation results in tree or "
-                             "flat format).")
-    t = t.filter(t.metric_name.notnull())
+    t = scored_rows(ctx, filters)
     keys = [EXPERIMENT_COLUMN, "metric_name"] if EXPERIMENT_COLUMN in t.columns else ["metric_name"]
     s = t.metric_score.cast("float64")
     b = ibis.greatest(ibis.least((s * BINS).floor().cast("int64"), BINS - 1), 0)

@@ -245,6 +245,13 @@ def test_cases_bad_params(store, demo_ds):
         call_action(store, "ev", "scorecard", "payload", {"filters": {"no_such_column": 1}})
     with pytest.raises(NotFoundError):
         call_action(store, "nope", "scorecard", "payload", {})
+    # a dataset without metric scores (KPI data) gets a message naming the missing column
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store.load(pd.DataFrame({"kpi_name": ["a", "a"], "numeric_value": [1.0, 2.0],
+                                 "created_at": ["2026-01-01", "2026-01-02"]}), name="k", kind="kpi")
+    with pytest.raises(AxisError, match="scorecard needs a metric_name column"):
+        call_action(store, "k", "scorecard", "payload", {})
 
 
 def test_case_tree(store, messy_ds):
