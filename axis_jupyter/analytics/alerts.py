@@ -35,6 +35,7 @@ from .. import monitoring_config
 from ..errors import QueryError
 from .context import AnalyticContext
 from .evals import as_list, scores_table
+from .memo import memo_expr
 from .monitoring import _category, _unit, records_table
 from .registry import register
 
@@ -198,7 +199,17 @@ def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
     """Per source, metric and bucket: source_name, metric_name, bucket, count, avg,
     pass_rate (share >= the source's pass threshold), good, pass."""
     cfg = cfg or _cfg(config)
-    unit = _unit(granularity)
+    df = ctx.execute(_score_series_expr(ctx, _unit(granularity), filters, as_list(metrics),
+                                        {k: cfg[k] for k in ("thresholds", "visible_metrics")}))
+    th = {x: monitoring_config.source_thresholds(cfg, x) for x in set(df["source_name"].tolist())}
+    names = df["source_name"].tolist()
+    df["good"] = np.array([th[x]["good"] for x in names], dtype="float64")
+    df["pass"] = np.array([th[x]["pass"] for x in names], dtype="float64")
+    return df
+
+
+@memo_expr
+def _score_series_expr(ctx, unit, filters, metrics, cfg):
     t = _category(scores_table(ctx, filters, "timestamp"), "SCORE")
     t = _visible(t, cfg, metrics)
     t = t.filter(t.timestamp.notnull() & t.metric_score.notnull() & t.metric_name.notnull())
@@ -207,21 +218,29 @@ def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
     expr = t.group_by(source_name=t._src, metric_name=t.metric_name,
                       bucket=t.timestamp.truncate(unit)).aggregate(
         count=s.count(), avg=s.mean(), pass_rate=(s >= t._pass).mean())
-    df = ctx.execute(expr.order_by(["source_name", "metric_name", "bucket"]))
-    th = {x: monitoring_config.source_thresholds(cfg, x) for x in df["source_name"].unique()}
-    df["good"] = df["source_name"].map({x: d["good"] for x, d in th.items()}).astype("float64")
-    df["pass"] = df["source_name"].map({x: d["pass"] for x, d in th.items()}).astype("float64")
-    return df
+    return expr.order_by(["source_name", "metric_name", "bucket"])
 
 
 def record_series(ctx: AnalyticContext, granularity="day", filters=None) -> pd.DataFrame:
     """Per source and bucket, each record once: source_name, bucket, records, p95 (latency),
     error_rate (share of records with has_errors; NaN without the column)."""
-    unit = _unit(granularity)
-    cols = set(ctx.table("full").columns)
     empty = pd.DataFrame(columns=["source_name", "bucket", "records", "p95", "error_rate"])
-    if "latency" not in cols and "has_errors" not in cols:
+    expr = _record_series_expr(ctx, _unit(granularity), filters)
+    if expr is None:
         return empty
+    df = ctx.execute(expr)
+    for c in ("p95", "error_rate"):
+        if c not in df:
+            df[c] = np.nan
+    return df
+
+
+@memo_expr
+def _record_series_expr(ctx, unit, filters):
+    """None when the dataset has neither latency nor has_errors (or no record id)."""
+    cols = set(ctx.table("full").columns)
+    if "latency" not in cols and "has_errors" not in cols:
+        return None
     dims = ["timestamp"] + (["source_name"] if "source_name" in cols else [])
     if "has_errors" not in cols:
         r = records_table(ctx, filters, "latency", *dims)
@@ -230,7 +249,7 @@ def record_series(ctx: AnalyticContext, granularity="day", filters=None) -> pd.D
         t = scores_table(ctx, filters, *need, *dims)
         key = [c for c in ("_axis_rid", "dataset_id", "trace_id") if c in t.columns][:1]
         if not key:
-            return empty
+            return None
         h = t.has_errors
         if h.type().is_boolean():
             err = h.cast("float64")
@@ -249,30 +268,16 @@ def record_series(ctx: AnalyticContext, granularity="day", filters=None) -> pd.D
         aggs["p95"] = r.latency.quantile(0.95)
     if "_err" in r.columns:
         aggs["error_rate"] = r._err.mean()
-    df = ctx.execute(r.group_by(source_name=src, bucket=r.timestamp.truncate(unit)).aggregate(**aggs)
-                     .order_by(["source_name", "bucket"]))
-    for c in ("p95", "error_rate"):
-        if c not in df:
-            df[c] = np.nan
-    return df
+    return (r.group_by(source_name=src, bucket=r.timestamp.truncate(unit)).aggregate(**aggs)
+            .order_by(["source_name", "bucket"]))
 
 
 def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=None,
                  category_source="explanation", cfg: dict | None = None) -> pd.DataFrame:
     """Per source, CLASSIFICATION metric, bucket and label: count, total, share."""
-    from .classification import category_column
-
     cfg = cfg or {"visible_metrics": []}
-    unit = _unit(granularity)
-    t = _category(scores_table(ctx, filters, "timestamp"), "CLASSIFICATION")
-    col = category_column(t, category_source)
-    t = _visible(t, cfg, metrics)
-    t = t.filter(t.timestamp.notnull() & t.metric_name.notnull())
-    t = t.mutate(_cat=col)
-    t = t.filter(t._cat.notnull())
-    expr = t.group_by(source_name=_source(t), metric_name=t.metric_name,
-                      bucket=t.timestamp.truncate(unit), category=t._cat).aggregate(count=ibis._.count())
-    df = ctx.execute(expr.order_by(["source_name", "metric_name"]))
+    df = ctx.execute(_class_series_expr(ctx, _unit(granularity), filters, as_list(metrics), category_source,
+                                        cfg["visible_metrics"]))
     cols = ["source_name", "metric_name", "bucket", "category", "count", "total", "share"]
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -299,6 +304,21 @@ def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
     return out[cols]  # sorted by source, metric, category, bucket
 
 
+@memo_expr
+def _class_series_expr(ctx, unit, filters, metrics, category_source, visible):
+    from .classification import category_column
+
+    t = _category(scores_table(ctx, filters, "timestamp"), "CLASSIFICATION")
+    col = category_column(t, category_source)
+    t = _visible(t, {"visible_metrics": visible}, metrics)
+    t = t.filter(t.timestamp.notnull() & t.metric_name.notnull())
+    t = t.mutate(_cat=col)
+    t = t.filter(t._cat.notnull())
+    expr = t.group_by(source_name=_source(t), metric_name=t.metric_name,
+                      bucket=t.timestamp.truncate(unit), category=t._cat).aggregate(count=ibis._.count())
+    return expr.order_by(["source_name", "metric_name"])
+
+
 # ----------------------------------------------------------------------------- alerts
 def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, filters=None,
            metrics=None, config=None, category_source: str = "explanation",
@@ -323,45 +343,52 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
                      "bucket": bucket, "value": value, "message": msg, "category": category,
                      "group": group, "reference": ref, "statistic": stat, "limit": limit, "count": count})
 
+    # The series are a few hundred points: plain arrays and loops over the series, not
+    # pandas (a groupby, boolean mask or itertuples costs 1-3 ms each, 25 ms per update).
     sc = score_series(ctx, granularity, filters, metrics, cfg=cfg)
-    checked = (sc if scan else sc.groupby(["source_name", "metric_name"], sort=False).tail(1)).rename(
-        columns={"pass": "pass_th"})
-    for r in checked[checked["avg"] < checked["good"]].itertuples(index=False):
-        add(r.source_name, r.metric_name, "threshold_score", "warning", r.bucket, float(r.avg),
-            f"{r.source_name} · {r.metric_name}: average score {r.avg:.3f} is below good ({r.good:g}).",
-            ref=float(r.good), stat=float(r.avg - r.good), limit=float(r.good), count=int(r.count))
-    for r in checked[checked["pass_rate"] < ta["pass_rate_min"]].itertuples(index=False):
-        add(r.source_name, r.metric_name, "threshold_pass_rate", "error", r.bucket, float(r.pass_rate),
-            f"{r.source_name} · {r.metric_name}: pass rate {r.pass_rate:.1%} (scores >= {r.pass_th:g}) is "
-            f"below {ta['pass_rate_min']:.0%}.",
-            ref=ta["pass_rate_min"], stat=float(r.pass_rate - ta["pass_rate_min"]),
-            limit=ta["pass_rate_min"], count=int(r.count))
-    avg, buckets, counts = sc["avg"].to_numpy(), sc["bucket"].to_numpy(), sc["count"].to_numpy()
-    for (src, metric), a, b in _runs(sc, ["source_name", "metric_name"]):
-        for hit in detect(avg[a:b], metric, ad, scan):
+    col = {c: sc[c].to_numpy() for c in ("bucket", "count", "avg", "pass_rate", "good", "pass")}
+    series = list(_runs(sc, ["source_name", "metric_name"]))
+    for (src, metric), a, b in series:
+        for i in range(a if scan else b - 1, b):
+            avg, good, rate = float(col["avg"][i]), float(col["good"][i]), float(col["pass_rate"][i])
+            bucket, n = pd.Timestamp(col["bucket"][i]), int(col["count"][i])
+            if avg < good:
+                add(src, metric, "threshold_score", "warning", bucket, avg,
+                    f"{src} · {metric}: average score {avg:.3f} is below good ({good:g}).",
+                    ref=good, stat=avg - good, limit=good, count=n)
+            if rate < ta["pass_rate_min"]:
+                add(src, metric, "threshold_pass_rate", "error", bucket, rate,
+                    f"{src} · {metric}: pass rate {rate:.1%} (scores >= {float(col['pass'][i]):g}) is "
+                    f"below {ta['pass_rate_min']:.0%}.",
+                    ref=ta["pass_rate_min"], stat=rate - ta["pass_rate_min"], limit=ta["pass_rate_min"], count=n)
+    for (src, metric), a, b in series:
+        for hit in detect(col["avg"][a:b], metric, ad, scan):
             i = a + hit["index"]
-            add(src, metric, hit["detector"], hit["severity"], pd.Timestamp(buckets[i]), hit["value"],
+            add(src, metric, hit["detector"], hit["severity"], pd.Timestamp(col["bucket"][i]), hit["value"],
                 _message(src, metric, None, hit["detector"], hit["value"], hit["reference"],
                          hit["statistic"], hit["limit"], granularity=unit_word),
                 group="anomaly", ref=hit["reference"], stat=hit["statistic"], limit=hit["limit"],
-                count=int(counts[i]))
+                count=int(col["count"][i]))
 
     try:
         rec = record_series(ctx, granularity, filters)
     except QueryError:
         rec = pd.DataFrame()
     if not rec.empty:
-        chk = rec if scan else rec.groupby("source_name", sort=False).tail(1)
-        lim = ta["latency_p95_max"]
-        for r in chk[chk["p95"].notna() & (chk["p95"] > lim)].itertuples(index=False):
-            add(r.source_name, "latency", "threshold_latency", "warning", r.bucket, float(r.p95),
-                f"{r.source_name}: p95 latency {r.p95:,.0f} is above {lim:,.0f}.",
-                ref=lim, stat=float(r.p95 - lim), limit=lim, count=int(r.records))
-        lim = ta["error_rate_max"]
-        for r in chk[chk["error_rate"].notna() & (chk["error_rate"] > lim)].itertuples(index=False):
-            add(r.source_name, "errors", "threshold_error_rate", "error", r.bucket, float(r.error_rate),
-                f"{r.source_name}: error rate {r.error_rate:.1%} is above {lim:.0%}.",
-                ref=lim, stat=float(r.error_rate - lim), limit=lim, count=int(r.records))
+        rcol = {c: rec[c].to_numpy() for c in ("bucket", "records", "p95", "error_rate")}
+        lat_max, err_max = ta["latency_p95_max"], ta["error_rate_max"]
+        for (src,), a, b in _runs(rec, ["source_name"]):
+            for i in range(a if scan else b - 1, b):
+                p95, err = float(rcol["p95"][i]), float(rcol["error_rate"][i])
+                bucket, n = pd.Timestamp(rcol["bucket"][i]), int(rcol["records"][i])
+                if p95 > lat_max:  # False for NaN
+                    add(src, "latency", "threshold_latency", "warning", bucket, p95,
+                        f"{src}: p95 latency {p95:,.0f} is above {lat_max:,.0f}.",
+                        ref=lat_max, stat=p95 - lat_max, limit=lat_max, count=n)
+                if err > err_max:
+                    add(src, "errors", "threshold_error_rate", "error", bucket, err,
+                        f"{src}: error rate {err:.1%} is above {err_max:.0%}.",
+                        ref=err_max, stat=err - err_max, limit=err_max, count=n)
 
     if classification:
         cs = class_series(ctx, granularity, filters, metrics, category_source, cfg=cfg)
@@ -375,13 +402,11 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
                     category=cat, group="anomaly", ref=hit["reference"], stat=hit["statistic"],
                     limit=hit["limit"], count=int(totals[i]))
 
-    df = pd.DataFrame(rows, columns=ALERT_COLUMNS)
-    if df.empty:
-        return df
-    sev = df["severity"].map({"error": 0, "warning": 1})
-    df = df.assign(_s=sev).sort_values(["_s", "source_name", "metric_name", "bucket", "detector"],
-                                       ignore_index=True).drop(columns="_s")
-    return df
+    # Errors first, then by source, metric, bucket and detector (a stable sort: ties keep
+    # the order they were found in).
+    rows.sort(key=lambda r: (r["severity"] != "error", r["source_name"], r["metric_name"], r["bucket"],
+                             r["detector"]))
+    return pd.DataFrame(rows, columns=ALERT_COLUMNS)
 
 
 def _runs(df: pd.DataFrame, keys: list[str]):

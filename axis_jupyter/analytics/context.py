@@ -9,8 +9,6 @@ Ibis connection, which keeps the expressions backend-portable.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -18,6 +16,7 @@ import ibis
 import pandas as pd
 
 from ..errors import QueryError
+from .memo import Lru
 
 # Roles of a dataset's tables:
 #   scores  - the long table (one row per record x metric) with the light dimensions
@@ -47,33 +46,17 @@ class AnalyticContext:
         return self.info.get("records_table") is not None
 
 
-class _SqlCache:
+class _SqlCache(Lru):
     """Compiled SQL by Ibis expression. Compiling costs 5-30 ms, as much as running a query
     on a few million rows; views ask the same questions again and again (a filter toggled
     back, a refresh). Ibis nodes hash structurally, and the key names the dataset's
     versioned tables, so a reload never reuses a stale entry."""
 
-    def __init__(self, size: int = 512):
-        self.size = size
-        self.entries: OrderedDict[Any, str] = OrderedDict()
-        self.lock = threading.Lock()
-
     def sql(self, expr) -> str:
-        key = expr.op()
-        with self.lock:
-            hit = self.entries.get(key)
-            if hit is not None:
-                self.entries.move_to_end(key)
-                return hit
-        sql = ibis.to_sql(expr, dialect="duckdb")
-        with self.lock:
-            self.entries[key] = sql
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return sql
+        return self.get_or_make(expr.op(), lambda: ibis.to_sql(expr, dialect="duckdb"))
 
 
-SQL_CACHE = _SqlCache()
+SQL_CACHE = _SqlCache(512)
 
 
 def duckdb_runner(cur) -> Callable[[Any], pd.DataFrame]:

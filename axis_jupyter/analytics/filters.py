@@ -8,15 +8,13 @@ table's columns; values only ever reach SQL as literals built by Ibis, never as 
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import ibis
 import pandas as pd
 
 from ..errors import QueryError
+from .memo import Lru, plain_key
 
 TIME_KEYS = ("time_range", "time_start", "time_end")
 
@@ -33,8 +31,7 @@ def _to_ts(value: Any, key: str):
     return ts.to_pydatetime()
 
 
-_MEMO: "OrderedDict[tuple, ibis.Table]" = OrderedDict()
-_MEMO_LOCK = threading.Lock()
+_FILTERED = Lru(256)
 
 
 def apply_filters(t: ibis.Table, filters: dict | None, *, time_column: str = "timestamp") -> ibis.Table:
@@ -46,20 +43,10 @@ def apply_filters(t: ibis.Table, filters: dict | None, *, time_column: str = "ti
     if not filters:
         return t
     try:
-        key = (t.op(), json.dumps(filters, sort_keys=True, default=str), time_column)
+        key = (t.op(), plain_key(filters), time_column)
     except TypeError:
         return _apply_filters(t, filters, time_column)
-    with _MEMO_LOCK:
-        hit = _MEMO.get(key)
-        if hit is not None:
-            _MEMO.move_to_end(key)
-            return hit
-    out = _apply_filters(t, filters, time_column)
-    with _MEMO_LOCK:
-        _MEMO[key] = out
-        while len(_MEMO) > 256:
-            _MEMO.popitem(last=False)
-    return out
+    return _FILTERED.get_or_make(key, lambda: _apply_filters(t, filters, time_column))
 
 
 def _apply_filters(t: ibis.Table, filters: dict, time_column: str) -> ibis.Table:

@@ -16,10 +16,10 @@ import pandas as pd
 from ..errors import QueryError
 from .context import AnalyticContext
 from .evals import PCT, _threshold, as_list, bin_parts, percentiles, scores_table, settle_bins, split_percentiles
+from .filters import apply_filters, split_filters
+from .memo import memo_expr
 
 P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
-from .filters import apply_filters, split_filters
-
 GRANULARITY = {"hour": "h", "hourly": "h", "h": "h", "day": "D", "daily": "D", "d": "D",
                "week": "W", "weekly": "W", "w": "W"}
 
@@ -48,19 +48,21 @@ def trends(ctx: AnalyticContext, granularity: str = "day", metric_category: str 
            filters=None, metrics=None) -> pd.DataFrame:
     """Per time bucket and metric: bucket, metric_name, count, avg, p50, p95, p99.
     Rows with a null timestamp or score are left out."""
-    unit = _unit(granularity)
-    t = scores_table(ctx, filters, "timestamp")
-    t = _category(t, metric_category)
-    metrics = as_list(metrics)
+    df = split_percentiles(ctx.execute(_trends_expr(ctx, _unit(granularity), metric_category, filters,
+                                                    as_list(metrics))), P50_95_99)
+    return df[["bucket", "metric_name", "count", "avg", "p50", "p95", "p99"]]
+
+
+@memo_expr
+def _trends_expr(ctx, unit, metric_category, filters, metrics):
+    t = _category(scores_table(ctx, filters, "timestamp"), metric_category)
     if metrics:
         t = t.filter(t.metric_name.isin(metrics))
     t = t.filter(t.timestamp.notnull() & t.metric_score.notnull())
     s = t.metric_score
-    expr = t.group_by(bucket=t.timestamp.truncate(unit), metric_name=t.metric_name).aggregate(
+    return t.group_by(bucket=t.timestamp.truncate(unit), metric_name=t.metric_name).aggregate(
         count=s.count(), avg=s.mean(), **{PCT: percentiles(s, P50_95_99)},
     ).order_by(["bucket", "metric_name"])
-    df = split_percentiles(ctx.execute(expr), P50_95_99)
-    return df[["bucket", "metric_name", "count", "avg", "p50", "p95", "p99"]]
 
 
 def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
@@ -87,6 +89,12 @@ def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
 def latency(ctx: AnalyticContext, by=None, filters=None) -> pd.DataFrame:
     """Latency percentiles, each record once: [by...], count, mean, min, max, p50, p95, p99."""
     by = as_list(by)
+    df = split_percentiles(ctx.execute(_latency_expr(ctx, by, filters)), P50_95_99)
+    return df[[*by, "count", "mean", "min", "max", "p50", "p95", "p99"]]
+
+
+@memo_expr
+def _latency_expr(ctx, by, filters):
     r = records_table(ctx, filters, "latency", *by)
     if "latency" not in r.columns:
         raise QueryError("this dataset has no latency column.")
@@ -94,9 +102,7 @@ def latency(ctx: AnalyticContext, by=None, filters=None) -> pd.DataFrame:
     x = r.latency
     aggs = {"count": x.count(), "mean": x.mean(), "min": x.min(), "max": x.max(),
             PCT: percentiles(x, P50_95_99)}
-    expr = r.group_by(by).aggregate(**aggs).order_by(by) if by else r.aggregate(**aggs)
-    df = split_percentiles(ctx.execute(expr), P50_95_99)
-    return df[[*by, "count", "mean", "min", "max", "p50", "p95", "p99"]]
+    return r.group_by(by).aggregate(**aggs).order_by(by) if by else r.aggregate(**aggs)
 
 
 def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=None) -> pd.DataFrame:
@@ -111,6 +117,29 @@ def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=Non
     by = as_list(by)
     if len(by) > 1:
         raise QueryError("latency_histogram groups by at most one column.")
+    df = settle_bins(ctx.execute(_histogram_expr(ctx, bins, by, filters)), [*by, "lo", "hi"])
+    cols = ["group"] if by else []
+    if df.empty:
+        return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"])
+    lo, hi = float(df["lo"].iloc[0]), float(df["hi"].iloc[0])
+    edges = np.linspace(lo, hi, bins + 1)
+    groups = sorted(df[by[0]].dropna().unique().tolist(), key=str) if by else [None]
+    binned, counted = df["bin"].to_numpy(dtype="int64"), df["count"].to_numpy(dtype="int64")
+    keys = df[by[0]].to_numpy(dtype=object) if by else None
+    counts = np.zeros((len(groups), bins), dtype="int64")
+    for gi, g in enumerate(groups):
+        rows = keys == g if by else slice(None)
+        counts[gi, binned[rows]] = counted[rows]
+    out = pd.DataFrame({"bin": np.tile(np.arange(bins), len(groups)),
+                        "bin_start": np.tile(edges[:-1], len(groups)),
+                        "bin_end": np.tile(edges[1:], len(groups)), "count": counts.ravel()})
+    if by:
+        out.insert(0, "group", np.repeat(np.array(groups, dtype=object), bins))
+    return out
+
+
+@memo_expr
+def _histogram_expr(ctx, bins, by, filters):
     r = records_table(ctx, filters, "latency", *by)
     r = r.filter(r.latency.notnull()).select("latency", *by)
     # One query: the global range joined to every row (a whole-table window instead is 30%
@@ -119,35 +148,21 @@ def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=Non
     lim = lim.mutate(hi=ibis.ifelse(lim.hi > lim.lo, lim.hi, lim.lo + 1.0))  # one value: unit-wide
     r = r.cross_join(lim)
     parts = bin_parts(r.latency, r.lo, r.hi, bins)
-    df = ctx.execute(r.group_by([*by, "lo", "hi", parts.pop("raw").name("raw")]).aggregate(**parts))
-    df = settle_bins(df, [*by, "lo", "hi"])
-    cols = ["group"] if by else []
-    if df.empty:
-        return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"])
-    lo, hi = float(df["lo"].iloc[0]), float(df["hi"].iloc[0])
-    edges = np.linspace(lo, hi, bins + 1)
-    groups = sorted(df[by[0]].dropna().unique().tolist(), key=str) if by else [None]
-    out = []
-    for g in groups:
-        sub = df[df[by[0]] == g] if by else df
-        counts = np.zeros(bins, dtype="int64")
-        counts[sub["bin"].to_numpy(dtype="int64")] = sub["count"].to_numpy(dtype="int64")
-        frame = pd.DataFrame({"bin": np.arange(bins), "bin_start": edges[:-1], "bin_end": edges[1:],
-                              "count": counts})
-        if by:
-            frame.insert(0, "group", g)
-        out.append(frame)
-    return pd.concat(out, ignore_index=True)
+    return r.group_by([*by, "lo", "hi", parts.pop("raw").name("raw")]).aggregate(**parts)
 
 
 def pass_rates(ctx: AnalyticContext, threshold: float | None = None, by=None, filters=None,
                metric_category: str | None = "SCORE") -> pd.DataFrame:
     """Per metric: metric_name, [by...], count, pass_rate (fraction >= threshold), avg."""
     by = as_list(by)
-    th = _threshold(threshold)
+    expr = _pass_rates_expr(ctx, _threshold(threshold), by, filters, metric_category)
+    return ctx.execute(expr)[["metric_name", *by, "count", "pass_rate", "avg"]]
+
+
+@memo_expr
+def _pass_rates_expr(ctx, th, by, filters, metric_category):
     t = _category(scores_table(ctx, filters, *by), metric_category)
     t = t.filter(t.metric_name.notnull())
     s = t.metric_score
-    expr = t.group_by(["metric_name", *by]).aggregate(
+    return t.group_by(["metric_name", *by]).aggregate(
         count=s.count(), pass_rate=(s >= th).mean(), avg=s.mean()).order_by(["metric_name", *by])
-    return ctx.execute(expr)[["metric_name", *by, "count", "pass_rate", "avg"]]

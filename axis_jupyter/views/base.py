@@ -99,6 +99,30 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+def records(df) -> list[dict]:
+    """A DataFrame as strict-JSON-safe row dicts, as ``jsonable(df.to_dict("records"))``
+    gives them (except that a missing timestamp is None, not "NaT"), converted column by column (pandas' row-wise to_dict and a jsonable walk of
+    every value cost ~2 ms per frame; views send several frames per update)."""
+    import numpy as np
+
+    cols = []
+    for name in df.columns:
+        s = df[name]
+        kind = s.dtype.kind
+        if kind in "iub":  # nullable Int64/boolean columns may hold NA
+            values = s.tolist() if not s.hasnans else [jsonable(v) for v in s.tolist()]
+        elif kind == "f":
+            a = s.to_numpy(dtype="float64")
+            values = np.where(np.isfinite(a), a, None).tolist() if not np.isfinite(a).all() else a.tolist()
+        elif kind == "M":
+            values = [None if v is None or v != v else v.isoformat() for v in s.tolist()]
+        else:
+            values = [jsonable(v) for v in s.tolist()]
+        cols.append(values)
+    names = [str(c) for c in df.columns]
+    return [dict(zip(names, row)) for row in zip(*cols)] if cols else [{} for _ in range(len(df))]
+
+
 def is_remote(store) -> bool:
     """True when ``store`` is a client of the Jupyter server's store (not embedded here)."""
     from ..store.local import LocalStore

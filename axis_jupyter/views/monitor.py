@@ -38,10 +38,11 @@ from ..analytics import alerts as al
 from ..analytics import classification as cl
 from ..analytics import monitoring as mon
 from ..analytics.filters import apply_filters
+from ..analytics.memo import memo_expr
 from ..errors import AxisError, QueryError
 from ..ingest.jsonish import parse_jsonish
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable
+from .base import AxisView, bundle, is_remote, jsonable, records
 
 VIEW = "monitor"
 FILTER_KEYS = ("environment", "source_name", "source_component", "source_type", "model_name")
@@ -110,16 +111,16 @@ def _options(store, dataset: str) -> dict:
             "latency_unit": info.get("latency_unit", "ms")}
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    return jsonable(df.to_dict("records"))
-
-
-def _summary(ctx, filters, threshold: float) -> dict:
+@memo_expr
+def _summary_expr(ctx, filters, threshold: float):
     t = mon._category(al.scores_table(ctx, filters), "SCORE")
     t = t.filter(t.metric_score.notnull())
     s = t.metric_score
-    row = ctx.execute(t.aggregate(n=s.count(), avg=s.mean(), pass_rate=(s >= threshold).mean()))
-    r = row.iloc[0]
+    return t.aggregate(n=s.count(), avg=s.mean(), pass_rate=(s >= threshold).mean())
+
+
+def _summary(ctx, filters, threshold: float) -> dict:
+    r = ctx.execute(_summary_expr(ctx, filters, threshold)).iloc[0]
     return {"scores": int(r["n"] or 0), "avg_score": None if pd.isna(r["avg"]) else float(r["avg"]),
             "pass_rate": None if pd.isna(r["pass_rate"]) else float(r["pass_rate"])}
 
@@ -257,15 +258,17 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     lat = r["latency"]
     pct = ({k: float(lat[k].iloc[0]) for k in ("p50", "p95", "p99")}
            if lat is not None and len(lat) and pd.notna(lat["p50"].iloc[0]) else {})
-    trends = _records(r["trends"])
+    trends = records(r["trends"])
     rates = r["pass_rates"].assign(band=lambda d: d["pass_rate"].map(_band))
     alerts = r["alerts"]
     opts = _options(store, dataset)
-    hist = _records(r["histogram"]) if r["histogram"] is not None else []
+    hist = records(r["histogram"]) if r["histogram"] is not None else []
+    rate_rows = records(rates)
+    # The frames are already JSON-safe (``records``); only the small parts are walked.
     out = {
-        "view": VIEW, "dataset": dataset, "scope": f, "time": time, "granularity": granularity,
-        "threshold": th, "thresholds": refs, "options": opts,
-        "kpis": {
+        "view": VIEW, "dataset": dataset, "scope": jsonable(f), "time": time, "granularity": granularity,
+        "threshold": th, "thresholds": jsonable(refs), "options": jsonable(opts),
+        "kpis": jsonable({
             "avg_score": r["summary"]["avg_score"], "pass_rate": r["summary"]["pass_rate"],
             "scores": r["summary"]["scores"], "p95_latency": pct.get("p95"),
             "alerts": int(len(alerts)), "errors": int((alerts["severity"] == "error").sum()) if len(alerts) else 0,
@@ -275,16 +278,16 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
             "pass_text": None if r["summary"]["pass_rate"] is None else (
                 "Above target" if r["summary"]["pass_rate"] >= cfg["threshold_alerts"]["pass_rate_min"]
                 else f"Below {cfg['threshold_alerts']['pass_rate_min']:.0%}"),
-        },
+        }),
         "trends": trends,
-        "latency": {"percentiles": pct, "bins": hist, "group_by": group_by,
-                    "by_group": _records(r["latency_by"]) if group_by and "latency_by" in r else None},
-        "pass_rates": _records(rates),
-        "alerts": _records(alerts),
+        "latency": {"percentiles": jsonable(pct), "bins": hist, "group_by": group_by,
+                    "by_group": records(r["latency_by"]) if group_by and "latency_by" in r else None},
+        "pass_rates": rate_rows,
+        "alerts": records(alerts),
         "charts": {
             "trend": trend_spec(trends, refs["good"], refs["pass"], granularity) if trends else None,
             "latency": latency_spec(hist, pct, bool(group_by), opts["latency_unit"]) if hist else None,
-            "pass_rates": pass_rate_spec(_records(rates)) if len(rates) else None,
+            "pass_rates": pass_rate_spec(rate_rows) if len(rates) else None,
         },
     }
     out["empty"] = not trends and not out["kpis"]["scores"]
@@ -293,7 +296,7 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     out["timing"] = {"total_ms": round((time_mod.perf_counter() - t0) * 1000, 2),
                      "analytics_ms": round(analytics_s * 1000, 2),
                      "duckdb_ms": round(duckdb_s[0] * 1000, 2)}
-    return jsonable(out)
+    return out
 
 
 def traces(store, dataset: str, filters=None, time="24h", time_range=None, anchor="data", search=None,
@@ -332,7 +335,7 @@ def traces(store, dataset: str, filters=None, time="24h", time_range=None, ancho
 
     total, df = _read(store, dataset, q)
     return jsonable({"total": total, "page": page, "page_size": page_size, "pages": max(1, -(-total // page_size)),
-                     "sort": sort, "descending": bool(descending), "rows": _records(df)})
+                     "sort": sort, "descending": bool(descending), "rows": records(df)})
 
 
 def failing(store, dataset: str, filters=None, time="24h", time_range=None, anchor="data", threshold=0.5,
@@ -350,7 +353,7 @@ def failing(store, dataset: str, filters=None, time="24h", time_range=None, anch
         return ctx.execute(t.order_by([ibis.asc(t.metric_score), *tie]).select(*cols).limit(limit))
 
     df = _read(store, dataset, q)
-    rows = _records(df)
+    rows = records(df)
     for r in rows:
         r["severity"] = "bad" if r["metric_score"] < th / 2 else "warn"
     return jsonable({"threshold": th, "rows": rows})
@@ -408,7 +411,7 @@ def classification(store, dataset: str, filters=None, time="24h", time_range=Non
     sub = counts[counts["metric_name"] == m] if m else counts
     return jsonable({"metrics": names, "metric": m, "category_source": category_source,
                      "total": int(sub["count"].sum()) if len(sub) else 0, "unique": int(len(sub)),
-                     "counts": _records(sub), "trends": _records(trend)})
+                     "counts": records(sub), "trends": records(trend)})
 
 
 def insights(store, dataset: str, filters=None, time="24h", time_range=None, anchor="data", metric=None,
@@ -419,7 +422,7 @@ def insights(store, dataset: str, filters=None, time="24h", time_range=None, anc
     df = _read(store, dataset, lambda ctx: cl.insights(ctx, metric=metric, page=page, limit=limit, search=search,
                                                        sort_by=sort_by, descending=descending, filters=f))
     total = int(df.attrs.get("total_count", 0))
-    rows = _records(df.drop(columns=["total_count"]))
+    rows = records(df.drop(columns=["total_count"]))
     for r in rows:
         r["signal_groups"] = cl.group_signals(r.get("signals"))
     return jsonable({"total": total, "page": int(page), "limit": int(limit), "metrics": df.attrs.get("metric_names", []),
@@ -432,7 +435,7 @@ def alerts(store, dataset: str, filters=None, time="all", time_range=None, ancho
     _check("alerts", unknown)
     f = scope(store, dataset, filters, time, time_range, anchor) or None
     df = _read(store, dataset, lambda ctx: al.alerts(ctx, granularity=granularity, scan=scan, filters=f))
-    rows = _records(df)
+    rows = records(df)
     groups = [{"group": g, "title": "Threshold Alerts" if g == "threshold" else "Anomaly Detection",
                "alerts": [r for r in rows if r["group"] == g]} for g in ("threshold", "anomaly")]
     return jsonable({"errors": sum(r["severity"] == "error" for r in rows),

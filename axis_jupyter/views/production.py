@@ -37,7 +37,7 @@ from ..analytics import monitoring as mon
 from ..analytics.filters import apply_filters
 from ..errors import AxisError, QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable
+from .base import AxisView, bundle, is_remote, jsonable, records
 
 VIEW = "production"
 KPI_FILTERS = ("source_name", "environment", "source_type", "segment", "kpi_category")
@@ -118,11 +118,10 @@ def _kpi_section(store, kpi_ds, filters) -> dict:
     cats = []
     for cat, g in panels.groupby("category", sort=False):
         cats.append({"category": cat, "display_name": g["category_display_name"].iloc[0],
-                     "icon": g["icon"].iloc[0], "kpis": jsonable(g.drop(columns=["category_display_name", "icon"])
-                                                                 .to_dict("records"))})
+                     "icon": g["icon"].iloc[0], "kpis": records(g.drop(columns=["category_display_name", "icon"]))})
     charts = []
     for title, g in comp.groupby("chart", sort=False):
-        charts.append({"title": title, "segments": jsonable(g.drop(columns=["chart"]).to_dict("records"))})
+        charts.append({"title": title, "segments": records(g.drop(columns=["chart"]))})
     dr = panels.attrs.get("date_range", {})
     days = None
     if dr.get("min_date") and dr.get("max_date"):
@@ -159,7 +158,7 @@ def _quality_section(store, mon_ds, filters) -> dict:
     return {
         "dataset": mon_ds, "filters": f or {},
         "alerts": {"count": int(len(a)), "errors": int((a["severity"] == "error").sum()) if len(a) else 0,
-                   "items": jsonable(a.head(50).to_dict("records"))},
+                   "items": records(a.head(50))},
         "summary": {
             "total_metrics": int(leaves["metric_name"].nunique()) if len(leaves) else 0,
             "avg_score": avg, "avg_sparkline": spark_avg, "avg_trend": _arrow(spark_avg),
@@ -167,7 +166,7 @@ def _quality_section(store, mon_ds, filters) -> dict:
             "pass_rate": pr, "pass_sparkline": spark_pr, "pass_trend": _arrow(spark_pr),
             "freshness": _freshness(last),
         },
-        "hierarchy": jsonable(h.to_dict("records")),
+        "hierarchy": records(h),
     }
 
 
@@ -218,7 +217,7 @@ def kpi_trend(store, dataset: str | None, kpi_name=None, kpi=None, filters=None,
     cfg = monitoring_config.load_kpi()
     src = (f or {}).get("source_name") if isinstance((f or {}).get("source_name"), str) else None
     disp = monitoring_config.kpi_display(cfg, kpi_name, src)
-    rows = jsonable(df.to_dict("records"))
+    rows = records(df)
     return jsonable({"kpi_name": kpi_name, "display": disp, "rows": rows,
                      "chart": kpi_trend_spec(rows, disp["display_name"], disp["trend_lines"])})
 

@@ -38,7 +38,7 @@ import traitlets
 
 from ..errors import QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, _server_base, bundle, is_remote, jsonable, resolve, run_action
+from .base import AxisView, _server_base, bundle, is_remote, jsonable, records, resolve, run_action
 
 VIEW = "runner"
 
@@ -68,7 +68,7 @@ def _datasets(store) -> list[dict]:
     if not len(df):
         return []
     keep = [c for c in ("name", "kind", "layout", "rows", "records", "columns") if c in df.columns]
-    return jsonable(df[keep].to_dict("records"))
+    return records(df[keep])
 
 
 def _columns(store, name: str) -> list[str]:
