@@ -104,7 +104,7 @@ def browser_run(lab, repeat: int) -> dict:
             snap = page.evaluate("""(s) => { const el = document.querySelector(s);
                 return {update_ms: Number(el.dataset.updateMs), server_ms: Number(el.dataset.serverMs),
                         duckdb_ms: Number(el.dataset.duckdbMs), analytics_ms: Number(el.dataset.analyticsMs),
-                        call_ms: Number(el.dataset.lastMs),
+                        call_ms: Number(el.dataset.callMs),
                         transport: el.dataset.transport}; }""", sel)
             snap["http_bytes"] = sizes[-1] if sizes else None
             return snap
@@ -152,6 +152,12 @@ def main() -> None:
              "view_adds_over_analytics_ms": med([x["update_ms"] - x["analytics_ms"] for x in ss]),
              "view_adds_over_duckdb_ms": med([x["update_ms"] - x["duckdb_ms"] for x in ss]),
              "view_adds_over_server_ms": med([x["update_ms"] - x["server_ms"] for x in ss]),
+             # where the time over DuckDB goes: Python in the analytics, the rest of the server
+             # action (payload and specs), HTTP (encode, send, parse), drawing in the page
+             "split_ms": {"analytics_python": med([x["analytics_ms"] - x["duckdb_ms"] for x in ss]),
+                          "server_rest": med([x["server_ms"] - x["analytics_ms"] for x in ss]),
+                          "http": med([x["call_ms"] - x["server_ms"] for x in ss]),
+                          "draw": med([x["update_ms"] - x["call_ms"] for x in ss])},
              "kb": round(max(x["http_bytes"] or 0 for x in ss) / 1024, 1), "n": len(ss),
              "transport": ss[0]["transport"]}
         summary[key] = s
@@ -170,6 +176,12 @@ def main() -> None:
     print(f"\nMonitor view, {rows:,} rows, 30 days, daily buckets; {args.repeat} updates per value "
           f"(medians); transport {summary['all']['transport']}\n")
     print("\n".join(lines))
+    print("\nwhere the time over DuckDB goes (medians, ms):\n")
+    print("| environment | Python in the analytics | rest of the server action | HTTP | drawing |")
+    print("|---|---:|---:|---:|---:|")
+    for key, s in summary.items():
+        sp = s["split_ms"]
+        print(f"| {key} | {sp['analytics_python']} | {sp['server_rest']} | {sp['http']} | {sp['draw']} |")
     print(f"\ngoal (view adds < 100 ms over the query time): over the engine's answer (queries + "
           f"detectors): {'met' if doc['goal_met_vs_engine_answer'] else 'NOT met'} (max median {max(adds)} ms); "
           f"over DuckDB alone: {'met' if doc['goal_met_vs_duckdb_alone'] else 'NOT met'} "

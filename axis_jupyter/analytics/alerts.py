@@ -119,8 +119,11 @@ def detect(values, metric: str, ad: dict, scan: bool = False) -> list[dict]:
     if on("z_score"):
         spec = ad["z_score"]
         lb = spec["lookback_window"] or n
-        padded = np.concatenate([np.full(lb - 1, np.nan), v])
-        win = np.lib.stride_tricks.sliding_window_view(padded, lb)[idx]  # window ending at each i
+        if scan:
+            padded = np.concatenate([np.full(lb - 1, np.nan), v])
+            win = np.lib.stride_tricks.sliding_window_view(padded, lb)[idx]  # window ending at each i
+        else:  # the same row for the newest point alone, without building every window
+            win = (v[n - lb:] if n >= lb else np.concatenate([np.full(lb - n, np.nan), v]))[None, :]
         mean = np.nanmean(win, axis=1)
         std = np.sqrt(np.nanmean((win - mean[:, None]) ** 2, axis=1))
         ok = std > 1e-12 * np.maximum(1.0, np.abs(mean))

@@ -152,4 +152,7 @@ def split_to_frame(payload: dict) -> pd.DataFrame:
 
 def dumps(obj: Any) -> str:
     """Strict JSON (never NaN/Infinity tokens)."""
-    return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":"))
+    try:  # most payloads are JSON-safe already (views convert frames with ``records``)
+        return json.dumps(obj, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):  # numpy scalars, timestamps, NaN: convert, then encode
+        return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":"))

@@ -101,26 +101,42 @@ def jsonable(obj: Any) -> Any:
 
 def records(df) -> list[dict]:
     """A DataFrame as strict-JSON-safe row dicts, as ``jsonable(df.to_dict("records"))``
-    gives them (except that a missing timestamp is None, not "NaT"), converted column by column (pandas' row-wise to_dict and a jsonable walk of
-    every value cost ~2 ms per frame; views send several frames per update)."""
-    import numpy as np
-
-    cols = []
-    for name in df.columns:
-        s = df[name]
-        kind = s.dtype.kind
-        if kind in "iub":  # nullable Int64/boolean columns may hold NA
-            values = s.tolist() if not s.hasnans else [jsonable(v) for v in s.tolist()]
-        elif kind == "f":
-            a = s.to_numpy(dtype="float64")
-            values = np.where(np.isfinite(a), a, None).tolist() if not np.isfinite(a).all() else a.tolist()
-        elif kind == "M":
-            values = [None if v is None or v != v else v.isoformat() for v in s.tolist()]
-        else:
-            values = [jsonable(v) for v in s.tolist()]
-        cols.append(values)
+    gives them (except that a missing timestamp is None, not "NaT"), converted column by
+    column: pandas' row-wise to_dict and a jsonable walk of every value cost ~2 ms per frame,
+    and views send several frames per update."""
+    cols = [_json_column(df[name]) for name in df.columns]
     names = [str(c) for c in df.columns]
     return [dict(zip(names, row)) for row in zip(*cols)] if cols else [{} for _ in range(len(df))]
+
+
+def _json_column(s) -> list:
+    import numpy as np
+    import pandas as pd
+
+    kind = s.dtype.kind
+    if kind in "iub":  # nullable Int64/boolean columns may hold NA
+        return s.tolist() if not s.hasnans else [jsonable(v) for v in s.tolist()]
+    if kind == "f":
+        a = s.to_numpy(dtype="float64")
+        finite = np.isfinite(a)
+        return a.tolist() if finite.all() else np.where(finite, a, None).tolist()
+    if kind == "M" and not isinstance(s.dtype, pd.DatetimeTZDtype):
+        a = s.to_numpy()
+        ok = ~np.isnat(a)
+        ticks = a.astype("int64")
+        per_s = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}.get(np.datetime_data(a.dtype)[0])
+        if per_s and (per_s < 10**9 or (ticks[ok] % 1000 == 0).all()):
+            # as Timestamp.isoformat: whole seconds without a fraction, else microseconds
+            whole = ticks % per_s == 0
+            text = np.datetime_as_string(a, unit="s")
+            if not whole[ok].all():
+                text = np.where(whole, text, np.datetime_as_string(a, unit="us"))
+            return np.where(ok, text, None).tolist()
+    if kind == "M":
+        return [None if v is None or v != v else v.isoformat() for v in s.tolist()]
+    if isinstance(s.dtype, pd.StringDtype):  # str, or a float NaN / NA when missing
+        return [v if isinstance(v, str) else None for v in s.tolist()]
+    return [jsonable(v) for v in s.tolist()]
 
 
 def is_remote(store) -> bool:

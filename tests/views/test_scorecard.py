@@ -14,7 +14,7 @@ import pytest
 from axis_jupyter import demo
 from axis_jupyter.errors import AxisError, NotFoundError
 from axis_jupyter.views import call_action, get_view
-from axis_jupyter.views.base import jsonable
+from axis_jupyter.views.base import jsonable, records
 from axis_jupyter.views.scorecard import Scorecard, static_html
 
 TH = 0.5
@@ -332,6 +332,28 @@ def test_widget_factory_for_the_magic(store, demo_ds):
 def test_jsonable():
     assert jsonable({"a": float("nan"), "b": [np.float64(1.5), np.int64(2)], "c": (1, float("inf"))}) == \
         {"a": None, "b": [1.5, 2], "c": [1, None]}
+
+
+def test_records_match_row_by_row_conversion():
+    """``records`` converts column by column what views send; each kind of column gives what
+    converting every row with ``jsonable`` gives, and a missing timestamp is null."""
+    iso = "ISO8601"
+    df = pd.DataFrame({
+        "i": [1, 2, 3], "f": [1.5, np.nan, np.inf], "b": [True, False, True],
+        "t": pd.to_datetime(["2026-01-01", "2026-01-02 03:04:05.123", "1969-12-31T23:59:59.5"], format=iso),
+        "ns": pd.to_datetime(["2026-01-01T00:00:00.000000001", "2026-01-01", "2026-01-02"], format=iso),
+        "tz": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"]).tz_localize("UTC"),
+        "s": ["x", None, "z"], "o": [{"k": np.float64(1)}, [1, 2], None],
+    })
+    df["n"] = pd.array([1, None, 3], dtype="Int64")
+    df["sn"] = pd.array(["a", None, "c"], dtype="string")
+    df["bn"] = pd.array([True, None, False], dtype="boolean")
+    assert records(df) == jsonable(df.to_dict("records"))
+    assert records(df)[1]["t"] == "2026-01-02T03:04:05.123000" and records(df)[0]["t"] == "2026-01-01T00:00:00"
+    gap = pd.DataFrame({"t": pd.to_datetime(["2026-01-01", None])})
+    assert records(gap) == [{"t": "2026-01-01T00:00:00"}, {"t": None}]
+    assert records(df.iloc[:0]) == []
+    assert json.dumps(records(df), allow_nan=False)  # strict JSON
 
 
 def test_empty_and_flat_datasets(store):

@@ -26,14 +26,22 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
     });
   }
   const key = shape(spec);
+  // the datasets as last drawn: only those that changed go through the dataflow again
+  const drawn = new Map(Object.entries(spec.datasets || {}).map(([n, v]) => [n, JSON.stringify(v)]));
   return {
     view: result.view,
     async update(next) {
       if (shape(next) !== key) return false;
+      let changed = false;
       for (const [name, values] of Object.entries(next.datasets || {})) {
+        const text = JSON.stringify(values);
+        if (drawn.get(name) === text) continue;
+        drawn.set(name, text);
+        // a copy: Vega parses fields in place, and the payload is also kept as the snapshot
         result.view.change(name, vega.changeset().remove(vega.truthy).insert(structuredClone(values)));
+        changed = true;
       }
-      await result.view.runAsync();
+      if (changed) await result.view.runAsync();
       return true;
     },
     finalize: () => result.finalize(),

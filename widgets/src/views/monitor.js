@@ -84,6 +84,7 @@ function render({ model, el }) {
       if (state.group_by) params.group_by = state.group_by;
       const payload = await call("payload", params);
       if (my !== state.seq) return;
+      root.dataset.callMs = (performance.now() - t0).toFixed(1);  // change -> payload received
       showError(null);
       await show(payload);
       await new Promise((r) => requestAnimationFrame(() => r()));
@@ -124,6 +125,11 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- header: filters and time
   function renderHeader() {
     const p = state.payload;
+    // The bar only changes with the options or a setting; a filter change leaves it as the
+    // user just set it (rebuilding every select cost a few ms per update).
+    const key = JSON.stringify([p.dataset, p.options, state.filters, state.time, state.time_range, state.granularity]);
+    if (header.dataset.key === key && header.firstChild) return;
+    header.dataset.key = key;
     clear(header);
     header.append(h("div", { class: "axis-title" }, "Monitor ", h("span", { class: "axis-muted" }, p.dataset)));
     const bar = h("div", { class: "axis-filters" });
