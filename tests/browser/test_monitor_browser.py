@@ -1,55 +1,14 @@
 """The monitor view in a real JupyterLab in headless Chromium (shared store over HTTP):
 open it on generated data, change the time window and a filter, open a trace, and check
-the numbers against the API computed in this process on the same data."""
+the numbers against the API computed in this process on the same data. The JupyterLab and
+the page are the browser tests' own (conftest.py)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-pytestmark = pytest.mark.browser
 
 N = 20_000
 SEED = 4
-
-
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    """pytest-jupyter's autouse loop fixture would close Playwright's running loop."""
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup():
-    """No in-process ServerApp to clean up: JupyterLab runs as a subprocess."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    from browser.labserver import CHROMIUM, start_lab
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
-    tmp = tmp_path_factory.mktemp("monlab")
-    lab = start_lab(tmp, tmp / "store.duckdb")
-    yield lab
-    lab.stop()
-
-
-@pytest.fixture(scope="module")
-def page(lab):
-    from playwright.sync_api import sync_playwright
-
-    from browser.labserver import launch_chromium
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        ctx = b.new_context(viewport={"width": 1400, "height": 1100})
-        yield ctx.new_page()
-        ctx.close()
-        b.close()
 
 
 @pytest.fixture(scope="module")
