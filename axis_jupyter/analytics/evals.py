@@ -57,13 +57,10 @@ def percentiles(x, qs: dict[str, float]):
     return x.quantile(list(qs.values()))
 
 
-def split_percentiles(df: pd.DataFrame, qs: dict[str, float]) -> pd.DataFrame:
-    """Turn the ``PCT`` list column into one float column per quantile name."""
-    vals = df.pop(PCT).tolist() if PCT in df.columns else []
-    for i, name in enumerate(qs):
-        df[name] = np.array([np.nan if v is None or len(v) <= i or v[i] is None else float(v[i])
-                             for v in vals], dtype="float64")
-    return df
+def split_percentiles(t: ibis.Table, qs: dict[str, float]) -> ibis.Table:
+    """The aggregated table ``t`` with its ``PCT`` list column split into one column per
+    quantile name, in SQL (splitting the fetched lists in pandas cost ~1.5 ms a frame)."""
+    return t.mutate(**{name: t[PCT][i] for i, name in enumerate(qs)}).drop(PCT)
 
 
 def bin_parts(v, lo, hi, bins: int) -> dict:
@@ -102,8 +99,10 @@ def settle_bins(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             if c:
                 acc[(*key, int(b))] = acc.get((*key, int(b)), 0) + int(c)
     rows = sorted(acc.items(), key=lambda kv: tuple(str(x) for x in kv[0][:-1]) + (kv[0][-1],))
-    out = pd.DataFrame([(*k, c) for k, c in rows], columns=[*keys, "bin", "count"])
-    return out.astype({"bin": "int64", "count": "int64"})
+    out = {k: [r[0][i] for r in rows] for i, k in enumerate(keys)}  # column by column: a
+    out["bin"] = np.array([r[0][-1] for r in rows], dtype="int64")  # row-wise frame cost 2 ms
+    out["count"] = np.array([r[1] for r in rows], dtype="int64")
+    return pd.DataFrame(out)
 
 
 def summary(ctx: AnalyticContext, threshold: float | None = None, by=None, filters: dict | None = None,
@@ -186,11 +185,11 @@ def quantiles(ctx: AnalyticContext, metric=None, filters=None, by=None) -> pd.Da
     t = t.filter(t.metric_name.notnull())
     s = t.metric_score
     qs = {"q25": 0.25, "median": 0.5, "q75": 0.75}
-    expr = t.group_by([*by, "metric_name"]).aggregate(
-        count=s.count(), mean=s.mean(), std=s.std(), min=s.min(), max=s.max(), **{PCT: percentiles(s, qs)},
-    ).order_by([*by, "metric_name"])
-    df = split_percentiles(ctx.execute(expr), qs)
-    return df[["metric_name", *by, "count", "mean", "std", "min", "q25", "median", "q75", "max"]]
+    agg = t.group_by([*by, "metric_name"]).aggregate(
+        count=s.count(), mean=s.mean(), std=s.std(), min=s.min(), max=s.max(), **{PCT: percentiles(s, qs)})
+    expr = split_percentiles(agg, qs).select(
+        "metric_name", *by, "count", "mean", "std", "min", "q25", "median", "q75", "max").order_by([*by, "metric_name"])
+    return ctx.execute(expr)
 
 
 def _record_key(t: ibis.Table) -> list[str]:

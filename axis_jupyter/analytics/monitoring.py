@@ -48,9 +48,7 @@ def trends(ctx: AnalyticContext, granularity: str = "day", metric_category: str 
            filters=None, metrics=None) -> pd.DataFrame:
     """Per time bucket and metric: bucket, metric_name, count, avg, p50, p95, p99.
     Rows with a null timestamp or score are left out."""
-    df = split_percentiles(ctx.execute(_trends_expr(ctx, _unit(granularity), metric_category, filters,
-                                                    as_list(metrics))), P50_95_99)
-    return df[["bucket", "metric_name", "count", "avg", "p50", "p95", "p99"]]
+    return ctx.execute(_trends_expr(ctx, _unit(granularity), metric_category, filters, as_list(metrics)))
 
 
 @memo_expr
@@ -60,9 +58,9 @@ def _trends_expr(ctx, unit, metric_category, filters, metrics):
         t = t.filter(t.metric_name.isin(metrics))
     t = t.filter(t.timestamp.notnull() & t.metric_score.notnull())
     s = t.metric_score
-    return t.group_by(bucket=t.timestamp.truncate(unit), metric_name=t.metric_name).aggregate(
-        count=s.count(), avg=s.mean(), **{PCT: percentiles(s, P50_95_99)},
-    ).order_by(["bucket", "metric_name"])
+    agg = t.group_by(bucket=t.timestamp.truncate(unit), metric_name=t.metric_name).aggregate(
+        count=s.count(), avg=s.mean(), **{PCT: percentiles(s, P50_95_99)})
+    return split_percentiles(agg, P50_95_99).order_by(["bucket", "metric_name"])
 
 
 def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
@@ -88,9 +86,7 @@ def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
 
 def latency(ctx: AnalyticContext, by=None, filters=None) -> pd.DataFrame:
     """Latency percentiles, each record once: [by...], count, mean, min, max, p50, p95, p99."""
-    by = as_list(by)
-    df = split_percentiles(ctx.execute(_latency_expr(ctx, by, filters)), P50_95_99)
-    return df[[*by, "count", "mean", "min", "max", "p50", "p95", "p99"]]
+    return ctx.execute(_latency_expr(ctx, as_list(by), filters))
 
 
 @memo_expr
@@ -102,7 +98,8 @@ def _latency_expr(ctx, by, filters):
     x = r.latency
     aggs = {"count": x.count(), "mean": x.mean(), "min": x.min(), "max": x.max(),
             PCT: percentiles(x, P50_95_99)}
-    return r.group_by(by).aggregate(**aggs).order_by(by) if by else r.aggregate(**aggs)
+    out = split_percentiles(r.group_by(by).aggregate(**aggs) if by else r.aggregate(**aggs), P50_95_99)
+    return out.order_by(by) if by else out
 
 
 def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=None) -> pd.DataFrame:
@@ -155,8 +152,7 @@ def pass_rates(ctx: AnalyticContext, threshold: float | None = None, by=None, fi
                metric_category: str | None = "SCORE") -> pd.DataFrame:
     """Per metric: metric_name, [by...], count, pass_rate (fraction >= threshold), avg."""
     by = as_list(by)
-    expr = _pass_rates_expr(ctx, _threshold(threshold), by, filters, metric_category)
-    return ctx.execute(expr)[["metric_name", *by, "count", "pass_rate", "avg"]]
+    return ctx.execute(_pass_rates_expr(ctx, _threshold(threshold), by, filters, metric_category))
 
 
 @memo_expr
@@ -165,4 +161,5 @@ def _pass_rates_expr(ctx, th, by, filters, metric_category):
     t = t.filter(t.metric_name.notnull())
     s = t.metric_score
     return t.group_by(["metric_name", *by]).aggregate(
-        count=s.count(), pass_rate=(s >= th).mean(), avg=s.mean()).order_by(["metric_name", *by])
+        count=s.count(), pass_rate=(s >= th).mean(), avg=s.mean()).select(
+        "metric_name", *by, "count", "pass_rate", "avg").order_by(["metric_name", *by])
