@@ -211,6 +211,8 @@ def pass_rate_spec(rows: list[dict]) -> dict:
 
 
 def _band(rate) -> str:
+    if rate is None:  # a metric without scores
+        return "bad"
     return "good" if rate >= 0.7 else "warn" if rate >= 0.5 else "bad"
 
 
@@ -255,15 +257,15 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     t_q = time_mod.perf_counter()
     r = _read(store, dataset, q)
     analytics_s = time_mod.perf_counter() - t_q
-    lat = r["latency"]
-    pct = ({k: float(lat[k].iloc[0]) for k in ("p50", "p95", "p99")}
-           if lat is not None and len(lat) and pd.notna(lat["p50"].iloc[0]) else {})
+    # Row lists from here on: pandas operations on these few rows cost more than the rows.
+    lat = records(r["latency"])[:1] if r["latency"] is not None else []
+    pct = {k: lat[0][k] for k in ("p50", "p95", "p99")} if lat and lat[0]["p50"] is not None else {}
     trends = records(r["trends"])
-    rates = r["pass_rates"].assign(band=lambda d: d["pass_rate"].map(_band))
-    alerts = r["alerts"]
+    rate_rows = [{**row, "band": _band(row["pass_rate"])} for row in records(r["pass_rates"])]
+    alerts = records(r["alerts"])
+    severities = [a["severity"] for a in alerts]
     opts = _options(store, dataset)
     hist = records(r["histogram"]) if r["histogram"] is not None else []
-    rate_rows = records(rates)
     # The frames are already JSON-safe (``records``); only the small parts are walked.
     out = {
         "view": VIEW, "dataset": dataset, "scope": jsonable(f), "time": time, "granularity": granularity,
@@ -271,8 +273,7 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
         "kpis": jsonable({
             "avg_score": r["summary"]["avg_score"], "pass_rate": r["summary"]["pass_rate"],
             "scores": r["summary"]["scores"], "p95_latency": pct.get("p95"),
-            "alerts": int(len(alerts)), "errors": int((alerts["severity"] == "error").sum()) if len(alerts) else 0,
-            "warnings": int((alerts["severity"] == "warning").sum()) if len(alerts) else 0,
+            "alerts": len(alerts), "errors": severities.count("error"), "warnings": severities.count("warning"),
             "avg_text": None if r["summary"]["avg_score"] is None else (
                 "Above threshold" if r["summary"]["avg_score"] >= refs["good"] else f"Below {refs['good']:g}"),
             "pass_text": None if r["summary"]["pass_rate"] is None else (
@@ -283,11 +284,11 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
         "latency": {"percentiles": jsonable(pct), "bins": hist, "group_by": group_by,
                     "by_group": records(r["latency_by"]) if group_by and "latency_by" in r else None},
         "pass_rates": rate_rows,
-        "alerts": records(alerts),
+        "alerts": alerts,
         "charts": {
             "trend": trend_spec(trends, refs["good"], refs["pass"], granularity) if trends else None,
             "latency": latency_spec(hist, pct, bool(group_by), opts["latency_unit"]) if hist else None,
-            "pass_rates": pass_rate_spec(rate_rows) if len(rates) else None,
+            "pass_rates": pass_rate_spec(rate_rows) if rate_rows else None,
         },
     }
     out["empty"] = not trends and not out["kpis"]["scores"]
