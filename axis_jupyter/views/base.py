@@ -114,8 +114,10 @@ def _json_column(s) -> list:
     import pandas as pd
 
     kind = s.dtype.kind
-    if kind in "iub":  # nullable Int64/boolean columns may hold NA
-        return s.tolist() if not s.hasnans else [jsonable(v) for v in s.tolist()]
+    if kind in "iub":  # numpy ints/bools hold no missing values; nullable Int64/boolean may
+        if isinstance(s.dtype, np.dtype) or not s.hasnans:
+            return s.tolist()
+        return [jsonable(v) for v in s.tolist()]
     if kind == "f":
         a = s.to_numpy(dtype="float64")
         finite = np.isfinite(a)
