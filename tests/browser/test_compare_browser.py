@@ -151,7 +151,7 @@ def test_compare_view(page, lab):
     grid = view.locator("[data-testid=grid] tbody tr")
     assert grid.count() == 3
     for chart in ("chart-pie", "chart-bar"):  # the payload's specs, drawn visibly
-        view.locator(f"[data-testid={chart}][data-rendered='1'] svg").first.wait_for(timeout=60_000)
+        view.locator(f"[data-testid={chart}][data-rendered='1'] canvas").first.wait_for(timeout=60_000)
 
     # the case diff: the case with the largest |delta| first, then prev/next
     wait_case(page, exp["diff"][0]["case_id"])
@@ -205,7 +205,7 @@ def test_compare_view(page, lab):
     pts.wait_for()
     tone = next(m for m in expected[pair]["metrics"] if m["metric_name"] == "tone")
     assert int(pts.get_attribute("data-points")) == tone["n_pairs"]
-    view.locator("[data-testid=chart-scatter][data-rendered='1'] svg").first.wait_for()
+    view.locator("[data-testid=chart-scatter][data-rendered='1'] canvas").first.wait_for()
     view.locator("[data-testid=chart-tab-agreement]").click()
     view.locator("[data-testid=agreement-table] tbody tr").first.wait_for()
     assert view.locator("[data-testid=agreement-table] tbody tr").count() == 3

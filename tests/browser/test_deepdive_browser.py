@@ -68,7 +68,7 @@ def wait_loaded(page, tab):
 
 
 def wait_rendered(view, testid):
-    view.locator(f"[data-testid={testid}][data-rendered='1'] svg").first.wait_for(timeout=60_000)
+    view.locator(f"[data-testid={testid}][data-rendered='1'] canvas").first.wait_for(timeout=60_000)
 
 
 def test_deepdive_view(page, lab):

@@ -57,7 +57,7 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     wait_value(page, "kpi-pass", k["pass_rate"])
     wait_value(page, "kpi-p95", k["p95_latency"])
     assert int(view.locator("[data-testid=kpi-alerts]").get_attribute("data-value")) == k["alerts"]
-    view.locator("[data-testid=trend-chart] svg").first.wait_for(timeout=60_000)
+    view.locator("[data-testid=trend-chart] canvas").first.wait_for(timeout=60_000)
 
     # the time window: all time
     view.locator("[data-testid=time]").select_option("all")
