@@ -46,6 +46,7 @@ def expected():
 
 
 from browser.labserver import open_notebook, run_cell  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 
 CELL_OUT = "((i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.innerText)"
@@ -100,6 +101,26 @@ def open_drill(page, view, metric, expected_total):
     return cases
 
 
+def click_a_bar(page, view):
+    """Click down the left part of the experiments chart (the bars start at the left of the
+    plot) until a click selects an experiment; return it and the point clicked."""
+    canvas = view.locator("[data-testid=chart] canvas")
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    select = view.locator("[data-testid=experiment]")
+    before = select.input_value()
+    for y in range(8, int(box["height"]) - 8, 5):
+        for x in (box["width"] * 0.35, box["width"] * 0.5):
+            canvas.click(position={"x": x, "y": y})
+            try:
+                page.wait_for_function("(v) => document.querySelector('[data-testid=axis-scorecard] "
+                                       "[data-testid=experiment]').value !== v", arg=before, timeout=400)
+            except PlaywrightTimeout:
+                continue
+            return select.input_value(), {"x": x, "y": y}
+    raise AssertionError("no click on the chart selected an experiment")
+
+
 # ------------------------------------------------------------------ tests
 def test_scorecard_shared_store_http(page, lab, expected):
     payloads, df = expected
@@ -123,6 +144,13 @@ def test_scorecard_shared_store_http(page, lab, expected):
     check_kpis(view, payloads[None])
     check_rows(view, payloads[None])
     assert int(view.locator("[data-testid=kpi-cases]").get_attribute("data-value")) == df.dataset_id.nunique()
+
+    # a click on an experiment's bar in the (canvas) chart filters to it; a second click clears
+    picked, point = click_a_bar(page, view)
+    wait_kpi(page, "overall", payloads[picked]["kpis"]["overall_score"])
+    view.locator("[data-testid=chart] canvas").click(position=point)
+    wait_kpi(page, "overall", payloads[None]["kpis"]["overall_score"])
+    assert view.locator("[data-testid=experiment]").input_value() == ""
 
     # the tidy tree: one node per metric-tree node, scores from the payload
     view.locator("[data-testid=tab-tree]").click()

@@ -23,6 +23,21 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
     tooltip: true,
     // data is inlined by Python; the $schema URL is only parsed, never fetched
   });
+  // Vega reads a "container" width when the chart is embedded and again only on window
+  // resizes: the scorecard's chart, embedded before its box was laid out, stayed 0 px wide
+  // (and a resized panel kept the old width). Follow the element's own width instead.
+  let observer = null;
+  if (spec.width === "container" && typeof ResizeObserver !== "undefined") {
+    let last = -1;  // the first observation (at once) sets the width too
+    observer = new ResizeObserver(() => {
+      const w = el.clientWidth;
+      if (w > 0 && w !== last) {
+        last = w;
+        result.view.width(w).runAsync();
+      }
+    });
+    observer.observe(el);
+  }
   if (onClick) {
     result.view.addEventListener("click", (_event, item) => {
       if (item && item.datum) onClick(item.datum);
@@ -47,6 +62,9 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
       if (changed) await result.view.runAsync();
       return true;
     },
-    finalize: () => result.finalize(),
+    finalize: () => {
+      if (observer) observer.disconnect();
+      result.finalize();
+    },
   };
 }
