@@ -37,6 +37,8 @@ from .. import monitoring_config
 from ..analytics import alerts as al
 from ..analytics import classification as cl
 from ..analytics import monitoring as mon
+from ..analytics.compare import _int
+from ..analytics.evals import _threshold
 from ..analytics.filters import apply_filters
 from ..analytics.memo import memo_expr
 from ..errors import AxisError, QueryError
@@ -223,7 +225,7 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     _check("payload", unknown)
     t0 = time_mod.perf_counter()
     f = scope(store, dataset, filters, time, time_range, anchor)
-    th = float(threshold)
+    th = _threshold(threshold)
     cfg = monitoring_config.load_monitoring()
     src = f.get("source_name") if isinstance(f.get("source_name"), str) else None
     refs = monitoring_config.source_thresholds(cfg, src)
@@ -243,13 +245,14 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
         ctx.run = timed_run
         out: dict[str, Any] = {"summary": _summary(ctx, fa, th)}
         out["trends"] = mon.trends(ctx, granularity=granularity, filters=fa)
-        try:
+        try:  # a dataset without (per-record) latencies has no latency panel...
             out["latency"] = mon.latency(ctx, filters=fa)
+        except QueryError:
+            out["latency"] = out["histogram"] = None
+        if out["latency"] is not None:  # ...but a bad bins or group_by is the caller's error
             out["histogram"] = mon.latency_histogram(ctx, bins=bins, by=group_by or None, filters=fa)
             if group_by:
                 out["latency_by"] = mon.latency(ctx, by=group_by, filters=fa)
-        except QueryError:
-            out["latency"] = out["histogram"] = None
         out["pass_rates"] = mon.pass_rates(ctx, threshold=th, filters=fa)
         out["alerts"] = al.alerts(ctx, granularity=granularity, filters=fa, config=None)
         return out
@@ -344,7 +347,7 @@ def failing(store, dataset: str, filters=None, time="24h", time_range=None, anch
     """The lowest-scoring rows below ``threshold`` (Top Failing Outputs)."""
     _check("failing", unknown)
     f = scope(store, dataset, filters, time, time_range, anchor)
-    th, limit = float(threshold), max(1, min(int(limit), 100))
+    th, limit = _threshold(threshold), _int(limit, "limit", 1, 100)
 
     def q(ctx):
         t = mon._category(apply_filters(ctx.table("full"), f), "SCORE")

@@ -67,6 +67,14 @@ def test_monitor_custom_range_and_grouped_latency(mstore, mon_frame):
         act(mstore, "monitor", "payload", time="custom")
     with pytest.raises(QueryError, match="monitor filters"):
         act(mstore, "monitor", "payload", filters={"nope": 1})
+    # bad parameters are named, never a silently missing latency panel or a bare ValueError
+    for params, message in [({"bins": "x"}, "bins must be an integer"), ({"bins": 500}, "bins must be between"),
+                            ({"group_by": "nope"}, "unknown column 'nope'"),
+                            ({"threshold": "high"}, "threshold must be a number")]:
+        with pytest.raises(QueryError, match=message):
+            act(mstore, "monitor", "payload", **params)
+    with pytest.raises(QueryError, match="limit must be an integer"):
+        act(mstore, "monitor", "failing", limit="many")
 
 
 def test_monitor_traces_search_sort_page(mstore, mon_frame):
