@@ -26,14 +26,6 @@ const COLUMNS = [
 ];
 const TEST_LABEL = { paired_t: "paired t", welch: "Welch t" };
 
-/** Resolves once el is in the document (next frame), so charts can measure their container. */
-function afterAttach(el) {
-  return new Promise((resolve) => {
-    const check = (n) => (el.isConnected || n > 20 ? resolve() : requestAnimationFrame(() => check(n + 1)));
-    requestAnimationFrame(() => check(0));
-  });
-}
-
 function debounce(fn, ms) {
   let t = null;
   return (...a) => {
@@ -127,9 +119,8 @@ function render({ model, el }) {
       return box;
     }
     const gen = slot === "chart" ? state.chartSeq : state.seq;
-    // after the caller attached the box, so width: "container" specs can measure it
-    afterAttach(box)
-      .then(() => renderVegaLite(box, spec))
+    // renderVegaLite sizes "container" specs once the caller has attached the box
+    renderVegaLite(box, spec)
       .then((c) => {
         const now = slot === "chart" ? state.chartSeq : state.seq;
         if (now !== gen) c.finalize();

@@ -22,14 +22,6 @@ const TABS = [
 ];
 const CASE_PAGE = 10;
 
-/** Resolves once el is in the document (next frame), so charts can measure their container. */
-function afterAttach(el) {
-  return new Promise((resolve) => {
-    const check = (n) => (el.isConnected || n > 20 ? resolve() : requestAnimationFrame(() => check(n + 1)));
-    requestAnimationFrame(() => check(0));
-  });
-}
-
 function debounce(fn, ms) {
   let t = null;
   return (...a) => {
@@ -125,9 +117,8 @@ function render({ model, el }) {
       return box;
     }
     const mine = state.tabSeq;
-    // after the caller attached the box, so width: "container" specs can measure it
-    afterAttach(box)
-      .then(() => renderVegaLite(box, spec))
+    // renderVegaLite sizes "container" specs once the caller has attached the box
+    renderVegaLite(box, spec)
       .then((c) => {
         if (mine !== state.tabSeq) c.finalize();
         else {

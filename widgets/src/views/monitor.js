@@ -236,13 +236,7 @@ function render({ model, el }) {
   }
 
   async function chart(box, spec) {
-    if (!spec) return;
-    // "container" widths need a laid-out element: the first render may run before the
-    // output area attaches the view, so wait a little, then fall back to a fixed width.
-    for (let i = 0; i < 60 && !(box.isConnected && box.clientWidth > 0); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!(box.clientWidth > 0) && spec.width === "container") spec = { ...spec, width: 600 };
+    if (!spec) return;  // renderVegaLite sizes "container" charts once the box is laid out
     try {
       state.charts.push(await renderVegaLite(box, spec));
     } catch (err) {
