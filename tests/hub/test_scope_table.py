@@ -39,8 +39,10 @@ def test_reading_needs_read_and_changing_needs_write():
     assert required_scopes("axis:analytics", "write") == (READ,)
     assert required_scopes("axis:query", "write") == (EXECUTE,)
     assert set(required_scopes("axis:database", "read")) == {EXECUTE, WRITE}
-    assert required_scopes("axis:views", "write", {"view": "scorecard", "action": "cases"}) == (READ,)
-    assert required_scopes("axis:views", "write", {"view": "runner", "action": "start"}) == (WRITE,)
+    scorecard = {"view": "scorecard", "action": "cases"}
+    assert required_scopes("axis:views", "write", scorecard) == (READ,)
+    runner = {"view": "runner", "action": "start"}
+    assert required_scopes("axis:views", "write", runner) == (WRITE,)
 
 
 def test_anything_unlisted_needs_every_scope():
