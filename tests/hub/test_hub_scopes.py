@@ -124,3 +124,16 @@ def test_alices_browser_session_may_do_everything(hub, alice_dataset):
         r = browser.post(hub.axis_url("alice", "query"), headers=hub.browser_xsrf(browser, "alice"),
                          json={"sql": f'SELECT count(*) AS n FROM "{alice_dataset}"'})
         assert r.status_code == 200 and r.json()["data"] == [[5]], r.text
+
+
+def test_a_refused_upload_does_not_break_the_next_request(hub, viewers):
+    """The server answers a refused upload before reading its body and closes the
+    connection; it must say so (Connection: close), or the hub's proxy reuses the closed
+    connection and the next request gets a 503 (4 in 40 before the fix)."""
+    with hub.api("alice", token=viewers["carol"]) as carol:
+        for _ in range(40):
+            r = carol.post(hub.axis_url("alice", "datasets"),
+                           files={"file": ("x.csv", EVALS_CSV, "text/csv")})
+            assert r.status_code == 403, r.text[:200]
+            r = carol.get(hub.axis_url("alice", "health"))
+            assert r.status_code == 200, r.text[:200]
