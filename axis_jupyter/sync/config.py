@@ -35,7 +35,10 @@ from the environment except its password:
   (``AXIS_SERVER_*``, ``JUPYTER_*``, ``JUPYTERHUB_*``, ``JPY_*``, ``ANTHROPIC_*``), whatever
   the allow-list says.
   Whoever may write sources (``axis:sync``) can point a source at a host of their choosing,
-  so these allowed variables are the only values that can ever leave the server this way.
+  so these allowed variables — and libpq's own defaults, ``PGPASSWORD``, ``~/.pgpass`` and
+  ``~/.postgresql/`` client certificates — are the only secrets a source can ever send.
+* A URL may not set libpq parameters that name server files or carry a secret (``passfile``,
+  ``sslkey``, ``sslcert``, ``sslrootcert``, ``service``, ``password``, ...).
 * A literal password in a file (or in a URL inside a file) is rejected with a message naming
   the key. :meth:`SourceConfig.public` (what users and HTTP see) has no password, no URL
   credentials and no value read from the environment.
@@ -74,6 +77,10 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# libpq URL parameters that name files on the server or carry a secret: a source may not
+# set them (the server's own ~/.pgpass and client certificate still apply as libpq's defaults).
+URL_PARAMS_REFUSED = ("passfile", "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslcrldir",
+                      "sslpassword", "service", "servicefile", "password")
 
 # Common *_db keys and defaults (reference §4.6).
 COMMON_DEFAULTS: dict[str, Any] = {
@@ -371,6 +378,11 @@ def parse_section(name: str, section: str, raw: dict, path: str | None = None,
         if u.scheme not in ("postgresql", "postgres"):
             raise _err(where, "url", f"must start with postgresql:// (got {u.scheme or 'no scheme'}://).")
         _check_url_port(where, u)
+        params = {unquote(p.partition("=")[0]).strip().lower() for p in u.query.split("&")}
+        refused = sorted(params & set(URL_PARAMS_REFUSED))
+        if refused:
+            raise _err(where, "url", f"must not set {', '.join(refused)}: a source may not name "
+                       "files on the server or carry a secret (use password_env).")
         if u.password:
             raise _err(where, "url", "contains a password: remove it from the URL and set "
                        "password_env (or AXIS_SOURCE_<NAME>_PASSWORD) instead.")
@@ -523,8 +535,8 @@ def save_source(name: str, kind: str, url: str, dataset_query: str, results_quer
     if not isinstance(url, str) or not url:
         raise ConfigError("url is missing: give postgresql://user@host:5432/database.")
     if "${" in url:
-        raise ConfigError("url must not refer to environment variables (${...}): it is used as "
-                          "written. Give the password with password_env.")
+        raise _err(f"source {name!r}", "url", "must not refer to environment variables (${...}): "
+                   "it is used as written. Give the password with password_env.")
     u = urlsplit(url)
     _check_url_port(f"source {name!r}", u)
     session_pw = None

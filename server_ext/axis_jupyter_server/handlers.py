@@ -350,14 +350,19 @@ class ViewActionHandler(AxisHandler):
     @authorized
     async def post(self, view: str, action: str, name: str | None = None):
         """Run a view action (what an inline view shows) and return its JSON."""
+        from axis_jupyter.ingest import without_contents
         from axis_jupyter.views import call_action
 
         params = self.json_body()
         if name is not None:
             self.store.info(name)
+
+        def run():
+            with without_contents():  # imports of the database view: no data in errors
+                return arrow_ipc.dumps(call_action(self.store, name, view, action, params))
+
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
-        body = await self.run_blocking(
-            lambda: arrow_ipc.dumps(call_action(self.store, name, view, action, params)))
+        body = await self.run_blocking(run)
         self.finish(body)
 
 

@@ -202,8 +202,8 @@ class SourceHandler(_SyncBase):
     @tornado.web.authenticated
     @authorized
     async def delete(self, source: str):
-        """Remove a source (its YAML file); the dataset it synced stays."""
-        await self.run_blocking(sconfig.get_source, source)  # 404 before anything else
+        """Remove a source (its YAML file, even one that no longer validates); the dataset it
+        synced stays."""
         if self.jobs.running(job_key(source)) is not None or engine.is_running(self.store, source):
             raise ConflictError(f"a sync of {source!r} is running; cancel it (DELETE sync/{source}) "
                                 "or wait, then remove the source.")
