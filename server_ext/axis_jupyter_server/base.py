@@ -59,6 +59,7 @@ from .jobs import Job, JobRunner
 
 log = logging.getLogger("axis_jupyter_server")
 
+
 @dataclass
 class AxisState:
     """Everything the handlers share; lives in ``web_app.settings["axis_state"]``."""

@@ -35,7 +35,7 @@ class DenySyncWrite(Authorizer):
 
     def is_authorized(self, handler, user, action, resource):
         if "/axis/api/" in handler.request.path:
-            DenySyncWrite.seen.append((user.username, action, resource))
+            DenySyncWrite.seen.append((user.name, action, resource))
         return not (resource == "axis:sync" and action == "write")
 
 
@@ -47,6 +47,11 @@ def jp_server_config(axis_store_path, request):
            "AxisExtension": {"store_path": str(axis_store_path)}}
     if "authorizer" in request.node.name:
         cfg["ServerApp"]["authorizer_class"] = DenySyncWrite
+    if "without_a_token" in request.node.name:  # password login only
+        from jupyter_server.auth import passwd
+
+        cfg["ServerApp"]["token"] = ""
+        cfg["PasswordIdentityProvider"] = {"hashed_password": passwd("pw-" + secrets.token_hex(4))}
     return Config(cfg)
 
 
@@ -305,8 +310,7 @@ async def test_kernel_secret_goes_through_the_configured_authorizer(api, axis_st
         assert r.status_code == 403
     assert [(a, res) for _, a, res in DenySyncWrite.seen] == [
         ("read", "axis:sync"), ("write", "axis:sync"), ("write", "axis:sync"), ("write", "axis:sync")]
-    owner = {u for u, _, _ in DenySyncWrite.seen}
-    assert len(owner) >= 1 and "axis-kernel" not in owner
+    assert "AXIS kernel client" not in {u for u, _, _ in DenySyncWrite.seen}
     assert not (source_dir / "sources" / "k.yaml").exists()
     remote = RemoteStore(base_http + "axis/api/", axis_state.secret)
     try:
@@ -314,3 +318,22 @@ async def test_kernel_secret_goes_through_the_configured_authorizer(api, axis_st
             await asyncio.to_thread(remote.add_source, "k", "evals", "postgresql://u@h/db", "SELECT 1")
     finally:
         remote.close()
+
+
+async def test_kernel_secret_on_a_server_without_a_token_through_the_authorizer(
+        jp_serverapp, axis_state, base_http, source_dir):
+    """With password login only, the owner is the identity provider's anonymous user."""
+    assert jp_serverapp.identity_provider.token == ""
+    DenySyncWrite.seen = []
+    async with httpx.AsyncClient(headers={"Authorization": f"axis-token {axis_state.secret}"}) as c:
+        r = await c.get(base_http + "axis/api/sync/sources")
+        assert r.status_code == 200
+        r = await c.post(base_http + "axis/api/sync/sources", json=_source("k", "postgresql://u@h/db"))
+        assert r.status_code == 403
+        assert not c.cookies
+    async with httpx.AsyncClient() as c:  # no credential at all
+        r = await c.get(base_http + "axis/api/sync/sources")
+        assert r.status_code == 403
+    assert [(a, res) for _, a, res in DenySyncWrite.seen] == [("read", "axis:sync"),
+                                                              ("write", "axis:sync")]
+    assert all(u.startswith("Anonymous") for u, _, _ in DenySyncWrite.seen)
