@@ -19,7 +19,17 @@ class ConfigError(AxisError):
 
 
 class IngestError(AxisError):
-    """A file or frame could not be loaded; the message names the file, line, column and fix."""
+    """A file or frame could not be loaded; the message names the file, line, column and fix.
+
+    The message may quote the data (a value, a column name, a line) to help the user fix
+    their own file. ``public`` is the same message without any of the data's content — line
+    numbers and column positions only — for answers that leave this process: the server
+    raises that one (``axis_jupyter.ingest.without_contents``).
+    """
+
+    def __init__(self, message: str = "", *, public: str | None = None):
+        super().__init__(message)
+        self.public = message if public is None else public
 
 
 class StoreError(AxisError):

@@ -329,6 +329,10 @@ class RemoteStore(Store):
         return self._json("POST", "sync/sources", content=arrow_ipc.dumps(body),
                           headers={"Content-Type": "application/json"})["source"]
 
+    def remove_source(self, name: str) -> None:
+        """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
+        self._request("DELETE", f"sync/sources/{self._q(name)}")
+
     def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
         """Run the sync as server jobs, following their events; the status per dataset."""
         path = f"sync/{self._q(name)}" if name else "sync"

@@ -26,9 +26,13 @@ What a subclass gets:
 * Errors: raise any :class:`~axis_jupyter.errors.AxisError`; it becomes its ``.status``
   with ``{"error": message, "type": class name}``. Anything else is a 500.
 * Kernels authenticate with ``Authorization: axis-token <AXIS_SERVER_TOKEN>`` (or
-  ``token <...>`` with that secret or the JupyterHub API token of this server); such
-  requests count as token-authenticated (no XSRF, no origin check) and are authorized as
-  the server's owner.
+  ``token``/``bearer`` with that secret), on ``/axis/api`` only. The secret stands for this
+  server's own token: the request is authenticated by the server's identity provider exactly
+  as one carrying the server's token (under JupyterHub: the server's API token, i.e. its
+  owner with that token's scopes), so it counts as token-authenticated (no XSRF, no origin
+  check) and acts as the server's owner. It is authorized by the configured authorizer like
+  every other request — it never bypasses it. A JupyterHub API token is checked by
+  JupyterHub's own identity provider, not here.
 * For Server-Sent Events subclass :class:`SSEMixin` too (see ``handlers.JobEventsHandler``).
 """
 
@@ -39,14 +43,11 @@ import functools
 import hmac
 import json
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import tornado.web
-from jupyter_server.auth.authorizer import Authorizer
-from jupyter_server.auth.identity import User
 from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from tornado.iostream import StreamClosedError
@@ -57,8 +58,6 @@ from axis_jupyter.store import arrow_ipc
 from .jobs import Job, JobRunner
 
 log = logging.getLogger("axis_jupyter_server")
-
-KERNEL_USERNAME = "axis-kernel"
 
 
 @dataclass
@@ -78,16 +77,6 @@ class AxisState:
     extras: dict = field(default_factory=dict)  # room for other modules (sync scheduler, ...)
 
 
-class _AllowAll(Authorizer):
-    """Authorizer for requests carrying this server's own kernel secret."""
-
-    def is_authorized(self, handler, user, action, resource) -> bool:  # noqa: ARG002
-        return True
-
-
-_KERNEL_AUTHORIZER = _AllowAll()
-
-
 def wants_arrow(accept: str | None) -> bool:
     return bool(accept) and arrow_ipc.ARROW_STREAM in accept
 
@@ -96,7 +85,7 @@ class AxisHandler(APIHandler):
     """Base class: set ``auth_resource = "axis:<area>"`` and decorate every verb."""
 
     auth_resource = "axis"
-    _axis_kernel_auth = False
+    _kernel_request = False  # authenticated by the kernel secret
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -119,37 +108,46 @@ class AxisHandler(APIHandler):
 
     # -- authentication for kernels --------------------------------------------------------
     def _kernel_secret_ok(self) -> bool:
+        """True if the request carries this server's kernel secret (AXIS_SERVER_TOKEN)."""
         header = self.request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         value = value.strip()
-        if not value:
+        secret = self.axis.secret
+        if not value or not secret or scheme.lower() not in ("axis-token", "token", "bearer"):
             return False
-        scheme = scheme.lower()
-        candidates = []
-        if scheme in ("axis-token", "token", "bearer"):
-            candidates.append(self.axis.secret)
-            if scheme != "axis-token" and os.environ.get("JUPYTERHUB_API_TOKEN"):
-                candidates.append(os.environ["JUPYTERHUB_API_TOKEN"])
-        return any(c and hmac.compare_digest(value.encode(), c.encode()) for c in candidates)
+        return hmac.compare_digest(value.encode(), secret.encode())
 
     async def prepare(self):  # type: ignore[override]
         if self._kernel_secret_ok():
-            CallContext.set(CallContext.JUPYTER_HANDLER, self)
-            if not self.check_host():
-                self.current_user = self._jupyter_current_user = None
-                raise tornado.web.HTTPError(403)
-            user = User(username=KERNEL_USERNAME, name="AXIS kernel client")
-            self.current_user = self._jupyter_current_user = user
-            self._token_authenticated = True
-            self._axis_kernel_auth = True
-            return None
+            self._kernel_request = True
+            server_token = getattr(self.identity_provider, "token", "") or ""
+            if server_token:
+                # Present the server's own token instead: the identity provider then finds
+                # the server's owner (and JupyterHub that token's scopes), and the
+                # configured authorizer judges every verb as for any other request.
+                self.request.headers["Authorization"] = f"token {server_token}"
+            else:
+                return self._prepare_tokenless_owner()
         return await super().prepare()
 
-    @property
-    def authorizer(self):
-        if self._axis_kernel_auth:
-            return _KERNEL_AUTHORIZER
-        return super().authorizer
+    def _prepare_tokenless_owner(self) -> None:
+        """A server with no token (password login, or auth disabled): its users are the
+        identity provider's anonymous users, and so is the kernel."""
+        CallContext.set(CallContext.JUPYTER_HANDLER, self)
+        if not self.check_host():
+            self.current_user = self._jupyter_current_user = None
+            raise tornado.web.HTTPError(403)
+        user = self.identity_provider.generate_anonymous_user(self)
+        self.current_user = self._jupyter_current_user = user
+        self._token_authenticated = True
+        return None
+
+    def set_cookie(self, name, value, *args, **kwargs):  # type: ignore[override]
+        # jupyter_server answers a token-authenticated request with a login cookie valid for
+        # the whole server; the kernel secret opens /axis/api only, so it never gets one.
+        if self._kernel_request:
+            return None
+        return super().set_cookie(name, value, *args, **kwargs)
 
     # -- requests ---------------------------------------------------------------------------
     def json_body(self) -> dict:

@@ -172,10 +172,13 @@ class DatasetsHandler(AxisHandler):
         nbytes, filename = up.file_bytes, up.filename
 
         def work(job):
+            from axis_jupyter.ingest import without_contents
+
             try:
                 job.progress(stage="loading", filename=filename, bytes=nbytes)
-                ds = store.load(str(path), name=name, kind=kind, mapping=mapping,
-                                encoding=encoding)
+                with without_contents():  # the error is read over HTTP: no file content
+                    ds = store.load(str(path), name=name, kind=kind, mapping=mapping,
+                                    encoding=encoding)
                 info = store.info(ds.name)
                 for w in info.get("warnings") or []:
                     job.log(w, level="warning")
@@ -355,14 +358,19 @@ class ViewActionHandler(AxisHandler):
     @authorized
     async def post(self, view: str, action: str, name: str | None = None):
         """Run a view action (what an inline view shows) and return its JSON."""
+        from axis_jupyter.ingest import without_contents
         from axis_jupyter.views import call_action
 
         params = self.json_body()
         if name is not None:
             self.store.info(name)
+
+        def run():
+            with without_contents():  # imports of the database view: no data in errors
+                return arrow_ipc.dumps(call_action(self.store, name, view, action, params))
+
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
-        body = await self.run_blocking(
-            lambda: arrow_ipc.dumps(call_action(self.store, name, view, action, params)))
+        body = await self.run_blocking(run)
         self.finish(body)
 
 
@@ -431,7 +439,12 @@ class JobEventsHandler(SSEMixin, AxisHandler):
     @authorized
     async def get(self, job_id: str):
         """Stream the job's events as Server-Sent Events until it is done."""
-        job = self.jobs.get(job_id)
+        await self.stream_job(self.jobs.get(job_id))
+
+    async def stream_job(self, job) -> None:
+        """Stream ``job``'s events (undecorated: subclasses with their own ``auth_resource``
+        call this from their own decorated verb, never ``super().get`` — jupyter_server's
+        ``@authorized`` keeps the first resource it sees for every later call)."""
         last = self.request.headers.get("Last-Event-ID") or self.get_query_argument(
             "last_event_id", None) or "0"
         try:

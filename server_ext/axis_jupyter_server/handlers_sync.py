@@ -7,6 +7,8 @@ Sync (``auth_resource = "axis:sync"``)
   POST   sync?full=false                   start a sync job per enabled source (409 if any runs)
   GET    sync/sources                      configured sources (never a secret)
   POST   sync/sources                      add/replace a source (body = add_source arguments)
+  DELETE sync/sources/{source}             remove a source (404 unknown, 409 while it syncs);
+                                           the dataset it synced stays
   GET    sync/{source}                     status of one source
   POST   sync/{source}?full=false          start its sync job -> 202 {job, events}; 409 if running
   DELETE sync/{source}                     cancel its running sync
@@ -28,6 +30,12 @@ Database browser (``auth_resource = "axis:database"``)
 
 Expired handles answer 401, too many handles 429, a running sync 409.
 
+Secrets: nothing a request sets is expanded from the environment, and no answer carries a
+password or a value read from the environment. A source's password comes only from
+``password_env`` naming an allowed variable (``axis_jupyter.sync.secrets``); ``${VAR}`` in a
+``url`` is refused (see ``axis_jupyter.sync.config``). Imports from the browser report load
+errors without the data's content.
+
 Starting the periodic scheduler (and the startup sync) from the extension — in
 ``AxisExtension._start_jupyter_server_extension`` after the job runner has its loop::
 
@@ -46,7 +54,8 @@ import logging
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from axis_jupyter.errors import QueryError
+from axis_jupyter.errors import ConflictError, QueryError
+from axis_jupyter.ingest import without_contents
 from axis_jupyter.sync import browser, engine
 from axis_jupyter.sync import config as sconfig
 from axis_jupyter.views.base import jsonable
@@ -140,8 +149,6 @@ class SyncHandler(_SyncBase):
         running = [c.name for c in cfgs if self.jobs.running(job_key(c.name))
                    or engine.is_running(self.store, c.name)]
         if running:
-            from axis_jupyter.errors import ConflictError
-
             raise ConflictError(f"a sync is already running for {', '.join(running)}.")
         jobs = [start_sync_job(self.axis, c.name, full=full) for c in cfgs]
         self.write_json({"success": True, "message": f"started {len(jobs)} sync job(s)",
@@ -154,7 +161,11 @@ class SourcesHandler(_SyncBase):
         "url": "postgresql://user@host:5432/db (no password: use password_env)",
         "dataset_query": "SELECT ...", "results_query": "SELECT ... (optional)",
         "incremental_column": "optional", "partition_column": "optional",
-        "refresh_interval_minutes": "0 = no schedule", "password_env": "env var with the password"}}}}
+        "refresh_interval_minutes": "0 = no schedule",
+        "password_env": "env var with the password: AXIS_SOURCE_*, *_PASSWORD, PG* or the "
+                        "server's AXIS_SOURCE_ENV_ALLOW patterns; never the server's own secrets"}},
+        "responses": {"200": "{success, source}", "400": "invalid field (named), a ${VAR} in "
+                      "url, or a password_env that sources may not read"}}}
 
     @tornado.web.authenticated
     @authorized
@@ -184,6 +195,26 @@ class SourcesHandler(_SyncBase):
         self.write_json({"success": True, "source": jsonable(pub)})
 
 
+class SourceHandler(_SyncBase):
+    openapi = {"delete": {"responses": {"200": "{success, message}", "404": "unknown source",
+                                        "409": "its sync is running"}}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, source: str):
+        """Remove a source (its YAML file, even one that no longer validates); the dataset it
+        synced stays."""
+        if self.jobs.running(job_key(source)) is not None or engine.is_running(self.store, source):
+            raise ConflictError(f"a sync of {source!r} is running; cancel it (DELETE sync/{source}) "
+                                "or wait, then remove the source.")
+        await self.run_blocking(sconfig.remove_source, source)
+        sched = self.axis.extras.get("sync_scheduler")
+        if sched is not None:
+            sched.wake()
+        self.write_json({"success": True, "message": f"source {source!r} removed; its dataset "
+                                                     "stays."})
+
+
 class SourceSyncHandler(_SyncBase):
     openapi = {"post": {"query": [("full", "boolean", "full rebuild instead of incremental")],
                         "responses": {"202": "the sync job", "404": "unknown source",
@@ -205,8 +236,6 @@ class SourceSyncHandler(_SyncBase):
         """Start the sync of one source as a job; progress streams from its events URL."""
         full = self.bool_arg("full", False)
         if engine.is_running(self.store, source):
-            from axis_jupyter.errors import ConflictError
-
             raise ConflictError(f"a sync of {source!r} is already running.")
         job = await self.run_blocking(start_sync_job, self.axis, source, full=full)
         self.job_accepted(job)
@@ -231,7 +260,11 @@ class ResetWatermarkHandler(_SyncBase):
 
 
 class SourceEventsHandler(JobEventsHandler):
-    """Server-Sent Events of a source's current (or most recent) sync job."""
+    """Server-Sent Events of a source's current (or most recent) sync job.
+
+    Authorized as ``axis:sync`` by its own decorated ``get``, which streams through the
+    undecorated ``stream_job``: calling ``JobEventsHandler.get`` (decorated) would make
+    jupyter_server's ``@authorized`` remember ``axis:sync`` for every later job stream."""
 
     auth_resource = "axis:sync"
 
@@ -247,7 +280,7 @@ class SourceEventsHandler(JobEventsHandler):
 
                 raise NotFoundError(f"no sync job for {source!r} yet; POST sync/{source} starts one.")
             job = jobs[0]
-        await super().get(job.id)
+        await self.stream_job(job)
 
 
 # --------------------------------------------------------------------------- browser
@@ -366,6 +399,12 @@ class QueryPreviewHandler(_DbBase):
         self.write_json({"success": True, **jsonable(res)})
 
 
+def _without_contents(fn, *args, **kwargs):
+    """``fn(...)`` with load errors reported without the data's content (answered over HTTP)."""
+    with without_contents():
+        return fn(*args, **kwargs)
+
+
 def _imported(ds) -> dict:
     info = ds.info
     return {"success": True, "dataset": ds.name, "rows": info["rows"], "kind": info["kind"],
@@ -379,10 +418,10 @@ class ImportHandler(_DbBase):
         """Import (at most ``limit`` rows of) a table as a dataset."""
         b = self.json_body()
         table, schema = _table_args(b)
-        ds = await self.run_blocking(browser.import_table, self.store, handle, table,
-                                     name=b.get("name"), schema=schema, kind=b.get("kind") or "auto",
-                                     filters=b.get("filters"), mapping=b.get("mapping"),
-                                     limit=b.get("limit", 10000))
+        ds = await self.run_blocking(_without_contents, browser.import_table, self.store, handle,
+                                     table, name=b.get("name"), schema=schema,
+                                     kind=b.get("kind") or "auto", filters=b.get("filters"),
+                                     mapping=b.get("mapping"), limit=b.get("limit", 10000))
         self.write_json(jsonable(_imported(ds)))
 
 
@@ -394,9 +433,10 @@ class QueryImportHandler(_DbBase):
         b = self.json_body()
         if not b.get("name"):
             raise QueryError("name is required (the dataset name).")
-        ds = await self.run_blocking(browser.import_query, self.store, handle, str(b.get("query") or ""),
-                                     name=b["name"], kind=b.get("kind") or "auto",
-                                     mapping=b.get("mapping"), limit=b.get("limit", 10000))
+        ds = await self.run_blocking(_without_contents, browser.import_query, self.store, handle,
+                                     str(b.get("query") or ""), name=b["name"],
+                                     kind=b.get("kind") or "auto", mapping=b.get("mapping"),
+                                     limit=b.get("limit", 10000))
         self.write_json(jsonable(_imported(ds)))
 
 
@@ -404,6 +444,7 @@ def routes() -> list[tuple[str, type]]:
     return [
         (r"sync", SyncHandler),
         (r"sync/sources", SourcesHandler),
+        (rf"sync/sources/{SOURCE}", SourceHandler),
         (rf"sync/{SOURCE}", SourceSyncHandler),
         (rf"sync/{SOURCE}/reset-watermark", ResetWatermarkHandler),
         (rf"sync/{SOURCE}/events", SourceEventsHandler),
