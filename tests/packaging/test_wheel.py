@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -152,10 +153,12 @@ store.close()
     # 2. The extension is enabled by the config the wheel installed in the environment.
     listed = subprocess.run([str(python), "-I", "-m", "jupyter_server.extension.serverextension", "list"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    text = listed.stdout + listed.stderr
+    text = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # no colours
     assert listed.returncode == 0, text
-    assert str(prefix / "etc" / "jupyter") in text
-    assert "axis_jupyter_server enabled" in text and "axis_jupyter_server OK" in text, text
+    # enabled by the environment's own config dir (the one the wheel's data went to)
+    sections = {part.splitlines()[0].strip(): part for part in text.split("Config dir: ")[1:]}
+    ours = sections.get(str(prefix / "etc" / "jupyter"), "")
+    assert "axis_jupyter_server enabled" in ours and "axis_jupyter_server 0.1.0 OK" in ours, text
 
     # 3. `jupyter server` from the environment answers the extension's routes, including a
     #    view action (the scorecard's payload) on the store made above.
@@ -197,4 +200,4 @@ store.close()
             server.wait(15)
         except subprocess.TimeoutExpired:
             server.kill()
-    assert "axis_jupyter_server" in log.read_text()
+    assert "axis_jupyter_server | extension was successfully loaded" in log.read_text()
