@@ -1,26 +1,21 @@
 // The evaluation scorecard view (anywidget front end).
 // Python side: axis_jupyter/views/scorecard.py (actions payload, cases, case_tree).
-// Header with the experiment filter, KPI cards, the report bar, a hierarchy table or a
-// metric tree, the experiments chart (a click filters), and a drill-down of test cases.
+// Header with the experiment filter, KPI cards, the report bar, a hierarchy table
+// (scorecard/table.js) or a metric tree (scorecard/tree.js), the experiments chart (a
+// click filters), and a drill-down of a metric's test cases (scorecard/drilldown.js).
 import "../lib/ui.css";
 import "./scorecard.css";
 import { h, clear, nextFrame } from "../lib/dom.js";
-import { scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/format.js";
+import { scoreColor, fmtScore, fmtInt } from "../lib/format.js";
 import { createShell, snapshotOf, saveSnapshot, saveParams as mergeParams } from "../lib/shell.js";
-import { experimentFilter, segmented, tabButtons, labelledSelect, optionsOf } from "../lib/controls.js";
-import { kpiCard, metricStatsRow } from "../lib/kpi.js";
-import { pagedTable, sortArrow, nextSort } from "../lib/table.js";
-import { typePill } from "../lib/badges.js";
-import { sparkline } from "../lib/spark.js";
-import { renderTree, toggleIn } from "../lib/tree.js";
+import { experimentFilter, tabButtons } from "../lib/controls.js";
+import { kpiCard } from "../lib/kpi.js";
 import { keptChart } from "../lib/charts.js";
-import { overlayBox, dismissable, closeOverlay } from "../lib/overlay.js";
-import { visibleHierarchy } from "../lib/hierarchy.js";
-import { signalListView } from "../lib/signals.js";
-import { errorText } from "../lib/transport.js";
+import { hierarchyTable } from "./scorecard/table.js";
+import { treeTab, loadCaseTree } from "./scorecard/tree.js";
+import { drilldown } from "./scorecard/drilldown.js";
 
 const EXP = "evaluation_name";
-const PAGE_SIZE = 10;
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} ctx */
 function render({ model, el }) {
@@ -37,7 +32,6 @@ function render({ model, el }) {
     /** @type {Set<string>} */ treeCollapsed: new Set(),
     /** @type {any} */ caseTree: null,
     /** @type {string | null} */ caseId: null,
-    /** @type {{metric: string, page: number, data: any, error?: unknown} | null} */ drill: null,
     renders: 0,
   };
 
@@ -60,8 +54,8 @@ function render({ model, el }) {
   const tabs = h("div", { class: "axis-tabs" });
   const body = h("div", { class: "axis-body" });
   const chart = keptChart(h("div", { class: "axis-chart", "data-testid": "chart" }), { hideWhenEmpty: true, onClick: filterByBar });
-  const overlay = overlayBox("drilldown");
-  root.append(header, shell.errorBox, kpis, bar, tabs, body, chart.box, shell.status, overlay);
+  const drill = drilldown(root, call, () => state.filters);
+  root.append(header, shell.errorBox, kpis, bar, tabs, body, chart.box, shell.status, drill.overlay);
 
   function saveParams() {
     const ui = { collapsed: [...state.collapsed], sort: state.sort, tab: state.tab };
@@ -88,7 +82,7 @@ function render({ model, el }) {
       saveSnapshot(model, payload);
       await nextFrame();
       root.dataset.updateMs = (performance.now() - t0).toFixed(1);
-      if (state.tab === "tree" && state.treeMode === "individual") loadCaseTree(state.caseId);
+      if (state.tab === "tree" && state.treeMode === "individual") loadCaseTree(ctx, state.caseId);
     });
   }
 
@@ -155,206 +149,12 @@ function render({ model, el }) {
       renderBody();
     }));
     clear(body);
-    if (state.tab === "tree") renderTreeTab();
-    else renderTable();
+    if (state.tab === "tree") treeTab(ctx);
+    else hierarchyTable(ctx);
   }
 
-  /** A change of the table's sorting or folding: kept in params, drawn at once. @param {() => void} fn */
-  const changeTable = (fn) => {
-    fn();
-    saveParams();
-    renderBody();
-  };
-
-  // -- hierarchy table
-  /** @param {string} label @param {string} key */
-  function sortHeader(label, key) {
-    return h("th", {
-      class: "axis-sortable", "data-testid": `sort-${key}`,
-      onclick: () => changeTable(() => { state.sort = nextSort(state.sort, key, key === "name" ? 1 : -1); }),
-    }, label + sortArrow(state.sort, key));
-  }
-
-  function renderTable() {
-    const rows = state.payload.rows || [];
-    const k = state.payload.kpis || {};
-    const parents = rows.filter((/** @type {any} */ r) => (r.children || []).length);
-    const allOpen = parents.every((/** @type {any} */ r) => !state.collapsed.has(r.name));
-    body.append(h("div", { class: "axis-strip" },
-      h("span", {}, `${fmtInt(k.metrics)} metrics • ${fmtInt(k.components)} components`),
-      h("button", {
-        class: "axis-btn", "data-testid": "expand-all",
-        onclick: () => changeTable(() => {
-          if (allOpen) parents.forEach((/** @type {any} */ r) => state.collapsed.add(r.name));
-          else state.collapsed.clear();
-        }),
-      }, allOpen ? "Collapse All" : "Expand All")));
-    body.append(h("table", { class: "axis-table axis-hierarchy", "data-testid": "hierarchy" },
-      h("thead", {}, h("tr", {},
-        sortHeader("Hierarchy", "name"), h("th", {}, "Type"), sortHeader("Score", "score"),
-        h("th", {}, "Pass rate"), sortHeader("Weight", "weight"), h("th", {}, "Norm. Weight"),
-        h("th", {}, "Distribution"), h("th", {}, "Scores"))),
-      h("tbody", {}, visibleHierarchy(rows, state.collapsed, state.sort).map(hierarchyRow))));
-  }
-
-  /** @param {any} r */
-  function hierarchyRow(r) {
-    const hasKids = (r.children || []).length > 0;
-    const open = !state.collapsed.has(r.name);
-    const chevron = h("span", {
-      class: "axis-chevron", "data-testid": "toggle",
-      onclick: (/** @type {Event} */ e) => {
-        e.stopPropagation();
-        if (hasKids) changeTable(() => toggleIn(state.collapsed, r.name));
-      },
-    }, hasKids ? (open ? "▾" : "▸") : "");
-    const range = r.count > 1 && r.min !== null
-      ? h("span", { class: "axis-muted" }, ` (${fmtScore(r.min, 2)} - ${fmtScore(r.max, 2)})`) : null;
-    return h("tr", {
-      class: "axis-row", "data-testid": "row", "data-name": r.name, "data-level": r.level,
-      "data-mean": r.mean ?? "", "data-count": r.count,
-      onclick: () => openDrill(r.name),
-      title: "Click to see the test cases",
-    },
-    h("td", { class: "axis-name", style: { paddingLeft: `${(r.level - 1) * 24 + 4}px` } },
-      chevron, h("span", { class: `axis-icon axis-icon-${r.type}` }), r.name),
-    h("td", {}, typePill(r.type)),
-    h("td", { class: "axis-num" }, h("span", { style: { color: scoreColor(r.mean), fontWeight: 600 } }, fmtScore(r.mean)), range),
-    h("td", { class: "axis-num" }, fmtPct(r.pass_rate)),
-    h("td", { class: "axis-num" }, Number(r.weight).toFixed(2)),
-    h("td", { class: "axis-num" }, fmtPct(r.norm_weight)),
-    h("td", {}, sparkline(r.hist, r.mean)),
-    h("td", { class: "axis-num axis-muted" }, fmtInt(r.count)));
-  }
-
-  // -- drill-down: the test cases of one metric, paged by the server
-  /** @param {string} metric @param {number} [page] */
-  async function openDrill(metric, page = 1) {
-    state.drill = { metric, page, data: null };
-    renderDrill();
-    try {
-      const data = await call("cases", {
-        metric, page, page_size: PAGE_SIZE, sort: "score_desc", filters: state.filters,
-      });
-      if (!state.drill || state.drill.metric !== metric) return;
-      state.drill.data = data;
-      renderDrill();
-    } catch (err) {
-      if (state.drill) state.drill.error = err;
-      renderDrill();
-    }
-  }
-
-  function closeDrill() {
-    state.drill = null;
-    closeOverlay(overlay);
-  }
-  dismissable(overlay, root, closeDrill);
-
-  function renderDrill() {
-    clear(overlay);
-    if (!state.drill) {
-      overlay.hidden = true;
-      return;
-    }
-    overlay.hidden = false;
-    const { metric, data, error } = state.drill;
-    const panel = h("div", { class: "axis-modal", role: "dialog" },
-      h("div", { class: "axis-modal-head" },
-        h("div", {}, h("div", { class: "axis-title" }, metric),
-          h("div", { class: "axis-muted", "data-testid": "cases-total", "data-value": data ? data.total : "" },
-            data ? `${fmtInt(data.total)} test cases with this metric` : "Loading…")),
-        h("button", { class: "axis-btn", "data-testid": "close", onclick: closeDrill }, "✕")),
-    );
-    if (error) panel.append(h("div", { class: "axis-error" }, errorText(error)));
-    if (data) {
-      panel.append(pagedTable({
-        testid: "cases",
-        columns: [
-          { key: "dataset_id", label: "ID", format: (v) => h("span", { title: v, class: "axis-id" }, String(v ?? "—").slice(0, 14)) },
-          ...(data.rows.some((/** @type {any} */ r) => r.evaluation_name !== undefined)
-            ? [{ key: "evaluation_name", label: "Experiment" }] : []),
-          { key: "query", label: "Query", class: "axis-wrap" },
-          { key: "metric_score", label: "Score", class: "axis-num",
-            format: (v) => h("span", { style: { color: scoreColor(v), fontWeight: 600 } }, fmtScore(v)) },
-          { key: "explanation", label: "Explanation", class: "axis-wrap" },
-        ],
-        rows: data.rows, total: data.total, page: data.page, pageSize: data.page_size,
-        onPage: (p) => openDrill(metric, p),
-      }));
-    }
-    overlay.append(panel);
-  }
-
-  // -- metric tree: aggregated, or one test case's scores
-  function renderTreeTab() {
-    const controls = h("div", { class: "axis-strip" },
-      segmented([["aggregated", "Aggregated"], ["individual", "Individual"]], state.treeMode, (m) => {
-        state.treeMode = m;
-        renderBody();
-        if (m === "individual" && !state.caseTree) loadCaseTree(null);
-      }, (m) => `tree-${m}`));
-    if (state.treeMode === "individual" && state.caseTree) {
-      controls.append(labelledSelect({
-        label: "Test case ", testid: "case-select", options: optionsOf(state.caseTree.case_ids || []),
-        value: state.caseTree.dataset_id, onchange: (v) => loadCaseTree(v),
-      }));
-    }
-    controls.append(h("span", { class: "axis-muted" }, "Click a parent to collapse it, a leaf for details."));
-    body.append(controls);
-    const treeBox = h("div", { class: "axis-tree-box" });
-    const detail = h("div", { class: "axis-detail", hidden: true, "data-testid": "tree-detail" });
-    body.append(h("div", { class: "axis-tree-wrap" }, treeBox, detail));
-    const data = state.treeMode === "individual" ? state.caseTree?.tree : state.payload.tree;
-    if (!data) {
-      treeBox.append(h("div", { class: "axis-muted" }, state.treeMode === "individual" ? "Loading…" : "No hierarchy."));
-      return;
-    }
-    // wait for layout so the tree can use the available width
-    requestAnimationFrame(() => renderTree(treeBox, data, {
-      collapsed: state.treeCollapsed,
-      onToggle: (path) => {
-        toggleIn(state.treeCollapsed, path);
-        renderBody();
-      },
-      onLeaf: (node) => showDetail(detail, node),
-    }));
-  }
-
-  /** @param {HTMLElement} box @param {any} node */
-  function showDetail(box, node) {
-    clear(box);
-    box.hidden = false;
-    const row = (state.payload.rows || []).find((/** @type {any} */ r) => r.name === node.name);
-    box.append(h("div", { class: "axis-modal-head" },
-      h("div", { class: "axis-title" }, node.name, " ",
-        h("span", { style: { color: scoreColor(node.score) } }, fmtScore(node.score))),
-      h("button", { class: "axis-btn", onclick: () => { box.hidden = true; } }, "✕")));
-    box.append(h("div", { class: "axis-muted" }, `Weight ${node.weight ?? "—"} · ${fmtPct(node.norm_weight)} of siblings`));
-    if (state.treeMode === "aggregated" && row) {
-      box.append(metricStatsRow(row));
-      box.append(sparkline(row.hist, row.mean, { width: 240, height: 48 }));
-      box.append(h("div", {}, h("button", { class: "axis-btn", onclick: () => openDrill(node.name) }, "Show test cases")));
-    } else {
-      if (node.explanation) box.append(h("div", { class: "axis-explanation" }, h("b", {}, "Explanation"), h("div", {}, node.explanation)));
-      if (node.signals) box.append(signalListView(node.signals));
-    }
-  }
-
-  /** @param {string | null} caseId */
-  async function loadCaseTree(caseId) {
-    try {
-      /** @type {Record<string, any>} */
-      const params = { filters: state.filters };
-      if (caseId) params.dataset_id = caseId;
-      const data = await call("case_tree", params);
-      state.caseTree = data;
-      state.caseId = data.dataset_id;
-      if (state.tab === "tree" && state.treeMode === "individual") renderBody();
-    } catch (err) {
-      showError(err);
-    }
-  }
+  /** @type {import("./scorecard/table.js").ScorecardContext} */
+  const ctx = { state, body, call, showError, saveParams, renderBody, openDrill: (metric) => drill.open(metric) };
 
   // ---------------------------------------------------------------- start
   const onSnapshot = () => {
