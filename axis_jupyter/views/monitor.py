@@ -44,7 +44,7 @@ from ..analytics.memo import memo_expr
 from ..errors import AxisError, QueryError
 from ..ingest.jsonish import parse_jsonish
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable, records
+from .base import AxisView, is_remote, jsonable, records
 
 VIEW = "monitor"
 FILTER_KEYS = ("environment", "source_name", "source_component", "source_type", "model_name")
@@ -461,8 +461,6 @@ class Monitor(AxisView):
     """
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, ds_or_name=None, store=None, *, time="24h", granularity=None, filters=None,
                  anchor="data", **kwargs):

@@ -39,7 +39,7 @@ import traitlets
 
 from ..errors import QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, _server_base, bundle, is_remote, jsonable, records, resolve, run_action
+from .base import AxisView, _server_base, is_remote, jsonable, records, resolve, run_action
 
 VIEW = "runner"
 
@@ -174,8 +174,6 @@ class Runner(AxisView):
 
     view_name = VIEW
     payload_action = "setup"
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     #: the run the front end is watching (set by the front end, or by :meth:`start`)
     run_id = traitlets.Unicode("").tag(sync=True)
