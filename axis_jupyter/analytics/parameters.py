@@ -24,7 +24,8 @@ _FILTER_VALUE = {"anyOf": [P.STRING, P.NUMBER, P.BOOL,
 FILTERS = {"type": "object", "additionalProperties": _FILTER_VALUE,
            "description": "column -> value (equality), [values] (IN) or null (IS NULL); "
                           "time_range [start, end], time_start, time_end (ISO 8601)"}
-GRANULARITY = P.one_of("hour", "hourly", "h", "day", "daily", "d", "week", "weekly", "w")
+# Any case and a few spellings are accepted; the analytic's own check names the choices.
+GRANULARITY = {"type": "string", "description": "hour, day or week"}
 _LIMIT = P.integer(1, 100_000)
 
 PARAMS: dict[str, dict] = {
