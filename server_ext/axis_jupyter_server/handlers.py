@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
 
 import tornado.web
 from jupyter_core.utils import ensure_async
@@ -22,7 +21,7 @@ from axis_jupyter.errors import AxisError, ParameterError
 from axis_jupyter.store import arrow_ipc
 
 from .base import AxisHandler, SSEMixin
-from .multipart import MultipartStream, UploadError, boundary_from
+from .multipart import MultipartStream, UploadError, boundary_from, upload_tempdir
 from .params import Body, Param, Spec, described
 
 MAX_JSON_PAGE_SIZE = 500
@@ -105,7 +104,7 @@ class DatasetsHandler(AxisHandler):
                                                            "set_max_body_size"):
             self.request.connection.set_max_body_size(self.axis.max_upload_bytes)
         boundary = boundary_from(self.request.headers.get("Content-Type", ""))
-        self._tmpdir = tempfile.mkdtemp(prefix="axis-upload-", dir=self.axis.upload_dir)
+        self._tmpdir = upload_tempdir(self.axis.upload_dir)
         self._upload = MultipartStream(boundary, self._tmpdir)
 
     def data_received(self, chunk: bytes) -> None:
