@@ -368,9 +368,24 @@ class QueryHandler(AxisHandler):
 
 
 # --------------------------------------------------------------------------- views
+def view_names() -> list[str]:
+    from axis_jupyter.views import VIEWS, get_view
+
+    get_view("scorecard")  # loads the built-in views
+    return sorted(VIEWS)
+
+
+def view_actions() -> list[str]:
+    from axis_jupyter.views import VIEWS
+
+    view_names()
+    return sorted({a for v in VIEWS.values() for a in v.actions})
+
+
 class ViewActionHandler(AxisHandler):
     auth_resource = "axis:views"
     params = {"post": Spec(body=Body(extra=True, description="the action's parameters"))}
+    path_enums = {"view": view_names, "action": view_actions}
     openapi = {"post": {
         "responses": {"200": "the action's JSON result"},
     }}
