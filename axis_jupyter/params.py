@@ -20,6 +20,8 @@ from typing import Any
 
 from .errors import ParameterError
 
+__all__ = ["ParameterError", "check", "check_fields", "describe", "parse_text", "shown"]
+
 # Shorthands for the schemas used again and again.
 STRING = {"type": "string"}
 BOOL = {"type": "boolean"}
