@@ -471,12 +471,12 @@ class JobEventsHandler(SSEMixin, AxisHandler):
     @authorized
     async def get(self, job_id: str):
         """Stream the job's events as Server-Sent Events until it is done."""
-        job = self.jobs.get(job_id)
         header = self.request.headers.get("Last-Event-ID")
         if header:
             last_seq = P.parse_text("Last-Event-ID", header, P.integer(0, 2**62))
         else:
             last_seq = self.query_args().get("last_event_id", 0)
+        job = self.jobs.get(job_id)
         self.sse_headers()
         flag = self._flag = job.subscribe()
         heartbeat = self.axis.sse_heartbeat
