@@ -49,7 +49,7 @@ def call_action(store, dataset: str | None, view: str, action: str, params: dict
         raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}).")
     from .parameters import check_params  # types and ranges: a ParameterError naming the bad one
 
-    return fn(store, dataset, **check_params(view, action, params or {}))
+    return fn(store, dataset, **check_params(view, action, params or {}, fn))
 
 
 # Modules that register views when imported. Each view lives in its own module.

@@ -9,6 +9,8 @@ through to the action, which refuses unknown ones itself.
 
 from __future__ import annotations
 
+import inspect
+
 from .. import params as P
 from ..analytics import parameters as analytics_params
 
@@ -66,15 +68,34 @@ RESERVED: dict[tuple[str, str, str], tuple[str, ...]] = {
 }
 
 
+def _check_names(view: str, action: str, params: dict, fn) -> None:
+    sig = list(inspect.signature(fn).parameters.values())[2:]  # after (store, dataset)
+    named = [p for p in sig if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    missing = [p.name for p in named if p.default is p.empty and params.get(p.name) is None]
+    if missing:
+        raise P.ParameterError(f"{view} {action} needs {', '.join(missing)}.", param=missing[0])
+    if not any(p.kind == p.VAR_KEYWORD for p in sig):
+        known = {p.name for p in named}
+        unknown = [str(k) for k in params if k not in known]
+        if unknown:
+            raise P.ParameterError(f"{view} {action} has no parameter {P.shown(unknown[0])} "
+                                   f"(parameters: {', '.join(sorted(known)) or 'none'}).",
+                                   param=unknown[0])
+
+
 def schema_of(view: str, action: str, name: str) -> dict | None:
     return (OVERRIDES.get((view, action, name)) or VIEW_PARAMS.get(name)
             or analytics_params.PARAMS.get(name))
 
 
-def check_params(view: str, action: str, params: dict) -> dict:
-    """``params`` with every known name checked; ``None`` means "not given"."""
+def check_params(view: str, action: str, params: dict, fn=None) -> dict:
+    """``params`` with every known name checked; ``None`` means "not given". With the
+    action ``fn``: its required parameters must be there, and unknown ones are refused
+    unless it takes ``**kwargs`` (then it refuses them itself)."""
     if not isinstance(params, dict):
         raise P.ParameterError(f"the parameters of {view} {action} must be a JSON object.")
+    if fn is not None:
+        _check_names(view, action, params, fn)
     out = {}
     for key, value in params.items():
         schema = schema_of(view, action, key) if isinstance(key, str) else None

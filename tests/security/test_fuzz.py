@@ -21,7 +21,8 @@ from conftest import assert_no_leak
 
 pytestmark = pytest.mark.timeout(600)
 
-EXAMPLES = int(os.environ.get("AXIS_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("AXIS_FUZZ_EXAMPLES", "12"))  # per operation
+SEED = os.environ.get("AXIS_FUZZ_SEED", "7")
 
 
 def _schemathesis() -> list[str]:
@@ -32,7 +33,7 @@ def _schemathesis() -> list[str]:
 async def _run(config: Path, url: str, headers: dict, report: Path, *args: str):
     cmd = [*_schemathesis(), "--config-file", str(config), "run", url,
            "--checks", "not_a_server_error", "--max-examples", str(EXAMPLES),
-           "--phases", "examples,coverage,fuzzing", "--workers", "2", "--seed", "7",
+           "--phases", "examples,coverage,fuzzing", "--workers", "2", "--seed", SEED,
            "--request-timeout", "60", "--no-color", "--suppress-health-check", "all",
            "--generation-database", "none", "--report", "ndjson",
            "--report-ndjson-path", str(report), *args]
