@@ -39,9 +39,9 @@ async def _run(config: Path, url: str, headers: dict, report: Path, *args: str):
            "--report-ndjson-path", str(report), *args]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
-    proc = await asyncio.create_subprocess_exec(
+    proc = await asyncio.create_subprocess_exec(  # cwd: its cache folder lands there
         *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "NO_COLOR": "1"})
+        env={**os.environ, "NO_COLOR": "1"}, cwd=str(config.parent))
     out, _ = await proc.communicate()
     return proc.returncode, out.decode(errors="replace")
 
