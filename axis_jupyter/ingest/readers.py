@@ -242,7 +242,7 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
     if careful:
         types.update({c: "DOUBLE" for c in must_be_numeric if c not in text})
         opts += ["store_rejects=true", f"rejects_table={quote_literal(rej_t)}",
-                 f"rejects_scan={quote_literal(rej_s)}", "max_line_size=33554432"]
+                 f"rejects_scan={quote_literal(rej_s)}", f"max_line_size={MAX_LINE_BYTES}"]
     if types:
         opts.append("types={" + ", ".join(f"{quote_literal(k)}: {quote_literal(v)}"
                                           for k, v in types.items()) + "}")
@@ -348,23 +348,39 @@ _NUMERIC_SNIFFED = {"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT
                     "UBIGINT", "UINTEGER", "DECIMAL"}
 
 
+MAX_LINE_BYTES = 32 << 20  # the longest CSV line (DuckDB's max_line_size of the careful read)
+
+
+def _too_long(line: int) -> str:
+    return (f"line {line} is longer than the {MAX_LINE_BYTES >> 20} MB a CSV line may hold. "
+            "Shorten that value, or load the data as Parquet or JSON lines.")
+
+
 def _diagnose_csv(p: Path, delim: str, n_fields: int, encoding: str,
                   max_lines: int = 5_000_000) -> str | None:
     """Find the first malformed line with Python's strict CSV parser, for a message that
     names it when DuckDB's sniffer gives up on the whole file."""
     py_encoding = {"utf-8": "utf-8-sig"}.get(encoding.lower(), encoding)
+    # Python's default field limit (128 KB) is far below what DuckDB reads: a long but
+    # valid field must not look like a broken quote.
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+    start = 1
     try:
         with open(p, newline="", encoding=py_encoding) as f:
             reader = csv.reader(f, delimiter=delim, strict=True)
-            start = 1
             for row in reader:
                 if reader.line_num > max_lines:
                     return None
+                if sum(len(v) for v in row) + len(row) > MAX_LINE_BYTES:
+                    return _too_long(start)
                 if reader.line_num > 1 and row and len(row) < n_fields:
                     return (f"line {start} has fewer fields than the header ({len(row)} of "
                             f"{n_fields}). The file may be truncated; fix that line and load again.")
                 start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            return _too_long(start)
         return (f"line {start}: {exc} (a quote is probably not closed; the file may be "
                 "truncated). Fix the quoting of that line and load again.")
     except UnicodeDecodeError as exc:

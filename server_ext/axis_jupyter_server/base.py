@@ -23,8 +23,13 @@ What a subclass gets:
   (strict JSON), ``self.write_table(df)`` (JSON ``{columns, data}`` or Arrow IPC bytes,
   depending on the ``Accept`` header), ``self.job_accepted(job)`` (202 with the job and its
   ``Location``/events URL).
+* Parameters: declare them per verb in ``params`` (see :mod:`.params`) and read them with
+  ``self.query_args()`` / ``self.body_args()``: a wrong one is a 400 naming it, and the
+  OpenAPI document shows each one's schema.
 * Errors: raise any :class:`~axis_jupyter.errors.AxisError`; it becomes its ``.status``
-  with ``{"error": message, "type": class name}``. Anything else is a 500.
+  with ``{"error": message, "type": code}`` (``code`` a stable word such as
+  ``bad_parameter``). Anything else is a 500 whose body only says "internal error (logged
+  on the server, id ...)"; the traceback is in the server log under that id.
 * Kernels authenticate with ``Authorization: axis-token <AXIS_SERVER_TOKEN>`` (or
   ``token``/``bearer`` with that secret), on ``/axis/api`` only. The secret stands for this
   server's own token: the request is authenticated by the server's identity provider exactly
@@ -43,6 +48,7 @@ import functools
 import hmac
 import json
 import logging
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +58,8 @@ from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from tornado.iostream import StreamClosedError
 
-from axis_jupyter.errors import AxisError, QueryError
+from axis_jupyter import params
+from axis_jupyter.errors import INTERNAL, AxisError, QueryError, error_code
 from axis_jupyter.store import arrow_ipc
 
 from .jobs import Job, JobRunner
@@ -161,33 +168,37 @@ class AxisHandler(APIHandler):
             raise QueryError("the request body must be a JSON object.")
         return body
 
-    def int_arg(self, name: str, default: int) -> int:
+    def int_arg(self, name: str, default: int, minimum: int | None = None,
+                maximum: int | None = None) -> int:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise QueryError(f"{name} must be an integer, not {raw!r}.") from None
+        return params.parse_text(name, raw, params.integer(minimum, maximum))
 
     def bool_arg(self, name: str, default: bool = False) -> bool:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return default
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise QueryError(f"{name} must be true or false, not {raw!r}.")
+        return params.parse_text(name, raw, params.BOOL)
 
-    def json_arg(self, name: str):
+    def json_arg(self, name: str, schema: dict | None = None):
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return None
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise QueryError(f"{name} must be JSON: {exc}") from None
+        return params.parse_text(name, raw, schema or {"type": "object"})
+
+    def query_args(self) -> dict:
+        """The query parameters this verb declares (see :mod:`.params`), converted and
+        checked; a wrong one is a 400 naming it."""
+        from .params import spec_of
+
+        return spec_of(type(self), self.request.method).read_query(self)
+
+    def body_args(self) -> dict:
+        """The JSON body, checked against the fields this verb declares."""
+        from .params import spec_of
+
+        return spec_of(type(self), self.request.method).read_body(self.json_body())
 
     @property
     def wants_arrow(self) -> bool:
@@ -224,6 +235,12 @@ class AxisHandler(APIHandler):
         self.write_json({"job": job.to_dict(), "events": f"{url}/events"}, status=202)
 
     # -- errors -------------------------------------------------------------------------------
+    # An error body is {"error": message, "message": message, "type": code} where code is a
+    # stable word (bad_parameter, not_found, conflict, forbidden, internal, ...). A message
+    # never holds a class name, a traceback or compiled SQL: an unexpected exception is
+    # logged here with its traceback under a short id, and the reply only quotes the id.
+    _axis_error_id: str | None = None
+
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         if exc_info and isinstance(exc_info[1], AxisError):
@@ -235,25 +252,46 @@ class AxisHandler(APIHandler):
             log.info("AXIS %s %s -> %s: %s", self.request.method, self.request.path,
                      value.status, value)
             return
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        self._axis_error_id = secrets.token_hex(4)
+        log.error("AXIS internal error %s on %s %s", self._axis_error_id, self.request.method,
+                  self.request.path, exc_info=(typ, value, tb))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
+        self.clear_header("Content-Disposition")
         exc = (kwargs.get("exc_info") or (None, None, None))[1]
-        if isinstance(exc, AxisError):
-            msg, typ = str(exc), type(exc).__name__
+        if isinstance(exc, AxisError):  # written for people: its message is the answer
+            msg, code = str(exc), error_code(exc)
         elif isinstance(exc, tornado.web.HTTPError):
-            msg, typ = exc.log_message or exc.reason or self._reason, "HTTPError"
-            if exc.log_message and exc.args:
-                try:
-                    msg = exc.log_message % exc.args
-                except TypeError:
-                    pass
-        elif exc is not None:
-            msg, typ = f"internal error: {type(exc).__name__}: {exc}", "InternalError"
+            msg, code = _http_message(exc, self._reason), HTTP_CODES.get(status_code, "http_error")
+        elif exc is not None or status_code >= 500:
+            ref = self._axis_error_id or secrets.token_hex(4)
+            if self._axis_error_id is None:  # not logged yet (send_error without log_exception)
+                log.error("AXIS internal error %s on %s %s", ref, self.request.method,
+                          self.request.path, exc_info=kwargs.get("exc_info"))
+            msg, code = f"internal error (logged on the server, id {ref}).", INTERNAL
         else:
-            msg, typ = self._reason, "HTTPError"
-        self.finish(json.dumps({"error": msg, "message": msg, "type": typ}))
+            msg, code = self._reason, HTTP_CODES.get(status_code, "http_error")
+        self.finish(json.dumps({"error": msg, "message": msg, "type": code}))
+
+
+# Codes of errors raised by tornado or jupyter_server itself (authentication, routing, size).
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large",
+              415: "unsupported_media_type", 429: "too_many_requests", 503: "unavailable"}
+
+
+def _http_message(exc: tornado.web.HTTPError, reason: str) -> str:
+    msg = exc.log_message or exc.reason or reason
+    if exc.log_message and exc.args:
+        try:
+            msg = exc.log_message % exc.args
+        except TypeError:
+            pass
+    return msg
 
 
 class SSEMixin:

@@ -27,11 +27,13 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from axis_jupyter import params as P
 from axis_jupyter.errors import NotFoundError, QueryError
 from axis_jupyter.views.base import jsonable
 
 from .base import AxisHandler
 from .server_files import readable_file
+from .params import Body, Spec, described
 
 
 class _EvalsBase(AxisHandler):
@@ -50,7 +52,8 @@ class MetricsHandler(_EvalsBase):
 
 
 class MappingHandler(_EvalsBase):
-    openapi = {"post": {"body": {"application/json": {"columns": "the dataset's column names"}}}}
+    params = {"post": Spec(body=Body({"columns": described(P.STRINGS, "the dataset's column names")},
+                                     required=("columns",)))}
 
     @tornado.web.authenticated
     @authorized
@@ -58,20 +61,29 @@ class MappingHandler(_EvalsBase):
         """Suggest a canonical-field mapping for the given columns."""
         from axis_jupyter.evals.api import suggest_mapping
 
-        cols = self.json_body().get("columns")
+        cols = self.body_args().get("columns")
         if not isinstance(cols, list):
             raise QueryError("columns must be a list of column names.")
         self.write_json({"mapping": suggest_mapping([str(c) for c in cols])})
 
 
 class RunsHandler(_EvalsBase):
-    openapi = {"post": {"body": {"application/json": {
-        "source": "dataset name, or a file path inside the Jupyter root that you may read "
-                  "through the contents API", "metrics": "list of metric keys",
-        "mapping": "optional {canonical_field: column} (null/\"\" unmaps a suggested field)",
-        "name": "results dataset name", "concurrency": "items x metrics scored at once (default 8)",
-        "thresholds": "optional {metric_name: pass threshold}",
-        "detail": "optional bool: explanations for heuristic metrics (default: up to 20k items)"}},
+    params = {"post": Spec(body=Body({
+        "source": described(P.STRING, "dataset name, or a file path inside the Jupyter root that you may read "
+                                   "through the contents API"),
+        "metrics": described({"type": "array", "items": P.STRING, "minItems": 1},
+                             "list of metric keys"),
+        "mapping": described({"type": "object", "additionalProperties": P.nullable(P.STRING)},
+                             "optional {canonical_field: column} (null/\"\" unmaps a "
+                             "suggested field)"),
+        "name": described(P.STRING, "results dataset name"),
+        "concurrency": described(P.integer(1, 256), "items x metrics scored at once (default 8)"),
+        "thresholds": described({"type": "object", "additionalProperties": P.NUMBER},
+                                "optional {metric_name: pass threshold}"),
+        "detail": described(P.BOOL, "explanations for heuristic metrics (default: up to 20k "
+                                    "items)")},
+        required=("source", "metrics")))}
+    openapi = {"post": {
         "responses": {"202": "the run job", "400": "bad request or LLM key missing",
                       "409": "a run with that name is running"}}}
 
@@ -87,7 +99,7 @@ class RunsHandler(_EvalsBase):
         """Start an evaluation run as a job (``axis_jupyter.evals.runs.start_run``)."""
         from axis_jupyter.evals.runs import start_run
 
-        body = self.json_body()
+        body = self.body_args()
         source, metrics = body.get("source"), body.get("metrics")
         if not source or not isinstance(source, str):
             raise QueryError("source (a dataset name) is required.")
