@@ -40,6 +40,18 @@ class Built:
         return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table")) if t]
 
 
+def reader_names(columns: list[str], kind: str, mapping: dict | None) -> dict[str, str]:
+    """Original -> canonical names as a file reader sees them (it reads the columns whose
+    canonical name is in :data:`NUMERIC_CANON` or ends in ``_score`` as numbers). Rules,
+    named or recognised by ``rule_name`` and ``action``, have no such columns (a threshold
+    is text: ``DTI > 45%``), so their names are returned under a ``rules.`` prefix that
+    matches none."""
+    names = canonical_names(columns, "auto" if kind == "auto" else alias_family(kind), mapping)
+    if kind == "rules" or (kind == "auto" and {"rule_name", "action"} <= set(names.values())):
+        return {c: f"rules.{n}" for c, n in names.items()}
+    return names
+
+
 def alias_family(kind: str) -> str:
     return {"evals": "evals", "annotations": "evals", "monitoring": "monitoring"}.get(kind, kind)
 
@@ -130,8 +142,17 @@ def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
 def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
     """Step 1: create ``{prefix}_long`` (long layouts: the only table) or ``{prefix}_records``
     (wide layouts). For wide layouts the returned Built still needs :func:`build_scores`,
-    run in a later transaction, because DuckDB row ids are final only after COMMIT."""
+    run in a later transaction, because DuckDB row ids are final only after COMMIT.
+    Rules have roles rather than aliases: :mod:`.rules` builds them."""
+    if kind == "rules":
+        from .rules import build_rules
+
+        return build_rules(cur, source, mapping=mapping, prefix=prefix)
     kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label)
+    if kind_ == "rules":
+        from .rules import build_rules
+
+        return build_rules(cur, source, mapping=mapping, prefix=prefix)
     types = dict(source.columns)
     canon_types = {rename[c]: types[c] for c, _ in source.columns}
     warnings: list[str] = []
