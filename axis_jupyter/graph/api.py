@@ -92,14 +92,17 @@ class KnowledgeGraph:
             return self.server.graph(key)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> dict:
-        """Build the graph from the rules now (even if it is current); the counts and seconds."""
-        t0 = time.perf_counter()
-        with self.server.build_lock:
-            info = self.store.info(self.dataset)
-            parts = graph_parts(read_rules(self.store, self.dataset))
-            graph_build.build(self.server, self.dataset, parts, stamp_of(info), progress)
-        return {"dataset": self.dataset, "nodes": parts.node_count(), "edges": parts.edge_count(),
-                "seconds": round(time.perf_counter() - t0, 3)}
+        """Build the graph from the rules now (even if it is current), as a job of the
+        store's runner; ``progress(done, total)`` follows it. The counts and seconds."""
+        job = start_rebuild(self.store, self.dataset)
+
+        def on_event(event, data):
+            if progress is not None and event == "progress" and isinstance(data, dict) \
+                    and "done" in data:
+                progress(data["done"], data.get("total") or 0)
+
+        job.follow(on_event)
+        return job.outcome()
 
     # ------------------------------------------------------------------ reads
     def status(self) -> dict:
@@ -139,6 +142,35 @@ class KnowledgeGraph:
         sg = self.neighbourhood(node_id, depth=1, limit=queries.MAX_LIMIT)
         return {"node": sg.focal_node, "neighbours": [n for n in sg.node_list if n["distance"] == 1],
                 "edges": sg.edge_list}
+
+
+def _rebuild(store, dataset: str, server: GraphServer, progress=None) -> dict:
+    t0 = time.perf_counter()
+    with server.build_lock:
+        info = store.info(dataset)
+        parts = graph_parts(read_rules(store, dataset))
+        graph_build.build(server, dataset, parts, stamp_of(info), progress)
+    return {"dataset": dataset, "nodes": parts.node_count(), "edges": parts.edge_count(),
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def start_rebuild(store, dataset: str, runner=None):
+    """Rebuild ``dataset``'s graph as a job (kind ``graph_build``, one per dataset at a
+    time: a rebuild already running is returned). ``runner``: default the store's."""
+    dataset = pick_dataset(store, dataset)
+    server = server_for(store)
+    runner = runner if runner is not None else store.jobs
+    key = f"graph:{dataset}"
+    running = runner.running(key)
+    if running is not None:
+        return running
+
+    def work(job):
+        def progress(done, total):
+            job.progress(done=done, total=total, stage="graph")
+        return _rebuild(store, dataset, server, progress)
+
+    return runner.start("graph_build", work, key=key, params={"dataset": dataset})
 
 
 def graph_for(store, name: str | None = None) -> KnowledgeGraph:

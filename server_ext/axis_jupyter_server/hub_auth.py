@@ -69,6 +69,8 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:jobs": {"read": _R, "write": _W},          # DELETE cancels a job
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
+    "axis:memory": {"read": _R, "write": _W},        # POST/PUT/DELETE change rules
+    "axis:graph": {"read": _R, "write": _W},         # POST rebuilds a knowledge graph
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
     # The browser reaches other databases from the server, with saved credentials, and
     # imports into the store.
