@@ -53,7 +53,7 @@ def rules_summary(ctx: AnalyticContext, filters=None, config=None) -> pd.DataFra
     t = _rules(ctx, filters)
     counts = ctx.execute(t.aggregate(
         rules_count=t.count(), risk_factors_count=t.risk_factor.nunique(),
-        hard_stops_count=_hard_stop(t, cfg).cast("int64").sum(),
+        hard_stops_count=ibis.ifelse(_hard_stop(t, cfg), 1, 0).sum(),
         batches_count=t.batch_id.nunique(), actions_count=t.action.nunique()))
     items = t.select(m=t.mitigants.unnest())
     mits = ctx.execute(items.filter(items.m.notnull() & (items.m != "")).aggregate(n=items.m.nunique()))
