@@ -44,11 +44,11 @@ def reader_names(columns: list[str], kind: str, mapping: dict | None) -> dict[st
     """Original -> canonical names as a file reader sees them (it reads the columns whose
     canonical name is in :data:`NUMERIC_CANON` or ends in ``_score`` as numbers). Rules,
     named or recognised by ``rule_name`` and ``action``, have no such columns (a threshold
-    is text: ``DTI > 45%``), so their names are returned under a ``rules.`` prefix that
-    matches none."""
+    is text: ``DTI > 45%``), so their names are returned wrapped as ``rules.<name>.text``, which
+    matches none (nor ends in ``_score``)."""
     names = canonical_names(columns, "auto" if kind == "auto" else alias_family(kind), mapping)
     if kind == "rules" or (kind == "auto" and {"rule_name", "action"} <= set(names.values())):
-        return {c: f"rules.{n}" for c, n in names.items()}
+        return {c: f"rules.{n}.text" for c, n in names.items()}
     return names
 
 

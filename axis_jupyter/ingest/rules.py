@@ -84,7 +84,7 @@ def _expr(orig: str, canon: str, duck_type: str, list_cols: set[str]) -> str:
     t = duck_type.upper()
     if canon in list_cols:
         if t.endswith("[]"):  # a frame with real lists: each item as text
-            return f"list_transform({q}, x -> CAST(x AS VARCHAR))"
+            return f"list_transform({q}, lambda x: CAST(x AS VARCHAR))"
         return f"CAST({q} AS VARCHAR)"  # parsed below, per distinct text
     if canon in memory_config.TIME_ROLES:
         if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
@@ -114,6 +114,8 @@ def as_text_list(value: Any) -> list[str]:
         items = value
     else:
         parsed = parse_jsonish(value)
+        if isinstance(parsed, str) and parsed.strip().startswith("(") and parsed.strip().endswith(")"):
+            parsed = _tuple_literal(parsed.strip())
         if parsed is None:
             return []
         items = parsed if isinstance(parsed, list) else [parsed]
@@ -126,6 +128,19 @@ def as_text_list(value: Any) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def _tuple_literal(text: str):
+    """``('a', 'b')`` -> ``['a', 'b']`` (a literal only, never code); other text as it is."""
+    import ast
+
+    if len(text) > 100_000:
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return text
+    return list(value) if isinstance(value, tuple) else text
 
 
 def _check_times(cur, raw_exprs: dict[str, str], source: Source) -> None:

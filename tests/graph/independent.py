@@ -93,3 +93,37 @@ def ego(g: nx.MultiDiGraph, node: str, depth: int) -> tuple[set, set]:
     near = set(nx.single_source_shortest_path_length(und, node, cutoff=depth))
     edges = {(u, v, k) for u, v, k in g.edges(keys=True) if u in near and v in near}
     return near, edges
+
+
+# ----------------------------------------------------------------------------- pandas
+PALETTE = ["#3498DB", "#E74C3C", "#F39C12", "#8B9F4F", "#9B59B6", "#1ABC9C", "#D4AF37", "#7F8C8D"]
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the rules table holds it: blank text as missing, mitigants as lists."""
+    df = frame.copy()
+    for c in df.columns:
+        if df[c].dtype == object and c != "mitigants":
+            df[c] = [None if blank(v) else str(v).strip() for v in df[c]]
+    df["mitigants"] = [items(v) for v in df["mitigants"]]
+    return df
+
+
+def summary(df: pd.DataFrame, hard_action="decline", require_empty=True) -> dict:
+    hard = (df.action == hard_action) & ((df.mitigants.map(len) == 0) if require_empty else True)
+    return {"rules_count": len(df), "risk_factors_count": df.risk_factor.dropna().nunique(),
+            "mitigants_count": len({m for ms in df.mitigants for m in ms}),
+            "hard_stops_count": int(hard.sum()), "batches_count": df.batch_id.dropna().nunique(),
+            "actions_count": df.action.dropna().nunique()}
+
+
+def conflicts(df: pd.DataFrame, pairs) -> dict:
+    """(risk_factor, product) -> sorted actions of the pairs present."""
+    out = {}
+    for (rf, prod), grp in df[df.risk_factor.notna()].groupby(
+            ["risk_factor", df.product_type.fillna("<none>")]):
+        acts = set(grp.action.dropna())
+        hit = sorted({a for p in pairs if p[0] in acts and p[1] in acts for a in p})
+        if hit:
+            out[(rf, None if prod == "<none>" else prod)] = (hit, sorted(grp.loc[grp.action.isin(hit), "id"]))
+    return out
