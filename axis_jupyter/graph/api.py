@@ -118,22 +118,28 @@ class KnowledgeGraph:
         rules_by_product."""
         return queries.summary(self._current())
 
-    def subgraph(self, types=None, limit: int = 500, **filters) -> queries.Subgraph:
+    def subgraph(self, types=None, limit: int = 500, metadata: bool = True,
+                 **filters) -> queries.Subgraph:
         """Up to ``limit`` edges with their nodes: an end of one of ``types`` (node types,
         e.g. ``["Mitigant"]``) and the rule end matching the filters (``action``,
         ``product_type``, ``risk_category``, ``risk_factor``, ``threshold_type``,
-        ``decision_quality``, ``ingestion_status``, ``batch_id``; a value or a list)."""
-        return queries.subgraph(self._current(), types=types, limit=limit, **filters)
+        ``decision_quality``, ``ingestion_status``, ``batch_id``; a value or a list).
+        ``metadata=False``: nodes without their other properties."""
+        return queries.subgraph(self._current(), types=types, limit=limit, metadata=metadata,
+                                **filters)
 
     def search(self, text: str, limit: int = 20, types=None) -> pd.DataFrame:
         """Nodes whose name contains ``text`` (any case) or the rule with that id, most
         connected first: node_id, label, type, connected_nodes, snippet."""
         return queries.search(self._current(), text, limit=limit, types=types)
 
-    def neighbourhood(self, node_id: str, depth: int = 1, limit: int = 500) -> queries.Subgraph:
+    def neighbourhood(self, node_id: str, depth: int = 1, limit: int = 500,
+                      metadata: bool = True) -> queries.Subgraph:
         """Nodes within ``depth`` (1-3) edges of ``node_id`` (``Rule:R000001``,
-        ``RiskFactor:credit_score``) and the edges among them, at most ``limit`` nodes."""
-        return queries.neighbourhood(self._current(), node_id, depth=depth, limit=limit)
+        ``RiskFactor:credit_score``) and the edges among them, at most ``limit`` nodes.
+        ``metadata=False``: nodes (but the focal one) without their other properties."""
+        return queries.neighbourhood(self._current(), node_id, depth=depth, limit=limit,
+                                     metadata=metadata)
 
     neighborhood = neighbourhood
 

@@ -133,7 +133,15 @@ def replace_rule(g, rule_node_id: str | None, parts: Parts | None) -> None:
                 g.query(f"UNWIND $pairs AS p MATCH (a:{src} {{id: p[0]}}) MATCH (b:{dst} {{id: p[1]}}) "
                         f"MERGE (a)-[:{etype} {{label: $label}}]->(b)",
                         {"pairs": pairs, "label": EDGE_LABELS[etype]})
+    if parts is not None:
+        for typ in NODE_TYPES:
+            touched[typ].update(parts.nodes[typ])
     for typ, ids in touched.items():
-        if ids and typ != "Rule":
-            g.query(f"UNWIND $ids AS i MATCH (n:{typ} {{id: i}}) OPTIONAL MATCH (n)-[e]-() "
-                    "WITH n, count(e) AS c WHERE c = 0 DELETE n", {"ids": sorted(ids)})
+        if not ids:
+            continue
+        # every node whose edges changed: its degree again, and gone if it has no edge left
+        g.query(f"UNWIND $ids AS i MATCH (n:{typ} {{id: i}}) OPTIONAL MATCH (n)-[e]-() "
+                "WITH n, count(e) AS c SET n.degree = c", {"ids": sorted(ids)})
+        if typ != "Rule":
+            g.query(f"UNWIND $ids AS i MATCH (n:{typ} {{id: i}}) WHERE n.degree = 0 DELETE n",
+                    {"ids": sorted(ids)})

@@ -48,8 +48,9 @@ class RemoteGraph:
     def summary(self) -> dict:
         return self._get("summary")
 
-    def subgraph(self, types=None, limit: int = 500, **filters) -> Subgraph:
-        return _subgraph(self._get("subgraph", types=types, limit=limit, **filters))
+    def subgraph(self, types=None, limit: int = 500, metadata: bool = True, **filters) -> Subgraph:
+        return _subgraph(self._get("subgraph", types=types, limit=limit,
+                                   metadata="true" if metadata else "false", **filters))
 
     def search(self, text: str, limit: int = 20, types=None) -> pd.DataFrame:
         d = self._get("search", q=text, limit=limit, types=types)
@@ -57,8 +58,10 @@ class RemoteGraph:
         df.attrs.update(total=d.get("total", len(df)), query=text)
         return df
 
-    def neighbourhood(self, node_id: str, depth: int = 1, limit: int = 500) -> Subgraph:
-        return _subgraph(self._get("neighbourhood", node_id=node_id, depth=depth, limit=limit))
+    def neighbourhood(self, node_id: str, depth: int = 1, limit: int = 500,
+                      metadata: bool = True) -> Subgraph:
+        return _subgraph(self._get("neighbourhood", node_id=node_id, depth=depth, limit=limit,
+                                   metadata="true" if metadata else "false"))
 
     neighborhood = neighbourhood
 

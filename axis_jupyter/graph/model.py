@@ -118,12 +118,26 @@ def add_rule(parts: Parts, rule: dict) -> str | None:
     return nid
 
 
+def set_degrees(parts: Parts) -> Parts:
+    """Store each node's number of edges as its ``degree`` property (search ranks by it)."""
+    deg: dict[str, int] = {}
+    for pairs in parts.edges.values():
+        for a, b in pairs:
+            deg[a] = deg.get(a, 0) + 1
+            deg[b] = deg.get(b, 0) + 1
+    for nodes in parts.nodes.values():
+        for nid, props in nodes.items():
+            props["degree"] = deg.get(nid, 0)
+    return parts
+
+
 def graph_parts(rules: Iterable[dict]) -> Parts:
-    """Nodes and edges of every rule in ``rules`` (dicts of canonical columns)."""
+    """Nodes and edges of every rule in ``rules`` (dicts of canonical columns), each node
+    with its ``degree``."""
     parts = Parts()
     for rule in rules:
         add_rule(parts, rule)
-    return parts
+    return set_degrees(parts)
 
 
 def rule_parts(rule: dict) -> Parts:

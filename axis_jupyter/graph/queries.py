@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import NotFoundError, ParameterError
 from .schema import EDGE_LABELS, NODE_COLORS, NODE_TYPES, RULE_FILTERS, check_types, parse_node_id
 
-HIDDEN = ("id", "name", "name_lc")
+HIDDEN = ("id", "name", "name_lc", "degree")
 MAX_LIMIT = 100_000
 MAX_TEXT = 200
 _SEEK_BATCH = 10_000
@@ -35,15 +35,23 @@ def _check_int(name: str, value, lo: int, hi: int) -> int:
 
 
 def node_dict(node, **extra) -> dict:
-    """A FalkorDB node as ``{id, label, type, metadata}`` (metadata: the other properties,
-    as text, as the reference shows them)."""
+    """A FalkorDB node as ``{id, label, type, degree, metadata}`` (metadata: the other
+    properties, as text, as the reference shows them)."""
     props = dict(node.properties)
     typ = node.labels[0] if node.labels else ""
     out = {"id": props.get("id"), "label": props.get("name") or props.get("id"), "type": typ,
+           "degree": int(props.get("degree") or 0),
            "metadata": {k: (v if isinstance(v, str) else str(v)) for k, v in sorted(props.items())
                         if k not in HIDDEN and v is not None}}
     out.update(extra)
     return out
+
+
+def _brief(nid, name, typ, degree, **extra) -> dict:
+    """A node without its metadata (big subgraphs and expansions: the view asks for one
+    node's details when it needs them)."""
+    return {"id": nid, "label": name or nid, "type": typ or "", "degree": int(degree or 0),
+            "metadata": {}, **extra}
 
 
 @dataclass
@@ -147,10 +155,11 @@ def _filter_values(name: str, value) -> list[str]:
     return out
 
 
-def subgraph(g, types=None, limit: int = 500, **filters) -> Subgraph:
+def subgraph(g, types=None, limit: int = 500, metadata: bool = True, **filters) -> Subgraph:
     """Edges (with their end nodes) where an end is of one of ``types`` and the Rule end
     matches every filter (``action="decline"``, ``product_type=["mortgage", ...]``, any of
-    :data:`~.schema.RULE_FILTERS`); at most ``limit`` edges."""
+    :data:`~.schema.RULE_FILTERS`); at most ``limit`` edges. ``metadata=False`` leaves the
+    nodes' other properties out (much less to send for big subgraphs)."""
     limit = _check_int("limit", limit, 1, MAX_LIMIT)
     types = check_types(types)
     where, params = [], {"limit": limit}
@@ -169,17 +178,26 @@ def subgraph(g, types=None, limit: int = 500, **filters) -> Subgraph:
     q = "MATCH (a)-[e]->(b)"
     if where:
         q += " WHERE " + " AND ".join(where)
-    q += " RETURN a, type(e), e.label, b LIMIT $limit"
     nodes: dict[str, dict] = {}
     edges = []
-    rows = g.ro_query(q, params).result_set
-    for a, typ, label, b in rows:
-        for n in (a, b):
-            nid = n.properties.get("id")
-            if nid not in nodes:
-                nodes[nid] = node_dict(n)
-        edges.append({"source": a.properties.get("id"), "target": b.properties.get("id"),
-                      "type": typ, "label": label or EDGE_LABELS.get(typ, typ)})
+    if metadata:
+        rows = g.ro_query(q + " RETURN a, type(e), e.label, b LIMIT $limit", params).result_set
+        for a, typ, label, b in rows:
+            for n in (a, b):
+                if n.properties.get("id") not in nodes:
+                    nodes[n.properties.get("id")] = node_dict(n)
+            edges.append({"source": a.properties.get("id"), "target": b.properties.get("id"),
+                          "type": typ, "label": label or EDGE_LABELS.get(typ, typ)})
+    else:
+        rows = g.ro_query(q + " RETURN a.id, a.name, labels(a)[0], a.degree, type(e), e.label, b.id, "
+                          "b.name, labels(b)[0], b.degree LIMIT $limit", params).result_set
+        for aid, aname, atyp, adeg, typ, label, bid, bname, btyp, bdeg in rows:
+            if aid not in nodes:
+                nodes[aid] = _brief(aid, aname, atyp, adeg)
+            if bid not in nodes:
+                nodes[bid] = _brief(bid, bname, btyp, bdeg)
+            edges.append({"source": aid, "target": bid, "type": typ,
+                          "label": label or EDGE_LABELS.get(typ, typ)})
     return Subgraph(list(nodes.values()), edges, truncated=len(rows) >= limit)
 
 
@@ -203,12 +221,13 @@ def search(g, text: str, limit: int = 20, types=None) -> pd.DataFrame:
     if types:
         where += " AND labels(n)[0] IN $types"
         params["types"] = types
-    total = g.ro_query(f"MATCH (n) WHERE {where} RETURN count(n)", params).result_set[0][0]
-    rows = g.ro_query(f"MATCH (n) WHERE {where} OPTIONAL MATCH (n)-[e]-() WITH n, count(e) AS c "
-                      "RETURN n, c ORDER BY c DESC, n.name LIMIT $limit", params).result_set
+    # one scan: the matches ranked by their stored degree, counted, the first ``limit`` kept
+    total, rows = g.ro_query(
+        f"MATCH (n) WHERE {where} WITH n ORDER BY n.degree DESC, n.name WITH collect(n) AS ns "
+        "RETURN size(ns), ns[0..$limit]", params).result_set[0]
     out = [{"node_id": n.properties.get("id"), "label": n.properties.get("name"),
-            "type": n.labels[0] if n.labels else "", "connected_nodes": int(c),
-            "snippet": _snippet(n.properties)} for n, c in rows]
+            "type": n.labels[0] if n.labels else "", "connected_nodes": int(n.properties.get("degree") or 0),
+            "snippet": _snippet(n.properties)} for n in rows]
     df = pd.DataFrame(out, columns=["node_id", "label", "type", "connected_nodes", "snippet"])
     df.attrs["total"] = int(total)
     df.attrs["query"] = text
@@ -225,10 +244,12 @@ def _focal(g, node_id: str):
     return rows[0]
 
 
-def neighbourhood(g, node_id: str, depth: int = 1, limit: int = 500) -> Subgraph:
+def neighbourhood(g, node_id: str, depth: int = 1, limit: int = 500,
+                  metadata: bool = True) -> Subgraph:
     """The nodes within ``depth`` (1-3) edges of ``node_id`` (either direction) and the
     edges among them; nearer nodes first, at most ``limit`` nodes (``truncated`` says
-    whether some were left out). Each node carries its ``distance``."""
+    whether some were left out). Each node carries its ``distance``; ``metadata=False``
+    leaves the other properties out (the focal node keeps them)."""
     depth = _check_int("depth", depth, 1, 3)
     limit = _check_int("limit", limit, 1, MAX_LIMIT)
     fid, fnode = _focal(g, node_id)
@@ -257,9 +278,15 @@ def neighbourhood(g, node_id: str, depth: int = 1, limit: int = 500) -> Subgraph
     ids = sorted(dist, key=lambda i: (dist[i], i))
     by_internal: dict[int, dict] = {}
     for chunk in (ids[i:i + _SEEK_BATCH] for i in range(0, len(ids), _SEEK_BATCH)):
-        for iid, n in g.ro_query("UNWIND $ids AS i MATCH (n) WHERE ID(n) = i RETURN ID(n), n",
-                                 {"ids": chunk}).result_set:
-            by_internal[iid] = node_dict(n, distance=dist[iid])
+        if metadata:
+            for iid, n in g.ro_query("UNWIND $ids AS i MATCH (n) WHERE ID(n) = i RETURN ID(n), n",
+                                     {"ids": chunk}).result_set:
+                by_internal[iid] = node_dict(n, distance=dist[iid])
+        else:
+            for iid, nid, name, typ, deg in g.ro_query(
+                    "UNWIND $ids AS i MATCH (n) WHERE ID(n) = i RETURN ID(n), n.id, n.name, "
+                    "labels(n)[0], n.degree", {"ids": chunk}).result_set:
+                by_internal[iid] = _brief(nid, name, typ, deg, distance=dist[iid])
     nodes = [by_internal[i] for i in ids if i in by_internal]
     edge_list = [{"source": by_internal[s]["id"], "target": by_internal[t]["id"], "type": typ, "label": label}
                  for (s, t, typ), label in sorted(edges.items()) if s in by_internal and t in by_internal]

@@ -71,6 +71,7 @@ class SubgraphHandler(_GraphBase):
     params = {"get": Spec(query=(
         Param("types", TYPES, "node types: an edge shows if one end is of these types"),
         Param("limit", P.integer(1, 20_000), "at most this many edges (default 500)"),
+        Param("metadata", P.BOOL, "with each node's other properties (default true)"),
         *(Param(f, FILTER_VALUES, f"rules whose {f} is one of these values")
           for f in schema.RULE_FILTERS)))}
 
@@ -80,7 +81,7 @@ class SubgraphHandler(_GraphBase):
         """Part of the graph: edges whose rule end matches the filters, with their nodes."""
         args = self.query_args()
         sg = await self.call(name, "subgraph", types=args.pop("types", None),
-                             limit=args.pop("limit", 500), **args)
+                             limit=args.pop("limit", 500), metadata=args.pop("metadata", True), **args)
         self.write_json(sg.to_dict())
 
 
@@ -107,7 +108,8 @@ class NeighbourhoodHandler(_GraphBase):
         Param("node_id", NODE_ID, "Type:key, e.g. Rule:R000001 or RiskFactor:credit_score",
               required=True),
         Param("depth", P.integer(1, 3), "edges away from the node (default 1)"),
-        Param("limit", P.integer(1, 20_000), "at most this many nodes (default 500)")))}
+        Param("limit", P.integer(1, 20_000), "at most this many nodes (default 500)"),
+        Param("metadata", P.BOOL, "with each node's other properties (default true)")))}
 
     @tornado.web.authenticated
     @authorized
@@ -115,7 +117,7 @@ class NeighbourhoodHandler(_GraphBase):
         """The nodes within depth edges of a node and the edges among them."""
         args = self.query_args()
         sg = await self.call(name, "neighbourhood", args["node_id"], depth=args.get("depth", 1),
-                             limit=args.get("limit", 500))
+                             limit=args.get("limit", 500), metadata=args.get("metadata", True))
         self.write_json(sg.to_dict())
 
 

@@ -127,3 +127,16 @@ def test_node_detail(kg, ref):
 def test_status(kg):
     st = kg.status()
     assert st["connected"] and st["mode"] == "embedded" and st["current"]
+
+
+def test_without_metadata_the_same_nodes_and_edges(kg):
+    full = kg.neighbourhood("Outcome:refer", depth=2, limit=100_000)
+    brief = kg.neighbourhood("Outcome:refer", depth=2, limit=100_000, metadata=False)
+    assert [(n["id"], n["type"], n["label"], n["degree"], n["distance"]) for n in full.node_list] == \
+        [(n["id"], n["type"], n["label"], n["degree"], n["distance"]) for n in brief.node_list]
+    assert full.edge_list == brief.edge_list
+    assert all(n["metadata"] == {} for n in brief.node_list)
+    assert any(n["metadata"] for n in full.node_list)
+    a, b = kg.subgraph(action="refer", limit=20_000), kg.subgraph(action="refer", limit=20_000, metadata=False)
+    assert a.edge_list == b.edge_list
+    assert [(n["id"], n["degree"]) for n in a.node_list] == [(n["id"], n["degree"]) for n in b.node_list]
