@@ -216,3 +216,19 @@ def conflicts(ctx: AnalyticContext, filters=None, config=None) -> pd.DataFrame:
         out.append({"risk_factor": rf, "product_type": prod, "actions": acts, "conflicting_rules": rules,
                     "description": f"{where} leads to contradictory actions: {' and '.join(acts)}."})
     return pd.DataFrame(out, columns=cols)
+
+
+def rule_options(ctx: AnalyticContext, filters=None, config=None) -> pd.DataFrame:
+    """The values of the filter roles' columns (and ``batch_id``), for filter bars:
+    column, values (sorted, at most 500 per column)."""
+    cfg = memory_config.resolve(config)
+    t = _rules(ctx, filters)
+    cols = list(dict.fromkeys([memory_config.ROLE_COLUMNS[r] for r in cfg["filter_roles"]] + ["batch_id"]))
+    out = []
+    for c in cols:
+        if c not in t.columns or t[c].type().is_array():
+            continue
+        vals = ctx.execute(t.filter(t[c].notnull()).select(v=t[c].cast("string")).distinct()
+                           .order_by("v").limit(500))["v"].tolist()
+        out.append({"column": c, "values": vals})
+    return pd.DataFrame(out, columns=["column", "values"])
