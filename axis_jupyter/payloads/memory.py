@@ -15,6 +15,7 @@ A rules dataset (``kind="rules"``); every number comes from the rules analytics
 ``batches``     {filters} -> one card per batch
 ``history``     {rule_id, limit} -> the changes, newest first
 ``create``      {fields} / ``update`` {rule_id, fields} / ``delete`` {rule_id} -> the rule
+``graph_*``     the Knowledge graph tab: the graph view's actions (payloads/graph.py)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from .. import memory_config
 from ..errors import QueryError
 from ..wire import jsonable, records
+from . import graph as graph_view
 from . import params
 from .registry import ViewSpec
 
@@ -145,8 +147,28 @@ def delete(store, dataset=None, rule_id=None) -> dict:
     return jsonable({"rule": _rules_of(store, dataset).delete(str(rule_id))})
 
 
+# The Knowledge graph tab: the graph explorer's actions on this dashboard's dataset.
+def graph_payload(store, dataset=None, types=None, limit=graph_view.FIRST_EDGES, filters=None) -> dict:
+    return graph_view.payload(store, _check_rules(store, dataset), types=types, limit=limit, filters=filters)
+
+
+def graph_search(store, dataset=None, text=None, limit=20) -> dict:
+    return graph_view.search(store, _check_rules(store, dataset), text=text, limit=limit)
+
+
+def graph_neighbourhood(store, dataset=None, node_id=None, depth=1, limit=500) -> dict:
+    return graph_view.neighbourhood(store, _check_rules(store, dataset), node_id=node_id, depth=depth,
+                                    limit=limit)
+
+
+def graph_node(store, dataset=None, node_id=None) -> dict:
+    return graph_view.node(store, _check_rules(store, dataset), node_id=node_id)
+
+
 SPEC = ViewSpec(VIEW, "Decision memory: rules, hard stops, decision quality, batches, conflicts",
                 actions={"payload": payload, "rules": rules, "trace": trace, "hard_stops": hard_stops,
                          "quality": quality, "batches": batches, "history": history,
-                         "create": create, "update": update, "delete": delete},
+                         "create": create, "update": update, "delete": delete,
+                         "graph_payload": graph_payload, "graph_search": graph_search,
+                         "graph_neighbourhood": graph_neighbourhood, "graph_node": graph_node},
                 kinds=("rules",))
