@@ -236,7 +236,7 @@ async def _score(items: Any, plan: _Plan, judge: Any, detail: bool, tracker: _Tr
 def _execute(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
     """The work of one run; ``ctx`` is a server Job or a _LocalRun (progress, log,
     cancel_event, check_cancelled)."""
-    from ..views.base import jsonable
+    from ..wire import jsonable
     from .api import prepare_items, store_results
     from .runner import rows_to_frame
 

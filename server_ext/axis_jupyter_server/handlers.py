@@ -17,8 +17,8 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import errors as axis_errors
+from axis_jupyter import wire
 from axis_jupyter.errors import AxisError, IngestError, QueryError
-from axis_jupyter.store import arrow_ipc
 
 from .base import AxisHandler, SSEMixin
 from .multipart import MultipartStream, UploadError, boundary_from
@@ -226,8 +226,8 @@ class RowsHandler(AxisHandler):
                   ("columns", "string", "comma-separated columns to return"),
                   ("parse", "boolean", "parse JSON-ish columns (signals, ...)")],
         "responses": {"200": "{rows: [{...}], total, page, page_size}; with Accept: "
-                             f"{arrow_ipc.ARROW_STREAM} the page as Arrow IPC and the total in "
-                             f"the {arrow_ipc.TOTAL_HEADER} header"},
+                             f"{wire.ARROW_STREAM} the page as Arrow IPC and the total in "
+                             f"the {wire.TOTAL_HEADER} header"},
         "arrow": True,
     }}
 
@@ -241,7 +241,7 @@ class RowsHandler(AxisHandler):
         arrow = self.wants_arrow
         if not arrow and page_size > MAX_JSON_PAGE_SIZE:
             raise QueryError(f"page_size must be at most {MAX_JSON_PAGE_SIZE} (got {page_size}); "
-                             f"ask for Accept: {arrow_ipc.ARROW_STREAM} for bigger pages.")
+                             f"ask for Accept: {wire.ARROW_STREAM} for bigger pages.")
         filters = self.json_arg("filters")
         if filters is not None and not isinstance(filters, dict):
             raise QueryError("filters must be a JSON object, e.g. {\"metric_name\": [\"a\", \"b\"]}.")
@@ -253,12 +253,12 @@ class RowsHandler(AxisHandler):
             descending=self.bool_arg("descending"), search=self.get_query_argument("search", None),
             filters=filters, columns=columns, parse=self.bool_arg("parse") and not arrow)
         if arrow:
-            payload = await self.run_blocking(arrow_ipc.to_ipc, df)
-            self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
-            self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+            payload = await self.run_blocking(wire.to_ipc, df)
+            self.set_header(wire.TOTAL_HEADER, str(total))
+            self.finish(payload, set_content_type=wire.ARROW_STREAM)
             return
-        body = await self.run_blocking(lambda: arrow_ipc.dumps(
-            {"rows": arrow_ipc.frame_records(df), "total": total, "page": page,
+        body = await self.run_blocking(lambda: wire.dumps(
+            {"rows": wire.records(df), "total": total, "page": page,
              "page_size": page_size}))
         self.finish(body)
 
@@ -347,14 +347,14 @@ class ViewActionHandler(AxisHandler):
     @authorized
     async def post(self, view: str, action: str, name: str | None = None):
         """Run a view action (what an inline view shows) and return its JSON."""
-        from axis_jupyter.views import call_action
+        from axis_jupyter.notebook.widgets import call_action
 
         params = self.json_body()
         if name is not None:
             self.store.info(name)
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
         body = await self.run_blocking(
-            lambda: arrow_ipc.dumps(call_action(self.store, name, view, action, params)))
+            lambda: wire.dumps(call_action(self.store, name, view, action, params)))
         self.finish(body)
 
 

@@ -22,7 +22,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter.errors import NotFoundError, QueryError
-from axis_jupyter.views.base import jsonable
+from axis_jupyter.wire import jsonable
 
 from .base import AxisHandler
 

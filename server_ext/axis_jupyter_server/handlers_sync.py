@@ -49,7 +49,7 @@ from jupyter_server.auth.decorator import authorized
 from axis_jupyter.errors import QueryError
 from axis_jupyter.sync import browser, engine
 from axis_jupyter.sync import config as sconfig
-from axis_jupyter.views.base import jsonable
+from axis_jupyter.wire import jsonable
 
 from .base import AxisHandler
 from .handlers import JobEventsHandler

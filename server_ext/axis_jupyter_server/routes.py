@@ -26,7 +26,7 @@ import re
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from axis_jupyter.store import arrow_ipc
+from axis_jupyter import wire
 
 from . import handlers as h
 from .base import AxisHandler
@@ -133,7 +133,7 @@ def _operation(handler: type, verb: str, path_params: list[str]) -> dict:
             ctype = meta.get("content", "application/json")
             resp["content"] = {ctype: {}}
             if meta.get("arrow") and code.startswith("2"):
-                resp["content"][arrow_ipc.ARROW_STREAM] = {}
+                resp["content"][wire.ARROW_STREAM] = {}
         responses[code] = resp
     for code, desc in (("400", "invalid request ({error})"),
                        ("403", "not authenticated, not authorized, or missing XSRF token"),
