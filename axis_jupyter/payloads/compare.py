@@ -21,8 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..analytics import compare as C
-from ..analytics import evals as E
+from ..analytics import compare, evals
 from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params
@@ -32,12 +31,12 @@ VIEW = "compare"
 
 
 def _pair(ctx, baseline, challenger, filters) -> tuple[list[str], str | None, str | None]:
-    exps = C.experiments_of(ctx, filters)
+    exps = compare.experiments_of(ctx, filters)
     if len(exps) < 2:
         return exps, None, None
     b = baseline or (exps[0] if challenger != exps[0] else exps[1])
     c = challenger or next(e for e in exps if e != b)
-    b, c = C.resolve_pair(ctx, b, c, filters)
+    b, c = compare.resolve_pair(ctx, b, c, filters)
     return exps, b, c
 
 
@@ -59,9 +58,9 @@ def payload(store, dataset: str, baseline=None, challenger=None, metrics=None, f
         exps, b, c = _pair(ctx, baseline, challenger, f)
         if b is None:
             return {"need_experiments": True, "experiments": exps}
-        grid = C.experiments(ctx, metrics=metrics, filters=f, threshold=threshold)
-        res = C.compare(ctx, b, c, metrics=metrics, filters=f, alpha=alpha)
-        wins = C.win_loss(ctx, b, c, metrics=metrics, filters=f, tie_band=tie_band)
+        grid = compare.experiments(ctx, metrics=metrics, filters=f, threshold=threshold)
+        res = compare.compare(ctx, b, c, metrics=metrics, filters=f, alpha=alpha)
+        wins = compare.win_loss(ctx, b, c, metrics=metrics, filters=f, tie_band=tie_band)
         return {"need_experiments": False, "experiments": exps, "grid": grid, "result": res,
                 "wins": wins, "baseline": b, "challenger": c}
 
@@ -89,7 +88,7 @@ def payload(store, dataset: str, baseline=None, challenger=None, metrics=None, f
         need_experiments=False, experiments=r["experiments"],
         experiment_stats=records(per_exp), leading=lead,
         baseline=r["baseline"], challenger=r["challenger"], alpha=float(alpha),
-        grid=records(grid), metrics=records(res), verdict=C.verdict(res) if len(res) else None,
+        grid=records(grid), metrics=records(res), verdict=compare.verdict(res) if len(res) else None,
         win_loss=records(wins),
         charts={"bar": chart("grouped_bar", rows=bar_rows),
                 "radar": chart("radar", rows=pair_rows, title="Radar: baseline vs challenger"),
@@ -105,7 +104,7 @@ def cases(store, dataset: str, baseline=None, challenger=None, outcome="all", so
     """One page of the case-level diff."""
     params.no_unknown(VIEW, "cases", unknown)
     f = params.filters(filters)
-    df = store.view_read(dataset, lambda ctx: C.case_diff(
+    df = store.view_read(dataset, lambda ctx: compare.case_diff(
         ctx, *_pair_or_fail(ctx, baseline, challenger, f), metrics=metrics, filters=f, outcome=outcome,
         large_threshold=large_threshold, tie_band=tie_band, sort_by=sort_by, descending=descending,
         search=search, page=page, page_size=page_size, case_id=case_id))
@@ -122,7 +121,7 @@ def distribution(store, dataset: str, metric=None, metrics=None, filters=None, *
     params.no_unknown(VIEW, "distribution", unknown)
     f = params.filters(filters)
     chosen = metric or metrics
-    df = store.view_read(dataset, lambda ctx: E.quantiles(ctx, metric=chosen, filters=f, by="evaluation_name"))
+    df = store.view_read(dataset, lambda ctx: evals.quantiles(ctx, metric=chosen, filters=f, by="evaluation_name"))
     rows = records(df.rename(columns={"evaluation_name": "group"}))
     return jsonable({"rows": rows, "chart": chart("box", rows=rows, title="Distribution per experiment")})
 
@@ -137,8 +136,8 @@ def scatter(store, dataset: str, metric=None, baseline=None, challenger=None, fi
         exps, b, c = _pair(ctx, baseline, challenger, f)
         if b is None:
             raise QueryError("scatter needs two experiments.")
-        m = metric or C.metric_names(ctx, [b, c], None, f)[0]
-        return b, c, m, C.paired_scores(ctx, m, b, c, filters=f, limit=limit)
+        m = metric or compare.metric_names(ctx, [b, c], None, f)[0]
+        return b, c, m, compare.paired_scores(ctx, m, b, c, filters=f, limit=limit)
 
     b, c, m, df = store.view_read(dataset, q)
     rows = [{"x": x, "y": y, "id": i} for x, y, i in zip(df["baseline"], df["challenger"], df["case_id"])]
@@ -151,7 +150,7 @@ def agreement(store, dataset: str, threshold=None, metrics=None, filters=None, *
     """Pairwise pass/fail agreement between experiments."""
     params.no_unknown(VIEW, "agreement", unknown)
     f = params.filters(filters)
-    df = store.view_read(dataset, lambda ctx: C.agreement(ctx, threshold=threshold, metrics=metrics, filters=f))
+    df = store.view_read(dataset, lambda ctx: compare.agreement(ctx, threshold=threshold, metrics=metrics, filters=f))
     rows = records(df)
     return jsonable({"rows": rows, "chart": chart("heatmap", rows=rows, x="experiment_a", y="experiment_b",
                                                   value="agreement", title="Pass/fail agreement",
@@ -164,7 +163,7 @@ def export(store, dataset: str, format="markdown", baseline=None, challenger=Non
     params.no_unknown(VIEW, "export", unknown)
     f = params.filters(filters)
     fmt = str(format or "markdown").lower()
-    text = store.view_read(dataset, lambda ctx: C.export(
+    text = store.view_read(dataset, lambda ctx: compare.export(
         ctx, *_pair_or_fail(ctx, baseline, challenger, f), format=fmt, metrics=metrics,
         filters=f or None, alpha=alpha, tie_band=tie_band))
     ext, mime = {"csv": ("csv", "text/csv"), "json": ("json", "application/json")}.get(fmt, ("md", "text/markdown"))

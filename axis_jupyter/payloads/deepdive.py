@@ -23,12 +23,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..analytics import deepdive as D
-from ..analytics import evals as E
+from ..analytics import deepdive, evals
 from ..errors import QueryError
 from ..wire import jsonable, records
-from . import params
-from . import scorecard as S
+from . import params, scorecard
 from .registry import ViewSpec, chart
 
 VIEW = "deepdive"
@@ -44,8 +42,8 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     th = params.threshold(threshold)
 
     def q(ctx):
-        summ = E.summary(ctx, threshold=th, filters=f or None)
-        t = E.scores_table(ctx, f or None)
+        summ = evals.summary(ctx, threshold=th, filters=f or None)
+        t = evals.scores_table(ctx, f or None)
         t = t.filter(t.metric_score.notnull())
         agg = {"scores": t.count(), "mean": t.metric_score.mean(), "var": t.metric_score.var(how="sample"),
                "pass_rate": (t.metric_score >= th).ifelse(1, 0).mean()}
@@ -53,7 +51,7 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
             agg["cases"] = t.dataset_id.nunique()
         k = ctx.execute(t.aggregate(**agg)).iloc[0].to_dict()
         try:
-            keys = D.metadata_keys(ctx, filters=f or None)["key"].tolist()
+            keys = deepdive.metadata_keys(ctx, filters=f or None)["key"].tolist()
         except QueryError:
             keys = []
         return summ, k, keys
@@ -82,12 +80,12 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
 
 def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
     """Share of scores per bin of [0, 1] (``VIOLIN_BINS`` bins) per metric and group."""
-    t = E.scores_table(ctx, f or None, *([by] if by else []))
+    t = evals.scores_table(ctx, f or None, *([by] if by else []))
     t = t.filter(t.metric_name.isin(names), t.metric_score.notnull(), ~t.metric_score.isnan())
-    parts = E.bin_parts(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
+    parts = evals.bin_parts(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
     keys = ["metric_name", *([by] if by else [])]
     df = ctx.execute(t.group_by([*keys, parts.pop("raw").name("raw")]).aggregate(**parts))
-    df = E.settle_bins(df, keys).rename(columns={"count": "n"})
+    df = evals.settle_bins(df, keys).rename(columns={"count": "n"})
     if df.empty:
         return []
     df["group"] = df[by].astype(str) if by else "Overall"
@@ -109,16 +107,16 @@ def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **
     """Quantiles per metric and experiment, drawn as boxes or violins."""
     params.no_unknown(VIEW, "distribution", unknown)
     f = params.filters(filters)
-    chosen = E.as_list(metrics)
+    chosen = evals.as_list(metrics)
     kind = str(kind or "box").lower()
     if kind not in ("box", "violin"):
         raise QueryError("kind must be 'box' or 'violin'.")
 
     def q(ctx):
-        names = chosen or E.summary(ctx, filters=f or None)["metric_name"].tolist()[:5]
+        names = chosen or evals.summary(ctx, filters=f or None)["metric_name"].tolist()[:5]
         by = "evaluation_name" if "evaluation_name" in ctx.table("scores").columns else None
         dens = _densities(ctx, names, f, by) if kind == "violin" and names else None
-        return names, E.quantiles(ctx, metric=names, filters=f or None, by=by), dens
+        return names, evals.quantiles(ctx, metric=names, filters=f or None, by=by), dens
 
     names, df, dens = store.view_read(dataset, q)
     df = df.rename(columns={"evaluation_name": "group"})
@@ -141,12 +139,12 @@ def tradeoffs(store, dataset: str, x=None, y=None, trendline=False, metrics=None
     f = params.filters(filters)
 
     def q(ctx):
-        names = E.summary(ctx, filters=f or None)["metric_name"].tolist()
+        names = evals.summary(ctx, filters=f or None)["metric_name"].tolist()
         if len(names) < 2:
             return names, None, None, None, None
         xx, yy = x or names[0], y or names[1]
-        pts = E.scatter(ctx, x=xx, y=yy, filters=f or None, limit=2000)
-        corr = E.correlation(ctx, metrics=E.as_list(metrics) or names[:8], filters=f or None)
+        pts = evals.scatter(ctx, x=xx, y=yy, filters=f or None, limit=2000)
+        corr = evals.correlation(ctx, metrics=evals.as_list(metrics) or names[:8], filters=f or None)
         return names, xx, yy, pts, corr
 
     names, xx, yy, pts, corr = store.view_read(dataset, q)
@@ -166,7 +164,7 @@ def length(store, dataset: str, metric=None, bins=None, filters=None, **unknown)
     """Records and mean score per response-length bin."""
     params.no_unknown(VIEW, "length", unknown)
     f = params.filters(filters)
-    df = store.view_read(dataset, lambda ctx: D.length_analysis(ctx, metric=metric, bins=bins, filters=f or None))
+    df = store.view_read(dataset, lambda ctx: deepdive.length_analysis(ctx, metric=metric, bins=bins, filters=f or None))
     rows = records(df)
     return jsonable({"metric": metric, "rows": rows,
                      "chart": chart("binned", rows=rows, x_title="Response length (characters)",
@@ -177,7 +175,7 @@ def turns(store, dataset: str, metric=None, filters=None, **unknown) -> dict:
     """Records and mean score per number of conversation turns."""
     params.no_unknown(VIEW, "turns", unknown)
     f = params.filters(filters)
-    df = store.view_read(dataset, lambda ctx: D.turn_analysis(ctx, metric=metric, filters=f or None))
+    df = store.view_read(dataset, lambda ctx: deepdive.turn_analysis(ctx, metric=metric, filters=f or None))
     rows = records(df)
     if not rows or sum(r["count"] for r in rows) == 0:
         return {"metric": metric, "rows": rows, "chart": None,
@@ -195,7 +193,7 @@ def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=
 
     def q(ctx):
         try:
-            keys = D.metadata_keys(ctx, column=column, filters=f or None)["key"].tolist()
+            keys = deepdive.metadata_keys(ctx, column=column, filters=f or None)["key"].tolist()
         except QueryError:
             if column:
                 raise
@@ -203,7 +201,7 @@ def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=
         k = key or (keys[0] if keys else None)
         if k is None:
             return keys, None, None
-        return keys, k, D.metadata_breakdown(ctx, key=k, metric=metric, threshold=th, column=column,
+        return keys, k, deepdive.metadata_breakdown(ctx, key=k, metric=metric, threshold=th, column=column,
                                              filters=f or None)
 
     keys, k, df = store.view_read(dataset, q)
@@ -223,7 +221,7 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
     mean score (over the metrics and experiments shown) and the number of experiments."""
     params.no_unknown(VIEW, "cases", unknown)
     if page is None:
-        df = store.view_read(dataset, lambda ctx: D.case_list(ctx, search=search, evaluation_name=evaluation_name,
+        df = store.view_read(dataset, lambda ctx: deepdive.case_list(ctx, search=search, evaluation_name=evaluation_name,
                                                                limit=limit))
         return jsonable({"rows": records(df)})
     try:
@@ -232,7 +230,7 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
         raise QueryError("page and page_size must be integers.") from None
 
     def q(ctx):
-        t, aggs = D.case_rows(ctx, search=search, evaluation_name=evaluation_name)
+        t, aggs = deepdive.case_rows(ctx, search=search, evaluation_name=evaluation_name)
         aggs["metrics"] = t.metric_name.nunique()
         aggs["mean_score"] = t.metric_score.mean(where=~t.metric_score.isnan())
         g = t.group_by("dataset_id").aggregate(**aggs)
@@ -249,9 +247,9 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
 def case(store, dataset: str, dataset_id=None, evaluation_name=None, **unknown) -> dict:
     """The test-case panel: the case fields once per experiment, and its metric rows."""
     params.no_unknown(VIEW, "case", unknown)
-    df = store.view_read(dataset, lambda ctx: D.case_detail(ctx, dataset_id, evaluation_name=evaluation_name))
-    case_cols = [c for c in D.CASE_FIELDS if c in df.columns]
-    metric_cols = [c for c in D.METRIC_FIELDS if c in df.columns]
+    df = store.view_read(dataset, lambda ctx: deepdive.case_detail(ctx, dataset_id, evaluation_name=evaluation_name))
+    case_cols = [c for c in deepdive.CASE_FIELDS if c in df.columns]
+    metric_cols = [c for c in deepdive.METRIC_FIELDS if c in df.columns]
     by = "evaluation_name" if "evaluation_name" in df.columns else None
     experiments = []
     for name, g in (df.groupby(by, sort=True) if by else [(None, df)]):
@@ -271,10 +269,10 @@ def tree(store, dataset: str, mode="aggregated", dataset_id=None, filters=None, 
     if mode not in ("aggregated", "individual"):
         raise QueryError("mode must be 'aggregated' or 'individual'.")
     if mode == "aggregated":
-        p = S.payload(store, dataset, filters=f)
+        p = scorecard.payload(store, dataset, filters=f)
         rows = [{k: r.get(k) for k in TREE_STATS} for r in p.get("rows", [])]
         return jsonable({"mode": mode, "tree": p.get("tree"), "rows": rows, "kpis": p.get("kpis")})
-    c = S.case_tree(store, dataset, dataset_id=dataset_id or None, filters=f, search=search)
+    c = scorecard.case_tree(store, dataset, dataset_id=dataset_id or None, filters=f, search=search)
     return jsonable({"mode": mode, "tree": c.get("tree"), "rows": c.get("rows"),
                      "dataset_id": c.get("dataset_id"), "case_ids": c.get("case_ids")})
 

@@ -26,9 +26,12 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from ..analytics import alerts as al
-from ..analytics import classification as cl
-from ..analytics import monitoring as mon
+from ..analytics import monitoring
+from ..analytics.alerts import alerts as find_alerts
+from ..analytics.alerts import scores_table
+from ..analytics.classification import classification as category_counts
+from ..analytics.classification import classification_trends, group_signals
+from ..analytics.classification import insights as analysis_rows
 from ..analytics.filters import apply_filters
 from ..analytics.memo import memo_expr
 from ..errors import QueryError
@@ -59,7 +62,7 @@ def _options(info: dict) -> dict:
 
 @memo_expr
 def _summary_expr(ctx, filters, threshold: float):
-    t = mon._category(al.scores_table(ctx, filters), "SCORE")
+    t = monitoring._category(scores_table(ctx, filters), "SCORE")
     t = t.filter(t.metric_score.notnull())
     s = t.metric_score
     return t.aggregate(n=s.count(), avg=s.mean(), pass_rate=(s >= threshold).mean())
@@ -84,17 +87,17 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
 
     def q(ctx):
         out: dict[str, Any] = {"summary": _summary(ctx, fa, th)}
-        out["trends"] = mon.trends(ctx, granularity=granularity, filters=fa)
+        out["trends"] = monitoring.trends(ctx, granularity=granularity, filters=fa)
         try:  # a dataset without (per-record) latencies has no latency panel...
-            out["latency"] = mon.latency(ctx, filters=fa)
+            out["latency"] = monitoring.latency(ctx, filters=fa)
         except QueryError:
             out["latency"] = out["histogram"] = None
         if out["latency"] is not None:  # ...but a bad bins or group_by is the caller's error
-            out["histogram"] = mon.latency_histogram(ctx, bins=bins, by=group_by or None, filters=fa)
+            out["histogram"] = monitoring.latency_histogram(ctx, bins=bins, by=group_by or None, filters=fa)
             if group_by:
-                out["latency_by"] = mon.latency(ctx, by=group_by, filters=fa)
-        out["pass_rates"] = mon.pass_rates(ctx, threshold=th, filters=fa)
-        out["alerts"] = al.alerts(ctx, granularity=granularity, filters=fa, config=None)
+                out["latency_by"] = monitoring.latency(ctx, by=group_by, filters=fa)
+        out["pass_rates"] = monitoring.pass_rates(ctx, threshold=th, filters=fa)
+        out["alerts"] = find_alerts(ctx, granularity=granularity, filters=fa, config=None)
         return out
 
     timing: dict[str, float] = {}
@@ -158,7 +161,7 @@ def traces(store, dataset: str, filters=None, time="24h", time_range=None, ancho
         raise QueryError("sort must be recent or score.")
 
     def q(ctx):
-        t = mon._category(apply_filters(ctx.table("full"), f), "SCORE")
+        t = monitoring._category(apply_filters(ctx.table("full"), f), "SCORE")
         if metric:
             t = t.filter(t.metric_name == str(metric))
         if search:
@@ -190,7 +193,7 @@ def failing(store, dataset: str, filters=None, time="24h", time_range=None, anch
     th, limit = params.threshold(threshold), params.integer(limit, "limit", 1, 100)
 
     def q(ctx):
-        t = mon._category(apply_filters(ctx.table("full"), f), "SCORE")
+        t = monitoring._category(apply_filters(ctx.table("full"), f), "SCORE")
         t = t.filter(t.metric_score < th)
         tie = [ibis.asc(t[c]) for c in ("dataset_id", "metric_name") if c in t.columns]
         cols = [c for c in TRACE_COLUMNS if c in t.columns]
@@ -226,13 +229,13 @@ def trace(store, dataset: str, dataset_id=None, trace_id=None, metric=None, **un
                                 "trace_id", "timestamp", "model_name", "environment", "latency", "weight"}
     metrics = [{"metric_name": r.get("metric_name"), "metric_score": r.get("metric_score"),
                 "metric_category": r.get("metric_category"), "explanation": r.get("explanation"),
-                "signals": cl.group_signals(r.get("signals"))} for r in rows]
+                "signals": group_signals(r.get("signals"))} for r in rows]
     meta = {k: v for k, v in focus.items() if k not in known and v is not None and not (isinstance(v, float) and pd.isna(v))}
     for k in list(meta):
         meta[k] = parse_jsonish(meta[k]) if isinstance(meta[k], str) else meta[k]
     out = {k: focus.get(k) for k in ("dataset_id", "trace_id", "timestamp", "model_name", "environment", "latency",
                                      "metric_name", "metric_score", "weight", *DETAIL_TEXT)}
-    out.update({"signals": cl.group_signals(focus.get("signals")), "metadata": meta, "metrics": metrics})
+    out.update({"signals": group_signals(focus.get("signals")), "metadata": meta, "metrics": metrics})
     return jsonable(out)
 
 
@@ -243,10 +246,10 @@ def classification(store, dataset: str, filters=None, time="24h", time_range=Non
     f = _scope(store, dataset, filters, time, time_range, anchor) or None
 
     def q(ctx):
-        counts = cl.classification(ctx, category_source=category_source, filters=f)
+        counts = category_counts(ctx, category_source=category_source, filters=f)
         names = sorted(counts["metric_name"].unique().tolist())
         m = metric or (names[0] if names else None)
-        trend = (cl.classification_trends(ctx, metric=m, granularity=granularity, category_source=category_source,
+        trend = (classification_trends(ctx, metric=m, granularity=granularity, category_source=category_source,
                                           filters=f) if m else pd.DataFrame())
         return names, m, counts, trend
 
@@ -262,12 +265,12 @@ def insights(store, dataset: str, filters=None, time="24h", time_range=None, anc
     """One page of ANALYSIS rows with grouped signals."""
     params.no_unknown(VIEW, "insights", unknown)
     f = _scope(store, dataset, filters, time, time_range, anchor) or None
-    df = store.view_read(dataset, lambda ctx: cl.insights(ctx, metric=metric, page=page, limit=limit, search=search,
+    df = store.view_read(dataset, lambda ctx: analysis_rows(ctx, metric=metric, page=page, limit=limit, search=search,
                                                            sort_by=sort_by, descending=descending, filters=f))
     total = int(df.attrs.get("total_count", 0))
     rows = records(df.drop(columns=["total_count"]))
     for r in rows:
-        r["signal_groups"] = cl.group_signals(r.get("signals"))
+        r["signal_groups"] = group_signals(r.get("signals"))
     return jsonable({"total": total, "page": int(page), "limit": int(limit), "metrics": df.attrs.get("metric_names", []),
                      "pages": max(1, -(-total // int(limit))), "rows": rows})
 
@@ -277,7 +280,7 @@ def alerts(store, dataset: str, filters=None, time="all", time_range=None, ancho
     """Alerts for the scope, grouped for the Alerts tab."""
     params.no_unknown(VIEW, "alerts", unknown)
     f = _scope(store, dataset, filters, time, time_range, anchor) or None
-    rows = records(store.view_read(dataset, lambda ctx: al.alerts(ctx, granularity=granularity, scan=scan, filters=f)))
+    rows = records(store.view_read(dataset, lambda ctx: find_alerts(ctx, granularity=granularity, scan=scan, filters=f)))
     groups = [{"group": g, "title": "Threshold Alerts" if g == "threshold" else "Anomaly Detection",
                "alerts": [r for r in rows if r["group"] == g]} for g in ("threshold", "anomaly")]
     return jsonable({"errors": sum(r["severity"] == "error" for r in rows),

@@ -26,10 +26,11 @@ import ibis
 import pandas as pd
 
 from .. import monitoring_config
-from ..analytics import alerts as al
-from ..analytics import classification as cl
-from ..analytics import kpi as kp
-from ..analytics import monitoring as mon
+from ..analytics import kpi as kpi_analytics
+from ..analytics import monitoring
+from ..analytics.alerts import DEFAULT_COMPONENT, UNKNOWN_SOURCE, health_status, hierarchy, scores_table
+from ..analytics.alerts import alerts as find_alerts
+from ..analytics.classification import classification as category_counts
 from ..analytics.filters import apply_filters
 from ..errors import QueryError
 from ..wire import jsonable, records
@@ -86,8 +87,8 @@ def _kpi_section(store, kpi_ds, filters) -> dict:
     f = params.filters(filters, allowed=KPI_FILTERS, example=KPI_EXAMPLE) or None
 
     def q(ctx):
-        panels = kp.kpi_panels(ctx, filters=f)
-        comp = kp.kpi_composition(ctx, filters=f)
+        panels = kpi_analytics.kpi_panels(ctx, filters=f)
+        comp = kpi_analytics.kpi_composition(ctx, filters=f)
         t = ctx.table("scores")
         segs = sorted(str(x) for x in ctx.execute(t.select("segment").distinct())["segment"].dropna()) \
             if "segment" in t.columns else []
@@ -115,9 +116,9 @@ def _quality_section(store, mon_ds, filters) -> dict:
     default_bands = monitoring_config.source_thresholds(cfg, None)
 
     def q(ctx):
-        h = al.hierarchy(ctx, filters=f)
-        a = al.alerts(ctx, filters=f)
-        t = mon._category(al.scores_table(ctx, f), "SCORE")
+        h = hierarchy(ctx, filters=f)
+        a = find_alerts(ctx, filters=f)
+        t = monitoring._category(scores_table(ctx, f), "SCORE")
         t = t.filter(t.metric_score.notnull())
         daily = ctx.execute(t.group_by(date=t.timestamp.truncate("D")).aggregate(
             avg=t.metric_score.mean(), pass_rate=(t.metric_score >= default_bands["pass"]).mean(),
@@ -143,7 +144,7 @@ def _quality_section(store, mon_ds, filters) -> dict:
         "summary": {
             "total_metrics": int(leaves["metric_name"].nunique()) if len(leaves) else 0,
             "avg_score": avg, "avg_sparkline": spark_avg, "avg_trend": _arrow(spark_avg),
-            "avg_health": al.health_status(avg, good=default_bands["good"], pass_=default_bands["pass"]),
+            "avg_health": health_status(avg, good=default_bands["good"], pass_=default_bands["pass"]),
             "pass_rate": pr, "pass_sparkline": spark_pr, "pass_trend": _arrow(spark_pr),
             "freshness": _freshness(last),
         },
@@ -172,7 +173,7 @@ def kpi_trend(store, dataset: str | None, kpi_name=None, kpi=None, filters=None,
     if not kpi_ds:
         raise QueryError("no KPI dataset: pass kpi=NAME.")
     f = params.filters(filters, allowed=KPI_FILTERS, example=KPI_EXAMPLE) or None
-    df = store.view_read(kpi_ds, lambda ctx: kp.kpi_trends(ctx, kpi_names=[kpi_name], filters=f))
+    df = store.view_read(kpi_ds, lambda ctx: kpi_analytics.kpi_trends(ctx, kpi_names=[kpi_name], filters=f))
     src = (f or {}).get("source_name") if isinstance((f or {}).get("source_name"), str) else None
     disp = monitoring_config.kpi_display(monitoring_config.load_kpi(), kpi_name, src)
     rows = records(df)
@@ -187,7 +188,7 @@ def composition(store, dataset: str | None, title=None, kpi=None, filters=None, 
     if not kpi_ds:
         raise QueryError("no KPI dataset: pass kpi=NAME.")
     f = params.filters(filters, allowed=KPI_FILTERS, example=KPI_EXAMPLE) or None
-    df = store.view_read(kpi_ds, lambda ctx: kp.kpi_composition(ctx, filters=f, history=True))
+    df = store.view_read(kpi_ds, lambda ctx: kpi_analytics.kpi_composition(ctx, filters=f, history=True))
     if title:
         df = df[df["chart"] == title]
     return jsonable({"title": title, "rows": df.to_dict("records")})
@@ -203,9 +204,9 @@ def metric_detail(store, dataset: str | None, source_name=None, source_component
         raise QueryError("metric_detail needs a monitoring dataset and a metric_name.")
     f = dict(params.filters(filters, allowed=MON_FILTERS, example=KPI_EXAMPLE))
     f["metric_name"] = metric_name
-    if source_name not in (None, al.UNKNOWN_SOURCE):
+    if source_name not in (None, UNKNOWN_SOURCE):
         f["source_name"] = source_name
-    if source_component not in (None, al.DEFAULT_COMPONENT):
+    if source_component not in (None, DEFAULT_COMPONENT):
         f["source_component"] = source_component
 
     def q(ctx):
@@ -213,7 +214,7 @@ def metric_detail(store, dataset: str | None, source_name=None, source_component
         cat = ctx.execute(t.aggregate(c=t.metric_category.mode()))["c"].iloc[0] if "metric_category" in t.columns \
             else "SCORE"
         if str(cat).upper() == "CLASSIFICATION":
-            return cat, cl.classification(ctx, metric=metric_name, filters=f), None, None
+            return cat, category_counts(ctx, metric=metric_name, filters=f), None, None
         tt = t.filter(t.metric_score.notnull())
         s = tt.metric_score
         stats = ctx.execute(tt.aggregate(mean=s.mean(), std=s.std(), min=s.min(), max=s.max(), count=s.count(),

@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis
 
-from ..analytics import scorecard as sc
+from ..analytics import scorecard
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru
 from ..errors import QueryError
@@ -52,32 +52,32 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
 
     def query(ctx):
         t0 = time.perf_counter()
-        sql_filters, selected = sc.split_experiment_filter(filters, ctx.table("full").columns)
+        sql_filters, selected = scorecard.split_experiment_filter(filters, ctx.table("full").columns)
         p_expr = _EXPRS.get_or_make(("binned", version, _key(sql_filters), th),
-                                    lambda: sc.binned_expr(ctx, sql_filters, th))
+                                    lambda: scorecard.binned_expr(ctx, sql_filters, th))
         c_expr = _EXPRS.get_or_make(("cases", version, _key(filters)),
-                                    lambda: sc.case_count_expr(ctx, filters))
-        meta = _NODE_META.get_or_make(version, lambda: ctx.records(sc.node_meta_expr(ctx)))
-        partials = sc.clean_partials(sc.merge_binned(ctx.records(p_expr), meta))
+                                    lambda: scorecard.case_count_expr(ctx, filters))
+        meta = _NODE_META.get_or_make(version, lambda: ctx.records(scorecard.node_meta_expr(ctx)))
+        partials = scorecard.clean_partials(scorecard.merge_binned(ctx.records(p_expr), meta))
         cases = int(ctx.records(c_expr)[0]["n"] or 0)
         return partials, cases, selected, (time.perf_counter() - t0) * 1000
 
     timing: dict[str, float] = {}
     partials, cases, selected, query_ms = store.view_read(dataset, query, timing)
-    rows = sc.build_hierarchy(sc.combine(partials, selected))
-    k = sc.kpis(rows, cases)
+    rows = scorecard.build_hierarchy(scorecard.combine(partials, selected))
+    k = scorecard.kpis(rows, cases)
     leaves = [r for r in rows if not r["children"] and r["mean"] is not None]
     k["low"] = sum(1 for r in leaves if r["mean"] < th)
     k["high"] = len(leaves) - k["low"]
 
-    exp_values = [str(e) for e in info.get("filter_values", {}).get(sc.EXPERIMENT_COLUMN, [])]
+    exp_values = [str(e) for e in info.get("filter_values", {}).get(scorecard.EXPERIMENT_COLUMN, [])]
     per_exp = []
-    present = sorted({str(r[sc.EXPERIMENT_COLUMN]) for r in partials
-                      if sc._present(r.get(sc.EXPERIMENT_COLUMN))})
+    present = sorted({str(r[scorecard.EXPERIMENT_COLUMN]) for r in partials
+                      if scorecard._present(r.get(scorecard.EXPERIMENT_COLUMN))})
     for e in present[:50]:
-        score = sc.overall_score(sc.build_hierarchy(sc.combine(partials, [e])))
+        score = scorecard.overall_score(scorecard.build_hierarchy(scorecard.combine(partials, [e])))
         per_exp.append({"experiment": e, "overall_score": score, "band": params.band(score),
-                        "cases": sum(int(r["n"]) for r in partials if str(r[sc.EXPERIMENT_COLUMN]) == e),
+                        "cases": sum(int(r["n"]) for r in partials if str(r[scorecard.EXPERIMENT_COLUMN]) == e),
                         "selected": selected is None or e in selected})
     if present:
         exp_values = exp_values or present
@@ -86,8 +86,8 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
         "filters": filters, "threshold": th,
         "kpis": k,
         "rows": rows,
-        "tree": sc.tree(rows),
-        "experiments": {"column": sc.EXPERIMENT_COLUMN if exp_values else None,
+        "tree": scorecard.tree(rows),
+        "experiments": {"column": scorecard.EXPERIMENT_COLUMN if exp_values else None,
                         "values": exp_values, "selected": selected, "scores": per_exp},
         "chart": chart("experiments", rows=per_exp) if len(per_exp) > 1 else None,
         "columns": [c["name"] for c in info.get("columns", [])],
@@ -115,10 +115,10 @@ def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, 
         t = t.filter(t.metric_name == str(metric))
         total = int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
         cols = [c for c in CASE_COLUMNS if c in t.columns]
-        sel = filters.get(sc.EXPERIMENT_COLUMN)
-        if sc.EXPERIMENT_COLUMN in t.columns and (sel is None or isinstance(sel, (list, tuple))):
-            cols.append(sc.EXPERIMENT_COLUMN)
-        tie = [ibis.asc(c) for c in ("dataset_id", sc.EXPERIMENT_COLUMN) if c in t.columns]
+        sel = filters.get(scorecard.EXPERIMENT_COLUMN)
+        if scorecard.EXPERIMENT_COLUMN in t.columns and (sel is None or isinstance(sel, (list, tuple))):
+            cols.append(scorecard.EXPERIMENT_COLUMN)
+        tie = [ibis.asc(c) for c in ("dataset_id", scorecard.EXPERIMENT_COLUMN) if c in t.columns]
         if sort == "score_desc":
             order = [ibis.desc(t.metric_score), *tie]
         elif sort == "score_asc":
@@ -176,15 +176,15 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
             df[col] = None
     df["std"] = None
     df["pass_rate"] = None
-    df["hist"] = [[0] * sc.BINS] * len(df)
-    rows = sc.build_hierarchy(df)
+    df["hist"] = [[0] * scorecard.BINS] * len(df)
+    rows = scorecard.build_hierarchy(df)
     extra = df.set_index("metric_name")
     for r in rows:
         for col in ("explanation", "signals"):
             if col in extra.columns:
                 v = extra.at[r["name"], col]
                 r[col] = parse_jsonish(v) if col == "signals" else v
-    return jsonable({"dataset_id": case, "case_ids": ids, "rows": rows, "tree": sc.tree(rows),
+    return jsonable({"dataset_id": case, "case_ids": ids, "rows": rows, "tree": scorecard.tree(rows),
                      "filters": filters})
 
 
