@@ -1,8 +1,9 @@
 """The views as notebook widgets (anywidget), and how a face runs a view action.
 
 A view is three small parts: its payload module in the engine (``axis_jupyter/payloads/``,
-what it shows), its front end (``widgets/src/views/<view>.js``) and a widget class here that
-names the view and its first parameters. Every widget derives from :class:`AxisView`.
+what it shows), its front end (``widgets/src/views/<view>.js``, listed in
+``widgets/src/registry.js``; one bundle holds every view) and a widget class here that names
+the view and its first parameters. Every widget derives from :class:`AxisView`.
 
 Synced traits:
   ``view``        the view's registry name
@@ -47,22 +48,26 @@ from ..wire import jsonable
 from . import charts, static_html
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+#: the one front-end bundle of every view (widgets/src/axis.js, built by `make widgets`)
+BUNDLE = "axis"
 API_SUFFIX = "axis/api/"
 
 
-def bundle(name: str, ext: str = "js") -> Path | str:
-    """The built front end of view ``name`` (``axis_jupyter/static/<name>.<ext>``).
+def bundle(ext: str = "js") -> Path | str:
+    """The built front end of every view: ``axis_jupyter/static/axis.<ext>``.
 
-    When the bundle has not been built (a source checkout without ``make``), returns a tiny
-    module that says how to build it instead of failing at import time.
+    All views share one module (its ``render`` picks the view named by the ``view`` trait),
+    so Vega is shipped once. When the bundle has not been built (a source checkout without
+    ``make``), returns a tiny module that says how to build it instead of failing at import
+    time (and no CSS).
     """
-    path = STATIC / f"{name}.{ext}"
+    path = STATIC / f"{BUNDLE}.{ext}"
     if path.exists():
         return path
     if ext == "css":
         return ""
-    return ("export default { render({ el }) { el.textContent = "
-            f"'AXIS: the {name} front end is not built; run `make widgets` "
+    return ("export default { render({ model, el }) { el.textContent = "
+            "'AXIS: the ' + model.get('view') + ' front end is not built; run `make widgets` "
             "(cd widgets && npm ci && npm run build).'; } };")
 
 
@@ -117,8 +122,11 @@ def resolve(ds_or_name, store=None):
 
 # ----------------------------------------------------------------------------- the base class
 class AxisView(anywidget.AnyWidget):
-    """Base class of the AXIS views. Subclasses set ``view_name``, ``_esm`` and ``_css``."""
+    """Base class of the AXIS views. Subclasses set ``view_name``; the front end (one bundle
+    for every view) renders the view of that name."""
 
+    _esm = bundle()
+    _css = bundle("css")
     view_name: str = ""
     #: the action whose result is the view's main state (kept in ``snapshot``)
     payload_action: str = "payload"
@@ -266,8 +274,6 @@ class Scorecard(AxisView):
     """
 
     view_name = "scorecard"
-    _esm = bundle("scorecard")
-    _css = bundle("scorecard", "css")
     payload_keys = ("filters", "threshold")
     options = ("experiment", "threshold")
 
@@ -285,8 +291,6 @@ class DeepDive(AxisView):
     front end does."""
 
     view_name = "deepdive"
-    _esm = bundle("deepdive")
-    _css = bundle("deepdive", "css")
     payload_keys = ("filters", "threshold")
     options = ("experiment", "threshold")
 
@@ -304,8 +308,6 @@ class Compare(AxisView):
     runs the same action as the front end."""
 
     view_name = "compare"
-    _esm = bundle("compare")
-    _css = bundle("compare", "css")
     payload_keys = ("baseline", "challenger", "metrics", "filters", "alpha", "tie_band", "threshold")
     options = ("baseline", "challenger", "metrics", "alpha")
 
@@ -328,8 +330,6 @@ class Monitor(AxisView):
     """
 
     view_name = "monitor"
-    _esm = bundle("monitor")
-    _css = bundle("monitor", "css")
     payload_keys = ("filters", "time", "time_range", "anchor", "granularity", "bins", "group_by", "threshold")
     options = ("time", "granularity", "anchor", *view_params.MONITOR_FILTERS)
 
@@ -356,8 +356,6 @@ class Production(AxisView):
     a monitoring dataset. ``Production(mon_ds, kpi="kpi_ds", filters={"source_name": "Atlas"})``."""
 
     view_name = "production"
-    _esm = bundle("production")
-    _css = bundle("production", "css")
     payload_keys = ("filters", "kpi")
     options = ("kpi", "source_name", "environment", "segment", "source_type", "source_component")
 
@@ -397,8 +395,6 @@ class Database(AxisView):
     Jupyter server's store."""
 
     view_name = "database"
-    _esm = bundle("database")
-    _css = bundle("database", "css")
     needs_dataset = False
     kernel_only = True
 
@@ -420,8 +416,6 @@ class Runner(AxisView):
     where "Open scorecard" shows :class:`Scorecard` of the results."""
 
     view_name = "runner"
-    _esm = bundle("runner")
-    _css = bundle("runner", "css")
     payload_action = "setup"
     needs_dataset = False
 
@@ -536,8 +530,7 @@ def widget_class(view: str) -> type[AxisView]:
     cls = WIDGETS.get(view)
     if cls is None:
         cls = WIDGETS[view] = type(f"{view.title().replace('_', '')}View", (_PlainView,), {
-            "view_name": view, "_esm": bundle(view), "_css": bundle(view, "css"),
-            "needs_dataset": bool(spec.kinds), "__module__": __name__})
+            "view_name": view, "needs_dataset": bool(spec.kinds), "__module__": __name__})
     return cls
 
 

@@ -173,6 +173,8 @@ def traces(store, dataset: str, filters=None, time="24h", time_range=None, ancho
                     pred = p if pred is None else pred | p
             if pred is not None:
                 t = t.filter(pred)
+        if sort == "recent" and "timestamp" not in t.columns:
+            raise QueryError("this dataset has no timestamp column: sort by score instead.")
         total = int(ctx.execute(t.aggregate(n=ibis._.count()))["n"].iloc[0])
         key = t.timestamp if sort == "recent" else t.metric_score
         tie = [ibis.asc(t[c]) for c in ("dataset_id", "metric_name") if c in t.columns]

@@ -1,20 +1,131 @@
-"""View parameters, parsed in one place.
+"""View parameters, checked and parsed in one place.
 
 A view's parameters arrive as JSON from the front end (HTTP or the kernel transport) or as
-the ``key=value`` text of ``%axis show``; every payload and every widget parses them here,
-so a parameter means the same thing, and fails with the same message, on every path.
+the ``key=value`` text of ``%axis show``. :func:`check` (run by the registry's
+``call_action`` for every action) checks each known name against its schema, so a wrong one
+is a ParameterError naming it: view actions take many of the analytics' parameters
+(``filters``, ``metric``, ``threshold``, ``page`` ...: the same schemas, from
+:mod:`axis_jupyter.analytics.parameters`) and a few of their own, listed in
+:data:`VIEW_PARAMS`; a name whose meaning differs for one action has an entry in
+:data:`OVERRIDES`, and names no table knows pass through to the action, which refuses
+unknown ones itself. The helpers below turn the checked values into what a payload uses
+(filters without empty entries, the threshold, a page), so a parameter means the same
+thing, and fails with the same message, on every path.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
 import pandas as pd
 
 from .. import config, monitoring_config
+from .. import params as schemas
+from ..analytics import parameters as analytics_params
 from ..errors import QueryError
 
+# ----------------------------------------------------------------------------- schemas
+_TEXT = schemas.STRING
+VIEW_PARAMS: dict[str, dict] = {
+    "anchor": schemas.one_of("data", "now"),
+    "time": _TEXT,
+    "time_range": {"type": "array", "items": schemas.nullable(schemas.STRING), "minItems": 2, "maxItems": 2},
+    "group_by": schemas.STRING,
+    "sort": _TEXT,
+    "format": _TEXT,
+    "mode": _TEXT,
+    "kind": _TEXT,
+    "kpi": _TEXT,
+    "kpi_name": _TEXT,
+    "metric_name": _TEXT,
+    "source_name": _TEXT,
+    "source_component": _TEXT,
+    "title": _TEXT,
+    "trace_id": _TEXT,
+    "trendline": schemas.BOOL,
+    "run_id": _TEXT,
+    "handle": _TEXT,
+    "table": {"anyOf": [schemas.STRING, schemas.OBJECT]},
+    "schema": _TEXT,
+    "query": _TEXT,
+    "name": _TEXT,
+    "source": _TEXT,
+    "host": _TEXT,
+    "port": schemas.integer(1, 65535),
+    "database": _TEXT,
+    "username": _TEXT,
+    "password": _TEXT,
+    "url": _TEXT,
+    "ssl_mode": _TEXT,
+    "full": schemas.BOOL,
+    "columns": {"anyOf": [schemas.STRINGS, schemas.OBJECT]},
+    "mapping": schemas.OBJECT,
+    "concurrency": schemas.integer(1, 256),
+    "page_size": schemas.integer(1, 500),
+    "limit": schemas.integer(1, 100_000),
+}
+
+# (view, action, parameter) -> schema where an action reads a shared name its own way.
+OVERRIDES: dict[tuple[str, str, str], dict] = {
+    ("deepdive", "length", "bins"): analytics_params.OVERRIDES[("length_analysis", "bins")],
+    ("database", "preview", "filters"): {"anyOf": [schemas.OBJECT, {"type": "array"}]},
+    ("database", "import_table", "filters"): {"anyOf": [schemas.OBJECT, {"type": "array"}]},
+}
+
+
+# (view, action, parameter) -> values the action already groups by (a second one clashes).
+RESERVED: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("monitor", "payload", "group_by"): ("latency",),
+}
+
+
+def _check_names(view: str, action: str, params: dict, fn) -> None:
+    sig = list(inspect.signature(fn).parameters.values())[2:]  # after (store, dataset)
+    named = [p for p in sig if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    missing = [p.name for p in named if p.default is p.empty and params.get(p.name) is None]
+    if missing:
+        raise schemas.ParameterError(f"{view} {action} needs {', '.join(missing)}.", param=missing[0])
+    if not any(p.kind == p.VAR_KEYWORD for p in sig):
+        known = {p.name for p in named}
+        unknown = [str(k) for k in params if k not in known]
+        if unknown:
+            raise schemas.ParameterError(f"{view} {action} has no parameter {schemas.shown(unknown[0])} "
+                                         f"(parameters: {', '.join(sorted(known)) or 'none'}).",
+                                         param=unknown[0])
+
+
+def schema_of(view: str, action: str, name: str) -> dict | None:
+    """The schema a view action checks parameter ``name`` against (None: the action's own)."""
+    return (OVERRIDES.get((view, action, name)) or VIEW_PARAMS.get(name)
+            or analytics_params.PARAMS.get(name))
+
+
+def check(view: str, action: str, params: dict, fn=None) -> dict:
+    """``params`` with every known name checked; ``None`` means "not given". With the
+    action ``fn``: its required parameters must be there, and unknown ones are refused
+    unless it takes ``**kwargs`` (then it refuses them itself)."""
+    if not isinstance(params, dict):
+        raise schemas.ParameterError(f"the parameters of {view} {action} must be a JSON object.")
+    if fn is not None:
+        _check_names(view, action, params, fn)
+    out = {}
+    for key, value in params.items():
+        rule = schema_of(view, action, key) if isinstance(key, str) else None
+        if rule is None:
+            out[key] = value
+        elif value is None:
+            if rule.get("type") not in ("integer", "number", "boolean"):
+                out[key] = value  # null may mean "all" (time, metric); a null number: the default
+        else:
+            out[key] = schemas.check(key, value, rule)
+            if value in RESERVED.get((view, action, key), ()):
+                raise schemas.ParameterError(f"{key} cannot be {value!r} here.", param=key)
+    return out
+
+
+# ----------------------------------------------------------------------------- values
 # Score bands shared by the views (config: green >= 0.7, amber >= the pass threshold).
 GOOD, WARN = config.GOOD_THRESHOLD, config.PASS_THRESHOLD
 EXPERIMENT_COLUMN = "evaluation_name"

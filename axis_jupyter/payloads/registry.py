@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import NotFoundError, QueryError
+from .params import check
 
 CHART_KEY = "$chart"
 
@@ -58,12 +59,13 @@ def get_view(name: str) -> ViewSpec:
 
 
 def call_action(store, dataset: str | None, view: str, action: str, params: dict | None = None) -> dict:
-    """Run one action of a view; its charts are still requests (see the module docstring)."""
+    """Run one action of a view, its parameters checked first (a ParameterError names a bad
+    one); its charts are still requests (see the module docstring)."""
     spec = get_view(view)
     fn = spec.actions.get(action)
     if fn is None:
         raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}).")
-    return fn(store, dataset, **(params or {}))
+    return fn(store, dataset, **check(view, action, params or {}, fn))
 
 
 def chart(name: str, /, **data: Any) -> dict:

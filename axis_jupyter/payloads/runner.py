@@ -12,7 +12,8 @@ HTTP its actions are ``POST {base}axis/api/views/runner/{action}``.
             mapping, the canonical fields (required flags), the metric catalogue with
             ``compatible`` flags for the suggested mapping, whether an LLM key is set,
             recent runs and defaults (name, concurrency)
-``start``   {source, metrics, mapping?, name?, concurrency?} -> {run_id, status}
+``start``   {source (a dataset name, never a file path), metrics, mapping?, name?,
+            concurrency?} -> {run_id, status}
             (LLM metrics without a key: an error with the LLMNotConfigured message)
 ``status``  {run_id} -> the run status (state, done/total, fraction, running means, errors,
             summary once finished, ...; see ``axis_jupyter.evals.runs``)
@@ -134,8 +135,9 @@ def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | No
     for field in ("query", "actual_output"):
         if not mapping.get(field):
             raise QueryError(f"map a column to the required field {field!r}.")
+    # Datasets only: this action also answers HTTP requests, and must not load server files.
     run_id = start_run(store, source, metrics, mapping=mapping, name=name or None,
-                       concurrency=concurrency)
+                       concurrency=concurrency, allow_files=False, public_errors=True)
     return jsonable({"run_id": run_id, "status": run_status(run_id)})
 
 
