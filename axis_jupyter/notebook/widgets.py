@@ -165,11 +165,16 @@ class AxisView(anywidget.AnyWidget):
     @classmethod
     def from_magic(cls, store, dataset=None, **options):
         """The widget ``%axis show VIEW [DATASET] key=value ...`` displays."""
+        cls.check_options(options)
+        return cls(dataset or _only_dataset(store, cls.view_name), store=store, **options)
+
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        """An option ``%axis show`` does not know for this view is an error naming them all."""
         unknown = set(options) - set(cls.options)
         if unknown:
             raise QueryError(f"{cls.view_name} options are {', '.join(sorted(cls.options))} "
                              f"(got {', '.join(sorted(unknown))}).")
-        return cls(dataset or _only_dataset(store, cls.view_name), store=store, **options)
 
     # -- Python API ------------------------------------------------------------------
     @property
@@ -262,7 +267,20 @@ def _only_dataset(store, view: str) -> str:
 
 
 # ----------------------------------------------------------------------------- the views
-class Scorecard(AxisView):
+class _EvaluationView(AxisView):
+    """A view of one evaluation dataset whose first parameters are the experiments shown and
+    the pass threshold."""
+
+    payload_keys = ("filters", "threshold")
+    options = ("experiment", "threshold")
+
+    def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
+                 filters: dict | None = None, **kwargs):
+        super().__init__(ds_or_name, store, params=view_params.experiment_params(experiment, threshold, filters),
+                         **kwargs)
+
+
+class Scorecard(_EvaluationView):
     """The evaluation scorecard of a dataset: KPI cards, the weighted metric hierarchy
     (expand/collapse, sort, 5-bin sparklines), a tidy metric tree (aggregated or per case),
     a drill-down into each metric's cases and an experiment filter.
@@ -274,16 +292,9 @@ class Scorecard(AxisView):
     """
 
     view_name = "scorecard"
-    payload_keys = ("filters", "threshold")
-    options = ("experiment", "threshold")
-
-    def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
-                 filters: dict | None = None, **kwargs):
-        super().__init__(ds_or_name, store, params=view_params.experiment_params(experiment, threshold, filters),
-                         **kwargs)
 
 
-class DeepDive(AxisView):
+class DeepDive(_EvaluationView):
     """Deep dive into one evaluation dataset: overview KPIs and charts, distributions,
     tradeoffs (scatter + correlation), response length, conversation turns, metadata
     breakdown and the test-case panel; ``experiment`` and ``threshold`` as for
@@ -291,13 +302,6 @@ class DeepDive(AxisView):
     front end does."""
 
     view_name = "deepdive"
-    payload_keys = ("filters", "threshold")
-    options = ("experiment", "threshold")
-
-    def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
-                 filters: dict | None = None, **kwargs):
-        super().__init__(ds_or_name, store, params=view_params.experiment_params(experiment, threshold, filters),
-                         **kwargs)
 
 
 class Compare(AxisView):
@@ -342,10 +346,7 @@ class Monitor(AxisView):
     @classmethod
     def from_magic(cls, store, dataset=None, **options):
         """``%axis show monitor [DATASET] [time=24h] [granularity=hour] [environment=prod]``."""
-        unknown = set(options) - set(cls.options)
-        if unknown:
-            raise QueryError(f"monitor options are {', '.join(sorted(cls.options))} "
-                             f"(got {', '.join(sorted(unknown))}).")
+        cls.check_options(options)
         filters = {k: options.pop(k) for k in list(options) if k in view_params.MONITOR_FILTERS}
         return cls(dataset or _only_dataset(store, cls.view_name), store=store, filters=filters, **options)
 
@@ -371,10 +372,7 @@ class Production(AxisView):
     def from_magic(cls, store, dataset=None, **options):
         """``%axis show production [MONITORING] [kpi=KPI] [source_name=...]``: with neither
         named, the one monitoring and the one KPI dataset of the store."""
-        unknown = set(options) - set(cls.options)
-        if unknown:
-            raise QueryError(f"production options are {', '.join(sorted(cls.options))} "
-                             f"(got {', '.join(sorted(unknown))}).")
+        cls.check_options(options)
         kpi = options.pop("kpi", None)
         if dataset is None and kpi is None:
             ds = store.datasets()
