@@ -10,6 +10,8 @@ engine never imports a plotting library.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -33,15 +35,17 @@ _loaded = False
 
 
 def _load_builtin() -> None:
+    """Every module of this package that defines ``SPEC`` is a view: a new view needs no
+    line here."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    # One line per view: its payload module defines ``SPEC``.
-    from . import compare, database, deepdive, monitor, production, runner, scorecard
-
-    for module in (scorecard, deepdive, compare, monitor, production, runner, database):
-        VIEWS.setdefault(module.SPEC.name, module.SPEC)
+    package = __name__.rpartition(".")[0]
+    for found in sorted(pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name):
+        spec = getattr(importlib.import_module(f"{package}.{found.name}"), "SPEC", None)
+        if isinstance(spec, ViewSpec):
+            VIEWS.setdefault(spec.name, spec)
 
 
 def views() -> dict[str, ViewSpec]:
