@@ -65,9 +65,10 @@ function render({ model, el }) {
   form.append(...Object.values(fields), h("button", { type: "submit" }, "connect"));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    /** @type {Record<string, string>} */
+    /** @type {Record<string, string | number>} */
     const params = {};
     for (const [k, f] of Object.entries(fields)) if (f.value) params[k] = f.value;
+    if (params.port !== undefined) params.port = Number(params.port); // the action takes an integer
     fields.password.value = ""; // never kept in the page after use
     const r = await run("connect", params);
     state.handle = r.handle;
