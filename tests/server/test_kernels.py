@@ -78,6 +78,8 @@ class RealServer:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        else:
+            raise RuntimeError("the AXIS extension never answered /axis/api/health:\n" + self.read_log())
         self.kernels: list = []
 
     def read_log(self) -> str:
@@ -95,6 +97,8 @@ class RealServer:
             if cf.exists():
                 break
             time.sleep(0.1)
+        else:
+            raise RuntimeError(f"no connection file for kernel {kid}:\n" + self.read_log())
         kc = BlockingKernelClient(connection_file=str(cf))
         kc.load_connection_file()
         kc.start_channels()
