@@ -71,6 +71,7 @@ PARAMS: dict[str, dict] = {
     "column": P.STRING,
     "key": P.STRING,
     "sample": P.integer(1, 5000),
+    "rule_id": {"type": "string", "minLength": 1, "maxLength": 600},
 }
 
 # (analytic, parameter) -> schema, where one analytic reads a name differently.

@@ -62,6 +62,7 @@ EXTRA_MODULES = [
     "axis_jupyter.analytics.alerts",
     "axis_jupyter.analytics.classification",
     "axis_jupyter.analytics.kpi",
+    "axis_jupyter.analytics.rules",
 ]
 _loaded = False
 

@@ -42,6 +42,7 @@ import anywidget
 import traitlets
 
 from ..errors import AxisError, QueryError
+from ..params import parse_text
 from ..payloads import params as view_params
 from ..payloads import registry
 from ..wire import jsonable
@@ -517,9 +518,35 @@ class _PlainView(AxisView):
         return cls(dataset, store=store, params=options)
 
 
+class RulesDashboard(_PlainView):
+    """Decision memory of a rules dataset: summary, rules (filters, decision paths, editor),
+    decision quality, hard stops, knowledge graph, batches. ``RulesDashboard(ds)``."""
+
+    view_name = "memory"
+    payload_keys = ("filters",)
+
+
+class GraphExplorer(_PlainView):
+    """The knowledge graph of a rules dataset on a canvas: search, type filters, expand a
+    node's neighbourhood, node details. ``GraphExplorer(ds)``; ``limit=`` edges at first."""
+
+    view_name = "graph"
+    payload_keys = ("types", "limit", "filters")
+    options = ("limit",)
+
+    @classmethod
+    def from_magic(cls, store, dataset=None, **options):
+        """``%axis show graph [NAME] [limit=N]`` (NAME: the store's only rules dataset)."""
+        cls.check_options(options)
+        if "limit" in options:
+            options["limit"] = parse_text("limit", str(options["limit"]), view_params.VIEW_PARAMS["limit"])
+        return super().from_magic(store, dataset, **options)
+
+
 # The widget class of each view, by view name.
 WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
-    Scorecard, DeepDive, Compare, Monitor, Production, Runner, Database)}
+    Scorecard, DeepDive, Compare, Monitor, Production, Runner, Database, RulesDashboard,
+    GraphExplorer)}
 
 
 def widget_class(view: str) -> type[AxisView]:

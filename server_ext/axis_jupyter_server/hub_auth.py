@@ -84,6 +84,8 @@ _READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production")
 VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
+    "memory": {"*": _R, "create": _W, "update": _W, "delete": _W},  # the rule editor writes
+    "graph": {"*": _R},
     "database": {"*": _X + _W},
 }
 

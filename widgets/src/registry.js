@@ -3,6 +3,8 @@
 import compare from "./views/compare.js";
 import database from "./views/database.js";
 import deepdive from "./views/deepdive.js";
+import graph from "./views/graph.js";
+import memory from "./views/memory.js";
 import monitor from "./views/monitor.js";
 import production from "./views/production.js";
 import runner from "./views/runner.js";
@@ -18,6 +20,8 @@ export const VIEWS = {
   compare,
   database,
   deepdive,
+  graph,
+  memory,
   monitor,
   production,
   runner,

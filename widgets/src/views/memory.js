@@ -13,6 +13,7 @@ import { rulesTab } from "./memory/rules.js";
 import { batchesTab, hardStopsTab, qualityTab } from "./memory/tabs.js";
 import { graphExplorer } from "./graph/explorer.js";
 
+/** @type {Array<[string, string]>} */
 const TABS = [["rules", "Rules"], ["quality", "Decision quality"], ["hard_stops", "Hard stops"],
   ["graph", "Knowledge graph"], ["batches", "Batches"]];
 

@@ -42,6 +42,11 @@ export class GraphCanvas {
     this.marked = new Set();
     this.frame = 0;
     this.fitted = false;
+    this.w = 800;
+    this.h = 520;
+    this.dpr = 1;
+    /** @type {ResizeObserver | undefined} */
+    this.resizer = undefined;
     this.sim = forceSimulation([])
       .force("charge", forceManyBody().strength(-60).theta(0.9).distanceMax(500))
       .force("link", forceLink([]).id((/** @type {GNode} */ d) => d.id).distance(34).strength(0.4))
