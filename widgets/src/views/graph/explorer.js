@@ -9,6 +9,12 @@ import { select } from "../../lib/controls.js";
 import { GraphCanvas } from "./canvas.js";
 import { NODE_TYPES, TYPE_COLORS, countByType, mergeGraph } from "./model.js";
 
+/** The edge limits offered, with the current one among them. @param {number} current */
+function limitOptions(current) {
+  const values = [...new Set([200, 500, 2000, 5000, 10000, current])].sort((a, b) => a - b);
+  return /** @type {Array<[number, string]>} */ (values.map((v) => [v, fmtInt(v)]));
+}
+
 const HELP = "Scroll to zoom, drag the background to pan, drag a node to move it. Click a node for its details; " +
   "double-click (or Expand) adds its neighbourhood. Click a type to hide or show it. Search finds nodes by name " +
   "(or a rule by id) and centres the graph on the one you pick.";
@@ -24,7 +30,7 @@ export function graphExplorer({ call, showError, initial }) {
   const detail = h("div", { class: "axis-graph-detail", "data-testid": "node-detail", hidden: true });
   const canvas = /** @type {HTMLCanvasElement} */ (h("canvas", { class: "axis-graph-canvas", "data-testid": "graph-canvas" }));
   const help = h("div", { class: "axis-graph-help axis-muted", hidden: true, "data-testid": "graph-help" }, HELP);
-  const state = { limit: 2000, depth: 1, types: new Set(NODE_TYPES), summary: /** @type {any} */ (null) };
+  const state = { limit: initial?.limit || 2000, depth: 1, types: new Set(NODE_TYPES), summary: /** @type {any} */ (null) };
   /** @type {{nodes: any[], edges: any[]}} */
   let g = { nodes: [], edges: [] };
 
@@ -40,7 +46,7 @@ export function graphExplorer({ call, showError, initial }) {
 
   const controls = h("div", { class: "axis-graph-controls" }, search,
     h("label", { class: "axis-filter" }, "edges ", select({ testid: "graph-limit", value: state.limit,
-      options: [[500, "500"], [2000, "2,000"], [5000, "5,000"], [10000, "10,000"]],
+      options: limitOptions(state.limit),
       onchange: (v) => { state.limit = Number(v); load(); } })),
     h("label", { class: "axis-filter" }, "expand depth ", select({ testid: "graph-depth", value: state.depth,
       options: [[1, "1"], [2, "2"], [3, "3"]], onchange: (v) => { state.depth = Number(v); } })),
@@ -93,7 +99,7 @@ export function graphExplorer({ call, showError, initial }) {
       const r = await call("search", { text: q, limit: 20 });
       gc.mark(r.results.map((/** @type {any} */ x) => x.node_id));
       clear(results).append(h("div", { class: "axis-muted" }, `${fmtInt(r.total)} match${r.total === 1 ? "" : "es"}`),
-        r.results.map((/** @type {any} */ x) => h("button", { class: "axis-graph-result", "data-testid": "search-result",
+        ...r.results.map((/** @type {any} */ x) => h("button", { class: "axis-graph-result", "data-testid": "search-result",
           "data-node-id": x.node_id, onclick: () => goTo(x.node_id) },
         h("span", { class: "axis-graph-swatch", style: { background: TYPE_COLORS[x.type] } }), h("b", {}, x.label),
         h("span", { class: "axis-muted" }, ` ${x.type} · ${x.connected_nodes} connections`))));
