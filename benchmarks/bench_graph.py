@@ -11,7 +11,8 @@ same rules held in networkx (the baseline the issue names):
                outcome is a hub: its depth-2 neighbourhood holds a quarter of the rules):
                ``g.neighbourhood(id, depth=2, limit=100_000)`` (every node and edge with its
                properties) against ``networkx.ego_graph`` on the undirected graph, then its
-               nodes with their data and its edges (the same answer)
+               nodes with their data and its edges (the same answer); and the hub case once
+               more without the nodes' properties (``metadata=False``, what the view asks for)
 (c) search     ``g.search(text, limit=20)`` (name contains text, most connected first)
                against a scan of the networkx nodes' names, then the same ranking
 
@@ -76,9 +77,13 @@ def nx_build(rows: list[dict]) -> nx.MultiDiGraph:
     return g
 
 
-def nx_neighbourhood(g: nx.MultiDiGraph, und: nx.Graph, node: str, depth: int) -> dict:
+def nx_neighbourhood(g: nx.MultiDiGraph, und: nx.Graph, node: str, depth: int, data: bool = True) -> dict:
     ego = nx.ego_graph(und, node, radius=depth)
-    nodes = [{"id": n, **g.nodes[n]} for n in ego.nodes]
+    if data:
+        nodes = [{"id": n, **g.nodes[n]} for n in ego.nodes]
+    else:
+        nodes = [{"id": n, "name": g.nodes[n]["name"], "type": g.nodes[n]["type"], "degree": g.degree(n)}
+                 for n in ego.nodes]
     edges = [{"source": u, "target": v, "type": k} for u, v, k in g.subgraph(ego.nodes).edges(keys=True)]
     return {"nodes": nodes, "edges": edges}
 
@@ -144,6 +149,15 @@ def main() -> int:
             times.setdefault(f"neighbourhood {label}", {"ours": [], "nx": []})
             times[f"neighbourhood {label}"]["ours"].append(t1)
             times[f"neighbourhood {label}"]["nx"].append(t2)
+        hub = starts["rule (via its outcome hub)"]
+        case = "neighbourhood rule (via its hub), no properties"
+        t1, ours = timed(lambda: kg.neighbourhood(hub, depth=2, limit=100_000, metadata=False))
+        t2, base = timed(lambda: nx_neighbourhood(g, und, hub, 2, data=False))
+        assert {x["id"] for x in ours.node_list} == {x["id"] for x in base["nodes"]}
+        sizes[case] = f"{len(ours.node_list):,} nodes (id, name, type, degree)"
+        times.setdefault(case, {"ours": [], "nx": []})
+        times[case]["ours"].append(t1)
+        times[case]["nx"].append(t2)
         for label, text in texts.items():
             t1, ours = timed(lambda: kg.search(text, limit=20))
             t2, base = timed(lambda: nx_search(g, text, 20))

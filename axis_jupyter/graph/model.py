@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
@@ -31,44 +30,56 @@ class Parts:
 
 
 def _blank(v: Any) -> bool:
+    """None, NaN, NaT or blank text (rows come from Arrow: plain Python values)."""
     if v is None:
         return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    if isinstance(v, str) and not v.strip():
-        return True
-    try:
-        import pandas as pd
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, float):
+        return v != v
+    return v is _NAT or (type(v).__name__ in ("NaTType", "NAType"))
 
-        return v is pd.NaT or (not isinstance(v, (list, tuple, dict, str)) and bool(pd.isna(v)))
-    except (TypeError, ValueError):
-        return False
+
+_NAT = object()
+try:  # pandas' missing-time marker, if pandas made the rows
+    import pandas as _pd
+
+    _NAT = _pd.NaT
+except ImportError:  # pragma: no cover - pandas is a dependency
+    pass
 
 
 def _items(v: Any) -> list[str]:
     """A list cell (a list, a numpy array, or None) as clean text items."""
-    if v is None or isinstance(v, (str, bytes)):
-        return [v.strip()] if isinstance(v, str) and v.strip() else []
-    try:
-        seq = list(v)
-    except TypeError:
+    if v is None:
         return []
-    return [str(x).strip() for x in seq if x is not None and str(x).strip()]
+    if isinstance(v, str):
+        return [v.strip()] if v.strip() else []
+    if not isinstance(v, list):
+        try:
+            v = list(v)
+        except TypeError:
+            return []
+    out = []
+    for x in v:
+        if x is not None:
+            t = (x if isinstance(x, str) else str(x)).strip()
+            if t:
+                out.append(t)
+    return out
 
 
 def _prop(v: Any) -> Any:
     """A property value FalkorDB stores: text, a number or a boolean (lists as text)."""
-    if isinstance(v, bool):
+    if isinstance(v, (str, bool, int, float)):
         return v
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v) if isinstance(v, float) else int(v)
-    if isinstance(v, (datetime, date)):
-        return v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
-    if hasattr(v, "isoformat"):  # pandas Timestamp
+    if isinstance(v, datetime):
         return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
     if hasattr(v, "item") and not hasattr(v, "__len__"):  # numpy scalar
         return _prop(v.item())
-    if not isinstance(v, str) and hasattr(v, "__iter__"):
+    if hasattr(v, "__iter__"):
         return ", ".join(_items(v))
     return str(v)
 
