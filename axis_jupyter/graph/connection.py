@@ -5,9 +5,9 @@
   ``<store file>.falkordb`` beside the DuckDB store (a temporary file for ``":memory:"``
   stores). Like the DuckDB file it has one owner: the process that owns the store — the
   Jupyter server when one runs the AXIS extension, else the Python process itself.
-* **External**: ``AXIS_GRAPH_URL`` (``falkor://[:password@]host:6379`` or ``redis://…``; a
-  password belongs in that environment variable, never in a file), or ``url=`` /
-  ``c.AxisExtension.graph_url``.
+* **External**: ``AXIS_GRAPH_URL`` (``falkor://host:6379``, ``redis://…``, ``unix://…``), or
+  ``c.AxisExtension.graph_url``; the password in ``AXIS_GRAPH_PASSWORD`` (or in the
+  ``AXIS_GRAPH_URL`` environment variable itself), never in a config file.
 
 One :class:`GraphServer` per store (:func:`server_for`); ``close_for(store)`` stops an
 embedded server (the workbench does it when the store closes). The DuckDB store is the
@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import StoreError
 
 URL_ENV = "AXIS_GRAPH_URL"
+PASSWORD_ENV = "AXIS_GRAPH_PASSWORD"
 
 
 class GraphUnavailable(StoreError):
@@ -64,8 +65,9 @@ class GraphServer:
                 from falkordb import FalkorDB
             except ImportError as exc:  # pragma: no cover - a declared dependency
                 raise GraphUnavailable("the falkordb package is not installed.") from exc
+            extra = {"password": os.environ[PASSWORD_ENV]} if os.environ.get(PASSWORD_ENV) else {}
             try:
-                db = FalkorDB.from_url(self.url)
+                db = FalkorDB.from_url(self.url, **extra)
                 db.connection.ping()
             except Exception:
                 # The URL may hold a password: name only what the user can check.

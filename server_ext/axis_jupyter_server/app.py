@@ -83,6 +83,10 @@ class AxisExtension(ExtensionApp):
     sse_heartbeat = Float(15.0, config=True, help="Seconds between SSE heartbeat comments.")
     max_json_rows = Int(10_000, config=True,
                         help="Most rows a JSON query answer carries (Arrow answers are unlimited).")
+    graph_url = Unicode(None, allow_none=True, config=True,
+                        help="FalkorDB of the knowledge graphs (falkor://host:6379; the password "
+                             "in $AXIS_GRAPH_PASSWORD). Default: $AXIS_GRAPH_URL, else an "
+                             "embedded FalkorDB owned by this server.")
     set_kernel_env = Bool(True, config=True,
                           help="Put AXIS_SERVER_URL/AXIS_SERVER_TOKEN in the environment kernels "
                                "inherit, so axis_jupyter.connect() in a notebook uses this server.")
@@ -117,6 +121,10 @@ class AxisExtension(ExtensionApp):
             sse_heartbeat=self.sse_heartbeat, max_json_rows=self.max_json_rows,
             extras={"routes": routes, "extension": self})
         self.settings[STATE_KEY] = self.state
+        if self.store_error is None and self.graph_url:
+            from axis_jupyter.graph import connection
+
+            connection.configure(store, self.graph_url)
         if self.store_error is None:
             from axis_jupyter.store import remote
 
@@ -169,6 +177,9 @@ class AxisExtension(ExtensionApp):
             handlers_sync.stop_sync_services(self.state)
         self.state.jobs.shutdown(wait=False)
         self.state.call_pool.shutdown(wait=False, cancel_futures=True)
+        from axis_jupyter.graph import connection
+
+        connection.close_for(self.state.store)  # the embedded FalkorDB goes with the store
         self.state.store.close()
 
 
