@@ -119,7 +119,7 @@ def _json(row: dict | None) -> str | None:
 
 def _ensure_history(cur) -> None:
     cur.execute(f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (seq BIGINT, dataset VARCHAR, "
-                "version INTEGER, at TIMESTAMP, op VARCHAR, rule_id VARCHAR, before VARCHAR, "
+                "version INTEGER, changed_at TIMESTAMP, op VARCHAR, rule_id VARCHAR, before VARCHAR, "
                 "after VARCHAR)")
 
 
@@ -250,12 +250,12 @@ def get_rule(store, dataset: str, rule_id: str) -> dict:
     return _public(row)
 
 
-HISTORY_COLUMNS = ["seq", "at", "op", "rule_id", "version", "before", "after"]
+HISTORY_COLUMNS = ["seq", "changed_at", "op", "rule_id", "version", "before", "after"]
 
 
 def history(store, dataset: str, rule_id: str | None = None, limit: int = 100) -> pd.DataFrame:
     """The changes made to ``dataset``'s rules (one rule's with ``rule_id``), newest first:
-    seq, at, op (create/update/delete), rule_id, version, before, after (dicts)."""
+    seq, changed_at, op (create/update/delete), rule_id, version, before, after (dicts)."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
         raise ParameterError("limit must be an integer from 1 to 10000.", param="limit")
 
