@@ -48,3 +48,28 @@ class ConflictError(AxisError):
     """The request conflicts with work in progress (e.g. a sync already running)."""
 
     status = 409
+
+
+class QueryTimeoutError(QueryError):
+    """A read ran past its time limit and DuckDB interrupted it (not a 408: browsers
+    resend a 408 on a reused connection, which would run the same heavy query again)."""
+
+    status = 422
+
+
+class QueryCancelledError(QueryError):
+    """A read was interrupted because its request or job was cancelled (client gone)."""
+
+    status = 409
+
+
+class ResultTooLargeError(QueryError):
+    """A result exceeds the configured row or byte cap of an answer."""
+
+    status = 413
+
+
+class TooBusyError(AxisError):
+    """The user already runs as many heavy requests as allowed at once."""
+
+    status = 429
