@@ -76,6 +76,11 @@ class AxisState:
     sse_heartbeat: float = 15.0
     max_json_rows: int = 10_000
     extras: dict = field(default_factory=dict)  # room for other modules (sync scheduler, ...)
+    # Bounds of heavy requests (see ``bounds``): time limit, answer caps, slots per user.
+    query_timeout: float = 60.0
+    max_result_rows: int = 5_000_000
+    max_result_bytes: int = 256 << 20
+    user_slots: Any = None
 
 
 class _AllowAll(Authorizer):
@@ -212,13 +217,21 @@ class AxisHandler(APIHandler):
         JSON ``{columns, data, **extra}``. Encoding runs off the event loop."""
         if self.wants_arrow:
             payload = await self.run_blocking(arrow_ipc.to_ipc, df)
+            self.check_answer_size(len(payload))
             self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
         else:
             if not hasattr(df, "itertuples"):  # an Arrow table
                 df = await self.run_blocking(df.to_pandas)
             body = await self.run_blocking(lambda: arrow_ipc.dumps(
                 {**arrow_ipc.frame_split(df), **(extra or {})}))
+            self.check_answer_size(len(body))
             self.finish(body)
+
+    def check_answer_size(self, nbytes: int) -> None:
+        """413 when the answer of a bounded request (``bounds``) passes its byte cap."""
+        budget = getattr(self, "_axis_budget", None)
+        if budget is not None and budget.max_bytes and nbytes > budget.max_bytes:
+            raise budget.too_large("bytes")
 
     def job_accepted(self, job: Job) -> None:
         url = f"{self.axis.api_path}jobs/{job.id}"

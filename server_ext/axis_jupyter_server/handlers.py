@@ -17,10 +17,11 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import errors as axis_errors
-from axis_jupyter.errors import AxisError, IngestError, QueryError
+from axis_jupyter.errors import AxisError, IngestError, QueryError, ResultTooLargeError
 from axis_jupyter.store import arrow_ipc
 
 from .base import AxisHandler, SSEMixin
+from .bounds import BoundedMixin
 from .multipart import MultipartStream, UploadError, boundary_from
 
 MAX_JSON_PAGE_SIZE = 500
@@ -213,12 +214,13 @@ class DatasetHandler(AxisHandler):
         self.finish()
 
 
-class RowsHandler(AxisHandler):
+class RowsHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:rows"
     openapi = {"get": {
         "query": [("page", "integer", "1-based page (default 1)"),
                   ("page_size", "integer", f"rows per page (default 50, at most {MAX_JSON_PAGE_SIZE} "
-                                           "as JSON; any size as Arrow)"),
+                                           "as JSON; as Arrow at most "
+                                           "AxisExtension.max_result_rows)"),
                   ("sort_by", "string", "column to sort by"),
                   ("descending", "boolean", "sort descending"),
                   ("search", "string", "case-insensitive text search in string columns"),
@@ -247,20 +249,31 @@ class RowsHandler(AxisHandler):
             raise QueryError("filters must be a JSON object, e.g. {\"metric_name\": [\"a\", \"b\"]}.")
         raw_cols = self.get_query_argument("columns", None)
         columns = [c.strip() for c in raw_cols.split(",") if c.strip()] if raw_cols else None
-        df, total = await self.run_blocking(
-            self.store.rows, name, page=page, page_size=page_size,
-            sort_by=self.get_query_argument("sort_by", None) or None,
-            descending=self.bool_arg("descending"), search=self.get_query_argument("search", None),
-            filters=filters, columns=columns, parse=self.bool_arg("parse") and not arrow)
-        if arrow:
-            payload = await self.run_blocking(arrow_ipc.to_ipc, df)
-            self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
-            self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
-            return
-        body = await self.run_blocking(lambda: arrow_ipc.dumps(
-            {"rows": arrow_ipc.frame_records(df), "total": total, "page": page,
-             "page_size": page_size}))
-        self.finish(body)
+        cap = self.axis.max_result_rows
+        if cap and page_size > cap:
+            raise ResultTooLargeError(
+                f"page_size must be at most {cap:,} (got {page_size:,}), the most rows one "
+                "answer may carry; ask for smaller pages or raise AxisExtension.max_result_rows.")
+        sort_by = self.get_query_argument("sort_by", None) or None
+        descending = self.bool_arg("descending")
+        search = self.get_query_argument("search", None)
+        parse = self.bool_arg("parse") and not arrow
+        async with self.bounded():
+            df, total = await self.run_bounded(
+                self.store.rows, name, page=page, page_size=page_size, sort_by=sort_by,
+                descending=descending, search=search, filters=filters, columns=columns,
+                parse=parse)
+            if arrow:
+                payload = await self.run_blocking(arrow_ipc.to_ipc, df)
+                self.check_answer_size(len(payload))
+                self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
+                self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+                return
+            body = await self.run_blocking(lambda: arrow_ipc.dumps(
+                {"rows": arrow_ipc.frame_records(df), "total": total, "page": page,
+                 "page_size": page_size}))
+            self.check_answer_size(len(body))
+            self.finish(body)
 
 
 # --------------------------------------------------------------------------- analytics
@@ -278,7 +291,7 @@ class AnalyticsListHandler(AxisHandler):
                                        for a in sorted(items.values(), key=lambda a: a.name)]})
 
 
-class AnalyticHandler(AxisHandler):
+class AnalyticHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:analytics"
     openapi = {"post": {
         "body": {"application/json": "the analytic's parameters, e.g. {\"threshold\": 0.5, "
@@ -296,17 +309,21 @@ class AnalyticHandler(AxisHandler):
             raise QueryError("'dataset' and 'name' are not analytic parameters (they come "
                              "from the URL).")
         self.store.info(name)
-        df = await self.run_blocking(lambda: self.store.analytic(name, analytic, **params))
-        await self.write_table(df)
+        async with self.bounded():
+            df = await self.run_bounded(lambda: self.store.analytic(name, analytic, **params))
+            await self.write_table(df)
 
 
 # --------------------------------------------------------------------------- query
-class QueryHandler(AxisHandler):
+class QueryHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:query"
     openapi = {"post": {
         "body": {"application/json": "{sql: one SELECT over the store's datasets, limit?: rows}"},
         "responses": {"200": "{columns, data, truncated} or Arrow IPC (Accept header)",
-                      "400": "not exactly one SELECT, unknown table, SQL error"},
+                      "400": "not exactly one SELECT, unknown table, SQL error",
+                      "413": "the answer passes AxisExtension.max_result_rows or max_result_bytes",
+                      "422": "the query ran longer than AxisExtension.query_timeout",
+                      "429": "the user already runs AxisExtension.max_user_requests heavy requests"},
         "arrow": True,
     }}
 
@@ -322,21 +339,22 @@ class QueryHandler(AxisHandler):
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
                 raise QueryError("limit must be a positive integer.")
-        if self.wants_arrow:
-            table = await self.run_blocking(sql_arrow, self.store, sql, limit)
-            await self.write_table(table)
-            return
-        cap = self.axis.max_json_rows
-        fetch = min(limit, cap + 1) if limit else cap + 1
-        table = await self.run_blocking(sql_arrow, self.store, sql, fetch)
-        truncated = table.num_rows > cap
-        if truncated:
-            table = table.slice(0, cap)
-        await self.write_table(table, extra={"truncated": truncated, "rows": table.num_rows})
+        async with self.bounded():
+            if self.wants_arrow:  # more rows than max_result_rows: 413
+                table = await self.run_bounded(sql_arrow, self.store, sql, limit)
+                await self.write_table(table)
+                return
+            cap = self.axis.max_json_rows  # JSON: the first rows, marked truncated
+            fetch = min(limit, cap + 1) if limit else cap + 1
+            table = await self.run_bounded(sql_arrow, self.store, sql, fetch)
+            truncated = table.num_rows > cap
+            if truncated:
+                table = table.slice(0, cap)
+            await self.write_table(table, extra={"truncated": truncated, "rows": table.num_rows})
 
 
 # --------------------------------------------------------------------------- views
-class ViewActionHandler(AxisHandler):
+class ViewActionHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:views"
     openapi = {"post": {
         "body": {"application/json": "the action's parameters"},
@@ -353,9 +371,11 @@ class ViewActionHandler(AxisHandler):
         if name is not None:
             self.store.info(name)
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
-        body = await self.run_blocking(
-            lambda: arrow_ipc.dumps(call_action(self.store, name, view, action, params)))
-        self.finish(body)
+        async with self.bounded():
+            body = await self.run_bounded(
+                lambda: arrow_ipc.dumps(call_action(self.store, name, view, action, params)))
+            self.check_answer_size(len(body))
+            self.finish(body)
 
 
 # --------------------------------------------------------------------------- jobs
