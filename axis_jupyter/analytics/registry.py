@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import QueryError
-from . import evals, monitoring
+from . import evals, monitoring, parameters
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,18 @@ class Analytic:
     fn: Callable
     kinds: tuple[str, ...]
     doc: str
+
+    def check(self, params: dict) -> dict:
+        """``params`` checked (names, types, ranges); a wrong one raises ParameterError
+        naming it. ``None`` values mean "not given" and are dropped."""
+        return parameters.check_params(self.name, self.fn, params)
+
+    def param_schemas(self) -> dict[str, dict]:
+        """Parameter name -> JSON schema (the form ``openapi.json`` shows)."""
+        return parameters.schemas_of(self.name, self.fn)
+
+    def required(self) -> tuple[str, ...]:
+        return parameters.signature_params(self.fn)[1]
 
 
 def _a(name, fn, kinds) -> Analytic:

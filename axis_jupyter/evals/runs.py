@@ -39,32 +39,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sys
 import threading
 import time
-import traceback
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from ..errors import AxisError, ConflictError, NotFoundError, QueryError
+from .run_handles import RUN_KIND, RunCancelled, _JobRun, _LocalRun, _RemoteRun, status_from_job
 
 log = logging.getLogger("axis_jupyter.evals.runs")
 
-RUN_KIND = "eval_run"
 PROGRESS_INTERVAL = 0.1  # seconds between progress events (the last one is always sent)
 CANCEL_POLL = 0.05  # seconds between checks of the cancel flag while scoring
 DETAIL_MAX_ITEMS = 20_000  # above this, heuristic metrics use the column fast path
 MAX_CONCURRENCY = 64
-
-
-class RunCancelled(AxisError):
-    """The run was cancelled."""
-
-    status = 409
 
 
 # ------------------------------------------------------------------ job runner discovery
@@ -150,6 +140,7 @@ class _Plan:
     thresholds: dict | None = None
     detail: bool | None = None
     params: dict = field(default_factory=dict)
+    public_errors: bool = False  # load errors without the data's content (HTTP callers)
 
 
 class _Tracker:
@@ -236,6 +227,15 @@ async def _score(items: Any, plan: _Plan, judge: Any, detail: bool, tracker: _Tr
 def _execute(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
     """The work of one run; ``ctx`` is a server Job or a _LocalRun (progress, log,
     cancel_event, check_cancelled)."""
+    if plan.public_errors:
+        from ..ingest import without_contents
+
+        with without_contents():
+            return _execute_plan(store, plan, ctx)
+    return _execute_plan(store, plan, ctx)
+
+
+def _execute_plan(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
     from ..views.base import jsonable
     from .api import prepare_items, store_results
     from .runner import rows_to_frame
@@ -276,199 +276,6 @@ def _execute(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
                      "summary": summary.to_dict("records"), "llm": _llm_usage(judge)})
 
 
-# ------------------------------------------------------------------ executors
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.isoformat(timespec="milliseconds") if t else None
-
-
-class _LocalRun:
-    """A run on a worker thread of this process; quacks like a server Job."""
-
-    executor = "thread"
-
-    def __init__(self, run_id: str, key: str, params: dict):
-        self.id, self.kind, self.key, self.params = run_id, RUN_KIND, key, params
-        self.state = "queued"
-        self.progress_data: dict[str, Any] = {}
-        self.result: Any = None
-        self.error: str | None = None
-        self.error_type: str | None = None
-        self.created = _now()
-        self.started: datetime | None = None
-        self.finished: datetime | None = None
-        self.cancel_event = threading.Event()
-        self.logs: deque[dict] = deque(maxlen=100)
-        self._lock = threading.Lock()
-        self._done = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    # Job protocol used by _execute
-    def progress(self, **fields: Any) -> None:
-        with self._lock:
-            self.progress_data.update(fields)
-
-    def log(self, message: str, level: str = "info") -> None:
-        self.logs.append({"message": str(message), "level": level, "time": _iso(_now())})
-
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel_event.is_set()
-
-    def check_cancelled(self) -> None:
-        if self.cancel_event.is_set():
-            raise RunCancelled("cancelled")
-
-    @property
-    def done(self) -> bool:
-        return self.state in ("succeeded", "failed", "cancelled")
-
-    def to_dict(self, result: bool = True) -> dict:
-        with self._lock:
-            progress = dict(self.progress_data)
-        d = {"id": self.id, "kind": self.kind, "key": self.key, "state": self.state,
-             "progress": progress, "params": self.params, "error": self.error,
-             "error_type": self.error_type, "cancel_requested": self.cancelled,
-             "created": _iso(self.created), "started": _iso(self.started),
-             "finished": _iso(self.finished)}
-        if result:
-            d["result"] = self.result
-        return d
-
-    def run(self, store: Any, plan: _Plan) -> None:
-        self.state, self.started = "running", _now()
-        try:
-            result = _execute(store, plan, self)
-        except BaseException as exc:  # noqa: BLE001 - every outcome must end the run
-            if self.cancelled:
-                self._finish("cancelled", error="cancelled")
-            elif isinstance(exc, AxisError):
-                self._finish("failed", error=str(exc), error_type=type(exc).__name__)
-            else:
-                log.error("AXIS eval run %s crashed:\n%s", self.id,
-                          "".join(traceback.format_exception(exc)))
-                self._finish("failed", error=f"internal error: {type(exc).__name__}: {exc}",
-                             error_type="InternalError")
-        else:
-            if self.cancelled:
-                self._finish("cancelled", error="cancelled")
-            else:
-                self._finish("succeeded", result=result)
-
-    def _finish(self, state: str, result: Any = None, error: str | None = None,
-                error_type: str | None = None) -> None:
-        with self._lock:
-            self.state, self.finished = state, _now()
-            self.result, self.error, self.error_type = result, error, error_type
-        if error:
-            self.log(error, "error" if state == "failed" else "warning")
-        self._done.set()
-
-    def cancel(self) -> None:
-        if not self.done:
-            self.log("cancel requested")
-            self.cancel_event.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
-    def status(self) -> dict:
-        return status_from_job(self.to_dict(), executor=self.executor, logs=list(self.logs))
-
-
-class _JobRun:
-    """A run that is a job of the server's JobRunner."""
-
-    executor = "job"
-
-    def __init__(self, runner: Any, job_id: str):
-        self.runner, self.id = runner, job_id
-
-    @property
-    def job(self):
-        return self.runner.get(self.id)
-
-    def cancel(self) -> None:
-        job = self.job
-        if not job.done:
-            self.runner.cancel(self.id)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.job.wait_sync(timeout)
-
-    def status(self) -> dict:
-        job = self.job
-        logs = [e.data for e in job.events_after(0) if e.event == "log"][-100:]
-        return status_from_job(job.to_dict(), executor=self.executor, logs=logs)
-
-
-class _RemoteRun:
-    """A run started on the Jupyter server through its HTTP API (``store`` is remote)."""
-
-    executor = "server"
-
-    def __init__(self, store: Any, job_id: str):
-        self.store, self.id = store, job_id
-
-    def _get(self) -> dict:
-        return self.store._json("GET", f"evals/runs/{self.store._q(self.id)}")
-
-    def cancel(self) -> None:
-        st = self.status()
-        if st["state"] not in ("succeeded", "failed", "cancelled"):
-            self.store._json("DELETE", f"evals/runs/{self.store._q(self.id)}")
-
-    def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            if self.status()["state"] in ("succeeded", "failed", "cancelled"):
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(0.2)
-
-    def status(self) -> dict:
-        body = self._get()
-        if "status" in body:
-            return dict(body["status"], executor=self.executor)
-        return status_from_job(body["run"], executor=self.executor)
-
-
-def status_from_job(d: Mapping[str, Any], executor: str = "job", logs: list | None = None) -> dict:
-    """The run status dict from a job dict (``Job.to_dict()`` shape)."""
-    p = d.get("progress") or {}
-    r = d.get("result") or {}
-    params = d.get("params") or {}
-    state = d.get("state")
-    done, total = p.get("done") or 0, p.get("total")
-    if total:
-        fraction = min(1.0, done / total)
-    else:
-        fraction = 1.0 if state == "succeeded" else 0.0
-    started, finished = d.get("started"), d.get("finished")
-    elapsed = None
-    if started:
-        end = datetime.fromisoformat(finished) if finished else _now()
-        elapsed = round((end - datetime.fromisoformat(started)).total_seconds(), 3)
-    means = {k: (v if v is None or math.isfinite(v) else None) for k, v in (p.get("means") or {}).items()}
-    return {
-        "run_id": d.get("id"), "state": state, "stage": p.get("stage"),
-        "done": done, "total": total, "fraction": fraction, "means": means,
-        "errors": p.get("errors", 0), "metric_errors": p.get("metric_errors") or {},
-        "first_errors": p.get("first_errors") or {},
-        "dataset": r.get("dataset") or params.get("name"), "source": params.get("source"),
-        "metrics": params.get("metrics") or [], "summary": r.get("summary") or [],
-        "rows": r.get("rows"), "records": r.get("records"), "llm": r.get("llm"),
-        "error": d.get("error"), "error_type": d.get("error_type"),
-        "cancel_requested": bool(d.get("cancel_requested")),
-        "created": d.get("created"), "started": started, "finished": finished,
-        "elapsed": elapsed, "executor": executor, "log": list(logs or [])[-100:],
-    }
-
-
 # ------------------------------------------------------------------ public API
 def _is_remote(store: Any) -> bool:
     from ..store.local import LocalStore
@@ -490,9 +297,14 @@ def _remember(run_id: str, handle: Any) -> None:
 def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = None,
               name: str | None = None, concurrency: int = 8, *, judge: Any = None,
               thresholds: dict | None = None, detail: bool | None = None,
-              runner: Any = None) -> str:
+              runner: Any = None, allow_files: bool = True, public_errors: bool = False) -> str:
     """Start scoring ``source`` (a dataset name, file path or frame) with ``metrics`` in the
     background; the results become evaluation dataset ``name``. Returns the run id.
+
+    ``allow_files=False``: ``source`` must be a dataset of the store (the runner view, whose
+    actions also answer HTTP requests, never loads a path it is sent). ``public_errors``:
+    load errors carry no content of the data (for runs started over HTTP, whose caller has
+    vetted any path: see ``axis_jupyter_server.server_files``).
 
     Raises before anything starts: ``QueryError`` for bad arguments, ``MetricNotFound`` for
     unknown metrics, ``LLMNotConfigured`` for LLM metrics without an API key (unless a
@@ -513,6 +325,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
         raise QueryError("concurrency must be an integer.") from None
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise QueryError("name must be a non-empty string.")
+    if not allow_files and not (isinstance(source, str) and _looks_like_name(source)):
+        raise QueryError("source must be the name of a dataset (load or upload the file first).")
     run_id = uuid.uuid4().hex[:12]
     name = name.strip() if name else f"eval_{run_id[:8]}"
     mapping = dict(mapping) if mapping else None
@@ -545,7 +359,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
               "name": name, "mapping": mapping, "concurrency": concurrency}
     plan = _Plan(run_id=run_id, source=source, metrics=metrics, metric_names=[s.name for s in specs],
                  mapping=mapping, name=name, concurrency=concurrency, needs_llm=needs_llm,
-                 judge=judge, thresholds=thresholds, detail=detail, params=params)
+                 judge=judge, thresholds=thresholds, detail=detail, params=params,
+                 public_errors=public_errors)
     key = f"eval:{name}"
     jobs = runner if _usable(runner) else _server_runner(store)
     if jobs is not None:
@@ -559,7 +374,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
                                     f"(run {h.id}); wait for it or cancel it first.")
         run = _LocalRun(run_id, key, params)
         _remember(run_id, run)
-    run.thread = threading.Thread(target=run.run, args=(store, plan), daemon=True,
+    run.thread = threading.Thread(target=run.run, args=(lambda ctx: _execute(store, plan, ctx),),
+                                  daemon=True,
                                   name=f"axis-eval-{run_id}")
     run.thread.start()
     return run_id

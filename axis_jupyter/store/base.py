@@ -75,6 +75,17 @@ class Store(ABC):
                                partition_column=partition_column,
                                refresh_interval_minutes=refresh_interval_minutes, **options)
 
+    def remove_source(self, name: str) -> None:
+        """Delete a saved source (its YAML file); the dataset it synced stays. Raises
+        ``NotFoundError`` for an unknown source and ``ConflictError`` while it syncs."""
+        from .. import sync
+        from ..errors import ConflictError
+
+        if sync.is_running(self, name):
+            raise ConflictError(f"a sync of {name!r} is running; cancel it or wait, then remove "
+                                "the source.")
+        sync.remove_source(name)
+
     def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
         """Sync one source (or all enabled ones); returns the status per dataset."""
         from .. import sync

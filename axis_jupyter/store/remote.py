@@ -44,17 +44,20 @@ _IN_PROCESS_STORE: Store | None = None
 
 
 def _error_for(resp: httpx.Response) -> AxisError:
-    """The AxisError for an error response ({error, type} from AXIS handlers)."""
+    """The AxisError for an error response ({error, type} from AXIS handlers, ``type`` a
+    code such as ``bad_parameter``; an older server sent the class name, understood too)."""
     try:
         body = resp.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
     message = (body.get("error") or body.get("message") or resp.reason_phrase
                or f"HTTP {resp.status_code}")
-    cls = getattr(errors, str(body.get("type") or ""), None)
-    if not (isinstance(cls, type) and issubclass(cls, AxisError)):
-        cls = {400: QueryError, 404: errors.NotFoundError, 409: errors.ConflictError}.get(
-            resp.status_code, StoreError if resp.status_code >= 500 else AxisError)
+    by_status = {400: QueryError, 404: errors.NotFoundError, 409: errors.ConflictError}.get(
+        resp.status_code, StoreError if resp.status_code >= 500 else AxisError)
+    code = str(body.get("type") or "")
+    cls = by_status if code == errors.INTERNAL else errors.error_class(code, by_status)
     if resp.status_code == 403:
         message = (f"the AXIS server refused the request ({message}); the token in "
                    "AXIS_SERVER_TOKEN is not valid for this server.")
@@ -242,9 +245,8 @@ class RemoteStore(Store):
             return job
         if job["state"] == "cancelled":
             raise errors.ConflictError(f"job {job_id} was cancelled.")
-        cls = getattr(errors, str(job.get("error_type") or ""), None)
-        if not (isinstance(cls, type) and issubclass(cls, AxisError)):
-            cls = StoreError if job.get("error_type") == "InternalError" else AxisError
+        code = str(job.get("error_type") or "")
+        cls = StoreError if code in (errors.INTERNAL, "InternalError") else errors.error_class(code)
         raise cls(job.get("error") or "the job failed")
 
     # ------------------------------------------------------------------ reads
@@ -328,6 +330,10 @@ class RemoteStore(Store):
         body = {k: v for k, v in body.items() if v is not None}
         return self._json("POST", "sync/sources", content=arrow_ipc.dumps(body),
                           headers={"Content-Type": "application/json"})["source"]
+
+    def remove_source(self, name: str) -> None:
+        """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
+        self._request("DELETE", f"sync/sources/{self._q(name)}")
 
     def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
         """Run the sync as server jobs, following their events; the status per dataset."""

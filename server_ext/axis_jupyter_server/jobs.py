@@ -39,12 +39,14 @@ API (exact signatures)
 * ``job.cancelled -> bool``, ``job.check_cancelled()`` (raises :class:`JobCancelled`),
   ``job.cancel_event`` (a ``threading.Event`` to pass to blocking code).
 * ``job.to_dict(result: bool = True) -> dict`` — id, kind, key, state, progress, params,
-  result, error, error_type, created, started, finished (ISO-8601 UTC).
+  result, error, error_type (the error's code, e.g. ``bad_input``; ``internal`` for a bug),
+  created, started, finished (ISO-8601 UTC).
 * ``await job.wait()`` on the event loop, ``job.wait_sync(timeout=None) -> bool`` in a thread.
 
 States: ``queued -> running -> succeeded | failed | cancelled``. If ``fn`` raises an
 :class:`~axis_jupyter.errors.AxisError` the job fails with its message; any other exception
-fails it with ``"internal error: ..."`` and is logged with its traceback. If cancel was
+fails it with ``"internal error (logged on the server, job ...)"`` and is logged with its
+traceback. If cancel was
 asked and ``fn`` returns or raises, the job ends ``cancelled``.
 
 Events (served as Server-Sent Events by ``GET axis/api/jobs/{id}/events``): each has a
@@ -69,7 +71,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from axis_jupyter.errors import AxisError, ConflictError, NotFoundError
+from axis_jupyter.errors import INTERNAL, AxisError, ConflictError, NotFoundError, error_code
 from axis_jupyter.store.budget import ReadBudget, run_with
 
 log = logging.getLogger("axis_jupyter_server.jobs")
@@ -234,7 +236,7 @@ class Job:
         elif state == "failed":
             self.emit("error", {"message": error, "type": error_type})
         elif state == "cancelled":
-            self.emit("error", {"message": error or "cancelled", "type": "JobCancelled"})
+            self.emit("error", {"message": error or "cancelled", "type": "cancelled"})
         self.emit("done", self.to_dict(result=False), _final=True)
         return True
 
@@ -375,12 +377,12 @@ class JobRunner:
         if isinstance(exc, JobCancelled) or job.cancelled:
             job._finish("cancelled", error="cancelled")
         elif isinstance(exc, AxisError):
-            job._finish("failed", error=str(exc), error_type=type(exc).__name__)
-        else:
+            job._finish("failed", error=str(exc), error_type=error_code(exc))
+        else:  # a bug: the traceback goes to the log, the job record only names the job
             log.error("AXIS job %s (%s) crashed:\n%s", job.id, job.kind,
                       "".join(traceback.format_exception(exc)))
-            job._finish("failed", error=f"internal error: {type(exc).__name__}: {exc}",
-                        error_type="InternalError")
+            job._finish("failed", error=f"internal error (logged on the server, job {job.id}).",
+                        error_type=INTERNAL)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
