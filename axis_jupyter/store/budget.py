@@ -197,17 +197,19 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
-def fetch_arrow(cur, sql: str, budget: ReadBudget | None, *, limit: int | None = None):
+def fetch_arrow(cur, sql: str, budget: ReadBudget | None, *, limit: int | None = None,
+                cap_rows: bool = True):
     """Run one SELECT on ``cur`` and collect its result as an Arrow table, streaming.
 
     At most ``limit`` rows are read (``LIMIT`` wrapped around the query, on a line of its
-    own so a trailing ``--`` comment cannot swallow it). With a budget that caps rows, more
-    than ``max_rows`` rows is a :class:`ResultTooLargeError`; with a byte cap, so is a
-    result whose batches pass it (checked batch by batch: the rest is never fetched).
+    own so a trailing ``--`` comment cannot swallow it). With a budget that caps rows (and
+    ``cap_rows``; a caller that truncates to its own smaller limit passes False), more than
+    ``max_rows`` rows is a :class:`ResultTooLargeError`; with a byte cap, so is a result
+    whose batches pass it (checked batch by batch: the rest is never fetched).
     """
     import pyarrow as pa
 
-    max_rows = budget.max_rows if budget is not None else None
+    max_rows = budget.max_rows if budget is not None and cap_rows else None
     max_bytes = budget.max_bytes if budget is not None else None
     n = limit
     if max_rows is not None:
@@ -221,7 +223,7 @@ def fetch_arrow(cur, sql: str, budget: ReadBudget | None, *, limit: int | None =
             if max_bytes is not None and nbytes > max_bytes:
                 raise budget.too_large("bytes")
             rows += batch.num_rows
-            if max_rows is not None and rows > max_rows and (limit is None or limit > max_rows):
+            if max_rows is not None and rows > max_rows:
                 raise budget.too_large("rows")
             batches.append(batch)
         schema = reader.schema

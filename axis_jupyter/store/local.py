@@ -447,7 +447,7 @@ class LocalStore(Store):
 
         return self.read(run)
 
-    def sql_arrow(self, query: str, limit: int | None = None):
+    def sql_arrow(self, query: str, limit: int | None = None, *, cap_rows: bool = True):
         """The result as an Arrow table (the server sends it as Arrow IPC), streamed within
         the read budget's row and byte caps (see :func:`.budget.fetch_arrow`)."""
         budget = self._budget()
@@ -455,7 +455,7 @@ class LocalStore(Store):
         def run(cur):
             text = check_select(cur, query, self._known_tables())
             try:
-                return budgets.fetch_arrow(cur, text, budget, limit=limit)
+                return budgets.fetch_arrow(cur, text, budget, limit=limit, cap_rows=cap_rows)
             except duckdb.Error as exc:
                 raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
 

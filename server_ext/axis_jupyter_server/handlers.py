@@ -42,9 +42,10 @@ def job_error(job) -> AxisError:
     return cls(job.error or "the job failed")
 
 
-def sql_arrow(store, query: str, limit: int | None = None):
-    """One read-only SELECT as an Arrow table (runs on the store's read pool)."""
-    return store.sql_arrow(query, limit=limit)
+def sql_arrow(store, query: str, limit: int | None = None, cap_rows: bool = True):
+    """One read-only SELECT as an Arrow table (runs on the store's read pool); with
+    ``cap_rows`` more rows than the request's ``max_result_rows`` is a 413."""
+    return store.sql_arrow(query, limit=limit, cap_rows=cap_rows)
 
 
 def dataset_row(info: dict) -> dict:
@@ -386,7 +387,7 @@ class QueryHandler(BoundedMixin, AxisHandler):
                 return
             cap = self.axis.max_json_rows  # JSON: the first rows, marked truncated
             fetch = min(limit, cap + 1) if limit else cap + 1
-            table = await self.run_bounded(sql_arrow, self.store, sql, fetch)
+            table = await self.run_bounded(sql_arrow, self.store, sql, fetch, False)
             truncated = table.num_rows > cap
             if truncated:
                 table = table.slice(0, cap)
