@@ -39,6 +39,10 @@ What a subclass gets:
   every other request — it never bypasses it. A JupyterHub API token is checked by
   JupyterHub's own identity provider, not here.
 * For Server-Sent Events subclass :class:`SSEMixin` too (see ``handlers.JobEventsHandler``).
+* For heavy work (queries, analytics, rows, view actions) mix in
+  :class:`~.bounds.BoundedMixin` and run it as ``async with self.bounded():`` /
+  ``await self.run_bounded(fn, ...)``: a time limit, interruption when the client goes away,
+  answer caps (``write_table`` checks the byte cap) and a per-user limit.
 """
 
 from __future__ import annotations
