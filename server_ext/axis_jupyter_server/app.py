@@ -9,6 +9,7 @@ Configuration (``jupyter_server_config.py``, ``--AxisExtension.store_path=...``)
     c.AxisExtension.max_result_rows = 5_000_000   # rows of one answer (Arrow; JSON: max_json_rows)
     c.AxisExtension.max_result_bytes = 256 * 2**20
     c.AxisExtension.max_user_requests = 4         # heavy requests one user runs at once
+    c.AxisExtension.max_user_queue = 16           # ... and how many more may wait
 
 Heavy requests (query, analytics, rows, view actions) are bounded (see ``bounds``): their
 DuckDB work is interrupted after ``query_timeout`` or when the client disconnects, their
@@ -109,14 +110,18 @@ class AxisExtension(ExtensionApp):
                                 "more is a 413. 0 means no cap.")
     max_user_requests = Int(4, config=True,
                             help="Heavy requests (query, analytics, rows, view actions) one user "
-                                 "may run at once; one more answers 429. 0 means no limit. Keep "
-                                 "it below call_workers and AXIS_QUERY_CONCURRENCY so other users "
-                                 "always find a free worker.")
+                                 "may run at once (more wait, see max_user_queue). 0 means no "
+                                 "limit. Keep it below call_workers and AXIS_QUERY_CONCURRENCY so "
+                                 "other users always find a free worker.")
+    max_user_queue = Int(16, config=True,
+                         help="Heavy requests of one user that may wait for a free slot (in order, "
+                              "holding no worker thread); one more answers 429.")
     set_kernel_env = Bool(True, config=True,
                           help="Put AXIS_SERVER_URL/AXIS_SERVER_TOKEN in the environment kernels "
                                "inherit, so axis_jupyter.connect() in a notebook uses this server.")
 
-    @validate("query_timeout", "max_result_rows", "max_result_bytes", "max_user_requests")
+    @validate("query_timeout", "max_result_rows", "max_result_bytes", "max_user_requests",
+              "max_user_queue")
     def _not_negative(self, proposal):
         if proposal["value"] < 0:
             raise TraitError(f"AxisExtension.{proposal['trait'].name} must be 0 (no limit) or "
@@ -156,7 +161,7 @@ class AxisExtension(ExtensionApp):
             extras={"routes": routes, "extension": self},
             query_timeout=self.query_timeout, max_result_rows=self.max_result_rows,
             max_result_bytes=self.max_result_bytes,
-            user_slots=UserSlots(self.max_user_requests))
+            user_slots=UserSlots(self.max_user_requests, self.max_user_queue))
         self.settings[STATE_KEY] = self.state
         if self.store_error is None:
             from axis_jupyter.store import remote
