@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,6 +52,17 @@ from .sqlguard import check_select
 META_TABLE = "_axis_datasets"
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 MAX_FILTER_VALUES = 200
+
+
+# Open file stores of this process by resolved path: DuckDB shares one (sandboxed, locked)
+# database instance per file, so ``connect(path)`` must return the store already open on it.
+_LIVE: "weakref.WeakValueDictionary[str, LocalStore]" = weakref.WeakValueDictionary()
+
+
+def live_store(path: str) -> "LocalStore | None":
+    """The open LocalStore of this process on the file ``path``, if any."""
+    store = _LIVE.get(str(Path(path).expanduser().resolve()))
+    return store if store is not None and not store._closed else None
 
 
 def dataset_name_from(source: Any) -> str:
@@ -151,6 +163,8 @@ class LocalStore(Store):
         # The Ibis backend sets its session's time zone, which the lock would refuse later.
         self._ibis = ibis.duckdb.from_connection(self._con)
         sandbox.lock(self._con)
+        if path != ":memory:":
+            _LIVE[str(Path(path).resolve())] = self
 
     def _remove_staging(self) -> None:
         if self._staging_temp:

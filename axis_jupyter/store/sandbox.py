@@ -52,6 +52,8 @@ from typing import Iterator
 
 import duckdb
 
+from ..errors import StoreError
+
 PREFIXES = ("axis-stage-", "axis-pipe-", "axis-upload-")
 
 
@@ -87,6 +89,11 @@ def connect(path: str, staging: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(path, config={"autoinstall_known_extensions": False,
                                        "autoload_known_extensions": False})
     try:
+        # DuckDB shares one database instance per file within a process: a second LocalStore
+        # on the same file would find it set up and locked by the first.
+        if con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+            raise StoreError(f"this process already has the AXIS store {path} open; use "
+                             "axis_jupyter.connect(path), which returns that same store.")
         con.execute("SET allowed_directories = ?", [[str(staging) + os.sep]])
         con.execute("SET enable_external_access = false")
     except BaseException:

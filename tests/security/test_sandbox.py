@@ -284,3 +284,25 @@ async def test_uploads_load_through_the_sandbox(api, axis_state):
     assert r.code == 201, r.body[:300]
     assert axis_state.store.info("up")["rows"] == 3
     assert list(Path(axis_state.store.staging_dir).iterdir()) == []
+
+
+def test_one_sandboxed_database_per_file_and_process(tmp_path, monkeypatch):
+    """DuckDB shares one database instance per file in a process, set up and locked by the
+    first store: connect(path) returns that store; a second LocalStore says what to do."""
+    from axis_jupyter.errors import StoreError
+
+    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
+    path = tmp_path / "one.duckdb"
+    first = axis_jupyter.LocalStore(path)
+    try:
+        assert axis_jupyter.connect(str(path)) is first
+        with pytest.raises(StoreError, match="already has the AXIS store"):
+            axis_jupyter.LocalStore(path)
+        assert first.sql("SELECT 1 AS x")["x"].tolist() == [1]
+    finally:
+        first.close()
+    again = axis_jupyter.connect(str(path))
+    try:
+        assert again is not first and again.sql("SELECT 2 AS x")["x"].tolist() == [2]
+    finally:
+        again.close()
