@@ -47,6 +47,7 @@ from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_s
 from . import budget as budgets
 from . import sandbox
 from .base import Dataset, Store
+from .locks import lock_holder
 from .sqlguard import check_select
 
 META_TABLE = "_axis_datasets"
@@ -83,38 +84,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def _lock_holder(message: str) -> str:
-    """Describe the process that holds DuckDB's file lock, from DuckDB's message."""
-    m = re.search(r"PID (\d+)", message)
-    if not m:
-        return "another process"
-    pid = m.group(1)
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        args = []
-    # Look at the program and its first arguments only: paths elsewhere may contain anything.
-    prog = Path(args[0]).name if args else ""
-    if len(args) > 2 and args[1] == "-m":
-        script = args[2]
-    elif len(args) > 1 and not args[1].startswith("-"):
-        script = Path(args[1]).name
-    else:
-        script = ""
-    head = f"{prog} {script}"
-    if "ipykernel" in head:
-        kind = "a Jupyter kernel"
-    elif "jupyter" in head and any(w in head for w in ("lab", "server", "notebook")):
-        kind = "a Jupyter server"
-    elif "pytest" in head:
-        kind = "a pytest run"
-    elif "python" in head:
-        kind = "a Python process"
-    else:
-        kind = "another process"
-    return f"{kind} (PID {pid})"
-
-
 class LocalStore(Store):
     """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
 
@@ -134,7 +103,7 @@ class LocalStore(Store):
                 raise
             msg = str(exc)
             if "lock" in msg.lower():
-                holder = _lock_holder(msg)
+                holder = lock_holder(msg)
                 raise StoreLockedError(
                     f"The AXIS store {path} is in use by {holder}. DuckDB lets one process "
                     "write a file at a time. In a notebook started by that Jupyter server, call "
@@ -568,6 +537,44 @@ class LocalStore(Store):
         """A bound Ibis table on this store's connection (``.execute()`` works)."""
         self.info(name)
         return self._ibis.table(name)
+
+    # ------------------------------------------------------------------ view payloads
+    def view_read(self, dataset: str, fn: Callable[[AnalyticContext], Any], timing: dict | None = None):
+        """Run ``fn(ctx)`` on one cursor, ``ctx`` being the dataset's analytic context: what
+        a view payload (``axis_jupyter.payloads``) reads with.
+
+        ``ctx.execute(expr)`` answers a DataFrame and ``ctx.records(expr)`` row dicts straight
+        from DuckDB (no DataFrame, for small results); both compile through the shared SQL
+        cache. ``timing`` (a dict) collects the milliseconds spent compiling (``compile_ms``)
+        and in DuckDB, query and fetch (``duckdb_ms``)."""
+        from time import perf_counter
+
+        from ..analytics.context import SQL_CACHE
+
+        timing = {} if timing is None else timing
+        timing.setdefault("compile_ms", 0.0)
+        timing.setdefault("duckdb_ms", 0.0)
+
+        def run_on(cur):
+            def timed(fetch):
+                def run(expr):
+                    t0 = perf_counter()
+                    sql = SQL_CACHE.sql(expr)
+                    t1 = perf_counter()
+                    try:
+                        return fetch(cur.execute(sql))
+                    finally:
+                        timing["compile_ms"] += (t1 - t0) * 1000
+                        timing["duckdb_ms"] += (perf_counter() - t1) * 1000
+                return run
+
+            ctx = self.context(cur, dataset)
+            ctx.run = timed(lambda res: res.df())
+            ctx.run_records = timed(
+                lambda res: [dict(zip([d[0] for d in res.description], row)) for row in res.fetchall()])
+            return fn(ctx)
+
+        return self._read_fresh(run_on)
 
 
 def _call(fn, ctx, params):

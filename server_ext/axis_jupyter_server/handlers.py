@@ -16,9 +16,9 @@ from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import errors as axis_errors
 from axis_jupyter import params as P
+from axis_jupyter import wire
 from axis_jupyter.analytics.parameters import FILTERS
 from axis_jupyter.errors import AxisError, ParameterError, ResultTooLargeError
-from axis_jupyter.store import arrow_ipc
 
 from .base import AxisHandler, SSEMixin
 from .bounds import BoundedMixin
@@ -253,8 +253,8 @@ class RowsHandler(BoundedMixin, AxisHandler):
         Param("parse", P.BOOL, "parse JSON-ish columns (signals, ...)")))}
     openapi = {"get": {
         "responses": {"200": "{rows: [{...}], total, page, page_size}; with Accept: "
-                             f"{arrow_ipc.ARROW_STREAM} the page as Arrow IPC and the total in "
-                             f"the {arrow_ipc.TOTAL_HEADER} header"},
+                             f"{wire.ARROW_STREAM} the page as Arrow IPC and the total in "
+                             f"the {wire.TOTAL_HEADER} header"},
         "arrow": True,
     }}
 
@@ -268,7 +268,7 @@ class RowsHandler(BoundedMixin, AxisHandler):
         arrow = self.wants_arrow
         if not arrow and page_size > MAX_JSON_PAGE_SIZE:
             raise ParameterError(f"page_size must be at most {MAX_JSON_PAGE_SIZE} (got {page_size}); "
-                                 f"ask for Accept: {arrow_ipc.ARROW_STREAM} for bigger pages.",
+                                 f"ask for Accept: {wire.ARROW_STREAM} for bigger pages.",
                                  param="page_size")
         columns = args.get("columns") or None
         if columns and len(set(columns)) != len(columns):
@@ -287,13 +287,13 @@ class RowsHandler(BoundedMixin, AxisHandler):
                 search=args.get("search"), filters=args.get("filters"), columns=columns,
                 parse=args.get("parse", False) and not arrow)
             if arrow:
-                payload = await self.run_blocking(arrow_ipc.to_ipc, df)
+                payload = await self.run_blocking(wire.to_ipc, df)
                 self.check_answer_size(len(payload))
-                self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
-                self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+                self.set_header(wire.TOTAL_HEADER, str(total))
+                self.finish(payload, set_content_type=wire.ARROW_STREAM)
                 return
-            body = await self.run_blocking(lambda: arrow_ipc.dumps(
-                {"rows": arrow_ipc.frame_records(df), "total": total, "page": page,
+            body = await self.run_blocking(lambda: wire.dumps(
+                {"rows": wire.records(df), "total": total, "page": page,
                  "page_size": page_size}))
             self.check_answer_size(len(body))
             self.finish(body)
@@ -396,17 +396,15 @@ class QueryHandler(BoundedMixin, AxisHandler):
 
 # --------------------------------------------------------------------------- views
 def view_names() -> list[str]:
-    from axis_jupyter.views import VIEWS, get_view
+    from axis_jupyter.payloads import views
 
-    get_view("scorecard")  # loads the built-in views
-    return sorted(VIEWS)
+    return sorted(views())
 
 
 def view_actions() -> list[str]:
-    from axis_jupyter.views import VIEWS
+    from axis_jupyter.payloads import views
 
-    view_names()
-    return sorted({a for v in VIEWS.values() for a in v.actions})
+    return sorted({a for v in views().values() for a in v.actions})
 
 
 class ViewActionHandler(BoundedMixin, AxisHandler):
@@ -422,7 +420,7 @@ class ViewActionHandler(BoundedMixin, AxisHandler):
     async def post(self, view: str, action: str, name: str | None = None):
         """Run a view action (what an inline view shows) and return its JSON."""
         from axis_jupyter.ingest import without_contents
-        from axis_jupyter.views import call_action
+        from axis_jupyter.notebook.widgets import call_action
 
         params = self.json_body()
         if name is not None:
@@ -430,7 +428,7 @@ class ViewActionHandler(BoundedMixin, AxisHandler):
 
         def run():
             with without_contents():  # imports of the database view: no data in errors
-                return arrow_ipc.dumps(call_action(self.store, name, view, action, params))
+                return wire.dumps(call_action(self.store, name, view, action, params))
 
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
         async with self.bounded():
@@ -505,17 +503,22 @@ class JobEventsHandler(SSEMixin, AxisHandler):
     @authorized
     async def get(self, job_id: str):
         """Stream the job's events as Server-Sent Events until it is done."""
-        await self.stream_job(self.jobs.get(job_id))
+        last_seq = self.last_event_id()  # a bad parameter is a 400 before any lookup
+        await self.stream_job(self.jobs.get(job_id), last_seq)
 
-    async def stream_job(self, job) -> None:
-        """Stream ``job``'s events (undecorated: subclasses with their own ``auth_resource``
-        call this from their own decorated verb, never ``super().get`` — jupyter_server's
-        ``@authorized`` keeps the first resource it sees for every later call)."""
+    def last_event_id(self) -> int:
+        """Where to resume: ``Last-Event-ID`` (an EventSource reconnecting) or
+        ``?last_event_id=``; 0 for the whole stream."""
         header = self.request.headers.get("Last-Event-ID")
         if header:
-            last_seq = P.parse_text("Last-Event-ID", header, P.integer(0, 2**62))
-        else:
-            last_seq = self.query_args().get("last_event_id", 0)
+            return P.parse_text("Last-Event-ID", header, P.integer(0, 2**62))
+        return self.query_args().get("last_event_id", 0)
+
+    async def stream_job(self, job, last_seq: int = 0) -> None:
+        """Stream ``job``'s events after ``last_seq`` (undecorated: subclasses with their own
+        ``auth_resource`` call this from their own decorated verb, never ``super().get`` —
+        jupyter_server's ``@authorized`` keeps the first resource it sees for every later
+        call)."""
         self.sse_headers()
         flag = self._flag = job.subscribe()
         heartbeat = self.axis.sse_heartbeat

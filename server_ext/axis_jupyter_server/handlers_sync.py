@@ -59,7 +59,7 @@ from axis_jupyter.errors import ConflictError, QueryError
 from axis_jupyter.ingest import without_contents
 from axis_jupyter.sync import browser, engine
 from axis_jupyter.sync import config as sconfig
-from axis_jupyter.views.base import jsonable
+from axis_jupyter.wire import jsonable
 
 from .base import AxisHandler
 from .handlers import JobEventsHandler
@@ -284,6 +284,7 @@ class SourceEventsHandler(JobEventsHandler):
     @authorized
     async def get(self, source: str):  # type: ignore[override]
         """Stream the events of the source's current or last sync job (404 if none)."""
+        last_seq = self.last_event_id()
         job = self.jobs.running(job_key(source))
         if job is None:
             jobs = [j for j in self.jobs.list("sync") if j.key == job_key(source)]
@@ -292,7 +293,7 @@ class SourceEventsHandler(JobEventsHandler):
 
                 raise NotFoundError(f"no sync job for {source!r} yet; POST sync/{source} starts one.")
             job = jobs[0]
-        await self.stream_job(job)
+        await self.stream_job(job, last_seq)
 
 
 # --------------------------------------------------------------------------- browser

@@ -28,7 +28,7 @@ from support.axis_server import (  # noqa: E402,F401 - fixtures used below
 
 import axis_jupyter  # noqa: E402
 from axis_jupyter import errors  # noqa: E402
-from axis_jupyter.store import arrow_ipc  # noqa: E402
+from axis_jupyter import wire as arrow_ipc  # noqa: E402
 
 # Runs for hours unless interrupted: 10^18 rows through an aggregate.
 HEAVY = ("SELECT max(hash(a.range + b.range)) AS h "

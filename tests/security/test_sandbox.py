@@ -34,7 +34,7 @@ from support.axis_server import (  # noqa: E402,F401 - fixtures used below
 
 import axis_jupyter  # noqa: E402
 from axis_jupyter.errors import IngestError, QueryError  # noqa: E402
-from axis_jupyter.store import arrow_ipc  # noqa: E402
+from axis_jupyter import wire as arrow_ipc  # noqa: E402
 
 SECRET = "supersecret-7f3a"
 EVAL_CSV = ("dataset_id,evaluation_name,metric_name,metric_score\n"
