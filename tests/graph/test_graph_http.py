@@ -5,10 +5,16 @@ in the graph, every bad parameter a 400 naming it, unknown things 404, OpenAPI e
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
-from axis_helpers import strict_json
 from independent import counts, ego, nx_graph
+
+
+def strict_json(resp) -> dict:
+    """The body as strict JSON (NaN/Infinity tokens are errors)."""
+    def bad(token):
+        raise ValueError(f"non-standard JSON token {token}")
+
+    return json.loads(resp.body, parse_constant=bad)
 
 
 async def _get(api, *parts, **params):
