@@ -15,6 +15,16 @@ from axis_jupyter.graph.demo import rules_frame
 from independent import counts, nx_graph
 
 
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        psutil.Process(pid).wait(timeout=30)
+    except psutil.NoSuchProcess:
+        pass
+    return not psutil.pid_exists(pid)
+
+
 def _same(g, frame):
     s = g.summary()
     assert (s["nodes_by_type"], s["edges_by_relation"]) == counts(nx_graph(frame))
@@ -32,9 +42,13 @@ def test_reload_rebuilds_and_reopen_reuses(tmp_path):
     _same(g, b)
     second = build.pointer(g.server, "rules")["graph"]
     assert second != first and first not in g.server.db.list_graphs()  # the old graph went
+    for _ in range(3):  # queries from several threads: several connections to the server
+        store.read(lambda cur: g.summary())
+    pid = g.server.db.client.pid
     connection.close_for(store)
     store.close()
     assert (tmp_path / "life.falkordb").exists()
+    assert _gone(pid)  # the embedded FalkorDB stopped with its store
 
     store = axis_jupyter.LocalStore(path)
     try:
