@@ -17,6 +17,7 @@ losing the graph file loses nothing.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import threading
@@ -139,6 +140,19 @@ def _default_path(store) -> str | None:
     if loc == ":memory:" or "://" in str(loc):
         return None
     return str(Path(loc).with_suffix(".falkordb"))
+
+
+def close_all() -> None:
+    """Stop every graph server of this process (at exit: an embedded FalkorDB is a
+    separate process and would outlive a Python that forgot to close its store)."""
+    with _SERVERS_LOCK:
+        servers = [srv for _, srv in _SERVERS.values()]
+        _SERVERS.clear()
+    for srv in servers:
+        srv.close()
+
+
+atexit.register(close_all)
 
 
 def server_for(store, url: str | None = None) -> GraphServer:
