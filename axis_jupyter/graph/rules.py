@@ -111,10 +111,10 @@ def _fields(fields: dict, columns: list[str], types: dict[str, str], cfg: dict) 
 
 
 def _json(row: dict | None) -> str | None:
+    """A rule as strict JSON text (times ISO 8601, NaN as null) for the history table."""
     if row is None:
         return None
-    return json.dumps({k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
-                       if not k.startswith("_axis")}, default=str)
+    return json.dumps(_public(row), default=str, allow_nan=False)
 
 
 def _ensure_history(cur) -> None:
@@ -216,14 +216,19 @@ def _change(store, dataset: str, op: str, rule_id: str | None, fields: dict | No
 
 
 def _public(row: dict | None) -> dict:
+    """A rule row as plain JSON values: times as ISO 8601 text, NaN as None, lists as lists."""
     if row is None:
         return {}
     out = {}
     for k, v in row.items():
         if k.startswith("_axis"):
             continue
-        if hasattr(v, "isoformat"):
+        if isinstance(v, datetime):
             v = v.isoformat(sep=" ")
+        elif hasattr(v, "isoformat"):
+            v = v.isoformat()
+        elif isinstance(v, float) and v != v:
+            v = None
         elif isinstance(v, tuple):
             v = list(v)
         out[k] = v

@@ -93,7 +93,7 @@ export function rulesTab(ctx) {
       h("td", {}, h("span", { class: "axis-mem-dot", style: { background: STATUS_COLORS[row.ingestion_status] || "#64748b" } }), row.ingestion_status ?? ""),
       h("td", { class: "axis-num" },
         h("button", { class: "axis-btn", title: "edit", "data-testid": "edit-rule", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); r.editing = { rule: row }; draw(null); } }, "✎"),
-        h("button", { class: "axis-btn", title: "delete", "data-testid": "delete-rule", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); remove(row); } }, "🗑"))));
+        h("button", { class: "axis-btn", title: "delete", "data-testid": "delete-rule", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); remove(row); } }, "✕"))));
       if (open) rows.push(h("tr", { class: "axis-mem-detail" }, h("td", { colspan: 8 }, detail(row))));
     }
     const pages = Math.max(1, Math.ceil(data.total / data.page_size));

@@ -25,7 +25,7 @@ export function summaryStrip(p) {
     { label: "Rules", value: sm.rules_count, text: fmtInt(sm.rules_count), testid: "kpi-rules" },
     { label: "Risk factors", value: sm.risk_factors_count, text: fmtInt(sm.risk_factors_count), testid: "kpi-risk-factors" },
     { label: "Mitigants", value: sm.mitigants_count, text: fmtInt(sm.mitigants_count), testid: "kpi-mitigants" },
-    { label: "⛔ Hard stops", value: sm.hard_stops_count, text: fmtInt(sm.hard_stops_count), color: "#dc2626", testid: "kpi-hard-stops" },
+    { label: "Hard stops", value: sm.hard_stops_count, text: fmtInt(sm.hard_stops_count), color: "#dc2626", testid: "kpi-hard-stops" },
   ], { testid: "summary" });
   return h("div", { class: "axis-mem-summary" }, cards,
     h("div", { class: "axis-mem-charts" }, actionBars(p.by_action || []), productDonut(p.by_product || [])),

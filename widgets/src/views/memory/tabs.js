@@ -37,7 +37,7 @@ export function hardStopsTab(ctx) {
       h("div", { class: "axis-mem-card-title", "data-testid": "hard-stops-count" },
         `${fmtInt(d.total)} hard stop rules — unmitigated ${ctx.payload.config.hard_stop_action}s`),
       h("div", { class: "axis-mem-stop-grid" }, d.rows.map((/** @type {any} */ r) => h("div", { class: "axis-mem-stop", "data-testid": "hard-stop" },
-        h("div", { class: "axis-mem-stop-title" }, "⛔ ", r.rule_name),
+        h("div", { class: "axis-mem-stop-title" }, r.rule_name),
         h("div", { class: "axis-muted" }, [r.risk_factor, r.risk_category, r.product_type].filter(Boolean).join(" / ")),
         r.outcome_description ? h("div", { class: "axis-mem-clamp" }, r.outcome_description) : null,
         h("div", {}, r.threshold ? h("span", { class: "axis-pill" }, `${r.threshold_type || "threshold"}: ${r.threshold}`) : null,
