@@ -20,8 +20,10 @@ from __future__ import annotations
 from .schema import EDGE_TYPES, NODE_TYPES
 
 
-def graph(store, name: str | None = None):
-    """The knowledge graph of rules dataset ``name`` (None: the store's only one)."""
+def open_graph(store, name: str | None = None):
+    """The knowledge graph of rules dataset ``name`` (None: the store's only one): a
+    :class:`~.api.KnowledgeGraph`, or a :class:`~.client.RemoteGraph` for a server's store.
+    (Not named ``graph`` or ``rules``: those are this package's own names and modules.)"""
     from ..store.remote import RemoteStore
     from .api import graph_for, pick_dataset
 
@@ -32,8 +34,9 @@ def graph(store, name: str | None = None):
     return graph_for(store, name)
 
 
-def rules(store, name: str | None = None):
-    """Rule changes (create, update, delete, history) of rules dataset ``name``."""
+def open_rules(store, name: str | None = None):
+    """Rule changes (create, update, delete, history) of rules dataset ``name``: a
+    :class:`~.rules.Rules`, or a :class:`~.client.RemoteRules` for a server's store."""
     from ..store.remote import RemoteStore
     from .api import pick_dataset
 
@@ -47,4 +50,4 @@ def rules(store, name: str | None = None):
     return Rules(store, dataset)
 
 
-__all__ = ["EDGE_TYPES", "NODE_TYPES", "graph", "rules"]
+__all__ = ["EDGE_TYPES", "NODE_TYPES", "open_graph", "open_rules"]

@@ -22,9 +22,9 @@ FIRST_EDGES = 2000
 
 
 def _graph(store, dataset):
-    from ..graph import graph
+    from ..graph import open_graph
 
-    return graph(store, dataset)
+    return open_graph(store, dataset)
 
 
 def _rule_filters(filters) -> dict:

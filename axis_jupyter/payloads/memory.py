@@ -122,9 +122,9 @@ def batches(store, dataset=None, filters=None) -> dict:
 
 
 def _rules_of(store, dataset):
-    from ..graph import rules as rules_handle
+    from ..graph import open_rules
 
-    return rules_handle(store, dataset)
+    return open_rules(store, dataset)
 
 
 def history(store, dataset=None, rule_id=None, limit=50) -> dict:

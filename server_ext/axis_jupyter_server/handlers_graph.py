@@ -37,9 +37,9 @@ FILTER_VALUES = {"type": "array", "items": {"type": "string", "maxLength": 500},
 
 
 def _graph(store, name: str):
-    from axis_jupyter.graph import graph
+    from axis_jupyter.graph import open_graph
 
-    return graph(store, name)
+    return open_graph(store, name)
 
 
 class _GraphBase(AxisHandler):
