@@ -8,6 +8,19 @@
   failed load leaves everything as it was.
 * Metadata (kind, layout, columns, filter values, time range, counts) lives in the
   ``_axis_datasets`` table of the same file and is cached in memory.
+* Long work on the store (uploads, syncs, evaluation runs) runs as jobs of ``store.jobs``
+  (see :mod:`axis_jupyter.jobs`).
+
+The writer API that ``load`` and the PostgreSQL sync share (other writers use it too):
+
+* :meth:`LocalStore.write` runs ``fn(cursor)`` in one transaction under the write lock;
+  :meth:`LocalStore.cursor` gives a cursor for long work outside the lock (staging tables
+  nobody reads yet);
+* :meth:`LocalStore.next_prefix` names the tables of a dataset's next version;
+* :meth:`LocalStore.commit_dataset` swaps built tables in as a dataset and saves its
+  metadata; :meth:`LocalStore.save_info` saves changed metadata. Both run inside
+  ``write``; the metadata cache follows on COMMIT and is untouched by a ROLLBACK;
+* :meth:`LocalStore.infos` is every dataset's metadata (``info`` raises for an unknown name).
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -35,6 +49,7 @@ from ..ingest import build
 from ..ingest.columns import FILTER_COLUMNS, JSONISH
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
+from ..jobs import JobRunner
 from .base import Dataset, Store
 from .sqlguard import check_select
 
@@ -96,7 +111,11 @@ def _lock_holder(message: str) -> str:
 class LocalStore(Store):
     """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None,
+                 jobs: JobRunner | None = None):
+        """Open (or create) the DuckDB file ``path`` (``":memory:"`` for a throwaway).
+        ``jobs``: the runner for this store's long work (default: its own, made on first
+        use and stopped by :meth:`close`)."""
         path = str(path) if path is not None else config.default_store_path()
         if path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +140,9 @@ class LocalStore(Store):
         self._ibis = None
         self._meta: dict[str, dict] = {}
         self._schemas: dict[str, ibis.Schema] = {}
+        self._staged: dict[str, dict | None] = {}  # metadata written by the open transaction
+        self._writer: int | None = None  # thread id inside write()
+        self._jobs, self._own_jobs = jobs, jobs is None
         self._closed = False
         self._con.execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name VARCHAR PRIMARY KEY, info JSON, "
@@ -161,21 +183,51 @@ class LocalStore(Store):
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._with_cursor, fn)
 
     def write(self, fn: Callable[[Any], Any]):
-        """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error."""
+        """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error.
+        Metadata saved during it (:meth:`save_info`, :meth:`commit_dataset`) is seen by
+        readers once committed."""
         self._check_open()
         with self._write_lock:
+            outer = self._writer
+            self._writer = threading.get_ident()
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     result = fn(cur)
                 except BaseException:
+                    self._staged.clear()
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+                self._apply_staged()
                 return result
             finally:
+                self._writer = outer
                 cur.close()
+
+    @contextmanager
+    def cursor(self):
+        """A cursor of the store's connection for work outside the write lock (building
+        staging tables no reader sees yet); closed on exit. Publish with :meth:`write`."""
+        self._check_open()
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @property
+    def jobs(self) -> JobRunner:
+        """The runner of this store's long work (uploads, syncs, evaluation runs)."""
+        if self._jobs is None:
+            self._check_open()
+            self._jobs = JobRunner()
+        return self._jobs
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def _check_open(self):
         if self._closed:
@@ -184,6 +236,8 @@ class LocalStore(Store):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._own_jobs and self._jobs is not None:
+                self._jobs.shutdown()
             self._pool.shutdown(wait=True)
             self._con.close()
 
@@ -212,7 +266,6 @@ class LocalStore(Store):
             except BaseException:
                 self._drop_tables(built.tables)
                 raise
-        self._remember(name, info)
         for w in info.get("warnings", []):
             import warnings
 
@@ -263,9 +316,10 @@ class LocalStore(Store):
                        extra: dict | None = None) -> dict:
         """Swap freshly built tables in as dataset ``name`` (inside the caller's transaction).
 
-        Points the dataset's view at the new tables, records the metadata and drops the
-        previous version's tables. Used by ``load`` and by the Postgres sync. The in-memory
-        metadata cache is updated by the caller after COMMIT (see :meth:`_remember`).
+        Points the dataset's view at the new tables, records the metadata (``extra`` is
+        merged over the computed one) and drops the previous version's tables unless
+        ``extra["tables"]`` keeps them listed. Used by ``load`` and by the Postgres sync;
+        call it inside :meth:`write`. Returns the metadata.
         """
         old = self._meta.get(name)
         if "latency_table" not in built.extras:
@@ -279,20 +333,33 @@ class LocalStore(Store):
             for t in old.get("tables", []):
                 if t not in info["tables"]:
                     cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
-        self._save_info(cur, name, info)
+        self.save_info(cur, name, info)
         return info
 
-    @staticmethod
-    def _save_info(cur, name: str, info: dict) -> None:
+    def save_info(self, cur, name: str, info: dict) -> None:
+        """Save dataset ``name``'s metadata on ``cur`` (inside :meth:`write`); readers see
+        it once the transaction commits."""
+        if self._writer != threading.get_ident():
+            raise StoreError("save_info runs inside store.write(fn), on its cursor.")
         cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
         cur.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
                     [name, json.dumps(info, default=str), datetime.now(timezone.utc).replace(tzinfo=None)])
+        self._staged[name] = info
 
-    def _remember(self, name: str, info: dict) -> None:
-        """Update the metadata cache after a committed write."""
-        self._meta[name] = info
-        self._schemas = {k: v for k, v in self._schemas.items() if not k.startswith(f"_axis_t_{name}_")
-                         and k != name}
+    def _apply_staged(self) -> None:
+        """After COMMIT: the metadata cache takes the committed metadata."""
+        staged, self._staged = self._staged, {}
+        for name, info in staged.items():
+            if info is None:
+                self._meta.pop(name, None)
+            else:
+                self._meta[name] = info
+            self._schemas = {k: v for k, v in self._schemas.items()
+                             if not k.startswith(f"_axis_t_{name}_") and k != name}
+
+    def infos(self) -> dict[str, dict]:
+        """Every dataset's metadata by name (a snapshot)."""
+        return dict(self._meta)
 
     @staticmethod
     def _view_sql(cur, built: build.Built) -> str:
@@ -372,9 +439,9 @@ class LocalStore(Store):
             for t in info.get("tables", []):
                 cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
             cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
+            self._staged[name] = None
 
         self.write(tx)
-        self._meta.pop(name, None)
 
     # ------------------------------------------------------------------ reads
     def _known_tables(self) -> set[str]:

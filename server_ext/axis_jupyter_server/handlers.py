@@ -431,7 +431,7 @@ class JobEventsHandler(SSEMixin, AxisHandler):
         except ValueError:
             raise QueryError(f"Last-Event-ID must be an integer, not {last!r}.") from None
         self.sse_headers()
-        flag = self._flag = job.subscribe()
+        flag = self._flag = job.subscribe_async()
         heartbeat = self.axis.sse_heartbeat
         try:
             # First event at once (a proxy or browser may wait for the first bytes).
