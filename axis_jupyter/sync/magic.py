@@ -130,4 +130,4 @@ def _status_section(store):
 
 
 if not any(title == "Sync" for title, _ in STATUS_SECTIONS):
-    STATUS_SECTIONS.append(("Sync", _status_section))
+    STATUS_SECTIONS.insert(0, ("Sync", _status_section))  # before the alerts
