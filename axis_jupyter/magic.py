@@ -36,7 +36,6 @@ COMMANDS: dict[str, Subcommand] = {}
 COMMAND_MODULES: list[str] = [
     "axis_jupyter.sync.magic",  # %axis sync
     "axis_jupyter.evals.magic",  # %axis eval run
-    "axis_jupyter.analytics.alerts",  # alerts section of %axis status
 ]
 
 
@@ -169,6 +168,15 @@ subcommand("datasets", "datasets: list datasets (name, kind, rows, columns, upda
 
 # Sections later modules add to %axis status: fn(store) -> DataFrame | str | None.
 STATUS_SECTIONS: list[tuple[str, Callable[[Any], Any]]] = []
+
+
+def _alerts_section(store):
+    from .analytics.alerts import status_section
+
+    return status_section(store)
+
+
+STATUS_SECTIONS.append(("Alerts", _alerts_section))
 
 
 @magic_arguments()

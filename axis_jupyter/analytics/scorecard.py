@@ -436,12 +436,3 @@ def scorecard(ctx: AnalyticContext, filters: dict | None = None, threshold=None)
     hist = pd.DataFrame([r["hist"] for r in rows] or None, columns=[f"h{i}" for i in range(BINS)])
     df = pd.concat([df.drop(columns=["hist", "children", "recorded_type"]), hist], axis=1)
     return df
-
-
-def _register() -> None:
-    from .registry import register
-
-    register("scorecard", scorecard, ("evals", "monitoring", "signals"))
-
-
-_register()
