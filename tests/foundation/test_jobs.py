@@ -76,14 +76,23 @@ def test_subscribers_run_on_the_emitting_thread_and_cannot_break_the_job():
     runner = JobRunner()
     try:
         got = []
-        job = runner.start("t", lambda j: threading.Event().wait(0.05) or j.progress(step=1))
+        gate = threading.Event()
+        job = runner.start("t", lambda j: gate.wait(30) and j.progress(step=1))
 
         def broken(event):
             raise RuntimeError("a display that fails")
 
+        finished = threading.Event()
+
+        def record(ev):
+            got.append((ev.seq, ev.event))
+            if ev.event == "done":
+                finished.set()
+
         job.subscribe(broken)
-        token = job.subscribe(lambda ev: got.append((ev.seq, ev.event)))
-        assert job.wait_sync(30) and job.state == "succeeded"
+        token = job.subscribe(record)
+        gate.set()
+        assert finished.wait(30) and job.state == "succeeded"
         assert [e for _, e in got][-2:] == ["result", "done"]
         assert [s for s, _ in got] == sorted(s for s, _ in got)
         job.unsubscribe(token)
