@@ -7,11 +7,12 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 BUNDLE := axis_jupyter/static/scorecard.js
+HUB_PROXY := tests/hub/node_modules/.bin/configurable-http-proxy
 PYTEST_ARGS ?=
 
 .PHONY: setup demo test widgets bench clean
 
-setup: $(STAMP) widgets
+setup: $(STAMP) widgets $(HUB_PROXY)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,11 @@ widgets: $(STAMP)
 	  cd widgets && (test -d node_modules || npm ci --no-audit --no-fund) && npm run --silent build; \
 	fi
 
+# configurable-http-proxy for the JupyterHub tests (tests/hub), from its lockfile.
+$(HUB_PROXY): tests/hub/package.json tests/hub/package-lock.json
+	cd tests/hub && npm ci --no-audit --no-fund
+	touch $@
+
 # Opens JupyterLab on the quickstart with embedded defaults (no database, no API key).
 # JupyterLab refuses to run as root unless told to (containers and CI boxes often are root).
 demo: setup
@@ -37,4 +43,4 @@ bench: setup
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) widgets/node_modules axis_jupyter/static/*.js axis_jupyter/static/*.css
+	rm -rf $(VENV) widgets/node_modules tests/hub/node_modules axis_jupyter/static/*.js axis_jupyter/static/*.css

@@ -125,6 +125,14 @@ class DatasetsHandler(AxisHandler):
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
 
+    def write_error(self, status_code: int, **kwargs) -> None:
+        if self.request.method == "POST":
+            # A refused upload (403, a bad header) is answered before its body is read, and
+            # tornado then closes the connection without saying so: say it, or a proxy in
+            # front (JupyterHub's) reuses the connection and the next request gets a 503.
+            self.set_header("Connection", "close")
+        super().write_error(status_code, **kwargs)
+
     @tornado.web.authenticated
     @authorized
     async def get(self):
