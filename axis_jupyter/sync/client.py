@@ -39,8 +39,8 @@ def sync(store: RemoteStore, name: str | None = None, full: bool = False,
     jobs = [started["job"]] if "job" in started else started.get("jobs", [])
     for job in jobs:
         def on_event(event: str, data: Any, _p=progress) -> None:
-            if _p is not None and event == "progress" and isinstance(data, dict):
-                _p(data)
+            if _p is not None and event == "progress" and isinstance(data, dict) and "phase" in data:
+                _p(data)  # the sync's steps, not the job's queued/running notices
         try:
             store.wait_job(job["id"], on_event)
         except AxisError:

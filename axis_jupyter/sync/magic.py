@@ -92,9 +92,7 @@ def _sync(magic, args, cell):
             raise UsageError("give the source: %axis sync SOURCE --reset-watermark")
         print(engine.reset_watermark(store, args.source)["message"])
         return None
-    if hasattr(store, "sync") and not _is_local(store):
-        return store.sync(args.source, full=args.full)
-    bar = _Progress(display=magic.display)
+    bar = _Progress(display=magic.display)  # fed by the sync jobs' progress events
     df = engine.sync(store, args.source, full=args.full, progress=bar)
     ok = df[df["state"] == "ready"]
     bad = df[df["state"] != "ready"]
