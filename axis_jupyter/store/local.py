@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -46,66 +45,15 @@ from ..analytics.context import duckdb_runner
 from ..analytics.filters import apply_filters
 from ..errors import IngestError, NotFoundError, QueryError, StoreError, StoreLockedError
 from ..ingest import build
-from ..ingest.columns import FILTER_COLUMNS, JSONISH
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from ..jobs import JobRunner
+from . import metadata
 from .base import Dataset, Store
+from .names import check_name, dataset_name_from, lock_holder  # noqa: F401 - importable from here
 from .sqlguard import check_select
 
 META_TABLE = "_axis_datasets"
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-MAX_FILTER_VALUES = 200
-
-
-def dataset_name_from(source: Any) -> str:
-    if isinstance(source, (str, os.PathLike)):
-        stem = Path(source).stem
-    else:
-        stem = "data"
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_").lower() or "data"
-    if name[0].isdigit():
-        name = "d_" + name
-    return name[:63]
-
-
-def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name) or name.lower().startswith("_axis"):
-        raise IngestError(f"dataset name {name!r} is not valid: use letters, digits and _, "
-                          "starting with a letter (e.g. 'evals_v2').")
-    return name
-
-
-def _lock_holder(message: str) -> str:
-    """Describe the process that holds DuckDB's file lock, from DuckDB's message."""
-    m = re.search(r"PID (\d+)", message)
-    if not m:
-        return "another process"
-    pid = m.group(1)
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        args = []
-    # Look at the program and its first arguments only: paths elsewhere may contain anything.
-    prog = Path(args[0]).name if args else ""
-    if len(args) > 2 and args[1] == "-m":
-        script = args[2]
-    elif len(args) > 1 and not args[1].startswith("-"):
-        script = Path(args[1]).name
-    else:
-        script = ""
-    head = f"{prog} {script}"
-    if "ipykernel" in head:
-        kind = "a Jupyter kernel"
-    elif "jupyter" in head and any(w in head for w in ("lab", "server", "notebook")):
-        kind = "a Jupyter server"
-    elif "pytest" in head:
-        kind = "a pytest run"
-    elif "python" in head:
-        kind = "a Python process"
-    else:
-        kind = "another process"
-    return f"{kind} (PID {pid})"
 
 
 class LocalStore(Store):
@@ -126,7 +74,7 @@ class LocalStore(Store):
         except duckdb.IOException as exc:
             msg = str(exc)
             if "lock" in msg.lower():
-                holder = _lock_holder(msg)
+                holder = lock_holder(msg)
                 raise StoreLockedError(
                     f"The AXIS store {path} is in use by {holder}. DuckDB lets one process "
                     "write a file at a time. In a notebook started by that Jupyter server, call "
@@ -324,9 +272,9 @@ class LocalStore(Store):
         old = self._meta.get(name)
         if "latency_table" not in built.extras:
             build.build_record_latency(cur, built)
-        view_sql = self._view_sql(cur, built)
+        view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
-        info = self._compute_info(cur, name, built, label, version)
+        info = metadata.compute_info(cur, name, built, label, version)
         info.update(extra or {})
         info["tables"] = list(info["tables"]) + [t for t in built.tables if t not in info["tables"]]
         if old:
@@ -360,62 +308,6 @@ class LocalStore(Store):
     def infos(self) -> dict[str, dict]:
         """Every dataset's metadata by name (a snapshot)."""
         return dict(self._meta)
-
-    @staticmethod
-    def _view_sql(cur, built: build.Built) -> str:
-        if built.records_table is None:
-            return f"SELECT * FROM {quote_ident(built.scores_table)}"
-        if built.layout == "inputs":  # unscored inputs: the records are the dataset
-            return f"SELECT * FROM {quote_ident(built.records_table)}"
-        rcols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.records_table)}").fetchall()]
-        scols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.scores_table)}").fetchall()]
-        from_scores = [c for c in scols if c not in rcols or c in ("metric_name", "metric_score")]
-        rkeep = [c for c in rcols if c not in built.metric_columns and c not in from_scores]
-        cols = [f"r.{quote_ident(c)}" for c in rkeep] + [f"s.{quote_ident(c)}" for c in from_scores]
-        return (f"SELECT {', '.join(cols)} FROM {quote_ident(built.scores_table)} s "
-                f"JOIN {quote_ident(built.records_table)} r ON s._axis_rid = r.rowid")
-
-    def _compute_info(self, cur, name, built: build.Built, label: str, version: int) -> dict:
-        st = quote_ident(built.scores_table)
-        cols = [(r[0], r[1]) for r in cur.execute(f"DESCRIBE {quote_ident(name)}").fetchall()]
-        colnames = {c for c, _ in cols}
-        # Count the base table, not the view: a wide dataset's view is a join.
-        counted = built.records_table if built.layout == "inputs" else built.scores_table
-        rows = cur.execute(f"SELECT count(*) FROM {quote_ident(counted)}").fetchone()[0]
-        if built.records_table:
-            records = cur.execute(f"SELECT count(*) FROM {quote_ident(built.records_table)}").fetchone()[0]
-        elif "dataset_id" in colnames:
-            records = cur.execute(f"SELECT count(DISTINCT dataset_id) FROM {st}").fetchone()[0]
-        else:
-            records = rows
-        scols = {r[0] for r in cur.execute(f"DESCRIBE {st}").fetchall()}
-        fcols = [c for c in FILTER_COLUMNS if c in scols]
-        filter_values: dict[str, list] = {}
-        if fcols and rows:
-            sel = ", ".join(
-                f"list(DISTINCT {quote_ident(c)} ORDER BY {quote_ident(c)}) FILTER (WHERE {quote_ident(c)} IS NOT NULL)"
-                for c in fcols)
-            vals = cur.execute(f"SELECT {sel} FROM {st}").fetchone()
-            for c, v in zip(fcols, vals):
-                filter_values[c] = [str(x) for x in (v or [])][:MAX_FILTER_VALUES]
-        time_range = None
-        tcol = "timestamp" if "timestamp" in scols else None
-        if tcol and rows:
-            lo, hi = cur.execute(f"SELECT min({tcol}), max({tcol}) FROM {st}").fetchone()
-            time_range = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
-        tables = built.tables
-        return {
-            "name": name, "kind": built.kind, "layout": built.layout, "source": label,
-            "version": version, "tables": tables, "scores_table": built.scores_table,
-            "records_table": built.records_table, "metric_columns": built.metric_columns,
-            "rows": int(rows), "records": int(records),
-            "columns": [{"name": c, "type": t} for c, t in cols if not c.startswith("_axis")],
-            "filter_values": filter_values, "time_range": time_range,
-            "metrics": filter_values.get("metric_name", []),
-            "jsonish": sorted(c for c in colnames if c in JSONISH),
-            "warnings": built.warnings, **built.extras,
-            "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
 
     def datasets(self) -> pd.DataFrame:
         rows = [{"name": n, "kind": i["kind"], "layout": i["layout"], "rows": i["rows"],

@@ -163,7 +163,7 @@ class RemoteStore(Store):
              mapping: dict[str, str] | None = None, encoding: str = "utf-8",
              on_event: Callable[[str, Any], None] | None = None) -> Dataset:
         """Upload ``source`` (a path or a frame) and wait for the server to load it."""
-        from .local import check_name, dataset_name_from
+        from .names import check_name, dataset_name_from
 
         name = check_name(name or dataset_name_from(source))
         if mapping is not None and not isinstance(mapping, dict):
