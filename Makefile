@@ -6,25 +6,34 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
-BUNDLE := axis_jupyter/static/scorecard.js
+NODE_MODULES := widgets/node_modules/.package-lock.json
 HUB_PROXY := tests/hub/node_modules/.bin/configurable-http-proxy
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test widgets bench clean
+.PHONY: setup demo test widgets js-test bench clean
 
 setup: $(STAMP) widgets $(HUB_PROXY)
 
+# The editable install skips the packaging build hook (it would run npm as well): the
+# widgets target below builds the bundle.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[dev]'
+	SKIP_JUPYTER_BUILDER=1 $(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
 
-# The widget front ends are ES modules bundled by esbuild into axis_jupyter/static/.
-widgets: $(STAMP)
-	@if [ -f widgets/package.json ]; then \
-	  cd widgets && (test -d node_modules || npm ci --no-audit --no-fund) && npm run --silent build; \
-	fi
+# npm packages from widgets/package-lock.json, again whenever the lock file changes
+$(NODE_MODULES): widgets/package-lock.json
+	cd widgets && npm ci --no-audit --no-fund
+	touch $@
+
+# The view front ends are ES modules bundled by esbuild into axis_jupyter/static/axis.js.
+widgets: $(STAMP) $(NODE_MODULES)
+	cd widgets && npm run --silent build
+
+# Type-check the front end (tsc --checkJs) and run its unit tests (node --test).
+js-test: $(NODE_MODULES)
+	cd widgets && npm run --silent check && npm test --silent
 
 # configurable-http-proxy for the JupyterHub tests (tests/hub), from its lockfile.
 $(HUB_PROXY): tests/hub/package.json tests/hub/package-lock.json
@@ -36,11 +45,11 @@ $(HUB_PROXY): tests/hub/package.json tests/hub/package-lock.json
 demo: setup
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: setup
+test: setup js-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) widgets/node_modules tests/hub/node_modules axis_jupyter/static/*.js axis_jupyter/static/*.css
+	rm -rf $(VENV) widgets/node_modules tests/hub/node_modules axis_jupyter/static/*.js axis_jupyter/static/*.css axis_jupyter/static/*.map

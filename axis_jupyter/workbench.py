@@ -52,6 +52,13 @@ class Workbench:
                                partition_column=partition_column,
                                refresh_interval_minutes=refresh_interval_minutes, **options)
 
+    def remove_source(self, name: str) -> None:
+        """Delete a saved source (its YAML file); the dataset it synced stays. Raises
+        ``NotFoundError`` for an unknown source and ``ConflictError`` while it syncs."""
+        from . import sync
+
+        sync.delete_source(self, name)
+
     def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
         """Sync one source (or all enabled ones); returns the status per dataset.
         ``progress``: called with each progress dict (source, phase, rows, ...)."""

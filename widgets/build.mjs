@@ -1,18 +1,22 @@
-// Bundles each view's ES module (src/views/<view>.js, with its CSS and the shared lib,
-// including vega + vega-lite + vega-embed) into ../axis_jupyter/static/<view>.js (+ .css).
-// Everything is bundled: the front ends load nothing from a CDN. Works offline after `npm ci`.
+// Bundles every view (src/axis.js: the registry of src/views/*, the shared src/lib/, the
+// views' CSS, and vega + vega-lite + vega-embed once) into ../axis_jupyter/static/axis.js
+// and axis.css. Everything is bundled: the front ends load nothing from a CDN. Works
+// offline after `npm ci`. `--watch` rebuilds unminified on every change.
 import * as esbuild from "esbuild";
-import { readdirSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = resolve(here, "..", "axis_jupyter", "static");
-const views = readdirSync(join(here, "src", "views")).filter((f) => f.endsWith(".js"));
 mkdirSync(outdir, { recursive: true });
+// per-view bundles of earlier builds would ship again as dead weight
+for (const f of readdirSync(outdir)) {
+  if (/\.(js|css|map)$/.test(f) && !f.startsWith("axis.")) rmSync(join(outdir, f));
+}
 
 const options = {
-  entryPoints: Object.fromEntries(views.map((f) => [f.replace(/\.js$/, ""), join(here, "src", "views", f)])),
+  entryPoints: { axis: join(here, "src", "axis.js") },
   outdir,
   bundle: true,
   format: "esm",

@@ -205,6 +205,9 @@ def agreement(ctx: AnalyticContext, threshold=None, metrics=None, filters=None,
     included (agreement 1) so the rows draw a full heatmap."""
     th = _threshold(threshold)
     exps = as_list(experiments) or experiments_of(ctx, filters)
+    if exps and "evaluation_name" not in ctx.table("full").columns:
+        raise QueryError("this dataset has no evaluation_name column, so there are no "
+                         "experiments to compare.")
     if len(exps) > MAX_EXPERIMENTS:
         raise QueryError(f"agreement takes at most {MAX_EXPERIMENTS} experiments; pass experiments=[...].")
     cols = ["experiment_a", "experiment_b", "n", "agreement", "both_pass", "both_fail", "a_only",

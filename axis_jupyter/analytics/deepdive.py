@@ -25,7 +25,7 @@ from collections import Counter
 import ibis
 import pandas as pd
 
-from ..errors import QueryError
+from ..errors import ParameterError, QueryError
 from ..ingest.jsonish import parse_jsonish
 from .context import AnalyticContext
 from .evals import _record_key, _threshold, as_list, scores_table
@@ -146,6 +146,7 @@ def length_analysis(ctx: AnalyticContext, metric=None, by="evaluation_name", bin
     by = _by(ctx, by)
     if column not in ctx.table("full").columns:
         raise QueryError(f"this dataset has no {column!r} column to measure response length.")
+    _text_column(ctx, column)
     r = _records(ctx, filters, metric, column, by)
     r = r.mutate(length=r.text.length())
     r = r.mutate(bin=_bin_expr(r.length, edges))
@@ -187,6 +188,7 @@ def turn_analysis(ctx: AnalyticContext, metric=None, by="evaluation_name", filte
         r = _records(ctx, filters, metric, "turn_count", by)
         r = r.mutate(turns=r.text.cast("int64"))
     elif column in cols:
+        _text_column(ctx, column)
         r = _records(ctx, filters, metric, column, by)
         r = r.mutate(turns=turn_count_expr(r.text))
     else:
@@ -196,13 +198,21 @@ def turn_analysis(ctx: AnalyticContext, metric=None, by="evaluation_name", filte
     return _binned(ctx, r, edges, TURN_LABELS, by)
 
 
+def _text_column(ctx: AnalyticContext, column: str) -> str:
+    """``column`` if it holds text (lengths, turns and metadata are read from text)."""
+    if not ctx.table("full")[column].type().is_string():
+        raise ParameterError(f"column must name a text column; {column!r} does not hold text.",
+                             param="column")
+    return column
+
+
 # ------------------------------------------------------------------ metadata
 def metadata_column(ctx: AnalyticContext, column=None) -> str:
     cols = ctx.table("full").columns
     if column:
         if column not in cols:
             raise QueryError(f"this dataset has no {column!r} column.")
-        return column
+        return _text_column(ctx, column)
     for c in METADATA_COLUMNS:
         if c in cols:
             return c

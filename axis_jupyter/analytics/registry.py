@@ -17,6 +17,7 @@ from typing import Callable
 
 from ..errors import QueryError
 from . import alerts, classification, compare, deepdive, evals, health, kpi, monitoring, scorecard
+from .parameters import check_params, schemas_of, signature_params
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,18 @@ class Analytic:
         except (NameError, TypeError):  # an annotation that only exists for type checkers
             sig = inspect.signature(self.fn)
         return list(sig.parameters.values())[1:]
+
+    def check(self, params: dict) -> dict:
+        """``params`` checked (names, types, ranges); a wrong one raises ParameterError
+        naming it. ``None`` values mean "not given" and are dropped."""
+        return check_params(self.name, self.fn, params)
+
+    def param_schemas(self) -> dict[str, dict]:
+        """Parameter name -> JSON schema (the form ``openapi.json`` shows)."""
+        return schemas_of(self.name, self.fn)
+
+    def required(self) -> tuple[str, ...]:
+        return signature_params(self.fn)[1]
 
 
 def _a(name: str, fn: Callable, kinds: tuple[str, ...], method: str | None = "") -> Analytic:

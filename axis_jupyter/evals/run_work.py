@@ -71,6 +71,7 @@ class RunPlan:
     thresholds: dict | None = None
     detail: bool | None = None
     params: dict = field(default_factory=dict)
+    public_errors: bool = False  # load errors without the data's content (HTTP callers)
 
 
 class Tracker:
@@ -157,6 +158,15 @@ async def _score(items: Any, plan: RunPlan, judge: Any, detail: bool, tracker: T
 def execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
     """The work of one run as job ``job``; the results become dataset ``plan.name`` with
     the job's id as their ``run_id``."""
+    if plan.public_errors:
+        from ..ingest import without_contents
+
+        with without_contents():
+            return _execute(store, plan, job)
+    return _execute(store, plan, job)
+
+
+def _execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
     from .api import prepare_items, store_results
     from .runner import rows_to_frame
 

@@ -126,9 +126,15 @@ def _remember(run_id: str, handle: Any) -> None:
 def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = None,
               name: str | None = None, concurrency: int = 8, *, judge: Any = None,
               thresholds: dict | None = None, detail: bool | None = None,
-              runner: JobRunner | None = None) -> str:
+              runner: JobRunner | None = None, allow_files: bool = True,
+              public_errors: bool = False) -> str:
     """Start scoring ``source`` (a dataset name, file path or frame) with ``metrics`` in the
     background; the results become evaluation dataset ``name``. Returns the run id.
+
+    ``allow_files=False``: ``source`` must be a dataset of the store (the runner view, whose
+    actions also answer HTTP requests, never loads a path it is sent). ``public_errors``:
+    load errors carry no content of the data (for runs started over HTTP, whose caller has
+    vetted any path: see ``axis_jupyter_server.server_files``).
 
     Raises before anything starts: ``QueryError`` for bad arguments, ``MetricNotFound`` for
     unknown metrics, ``LLMNotConfigured`` for LLM metrics without an API key (unless a
@@ -149,6 +155,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
         raise QueryError("concurrency must be an integer.") from None
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise QueryError("name must be a non-empty string.")
+    if not allow_files and not (isinstance(source, str) and _looks_like_name(source)):
+        raise QueryError("source must be the name of a dataset (load or upload the file first).")
     name = name.strip() if name else f"eval_{uuid.uuid4().hex[:8]}"
     mapping = dict(mapping) if mapping else None
 
@@ -163,7 +171,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
     plan = RunPlan(source=source, metrics=metrics, metric_names=[s.name for s in specs],
                    mapping=mapping, name=name, concurrency=concurrency,
                    needs_llm=any(s.metric.needs_llm for s in specs), judge=judge,
-                   thresholds=thresholds, detail=detail, params=params)
+                   thresholds=thresholds, detail=detail, params=params,
+                   public_errors=public_errors)
     jobs = runner if _usable(runner) else _JOB_RUNNER if _usable(_JOB_RUNNER) else store.jobs
     key = f"eval:{name}"
     current = jobs.running(key)

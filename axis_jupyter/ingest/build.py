@@ -55,8 +55,11 @@ def plan_kind(columns: list[tuple[str, str]], kind: str, mapping: dict | None,
     rename = canonical_names(names, alias_family(kind_), mapping)
     dup = [v for v in set(rename.values()) if list(rename.values()).count(v) > 1]
     if dup:
+        cols = [str(i + 1) for i, n in enumerate(names) if rename[n] == dup[0]]
         raise IngestError(f"{label}: several columns map to {dup[0]!r}. Drop one of them or pass "
-                          "an explicit mapping.")
+                          "an explicit mapping.",
+                          public=f"{label}: columns {' and '.join(cols)} map to the same name. "
+                                 "Drop one of them or pass an explicit mapping.")
     check_required(kind_, layout, set(rename.values()), label)
     return kind_, layout, rename
 
@@ -100,7 +103,10 @@ def _validate_numeric(cur, table: str, col: str, source: Source, orig: str, src_
     ).fetchone()
     if row:
         raise IngestError(f"{source.label}: row {row[0]}, column '{orig}': {str(row[1])!r} is not a "
-                          "number. Scores must be numeric: fix or blank the value, then load again.")
+                          "number. Scores must be numeric: fix or blank the value, then load again.",
+                          public=f"{source.label}: row {row[0]}, column {_col_no(source, orig)}: "
+                                 "the value is not a number. Scores must be numeric: fix or blank "
+                                 "the value, then load again.")
 
 
 def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
@@ -115,7 +121,10 @@ def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
     if row:
         raise IngestError(f"{source.label}: column '{orig}' has a value that is not a date/time "
                           f"({str(row[0])!r}). Use ISO 8601 (2026-01-27 14:05:00), or map another "
-                          "column to 'timestamp'.")
+                          "column to 'timestamp'.",
+                          public=f"{source.label}: column {_col_no(source, orig)} has a value "
+                                 "that is not a date/time. Use ISO 8601 (2026-01-27 14:05:00), or "
+                                 "map another column to 'timestamp'.")
 
 
 def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
@@ -305,14 +314,26 @@ def _run(cur, sql: str, source: Source) -> None:
         msg = _first(exc)
         if isinstance(exc, duckdb.ConversionException):
             raise IngestError(f"{source.label}: a value could not be converted ({msg}). Fix the value "
-                              "or pass kind/mapping so the column is read as text.") from exc
+                              "or pass kind/mapping so the column is read as text.",
+                              public=f"{source.label}: a value could not be converted. Fix the "
+                                     "value or pass kind/mapping so the column is read as text.") from exc
         if "unicode" in msg.lower() or "utf" in msg.lower():
             raise IngestError(f"{source.label}: not valid UTF-8 ({msg}). Re-save the file as UTF-8 "
-                              "or pass encoding='latin-1' to load().") from exc
+                              "or pass encoding='latin-1' to load().",
+                              public=f"{source.label}: not valid UTF-8. Re-save the file as UTF-8 "
+                                     "or pass encoding='latin-1'.") from exc
         if isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException)):
             raise IngestError(f"{source.label}: cannot read ({msg}). The file may be truncated or "
-                              "malformed.") from exc
+                              "malformed.",
+                              public=f"{source.label}: cannot read. The file may be truncated or "
+                                     "malformed.") from exc
         raise
+
+
+def _col_no(source: Source, orig: str) -> str:
+    """The 1-based position of source column ``orig`` (messages that must not quote it)."""
+    names = [c for c, _ in source.columns]
+    return str(names.index(orig) + 1) if orig in names else "?"
 
 
 def _first(exc: Exception) -> str:

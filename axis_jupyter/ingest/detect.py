@@ -66,13 +66,14 @@ def detect(columns: dict[str, str], kind: str, label: str) -> tuple[str, str]:
             return "evals", "wide"
         if names & {"query", "actual_output"}:
             return "evals", "inputs"
+        advice = ("Evaluation results need metric_name and metric_score (long) or *_score "
+                  "columns (wide); monitoring records also need a timestamp. Pass kind='evals' or "
+                  "kind='monitoring' and a mapping={...} of your column names.")
         raise IngestError(
             f"{label}: cannot tell what kind of data this is from its columns "
-            f"({', '.join(sorted(names)[:12])}). Evaluation results need metric_name and "
-            "metric_score (long) or *_score columns (wide); monitoring records also need a "
-            "timestamp. Pass kind='evals' or kind='monitoring' and a mapping={...} of your "
-            "column names."
-        )
+            f"({', '.join(sorted(names)[:12])}). {advice}",
+            public=f"{label}: cannot tell what kind of data this is from its {len(names)} "
+                   f"column(s). {advice}")
 
     if kind == "evals":
         if long_scores:

@@ -77,13 +77,16 @@ def frame_source(cur, frame: Any) -> Source:
         if dup:
             raise IngestError(
                 f"{label}: duplicate column name(s) {', '.join(map(repr, dup))}. "
-                "Rename or drop the duplicates before loading."
-            )
+                "Rename or drop the duplicates before loading.",
+                public=f"{label}: duplicate column names {_positions(cols, dup)}. Rename or drop "
+                       "the duplicates before loading.")
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise IngestError(f"{label}: a column mixes types that cannot be stored ({exc}). "
-                              "Convert that column to one type (e.g. .astype(str)).") from exc
+                              "Convert that column to one type (e.g. .astype(str)).",
+                              public=f"{label}: a column mixes types that cannot be stored. "
+                                     "Convert that column to one type.") from exc
     else:
         raise IngestError(
             f"Cannot load an object of type {type(frame).__name__}: pass a file path "
@@ -93,7 +96,9 @@ def frame_source(cur, frame: Any) -> Source:
     dup = [c for c, n in Counter(names).items() if n > 1]
     if dup:
         raise IngestError(f"{label}: duplicate column name(s) {', '.join(map(repr, dup))}. "
-                          "Rename or drop the duplicates before loading.")
+                          "Rename or drop the duplicates before loading.",
+                          public=f"{label}: duplicate column names {_positions(names, dup)}. "
+                                 "Rename or drop the duplicates before loading.")
     if table.num_rows == 0:
         raise IngestError(f"{label}: the frame has no rows. Nothing was loaded.")
     view = f"_axis_src_{uuid.uuid4().hex[:12]}"
@@ -125,7 +130,8 @@ def file_source(cur, path: str | os.PathLike, *, numeric: set[str], text: set[st
     p = Path(path).expanduser()
     label = p.name
     if not p.exists():
-        raise IngestError(f"{path}: no such file. Check the path (relative paths start at {os.getcwd()}).")
+        raise IngestError(f"{path}: no such file. Check the path (relative paths start at {os.getcwd()}).",
+                          public=f"{label}: no such file.")
     if p.is_dir():
         raise IngestError(f"{path}: is a folder, not a file.")
     if p.stat().st_size == 0:
@@ -150,7 +156,9 @@ def _describe(cur, relation: str, label: str, what: str) -> list[tuple[str, str]
     except duckdb.Error as exc:
         raise IngestError(f"{label}: cannot read as {what}: {_first_line(exc)}. "
                           "The file may be truncated or not a valid "
-                          f"{what} file.") from exc
+                          f"{what} file.",
+                          public=f"{label}: cannot read as {what}. The file may be truncated or "
+                                 f"not a valid {what} file.") from exc
 
 
 def _parquet_source(cur, p: Path, label: str) -> Source:
@@ -172,7 +180,10 @@ def _check_duplicates(names: list[str], label: str) -> None:
     dup = [n for n, k in normed.items() if k > 1]
     if dup:
         raise IngestError(f"{label}: duplicate column name(s) {', '.join(map(repr, dup))} in the "
-                          "header. Rename one of each pair and load again.")
+                          "header. Rename one of each pair and load again.",
+                          public=f"{label}: duplicate column names in the header "
+                                 f"{_positions([normalise_name(n) for n in names], dup)}. Rename "
+                                 "one of each pair and load again.")
     empty = [i + 1 for i, n in enumerate(names) if not str(n).strip()]
     if empty:
         raise IngestError(f"{label}: column {empty[0]} of the header has no name. Give it a name "
@@ -231,7 +242,7 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
     if careful:
         types.update({c: "DOUBLE" for c in must_be_numeric if c not in text})
         opts += ["store_rejects=true", f"rejects_table={quote_literal(rej_t)}",
-                 f"rejects_scan={quote_literal(rej_s)}", "max_line_size=33554432"]
+                 f"rejects_scan={quote_literal(rej_s)}", f"max_line_size={MAX_LINE_BYTES}"]
     if types:
         opts.append("types={" + ", ".join(f"{quote_literal(k)}: {quote_literal(v)}"
                                           for k, v in types.items()) + "}")
@@ -279,8 +290,10 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
                         f"{label}: line {line} has {len(fields)} fields but the header has "
                         f"{len(header)}, and the last column '{last_col}' is not free text, so "
                         "the extra fields cannot be placed unambiguously. Quote the values that "
-                        "contain the delimiter."
-                    )
+                        "contain the delimiter.",
+                        public=f"{label}: line {line} has {len(fields)} fields but the header "
+                               f"has {len(header)}, and the last column (column {len(header)}) "
+                               "is not free text. Quote the values that contain the delimiter.")
                 n = len(header)
                 folded.append(fields[: n - 1] + [delim.join(fields[n - 1:])])
                 folded_lines.append(line)
@@ -291,8 +304,10 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
                     value = _cast_value(msg)
                     raise IngestError(
                         f"{label}: line {line}, column '{col}': {value} is not a number. "
-                        "Scores must be numeric: fix or blank the value, then load again."
-                    )
+                        "Scores must be numeric: fix or blank the value, then load again.",
+                        public=f"{label}: line {line}, column {_position(header, col)}: the value "
+                               "is not a number. Scores must be numeric: fix or blank the value, "
+                               "then load again.")
                 raise RetryAsText(col)
             if "MISSING COLUMNS" in kinds:
                 raise IngestError(f"{label}: line {line} has fewer fields than the header "
@@ -305,7 +320,9 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
                 raise IngestError(f"{label}: line {line} has a quote that is not closed (the file "
                                   "may be truncated). Fix the quoting of that line and load again.")
             raise IngestError(f"{label}: line {line} could not be read ({etype}: "
-                              f"{_first_line(msg)}). Fix that line and load again.")
+                              f"{_first_line(msg)}). Fix that line and load again.",
+                              public=f"{label}: line {line} could not be read ({etype}). Fix "
+                                     "that line and load again.")
         if folded:
             insert_rows(c, [h for h in header], folded)
             shown = ", ".join(map(str, folded_lines[:20])) + (" …" if len(folded_lines) > 20 else "")
@@ -331,23 +348,39 @@ _NUMERIC_SNIFFED = {"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT
                     "UBIGINT", "UINTEGER", "DECIMAL"}
 
 
+MAX_LINE_BYTES = 32 << 20  # the longest CSV line (DuckDB's max_line_size of the careful read)
+
+
+def _too_long(line: int) -> str:
+    return (f"line {line} is longer than the {MAX_LINE_BYTES >> 20} MB a CSV line may hold. "
+            "Shorten that value, or load the data as Parquet or JSON lines.")
+
+
 def _diagnose_csv(p: Path, delim: str, n_fields: int, encoding: str,
                   max_lines: int = 5_000_000) -> str | None:
     """Find the first malformed line with Python's strict CSV parser, for a message that
     names it when DuckDB's sniffer gives up on the whole file."""
     py_encoding = {"utf-8": "utf-8-sig"}.get(encoding.lower(), encoding)
+    # Python's default field limit (128 KB) is far below what DuckDB reads: a long but
+    # valid field must not look like a broken quote.
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+    start = 1
     try:
         with open(p, newline="", encoding=py_encoding) as f:
             reader = csv.reader(f, delimiter=delim, strict=True)
-            start = 1
             for row in reader:
                 if reader.line_num > max_lines:
                     return None
+                if sum(len(v) for v in row) + len(row) > MAX_LINE_BYTES:
+                    return _too_long(start)
                 if reader.line_num > 1 and row and len(row) < n_fields:
                     return (f"line {start} has fewer fields than the header ({len(row)} of "
                             f"{n_fields}). The file may be truncated; fix that line and load again.")
                 start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            return _too_long(start)
         return (f"line {start}: {exc} (a quote is probably not closed; the file may be "
                 "truncated). Fix the quoting of that line and load again.")
     except UnicodeDecodeError as exc:
@@ -366,3 +399,14 @@ def _cast_value(msg: str) -> str:
 
 def _first_line(exc: Any) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _position(names: list[str], name: str) -> str:
+    """``name``'s 1-based column number in ``names`` (for messages that must not quote it)."""
+    return str(names.index(name) + 1) if name in names else "?"
+
+
+def _positions(names: list[str], dup: list[str]) -> str:
+    """(columns 2 and 5, ...) for duplicated names, without the names."""
+    groups = [[str(i + 1) for i, n in enumerate(names) if n == d] for d in dup]
+    return "(" + "; ".join("columns " + " and ".join(g) for g in groups) + ")"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from ..errors import AxisError, ConflictError, StoreError
+from ..errors import INTERNAL, AxisError, ConflictError, StoreError, error_class
 
 log = logging.getLogger("axis_jupyter.jobs")
 
@@ -121,8 +121,9 @@ class Job:
         return self._complete.is_set()
 
     def to_dict(self, result: bool = True) -> dict:
-        """id, kind, key, state, progress, params, owner, error, error_type,
-        cancel_requested, created, started, finished (ISO-8601 UTC) and result."""
+        """id, kind, key, state, progress, params, owner, error, error_type (the error's
+        code, e.g. ``bad_input``; ``internal`` for a bug), cancel_requested, created,
+        started, finished (ISO-8601 UTC) and result."""
         with self._lock:
             progress = dict(self.progress_data)
         d = {"id": self.id, "kind": self.kind, "key": self.key, "state": self.state,
@@ -238,8 +239,8 @@ class Job:
             raise ConflictError(f"job {self.id} was cancelled.")
         if not self.done:
             raise ConflictError(f"job {self.id} is still {self.state}.")
-        raise (StoreError if self.error_type == "InternalError" else AxisError)(
-            self.error or "the job failed")
+        cls = StoreError if self.error_type == INTERNAL else error_class(self.error_type or "")
+        raise cls(self.error or "the job failed")
 
     # -- transitions (the runner only) -----------------------------------------------------
     def _emit(self, event: str, data: Any, final: bool = False) -> Event:
@@ -281,6 +282,6 @@ class Job:
             self.emit("error", {"message": error, "type": error_type})
         else:
             self.log(error or "cancelled", "warning")
-            self.emit("error", {"message": error or "cancelled", "type": "JobCancelled"})
+            self.emit("error", {"message": error or "cancelled", "type": "cancelled"})
         self._emit("done", self.to_dict(result=False), final=True)
         return True

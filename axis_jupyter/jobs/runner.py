@@ -14,7 +14,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from ..errors import AxisError, ConflictError, NotFoundError
+from ..errors import INTERNAL, AxisError, ConflictError, NotFoundError, error_code
 from .job import Job, JobCancelled, log
 
 
@@ -48,9 +48,10 @@ class JobRunner:
     def start(self, kind: str, fn: Callable[[Job], Any], *, key: str | None = None,
               params: dict | None = None, owner: str | None = None) -> Job:
         """Queue ``fn(job)``; its return value becomes ``job.result``. ``fn`` raising an
-        :class:`~axis_jupyter.errors.AxisError` fails the job with its message; any other
-        exception fails it as an internal error (logged with its traceback); if cancel
-        was asked, the job ends ``cancelled`` however ``fn`` ends."""
+        :class:`~axis_jupyter.errors.AxisError` fails the job with its message and its code
+        as ``error_type`` (e.g. ``bad_input``); any other exception is a bug: logged with its
+        traceback, the job says only ``internal error`` (``error_type`` ``internal``). If
+        cancel was asked, the job ends ``cancelled`` however ``fn`` ends."""
         if self._closed:
             raise ConflictError("the job runner is shut down (the server is stopping); "
                                 "try again after it restarts.")
@@ -186,12 +187,12 @@ def _fail(job: Job, exc: BaseException) -> None:
     if isinstance(exc, JobCancelled) or job.cancelled:
         job._finish("cancelled", error="cancelled", exception=exc)
     elif isinstance(exc, AxisError):
-        job._finish("failed", error=str(exc), error_type=type(exc).__name__, exception=exc)
-    else:
+        job._finish("failed", error=str(exc), error_type=error_code(exc), exception=exc)
+    else:  # a bug: the traceback goes to the log, the job record only names the job
         log.error("AXIS job %s (%s) crashed:\n%s", job.id, job.kind,
                   "".join(traceback.format_exception(exc)))
-        job._finish("failed", error=f"internal error: {type(exc).__name__}: {exc}",
-                    error_type="InternalError", exception=exc)
+        job._finish("failed", error=f"internal error (logged on the server, job {job.id}).",
+                    error_type=INTERNAL, exception=exc)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -320,8 +320,8 @@ class LocalStore(Store):
         try:
             return self._meta[name]
         except KeyError:
-            known = ", ".join(sorted(self._meta)) or "none loaded yet"
-            raise NotFoundError(f"no dataset named {name!r} (datasets: {known}).") from None
+            # No list of the other names: over HTTP that would hand them to anyone who asks.
+            raise NotFoundError(f"no dataset named {name!r}; datasets() lists them.") from None
 
     def drop(self, name: str) -> None:
         info = self.info(name)
@@ -397,7 +397,7 @@ class LocalStore(Store):
     def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:
         info = self.info(dataset)
         a = analytics_registry.get(name, info["kind"])
-        params = {k: v for k, v in params.items() if v is not None}
+        params = a.check(params)  # names, types and ranges: ParameterError naming the bad one
         return self._read_fresh(lambda cur: _call(a.fn, self.context(cur, dataset), params))
 
     def _read_fresh(self, fn):

@@ -42,17 +42,20 @@ HEALTH_TIMEOUT = 2.0
 
 
 def _error_for(resp: httpx.Response) -> AxisError:
-    """The AxisError for an error response ({error, type} from AXIS handlers)."""
+    """The AxisError for an error response ({error, type} from AXIS handlers, ``type`` a
+    code such as ``bad_parameter``; an older server sent the class name, understood too)."""
     try:
         body = resp.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
     message = (body.get("error") or body.get("message") or resp.reason_phrase
                or f"HTTP {resp.status_code}")
-    cls = getattr(errors, str(body.get("type") or ""), None)
-    if not (isinstance(cls, type) and issubclass(cls, AxisError)):
-        cls = {400: QueryError, 404: errors.NotFoundError, 409: errors.ConflictError}.get(
-            resp.status_code, StoreError if resp.status_code >= 500 else AxisError)
+    by_status = {400: QueryError, 404: errors.NotFoundError, 409: errors.ConflictError}.get(
+        resp.status_code, StoreError if resp.status_code >= 500 else AxisError)
+    code = str(body.get("type") or "")
+    cls = by_status if code == errors.INTERNAL else errors.error_class(code, by_status)
     if resp.status_code == 403:
         message = (f"the AXIS server refused the request ({message}); the token in "
                    "AXIS_SERVER_TOKEN is not valid for this server.")
@@ -240,9 +243,8 @@ class RemoteStore(Store):
             return job
         if job["state"] == "cancelled":
             raise errors.ConflictError(f"job {job_id} was cancelled.")
-        cls = getattr(errors, str(job.get("error_type") or ""), None)
-        if not (isinstance(cls, type) and issubclass(cls, AxisError)):
-            cls = StoreError if job.get("error_type") == "InternalError" else AxisError
+        code = str(job.get("error_type") or "")
+        cls = StoreError if code in (errors.INTERNAL, "InternalError") else errors.error_class(code)
         raise cls(job.get("error") or "the job failed")
 
     # ------------------------------------------------------------------ reads

@@ -16,11 +16,11 @@ Each sync is a job of the store's runner; :func:`start_sync` starts one without 
 from __future__ import annotations
 
 from .config import SourceConfig, get_source, list_sources, load_store_settings, remove_source
-from .engine import (add_source, cancel, eligible_sources, is_running, job_key, reset_watermark,
-                     sources, start_sync, status, status_all, sync, sync_source)
+from .engine import (add_source, cancel, delete_source, eligible_sources, is_running, job_key,
+                     reset_watermark, sources, start_sync, status, status_all, sync, sync_source)
 from .readers import SyncCancelled, SyncError
 
 __all__ = ["SourceConfig", "SyncCancelled", "SyncError", "add_source", "cancel",
-           "eligible_sources", "get_source", "is_running", "job_key", "list_sources",
+           "delete_source", "eligible_sources", "get_source", "is_running", "job_key", "list_sources",
            "load_store_settings", "remove_source", "reset_watermark", "sources", "start_sync",
            "status", "status_all", "sync", "sync_source"]

@@ -116,7 +116,7 @@ class Browser:
             if len(self._handles) >= self.max_handles:
                 raise TooManyHandles(f"too many open database handles ({self.max_handles}); close "
                                      "some (disconnect) or wait for them to expire.")
-        conn = _open(info)
+        conn = _open(info, target)
         try:
             version = conn.execute("SELECT version()").fetchone()[0]
         finally:
@@ -151,7 +151,7 @@ class Browser:
 
     def _conn(self, handle: str, timeout_s: int = STATEMENT_TIMEOUT_S) -> psycopg.Connection:
         h = self._get(handle)
-        conn = _open(h.conninfo)
+        conn = _open(h.conninfo, h.target)
         conn.execute(pgsql.SQL("SET statement_timeout = {}").format(pgsql.Literal(int(timeout_s * 1000))))
         conn.execute("SET default_transaction_read_only = on")
         return conn
@@ -269,15 +269,27 @@ BROWSER = Browser()
 # Helpers
 
 
-def _open(info: dict) -> psycopg.Connection:
+class ConnectFailed(AxisError):
+    """The database could not be reached or refused the login (one message for every cause)."""
+
+    code = "cannot_connect"
+
+
+def _open(info: dict, target: str) -> psycopg.Connection:
+    """A connection, or one uniform error: whether the port was closed, answered something
+    other than PostgreSQL, or refused the login is logged here, never answered, so the
+    browser cannot be used to scan which hosts and ports are open."""
     kw = dict(info)
     text = kw.pop("conninfo", "")
     kw.setdefault("connect_timeout", 10)
     kw["application_name"] = "axis-browser"
     try:
         return psycopg.connect(text, autocommit=True, **kw)
-    except psycopg.Error as exc:
-        raise AxisError(f"cannot connect: {clean_pg_error(exc)}") from None
+    except (psycopg.Error, ValueError, OverflowError, UnicodeError) as exc:
+        log.info("AXIS browser: connection to host %s failed: %s",
+                 hashlib.sha256(target.encode()).hexdigest()[:8], clean_pg_error(exc))
+        raise ConnectFailed(f"cannot connect to {target}: check the host, port, database, user "
+                            "and password.") from None
 
 
 def _cap(v, lo, hi, name) -> int:

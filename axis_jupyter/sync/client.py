@@ -30,6 +30,11 @@ def add_source(store: RemoteStore, name: str, kind: str, url: str, dataset_query
                               headers={"Content-Type": "application/json"})["source"]
 
 
+def delete_source(store: RemoteStore, name: str) -> None:
+    """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
+    store.request_json("DELETE", "sync", "sources", name)
+
+
 def sync(store: RemoteStore, name: str | None = None, full: bool = False,
          progress: Callable[[dict], None] | None = None) -> pd.DataFrame:
     """Run the sync as server jobs, following their events; the status per dataset."""

@@ -15,12 +15,33 @@ Layout (under :func:`axis_jupyter.config.config_dir`, i.e. ``$AXIS_CONFIG_DIR`` 
                                the reference's own files are read too, as sources named
                                eval, monitoring, human_signals and kpi.
 
-Secrets never live in these files. A password comes from, in order: ``password: ${VAR}`` or
-``password_env: VAR`` (an environment variable), ``AXIS_SOURCE_<NAME>_PASSWORD``, the
-reference's ``<PREFIX>_PASSWORD`` variables (``EVAL_DB_PASSWORD``, ...), this process's
-memory (a URL password given to ``add_source`` is kept there for the session only), and
-finally libpq's own ``PGPASSWORD`` / ``~/.pgpass``. ``${VAR}`` is also expanded in ``url``.
-A literal password in a file is rejected with a message naming the key.
+**Secrets.** Secrets never live in these files, and nothing a source says is ever expanded
+from the environment except its password:
+
+* ``url``, ``host``, ``database``, ``username`` and the queries are used exactly as written.
+  ``${VAR}`` in a ``url`` is refused (in files and in ``add_source``/HTTP alike): a URL is
+  shown back to users (as ``target``), so expanding variables into it would let anyone who
+  may add a source read any variable of the server. For connection details from the
+  environment leave them out of the URL: libpq itself reads ``PGHOST``, ``PGPORT``,
+  ``PGUSER``, ``PGDATABASE`` (and ``PGPASSWORD``).
+* A password comes from, in order: ``password_env: VAR`` (or ``password: ${VAR}``, the same
+  thing, in a hand-written file), ``AXIS_SOURCE_<NAME>_PASSWORD``, the reference's
+  ``<PREFIX>_PASSWORD`` variables (``EVAL_DB_PASSWORD``, ... — for the reference's own files
+  only), this process's memory (a URL password given to ``add_source`` is kept there for the
+  session only, never written), and finally libpq's own ``PGPASSWORD`` / ``~/.pgpass``.
+* ``VAR`` must be an *allowed* variable (:mod:`.secrets`): it matches ``AXIS_SOURCE_*``,
+  ``*_PASSWORD`` or ``PG*``, or a pattern listed in the server's ``AXIS_SOURCE_ENV_ALLOW``
+  (comma-separated shell patterns), and is never one of the server's own secrets
+  (``AXIS_SERVER_*``, ``JUPYTER_*``, ``JUPYTERHUB_*``, ``JPY_*``, ``ANTHROPIC_*``), whatever
+  the allow-list says.
+  Whoever may write sources (``axis:sync``) can point a source at a host of their choosing,
+  so these allowed variables — and libpq's own defaults, ``PGPASSWORD``, ``~/.pgpass`` and
+  ``~/.postgresql/`` client certificates — are the only secrets a source can ever send.
+* A URL may not set libpq parameters that name server files or carry a secret (``passfile``,
+  ``sslkey``, ``sslcert``, ``sslrootcert``, ``service``, ``password``, ...).
+* A literal password in a file (or in a URL inside a file) is rejected with a message naming
+  the key. :meth:`SourceConfig.public` (what users and HTTP see) has no password, no URL
+  credentials and no value read from the environment.
 """
 
 from __future__ import annotations
@@ -37,6 +58,8 @@ import yaml
 
 from .. import config as axis_config
 from ..errors import ConfigError, NotFoundError
+from . import secrets
+from .sqltext import strip_sql_literals as _strip_sql_literals  # browser.py uses it too
 
 # Section name in YAML <-> AXIS dataset kind.
 SECTION_KIND = {"eval_db": "evals", "monitoring_db": "monitoring",
@@ -54,6 +77,10 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# libpq URL parameters that name files on the server or carry a secret: a source may not
+# set them (the server's own ~/.pgpass and client certificate still apply as libpq's defaults).
+URL_PARAMS_REFUSED = ("passfile", "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslcrldir",
+                      "sslpassword", "service", "servicefile", "password")
 
 # Common *_db keys and defaults (reference §4.6).
 COMMON_DEFAULTS: dict[str, Any] = {
@@ -112,9 +139,9 @@ class SourceConfig:
     refresh_interval_minutes: float
     incremental_column: str | None
     auto_load: bool = False
-    password_env: str | None = None
-    password_ref: str | None = None  # "${VAR}" as written
+    password_env: str | None = None  # an allowed variable (check_secret_env)
     path: str | None = None  # the YAML file it came from
+    reference: bool = False  # one of the reference's own files (eval_db.yaml, ...)
     extras: dict = field(default_factory=dict)
 
     @property
@@ -127,17 +154,17 @@ class SourceConfig:
                 f"refresh_interval_minutes={self.refresh_interval_minutes})")
 
     def describe_target(self) -> str:
-        """host:port/database without user or password (safe to show and log)."""
+        """host:port/database without user or password (safe to show and log). Built from
+        the URL as written: nothing in it is ever read from the environment."""
         if self.url:
-            u = urlsplit(_expand(self.url, "url", self.name, strict=False))
+            u = urlsplit(self.url)
             host = u.hostname or (dict(p.split("=", 1) for p in u.query.split("&") if "=" in p).get("host", "local socket"))
-            return f"{host}:{u.port or 5432}/{(u.path or '/').lstrip('/')}"
+            return f"{host}:{_port(u) or 5432}/{(u.path or '/').lstrip('/')}"
         return f"{self.host or 'localhost'}:{self.port}/{self.database or ''}"
 
     # -- connection -----------------------------------------------------------------
     def password(self) -> str | None:
-        if self.password_ref:
-            return _expand(self.password_ref, "password", self.name)
+        """The password, from an allowed environment variable (or this session's memory)."""
         if self.password_env:
             val = os.environ.get(self.password_env)
             if val is None:
@@ -147,7 +174,7 @@ class SourceConfig:
         env = os.environ.get(f"AXIS_SOURCE_{self.name.upper()}_PASSWORD")
         if env is not None:
             return env
-        if self.path and Path(self.path).stem in ENV_PREFIX:
+        if self.reference and self.path and Path(self.path).stem in ENV_PREFIX:
             env = os.environ.get(f"{ENV_PREFIX[Path(self.path).stem]}_PASSWORD")
             if env is not None:
                 return env
@@ -157,7 +184,7 @@ class SourceConfig:
         """Keyword arguments for psycopg.connect (the password is only ever in this dict)."""
         kw: dict[str, Any] = {}
         if self.url:
-            kw["conninfo"] = _expand(self.url, "url", self.name)
+            kw["conninfo"] = self.url
         else:
             kw["conninfo"] = ""
             if self.host:
@@ -224,17 +251,27 @@ def source_path(name: str) -> Path:
 # Loading and validation
 
 
-def _expand(text: str, key: str, source: str, strict: bool = True) -> str:
-    def sub(m):
-        val = os.environ.get(m.group(1))
-        if val is None:
-            if strict:
-                raise ConfigError(f"source {source!r}: {key} refers to ${{{m.group(1)}}}, which is "
-                                  "not set in this environment.")
-            return ""
-        return val
+def check_secret_env(name: Any, where: str, key: str = "password_env") -> str:
+    """``name`` if a source may read its password from that variable (see
+    :mod:`.secrets`), else a ConfigError naming ``key``."""
+    why = secrets.refusal(name)
+    if why:
+        raise _err(where, key, why)
+    return name
 
-    return ENV_REF.sub(sub, text)
+
+def _port(u) -> int | None:
+    try:
+        return u.port
+    except ValueError:
+        return None
+
+
+def _check_url_port(where: str, u) -> None:
+    try:
+        u.port
+    except ValueError:
+        raise _err(where, "url", "has a port that is not a number between 0 and 65535.") from None
 
 
 def _err(where: str, key: str, msg: str) -> ConfigError:
@@ -287,45 +324,6 @@ def _query(where, key, value) -> str | None:
     return q
 
 
-def _strip_sql_literals(sql: str) -> str:
-    """SQL text with string literals, quoted identifiers, dollar quotes and comments removed."""
-    out, i, n = [], 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c in ("'", '"'):
-            j = i + 1
-            while j < n:
-                if sql[j] == c:
-                    if j + 1 < n and sql[j + 1] == c:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
-            out.append(" ")
-        elif c == "-" and sql.startswith("--", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j
-        elif c == "/" and sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-            out.append(" ")
-        elif c == "$":
-            m = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:])
-            if m:
-                tag = m.group(0)
-                j = sql.find(tag, i + len(tag))
-                i = n if j < 0 else j + len(tag)
-                out.append(" ")
-            else:
-                out.append(c)
-                i += 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
 def parse_section(name: str, section: str, raw: dict, path: str | None = None,
                   env_prefix: str | None = None) -> SourceConfig:
     """Validate one ``*_db`` section; every message names the key."""
@@ -351,27 +349,41 @@ def parse_section(name: str, section: str, raw: dict, path: str | None = None,
                 cfg[key] = os.environ[f"{env_prefix}_{suffix}"]
 
     password = cfg.get("password")
-    password_ref = None
+    password_env = cfg.get("password_env")
+    if password_env not in (None, ""):
+        password_env = check_secret_env(password_env, where, "password_env")
+    else:
+        password_env = None
     if password not in (None, ""):
-        if isinstance(password, str) and ENV_REF.fullmatch(password.strip()):
-            password_ref = password.strip()
-        else:
+        m = ENV_REF.fullmatch(password.strip()) if isinstance(password, str) else None
+        if m is None:
             raise _err(where, "password", "must not hold a password: secrets stay in environment "
                        "variables. Write password_env: MY_DB_PASSWORD (or password: ${MY_DB_PASSWORD}) "
                        "and set that variable.")
-    password_env = cfg.get("password_env")
-    if password_env not in (None, "") and not (isinstance(password_env, str)
-                                               and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env)):
-        raise _err(where, "password_env", f"must be an environment variable name (got {password_env!r}).")
+        ref = check_secret_env(m.group(1), where, "password")
+        if password_env and password_env != ref:
+            raise _err(where, "password", f"names ${{{ref}}} but password_env names {password_env}; "
+                       "keep one of them.")
+        password_env = ref
 
     url = cfg.get("url")
     if url not in (None, ""):
         if not isinstance(url, str):
             raise _err(where, "url", "must be a postgresql:// URL.")
+        if "${" in url:
+            raise _err(where, "url", "must not refer to environment variables (${...}): a URL is "
+                       "used as written. Give the password with password_env; leave host, user or "
+                       "database out of the URL and libpq reads PGHOST, PGUSER, PGDATABASE itself.")
         u = urlsplit(url)
         if u.scheme not in ("postgresql", "postgres"):
             raise _err(where, "url", f"must start with postgresql:// (got {u.scheme or 'no scheme'}://).")
-        if u.password and not ENV_REF.fullmatch(unquote(u.password)):
+        _check_url_port(where, u)
+        params = {unquote(p.partition("=")[0]).strip().lower() for p in u.query.split("&")}
+        refused = sorted(params & set(URL_PARAMS_REFUSED))
+        if refused:
+            raise _err(where, "url", f"must not set {', '.join(refused)}: a source may not name "
+                       "files on the server or carry a secret (use password_env).")
+        if u.password:
             raise _err(where, "url", "contains a password: remove it from the URL and set "
                        "password_env (or AXIS_SOURCE_<NAME>_PASSWORD) instead.")
     else:
@@ -427,7 +439,7 @@ def parse_section(name: str, section: str, raw: dict, path: str | None = None,
         partition_column=_ident(where, "partition_column", cfg.get("partition_column")),
         refresh_interval_minutes=interval,
         incremental_column=_ident(where, "incremental_column", cfg.get("incremental_column")),
-        password_env=password_env or None, password_ref=password_ref, path=path, extras=extras,
+        password_env=password_env, path=path, reference=env_prefix is not None, extras=extras,
     )
 
 
@@ -441,7 +453,9 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def load_source_file(path: Path, name: str | None = None) -> SourceConfig:
+def load_source_file(path: Path, name: str | None = None, *, reference: bool = False) -> SourceConfig:
+    """One source file. ``reference``: one of the reference's own files in the config folder
+    (they also read ``<PREFIX>_URL``, ``_HOST``, ... and ``_PASSWORD`` from the environment)."""
     data = _read_yaml(path)
     sections = [k for k in data if k in SECTION_KIND]
     if len(sections) != 1 or len(data) != 1:
@@ -449,7 +463,7 @@ def load_source_file(path: Path, name: str | None = None) -> SourceConfig:
                           f"(found {', '.join(map(str, data)) or 'none'}).")
     section = sections[0]
     name = name or path.stem
-    env_prefix = ENV_PREFIX.get(path.stem) if path.stem in REFERENCE_FILES else None
+    env_prefix = ENV_PREFIX.get(path.stem) if reference and path.stem in REFERENCE_FILES else None
     return parse_section(name, section, data[section], str(path), env_prefix)
 
 
@@ -460,7 +474,7 @@ def list_sources() -> dict[str, SourceConfig]:
     for stem, name in REFERENCE_FILES.items():
         p = base / f"{stem}.yaml"
         if p.exists():
-            out[name] = load_source_file(p, name)
+            out[name] = load_source_file(p, name, reference=True)
     d = sources_dir()
     if d.is_dir():
         for p in sorted(d.glob("*.yaml")):
@@ -520,9 +534,13 @@ def save_source(name: str, kind: str, url: str, dataset_query: str, results_quer
     section = KIND_SECTION[k]
     if not isinstance(url, str) or not url:
         raise ConfigError("url is missing: give postgresql://user@host:5432/database.")
+    if "${" in url:
+        raise _err(f"source {name!r}", "url", "must not refer to environment variables (${...}): "
+                   "it is used as written. Give the password with password_env.")
     u = urlsplit(url)
+    _check_url_port(f"source {name!r}", u)
     session_pw = None
-    if u.password and not ENV_REF.fullmatch(unquote(u.password)):
+    if u.password:
         session_pw = unquote(u.password)
         netloc = (quote(unquote(u.username), safe="") + "@" if u.username else "") + (u.hostname or "")
         if u.port:
@@ -562,8 +580,16 @@ def save_source(name: str, kind: str, url: str, dataset_query: str, results_quer
 
 
 def remove_source(name: str) -> None:
-    p = source_path(name)
-    if not p.exists():
-        raise NotFoundError(f"no source file for {name!r} under {sources_dir()}.")
+    """Delete the source ``sources/<name>.yaml`` and forget its session password. The dataset
+    it synced stays (delete that separately). Callers check first that no sync of it runs."""
+    p = source_path(name) if isinstance(name, str) and NAME_RE.match(name) else None
+    if p is None or not p.exists():
+        stem = next((s for s, n in REFERENCE_FILES.items() if n == name), None)
+        if stem and (axis_config.config_dir() / f"{stem}.yaml").exists():
+            raise ConfigError(f"source {name!r} is defined by {stem}.yaml in the config folder, a "
+                              "file written by hand: edit or delete it there (enabled: false "
+                              "stops its syncs).")
+        raise NotFoundError(f"no source named {name!r}.")
     p.unlink()
-    _SESSION_SECRETS.pop(name, None)
+    with _LOCK:
+        _SESSION_SECRETS.pop(name, None)

@@ -113,6 +113,18 @@ def add_source(store, name: str, kind: str, url: str, dataset_query: str,
     return cfg.public()
 
 
+def delete_source(store, name: str) -> None:
+    """Delete a saved source (its YAML file); the dataset it synced stays. Raises
+    :class:`NotFoundError` for an unknown source and :class:`ConflictError` while it syncs.
+    With a store served by the Jupyter server, the source is deleted there."""
+    if isinstance(store, RemoteStore):
+        return client.delete_source(store, name)
+    if is_running(store, name):
+        raise ConflictError(f"a sync of {name!r} is running; cancel it or wait, then remove "
+                            "the source.")
+    sconfig.remove_source(name)
+
+
 def sources() -> pd.DataFrame:
     """The configured sources (no secrets)."""
     rows = [c.public() for c in sconfig.list_sources().values()]

@@ -47,7 +47,9 @@ def call_action(store, dataset: str | None, view: str, action: str, params: dict
     fn = spec.actions.get(action)
     if fn is None:
         raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}).")
-    return fn(store, dataset, **(params or {}))
+    from .parameters import check_params  # types and ranges: a ParameterError naming the bad one
+
+    return fn(store, dataset, **check_params(view, action, params or {}, fn))
 
 
 # Modules that register views when imported. Each view lives in its own module.

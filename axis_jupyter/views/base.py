@@ -8,11 +8,11 @@ A view is three things (see ``axis_jupyter/views/__init__.py`` for the registry)
    :func:`jsonable`). Both transports run them through
    :func:`axis_jupyter.views.call_action`: the server extension for HTTP, and this class's
    message handler for the kernel fallback.
-2. **A widget class** — a subclass of :class:`AxisView` that sets ``view_name``, ``_esm``
-   (and ``_css``) to the bundle built from ``widgets/src/views/<view>.js`` into
-   ``axis_jupyter/static/``, and optionally overrides :meth:`AxisView.static_html`.
-3. **A front end** — ``widgets/src/views/<view>.js`` exporting ``render({model, el})`` that
-   uses ``createTransport(model)`` from ``widgets/src/lib/transport.js`` to call actions.
+2. **A widget class** — a subclass of :class:`AxisView` that sets ``view_name`` and
+   optionally overrides :meth:`AxisView.static_html`. Its ``_esm`` and ``_css`` are this
+   class's: the one bundle of every view (``axis_jupyter/static/axis.js`` and ``.css``).
+3. **A front end** — ``widgets/src/views/<view>.js`` exporting ``render({model, el})``,
+   listed in ``widgets/src/registry.js`` under ``view_name`` (see ``widgets/README.md``).
 
 Synced traits:
   ``view``        the view's registry name
@@ -53,21 +53,25 @@ import traitlets
 from ..errors import AxisError, QueryError
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+#: the one front-end bundle of every view (widgets/src/axis.js, built by `make widgets`)
+BUNDLE = "axis"
 
 
-def bundle(name: str, ext: str = "js") -> Path | str:
-    """The built front end of view ``name`` (``axis_jupyter/static/<name>.<ext>``).
+def bundle(ext: str = "js") -> Path | str:
+    """The built front end of every view: ``axis_jupyter/static/axis.<ext>``.
 
-    When the bundle has not been built (a source checkout without ``make``), returns a tiny
-    module that says how to build it instead of failing at import time.
+    All views share one module (its ``render`` picks the view named by the ``view`` trait),
+    so Vega is shipped once. When the bundle has not been built (a source checkout without
+    ``make``), returns a tiny module that says how to build it instead of failing at import
+    time (and no CSS).
     """
-    path = STATIC / f"{name}.{ext}"
+    path = STATIC / f"{BUNDLE}.{ext}"
     if path.exists():
         return path
     if ext == "css":
         return ""
-    return ("export default { render({ el }) { el.textContent = "
-            f"'AXIS: the {name} front end is not built; run `make widgets` "
+    return ("export default { render({ model, el }) { el.textContent = "
+            "'AXIS: the ' + model.get('view') + ' front end is not built; run `make widgets` "
             "(cd widgets && npm ci && npm run build).'; } };")
 
 
@@ -206,8 +210,11 @@ def run_action(store, dataset: str, view: str, action: str, params: dict | None)
 
 
 class AxisView(anywidget.AnyWidget):
-    """Base class of AXIS inline views. Subclasses set ``view_name``, ``_esm`` and ``_css``."""
+    """Base class of AXIS inline views. Subclasses set ``view_name``; the front end (one
+    bundle for every view) renders the view of that name."""
 
+    _esm = bundle()
+    _css = bundle("css")
     view_name: str = ""
     #: the action whose result is the view's main state (kept in ``snapshot``)
     payload_action: str = "payload"

@@ -33,7 +33,7 @@ from ..analytics import compare as C
 from ..analytics import evals as E
 from ..errors import AxisError, QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable
+from .base import AxisView, is_remote, jsonable
 
 VIEW = "compare"
 GOOD, WARN = 0.7, 0.5
@@ -392,8 +392,6 @@ class CompareView(AxisView):
     runs the same action as the front end."""
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, ds_or_name=None, store=None, *, baseline=None, challenger=None, metrics=None,
                  filters: dict | None = None, alpha=None, **kwargs):

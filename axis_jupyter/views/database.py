@@ -32,7 +32,7 @@ import traitlets
 
 from ..errors import AxisError, QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, jsonable
+from .base import AxisView, jsonable
 
 VIEW = "database"
 
@@ -152,8 +152,6 @@ class DatabaseView(AxisView):
     """Sources, sync status and a PostgreSQL browser (no dataset needed)."""
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, store=None, **kwargs):
         if store is None:

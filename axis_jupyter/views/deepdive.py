@@ -34,7 +34,7 @@ from ..analytics import evals as E
 from ..analytics.compare import records
 from ..errors import QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, experiment_params, jsonable
+from .base import AxisView, experiment_params, jsonable
 from .compare import band, bar_by_band, binned, box, check_params, filters_of, heatmap, radar, read, scatter, \
     spec, value_bars
 
@@ -311,8 +311,6 @@ class DeepDiveView(AxisView):
     action the front end does."""
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
                  filters: dict | None = None, **kwargs):

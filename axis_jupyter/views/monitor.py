@@ -44,7 +44,7 @@ from ..analytics.memo import memo_expr
 from ..errors import AxisError, QueryError
 from ..ingest.jsonish import parse_jsonish
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable, records
+from .base import AxisView, is_remote, jsonable, records
 
 VIEW = "monitor"
 FILTER_KEYS = ("environment", "source_name", "source_component", "source_type", "model_name")
@@ -330,6 +330,8 @@ def traces(store, dataset: str, filters=None, time="24h", time_range=None, ancho
                     pred = p if pred is None else pred | p
             if pred is not None:
                 t = t.filter(pred)
+        if sort == "recent" and "timestamp" not in t.columns:
+            raise QueryError("this dataset has no timestamp column: sort by score instead.")
         total = int(ctx.execute(t.aggregate(n=ibis._.count()))["n"].iloc[0])
         key = t.timestamp if sort == "recent" else t.metric_score
         tie = [ibis.asc(t[c]) for c in ("dataset_id", "metric_name") if c in t.columns]
@@ -461,8 +463,6 @@ class Monitor(AxisView):
     """
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, ds_or_name=None, store=None, *, time="24h", granularity=None, filters=None,
                  anchor="data", **kwargs):

@@ -37,7 +37,7 @@ from ..analytics import monitoring as mon
 from ..analytics.filters import apply_filters
 from ..errors import AxisError, QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, is_remote, jsonable, records
+from .base import AxisView, is_remote, jsonable, records
 
 VIEW = "production"
 KPI_FILTERS = ("source_name", "environment", "source_type", "segment", "kpi_category")
@@ -281,8 +281,6 @@ class Production(AxisView):
     a monitoring dataset. ``Production(mon_ds, kpi="kpi_ds", filters={"source_name": "Atlas"})``."""
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, ds_or_name=None, store=None, *, kpi=None, filters=None, **kwargs):
         if ds_or_name is None and kpi is not None:

@@ -22,7 +22,8 @@ works across datasets; over HTTP they are ``POST {base}axis/api/views/runner/{ac
             mapping, the canonical fields (required flags), the metric catalogue with
             ``compatible`` flags for the suggested mapping, whether an LLM key is set,
             recent runs and defaults (name, concurrency)
-``start``   {source, metrics, mapping?, name?, concurrency?} -> {run_id, status}
+``start``   {source (a dataset name, never a file path), metrics, mapping?, name?,
+            concurrency?} -> {run_id, status}
             (LLM metrics without a key: an error with the LLMNotConfigured message)
 ``status``  {run_id} -> the run status (state, done/total, fraction, running means, errors,
             summary once finished, ...; see ``axis_jupyter.evals.runs``)
@@ -38,7 +39,7 @@ import traitlets
 
 from ..errors import QueryError
 from . import ViewSpec, register_view
-from .base import AxisView, _server_base, bundle, is_remote, jsonable, records, resolve, run_action
+from .base import AxisView, _server_base, is_remote, jsonable, records, resolve, run_action
 
 VIEW = "runner"
 
@@ -147,8 +148,9 @@ def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | No
     for field in ("query", "actual_output"):
         if not mapping.get(field):
             raise QueryError(f"map a column to the required field {field!r}.")
+    # Datasets only: this action also answers HTTP requests, and must not load server files.
     run_id = start_run(store, source, metrics, mapping=mapping, name=name or None,
-                       concurrency=concurrency)
+                       concurrency=concurrency, allow_files=False, public_errors=True)
     return jsonable({"run_id": run_id, "status": run_status(run_id)})
 
 
@@ -172,8 +174,6 @@ class Runner(AxisView):
 
     view_name = VIEW
     payload_action = "setup"
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     #: the run the front end is watching (set by the front end, or by :meth:`start`)
     run_id = traitlets.Unicode("").tag(sync=True)

@@ -28,7 +28,7 @@ from ..analytics.filters import apply_filters
 from ..errors import AxisError, QueryError
 from ..ingest.jsonish import parse_jsonish
 from . import ViewSpec, register_view
-from .base import AxisView, bundle, experiment_params, is_remote, jsonable, resolve
+from .base import AxisView, experiment_params, is_remote, jsonable, resolve
 
 VIEW = "scorecard"
 GOOD, WARN = 0.7, 0.5  # score colours: green >= 0.7, amber >= 0.5, red below
@@ -342,8 +342,6 @@ class Scorecard(AxisView):
     """
 
     view_name = VIEW
-    _esm = bundle(VIEW)
-    _css = bundle(VIEW, "css")
 
     def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
                  filters: dict | None = None, **kwargs):

@@ -32,6 +32,7 @@ from traitlets import Bool, Float, Int, Unicode
 
 from . import __version__
 from .base import AxisState
+from .multipart import clean_orphans
 from .routes import API_PREFIX, all_routes
 
 ENV_URL, ENV_TOKEN = "AXIS_SERVER_URL", "AXIS_SERVER_TOKEN"
@@ -106,6 +107,7 @@ class AxisExtension(ExtensionApp):
             self.store_error = str(exc)
             self.log.error("AXIS: %s", exc)
             store = _UnavailableStore(path, str(exc))
+        clean_orphans(self.upload_dir)  # uploads cut off by a kill -9 of an earlier server
         routes = all_routes()
         api_path = url_path_join(self.serverapp.base_url, API_PREFIX)
         self.state = AxisState(

@@ -24,12 +24,21 @@ What a subclass gets:
   (strict JSON), ``self.write_table(df)`` (JSON ``{columns, data}`` or Arrow IPC bytes,
   depending on the ``Accept`` header), ``self.job_accepted(job)`` (202 with the job and its
   ``Location``/events URL).
+* Parameters: declare them per verb in ``params`` (see :mod:`.params`) and read them with
+  ``self.query_args()`` / ``self.body_args()``: a wrong one is a 400 naming it, and the
+  OpenAPI document shows each one's schema.
 * Errors: raise any :class:`~axis_jupyter.errors.AxisError`; it becomes its ``.status``
-  with ``{"error": message, "type": class name}``. Anything else is a 500.
+  with ``{"error": message, "type": code}`` (``code`` a stable word such as
+  ``bad_parameter``). Anything else is a 500 whose body only says "internal error (logged
+  on the server, id ...)"; the traceback is in the server log under that id.
 * Kernels authenticate with ``Authorization: axis-token <AXIS_SERVER_TOKEN>`` (or
-  ``token <...>`` with that secret or the JupyterHub API token of this server); such
-  requests count as token-authenticated (no XSRF, no origin check) and are authorized as
-  the server's owner.
+  ``token``/``bearer`` with that secret), on ``/axis/api`` only. The secret stands for this
+  server's own token: the request is authenticated by the server's identity provider exactly
+  as one carrying the server's token (under JupyterHub: the server's API token, i.e. its
+  owner with that token's scopes), so it counts as token-authenticated (no XSRF, no origin
+  check) and acts as the server's owner. It is authorized by the configured authorizer like
+  every other request — it never bypasses it. A JupyterHub API token is checked by
+  JupyterHub's own identity provider, not here.
 * For Server-Sent Events subclass :class:`SSEMixin` too (see ``handlers.JobEventsHandler``).
 """
 
@@ -40,25 +49,22 @@ import functools
 import hmac
 import json
 import logging
-import os
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import tornado.web
-from jupyter_server.auth.authorizer import Authorizer
-from jupyter_server.auth.identity import User
 from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from tornado.iostream import StreamClosedError
 
-from axis_jupyter.errors import AxisError, QueryError
+from axis_jupyter import params
+from axis_jupyter.errors import INTERNAL, AxisError, QueryError, error_code
 from axis_jupyter.jobs import Job, JobRunner
 from axis_jupyter.store import arrow_ipc
 
 log = logging.getLogger("axis_jupyter_server")
-
-KERNEL_USERNAME = "axis-kernel"
 
 
 @dataclass
@@ -78,16 +84,6 @@ class AxisState:
     extras: dict = field(default_factory=dict)  # room for other modules (sync scheduler, ...)
 
 
-class _AllowAll(Authorizer):
-    """Authorizer for requests carrying this server's own kernel secret."""
-
-    def is_authorized(self, handler, user, action, resource) -> bool:  # noqa: ARG002
-        return True
-
-
-_KERNEL_AUTHORIZER = _AllowAll()
-
-
 def wants_arrow(accept: str | None) -> bool:
     return bool(accept) and arrow_ipc.ARROW_STREAM in accept
 
@@ -96,7 +92,7 @@ class AxisHandler(APIHandler):
     """Base class: set ``auth_resource = "axis:<area>"`` and decorate every verb."""
 
     auth_resource = "axis"
-    _axis_kernel_auth = False
+    _kernel_request = False  # authenticated by the kernel secret
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -119,37 +115,46 @@ class AxisHandler(APIHandler):
 
     # -- authentication for kernels --------------------------------------------------------
     def _kernel_secret_ok(self) -> bool:
+        """True if the request carries this server's kernel secret (AXIS_SERVER_TOKEN)."""
         header = self.request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         value = value.strip()
-        if not value:
+        secret = self.axis.secret
+        if not value or not secret or scheme.lower() not in ("axis-token", "token", "bearer"):
             return False
-        scheme = scheme.lower()
-        candidates = []
-        if scheme in ("axis-token", "token", "bearer"):
-            candidates.append(self.axis.secret)
-            if scheme != "axis-token" and os.environ.get("JUPYTERHUB_API_TOKEN"):
-                candidates.append(os.environ["JUPYTERHUB_API_TOKEN"])
-        return any(c and hmac.compare_digest(value.encode(), c.encode()) for c in candidates)
+        return hmac.compare_digest(value.encode(), secret.encode())
 
     async def prepare(self):  # type: ignore[override]
         if self._kernel_secret_ok():
-            CallContext.set(CallContext.JUPYTER_HANDLER, self)
-            if not self.check_host():
-                self.current_user = self._jupyter_current_user = None
-                raise tornado.web.HTTPError(403)
-            user = User(username=KERNEL_USERNAME, name="AXIS kernel client")
-            self.current_user = self._jupyter_current_user = user
-            self._token_authenticated = True
-            self._axis_kernel_auth = True
-            return None
+            self._kernel_request = True
+            server_token = getattr(self.identity_provider, "token", "") or ""
+            if server_token:
+                # Present the server's own token instead: the identity provider then finds
+                # the server's owner (and JupyterHub that token's scopes), and the
+                # configured authorizer judges every verb as for any other request.
+                self.request.headers["Authorization"] = f"token {server_token}"
+            else:
+                return self._prepare_tokenless_owner()
         return await super().prepare()
 
-    @property
-    def authorizer(self):
-        if self._axis_kernel_auth:
-            return _KERNEL_AUTHORIZER
-        return super().authorizer
+    def _prepare_tokenless_owner(self) -> None:
+        """A server with no token (password login, or auth disabled): its users are the
+        identity provider's anonymous users, and so is the kernel."""
+        CallContext.set(CallContext.JUPYTER_HANDLER, self)
+        if not self.check_host():
+            self.current_user = self._jupyter_current_user = None
+            raise tornado.web.HTTPError(403)
+        user = self.identity_provider.generate_anonymous_user(self)
+        self.current_user = self._jupyter_current_user = user
+        self._token_authenticated = True
+        return None
+
+    def set_cookie(self, name, value, *args, **kwargs):  # type: ignore[override]
+        # jupyter_server answers a token-authenticated request with a login cookie valid for
+        # the whole server; the kernel secret opens /axis/api only, so it never gets one.
+        if self._kernel_request:
+            return None
+        return super().set_cookie(name, value, *args, **kwargs)
 
     # -- requests ---------------------------------------------------------------------------
     def json_body(self) -> dict:
@@ -163,33 +168,37 @@ class AxisHandler(APIHandler):
             raise QueryError("the request body must be a JSON object.")
         return body
 
-    def int_arg(self, name: str, default: int) -> int:
+    def int_arg(self, name: str, default: int, minimum: int | None = None,
+                maximum: int | None = None) -> int:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise QueryError(f"{name} must be an integer, not {raw!r}.") from None
+        return params.parse_text(name, raw, params.integer(minimum, maximum))
 
     def bool_arg(self, name: str, default: bool = False) -> bool:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return default
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise QueryError(f"{name} must be true or false, not {raw!r}.")
+        return params.parse_text(name, raw, params.BOOL)
 
-    def json_arg(self, name: str):
+    def json_arg(self, name: str, schema: dict | None = None):
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":
             return None
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise QueryError(f"{name} must be JSON: {exc}") from None
+        return params.parse_text(name, raw, schema or {"type": "object"})
+
+    def query_args(self) -> dict:
+        """The query parameters this verb declares (see :mod:`.params`), converted and
+        checked; a wrong one is a 400 naming it."""
+        from .params import spec_of
+
+        return spec_of(type(self), self.request.method).read_query(self)
+
+    def body_args(self) -> dict:
+        """The JSON body, checked against the fields this verb declares."""
+        from .params import spec_of
+
+        return spec_of(type(self), self.request.method).read_body(self.json_body())
 
     @property
     def wants_arrow(self) -> bool:
@@ -226,6 +235,12 @@ class AxisHandler(APIHandler):
         self.write_json({"job": job.to_dict(), "events": f"{url}/events"}, status=202)
 
     # -- errors -------------------------------------------------------------------------------
+    # An error body is {"error": message, "message": message, "type": code} where code is a
+    # stable word (bad_parameter, not_found, conflict, forbidden, internal, ...). A message
+    # never holds a class name, a traceback or compiled SQL: an unexpected exception is
+    # logged here with its traceback under a short id, and the reply only quotes the id.
+    _axis_error_id: str | None = None
+
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         if exc_info and isinstance(exc_info[1], AxisError):
@@ -237,25 +252,46 @@ class AxisHandler(APIHandler):
             log.info("AXIS %s %s -> %s: %s", self.request.method, self.request.path,
                      value.status, value)
             return
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        self._axis_error_id = secrets.token_hex(4)
+        log.error("AXIS internal error %s on %s %s", self._axis_error_id, self.request.method,
+                  self.request.path, exc_info=(typ, value, tb))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
+        self.clear_header("Content-Disposition")
         exc = (kwargs.get("exc_info") or (None, None, None))[1]
-        if isinstance(exc, AxisError):
-            msg, typ = str(exc), type(exc).__name__
+        if isinstance(exc, AxisError):  # written for people: its message is the answer
+            msg, code = str(exc), error_code(exc)
         elif isinstance(exc, tornado.web.HTTPError):
-            msg, typ = exc.log_message or exc.reason or self._reason, "HTTPError"
-            if exc.log_message and exc.args:
-                try:
-                    msg = exc.log_message % exc.args
-                except TypeError:
-                    pass
-        elif exc is not None:
-            msg, typ = f"internal error: {type(exc).__name__}: {exc}", "InternalError"
+            msg, code = _http_message(exc, self._reason), HTTP_CODES.get(status_code, "http_error")
+        elif exc is not None or status_code >= 500:
+            ref = self._axis_error_id or secrets.token_hex(4)
+            if self._axis_error_id is None:  # not logged yet (send_error without log_exception)
+                log.error("AXIS internal error %s on %s %s", ref, self.request.method,
+                          self.request.path, exc_info=kwargs.get("exc_info"))
+            msg, code = f"internal error (logged on the server, id {ref}).", INTERNAL
         else:
-            msg, typ = self._reason, "HTTPError"
-        self.finish(json.dumps({"error": msg, "message": msg, "type": typ}))
+            msg, code = self._reason, HTTP_CODES.get(status_code, "http_error")
+        self.finish(json.dumps({"error": msg, "message": msg, "type": code}))
+
+
+# Codes of errors raised by tornado or jupyter_server itself (authentication, routing, size).
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large",
+              415: "unsupported_media_type", 429: "too_many_requests", 503: "unavailable"}
+
+
+def _http_message(exc: tornado.web.HTTPError, reason: str) -> str:
+    msg = exc.log_message or exc.reason or reason
+    if exc.log_message and exc.args:
+        try:
+            msg = exc.log_message % exc.args
+        except TypeError:
+            pass
+    return msg
 
 
 class SSEMixin:

@@ -8,29 +8,34 @@ worker threads (``run_blocking`` / ``store.aread``), never on the event loop.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
-import tempfile
 
 import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import errors as axis_errors
-from axis_jupyter.errors import AxisError, IngestError, QueryError
+from axis_jupyter import params as P
+from axis_jupyter.analytics.parameters import FILTERS
+from axis_jupyter.errors import AxisError, ParameterError
 from axis_jupyter.store import arrow_ipc
 
 from .base import AxisHandler, SSEMixin
-from .multipart import MultipartStream, UploadError, boundary_from
+from .multipart import MultipartStream, UploadError, boundary_from, upload_tempdir
+from .params import Body, Param, Spec, described
 
 MAX_JSON_PAGE_SIZE = 500
+MAX_ARROW_PAGE_SIZE = 1_000_000
+MAX_PAGE = 10**9  # with MAX_ARROW_PAGE_SIZE the offset stays far inside a 64-bit integer
+KINDS = ("auto", "evals", "monitoring", "signals", "annotations", "kpi", "rules")
 
 
 def job_error(job) -> AxisError:
-    """The AxisError a failed job stands for (same class as the one raised in the job)."""
-    cls = getattr(axis_errors, job.error_type or "", None)
-    if not (isinstance(cls, type) and issubclass(cls, AxisError)):
-        cls = axis_errors.StoreError if job.error_type == "InternalError" else AxisError
+    """The AxisError a failed job stands for (same code as the one raised in the job)."""
+    if job.error_type == axis_errors.INTERNAL:
+        cls = axis_errors.StoreError
+    else:
+        cls = axis_errors.error_class(job.error_type)
     if job.state == "cancelled":
         return axis_errors.ConflictError(f"job {job.id} was cancelled.")
     return cls(job.error or "the job failed")
@@ -65,19 +70,19 @@ class HealthHandler(AxisHandler):
 @tornado.web.stream_request_body
 class DatasetsHandler(AxisHandler):
     auth_resource = "axis:datasets"
-    openapi = {
-        "post": {
-            "query": [("wait", "boolean", "wait for the load and answer 201 {dataset}"),
-                      ("name", "string", "dataset name (else the form field or the file name)"),
-                      ("kind", "string", "auto, evals, monitoring, signals, annotations, kpi, rules")],
-            "body": {"multipart/form-data": {
-                "file": "the CSV, Parquet or JSON-lines file (required)",
-                "name": "dataset name", "kind": "dataset kind (default auto)",
-                "mapping": "JSON object {your_column: canonical_column}",
-                "encoding": "text encoding of a CSV (default utf-8)"}},
-            "responses": {"202": "the upload job {job, events}", "201": "with ?wait=1: {dataset}"},
-        },
-    }
+    params = {"post": Spec(
+        query=(Param("wait", P.BOOL, "wait for the load and answer 201 {dataset}"),
+               Param("name", P.STRING, "dataset name (else the form field or the file name)"),
+               Param("kind", P.STRING, f"dataset kind: {', '.join(KINDS)} (default auto)")),
+        body=Body({"file": {"type": "string", "format": "binary",
+                            "description": "the CSV, Parquet or JSON-lines file"},
+                   "name": described(P.STRING, "dataset name"),
+                   "kind": described(P.STRING, f"{', '.join(KINDS)} (default auto)"),
+                   "mapping": described(P.STRING, "JSON object {your_column: canonical_column}"),
+                   "encoding": described(P.STRING, "text encoding of a CSV (default utf-8)")},
+                  required=("file",), content_type="multipart/form-data"))}
+    openapi = {"post": {"responses": {"202": "the upload job {job, events}",
+                                      "201": "with ?wait=1: {dataset}"}}}
 
     _upload: MultipartStream | None = None
     _tmpdir: str | None = None
@@ -99,7 +104,7 @@ class DatasetsHandler(AxisHandler):
                                                            "set_max_body_size"):
             self.request.connection.set_max_body_size(self.axis.max_upload_bytes)
         boundary = boundary_from(self.request.headers.get("Content-Type", ""))
-        self._tmpdir = tempfile.mkdtemp(prefix="axis-upload-", dir=self.axis.upload_dir)
+        self._tmpdir = upload_tempdir(self.axis.upload_dir)
         self._upload = MultipartStream(boundary, self._tmpdir)
 
     def data_received(self, chunk: bytes) -> None:
@@ -155,27 +160,27 @@ class DatasetsHandler(AxisHandler):
         if up.file_path is None:
             raise UploadError("the upload has no file: send it in a multipart field named 'file'.")
         fields = up.fields
-        name = (self.get_query_argument("name", None) or fields.get("name")
-                or dataset_name_from(up.filename))
+        args = self.query_args()
+        name = args.get("name") or fields.get("name") or dataset_name_from(up.filename)
         check_name(name)
-        kind = self.get_query_argument("kind", None) or fields.get("kind") or "auto"
+        kind = args.get("kind") or fields.get("kind") or "auto"
         mapping = None
         if fields.get("mapping"):
-            try:
-                mapping = json.loads(fields["mapping"])
-            except ValueError as exc:
-                raise IngestError(f"mapping must be a JSON object: {exc}") from None
-            if not isinstance(mapping, dict):
-                raise IngestError("mapping must be a JSON object {your_column: canonical_column}.")
+            mapping = P.parse_text("mapping", fields["mapping"],
+                                   {"type": "object", "additionalProperties": P.STRING})
         encoding = fields.get("encoding") or "utf-8"
+        _check_encoding(encoding)
         path, tmpdir, store = up.file_path, self._tmpdir, self.store
         nbytes, filename = up.file_bytes, up.filename
 
         def work(job):
+            from axis_jupyter.ingest import without_contents
+
             try:
                 job.progress(stage="loading", filename=filename, bytes=nbytes)
-                ds = store.load(str(path), name=name, kind=kind, mapping=mapping,
-                                encoding=encoding)
+                with without_contents():  # the error is read over HTTP: no file content
+                    ds = store.load(str(path), name=name, kind=kind, mapping=mapping,
+                                    encoding=encoding)
                 info = store.info(ds.name)
                 for w in info.get("warnings") or []:
                     job.log(w, level="warning")
@@ -189,7 +194,7 @@ class DatasetsHandler(AxisHandler):
                                       "bytes": nbytes},
                               owner=getattr(self.current_user, "username", None))
         self._tmpdir = None  # the job owns (and removes) the file now
-        if self.bool_arg("wait"):
+        if args.get("wait"):
             await job.wait()
             if job.state != "succeeded":
                 raise job_error(job)
@@ -197,6 +202,16 @@ class DatasetsHandler(AxisHandler):
             self.write_json({"dataset": job.result}, status=201)
         else:
             self.job_accepted(job)
+
+
+def _check_encoding(encoding: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ParameterError(f"encoding {P.shown(encoding)} is not a known text encoding "
+                             "(e.g. utf-8, latin-1, utf-16).", param="encoding") from None
 
 
 class DatasetHandler(AxisHandler):
@@ -223,16 +238,17 @@ class DatasetHandler(AxisHandler):
 
 class RowsHandler(AxisHandler):
     auth_resource = "axis:rows"
+    params = {"get": Spec(query=(
+        Param("page", P.integer(1, MAX_PAGE), "1-based page (default 1)"),
+        Param("page_size", P.integer(1, MAX_ARROW_PAGE_SIZE),
+              f"rows per page (default 50, at most {MAX_JSON_PAGE_SIZE} as JSON)"),
+        Param("sort_by", P.STRING, "column to sort by"),
+        Param("descending", P.BOOL, "sort descending"),
+        Param("search", P.STRING, "case-insensitive text search in string columns"),
+        Param("filters", FILTERS, "filters (equality, IN, time_range)"),
+        Param("columns", P.STRINGS, "columns to return"),
+        Param("parse", P.BOOL, "parse JSON-ish columns (signals, ...)")))}
     openapi = {"get": {
-        "query": [("page", "integer", "1-based page (default 1)"),
-                  ("page_size", "integer", f"rows per page (default 50, at most {MAX_JSON_PAGE_SIZE} "
-                                           "as JSON; any size as Arrow)"),
-                  ("sort_by", "string", "column to sort by"),
-                  ("descending", "boolean", "sort descending"),
-                  ("search", "string", "case-insensitive text search in string columns"),
-                  ("filters", "string", "JSON object of filters (equality, IN, time_range)"),
-                  ("columns", "string", "comma-separated columns to return"),
-                  ("parse", "boolean", "parse JSON-ish columns (signals, ...)")],
         "responses": {"200": "{rows: [{...}], total, page, page_size}; with Accept: "
                              f"{arrow_ipc.ARROW_STREAM} the page as Arrow IPC and the total in "
                              f"the {arrow_ipc.TOTAL_HEADER} header"},
@@ -244,22 +260,23 @@ class RowsHandler(AxisHandler):
     async def get(self, name: str):
         """One page of the dataset's rows (paged, sorted, searched, filtered)."""
         self.store.info(name)
-        page = self.int_arg("page", 1)
-        page_size = self.int_arg("page_size", 50)
+        args = self.query_args()
+        page, page_size = args.get("page", 1), args.get("page_size", 50)
         arrow = self.wants_arrow
         if not arrow and page_size > MAX_JSON_PAGE_SIZE:
-            raise QueryError(f"page_size must be at most {MAX_JSON_PAGE_SIZE} (got {page_size}); "
-                             f"ask for Accept: {arrow_ipc.ARROW_STREAM} for bigger pages.")
-        filters = self.json_arg("filters")
-        if filters is not None and not isinstance(filters, dict):
-            raise QueryError("filters must be a JSON object, e.g. {\"metric_name\": [\"a\", \"b\"]}.")
-        raw_cols = self.get_query_argument("columns", None)
-        columns = [c.strip() for c in raw_cols.split(",") if c.strip()] if raw_cols else None
+            raise ParameterError(f"page_size must be at most {MAX_JSON_PAGE_SIZE} (got {page_size}); "
+                                 f"ask for Accept: {arrow_ipc.ARROW_STREAM} for bigger pages.",
+                                 param="page_size")
+        columns = args.get("columns") or None
+        if columns and len(set(columns)) != len(columns):
+            twice = sorted({c for c in columns if columns.count(c) > 1})
+            raise ParameterError(f"columns names {', '.join(map(repr, twice))} more than once.",
+                                 param="columns")
         df, total = await self.run_blocking(
             self.store.rows, name, page=page, page_size=page_size,
-            sort_by=self.get_query_argument("sort_by", None) or None,
-            descending=self.bool_arg("descending"), search=self.get_query_argument("search", None),
-            filters=filters, columns=columns, parse=self.bool_arg("parse") and not arrow)
+            sort_by=args.get("sort_by"), descending=args.get("descending", False),
+            search=args.get("search"), filters=args.get("filters"), columns=columns,
+            parse=args.get("parse", False) and not arrow)
         if arrow:
             payload = await self.run_blocking(arrow_ipc.to_ipc, df)
             self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
@@ -283,14 +300,32 @@ class AnalyticsListHandler(AxisHandler):
 
         items = registry.load_all()
         self.write_json({"analytics": [{"name": a.name, "kinds": list(a.kinds), "doc": a.doc}
+                                       | {"parameters": a.param_schemas(), "required": list(a.required())}
                                        for a in sorted(items.values(), key=lambda a: a.name)]})
+
+
+def analytic_fields() -> dict:
+    """Every analytic parameter (each analytic takes some of them; ``GET analytics`` says
+    which)."""
+    from axis_jupyter.analytics import parameters
+
+    return dict(parameters.PARAMS)
+
+
+def analytic_names() -> list[str]:
+    from axis_jupyter.analytics import registry
+
+    return sorted(registry.load_all())
 
 
 class AnalyticHandler(AxisHandler):
     auth_resource = "axis:analytics"
+    params = {"post": Spec(body=Body(
+        analytic_fields, description="the analytic's parameters (GET analytics lists which "
+                                     "ones each analytic takes), e.g. {\"threshold\": 0.5, "
+                                     "\"by\": \"evaluation_name\", \"filters\": {...}}"))}
+    path_enums = {"analytic": analytic_names}
     openapi = {"post": {
-        "body": {"application/json": "the analytic's parameters, e.g. {\"threshold\": 0.5, "
-                                     "\"by\": \"evaluation_name\", \"filters\": {...}}"},
         "responses": {"200": "{columns, data} or Arrow IPC (Accept header)"},
         "arrow": True,
     }}
@@ -299,10 +334,10 @@ class AnalyticHandler(AxisHandler):
     @authorized
     async def post(self, name: str, analytic: str):
         """Run an analytic on the dataset with JSON parameters."""
-        params = self.json_body()
+        params = self.json_body()  # checked by the analytic itself (the engine's schemas)
         if "dataset" in params or "name" in params:
-            raise QueryError("'dataset' and 'name' are not analytic parameters (they come "
-                             "from the URL).")
+            raise ParameterError("'dataset' and 'name' are not analytic parameters (they come "
+                                 "from the URL).", param="dataset" if "dataset" in params else "name")
         self.store.info(name)
         df = await self.run_blocking(lambda: self.store.analytic(name, analytic, **params))
         await self.write_table(df)
@@ -311,8 +346,11 @@ class AnalyticHandler(AxisHandler):
 # --------------------------------------------------------------------------- query
 class QueryHandler(AxisHandler):
     auth_resource = "axis:query"
+    params = {"post": Spec(body=Body({
+        "sql": described(P.STRING, "one SELECT over the store's datasets"),
+        "query": described(P.STRING, "the same as sql"),
+        "limit": described(P.integer(1, 10**12), "at most this many rows")}))}
     openapi = {"post": {
-        "body": {"application/json": "{sql: one SELECT over the store's datasets, limit?: rows}"},
         "responses": {"200": "{columns, data, truncated} or Arrow IPC (Accept header)",
                       "400": "not exactly one SELECT, unknown table, SQL error"},
         "arrow": True,
@@ -322,14 +360,11 @@ class QueryHandler(AxisHandler):
     @authorized
     async def post(self):
         """Run one read-only SELECT over the store's datasets."""
-        body = self.json_body()
+        body = self.body_args()
         sql = body.get("sql") or body.get("query")
-        if not isinstance(sql, str) or not sql.strip():
-            raise QueryError("send {\"sql\": \"SELECT ...\"}.")
+        if not sql or not sql.strip():
+            raise ParameterError("sql is required: send {\"sql\": \"SELECT ...\"}.", param="sql")
         limit = body.get("limit")
-        if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-                raise QueryError("limit must be a positive integer.")
         if self.wants_arrow:
             table = await self.run_blocking(sql_arrow, self.store, sql, limit)
             await self.write_table(table)
@@ -344,10 +379,25 @@ class QueryHandler(AxisHandler):
 
 
 # --------------------------------------------------------------------------- views
+def view_names() -> list[str]:
+    from axis_jupyter.views import VIEWS, get_view
+
+    get_view("scorecard")  # loads the built-in views
+    return sorted(VIEWS)
+
+
+def view_actions() -> list[str]:
+    from axis_jupyter.views import VIEWS
+
+    view_names()
+    return sorted({a for v in VIEWS.values() for a in v.actions})
+
+
 class ViewActionHandler(AxisHandler):
     auth_resource = "axis:views"
+    params = {"post": Spec(body=Body(extra=True, description="the action's parameters"))}
+    path_enums = {"view": view_names, "action": view_actions}
     openapi = {"post": {
-        "body": {"application/json": "the action's parameters"},
         "responses": {"200": "the action's JSON result"},
     }}
 
@@ -355,14 +405,19 @@ class ViewActionHandler(AxisHandler):
     @authorized
     async def post(self, view: str, action: str, name: str | None = None):
         """Run a view action (what an inline view shows) and return its JSON."""
+        from axis_jupyter.ingest import without_contents
         from axis_jupyter.views import call_action
 
         params = self.json_body()
         if name is not None:
             self.store.info(name)
+
+        def run():
+            with without_contents():  # imports of the database view: no data in errors
+                return arrow_ipc.dumps(call_action(self.store, name, view, action, params))
+
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
-        body = await self.run_blocking(
-            lambda: arrow_ipc.dumps(call_action(self.store, name, view, action, params)))
+        body = await self.run_blocking(run)
         self.finish(body)
 
 
@@ -370,13 +425,13 @@ class ViewActionHandler(AxisHandler):
 class JobsHandler(AxisHandler):
     auth_resource = "axis:jobs"
     _track_activity = False  # polled
-    openapi = {"get": {"query": [("kind", "string", "only jobs of this kind")]}}
+    params = {"get": Spec(query=(Param("kind", P.STRING, "only jobs of this kind"),))}
 
     @tornado.web.authenticated
     @authorized
     async def get(self):
         """Known jobs, newest first (without their results)."""
-        kind = self.get_query_argument("kind", None)
+        kind = self.query_args().get("kind")
         self.write_json({"jobs": [j.to_dict(result=False) for j in self.jobs.list(kind)]})
 
 
@@ -408,10 +463,11 @@ class JobEventsHandler(SSEMixin, AxisHandler):
     """
 
     auth_resource = "axis:jobs"
+    params = {"get": Spec(query=(
+        Param("last_event_id", P.integer(0, 2**62), "resume after this event id"),
+        Param("_xsrf", P.STRING, "the _xsrf cookie value (needed by JupyterHub for "
+                                 "EventSource requests)")))}
     openapi = {"get": {
-        "query": [("last_event_id", "integer", "resume after this event id"),
-                  ("_xsrf", "string", "the _xsrf cookie value (needed by JupyterHub for "
-                                      "EventSource requests)")],
         "responses": {"200": "text/event-stream: job (snapshot, first), progress, log, "
                              "result, error, custom events, and done (last); ': heartbeat' "
                              "comments"},
@@ -431,13 +487,17 @@ class JobEventsHandler(SSEMixin, AxisHandler):
     @authorized
     async def get(self, job_id: str):
         """Stream the job's events as Server-Sent Events until it is done."""
-        job = self.jobs.get(job_id)
-        last = self.request.headers.get("Last-Event-ID") or self.get_query_argument(
-            "last_event_id", None) or "0"
-        try:
-            last_seq = int(last)
-        except ValueError:
-            raise QueryError(f"Last-Event-ID must be an integer, not {last!r}.") from None
+        await self.stream_job(self.jobs.get(job_id))
+
+    async def stream_job(self, job) -> None:
+        """Stream ``job``'s events (undecorated: subclasses with their own ``auth_resource``
+        call this from their own decorated verb, never ``super().get`` — jupyter_server's
+        ``@authorized`` keeps the first resource it sees for every later call)."""
+        header = self.request.headers.get("Last-Event-ID")
+        if header:
+            last_seq = P.parse_text("Last-Event-ID", header, P.integer(0, 2**62))
+        else:
+            last_seq = self.query_args().get("last_event_id", 0)
         self.sse_headers()
         flag = self._flag = job.subscribe_async()
         heartbeat = self.axis.sse_heartbeat

@@ -14,6 +14,12 @@ Routes, relative to ``{base_url}axis/api/`` (``auth_resource = "axis:evals"``):
 A run with LLM metrics and no API key is refused with 400 before a job starts; one run per
 results name at a time (409). The runs are started by ``axis_jupyter.evals.runs.start_run``
 (the same code path as the runner widget and Python), as jobs of this server's JobRunner.
+
+``source`` is a dataset of the store (an uploaded file is one: ``POST datasets``) or a file
+path that the requesting user could read through the contents API — relative to the Jupyter
+root (or absolute inside it), no ``..``, not hidden, symlinks resolved inside the root (see
+``server_files``). A file that fails to load is reported without any of its content: line
+numbers and column positions only (``IngestError.public``).
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from axis_jupyter import params as P
 from axis_jupyter.errors import NotFoundError, QueryError
 from axis_jupyter.views.base import jsonable
 
 from .base import AxisHandler
+from .server_files import readable_file
+from .params import Body, Spec, described
 
 
 class _EvalsBase(AxisHandler):
@@ -43,7 +52,8 @@ class MetricsHandler(_EvalsBase):
 
 
 class MappingHandler(_EvalsBase):
-    openapi = {"post": {"body": {"application/json": {"columns": "the dataset's column names"}}}}
+    params = {"post": Spec(body=Body({"columns": described(P.STRINGS, "the dataset's column names")},
+                                     required=("columns",)))}
 
     @tornado.web.authenticated
     @authorized
@@ -51,19 +61,29 @@ class MappingHandler(_EvalsBase):
         """Suggest a canonical-field mapping for the given columns."""
         from axis_jupyter.evals.api import suggest_mapping
 
-        cols = self.json_body().get("columns")
+        cols = self.body_args().get("columns")
         if not isinstance(cols, list):
             raise QueryError("columns must be a list of column names.")
         self.write_json({"mapping": suggest_mapping([str(c) for c in cols])})
 
 
 class RunsHandler(_EvalsBase):
-    openapi = {"post": {"body": {"application/json": {
-        "source": "dataset name (or a file path on the server)", "metrics": "list of metric keys",
-        "mapping": "optional {canonical_field: column} (null/\"\" unmaps a suggested field)",
-        "name": "results dataset name", "concurrency": "items x metrics scored at once (default 8)",
-        "thresholds": "optional {metric_name: pass threshold}",
-        "detail": "optional bool: explanations for heuristic metrics (default: up to 20k items)"}},
+    params = {"post": Spec(body=Body({
+        "source": described(P.STRING, "dataset name, or a file path inside the Jupyter root that you may read "
+                                   "through the contents API"),
+        "metrics": described({"type": "array", "items": P.STRING, "minItems": 1},
+                             "list of metric keys"),
+        "mapping": described({"type": "object", "additionalProperties": P.nullable(P.STRING)},
+                             "optional {canonical_field: column} (null/\"\" unmaps a "
+                             "suggested field)"),
+        "name": described(P.STRING, "results dataset name"),
+        "concurrency": described(P.integer(1, 256), "items x metrics scored at once (default 8)"),
+        "thresholds": described({"type": "object", "additionalProperties": P.NUMBER},
+                                "optional {metric_name: pass threshold}"),
+        "detail": described(P.BOOL, "explanations for heuristic metrics (default: up to 20k "
+                                    "items)")},
+        required=("source", "metrics")))}
+    openapi = {"post": {
         "responses": {"202": "the run job", "400": "bad request or LLM key missing",
                       "409": "a run with that name is running"}}}
 
@@ -79,10 +99,11 @@ class RunsHandler(_EvalsBase):
         """Start an evaluation run as a job (``axis_jupyter.evals.runs.start_run``)."""
         from axis_jupyter.evals.runs import start_run
 
-        body = self.json_body()
+        body = self.body_args()
         source, metrics = body.get("source"), body.get("metrics")
         if not source or not isinstance(source, str):
             raise QueryError("source (a dataset name) is required.")
+        source = await self._dataset_or_file(source)
         if not metrics or not isinstance(metrics, list):
             raise QueryError("metrics must be a non-empty list of metric keys.")
         mapping = body.get("mapping") or None
@@ -99,8 +120,16 @@ class RunsHandler(_EvalsBase):
             raise QueryError("concurrency must be an integer.")
         run_id = await self.run_blocking(
             start_run, self.store, source, metrics, mapping=mapping, name=body.get("name") or None,
-            concurrency=concurrency, thresholds=thresholds, detail=detail, runner=self.jobs)
+            concurrency=concurrency, thresholds=thresholds, detail=detail, runner=self.jobs,
+            public_errors=True)
         self.job_accepted(self.jobs.get(run_id))
+
+    async def _dataset_or_file(self, source: str) -> str:
+        """A dataset name as it is; otherwise the vetted OS path of a readable file."""
+        names = await self.run_blocking(lambda: set(self.store.datasets()["name"]))
+        if source in names:
+            return source
+        return await readable_file(self, source, "source")
 
 
 class RunHandler(_EvalsBase):

@@ -7,6 +7,8 @@ Sync (``auth_resource = "axis:sync"``)
   POST   sync?full=false                   start a sync job per enabled source (409 if any runs)
   GET    sync/sources                      configured sources (never a secret)
   POST   sync/sources                      add/replace a source (body = add_source arguments)
+  DELETE sync/sources/{source}             remove a source (404 unknown, 409 while it syncs);
+                                           the dataset it synced stays
   GET    sync/{source}                     status of one source
   POST   sync/{source}?full=false          start its sync job -> 202 {job, events}; 409 if running
   DELETE sync/{source}                     cancel its running sync
@@ -28,6 +30,12 @@ Database browser (``auth_resource = "axis:database"``)
 
 Expired handles answer 401, too many handles 429, a running sync 409.
 
+Secrets: nothing a request sets is expanded from the environment, and no answer carries a
+password or a value read from the environment. A source's password comes only from
+``password_env`` naming an allowed variable (``axis_jupyter.sync.secrets``); ``${VAR}`` in a
+``url`` is refused (see ``axis_jupyter.sync.config``). Imports from the browser report load
+errors without the data's content.
+
 Starting the periodic scheduler (and the startup sync) from the extension — in
 ``AxisExtension._start_jupyter_server_extension`` after the job runner has its loop::
 
@@ -46,13 +54,16 @@ import logging
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from axis_jupyter.errors import QueryError
+from axis_jupyter import params as P
+from axis_jupyter.errors import ConflictError, QueryError
+from axis_jupyter.ingest import without_contents
 from axis_jupyter.sync import browser, engine
 from axis_jupyter.sync import config as sconfig
 from axis_jupyter.views.base import jsonable
 
 from .base import AxisHandler
 from .handlers import JobEventsHandler
+from .params import Body, Param, Spec, described
 
 log = logging.getLogger("axis_jupyter_server.sync")
 
@@ -105,8 +116,8 @@ class _SyncBase(AxisHandler):
 
 
 class SyncHandler(_SyncBase):
-    openapi = {"post": {"query": [("full", "boolean", "full rebuild instead of incremental")],
-                        "responses": {"202": "one job per source", "409": "a sync is running"}}}
+    params = {"post": Spec(query=(Param("full", P.BOOL, "full rebuild instead of incremental"),))}
+    openapi = {"post": {"responses": {"202": "one job per source", "409": "a sync is running"}}}
 
     @tornado.web.authenticated
     @authorized
@@ -119,13 +130,11 @@ class SyncHandler(_SyncBase):
     @authorized
     async def post(self):
         """Start a sync job for every enabled source (409 if any of them is running)."""
-        full = self.bool_arg("full", False)
+        full = self.query_args().get("full", False)
         cfgs = await self.run_blocking(engine.eligible_sources)
         running = [c.name for c in cfgs if self.jobs.running(job_key(c.name))
                    or engine.is_running(self.store, c.name)]
         if running:
-            from axis_jupyter.errors import ConflictError
-
             raise ConflictError(f"a sync is already running for {', '.join(running)}.")
         jobs = [start_sync_job(self.axis, c.name, full=full) for c in cfgs]
         self.write_json({"success": True, "message": f"started {len(jobs)} sync job(s)",
@@ -133,12 +142,26 @@ class SyncHandler(_SyncBase):
 
 
 class SourcesHandler(_SyncBase):
-    openapi = {"post": {"body": {"application/json": {
-        "name": "source (and dataset) name", "kind": "evals|monitoring|signals|kpi",
-        "url": "postgresql://user@host:5432/db (no password: use password_env)",
-        "dataset_query": "SELECT ...", "results_query": "SELECT ... (optional)",
-        "incremental_column": "optional", "partition_column": "optional",
-        "refresh_interval_minutes": "0 = no schedule", "password_env": "env var with the password"}}}}
+    params = {"post": Spec(body=Body({
+        "name": described(P.STRING, "source (and dataset) name"),
+        "kind": described(P.STRING, "evals, monitoring, signals or kpi"),
+        "url": described(P.STRING, "postgresql://user@host:5432/db (no password: use "
+                                   "password_env)"),
+        "dataset_query": described(P.STRING, "SELECT ..."),
+        "results_query": described(P.STRING, "SELECT ... (optional)"),
+        "incremental_column": described(P.STRING, "optional"),
+        "partition_column": described(P.STRING, "optional"),
+        "refresh_interval_minutes": described(P.number(0, 525_600), "0 = no schedule"),
+        "columns": described({"type": "object", "additionalProperties": P.STRING},
+                             "rename map {source_column: dataset_column}"),
+        "query_timeout": described(P.integer(1, 86_400), "seconds"),
+        "password_env": described(P.STRING, "env var with the password: AXIS_SOURCE_*, *_PASSWORD, PG* or "
+                                            "the server's AXIS_SOURCE_ENV_ALLOW patterns; never the "
+                                            "server's own secrets"),
+        "enabled": P.BOOL},
+        required=("name", "kind", "url", "dataset_query")))}
+    openapi = {"post": {"responses": {"200": "{success, source}", "400": "invalid field (named), a ${VAR} in "
+                                      "url, or a password_env that sources may not read"}}}
 
     @tornado.web.authenticated
     @authorized
@@ -151,7 +174,7 @@ class SourcesHandler(_SyncBase):
     @authorized
     async def post(self):
         """Add or replace a source (written as YAML; a URL password is never written)."""
-        body = self.json_body()
+        body = self.body_args()
         allowed = {"name", "kind", "url", "dataset_query", "results_query", "incremental_column",
                    "partition_column", "refresh_interval_minutes", "columns", "query_timeout",
                    "password_env", "enabled"}
@@ -168,9 +191,29 @@ class SourcesHandler(_SyncBase):
         self.write_json({"success": True, "source": jsonable(pub)})
 
 
+class SourceHandler(_SyncBase):
+    openapi = {"delete": {"responses": {"200": "{success, message}", "404": "unknown source",
+                                        "409": "its sync is running"}}}
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, source: str):
+        """Remove a source (its YAML file, even one that no longer validates); the dataset it
+        synced stays."""
+        if self.jobs.running(job_key(source)) is not None or engine.is_running(self.store, source):
+            raise ConflictError(f"a sync of {source!r} is running; cancel it (DELETE sync/{source}) "
+                                "or wait, then remove the source.")
+        await self.run_blocking(sconfig.remove_source, source)
+        sched = self.axis.extras.get("sync_scheduler")
+        if sched is not None:
+            sched.wake()
+        self.write_json({"success": True, "message": f"source {source!r} removed; its dataset "
+                                                     "stays."})
+
+
 class SourceSyncHandler(_SyncBase):
-    openapi = {"post": {"query": [("full", "boolean", "full rebuild instead of incremental")],
-                        "responses": {"202": "the sync job", "404": "unknown source",
+    params = {"post": Spec(query=(Param("full", P.BOOL, "full rebuild instead of incremental"),))}
+    openapi = {"post": {"responses": {"202": "the sync job", "404": "unknown source",
                                       "409": "already running"}}}
 
     @tornado.web.authenticated
@@ -187,10 +230,8 @@ class SourceSyncHandler(_SyncBase):
     @authorized
     async def post(self, source: str):
         """Start the sync of one source as a job; progress streams from its events URL."""
-        full = self.bool_arg("full", False)
+        full = self.query_args().get("full", False)
         if engine.is_running(self.store, source):
-            from axis_jupyter.errors import ConflictError
-
             raise ConflictError(f"a sync of {source!r} is already running.")
         job = await self.run_blocking(start_sync_job, self.axis, source, full=full)
         self.job_accepted(job)
@@ -215,7 +256,11 @@ class ResetWatermarkHandler(_SyncBase):
 
 
 class SourceEventsHandler(JobEventsHandler):
-    """Server-Sent Events of a source's current (or most recent) sync job."""
+    """Server-Sent Events of a source's current (or most recent) sync job.
+
+    Authorized as ``axis:sync`` by its own decorated ``get``, which streams through the
+    undecorated ``stream_job``: calling ``JobEventsHandler.get`` (decorated) would make
+    jupyter_server's ``@authorized`` remember ``axis:sync`` for every later job stream."""
 
     auth_resource = "axis:sync"
 
@@ -231,7 +276,7 @@ class SourceEventsHandler(JobEventsHandler):
 
                 raise NotFoundError(f"no sync job for {source!r} yet; POST sync/{source} starts one.")
             job = jobs[0]
-        await super().get(job.id)
+        await self.stream_job(job)
 
 
 # --------------------------------------------------------------------------- browser
@@ -240,16 +285,21 @@ class _DbBase(AxisHandler):
 
 
 class ConnectHandler(_DbBase):
-    openapi = {"post": {"body": {"application/json": {
-        "host": "", "port": "5432", "database": "", "username": "", "password": "never stored",
-        "ssl_mode": "prefer|require|disable|...", "source": "or: a configured source"}},
+    params = {"post": Spec(body=Body({
+        "host": P.STRING, "port": described(P.integer(1, 65535), "default 5432"),
+        "database": P.STRING, "username": P.STRING,
+        "password": described(P.STRING, "never stored"),
+        "ssl_mode": P.one_of(*sconfig.SSL_MODES),
+        "source": described(P.STRING, "or: a configured source"),
+        "db_type": P.one_of("postgres", "postgresql"), "store": P.STRING}))}
+    openapi = {"post": {
         "responses": {"200": "{handle, expires_in, version, target}", "429": "too many handles"}}}
 
     @tornado.web.authenticated
     @authorized
     async def post(self):
         """Check the credentials once and get a handle that expires after 15 minutes."""
-        b = self.json_body()
+        b = self.body_args()
         allowed = {"host", "port", "database", "username", "password", "ssl_mode", "source", "db_type", "store"}
         unknown = set(b) - allowed
         if unknown:
@@ -291,18 +341,27 @@ class TablesHandler(_DbBase):
 
 
 class SchemaHandler(_DbBase):
-    openapi = {"get": {"query": [("schema", "string", "default public"), ("table", "string", "table")]}}
+    params = {"get": Spec(query=(Param("schema", P.STRING, "default public"),
+                                 Param("table", P.STRING, "table", required=True)))}
 
     @tornado.web.authenticated
     @authorized
     async def get(self, handle: str):
         """Columns and the first 5 rows of a table."""
-        table = self.get_query_argument("table", "")
-        if not table:
-            raise QueryError("table is required.")
-        res = await self.run_blocking(browser.schema, handle, table,
-                                      schema=self.get_query_argument("schema", "public"))
+        args = self.query_args()
+        res = await self.run_blocking(browser.schema, handle, args["table"],
+                                      schema=args.get("schema") or "public")
         self.write_json({"success": True, **jsonable(res)})
+
+
+TABLE = {"anyOf": [P.STRING, {"type": "object", "properties": {
+    "name": P.STRING, "schema_name": P.STRING}, "required": ["name"]}],
+    "description": "table name, or {name, schema_name}"}
+FILTER_VALUES = {"type": "object", "additionalProperties": {
+    "anyOf": [P.STRING, P.NUMBER, P.BOOL, {"type": "array", "items": {
+        "anyOf": [P.STRING, P.NUMBER, P.BOOL]}}], "nullable": True}}
+NAME_KIND = {"name": described(P.STRING, "dataset name"), "kind": P.STRING,
+             "mapping": {"type": "object", "additionalProperties": P.STRING}}
 
 
 def _table_args(b: dict) -> tuple[str, str]:
@@ -315,11 +374,14 @@ def _table_args(b: dict) -> tuple[str, str]:
 
 
 class DistinctHandler(_DbBase):
+    params = {"post": Spec(body=Body({
+        "table": TABLE, "schema": P.STRING, "column": P.STRING,
+        "limit": P.integer(1, 10_000)}, required=("table", "column")))}
     @tornado.web.authenticated
     @authorized
     async def post(self, handle: str):
         """Distinct values of one column (for filter dropdowns)."""
-        b = self.json_body()
+        b = self.body_args()
         table, schema = _table_args(b)
         vals = await self.run_blocking(browser.distinct_values, handle, table, str(b.get("column") or ""),
                                        schema=schema, limit=b.get("limit", 100))
@@ -327,11 +389,14 @@ class DistinctHandler(_DbBase):
 
 
 class PreviewHandler(_DbBase):
+    params = {"post": Spec(body=Body({
+        "table": TABLE, "schema": P.STRING, "filters": FILTER_VALUES, "columns": P.STRINGS,
+        "limit": P.integer(1, browser.MAX_QUERY_ROWS)}, required=("table",)))}
     @tornado.web.authenticated
     @authorized
     async def post(self, handle: str):
         """A few rows of a table with equality filters (values are parameters)."""
-        b = self.json_body()
+        b = self.body_args()
         table, schema = _table_args(b)
         res = await self.run_blocking(browser.preview, handle, table, schema=schema,
                                       filters=b.get("filters"), columns=b.get("columns"),
@@ -340,14 +405,23 @@ class PreviewHandler(_DbBase):
 
 
 class QueryPreviewHandler(_DbBase):
+    params = {"post": Spec(body=Body({
+        "query": P.STRING, "limit": P.integer(1, browser.MAX_QUERY_ROWS)},
+        required=("query",)))}
     @tornado.web.authenticated
     @authorized
     async def post(self, handle: str):
         """Preview one read-only SELECT (read-only transaction, timeout, at most 100 rows)."""
-        b = self.json_body()
+        b = self.body_args()
         res = await self.run_blocking(browser.query, handle, str(b.get("query") or ""),
                                       limit=b.get("limit", 10))
         self.write_json({"success": True, **jsonable(res)})
+
+
+def _without_contents(fn, *args, **kwargs):
+    """``fn(...)`` with load errors reported without the data's content (answered over HTTP)."""
+    with without_contents():
+        return fn(*args, **kwargs)
 
 
 def _imported(ds) -> dict:
@@ -357,30 +431,37 @@ def _imported(ds) -> dict:
 
 
 class ImportHandler(_DbBase):
+    params = {"post": Spec(body=Body({
+        "table": TABLE, "schema": P.STRING, "filters": FILTER_VALUES, **NAME_KIND,
+        "limit": P.integer(1, browser.MAX_IMPORT_ROWS)}, required=("table",)))}
     @tornado.web.authenticated
     @authorized
     async def post(self, handle: str):
         """Import (at most ``limit`` rows of) a table as a dataset."""
-        b = self.json_body()
+        b = self.body_args()
         table, schema = _table_args(b)
-        ds = await self.run_blocking(browser.import_table, self.store, handle, table,
-                                     name=b.get("name"), schema=schema, kind=b.get("kind") or "auto",
-                                     filters=b.get("filters"), mapping=b.get("mapping"),
-                                     limit=b.get("limit", 10000))
+        ds = await self.run_blocking(_without_contents, browser.import_table, self.store, handle,
+                                     table, name=b.get("name"), schema=schema,
+                                     kind=b.get("kind") or "auto", filters=b.get("filters"),
+                                     mapping=b.get("mapping"), limit=b.get("limit", 10000))
         self.write_json(jsonable(_imported(ds)))
 
 
 class QueryImportHandler(_DbBase):
+    params = {"post": Spec(body=Body({
+        "query": P.STRING, **NAME_KIND, "limit": P.integer(1, browser.MAX_IMPORT_ROWS)},
+        required=("query", "name")))}
     @tornado.web.authenticated
     @authorized
     async def post(self, handle: str):
         """Import the result of one read-only SELECT as a dataset."""
-        b = self.json_body()
+        b = self.body_args()
         if not b.get("name"):
             raise QueryError("name is required (the dataset name).")
-        ds = await self.run_blocking(browser.import_query, self.store, handle, str(b.get("query") or ""),
-                                     name=b["name"], kind=b.get("kind") or "auto",
-                                     mapping=b.get("mapping"), limit=b.get("limit", 10000))
+        ds = await self.run_blocking(_without_contents, browser.import_query, self.store, handle,
+                                     str(b.get("query") or ""), name=b["name"],
+                                     kind=b.get("kind") or "auto", mapping=b.get("mapping"),
+                                     limit=b.get("limit", 10000))
         self.write_json(jsonable(_imported(ds)))
 
 
@@ -388,6 +469,7 @@ def routes() -> list[tuple[str, type]]:
     return [
         (r"sync", SyncHandler),
         (r"sync/sources", SourcesHandler),
+        (rf"sync/sources/{SOURCE}", SourceHandler),
         (rf"sync/{SOURCE}", SourceSyncHandler),
         (rf"sync/{SOURCE}/reset-watermark", ResetWatermarkHandler),
         (rf"sync/{SOURCE}/events", SourceEventsHandler),

@@ -7,8 +7,12 @@ straight to a temporary file and keeps the (small) text fields in memory.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import shutil
+import tempfile
+import time
 from email.message import Message
 from pathlib import Path
 from typing import BinaryIO
@@ -19,8 +23,80 @@ MAX_FIELD_BYTES = 1 << 20  # text fields (name, kind, mapping) are small
 MAX_HEADER_BYTES = 16 << 10
 
 
+log = logging.getLogger("axis_jupyter_server")
+
+UPLOAD_PREFIX = "axis-upload-"
+LEGACY_ORPHAN_AGE_S = 24 * 3600
+
+
 class UploadError(AxisError):
     """The upload request is malformed."""
+
+    code = "bad_upload"
+
+
+def upload_tempdir(upload_dir: str | None) -> str:
+    """A fresh folder for one upload, named after this process (``axis-upload-<pid>-...``)
+    so that a later server can tell a dead server's leftovers from a live one's uploads."""
+    return tempfile.mkdtemp(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-", dir=upload_dir)
+
+
+def _alive_since(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), or None if it is not running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's
+    try:  # Linux: field 22 of /proc/PID/stat is the start in clock ticks after boot
+        with open(f"/proc/{pid}/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return 0.0  # alive, start unknown: treat every folder of it as in use
+
+
+def clean_orphans(upload_dir: str | None) -> list[str]:
+    """Remove upload folders left by servers that died mid-upload (``kill -9``, a crash).
+
+    A folder is an orphan when the process named in it is gone, or is a newer process that
+    reused the id (it started after the folder was last written). Folders of live servers
+    sharing the directory are left alone; old-style names without a process id only once
+    they are a day old. Returns the removed paths."""
+    base = upload_dir or tempfile.gettempdir()
+    removed = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not entry.name.startswith(UPLOAD_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if st.st_uid != os.getuid():
+            continue
+        m = re.match(rf"{UPLOAD_PREFIX}(\d+)-", entry.name)
+        if m:
+            pid = int(m.group(1))
+            started = None if pid == os.getpid() else _alive_since(pid)
+            if pid == os.getpid() or (started is not None and started <= st.st_mtime):
+                continue
+        elif now - st.st_mtime < LEGACY_ORPHAN_AGE_S:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.exists(entry.path):
+            removed.append(entry.path)
+    if removed:
+        log.info("AXIS: removed %d upload folder(s) left by stopped servers in %s",
+                 len(removed), base)
+    return removed
 
 
 def boundary_from(content_type: str) -> bytes:

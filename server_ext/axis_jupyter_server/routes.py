@@ -6,11 +6,13 @@ which tornado passes as keyword arguments and the OpenAPI document shows as ``{n
 Other modules add routes by exposing ``routes() -> list[(pattern, HandlerClass)]`` in one
 of :data:`OPTIONAL_ROUTE_MODULES`; a module is skipped only if it does not exist.
 
-A handler may describe its verbs for the OpenAPI document with a class attribute::
+A handler declares what each verb accepts in ``params`` (query parameters and body fields
+with their schemas, see :mod:`.params`); the same declaration checks requests and becomes
+the operation's ``parameters`` and ``requestBody`` here. Path parameters take their pattern
+from the route (or an enum from ``path_enums = {name: function}``). Responses are described
+by a class attribute::
 
-    openapi = {"post": {"query": [(name, type, description), ...],
-                        "body": {content_type: description or {field: description}},
-                        "responses": {"200": "description", ...},
+    openapi = {"post": {"responses": {"200": "description", ...},
                         "arrow": True,                 # also answers Arrow IPC
                         "content": "text/event-stream"}}
 
@@ -30,6 +32,7 @@ from axis_jupyter.store import arrow_ipc
 
 from . import handlers as h
 from .base import AxisHandler
+from .params import Body, spec_of
 
 API_PREFIX = "axis/api/"
 
@@ -94,16 +97,23 @@ def openapi_path(pattern: str) -> str:
     return "/" + path.replace("\\.", ".").replace("\\", "")
 
 
-def _operation(handler: type, verb: str, path_params: list[str]) -> dict:
+def _path_schema(handler: type, name: str, pattern: str) -> dict:
+    enums = getattr(handler, "path_enums", {}) or {}
+    if name in enums:
+        return {"type": "string", "enum": list(enums[name]())}
+    m = re.search(r"\(\?P<" + name + r">((?:[^()]|\([^()]*\))*)\)", pattern)
+    return {"type": "string", "pattern": f"^{m.group(1)}$"} if m else {"type": "string"}
+
+
+def _operation(handler: type, verb: str, pattern: str) -> dict:
     fn = getattr(handler, verb)
     doc = inspect.getdoc(fn) or ""
     summary, _, description = doc.partition("\n")
     meta = (getattr(handler, "openapi", None) or {}).get(verb, {})
-    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-              for p in path_params]
-    for name, typ, desc in meta.get("query", []):
-        params.append({"name": name, "in": "query", "required": False,
-                       "schema": {"type": typ}, "description": desc})
+    spec = spec_of(handler, verb)
+    params = [{"name": p, "in": "path", "required": True,
+               "schema": _path_schema(handler, p, pattern)} for p in _GROUP.findall(pattern)]
+    params += [p.openapi() for p in spec.query]
     op: dict = {
         "operationId": f"{verb}_{handler.__name__}",
         "summary": summary.strip() or f"{verb.upper()} {handler.__name__}",
@@ -113,35 +123,36 @@ def _operation(handler: type, verb: str, path_params: list[str]) -> dict:
     }
     if description.strip():
         op["description"] = description.strip()
-    body = meta.get("body")
-    if body is None and verb in ("post", "put", "patch"):
-        body = {"application/json": "JSON object"}
-    if body:
-        content = {}
-        for ctype, desc in body.items():
-            if isinstance(desc, dict):
-                content[ctype] = {"schema": {"type": "object", "properties": {
-                    k: {"type": "string", "description": v} for k, v in desc.items()}}}
-            else:
-                content[ctype] = {"schema": {"type": "object", "description": desc}}
-        op["requestBody"] = {"content": content}
+    if spec.body is not None:
+        op["requestBody"] = spec.body.openapi()
+    elif verb in ("post", "put", "patch"):
+        # No fields: an empty JSON object (anything else is refused).
+        op["requestBody"] = Body().openapi()
     responses = {}
     ok_code = "204" if (verb == "delete" and handler is h.DatasetHandler) else "200"
     for code, desc in (meta.get("responses") or {ok_code: "success"}).items():
         resp: dict = {"description": desc}
         if code != "204":
             ctype = meta.get("content", "application/json")
-            resp["content"] = {ctype: {}}
+            resp["content"] = {ctype: {"schema": {}}}
             if meta.get("arrow") and code.startswith("2"):
-                resp["content"][arrow_ipc.ARROW_STREAM] = {}
+                resp["content"][arrow_ipc.ARROW_STREAM] = {"schema": {}}
         responses[code] = resp
-    for code, desc in (("400", "invalid request ({error})"),
+    for code, desc in (("400", "a parameter is missing or wrong; the message names it"),
                        ("403", "not authenticated, not authorized, or missing XSRF token"),
-                       ("404", "unknown dataset, job, view or analytic ({error})")):
+                       ("404", "unknown dataset, job, view or analytic")):
         responses.setdefault(code, {"description": desc,
-                                    "content": {"application/json": {}}})
+                                    "content": {"application/json": {"schema": ERROR_SCHEMA}}})
     op["responses"] = responses
     return op
+
+
+ERROR_SCHEMA = {"type": "object", "required": ["error", "type"], "properties": {
+    "error": {"type": "string", "description": "what went wrong and what to do about it"},
+    "message": {"type": "string", "description": "the same as error"},
+    "type": {"type": "string", "description": "a stable code: bad_parameter, bad_query, "
+                                              "bad_input, not_found, conflict, forbidden, "
+                                              "internal, ..."}}}
 
 
 def openapi_spec(routes: list[tuple] | None = None, api_path: str = "/axis/api/",
@@ -150,10 +161,9 @@ def openapi_spec(routes: list[tuple] | None = None, api_path: str = "/axis/api/"
     paths: dict[str, dict] = {}
     for item in routes:
         pattern, handler = item[0], item[1]
-        path_params = _GROUP.findall(pattern)
         entry = paths.setdefault(openapi_path(pattern), {})
         for verb in verbs(handler):
-            entry[verb] = _operation(handler, verb, path_params)
+            entry[verb] = _operation(handler, verb, pattern)
     return {
         "openapi": "3.0.3",
         "info": {"title": "AXIS for Jupyter API", "version": version,
@@ -161,7 +171,8 @@ def openapi_spec(routes: list[tuple] | None = None, api_path: str = "/axis/api/"
                                 "like any Jupyter API (token header or login cookie; "
                                 "POST/DELETE need the _xsrf token with cookies); kernels use "
                                 "Authorization: axis-token $AXIS_SERVER_TOKEN. Errors are "
-                                "{error, type}."},
+                                "{error, message, type}: a message naming the parameter or "
+                                "thing at fault and a stable code, never internals."},
         "servers": [{"url": api_path}],
         "components": {"securitySchemes": {
             "token": {"type": "apiKey", "in": "header", "name": "Authorization",

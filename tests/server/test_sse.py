@@ -199,7 +199,7 @@ async def test_sse_failed_and_cancelled_jobs(browser, api, axis_state):
     events = [parse_block(b) for b in (await (await browser(job.id)).body()).split("\n\n")
               if b.strip()]
     assert [e["event"] for e in events][-2:] == ["error", "done"]
-    assert events[-2]["data"] == {"message": "bad parameter x", "type": "QueryError"}
+    assert events[-2]["data"] == {"message": "bad parameter x", "type": "bad_query"}
     assert events[-1]["data"]["state"] == "failed"
 
     started = threading.Event()

@@ -57,15 +57,15 @@ def test_validation_names_the_key(axis_config, body, key):
 def test_defaults_caps_and_env_secrets(axis_config, monkeypatch):
     (axis_config / "monitoring_db.yaml").write_text(yaml.safe_dump({"monitoring_db": {
         "enabled": True, "host": "db", "database": "prod", "username": "axis",
-        "password": "${MY_PG_PW}", "dataset_query": "SELECT 1", "query_timeout": 999,
+        "password": "${MY_PG_PASSWORD}", "dataset_query": "SELECT 1", "query_timeout": 999,
         "thresholds": {"default": {"good": 0.7}}}}))
     cfg = sconfig.get_source("monitoring")  # the reference file is the source "monitoring"
     assert cfg.kind == "monitoring" and cfg.port == 5432 and cfg.ssl_mode == "prefer"
     assert cfg.query_timeout == 120  # capped as in the reference
     assert cfg.row_limit == 10000 and cfg.refresh_interval_minutes == 0
-    with pytest.raises(ConfigError, match="MY_PG_PW"):
+    with pytest.raises(ConfigError, match="MY_PG_PASSWORD"):
         cfg.conninfo()
-    monkeypatch.setenv("MY_PG_PW", "from-env")
+    monkeypatch.setenv("MY_PG_PASSWORD", "from-env")
     assert cfg.conninfo()["password"] == "from-env"
     assert "from-env" not in str(cfg.public())
     (axis_config / "duckdb.yaml").write_text(yaml.safe_dump({"duckdb": {"sync_workers": 4}}))

@@ -18,14 +18,25 @@
 // through the kernel and later calls go there directly.
 
 const CONFIG_ID = "jupyter-config-data";
-const healthCache = new Map(); // baseUrl -> Promise<boolean>
+/** @type {Map<string, Promise<boolean>>} */
+const healthCache = new Map(); // baseUrl -> does it answer axis/api/health?
 
-/** The Jupyter page config ({baseUrl, token}) or null when this is not a Jupyter page. */
-export function pageConfig(doc = globalThis.document) {
-  const node = doc && doc.getElementById(CONFIG_ID);
-  if (!node) return null;
+/**
+ * @typedef {{baseUrl: string, token: string}} PageConfig
+ * @typedef {{get(name: string): any, set(name: string, value: any): void, save_changes(): void,
+ *   on(event: string, cb: (...args: any[]) => void): void, off(event: string, cb?: (...args: any[]) => void): void,
+ *   send(content: any): void}} AnyModel anywidget's model, as the views use it
+ */
+
+/**
+ * The page config from the text of Jupyter's #jupyter-config-data script ({baseUrl}
+ * ending in "/", token), or null when it is not JSON. Pure.
+ * @param {string} text
+ * @returns {PageConfig | null}
+ */
+export function parsePageConfig(text) {
   try {
-    const data = JSON.parse(node.textContent || "{}");
+    const data = JSON.parse(text || "{}");
     let baseUrl = data.baseUrl || "/";
     if (!baseUrl.endsWith("/")) baseUrl += "/";
     return { baseUrl, token: data.token || "" };
@@ -34,24 +45,51 @@ export function pageConfig(doc = globalThis.document) {
   }
 }
 
-function cookie(name) {
-  const m = (globalThis.document?.cookie || "").match(
-    new RegExp("(?:^|;\\s*)" + name + "=([^;]*)"),
-  );
+/**
+ * The Jupyter page config of `doc`, or null when this is not a Jupyter page.
+ * @param {Document} [doc]
+ * @returns {PageConfig | null}
+ */
+export function pageConfig(doc = globalThis.document) {
+  const node = doc && doc.getElementById(CONFIG_ID);
+  if (!node) return null;
+  return parsePageConfig(node.textContent || "{}");
+}
+
+/**
+ * The value of cookie `name` in a document.cookie string, or null. Pure.
+ * @param {string} cookies
+ * @param {string} name
+ */
+export function cookieValue(cookies, name) {
+  const m = (cookies || "").match(new RegExp("(?:^|;\\s*)" + name + "=([^;]*)"));
   return m ? decodeURIComponent(m[1]) : null;
 }
 
-/** Headers JupyterLab itself would send (token and XSRF). */
-export function authHeaders(cfg, json = false) {
+/**
+ * Headers JupyterLab itself would send (token and XSRF).
+ * @param {PageConfig | null} cfg
+ * @param {boolean} [json] add Content-Type: application/json
+ * @param {string} [cookies] document.cookie (the page's, by default)
+ * @returns {Record<string, string>}
+ */
+export function authHeaders(cfg, json = false, cookies = globalThis.document?.cookie || "") {
+  /** @type {Record<string, string>} */
   const h = {};
   if (cfg && cfg.token) h.Authorization = `token ${cfg.token}`;
-  const xsrf = cookie("_xsrf");
+  const xsrf = cookieValue(cookies, "_xsrf");
   if (xsrf) h["X-XSRFToken"] = xsrf;
   if (json) h["Content-Type"] = "application/json";
   return h;
 }
 
-function samePath(a, b) {
+/**
+ * Are two URL paths the same base ("/a%40b" and "/a@b/" are)? Pure.
+ * @param {string} a
+ * @param {string} b
+ */
+export function samePath(a, b) {
+  /** @param {string} p */
   const norm = (p) => {
     let s = p || "/";
     try {
@@ -64,7 +102,47 @@ function samePath(a, b) {
   return norm(a) === norm(b);
 }
 
-/** Does the server of this page run the AXIS extension? (cached per baseUrl) */
+/**
+ * The URL of a view action: {baseUrl}axis/api/datasets/{dataset}/views/{view}/{action},
+ * or {baseUrl}axis/api/views/{view}/{action} for a view without a dataset. Pure.
+ * @param {string} baseUrl ends with "/"
+ * @param {string | null | undefined} dataset
+ * @param {string} view
+ * @param {string} action
+ */
+export function actionUrl(baseUrl, dataset, view, action) {
+  const enc = encodeURIComponent;
+  const scope = dataset ? `datasets/${enc(dataset)}/` : "";
+  return `${baseUrl}axis/api/${scope}views/${enc(view)}/${enc(action)}`;
+}
+
+/**
+ * What a failed HTTP answer means: its message (the server's error text, else
+ * "HTTP {status}") and whether the kernel should be tried instead (the route is not there
+ * or not allowed: 401/403/404/405 without an AXIS error body). Pure.
+ * @param {number} status
+ * @param {any} body the parsed JSON body, or null
+ */
+export function httpFailure(status, body) {
+  const message = (body && (body.error || body.message || body.reason)) || `HTTP ${status}`;
+  const fallback = [401, 403, 404, 405].includes(status) && !(body && body.error);
+  return { message: String(message), fallback };
+}
+
+/**
+ * Is a 2xx JSON body an AXIS error answer ({error} with at most one more key)? Pure.
+ * @param {any} body
+ * @returns {body is {error: unknown}}
+ */
+export function isErrorBody(body) {
+  return !!body && typeof body === "object" && body.error !== undefined && Object.keys(body).length <= 2;
+}
+
+/**
+ * Does the server of this page run the AXIS extension? (cached per baseUrl)
+ * @param {PageConfig | null} cfg
+ * @returns {Promise<boolean>}
+ */
 export function serverHasAxis(cfg) {
   if (!cfg) return Promise.resolve(false);
   if (!healthCache.has(cfg.baseUrl)) {
@@ -77,10 +155,15 @@ export function serverHasAxis(cfg) {
       .catch(() => false);
     healthCache.set(cfg.baseUrl, p);
   }
-  return healthCache.get(cfg.baseUrl);
+  return /** @type {Promise<boolean>} */ (healthCache.get(cfg.baseUrl));
 }
 
-class CallError extends Error {
+/** An action's error: the server's or kernel's message; `fallback` when the kernel should be tried. */
+export class CallError extends Error {
+  /**
+   * @param {string} message
+   * @param {{status?: number, fallback?: boolean}} [opts]
+   */
   constructor(message, { status = 0, fallback = false } = {}) {
     super(message);
     this.status = status;
@@ -88,24 +171,49 @@ class CallError extends Error {
   }
 }
 
+/**
+ * The message of an error of any kind (an Error's message, else its text).
+ * @param {unknown} err
+ */
+export function errorText(err) {
+  return String((err && /** @type {any} */ (err).message) || err);
+}
+
 const encoder = new TextEncoder();
 let seq = 0;
 
 /**
- * createTransport(model) -> {call, mode, stats, dispose}
- *   call(action, params) resolves to the action's result dict or rejects with an Error
- *   whose message is the server's / kernel's error text.
- *   stats.last = {action, via, bytes, ms} for the last completed call.
+ * @typedef {{action: string, via: "server" | "kernel", bytes: number, ms: number}} CallStats
+ * @typedef {object} Transport
+ * @property {(action: string, params?: object) => Promise<any>} call resolves to the
+ *   action's result dict or rejects with a CallError whose message is the server's or
+ *   kernel's error text
+ * @property {() => Promise<"server" | "kernel">} decide which transport calls will use
+ * @property {"server" | "kernel" | null} mode
+ * @property {{last: CallStats | null, calls: number}} stats the last completed call
+ * @property {() => void} dispose
+ */
+
+/**
+ * The transport of one view (see the top of this file).
+ * @param {AnyModel} model
+ * @param {{timeoutMs?: number}} [opts]
+ * @returns {Transport}
  */
 export function createTransport(model, { timeoutMs = 300000 } = {}) {
+  /** @type {Map<string, {resolve: (v: {result: any, bytes: number}) => void, reject: (e: Error) => void, timer: ReturnType<typeof setTimeout>}>} */
   const pending = new Map();
-  let mode = null; // "server" | "kernel" once decided
+  /** @type {"server" | "kernel" | null} */
+  let mode = null; // once decided
+  /** @type {Promise<"server" | "kernel"> | null} */
   let deciding = null;
+  /** @type {{last: CallStats | null, calls: number}} */
   const stats = { last: null, calls: 0 };
 
+  /** @param {any} msg */
   const onMsg = (msg) => {
     if (!msg || msg.kind !== "axis-reply" || !pending.has(msg.id)) return;
-    const p = pending.get(msg.id);
+    const p = /** @type {NonNullable<ReturnType<typeof pending.get>>} */ (pending.get(msg.id));
     pending.delete(msg.id);
     clearTimeout(p.timer);
     if (msg.error !== undefined && msg.error !== null) p.reject(new CallError(String(msg.error)));
@@ -113,6 +221,7 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
   };
   model.on("msg:custom", onMsg);
 
+  /** @returns {Promise<"server" | "kernel">} */
   async function decide() {
     if (mode) return mode;
     if (!deciding) {
@@ -130,13 +239,15 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
     return mode;
   }
 
+  /**
+   * @param {string} action
+   * @param {object} params
+   * @returns {Promise<{result: any, bytes: number}>}
+   */
   async function viaHttp(action, params) {
-    const cfg = pageConfig();
-    const enc = encodeURIComponent;
+    const cfg = /** @type {PageConfig} */ (pageConfig());
     // Views without a dataset (the runner, the database browser) use views/{view}/...
-    const dataset = model.get("dataset");
-    const scope = dataset ? `datasets/${enc(dataset)}/` : "";
-    const url = `${cfg.baseUrl}axis/api/${scope}views/${enc(model.get("view"))}/${enc(action)}`;
+    const url = actionUrl(cfg.baseUrl, model.get("dataset"), model.get("view"), action);
     let resp;
     try {
       resp = await fetch(url, {
@@ -147,9 +258,10 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
         body: JSON.stringify(params || {}),
       });
     } catch (err) {
-      throw new CallError(`network error: ${err.message || err}`, { fallback: true });
+      throw new CallError(`network error: ${errorText(err)}`, { fallback: true });
     }
     const text = await resp.text();
+    /** @type {any} the JSON answer, or null when there is none */
     let body = null;
     try {
       body = text ? JSON.parse(text) : null;
@@ -157,16 +269,18 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
       body = null;
     }
     if (!resp.ok) {
-      const msg = (body && (body.error || body.message || body.reason)) || `HTTP ${resp.status}`;
-      const fallback = [401, 403, 404, 405].includes(resp.status) && !(body && body.error);
-      throw new CallError(msg, { status: resp.status, fallback });
+      const { message, fallback } = httpFailure(resp.status, body);
+      throw new CallError(message, { status: resp.status, fallback });
     }
-    if (body && typeof body === "object" && body.error !== undefined && Object.keys(body).length <= 2) {
-      throw new CallError(String(body.error), { status: resp.status });
-    }
+    if (isErrorBody(body)) throw new CallError(String(body.error), { status: resp.status });
     return { result: body, bytes: encoder.encode(text).length };
   }
 
+  /**
+   * @param {string} action
+   * @param {object} params
+   * @returns {Promise<{result: any, bytes: number}>}
+   */
   function viaKernel(action, params) {
     const id = `axis-${Date.now().toString(36)}-${++seq}`;
     return new Promise((resolve, reject) => {
@@ -179,6 +293,10 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
     });
   }
 
+  /**
+   * @param {string} action
+   * @param {object} [params]
+   */
   async function call(action, params = {}) {
     const t0 = performance.now();
     let via = await decide();
@@ -187,7 +305,7 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
       try {
         out = await viaHttp(action, params);
       } catch (err) {
-        if (!err.fallback) throw err;
+        if (!(err instanceof CallError) || !err.fallback) throw err;
         console.warn(`AXIS: HTTP transport unavailable (${err.message}); using the kernel.`);
         mode = via = "kernel";
         out = await viaKernel(action, params);
@@ -213,46 +331,4 @@ export function createTransport(model, { timeoutMs = 300000 } = {}) {
       pending.clear();
     },
   };
-}
-
-/**
- * viewCalls(transport, {root, status, errorBox, note}) -> {call, showError}
- *
- * What every view does around its calls: call(action, params) goes through the transport,
- * counts requests in flight on the root (data-pending, 0 once every part has loaded),
- * records which transport answered and how (data-transport, data-last-bytes, data-last-ms)
- * and writes the one-line status ("via kernel · payload 6.8 KB in 41 ms"; ``note(last,
- * result)`` may append to it). showError(err) shows or hides the view's error line.
- */
-export function viewCalls(transport, { root, status, errorBox, note }) {
-  let inFlight = 0;
-
-  function noteStats(out) {
-    const last = transport.stats.last;
-    if (!last) return;
-    root.dataset.transport = last.via;
-    root.dataset.lastBytes = String(last.bytes);
-    root.dataset.lastMs = last.ms.toFixed(1);
-    status.textContent =
-      `via ${last.via === "server" ? "Jupyter server (HTTP)" : "kernel"} · ${last.action} ` +
-      `${(last.bytes / 1024).toFixed(1)} KB in ${last.ms.toFixed(0)} ms` + (note ? note(last, out) : "");
-  }
-
-  async function call(action, params) {
-    root.dataset.pending = String(++inFlight);
-    try {
-      const out = await transport.call(action, params);
-      noteStats(out);
-      return out;
-    } finally {
-      root.dataset.pending = String(--inFlight);
-    }
-  }
-
-  function showError(err) {
-    errorBox.hidden = !err;
-    errorBox.textContent = err ? `AXIS: ${err.message || err}` : "";
-  }
-
-  return { call, showError };
 }

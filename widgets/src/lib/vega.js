@@ -2,6 +2,7 @@
 // vega, vega-lite and vega-embed are bundled: nothing is fetched from a CDN.
 import embed, { vega } from "vega-embed";
 
+/** The spec without its data: two specs of one shape differ only in their datasets. @param {any} spec */
 function shape(spec) {
   const { datasets, ...rest } = spec;
   return JSON.stringify(rest) + "|" + Object.keys(datasets || {}).sort().join(",");
@@ -12,6 +13,9 @@ function shape(spec) {
  * onClick(datum) receives the data row of a clicked mark, if any. update(spec) swaps the
  * inlined datasets in place (no re-parse) when only they changed and returns false when
  * the caller must re-render instead.
+ * @param {HTMLElement} el
+ * @param {any} spec a Vega-Lite spec (from Altair's to_dict(), or written in a view)
+ * @param {{onClick?: (datum: any) => void}} [opts]
  */
 export async function renderVegaLite(el, spec, { onClick } = {}) {
   const result = await embed(el, spec, {
@@ -26,6 +30,7 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
   // Vega reads a "container" width when the chart is embedded and again only on window
   // resizes: the scorecard's chart, embedded before its box was laid out, stayed 0 px wide
   // (and a resized panel kept the old width). Follow the element's own width instead.
+  /** @type {ResizeObserver | null} */
   let observer = null;
   if (spec.width === "container" && typeof ResizeObserver !== "undefined") {
     let last = -1;  // the first observation (at once) sets the width too
@@ -39,7 +44,7 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
     observer.observe(el);
   }
   if (onClick) {
-    result.view.addEventListener("click", (_event, item) => {
+    result.view.addEventListener("click", (_event, /** @type {any} */ item) => {
       if (item && item.datum) onClick(item.datum);
     });
   }
@@ -48,6 +53,7 @@ export async function renderVegaLite(el, spec, { onClick } = {}) {
   const drawn = new Map(Object.entries(spec.datasets || {}).map(([n, v]) => [n, JSON.stringify(v)]));
   return {
     view: result.view,
+    /** @param {any} next */
     async update(next) {
       if (shape(next) !== key) return false;
       let changed = false;

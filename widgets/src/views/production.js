@@ -4,85 +4,68 @@
 import "../lib/ui.css";
 import "./monitor.css"; // shared classes (.axis-filters, .axis-panel, ...)
 import "./production.css";
-import { createTransport, viewCalls } from "../lib/transport.js";
-import { h, s, clear, kpiCard, scoreColor, fmtScore, fmtPct, fmtInt } from "../lib/ui.js";
-import { renderVegaLite } from "../lib/vega.js";
+import { h, clear } from "../lib/dom.js";
+import { scoreColor, fmtScore, fmtPct, fmtInt, fmtUnit, fmtTime, trendClass } from "../lib/format.js";
+import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
+import { select } from "../lib/controls.js";
+import { kpiCard, kpiRow } from "../lib/kpi.js";
+import { table, tableHead } from "../lib/table.js";
+import { lineSpark } from "../lib/spark.js";
+import { ChartSet } from "../lib/charts.js";
+import { overlayBox } from "../lib/overlay.js";
+import { hiddenByCollapse } from "../lib/hierarchy.js";
+import { toggleIn } from "../lib/tree.js";
+import { errorText } from "../lib/transport.js";
 
+/** @type {Record<string, string>} */
 const ARROWS = { up: "▲", down: "▼", flat: "▬" };
+/** @type {Record<string, string>} */
 const HEALTH = { healthy: "Healthy", warning: "Warning", critical: "Critical", unknown: "—" };
+/** @type {Record<string, number>} */
+const INDENT = { source: 0, component: 16, metric: 32 };
 
-function fmtUnit(v, unit) {
-  if (v === null || v === undefined) return "—";
-  if (unit === "percent") return fmtPct(v);
-  if (unit === "seconds") return `${Number(v).toFixed(0)} s`;
-  if (unit === "count") return fmtInt(Math.round(v));
-  return fmtScore(v, 2);
-}
-
-/** Polyline sparkline of [{date, value}]. */
-function lineSpark(points, { width = 90, height = 22, color = "#2563eb" } = {}) {
-  const vals = (points || []).map((p) => p.value).filter((v) => v !== null && v !== undefined);
-  const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "axis-spark", "data-points": vals.length });
-  if (vals.length < 2) return svg;
-  const lo = Math.min(...vals), hi = Math.max(...vals);
-  const span = hi - lo || 1;
-  const pts = vals.map((v, i) => `${((i / (vals.length - 1)) * (width - 2) + 1).toFixed(1)},${(height - 2 - ((v - lo) / span) * (height - 4)).toFixed(1)}`);
-  svg.append(s("polyline", { points: pts.join(" "), fill: "none", stroke: color, "stroke-width": 1.5 }));
-  return svg;
-}
-
-function trendClass(dir, polarity) {
-  if (dir === "flat") return "axis-flat";
-  const good = (dir === "up") === (polarity !== "lower_better");
-  return good ? "axis-up" : "axis-down";
-}
-
+/** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
 function render({ model, el }) {
-  const transport = createTransport(model);
   const p0 = model.get("params") || {};
-  const state = { filters: { ...(p0.filters || {}) }, kpi: p0.kpi, payload: null, selected: null, collapsed: new Set(), charts: [], seq: 0 };
-  const root = h("div", { class: "axis-view axis-production", "data-testid": "axis-production" });
+  const state = {
+    /** @type {Record<string, any>} */ filters: { ...(p0.filters || {}) },
+    kpi: p0.kpi,
+    /** @type {any} */ payload: null,
+    /** @type {string | null} */ selected: null,
+    /** @type {Set<string>} */ collapsed: new Set(),
+  };
+  const shell = createShell(model, el, { cls: "axis-production", testid: "axis-production" });
+  const { root, call } = shell;
   const header = h("div", { class: "axis-header" });
-  const errorBox = h("div", { class: "axis-error", hidden: true, "data-testid": "error" });
   const body = h("div", { class: "axis-body" });
-  const status = h("div", { class: "axis-status", "data-testid": "status" });
-  const overlay = h("div", { class: "axis-overlay", hidden: true, "data-testid": "metric-detail" });
-  root.append(header, errorBox, body, status, overlay);
-  el.append(root);
+  const overlay = overlayBox("metric-detail");
+  root.append(header, shell.errorBox, body, shell.status, overlay);
+  const charts = new ChartSet();
 
   const base = () => (state.kpi ? { filters: state.filters, kpi: state.kpi } : { filters: state.filters });
 
-  const { call, showError } = viewCalls(transport, { root, status, errorBox });
-
-  async function update(t0 = performance.now()) {
-    const my = ++state.seq;
-    root.classList.add("axis-busy");
-    try {
-      const payload = await call("payload", base());
-      if (my !== state.seq) return;
-      showError(null);
+  function update(t0 = performance.now()) {
+    return shell.refresh("payload", base(), (payload) => {
       show(payload);
-      model.set("snapshot", payload);
-      model.save_changes();
+      saveSnapshot(model, payload);
       root.dataset.updateMs = (performance.now() - t0).toFixed(1);
-    } catch (err) {
-      if (my === state.seq) showError(err);
-    } finally {
-      if (my === state.seq) root.classList.remove("axis-busy");
-    }
+    });
   }
 
+  /**
+   * A collapsible section with a title and something on the right of it.
+   * @param {string} title @param {import("../lib/dom.js").Child} right @param {import("../lib/dom.js").Child} content @param {string} testid
+   */
   function section(title, right, content, testid) {
     return h("details", { class: "axis-section", open: true, "data-testid": testid },
       h("summary", {}, h("span", {}, title), right || ""), h("div", { class: "axis-section-body" }, content));
   }
 
+  /** @param {any} payload */
   function show(payload) {
     state.payload = payload;
-    for (const c of state.charts) c.finalize();
-    state.charts = [];
-    clear(header);
-    header.append(h("div", { class: "axis-title" }, "Production Overview"));
+    charts.reset();
+    clear(header).append(h("div", { class: "axis-title" }, "Production Overview"));
     clear(body);
     if (payload.kpi) body.append(kpiSection(payload.kpi));
     if (payload.quality) body.append(qualitySection(payload.quality));
@@ -91,13 +74,19 @@ function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- Agent KPIs
+  /** @param {any} k */
   function kpiSection(k) {
     const dr = k.date_range || {};
-    const segSel = k.segments.length ? h("select", {
-      class: "axis-select", "data-testid": "segment",
-      onclick: (e) => e.stopPropagation(),
-      onchange: (e) => { state.filters = { ...state.filters }; if (e.target.value) state.filters.segment = e.target.value; else delete state.filters.segment; update(); },
-    }, h("option", { value: "" }, "All Segments"), k.segments.map((v) => h("option", { value: v, selected: state.filters.segment === v }, v))) : null;
+    const segSel = k.segments.length ? select({
+      testid: "segment", first: ["", "All Segments"], options: k.segments.map((/** @type {string} */ v) => [v, v]), value: state.filters.segment,
+      onchange: (v) => {
+        state.filters = { ...state.filters };
+        if (v) state.filters.segment = v;
+        else delete state.filters.segment;
+        update();
+      },
+    }) : null;
+    segSel?.addEventListener("click", (e) => e.stopPropagation()); // not a click on the section's summary
     const right = h("span", {}, segSel, h("span", { class: "axis-chip", "data-testid": "date-range" }, dr.min_date ? `${dr.min_date} – ${dr.max_date} · ${dr.days} days` : "no data"));
     const trendBox = h("div", { class: "axis-chart", "data-testid": "kpi-trend" });
     const content = [];
@@ -115,117 +104,124 @@ function render({ model, el }) {
     }
     content.push(trendBox);
     for (const ch of k.composition || []) {
-      const bar = h("div", { class: "axis-stack", "data-testid": "composition" }, ch.segments.map((seg) =>
+      const bar = h("div", { class: "axis-stack", "data-testid": "composition" }, ch.segments.map((/** @type {any} */ seg) =>
         h("div", { title: `${seg.label}: ${fmtPct(seg.value)}`, style: { width: `${Math.max(0, (seg.value || 0) * 100)}%`, background: seg.color } })));
       content.push(h("div", { class: "axis-subhead" }, ch.title), bar,
-        h("div", { class: "axis-muted" }, ch.segments.map((seg) => `${seg.label} ${fmtPct(seg.value)}`).join(" · ")));
+        h("div", { class: "axis-muted" }, ch.segments.map((/** @type {any} */ seg) => `${seg.label} ${fmtPct(seg.value)}`).join(" · ")));
     }
-    if (state.selected) queueMicrotask(() => loadKpiTrend(state.selected, trendBox));
+    const selected = state.selected;
+    if (selected) queueMicrotask(() => loadKpiTrend(selected, trendBox));
     return section("Agent KPIs", right, content, "section-kpi");
   }
 
+  /** @param {string} name @param {HTMLElement} box */
   async function toggleKpi(name, box) {
     state.selected = state.selected === name ? null : name;
-    for (const c of body.querySelectorAll(".axis-kpi")) c.classList.toggle("selected", c.dataset.testid === `kpi-${state.selected}`);
+    for (const c of body.querySelectorAll(".axis-kpi")) c.classList.toggle("selected", /** @type {HTMLElement} */ (c).dataset.testid === `kpi-${state.selected}`);
     clear(box);
     if (state.selected) await loadKpiTrend(name, box);
   }
 
+  /** @param {string} name @param {HTMLElement} box */
   async function loadKpiTrend(name, box) {
     const r = await call("kpi_trend", { ...base(), kpi_name: name });
     clear(box);
     box.append(h("button", { class: "axis-btn", "data-testid": "kpi-trend-close", onclick: () => toggleKpi(name, box) }, "✕"));
     const c = h("div", {});
     box.append(c);
-    try {
-      state.charts.push(await renderVegaLite(c, r.chart));
-    } catch (err) {
-      c.append(h("div", { class: "axis-muted" }, String(err.message || err)));
-    }
+    await charts.draw(c, r.chart, { onError: (err) => c.append(h("div", { class: "axis-muted" }, errorText(err))) });
   }
 
   // ---------------------------------------------------------------- AI quality
+  /** @param {any} q */
   function qualitySection(q) {
     const sm = q.summary;
     const badge = h("span", { class: `axis-chip ${q.alerts.count ? "axis-chip-error" : ""}`, "data-testid": "alert-badge" }, q.alerts.count ? `${q.alerts.count} Alerts` : "No alerts");
-    const cards = h("div", { class: "axis-kpis small" },
-      kpiCard({ label: "Total Metrics", value: sm.total_metrics, text: fmtInt(sm.total_metrics), testid: "exec-metrics" }),
-      kpiCard({ label: "Overall Avg Score", value: sm.avg_score, text: fmtScore(sm.avg_score), color: scoreColor(sm.avg_score), testid: "exec-avg", sub: h("span", { class: trendClass(sm.avg_trend) }, ARROWS[sm.avg_trend]) }),
-      kpiCard({ label: "Pass Rate", value: sm.pass_rate, text: fmtPct(sm.pass_rate), testid: "exec-pass", sub: h("span", { class: trendClass(sm.pass_trend) }, ARROWS[sm.pass_trend]) }),
-      kpiCard({ label: "Data Freshness", value: sm.freshness.age_seconds, text: sm.freshness.text, testid: "exec-fresh" }));
+    const cards = kpiRow([
+      { label: "Total Metrics", value: sm.total_metrics, text: fmtInt(sm.total_metrics), testid: "exec-metrics" },
+      { label: "Overall Avg Score", value: sm.avg_score, text: fmtScore(sm.avg_score), color: scoreColor(sm.avg_score), testid: "exec-avg", sub: h("span", { class: trendClass(sm.avg_trend) }, ARROWS[sm.avg_trend]) },
+      { label: "Pass Rate", value: sm.pass_rate, text: fmtPct(sm.pass_rate), testid: "exec-pass", sub: h("span", { class: trendClass(sm.pass_trend) }, ARROWS[sm.pass_trend]) },
+      { label: "Data Freshness", value: sm.freshness.age_seconds, text: sm.freshness.text, testid: "exec-fresh" },
+    ], { small: true });
     cards.children[1].append(lineSpark(sm.avg_sparkline));
     cards.children[2].append(lineSpark(sm.pass_sparkline, { color: "#16a34a" }));
+    /** @type {any[]} */
     const rows = q.hierarchy || [];
-    const table = h("table", { class: "axis-table", "data-testid": "scorecard" });
-    const draw = () => {
-      clear(table);
-      table.append(h("thead", {}, h("tr", {}, ["Hierarchy", "Category", "Score", "Trend", "Health", "Records", ""].map((c) => h("th", {}, c)))));
-      const tb = h("tbody", {});
-      const hidden = (r) => {
-        let p = r.parent;
-        while (p) {
-          if (state.collapsed.has(p)) return true;
-          const parent = rows.find((x) => x.key === p);
-          p = parent ? parent.parent : null;
-        }
-        return false;
-      };
-      for (const r of rows) {
-        if (hidden(r)) continue;
-        const pad = { source: 0, component: 16, metric: 32 }[r.level];
+    const scorecard = h("table", { class: "axis-table", "data-testid": "scorecard" });
+    const draw = () => clear(scorecard).append(
+      tableHead(["Hierarchy", "Category", "Score", "Trend", "Health", "Records", ""]),
+      h("tbody", {}, qualityRows(rows, draw)));
+    draw();
+    const controls = h("div", { class: "axis-filters" },
+      h("button", { class: "axis-btn", "data-testid": "expand-all", onclick: () => { state.collapsed.clear(); draw(); } }, "Expand All"),
+      h("button", { class: "axis-btn", "data-testid": "collapse-all", onclick: () => { for (const r of rows) if (r.level !== "metric") state.collapsed.add(r.key); draw(); } }, "Collapse"));
+    return section("AI Quality Monitoring", badge, [cards, h("div", { class: "axis-subhead" }, "Quality Scorecard"), controls, scorecard], "section-quality");
+  }
+
+  /**
+   * The rows of the source > component > metric scorecard; a click on a group folds it.
+   * @param {any[]} rows @param {() => void} redraw
+   */
+  function qualityRows(rows, redraw) {
+    return rows.filter((r) => !hiddenByCollapse(r, rows, state.collapsed)).map((r) => {
         const isGroup = r.level !== "metric";
-        tb.append(h("tr", { class: "axis-hrow", "data-key": r.key, "data-level": r.level, onclick: () => { if (isGroup) { if (state.collapsed.has(r.key)) state.collapsed.delete(r.key); else state.collapsed.add(r.key); draw(); } } },
-          h("td", { style: { paddingLeft: `${pad + 4}px` } }, isGroup ? (state.collapsed.has(r.key) ? "▸ " : "▾ ") : "• ", r.name),
+        return h("tr", { class: "axis-hrow", "data-key": r.key, "data-level": r.level, onclick: () => { if (isGroup) { toggleIn(state.collapsed, r.key); redraw(); } } },
+          h("td", { style: { paddingLeft: `${INDENT[r.level] + 4}px` } }, isGroup ? (state.collapsed.has(r.key) ? "▸ " : "▾ ") : "• ", r.name),
           h("td", {}, r.category || ""),
           h("td", { class: "axis-num", style: { color: scoreColor(r.score) } }, fmtScore(r.score),
             r.delta !== null && r.delta !== undefined ? h("span", { class: r.delta >= 0 ? "axis-up" : "axis-down", "data-testid": "delta" }, ` ${r.delta >= 0 ? "+" : ""}${r.delta.toFixed(3)}`) : ""),
           h("td", {}, lineSpark(r.sparkline, { width: 80, height: 18 })),
           h("td", { class: `axis-health-${r.health}` }, HEALTH[r.health]),
           h("td", { class: "axis-num" }, fmtInt(r.records)),
-          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (e) => { e.stopPropagation(); openMetric(r); } }, "👁"))));
-      }
-      table.append(tb);
-    };
-    draw();
-    const controls = h("div", { class: "axis-filters" },
-      h("button", { class: "axis-btn", "data-testid": "expand-all", onclick: () => { state.collapsed.clear(); draw(); } }, "Expand All"),
-      h("button", { class: "axis-btn", "data-testid": "collapse-all", onclick: () => { for (const r of rows) if (r.level !== "metric") state.collapsed.add(r.key); draw(); } }, "Collapse"));
-    return section("AI Quality Monitoring", badge, [cards, h("div", { class: "axis-subhead" }, "Quality Scorecard"), controls, table], "section-quality");
+          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "👁")));
+    });
   }
 
+  /** One metric's statistics, daily trend and recent scores (or label counts). @param {any} r */
   async function openMetric(r) {
     overlay.hidden = false;
     clear(overlay);
     const d = await call("metric_detail", { filters: state.filters, source_name: r.source_name, source_component: r.source_component, metric_name: r.metric_name });
     const panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
       h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; } }, "✕")));
-    if (d.stats) {
-      const st = d.stats;
-      panel.append(h("div", { class: "axis-kpis small" },
-        kpiCard({ label: "Mean", value: st.mean, text: fmtScore(st.mean), testid: "md-mean" }), kpiCard({ label: "Std Dev", value: st.std, text: fmtScore(st.std) }),
-        kpiCard({ label: "Min / Max", value: st.min, text: `${fmtScore(st.min, 2)} / ${fmtScore(st.max, 2)}` }), kpiCard({ label: "Pass Rate", value: st.pass_rate, text: fmtPct(st.pass_rate) })));
-      const c = h("div", { class: "axis-chart" });
-      panel.append(c);
+    if (!d.stats) {
+      panel.append(h("div", {}, `${fmtInt(d.total)} labels`), table({
+        rows: d.counts.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, x.category), h("td", { class: "axis-num" }, fmtInt(x.count)), h("td", { class: "axis-num" }, fmtPct(x.share)))),
+      }));
       overlay.append(panel);
-      try {
-        state.charts.push(await renderVegaLite(c, { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: "container", height: 140, data: { name: "t" }, datasets: { t: d.trend },
-          mark: { type: "line", point: true }, encoding: { x: { field: "date", type: "temporal", title: null }, y: { field: "value", type: "quantitative", title: "Daily mean" } } }));
-      } catch { /* chart optional */ }
-      panel.append(h("table", { class: "axis-table" }, h("tbody", {}, d.recent.map((x) => h("tr", {}, h("td", {}, String(x.timestamp).replace("T", " ").slice(0, 19)), h("td", { class: "axis-num" }, fmtScore(x.metric_score)), h("td", { class: "axis-id" }, x.trace_id ?? x.dataset_id))))));
-    } else {
-      panel.append(h("div", {}, `${fmtInt(d.total)} labels`), h("table", { class: "axis-table" }, h("tbody", {}, d.counts.map((x) => h("tr", {}, h("td", {}, x.category), h("td", { class: "axis-num" }, fmtInt(x.count)), h("td", { class: "axis-num" }, fmtPct(x.share)))))));
-      overlay.append(panel);
+      return;
     }
+    const st = d.stats;
+    panel.append(kpiRow([
+      { label: "Mean", value: st.mean, text: fmtScore(st.mean), testid: "md-mean" }, { label: "Std Dev", value: st.std, text: fmtScore(st.std) },
+      { label: "Min / Max", value: st.min, text: `${fmtScore(st.min, 2)} / ${fmtScore(st.max, 2)}` }, { label: "Pass Rate", value: st.pass_rate, text: fmtPct(st.pass_rate) },
+    ], { small: true }));
+    const c = h("div", { class: "axis-chart" });
+    panel.append(c);
+    overlay.append(panel);
+    await charts.draw(c, dailyMeanSpec(d.trend), { onError: () => { /* chart optional */ } });
+    panel.append(table({
+      rows: d.recent.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, fmtTime(String(x.timestamp))), h("td", { class: "axis-num" }, fmtScore(x.metric_score)), h("td", { class: "axis-id" }, x.trace_id ?? x.dataset_id))),
+    }));
   }
 
-  const snap = model.get("snapshot");
-  if (snap && Object.keys(snap).length) show(snap);
+  const snap = snapshotOf(model);
+  if (snap) show(snap);
   else update();
-  transport.decide().then((m) => { root.dataset.transport = m; });
+  shell.announceTransport();
   return () => {
-    transport.dispose();
-    for (const c of state.charts) c.finalize();
+    shell.transport.dispose();
+    charts.reset();
   };
+}
+
+/**
+ * A line of daily means.
+ * @param {any[]} trend rows {date, value}
+ */
+function dailyMeanSpec(trend) {
+  return { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: "container", height: 140, data: { name: "t" }, datasets: { t: trend },
+    mark: { type: "line", point: true }, encoding: { x: { field: "date", type: "temporal", title: null }, y: { field: "value", type: "quantitative", title: "Daily mean" } } };
 }
 
 export default { render };

@@ -1,0 +1,25 @@
+// Every view's front end, by the name its Python widget class gives it (the `view` trait,
+// AxisView.view_name). A new view adds one line here (see widgets/README.md).
+import compare from "./views/compare.js";
+import database from "./views/database.js";
+import deepdive from "./views/deepdive.js";
+import monitor from "./views/monitor.js";
+import production from "./views/production.js";
+import runner from "./views/runner.js";
+import scorecard from "./views/scorecard.js";
+
+/**
+ * @typedef {{model: import("./lib/transport.js").AnyModel, el: HTMLElement}} RenderArgs
+ * @typedef {{render: (args: RenderArgs) => (void | (() => void))}} ViewModule
+ */
+
+/** @type {Record<string, ViewModule>} */
+export const VIEWS = {
+  compare,
+  database,
+  deepdive,
+  monitor,
+  production,
+  runner,
+  scorecard,
+};

@@ -1,0 +1,47 @@
+// The runner view's rules (src/views/runner/logic.js).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  mappedFields, isCompatible, runnableMetrics, missingRequired, shownMetrics, progressPercent, runPhase, runTotals,
+} from "../src/views/runner/logic.js";
+
+const METRICS = [
+  { key: "exact", name: "Exact match", required_fields: ["actual_output", "expected_output"], tags: ["string"], description: "same text" },
+  { key: "len", name: "Length", required_fields: ["actual_output"], description: "characters" },
+  { key: "faith", name: "Faithfulness", required_fields: ["actual_output", "retrieved_content"], needs_llm: true, description: "grounded" },
+];
+
+test("dataset_id counts as mapped once a dataset is chosen", () => {
+  assert.deepEqual([...mappedFields({ query: "q", actual_output: "", expected_output: "e" }, "ds")].sort(), ["dataset_id", "expected_output", "query"]);
+  assert.deepEqual([...mappedFields({ query: "q" }, null)], ["query"]);
+});
+
+test("a metric runs when its required fields are mapped; the selection keeps its order", () => {
+  const mapped = mappedFields({ query: "q", actual_output: "a" }, "ds");
+  assert.equal(isCompatible(METRICS[1], mapped), true);
+  assert.equal(isCompatible(METRICS[0], mapped), false);
+  assert.deepEqual(runnableMetrics(new Set(["len", "exact", "gone"]), METRICS, mapped).map((m) => m.key), ["len"]);
+  assert.deepEqual(missingRequired({ query: "q", actual_output: "" }), ["actual_output"]);
+});
+
+test("the catalogue filters by compatibility and searches key, name, tags and description", () => {
+  const mapped = mappedFields({ actual_output: "a", expected_output: "e" }, "ds");
+  assert.deepEqual(shownMetrics(METRICS, { filter: "compatible", search: "" }, mapped).map((m) => m.key), ["exact", "len"]);
+  assert.deepEqual(shownMetrics(METRICS, { filter: "all", search: " GROUNDED " }, mapped).map((m) => m.key), ["faith"]);
+  assert.deepEqual(shownMetrics(METRICS, { filter: "all", search: "string" }, mapped).map((m) => m.key), ["exact"]);
+});
+
+test("progress: percent done, and the phase shown", () => {
+  assert.equal(progressPercent({ state: "running", total: 8, done: 3 }), 38);
+  assert.equal(progressPercent({ state: "succeeded", total: 0, done: 0 }), 100);
+  assert.equal(progressPercent({ state: "queued" }), 0);
+  assert.equal(runPhase({ state: "queued" }), 0);
+  assert.equal(runPhase({ state: "running", stage: "preparing" }), 0);
+  assert.equal(runPhase({ state: "running", stage: "scoring" }), 1);
+  assert.equal(runPhase({ state: "cancelled" }), 2);
+});
+
+test("run totals are weighted by each metric's count", () => {
+  assert.deepEqual(runTotals([{ count: 3, mean: 1, pass_rate: 1 }, { count: 1, mean: 0, pass_rate: 0 }]), { n: 4, avg: 0.75, pass: 0.75 });
+  assert.deepEqual(runTotals([]), { n: 0, avg: null, pass: null });
+});
