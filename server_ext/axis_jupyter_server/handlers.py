@@ -487,17 +487,22 @@ class JobEventsHandler(SSEMixin, AxisHandler):
     @authorized
     async def get(self, job_id: str):
         """Stream the job's events as Server-Sent Events until it is done."""
-        await self.stream_job(self.jobs.get(job_id))
+        last_seq = self.last_event_id()  # a bad parameter is a 400 before any lookup
+        await self.stream_job(self.jobs.get(job_id), last_seq)
 
-    async def stream_job(self, job) -> None:
-        """Stream ``job``'s events (undecorated: subclasses with their own ``auth_resource``
-        call this from their own decorated verb, never ``super().get`` — jupyter_server's
-        ``@authorized`` keeps the first resource it sees for every later call)."""
+    def last_event_id(self) -> int:
+        """Where to resume: ``Last-Event-ID`` (an EventSource reconnecting) or
+        ``?last_event_id=``; 0 for the whole stream."""
         header = self.request.headers.get("Last-Event-ID")
         if header:
-            last_seq = P.parse_text("Last-Event-ID", header, P.integer(0, 2**62))
-        else:
-            last_seq = self.query_args().get("last_event_id", 0)
+            return P.parse_text("Last-Event-ID", header, P.integer(0, 2**62))
+        return self.query_args().get("last_event_id", 0)
+
+    async def stream_job(self, job, last_seq: int = 0) -> None:
+        """Stream ``job``'s events after ``last_seq`` (undecorated: subclasses with their own
+        ``auth_resource`` call this from their own decorated verb, never ``super().get`` —
+        jupyter_server's ``@authorized`` keeps the first resource it sees for every later
+        call)."""
         self.sse_headers()
         flag = self._flag = job.subscribe_async()
         heartbeat = self.axis.sse_heartbeat

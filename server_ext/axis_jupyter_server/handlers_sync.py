@@ -268,6 +268,7 @@ class SourceEventsHandler(JobEventsHandler):
     @authorized
     async def get(self, source: str):  # type: ignore[override]
         """Stream the events of the source's current or last sync job (404 if none)."""
+        last_seq = self.last_event_id()
         job = self.jobs.running(job_key(source))
         if job is None:
             jobs = [j for j in self.jobs.list("sync") if j.key == job_key(source)]
@@ -276,7 +277,7 @@ class SourceEventsHandler(JobEventsHandler):
 
                 raise NotFoundError(f"no sync job for {source!r} yet; POST sync/{source} starts one.")
             job = jobs[0]
-        await self.stream_job(job)
+        await self.stream_job(job, last_seq)
 
 
 # --------------------------------------------------------------------------- browser

@@ -15,7 +15,7 @@ import socket
 
 import pytest
 from axis_helpers import strict_json
-from conftest import assert_no_leak
+from support.leaks import assert_no_leak
 
 from axis_jupyter.errors import NotFoundError, ParameterError, QueryError
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_leak
+from support.leaks import assert_no_leak
 
 pytestmark = pytest.mark.timeout(600)
 
