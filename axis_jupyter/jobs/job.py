@@ -225,7 +225,10 @@ class Job:
     def cancel(self) -> "Job":
         """Ask the job to stop (no-op once it ended)."""
         if self._cancel is not None and not self.done:
-            self._cancel(self)
+            try:
+                self._cancel(self)
+            except AxisError:  # it ended (and may be forgotten) meanwhile
+                pass
         return self
 
     def outcome(self) -> Any:
