@@ -5,6 +5,7 @@ One code path for every caller — ``POST evals/runs`` (the HTTP API), the runne
 
     run_id = start_run(store, "inputs", ["exact_match", "token_f1"], name="run1")
     run_status(run_id)   # {"state": "running", "done": 12, "total": 20, "means": {...}, ...}
+    follow_run(run_id, on_event)  # block, calling on_event(event, data) for each job event
     cancel_run(run_id)   # stops promptly: the scoring task is cancelled (in-flight judge
                          # requests included) within ~50 ms
     wait_run(run_id)     # block until it finished; returns the final status
@@ -31,7 +32,7 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..errors import AxisError, ConflictError, NotFoundError, QueryError
 from ..jobs import Job, JobRunner
@@ -238,6 +239,21 @@ def wait_run(run_id: str, timeout: float | None = None) -> dict:
     return h.status()
 
 
+def follow_run(run_id: str, on_event: Callable[[str, Any], None] | None = None) -> dict:
+    """Block until the run ended, calling ``on_event(event, data)`` on this thread for each
+    of its job's events in order (``progress`` carries done/total and the running means: what
+    a progress bar shows); a KeyboardInterrupt cancels the run. Returns the final status."""
+    h = _handle(run_id)
+    if isinstance(h, _JobRun):
+        h.job.follow(on_event)
+    else:  # on the server: its job's Server-Sent Events
+        try:
+            h.store.wait_job(run_id, on_event)
+        except AxisError:  # failed or cancelled: the status says so
+            pass
+    return h.status()
+
+
 def list_runs(limit: int = 20) -> list[dict]:
     """Statuses of the runs this process started (in the server: those of every caller),
     newest first, without their logs."""
@@ -255,5 +271,6 @@ def list_runs(limit: int = 20) -> list[dict]:
     return out[:limit]
 
 
-__all__ = ["RUN_KIND", "RunCancelled", "cancel_run", "list_runs", "make_judge", "run_status",
-           "shared_cache", "start_run", "status_from_job", "use_job_runner", "wait_run"]
+__all__ = ["RUN_KIND", "RunCancelled", "cancel_run", "follow_run", "list_runs", "make_judge",
+           "run_status", "shared_cache", "start_run", "status_from_job", "use_job_runner",
+           "wait_run"]

@@ -151,3 +151,20 @@ def test_writer_api_metadata_follows_commit_not_rollback(store):
         assert again.info("ev")["note"] == "kept"
     finally:
         again.close()
+
+
+def test_follow_run_feeds_a_progress_bar_from_the_runs_events(store):
+    import pandas as pd
+
+    from axis_jupyter.evals.runs import follow_run, start_run
+
+    items = pd.DataFrame({"id": [f"c{i}" for i in range(30)], "question": ["q"] * 30,
+                          "answer": ["x y"] * 30, "gold": ["x y"] * 15 + ["z"] * 15})
+    store.load(items, name="inputs")
+    bar = []  # what a progress bar would draw: (done, total)
+    st = follow_run(start_run(store, "inputs", ["exact_match"], name="followed"),
+                    lambda event, data: bar.append((data["done"], data["total"]))
+                    if event == "progress" and data.get("stage") == "scoring" else None)
+    assert st["state"] == "succeeded" and st["dataset"] == "followed"
+    assert bar and bar[-1] == (30, 30) and bar == sorted(bar)
+    assert st["means"]["exact_match"] == pytest.approx(0.5)
