@@ -19,9 +19,9 @@ from ..analytics import registry
 from ..errors import QueryError
 
 _P = inspect.Parameter
-FILTERS_DOC = ("\n\nOther keyword arguments filter the rows first, by column value "
-               "(``evaluation_name=\"v2\"``, a list for several values, ``time_range=[start, "
-               "end]``).")
+FILTERS_DOC = ("\n\nOther keyword arguments filter the rows first, by column value\n"
+               "(``evaluation_name=\"v2\"``, a list for several values,\n"
+               "``time_range=[start, end]``).")
 
 
 def analytic_method(a: registry.Analytic):
