@@ -1,4 +1,4 @@
-"""One job model for every long task: uploads, syncs, evaluation runs (later copilot, reports).
+"""One job model for every long task: uploads, syncs and evaluation runs.
 
 The work function receives its :class:`Job` and reports through it::
 
