@@ -31,6 +31,7 @@ from . import config
 from .errors import StoreError
 from .jobs import JobRunner
 from .store import local, remote
+from .store.local import live_store
 from .store.base import Store
 from .store.dataset import Dataset
 
@@ -114,22 +115,27 @@ def connect(path: str | None = None, *, concurrency: int | None = None) -> Store
 
 
 def open_local(path: str | None = None, *, concurrency: int | None = None,
-               jobs: JobRunner | None = None, shared: bool = False) -> LocalStore:
-    """One LocalStore per file per process, so the magic and ``connect()`` share metadata.
+               jobs: JobRunner | None = None, shared: bool = False,
+               query_timeout: float | None = None) -> LocalStore:
+    """One LocalStore per file per process, so the magic and ``connect()`` share metadata
+    (and DuckDB's one sandboxed database per file: a store this process already opened on
+    the file directly is the one returned).
 
     ``jobs``: the runner for the store's long work (default: the store's own).
     ``shared=True``: this process serves the store to others (the Jupyter server extension
     opens its store so); ``connect()`` with no path then returns it while it is open.
+    ``query_timeout``: seconds a read may take (default ``AXIS_QUERY_TIMEOUT``).
     """
     path = str(path) if path is not None else config.default_store_path()
     if path == ":memory:":
-        store = LocalStore(path, concurrency=concurrency, jobs=jobs)
+        store = LocalStore(path, concurrency=concurrency, jobs=jobs, query_timeout=query_timeout)
     else:
         key = str(Path(path).expanduser().resolve())
         store = _OPEN.get(key)
         if store is None or store.closed:
-            store = _OPEN[key] = LocalStore(key, concurrency=concurrency, jobs=jobs)
-        elif jobs is not None and store.jobs is not jobs:
+            store = _OPEN[key] = live_store(key) or LocalStore(
+                key, concurrency=concurrency, jobs=jobs, query_timeout=query_timeout)
+        if jobs is not None and not store.uses_runner(jobs):
             raise StoreError(f"the store {key} is already open in this process with another "
                              "job runner; close it first.")
     if shared:

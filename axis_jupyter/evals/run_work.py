@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import wire
 from ..errors import AxisError
-from ..store import arrow_ipc
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress events (the last one is always sent)
 CANCEL_POLL = 0.05  # seconds between checks of the cancel flag while scoring
@@ -200,7 +200,7 @@ def _execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
     info = ds.info
     summary = ds.summary()
     job.log(f"results stored as dataset {plan.name!r}")
-    return arrow_ipc.jsonable({"dataset": plan.name, "inputs": ds_name, "run_id": job.id,
+    return wire.jsonable({"dataset": plan.name, "inputs": ds_name, "run_id": job.id,
                                "rows": info["rows"], "records": info["records"],
                                "metrics": plan.metric_names, "errors": sum(tracker.errors.values()),
                                "summary": summary.to_dict("records"), "llm": llm_usage(judge)})

@@ -24,10 +24,13 @@ class JobRunner:
 
     ``executor`` names where the work runs, as reported in evaluation-run statuses:
     ``"thread"`` for a runner of this process, ``"job"`` for the Jupyter server's.
+    ``around(job, work)``: runs each thread job's ``work()`` (the store passes
+    :func:`axis_jupyter.store.budget.job_reads`: cancelling a job interrupts its DuckDB reads).
     """
 
     def __init__(self, max_workers: int = 4, keep: int = 200,
-                 loop: asyncio.AbstractEventLoop | None = None, executor: str = "thread"):
+                 loop: asyncio.AbstractEventLoop | None = None, executor: str = "thread",
+                 around: Callable[[Job, Callable[[], Any]], Any] | None = None):
         self._slots = threading.BoundedSemaphore(max(1, int(max_workers)))
         self._jobs: dict[str, Job] = {}
         self._keys: dict[str, Job] = {}
@@ -35,6 +38,7 @@ class JobRunner:
         self._keep = keep
         self.loop = loop
         self.executor = executor
+        self.around = around
         self._closed = False
 
     def __repr__(self) -> str:
@@ -157,7 +161,7 @@ class JobRunner:
             if not job._start():  # cancelled while queued
                 return
             try:
-                result = fn(job)
+                result = fn(job) if self.around is None else self.around(job, lambda: fn(job))
             except BaseException as exc:  # noqa: BLE001 - every outcome must end the job
                 _fail(job, exc)
             else:

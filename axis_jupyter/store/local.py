@@ -1,7 +1,12 @@
 """The embedded store: one DuckDB file opened read-write by this process.
 
+* The database is a sandbox (see :mod:`.sandbox`): DuckDB itself refuses any file, network or
+  extension access from SQL, except a staging folder through which loads reach it.
 * One persistent connection; every read runs on its own cursor in a worker thread, and the
-  pool size bounds how many reads run at once (``AXIS_QUERY_CONCURRENCY``, default 8).
+  pool size bounds how many reads run at once (``AXIS_QUERY_CONCURRENCY``, default 8). Each
+  read is bounded by a :class:`~.budget.ReadBudget` (time limit, cancellation, result caps):
+  the caller's (the server's per request or job) or the store's default time limit
+  (``AXIS_QUERY_TIMEOUT``, default 60 s).
 * Writes are serialised by a lock and run in one transaction: a load writes new versioned
   tables, points the dataset's view at them, updates the metadata and drops the old tables,
   all before COMMIT. Readers see the old dataset or the new one, never a partial one, and a
@@ -25,9 +30,12 @@ The writer API that ``load`` and the PostgreSQL sync share (other writers use it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -43,24 +51,38 @@ from ..analytics import AnalyticContext
 from ..analytics import registry as analytics_registry
 from ..analytics.context import duckdb_runner
 from ..analytics.filters import apply_filters
-from ..errors import IngestError, NotFoundError, QueryError, StoreError, StoreLockedError
+from ..errors import (IngestError, NotFoundError, QueryCancelledError, QueryError, QueryTimeoutError,
+                      StoreError, StoreLockedError)
 from ..ingest import build
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from ..jobs import JobRunner
-from . import metadata
+from . import budget as budgets
+from . import metadata, sandbox
 from .base import Dataset, Store
-from .names import check_name, dataset_name_from, lock_holder  # noqa: F401 - importable from here
+from .locks import lock_holder
+from .names import check_name, dataset_name_from  # noqa: F401 - importable from here
 from .sqlguard import check_select
 
 META_TABLE = "_axis_datasets"
+
+
+# Open file stores of this process by resolved path: DuckDB shares one (sandboxed, locked)
+# database instance per file, so ``connect(path)`` must return the store already open on it.
+_LIVE: "weakref.WeakValueDictionary[str, LocalStore]" = weakref.WeakValueDictionary()
+
+
+def live_store(path: str) -> "LocalStore | None":
+    """The open LocalStore of this process on the file ``path``, if any."""
+    store = _LIVE.get(str(Path(path).expanduser().resolve()))
+    return store if store is not None and not store._closed else None
 
 
 class LocalStore(Store):
     """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None,
-                 jobs: JobRunner | None = None):
+                 query_timeout: float | None = None, jobs: JobRunner | None = None):
         """Open (or create) the DuckDB file ``path`` (``":memory:"`` for a throwaway).
         ``jobs``: the runner for this store's long work (default: its own, made on first
         use and stopped by :meth:`close`)."""
@@ -69,9 +91,13 @@ class LocalStore(Store):
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             path = str(Path(path).expanduser())
         self.location = path
+        self.staging_dir, self._staging_temp = sandbox.staging_dir_for(path)
         try:
-            self._con = duckdb.connect(path)
-        except duckdb.IOException as exc:
+            self._con = sandbox.connect(path, self.staging_dir)
+        except BaseException as exc:
+            self._remove_staging()
+            if not isinstance(exc, duckdb.IOException):
+                raise
             msg = str(exc)
             if "lock" in msg.lower():
                 holder = lock_holder(msg)
@@ -82,10 +108,14 @@ class LocalStore(Store):
                     "process, or use another file (connect('other.duckdb') or ':memory:')."
                 ) from None
             raise StoreError(f"cannot open the AXIS store {path}: {msg.splitlines()[0]}") from None
+        sandbox.clear_leftovers(self.staging_dir)  # we hold the file's lock: they are ours
         self._write_lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=concurrency or config.query_concurrency(),
                                         thread_name_prefix="axis-read")
-        self._ibis = None
+        self.query_timeout = config.query_timeout() if query_timeout is None else query_timeout
+        self.budget_hints = dict(budgets.EMBEDDED_HINTS)  # the server names its traitlets
+        self.read_stats = {"active": 0, "timed_out": 0, "cancelled": 0}
+        self._stats_lock = threading.Lock()
         self._meta: dict[str, dict] = {}
         self._schemas: dict[str, ibis.Schema] = {}
         self._staged: dict[str, dict | None] = {}  # metadata written by the open transaction
@@ -99,6 +129,15 @@ class LocalStore(Store):
         for name, info in self._con.execute(f"SELECT name, info FROM {META_TABLE}").fetchall():
             self._meta[name] = json.loads(info)
         self._drop_orphans()
+        # The Ibis backend sets its session's time zone, which the lock would refuse later.
+        self._ibis = ibis.duckdb.from_connection(self._con)
+        sandbox.lock(self._con)
+        if path != ":memory:":
+            _LIVE[str(Path(path).resolve())] = self
+
+    def _remove_staging(self) -> None:
+        if self._staging_temp:
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def _drop_orphans(self) -> None:
         """Drop tables of loads interrupted between their two transactions (a crash)."""
@@ -111,24 +150,40 @@ class LocalStore(Store):
         return f"<LocalStore {self.location} datasets={len(self._meta)}>"
 
     # ------------------------------------------------------------------ threads & cursors
-    def _with_cursor(self, fn: Callable[[Any], Any]):
+    def _budget(self) -> budgets.ReadBudget:
+        """The caller's budget, else a fresh one with the store's default time limit."""
+        return budgets.current() or budgets.ReadBudget(self.query_timeout, hints=self.budget_hints)
+
+    def _with_cursor(self, fn: Callable[[Any], Any], budget: budgets.ReadBudget | None = None):
+        budget = budget or self._budget()
         cur = self._con.cursor()
+        self._count("active", 1)
         try:
-            return fn(cur)
+            with budget.attached(cur):
+                return fn(cur)
+        except (QueryTimeoutError, QueryCancelledError) as exc:
+            self._count("timed_out" if isinstance(exc, QueryTimeoutError) else "cancelled", 1)
+            raise
         finally:
+            self._count("active", -1)
             cur.close()
+
+    def _count(self, key: str, delta: int) -> None:
+        with self._stats_lock:
+            self.read_stats[key] += delta
 
     def read(self, fn: Callable[[Any], Any]):
         """Run ``fn(cursor)`` on a worker thread with its own cursor and wait for it."""
         self._check_open()
-        return self._pool.submit(self._with_cursor, fn).result()
+        return self._pool.submit(self._with_cursor, fn, self._budget()).result()
 
     async def aread(self, fn: Callable[[Any], Any]):
         """Like :meth:`read` for the server's event loop: awaits without blocking it."""
         import asyncio
 
         self._check_open()
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._with_cursor, fn)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self._with_cursor, fn, self._budget())
 
     def write(self, fn: Callable[[Any], Any]):
         """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error.
@@ -170,8 +225,12 @@ class LocalStore(Store):
         """The runner of this store's long work (uploads, syncs, evaluation runs)."""
         if self._jobs is None:
             self._check_open()
-            self._jobs = JobRunner()
+            self._jobs = JobRunner(around=budgets.job_reads)
         return self._jobs
+
+    def uses_runner(self, runner: JobRunner) -> bool:
+        """Whether ``runner`` is the one this store was opened with."""
+        return self._jobs is runner
 
     @property
     def closed(self) -> bool:
@@ -188,6 +247,7 @@ class LocalStore(Store):
                 self._jobs.shutdown()
             self._pool.shutdown(wait=True)
             self._con.close()
+            self._remove_staging()
 
     # ------------------------------------------------------------------ datasets
     def load(self, source: Any, name: str | None = None, kind: str = "auto",
@@ -195,13 +255,23 @@ class LocalStore(Store):
         name = check_name(name or dataset_name_from(source))
         if mapping is not None and not isinstance(mapping, dict):
             raise IngestError("mapping must be a dict of {your_column: canonical_column}.")
-        with self._write_lock:  # one load at a time: versions and table names stay unique
+        with self._write_lock, contextlib.ExitStack() as staging:
+            # one load at a time: versions and table names stay unique
+            staged: dict[Path, Path] = {}
+
+            def stage(path: Path) -> Path:
+                """The file inside the staging folder, the only one DuckDB may read (linked
+                once per load, however many times the read is retried)."""
+                if path not in staged:
+                    staged[path] = staging.enter_context(sandbox.staged(self.staging_dir, path))
+                return staged[path]
+
             text_cols: set[str] = set()
             careful = False
             for _ in range(20):
                 try:
                     built, label, version = self.write(lambda cur: self._records_tx(
-                        cur, source, name, kind, mapping, encoding, text_cols, careful))
+                        cur, source, name, kind, mapping, encoding, text_cols, careful, stage))
                     break
                 except NeedsCarefulRead:  # the fast read failed: again, naming bad lines
                     careful = True
@@ -220,14 +290,15 @@ class LocalStore(Store):
             warnings.warn(w, UserWarning, stacklevel=2)
         return Dataset(self, name, info["kind"])
 
-    def _records_tx(self, cur, source, name, kind, mapping, encoding, text_cols, careful):
+    def _records_tx(self, cur, source, name, kind, mapping, encoding, text_cols, careful, stage):
         """Transaction 1: read the source into the new version's first table."""
         if isinstance(source, (str, os.PathLike)):
             def mapping_names(cols):
                 return build.canonical_names(
                     cols, "auto" if kind == "auto" else build.alias_family(kind), mapping)
             src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
-                              encoding=encoding, mapping_names=mapping_names, careful=careful)
+                              encoding=encoding, mapping_names=mapping_names, careful=careful,
+                              stage=stage)
             label = str(source)
         else:
             src = frame_source(cur, source)
@@ -352,21 +423,20 @@ class LocalStore(Store):
 
         return self.read(run)
 
-    def sql_arrow(self, query: str, limit: int | None = None):
-        """The result as an Arrow table (the server sends it as Arrow IPC)."""
+    def sql_arrow(self, query: str, limit: int | None = None, *, cap_rows: bool = True):
+        """The result as an Arrow table (the server sends it as Arrow IPC), streamed within
+        the read budget's row and byte caps (see :func:`.budget.fetch_arrow`)."""
+        budget = self._budget()
+
         def run(cur):
             text = check_select(cur, query, self._known_tables())
-            if limit:
-                text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
-            query_cur = self._con.cursor()  # the check left a result pending on ``cur``
             try:
-                return query_cur.sql(text).to_arrow_table()
+                return budgets.fetch_arrow(cur, text, budget, limit=limit, cap_rows=cap_rows)
             except duckdb.Error as exc:
                 raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
-            finally:
-                query_cur.close()
 
-        return self.read(run)
+        self._check_open()
+        return self._pool.submit(self._with_cursor, run, budget).result()
 
     def execute(self, expr):
         """Run an Ibis expression built on :meth:`table` and return a DataFrame."""
@@ -459,9 +529,45 @@ class LocalStore(Store):
     def table(self, name: str):
         """A bound Ibis table on this store's connection (``.execute()`` works)."""
         self.info(name)
-        if self._ibis is None:
-            self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis.table(name)
+
+    # ------------------------------------------------------------------ view payloads
+    def view_read(self, dataset: str, fn: Callable[[AnalyticContext], Any], timing: dict | None = None):
+        """Run ``fn(ctx)`` on one cursor, ``ctx`` being the dataset's analytic context: what
+        a view payload (``axis_jupyter.payloads``) reads with.
+
+        ``ctx.execute(expr)`` answers a DataFrame and ``ctx.records(expr)`` row dicts straight
+        from DuckDB (no DataFrame, for small results); both compile through the shared SQL
+        cache. ``timing`` (a dict) collects the milliseconds spent compiling (``compile_ms``)
+        and in DuckDB, query and fetch (``duckdb_ms``)."""
+        from time import perf_counter
+
+        from ..analytics.context import SQL_CACHE
+
+        timing = {} if timing is None else timing
+        timing.setdefault("compile_ms", 0.0)
+        timing.setdefault("duckdb_ms", 0.0)
+
+        def run_on(cur):
+            def timed(fetch):
+                def run(expr):
+                    t0 = perf_counter()
+                    sql = SQL_CACHE.sql(expr)
+                    t1 = perf_counter()
+                    try:
+                        return fetch(cur.execute(sql))
+                    finally:
+                        timing["compile_ms"] += (t1 - t0) * 1000
+                        timing["duckdb_ms"] += (perf_counter() - t1) * 1000
+                return run
+
+            ctx = self.context(cur, dataset)
+            ctx.run = timed(lambda res: res.df())
+            ctx.run_records = timed(
+                lambda res: [dict(zip([d[0] for d in res.description], row)) for row in res.fetchall()])
+            return fn(ctx)
+
+        return self._read_fresh(run_on)
 
 
 def _call(fn, ctx, params):

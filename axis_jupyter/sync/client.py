@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from .. import wire
 from ..errors import AxisError
-from ..store import arrow_ipc
 from ..store.remote import RemoteStore
 
 
@@ -26,7 +26,7 @@ def add_source(store: RemoteStore, name: str, kind: str, url: str, dataset_query
                 partition_column=partition_column,
                 refresh_interval_minutes=refresh_interval_minutes, **options)
     body = {k: v for k, v in body.items() if v is not None}
-    return store.request_json("POST", "sync", "sources", content=arrow_ipc.dumps(body),
+    return store.request_json("POST", "sync", "sources", content=wire.dumps(body),
                               headers={"Content-Type": "application/json"})["source"]
 
 

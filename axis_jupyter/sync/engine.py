@@ -34,9 +34,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from .. import wire
 from ..errors import AxisError, ConfigError, ConflictError, NotFoundError
 from ..jobs import Job
-from ..store import arrow_ipc
 from ..store.local import LocalStore
 from ..store.remote import RemoteStore
 from . import client
@@ -173,7 +173,7 @@ def start_sync(store: LocalStore, source: str | sconfig.SourceConfig, *, full: b
         job.log(f"sync of {cfg.name} ({'full' if full else 'incremental when possible'}, {reason})")
         sync_one(store, SyncRun(cfg, settings or sconfig.load_store_settings(), job, cancel_event),
                  full=full)
-        return arrow_ipc.jsonable(status_dict(store, cfg.name))
+        return wire.jsonable(status_dict(store, cfg.name))
 
     return store.jobs.start(JOB_KIND, work, key=job_key(cfg.name),
                             params={"source": cfg.name, "full": bool(full), "reason": reason})

@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 from contextlib import nullcontext
 
+from .. import wire
 from ..errors import ConfigError
 from ..ingest.readers import quote_ident
 from ..jobs import Job
-from ..store import arrow_ipc
 from . import config as sconfig
 from . import readers as rd
 from .readers import SyncError
@@ -47,7 +47,7 @@ class SyncRun:
     def emit(self, phase: str, **fields) -> None:
         """Report a step: the job's progress becomes ``{source, phase, **fields}`` merged."""
         self.phase = phase
-        self.job.progress(**arrow_ipc.jsonable({"source": self.cfg.name, "phase": phase, **fields}))
+        self.job.progress(**wire.jsonable({"source": self.cfg.name, "phase": phase, **fields}))
 
     def cancelled(self) -> bool:
         return self.cancel.is_set()

@@ -40,6 +40,10 @@ What a subclass gets:
   every other request — it never bypasses it. A JupyterHub API token is checked by
   JupyterHub's own identity provider, not here.
 * For Server-Sent Events subclass :class:`SSEMixin` too (see ``handlers.JobEventsHandler``).
+* For heavy work (queries, analytics, rows, view actions) mix in
+  :class:`~.bounds.BoundedMixin` and run it as ``async with self.bounded():`` /
+  ``await self.run_bounded(fn, ...)``: a time limit, interruption when the client goes away,
+  answer caps (``write_table`` checks the byte cap) and a per-user limit.
 """
 
 from __future__ import annotations
@@ -59,10 +63,9 @@ from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from tornado.iostream import StreamClosedError
 
-from axis_jupyter import params
+from axis_jupyter import params, wire
 from axis_jupyter.errors import INTERNAL, AxisError, QueryError, error_code
 from axis_jupyter.jobs import Job, JobRunner
-from axis_jupyter.store import arrow_ipc
 
 log = logging.getLogger("axis_jupyter_server")
 
@@ -82,10 +85,15 @@ class AxisState:
     sse_heartbeat: float = 15.0
     max_json_rows: int = 10_000
     extras: dict = field(default_factory=dict)  # room for other modules (sync scheduler, ...)
+    # Bounds of heavy requests (see ``bounds``): time limit, answer caps, slots per user.
+    query_timeout: float = 60.0
+    max_result_rows: int = 5_000_000
+    max_result_bytes: int = 256 << 20
+    user_slots: Any = None
 
 
 def wants_arrow(accept: str | None) -> bool:
-    return bool(accept) and arrow_ipc.ARROW_STREAM in accept
+    return bool(accept) and wire.ARROW_STREAM in accept
 
 
 class AxisHandler(APIHandler):
@@ -207,27 +215,35 @@ class AxisHandler(APIHandler):
     # -- replies ----------------------------------------------------------------------------
     def write_json(self, obj: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(arrow_ipc.dumps(obj))
+        self.finish(wire.dumps(obj))
 
     def write_arrow(self, data: Any, status: int = 200, headers: dict | None = None) -> None:
-        payload = arrow_ipc.to_ipc(data)
+        payload = wire.to_ipc(data)
         self.set_status(status)
         for k, v in (headers or {}).items():
             self.set_header(k, v)
-        self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+        self.finish(payload, set_content_type=wire.ARROW_STREAM)
 
     async def write_table(self, df: Any, extra: dict | None = None) -> None:
         """A result table as Arrow IPC (``Accept: application/vnd.apache.arrow.stream``) or
         JSON ``{columns, data, **extra}``. Encoding runs off the event loop."""
         if self.wants_arrow:
-            payload = await self.run_blocking(arrow_ipc.to_ipc, df)
-            self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+            payload = await self.run_blocking(wire.to_ipc, df)
+            self.check_answer_size(len(payload))
+            self.finish(payload, set_content_type=wire.ARROW_STREAM)
         else:
             if not hasattr(df, "itertuples"):  # an Arrow table
                 df = await self.run_blocking(df.to_pandas)
-            body = await self.run_blocking(lambda: arrow_ipc.dumps(
-                {**arrow_ipc.frame_split(df), **(extra or {})}))
+            body = await self.run_blocking(lambda: wire.dumps(
+                {**wire.frame_split(df), **(extra or {})}))
+            self.check_answer_size(len(body))
             self.finish(body)
+
+    def check_answer_size(self, nbytes: int) -> None:
+        """413 when the answer of a bounded request (``bounds``) passes its byte cap."""
+        budget = getattr(self, "_axis_budget", None)
+        if budget is not None and budget.max_bytes and nbytes > budget.max_bytes:
+            raise budget.too_large("bytes")
 
     def job_accepted(self, job: Job) -> None:
         url = f"{self.axis.api_path}jobs/{job.id}"
@@ -319,7 +335,7 @@ class SSEMixin:
             lines.append(f"id: {event_id}")
         if event:
             lines.append(f"event: {event}")
-        for part in arrow_ipc.dumps(data).splitlines() or [""]:
+        for part in wire.dumps(data).splitlines() or [""]:
             lines.append(f"data: {part}")
         return await self._sse_write("\n".join(lines) + "\n\n")
 

@@ -1,14 +1,11 @@
-"""The engine stands alone: a script that loads data and runs every analytic imports nothing
-from Jupyter, the engine's modules import each other without cycles, the store knows
-nothing of sync or evals (the workbench composes them), and the server's store is shared
-with connect() through an explicit call, not a module global."""
+"""The engine stands alone: its modules import each other without cycles (lazy imports
+included), the store knows nothing of sync or evals (the workbench composes them), and the
+server's store is shared with connect() through an explicit call, not a module global.
+(test_engine_without_jupyter.py runs every analytic and view action without Jupyter.)"""
 
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,50 +16,9 @@ from axis_jupyter.store.base import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "axis_jupyter"
-JUPYTER = ("IPython", "ipywidgets", "anywidget", "jupyter_server", "tornado", "altair")
 # The faces that need Jupyter (the magic, widgets, progress bars); everything else is engine.
 FACES = ("axis_jupyter.notebook", "axis_jupyter.views", "axis_jupyter.magic",
          "axis_jupyter.progress", "axis_jupyter.sync.magic", "axis_jupyter.evals.magic")
-
-SCRIPT = r"""
-import inspect, json, sys, warnings
-warnings.simplefilter("ignore")
-import axis_jupyter
-from axis_jupyter import demo, demo_incidents
-from axis_jupyter.analytics import registry
-
-axis = axis_jupyter.connect(":memory:")
-ev = demo.eval_results(40, seed=1).to_pandas()
-ev["metadata"] = json.dumps({"language": "en", "tier": 2})
-by_kind = {"evals": axis.load(ev, name="ev", kind="evals"),
-           "monitoring": axis.load(demo.monitoring_records(300, seed=1), name="mon", kind="monitoring"),
-           "kpi": axis.load(demo_incidents.kpi_records(days=20), name="kpis", kind="kpi")}
-summary = by_kind["evals"].summary()
-values = {"x": summary.metric_name[0], "y": summary.metric_name[1], "metric": summary.metric_name[0],
-          "key": "language", "dataset_id": by_kind["evals"].to_pandas(1).dataset_id[0],
-          "baseline": "baseline", "challenger": "candidate_a"}
-ran = {}
-for a in registry.ANALYTICS.values():
-    params = {p.name: values[p.name] for p in a.parameters()
-              if p.default is inspect.Parameter.empty or p.name in ("baseline", "challenger")}
-    ran[a.name] = len(by_kind[a.kinds[0]].analytic(a.name, **params))
-print(json.dumps({"ran": ran, "modules": sorted(sys.modules)}))
-"""
-
-
-def test_a_script_running_every_analytic_imports_nothing_from_jupyter():
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         cwd=ROOT, timeout=240, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
-                                                     "HOME": str(ROOT / "tests")})
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    from axis_jupyter.analytics import registry
-
-    assert set(result["ran"]) == set(registry.ANALYTICS)
-    assert result["ran"]["summary"] > 0 and result["ran"]["trends"] > 0 and result["ran"]["kpi_panels"] > 0
-    leaked = [m for m in result["modules"] if m.split(".")[0] in JUPYTER]
-    assert leaked == []
-
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
