@@ -233,10 +233,3 @@ def rule_options(ctx: AnalyticContext, filters=None, config=None) -> pd.DataFram
         out.append({"column": c, "values": vals})
     return pd.DataFrame(out, columns=["column", "values"])
 
-
-from .registry import register  # noqa: E402 - registered when imported (registry.EXTRA_MODULES)
-
-RULES = ("rules",)
-for _fn in (rules_summary, rules_by_action, rules_by_product, hard_stops, decision_quality,
-            soft_thresholds, status_counts, batches, rule_trace, conflicts, rule_options):
-    register(_fn.__name__, _fn, RULES)
