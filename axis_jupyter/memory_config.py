@@ -176,6 +176,25 @@ def validate(raw: Any, where: str = MEMORY_FILE) -> dict:
     return cfg
 
 
+def roles_mapping(roles: dict) -> dict[str, str]:
+    """``{role: your_column}`` (``roles=`` of ``load``) as ``{your_column: canonical column}``;
+    an unknown role or a column given twice is an error naming it."""
+    from .errors import IngestError
+
+    if not isinstance(roles, dict):
+        raise IngestError("roles must be a dict of {role: your_column}.")
+    out: dict[str, str] = {}
+    for role, col in roles.items():
+        if role not in ROLE_COLUMNS:
+            raise IngestError(f"roles: {role!r} is not a role (roles: {', '.join(ROLES)}).")
+        if not isinstance(col, str) or not col.strip():
+            raise IngestError(f"roles: {role} must name one of your columns, not {col!r}.")
+        if col in out:
+            raise IngestError(f"roles: the column {col!r} is given to two roles.")
+        out[col] = ROLE_COLUMNS[role]
+    return out
+
+
 def config_hash(cfg: dict) -> str:
     """md5 of the settings as sorted JSON (changes whenever any setting does)."""
     return hashlib.md5(json.dumps(cfg, sort_keys=True).encode()).hexdigest()  # noqa: S324 - not security
