@@ -103,17 +103,17 @@ class Workbench:
     def rules(self, name: str | None = None):
         """The rules of rules dataset ``name`` (None: the only one): ``create(**fields)``,
         ``update(rule_id, **fields)``, ``delete(rule_id)``, ``get``, ``history()``."""
-        from . import graph
+        from .graph import open_rules
 
-        return graph.rules(self, name)
+        return open_rules(self, name)
 
     def graph(self, name: str | None = None):
         """The knowledge graph of rules dataset ``name`` (None: the only one), kept in step
         with its rules: ``summary()``, ``subgraph()``, ``search(text)``,
         ``neighbourhood(node_id, depth)``."""
-        from . import graph
+        from .graph import open_graph
 
-        return graph.graph(self, name)
+        return open_graph(self, name)
 
     def drop(self, name: str) -> None:
         super().drop(name)
