@@ -21,6 +21,8 @@ def blank(v) -> bool:
 
 def items(cell) -> list[str]:
     """A mitigants cell as the reference reads it: JSON list, Python list, or one name."""
+    if hasattr(cell, "tolist") and not isinstance(cell, str):  # a numpy array from DuckDB
+        cell = cell.tolist()
     if isinstance(cell, (list, tuple)):
         vals = list(cell)
     elif blank(cell):
