@@ -102,12 +102,12 @@ def test_graph_explorer_search_expand_detail(page, lab, expected):
     shown_rules = int(view.locator("[data-testid=type-filter-Rule]").inner_text().split("(")[1].split()[0].replace(",", ""))
     view.locator("[data-testid=type-filter-Rule]").click()
     page.wait_for_function("(n) => +document.querySelector('[data-testid=axis-graph] [data-testid=graph-canvas]')"
-                           ".dataset.nodes === n", arg=after - shown_rules, timeout=30_000)
+                           "?.dataset.nodes === n", arg=after - shown_rules, timeout=30_000)
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -400)
     page.wait_for_function("() => !!document.querySelector('[data-testid=axis-graph] [data-testid=graph-canvas]')"
-                           ".dataset.zoom", timeout=30_000)
+                           "?.dataset.zoom", timeout=30_000)
     assert view.locator("[data-testid=error]").is_hidden()
 
 
@@ -140,12 +140,12 @@ def test_rules_dashboard_editor_and_tabs(page, lab, expected):
     editor.locator("[data-testid=field-risk_factor]").fill("Browser risk")
     editor.locator("[data-testid=save-rule]").click()
     page.wait_for_function(
-        "(n) => +document.querySelector('[data-testid=axis-memory] [data-testid=kpi-rules]').dataset.value === n",
+        "(n) => +document.querySelector('[data-testid=axis-memory] [data-testid=kpi-rules]')?.dataset.value === n",
         arg=N_RULES + 1, timeout=60_000)
     assert float(view.locator("[data-testid=kpi-hard-stops]").get_attribute("data-value")) == sm["hard_stops_count"] + 1
     view.locator("[data-testid=rule-search]").fill("Added in the browser")
     page.wait_for_function("() => document.querySelector('[data-testid=axis-memory] [data-testid=rules-total]')"
-                           ".innerText.startsWith('1 ')", timeout=60_000)
+                           "?.innerText.startsWith('1 ')", timeout=60_000)
 
     # decision quality: three columns with the counts computed here
     view.locator("[data-testid=tab-quality]").click()
