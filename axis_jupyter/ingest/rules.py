@@ -25,7 +25,7 @@ from typing import Any
 
 from .. import memory_config
 from ..errors import IngestError
-from .build import Built, _run
+from .built import Built, run as _run
 from .columns import normalise_name
 from .jsonish import parse_jsonish
 from .readers import Source, quote_ident

@@ -28,7 +28,10 @@ axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone
                         "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
                                      '{"tier": "free"}']}),
           name="with_metadata", kind="evals")
-DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi"}
+from axis_jupyter.graph.demo import rules_frame
+axis.load(rules_frame(60, seed=1), name="demo_rules", kind="rules")
+DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi",
+           "rules": "demo_rules"}
 first = lambda query: axis.sql(query).iloc[:, 0].tolist()
 M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
 B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
@@ -43,6 +46,7 @@ ANALYTIC_PARAMS = {
     "paired_scores": {"metric": M1, **EVAL_PAIR},
     "metadata_breakdown": {"key": "tier"},
     "case_detail": {"dataset_id": CASE},
+    "rule_trace": {"rule_id": "R000001"},
 }
 ON_METADATA = {"metadata_keys", "metadata_breakdown"}
 analytics = 0
@@ -63,6 +67,16 @@ ACTION_PARAMS = {
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
     ("runner", "setup"): {"source": "demo_evals"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    ("memory", "trace"): {"rule_id": "R000001"},
+    ("memory", "create"): {"fields": {"id": "E1", "name": "engine rule", "action": "refer"}},
+    ("memory", "update"): {"rule_id": "E1", "fields": {"action": "decline"}},
+    ("memory", "delete"): {"rule_id": "E1"},
+    ("memory", "graph_search"): {"text": "debt"},
+    ("memory", "graph_neighbourhood"): {"node_id": "Rule:R000001"},
+    ("memory", "graph_node"): {"node_id": "Rule:R000001"},
+    ("graph", "search"): {"text": "debt"},
+    ("graph", "neighbourhood"): {"node_id": "Rule:R000001", "depth": 2},
+    ("graph", "node"): {"node_id": "Rule:R000001"},
 }
 ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
               ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
