@@ -115,6 +115,7 @@ class GraphServer:
                 db.client.connection_pool.disconnect()
                 db.close()  # saves the graphs and stops the server
             else:
+                db.connection.connection_pool.disconnect()
                 db.connection.close()
         except Exception:  # pragma: no cover - best effort at shutdown
             pass

@@ -25,6 +25,12 @@ def _gone(pid: int) -> bool:
     return not psutil.pid_exists(pid)
 
 
+def _alive(pid: int) -> bool:
+    import psutil
+
+    return psutil.pid_exists(pid)
+
+
 def _same(g, frame):
     s = g.summary()
     assert (s["nodes_by_type"], s["edges_by_relation"]) == counts(nx_graph(frame))
@@ -65,6 +71,7 @@ def test_external_falkordb_by_url(tmp_path, monkeypatch):
     from redislite.falkordb_client import FalkorDB
 
     server = FalkorDB(str(tmp_path / "external.db"))  # a FalkorDB of its own, reached by socket
+    pid = server.client.pid
     try:
         monkeypatch.setenv("AXIS_GRAPH_URL", f"unix://{server.client.socket_file}")
         stores = [axis_jupyter.LocalStore(tmp_path / f"s{i}.duckdb") for i in range(2)]
@@ -82,8 +89,11 @@ def test_external_falkordb_by_url(tmp_path, monkeypatch):
         for s in stores:
             connection.close_for(s)
             s.close()
+        assert _alive(pid)  # closing the stores disconnects; the external server runs on
     finally:
+        server.client.connection_pool.disconnect()  # redislite stops only for its last client
         server.close()
+    assert _gone(pid)
 
 
 def test_unreachable_url_is_a_clear_error(tmp_path, monkeypatch):
