@@ -141,4 +141,8 @@ SPEC = ViewSpec(
              "schema": schema, "distinct": distinct, "preview": preview, "query": query,
              "import_table": import_table, "import_query": import_query, "sync": sync,
              "reset_watermark": reset_watermark},
+    guarded={**{a: "axis:database" for a in ("connect", "disconnect", "tables", "schema",
+                                             "distinct", "preview", "query")},
+             "import_table": "axis:database", "import_query": "axis:database",
+             "sync": "axis:sync", "reset_watermark": "axis:sync"},
 )

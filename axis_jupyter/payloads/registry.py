@@ -28,6 +28,10 @@ class ViewSpec:
     actions: dict[str, Callable[..., dict]] = field(default_factory=dict)
     #: the dataset kinds the view shows; () when it needs no dataset
     kinds: tuple[str, ...] = ()
+    #: actions that do more than show data, with the authorization resource whose ``write``
+    #: they also need over HTTP (e.g. the database view's ``connect`` -> ``axis:database``),
+    #: so granting ``axis:views`` never grants a sync, a database connection or a run
+    guarded: dict[str, str] = field(default_factory=dict)
 
 
 VIEWS: dict[str, ViewSpec] = {}
