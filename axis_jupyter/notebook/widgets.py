@@ -107,6 +107,12 @@ def _server_base(store) -> str:
     return path or "/"
 
 
+def _branding() -> dict:
+    from .. import branding
+
+    return branding.load()
+
+
 def resolve(ds_or_name, store=None):
     """(store, dataset name) from a Dataset, or a name plus an optional store."""
     from ..store.base import Dataset
@@ -145,6 +151,8 @@ class AxisView(anywidget.AnyWidget):
     snapshot = traitlets.Dict().tag(sync=True, echo_update=False)
     transport = traitlets.Unicode("kernel").tag(sync=True)
     server_base = traitlets.Unicode("").tag(sync=True)
+    #: theme.yaml palette and agents.yaml registry (axis_jupyter.branding), read once
+    branding = traitlets.Dict().tag(sync=True)
 
     def __init__(self, ds_or_name=None, store=None, *, params: dict | None = None,
                  compute: bool = True, **kwargs):
@@ -157,7 +165,8 @@ class AxisView(anywidget.AnyWidget):
         remote = is_remote(store) and not self.kernel_only
         super().__init__(view=self.view_name, dataset=name or "", params=dict(params or {}),
                          transport="server" if remote else "kernel",
-                         server_base=_server_base(store) if remote else "", **kwargs)
+                         server_base=_server_base(store) if remote else "",
+                         branding=_branding(), **kwargs)
         self.on_msg(self._on_custom_msg)
         if compute:
             self.refresh()
@@ -536,6 +545,10 @@ def show(view: str, store, dataset: str | None = None, **options):
     """The widget of ``%axis show VIEW [DATASET] key=value ...``."""
     return widget_class(view).from_magic(store, dataset, **options)
 
+
+from .manager import Datasets  # noqa: E402  (it derives from AxisView)
+
+WIDGETS[Datasets.view_name] = Datasets
 
 # Old names, kept: notebooks use them.
 DeepDiveView, CompareView, DatabaseView = DeepDive, Compare, Database

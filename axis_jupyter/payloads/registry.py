@@ -28,6 +28,8 @@ class ViewSpec:
     actions: dict[str, Callable[..., dict]] = field(default_factory=dict)
     #: the dataset kinds the view shows; () when it needs no dataset
     kinds: tuple[str, ...] = ()
+    #: the columns its filter bar offers (None: every filterable column of the dataset)
+    filter_keys: tuple[str, ...] | None = None
 
 
 VIEWS: dict[str, ViewSpec] = {}
@@ -68,7 +70,12 @@ def call_action(store, dataset: str | None, view: str, action: str, params: dict
     spec = get_view(view)
     fn = spec.actions.get(action)
     if fn is None:
-        raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}).")
+        from .filterbar import shared_action  # filter_options and code: every view has them
+
+        fn = shared_action(spec, action)
+    if fn is None:
+        raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}, "
+                         "filter_options, code).")
     return fn(store, dataset, **check(view, action, params or {}, fn))
 
 
