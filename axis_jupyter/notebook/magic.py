@@ -227,11 +227,11 @@ subcommand("sql", "sql SELECT ... | %%axis sql: run a read-only query", cell=Tru
 
 
 @magic_arguments(name="axis show")
-@argument("view", nargs="?", default=None, help="view name: scorecard, deepdive, compare, monitor, production, "
+@argument("view", nargs="?", default=None, metavar="VIEW", help="view name: scorecard, deepdive, compare, monitor, production, "
                                                 "runner, database, datasets, ...")
-@argument("dataset", nargs="?", default=None, help="dataset name (optional when the store has one of "
+@argument("dataset", nargs="?", default=None, metavar="DATASET", help="dataset name (optional when the store has one of "
                                                   "the view's kind)")
-@argument("options", nargs="*", help="view options as key=value (e.g. experiment=baseline)")
+@argument("options", nargs="*", metavar="key=value", help="view options (e.g. experiment=baseline)")
 def _show(magic: AxisMagic, args, cell):
     """Show an inline view of a dataset."""
     from ..payloads import views
@@ -252,7 +252,6 @@ def _show(magic: AxisMagic, args, cell):
     return show(args.view, magic.store, args.dataset, **opts)
 
 
-_show.parser.usage = "%axis show VIEW [DATASET] [key=value ...]"
 subcommand("show", "show VIEW [DATASET] [key=value ...]: inline view (scorecard, ..., datasets: the data manager)")(_show)
 
 

@@ -1,6 +1,7 @@
 // Renders Vega-Lite specs built in Python (Altair) with their small inlined data.
 // vega, vega-lite and vega-embed are bundled: nothing is fetched from a CDN.
 import embed, { vega } from "vega-embed";
+import { readVars, vegaConfig } from "./theme.js";
 
 /** The spec without its data: two specs of one shape differ only in their datasets. @param {any} spec */
 function shape(spec) {
@@ -20,6 +21,9 @@ function shape(spec) {
 export async function renderVegaLite(el, spec, { onClick } = {}) {
   const result = await embed(el, spec, {
     actions: false,
+    // colours, fonts and background from JupyterLab's theme variables where the chart is
+    // drawn (light or dark), under the spec's own config
+    config: vegaConfig(readVars(el)),
     // canvas, vega-embed's default: an SVG chart is hundreds of DOM nodes that every update
     // restyles and lays out again inside JupyterLab's page (measured on the monitor view:
     // a fifth less time per update, half the style and layout work)

@@ -174,7 +174,7 @@ function render({ model, el }) {
     const panel = h("div", { class: "axis-panel", role: "dialog", "aria-label": `Test case ${id}` },
       h("div", { class: "axis-panel-head" },
         h("div", { class: "axis-title" }, "Test case ", h("span", { class: "axis-id", "data-testid": "case-id" }, id)),
-        h("button", { class: "axis-btn", "data-testid": "case-close", onclick: closeCase }, "✕")),
+        h("button", { class: "axis-btn", "data-testid": "case-close", onclick: closeCase, "aria-label": "Close" }, "×")),
       loading);
     overlay.append(panel);
     try {
