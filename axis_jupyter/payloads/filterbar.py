@@ -129,6 +129,9 @@ def code(store, dataset=None, *, analytic, args=None, filters=None) -> dict:
     """``{code}``: the call that reproduces a view's numbers (see :func:`call_code`)."""
     if not dataset:
         raise ParameterError("code needs a dataset.", param="dataset")
+    if not isinstance(analytic, str) or not _IDENT.match(analytic):
+        raise ParameterError("analytic must be the name of a dataset method, e.g. summary.",
+                             param="analytic")
     kind = store.info(dataset)["kind"]
     analytics_registry.get(analytic, kind)  # a clear error for an analytic the kind lacks
     if args is not None and not isinstance(args, dict):

@@ -42,7 +42,16 @@ def sizes(store, infos: list[dict]) -> dict:
             out[info["name"]] = int(n * block)
         return out
 
-    return store.read(run)
+    out = store.read(run)
+    if any(v == 0 for v in out.values()):
+        # freshly loaded tables are still in the write-ahead log, in no block yet: write
+        # them out once (DuckDB would at its next automatic checkpoint) and count again
+        try:
+            store.write(lambda cur: cur.execute("CHECKPOINT"))
+        except Exception:  # noqa: BLE001 - another transaction open: sizes stay 0 for now
+            return out
+        out = store.read(run)
+    return out
 
 
 def dataset_table(store) -> list[dict]:
