@@ -43,7 +43,7 @@ class Datasets(AxisView):
             raise QueryError("%axis show datasets takes no dataset or options.")
         return cls(store).container
 
-    def open(self, view: str, dataset: str):
+    def open_view(self, view: str, dataset: str):
         """Show ``view`` of ``dataset`` in ``output`` (what the row's Open button does)."""
         w = widget_class(view)(dataset, store=self._store)
         self.opened = w
@@ -56,7 +56,7 @@ class Datasets(AxisView):
         if not req.get("view") or not req.get("dataset"):
             return
         try:
-            self.open(req["view"], req["dataset"])
+            self.open_view(req["view"], req["dataset"])
         except Exception as exc:  # noqa: BLE001 - say it where the view would be
             self.output.outputs = ()
             self.output.append_stdout(f"AXIS: could not open {req['view']} of {req['dataset']!r}: {exc}\n")

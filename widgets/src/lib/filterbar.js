@@ -192,6 +192,19 @@ export function filterBar({ call, get, onchange, code, time = false, extras, bra
     return loaded;
   }
 
+  // a click anywhere outside an open menu closes it (as a <select> would)
+  /** @param {Event} e */
+  const closeOutside = (e) => {
+    for (const d of el.querySelectorAll("details[open]")) {
+      if (!d.contains(/** @type {Node} */ (e.target))) {
+        d.removeAttribute("open");
+        open.delete(String(/** @type {HTMLElement} */ (d).dataset.testid || "").replace(/^filter-/, ""));
+      }
+    }
+  };
+  document.addEventListener("pointerdown", closeOutside, true);
+
   render();
-  return { el, render, load, reload: () => { loaded = null; return load(); } };
+  return { el, render, load, reload: () => { loaded = null; return load(); },
+    dispose: () => document.removeEventListener("pointerdown", closeOutside, true) };
 }

@@ -184,6 +184,7 @@ function render({ model, el }) {
 
   return () => {
     model.off("change:snapshot", onSnapshot);
+    filters.dispose();
     shell.transport.dispose();
     chart.finalize();
   };
