@@ -12,6 +12,7 @@ from __future__ import annotations
 import traitlets
 
 from ..errors import QueryError
+from . import static_html
 from .widgets import AxisView, resolve, widget_class
 
 
@@ -81,3 +82,21 @@ def display_store(store) -> None:
     from IPython.display import display
 
     display(Datasets(store).container)
+
+
+def _static(snapshot: dict) -> str:
+    """The data manager as plain HTML (nbviewer, GitHub, a notebook saved without widgets)."""
+    import html
+
+    from ..store.display import human_bytes
+
+    rows = "".join(
+        f"<tr><td>{html.escape(d['name'])}</td><td>{html.escape(str(d['kind']))}</td>"
+        f"<td>{html.escape(str(d.get('layout') or ''))}</td><td>{d['rows']:,}</td>"
+        f"<td>{d['records']:,}</td><td>{human_bytes(d.get('size_bytes'))}</td></tr>"
+        for d in snapshot.get("datasets", []))
+    return ("<div class='axis-static'><b>AXIS datasets</b><table><tr><th>name</th><th>kind</th>"
+            f"<th>layout</th><th>rows</th><th>records</th><th>size</th></tr>{rows}</table></div>")
+
+
+static_html.RENDERERS.setdefault("datasets", _static)
