@@ -1,4 +1,4 @@
-"""Staged uploads: a file is kept aside, previewed with a column mapping, then committed.
+"""Staged uploads: a file is kept aside, previewed with a column mapping, then committed (``payloads.datasets.commit_staged`` loads it).
 
 An upload through the data manager goes in three steps so that nothing is lost when the
 detected column roles are wrong: ``stage`` keeps the file under ``$AXIS_HOME/staging/<id>/``;
@@ -124,13 +124,18 @@ def staged(upload: str) -> dict:
     return {**meta, "path": str(folder / meta["filename"])}
 
 
+def finish(upload: str) -> None:
+    """The staged file was loaded: remove it."""
+    shutil.rmtree(_folder(upload), ignore_errors=True)
+
+
 def discard(upload: str) -> dict:
     folder = _folder(upload)
     shutil.rmtree(folder, ignore_errors=True)
     return {"upload": upload, "discarded": True}
 
 
-def _check_mapping(mapping) -> dict[str, str]:
+def check_mapping(mapping) -> dict[str, str]:
     if mapping in (None, ""):
         return {}
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str)
@@ -140,7 +145,7 @@ def _check_mapping(mapping) -> dict[str, str]:
     return {k: v for k, v in mapping.items() if v.strip()}
 
 
-def _check_kind(kind) -> str:
+def check_kind(kind) -> str:
     kind = kind or "auto"
     if kind not in ("auto", *KINDS):
         raise ParameterError(f"kind must be one of auto, {', '.join(KINDS)}.", param="kind")
@@ -156,8 +161,8 @@ def preview(upload: str, *, mapping: dict | None = None, kind: str = "auto",
     rows: [[...]], kind, layout, error}``; ``error`` says why the file would be refused
     as mapped (then kind and layout are None), so the user can change the mapping."""
     meta = staged(upload)
-    mapping = _check_mapping(mapping)
-    kind = _check_kind(kind)
+    mapping = check_mapping(mapping)
+    kind = check_kind(kind)
     fam = "auto" if kind == "auto" else alias_family(kind)
     con = duckdb.connect(":memory:")
     try:
@@ -208,21 +213,4 @@ def _cell(v: Any):
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def commit(store, upload: str, *, name: str | None = None, kind: str = "auto",
-           mapping: dict | None = None, encoding: str = "utf-8") -> dict:
-    """Load a staged file into ``store`` as dataset ``name``; the staged file goes once the
-    load succeeded and stays when it fails (nothing is lost: fix the mapping, commit again).
-    Returns the dataset's info."""
-    from ..store.local import check_name, dataset_name_from
-
-    meta = staged(upload)
-    mapping = _check_mapping(mapping)
-    kind = _check_kind(kind)
-    name = check_name(name or dataset_name_from(meta["filename"]))
-    ds = store.load(meta["path"], name=name, kind=kind, mapping=mapping or None,
-                    encoding=encoding or "utf-8")
-    shutil.rmtree(Path(meta["path"]).parent, ignore_errors=True)
-    return store.info(ds.name)
-
-
-__all__ = ["commit", "discard", "preview", "stage", "stage_bytes", "staged"]
+__all__ = ["discard", "finish", "preview", "stage", "stage_bytes", "staged"]

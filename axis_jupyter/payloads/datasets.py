@@ -62,9 +62,26 @@ def preview(store, dataset=None, *, upload, mapping=None, kind="auto", encoding=
     return jsonable(staging.preview(upload, mapping=mapping, kind=kind, encoding=encoding or "utf-8"))
 
 
+def commit_staged(store, upload: str, *, name: str | None = None, kind: str = "auto",
+                  mapping: dict | None = None, encoding: str = "utf-8") -> dict:
+    """Load a staged file into ``store`` as dataset ``name``; the staged file goes once the
+    load succeeded and stays when it fails (nothing is lost: fix the mapping, commit again).
+    Returns the dataset's info."""
+    from ..store.local import check_name, dataset_name_from
+
+    meta = staging.staged(upload)
+    mapping = staging.check_mapping(mapping)
+    kind = staging.check_kind(kind)
+    name = check_name(name or dataset_name_from(meta["filename"]))
+    ds = store.load(meta["path"], name=name, kind=kind, mapping=mapping or None,
+                    encoding=encoding or "utf-8")
+    staging.finish(upload)
+    return store.info(ds.name)
+
+
 def commit(store, dataset=None, *, upload, name=None, kind="auto", mapping=None,
            encoding="utf-8") -> dict:
-    info = staging.commit(store, upload, name=name, kind=kind, mapping=mapping, encoding=encoding)
+    info = commit_staged(store, upload, name=name, kind=kind, mapping=mapping, encoding=encoding)
     return jsonable({"dataset": info["name"], "rows": info["rows"], "kind": info["kind"],
                      "layout": info.get("layout"), "warnings": info.get("warnings", [])})
 

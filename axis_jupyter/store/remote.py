@@ -335,6 +335,14 @@ class RemoteStore(Store):
         return self._json("POST", "sync/sources", content=wire.dumps(body),
                           headers={"Content-Type": "application/json"})["source"]
 
+    def sources(self) -> list[dict]:
+        """The sources saved on the server (no secrets): what the server syncs."""
+        return self._json("GET", "sync/sources")["sources"]
+
+    def sync_status(self) -> dict:
+        """The server's sync status per dataset."""
+        return self._json("GET", "sync").get("datasets", {})
+
     def remove_source(self, name: str) -> None:
         """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
         self._request("DELETE", f"sync/sources/{self._q(name)}")

@@ -18,6 +18,7 @@ from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import params as P
 from axis_jupyter.ingest import staging
+from axis_jupyter.payloads.datasets import commit_staged
 
 from .base import AxisHandler
 from .handlers import KINDS, DatasetsHandler, _check_encoding
@@ -125,7 +126,7 @@ class UploadCommitHandler(AxisHandler):
 
             job.progress(stage="loading", filename=meta["filename"], bytes=meta["bytes"])
             with without_contents():  # the error is read over HTTP: no file content
-                info = staging.commit(store, upload, name=name, kind=kind, mapping=mapping,
+                info = commit_staged(store, upload, name=name, kind=kind, mapping=mapping,
                                       encoding=encoding)
             for w in info.get("warnings") or []:
                 job.log(w, level="warning")

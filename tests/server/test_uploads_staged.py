@@ -85,3 +85,4 @@ async def test_branding_route(api, home):
     (home / "config" / "theme.yaml").write_text("palettes:\n  a: {primary: blue}\n")
     r = await api("GET", "branding")
     assert r.code == 400 and "palettes.a.primary" in strict_json(r)["error"]
+
