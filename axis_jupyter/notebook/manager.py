@@ -13,7 +13,7 @@ import traitlets
 
 from ..errors import QueryError
 from . import static_html
-from .widgets import AxisView, resolve, widget_class
+from .widgets import WIDGETS, AxisView, resolve, widget_class
 
 
 class Datasets(AxisView):
@@ -100,3 +100,4 @@ def _static(snapshot: dict) -> str:
 
 
 static_html.RENDERERS.setdefault("datasets", _static)
+WIDGETS[Datasets.view_name] = Datasets

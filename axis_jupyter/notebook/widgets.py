@@ -534,6 +534,8 @@ WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
 def widget_class(view: str) -> type[AxisView]:
     """The widget class of ``view``: its own, else a :class:`_PlainView` made for it."""
     spec = registry.get_view(view)  # a clear NotFoundError for an unknown view
+    if view == "datasets":
+        from . import manager  # noqa: F401  (defines and registers Datasets)
     cls = WIDGETS.get(view)
     if cls is None:
         cls = WIDGETS[view] = type(f"{view.title().replace('_', '')}View", (_PlainView,), {
@@ -546,9 +548,14 @@ def show(view: str, store, dataset: str | None = None, **options):
     return widget_class(view).from_magic(store, dataset, **options)
 
 
-from .manager import Datasets  # noqa: E402  (it derives from AxisView)
+def __getattr__(name: str):
+    # Datasets lives in manager.py (it derives from AxisView); loaded on first use
+    if name == "Datasets":
+        from .manager import Datasets
 
-WIDGETS[Datasets.view_name] = Datasets
+        return Datasets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Old names, kept: notebooks use them.
 DeepDiveView, CompareView, DatabaseView = DeepDive, Compare, Database
