@@ -25,6 +25,7 @@ _VIEWS = {
     "Monitor": "Monitor",
     "Production": "Production",
     "Runner": "Runner",
+    "Datasets": "Datasets",
     "Database": "Database",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",

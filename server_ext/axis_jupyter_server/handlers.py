@@ -404,7 +404,9 @@ def view_names() -> list[str]:
 def view_actions() -> list[str]:
     from axis_jupyter.payloads import views
 
-    return sorted({a for v in views().values() for a in v.actions})
+    from axis_jupyter.payloads.filterbar import SHARED_ACTIONS
+
+    return sorted({a for v in views().values() for a in v.actions} | set(SHARED_ACTIONS))
 
 
 class ViewActionHandler(BoundedMixin, AxisHandler):
