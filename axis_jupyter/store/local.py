@@ -58,7 +58,7 @@ from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from ..jobs import JobRunner
 from . import budget as budgets
-from . import metadata, sandbox
+from . import metadata, sandbox, sizes
 from .base import Dataset, Store
 from .locks import lock_holder
 from .names import check_name, dataset_name_from  # noqa: F401 - importable from here
@@ -239,6 +239,9 @@ class LocalStore(Store):
     def _check_open(self):
         if self._closed:
             raise StoreError("this store is closed; call axis_jupyter.connect() again.")
+
+    def dataset_sizes(self, infos: list[dict]) -> dict:
+        return sizes.dataset_sizes(self, infos)
 
     def close(self) -> None:
         if not self._closed:
