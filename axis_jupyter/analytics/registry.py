@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import QueryError
-from . import evals, monitoring, parameters
+from . import evals, issues, monitoring, parameters
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("latency", monitoring.latency, ("monitoring", "evals", "signals")),
     _a("latency_histogram", monitoring.latency_histogram, ("monitoring", "evals", "signals")),
     _a("pass_rates", monitoring.pass_rates, EVAL_KINDS),
+    _a("issues", issues.issues, ("evals", "signals")),
 ]}
 
 
