@@ -1,0 +1,148 @@
+"""``axis.ask(question)``: the copilot's entry point for Python, the magic and the server.
+
+:func:`run_question` answers one question on a store in this process: with an API key the
+:class:`~.agent.Agent` (tools, streaming, budget), without one the rule-based
+:func:`~.quick.quick_insights`. It is the work function of the server's ``copilot`` jobs
+and of :func:`ask` in a notebook or script. Follow-up questions continue a
+:class:`~.conversation.Conversation`: ``axis.ask`` keeps one per store (``new=True``
+starts another), the widget keeps its own, the HTTP API passes its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from typing import Any, Callable
+
+from .. import llm
+from ..errors import ParameterError
+from .agent import Agent
+from .answer import Answer
+from .budget import Budget
+from .conversation import REGISTRY, Conversation
+from .quick import quick_insights
+from .skills import load_skills
+
+MAX_QUESTION = 4000
+_DEFAULT: "weakref.WeakKeyDictionary[Any, Conversation]" = weakref.WeakKeyDictionary()
+_DEFAULT_LOCK = threading.Lock()
+
+
+def check_question(question: Any) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise ParameterError("question must be non-empty text.", param="question")
+    if len(question) > MAX_QUESTION:
+        raise ParameterError(f"question must be at most {MAX_QUESTION} characters.",
+                             param="question")
+    return question.strip()
+
+
+def check_datasets(store, datasets: Any) -> list[str] | None:
+    if datasets is None:
+        return None
+    if isinstance(datasets, str):
+        datasets = [d.strip() for d in datasets.split(",") if d.strip()]
+    if not isinstance(datasets, (list, tuple)) or not all(isinstance(d, str) for d in datasets):
+        raise ParameterError("datasets must be a list of dataset names.", param="datasets")
+    for name in datasets:
+        store.info(name)  # NotFoundError names the unknown one
+    return list(datasets) or None
+
+
+def configured() -> bool:
+    """True when answers in words are possible (an API key is set)."""
+    return llm.configured()
+
+
+def make_judge(**overrides: Any) -> llm.Judge:
+    """The LLM layer's client for the copilot: ``AXIS_COPILOT_MODEL`` (else the judge
+    model), no verdict cache (every question is new), streaming."""
+    import os
+
+    model = os.environ.get("AXIS_COPILOT_MODEL") or None
+    return llm.Judge(llm.JudgeConfig.from_env(model=model, cache=False, max_tokens=4096,
+                                              **overrides))
+
+
+def default_conversation(store, new: bool = False) -> Conversation:
+    """The conversation ``axis.ask`` continues on ``store`` (a fresh one with ``new``)."""
+    with _DEFAULT_LOCK:
+        conv = _DEFAULT.get(store)
+        if conv is None or new:
+            conv = _DEFAULT[store] = REGISTRY.new()
+        return conv
+
+
+def run_question(store, question: str, conversation: Conversation, *,
+                 datasets: list[str] | None = None, budget: Budget | dict | None = None,
+                 emit: Callable[[str, Any], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None, judge: llm.Judge | None = None,
+                 skills=None) -> Answer:
+    """Answer ``question`` on ``store`` here, on the calling thread (which must not be
+    running an event loop), emitting steps through ``emit`` as they happen."""
+    question = check_question(question)
+    emit = emit or (lambda event, data: None)
+    if judge is None and not configured():
+        answer = quick_insights(store, question, datasets)
+        answer.conversation = conversation.id
+        for step in answer.steps:
+            emit("thought", step.to_dict())
+        return answer
+    judge = judge or make_judge()
+    agent = Agent(store, judge, datasets=datasets, budget=Budget.coerce(budget),
+                  skills=load_skills() if skills is None else skills, emit=emit,
+                  cancelled=cancelled)
+    with conversation.lock:
+        return asyncio.run(_ask(agent, question, conversation))
+
+
+async def _ask(agent: Agent, question: str, conversation: Conversation) -> Answer:
+    try:
+        return await agent.ask(question, conversation)
+    finally:
+        await agent.judge.aclose()  # the client belongs to this loop, which ends here
+
+
+def ask(store, question: str, *, datasets=None, new: bool = False,
+        conversation: Conversation | None = None, budget=None,
+        on_event: Callable[[str, Any], None] | None = None, judge: llm.Judge | None = None) -> Answer:
+    """Answer ``question`` about the data in ``store`` (see :func:`run_question`), continuing
+    the store's conversation unless ``new`` (or another ``conversation``) is given.
+    ``on_event(event, data)`` sees each step as it happens, on the calling thread."""
+    question = check_question(question)
+    datasets = check_datasets(store, datasets)
+    conv = conversation or default_conversation(store, new=new)
+    return _in_thread(lambda emit: run_question(store, question, conv, datasets=datasets,
+                                                budget=budget, emit=emit, judge=judge), on_event)
+
+
+def _in_thread(work: Callable[[Callable[[str, Any], None]], Answer],
+               on_event: Callable[[str, Any], None] | None) -> Answer:
+    """Run ``work`` on a worker thread (a notebook's thread runs an event loop, and the
+    agent needs its own) and deliver its events here, in order, as they come."""
+    import queue
+
+    events: "queue.Queue[tuple[str, Any]]" = queue.Queue()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["answer"] = work(lambda event, data: events.put((event, data)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            box["error"] = exc
+        finally:
+            events.put(("__end__", None))
+
+    thread = threading.Thread(target=target, name="axis-copilot", daemon=True)
+    thread.start()
+    while True:
+        event, data = events.get()
+        if event == "__end__":
+            break
+        if on_event is not None:
+            on_event(event, data)
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["answer"]
