@@ -32,6 +32,7 @@ import functools
 import operator
 
 import ibis
+import ibis.common.exceptions
 import pandas as pd
 
 from ..errors import ParameterError, QueryError
@@ -54,17 +55,49 @@ def _md5(value: str) -> str:
     """md5 of text as 32 lowercase hex digits (DuckDB's and PostgreSQL's built-in)."""
 
 
-def md5_bucket(text) -> ibis.Value:
-    """``int(md5(text).hexdigest(), 16) % 1000`` as an Ibis expression.
+def md5_bucket(digest, dialect: str = "portable") -> ibis.Value:
+    """``int(digest, 16) % 1000`` for a 32-digit hex md5 ``digest`` (an Ibis string).
 
-    No SQL engine we target turns 128-bit hex into a number, so the remainder is summed
-    digit by digit: ``sum(digit_i * (16**(31-i) % 1000)) % 1000`` (each term < 15 000, the
-    sum fits any integer type). Portable: md5, substring and position are everywhere.
+    No SQL engine turns 128-bit hex into a number, so the 128-bit value is taken in parts
+    and the remainders summed: on DuckDB four 8-digit chunks, each cast from ``0x…`` text
+    to an integer (``sum(chunk_i % 1000 * (2**(32*(3-i)) % 1000)) % 1000``); elsewhere
+    digit by digit with substring and position, which every engine has
+    (``sum(digit_i * (16**(31-i) % 1000)) % 1000``; 7x slower on DuckDB). Every term is
+    below 10**6, so the sums fit any integer type. Pass a column holding the digest (see
+    :func:`sampled_ids`), not ``md5(x)`` itself: an optimizer that inlines it would hash once
+    per term.
     """
-    digest = _md5(text)
+    if dialect == "duckdb":
+        terms = [(ibis.literal("0x") + digest.substr(8 * i, 8)).cast("int64") % 1000
+                 * pow(2 ** 32, 3 - i, 1000) for i in range(4)]
+        return functools.reduce(operator.add, terms) % 1000
     hex_digits = ibis.literal(_HEX)
     terms = [hex_digits.find(digest.substr(i, 1)) * pow(16, 31 - i, 1000) for i in range(32)]
     return functools.reduce(operator.add, terms) % 1000
+
+
+def dialect_of(expr) -> str:
+    """The SQL dialect ``expr`` will run in: its backend's name, or ``duckdb`` for unbound
+    tables (the embedded store compiles those for DuckDB, see analytics/context.py)."""
+    try:
+        return ibis.get_backend(expr).name
+    except ibis.common.exceptions.IbisError:
+        return "duckdb"
+
+
+def sampled_ids(ids: ibis.Column, sample_rate: float) -> ibis.Table:
+    """The distinct values of ``ids`` (text) whose md5 bucket is below ``sample_rate *
+    1000``, as a one-column table ``_rid``.
+
+    The digest is an aggregate's output (``max(md5(id))`` per id): optimizers do not push a
+    filter on an aggregate's result below it, so each distinct id is hashed once — a plain
+    projection would be inlined into the 32 digit terms of the filter (12 s instead of
+    0.1 s for 300 000 rows on DuckDB).
+    """
+    distinct = ids.name("_rid").as_table().distinct()
+    hashed = distinct.group_by("_rid").aggregate(_h=_md5(distinct._rid).max())
+    bucket = md5_bucket(hashed._h, dialect_of(hashed))
+    return hashed.filter(bucket < float(sample_rate) * 1000).select("_rid")
 
 
 def record_id_column(columns) -> str:
@@ -113,10 +146,8 @@ def issues(ctx: AnalyticContext, mode: str = "low", threshold: float = 0.5,
     t = t.filter(keep)
 
     if float(sample_rate) < 1:
-        ids = t.select(_rid=t[rid].cast("string").fill_null("")).distinct()
-        ids = ids.filter(md5_bucket(ids._rid) < float(sample_rate) * 1000)
         t = t.mutate(_rid=t[rid].cast("string").fill_null(""))
-        t = t.semi_join(ids, "_rid")
+        t = t.semi_join(sampled_ids(t._rid, sample_rate), "_rid")
 
     clean = ibis.ifelse(t.metric_score.cast("float64").isnan(), ibis.null("float64"),
                         t.metric_score.cast("float64"))

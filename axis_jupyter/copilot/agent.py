@@ -19,6 +19,7 @@ question's :class:`~.budget.Budget` is used up (``"budget"``; the answer says wh
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from typing import Any, Callable
@@ -149,7 +150,7 @@ class Agent:
                             "calls is used up. Answer now with what you have."), True))
                         continue
                     spend.tool_calls += 1
-                    results.append(self._run_tool(answer, call))
+                    results.append(await self._run_tool(answer, call))
                 new.append({"role": "user", "content": results})
                 if over:
                     if warned:  # told once to answer, and still calling tools
@@ -196,7 +197,7 @@ class Agent:
             self._update(step)
         return reply.message, text, seconds
 
-    def _run_tool(self, answer: Answer, call: dict) -> dict:
+    async def _run_tool(self, answer: Answer, call: dict) -> dict:
         name, args = call.get("name", ""), call.get("input") or {}
         meta: dict[str, Any] = {"input": args}
         if name == "run_sql" and isinstance(args, dict):
@@ -204,7 +205,7 @@ class Agent:
         skill = args.get("name") if name == "use_skill" and isinstance(args, dict) else None
         label = _describe_call(name, args)
         self._step(answer, "tool_use", label, tool=name, skill=skill, metadata=meta)
-        outcome = self.toolbox.run(name, args)
+        outcome = await asyncio.to_thread(self.toolbox.run, name, args)
         if outcome.query is not None:
             answer.queries.append(outcome.query)
         meta_out = {"seconds": outcome.metadata.get("seconds", 0.0)}

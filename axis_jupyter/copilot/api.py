@@ -89,19 +89,56 @@ def run_question(store, question: str, conversation: Conversation, *,
         for step in answer.steps:
             emit("thought", step.to_dict())
         return answer
-    judge = judge or make_judge()
+    judge = judge or shared_judge()
     agent = Agent(store, judge, datasets=datasets, budget=Budget.coerce(budget),
                   skills=load_skills() if skills is None else skills, emit=emit,
                   cancelled=cancelled)
     with conversation.lock:
-        return asyncio.run(_ask(agent, question, conversation))
+        return LLM_LOOP.run(agent.ask(question, conversation))
 
 
-async def _ask(agent: Agent, question: str, conversation: Conversation) -> Answer:
-    try:
-        return await agent.ask(question, conversation)
-    finally:
-        await agent.judge.aclose()  # the client belongs to this loop, which ends here
+class _LLMLoop:
+    """One event loop thread for every question of this process.
+
+    The anthropic client (its connection pool, its TLS context: ~130 ms to build) belongs
+    to the loop it was made on; with one loop, questions reuse one client per model and
+    key instead of building one each (the Jupyter server answers many). Tools run in
+    worker threads, so one question's DuckDB work never stalls another's stream."""
+
+    def __init__(self):
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, coro):
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                                name="axis-copilot-llm")
+                self._thread.start()
+            loop = self._loop
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+LLM_LOOP = _LLMLoop()
+_JUDGES: dict[tuple, llm.Judge] = {}
+
+
+def shared_judge() -> llm.Judge:
+    """The copilot's judge for the current configuration (key, base URL, model), kept for
+    the next question (see :class:`_LLMLoop`)."""
+    import os
+
+    key = (os.environ.get("ANTHROPIC_API_KEY"), os.environ.get("ANTHROPIC_BASE_URL"),
+           os.environ.get("AXIS_COPILOT_MODEL"), os.environ.get("AXIS_JUDGE_MODEL"))
+    with _DEFAULT_LOCK:
+        judge = _JUDGES.get(key)
+        if judge is None:
+            if len(_JUDGES) > 8:
+                _JUDGES.clear()
+            judge = _JUDGES[key] = make_judge()
+        return judge
 
 
 def ask(store, question: str, *, datasets=None, new: bool = False,

@@ -7,8 +7,10 @@ once there are more than :data:`MAX_QUESTIONS` (a long session stays inside the 
 context and the token budget).
 
 Conversations live in memory in the process that runs the copilot (the Jupyter server for
-a server's store): :data:`REGISTRY` keeps the most recent ones by id, each with the user
-who started it, and only that user may continue it.
+a server's store): :data:`REGISTRY` keeps the most recent ones by id. An id is a random
+64-bit capability, like a job id: whoever holds it (and may ask the copilot) continues the
+conversation. Users are not compared: a Jupyter server without JupyterHub names each
+token-authenticated request a new anonymous user.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class Conversation:
 
 
 class Registry:
-    """The newest conversations by id (at most ``size``), with their owners."""
+    """The newest conversations by id (at most ``size``), with who started them."""
 
     def __init__(self, size: int = MAX_CONVERSATIONS):
         self.size = size
@@ -68,14 +70,13 @@ class Registry:
                 self._items.popitem(last=False)
         return conv
 
-    def get(self, conv_id: str, owner: str | None = None) -> Conversation:
-        """The conversation ``conv_id`` of ``owner``; NotFoundError otherwise (someone
-        else's conversation is "not found", not "forbidden": ids are not to be probed)."""
+    def get(self, conv_id: str) -> Conversation:
+        """The conversation ``conv_id``; NotFoundError when it is unknown or forgotten."""
         with self._lock:
             conv = self._items.get(conv_id)
             if conv is not None:
                 self._items.move_to_end(conv_id)
-        if conv is None or (conv.owner is not None and conv.owner != owner):
+        if conv is None:
             raise NotFoundError(f"no conversation {conv_id!r} (it may have ended long ago); "
                                 "ask without one to start a new conversation.")
         return conv

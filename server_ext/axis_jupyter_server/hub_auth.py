@@ -70,6 +70,10 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
+    # Asking spends the owner's model budget and runs SQL the question steers (read-only,
+    # through the store's guard): like an evaluation run (write) and like query (execute).
+    "axis:copilot": {"read": _R, "write": _W + _X},
+    "axis:reports": {"read": _R, "write": _W},       # POST writes a report (model budget)
     # The browser reaches other databases from the server, with saved credentials, and
     # imports into the store.
     "axis:database": {"read": _X + _W, "write": _X + _W},

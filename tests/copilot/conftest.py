@@ -79,3 +79,8 @@ def judge(llm):
     j = Judge(JudgeConfig.from_env(cache=False, max_tokens=4096), sleep=sleep)
     j.recorded_sleep = sleep
     return j
+
+
+# a real Jupyter server (pytest-jupyter, base_url /a%40b/) with the AXIS extension
+from support.axis_server import (  # noqa: E402,F401 - fixtures used by this folder's tests
+    api, axis_config, axis_env_restored, axis_state, axis_store_path, jp_server_config)

@@ -87,3 +87,8 @@ def ictx(request, istore):
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
     return context_factory(istore, request.param, pg_uri, prefix="iss")
+
+
+# a real Jupyter server (pytest-jupyter, base_url /a%40b/) with the AXIS extension
+from support.axis_server import (  # noqa: E402,F401 - fixtures used by this folder's tests
+    api, axis_config, axis_env_restored, axis_state, axis_store_path, jp_server_config)

@@ -139,7 +139,7 @@ def test_md5_bucket_matches_python_on_awkward_ids(ictx, istore):
     """The SQL remainder of the 128-bit md5 equals Python's for text a CSV may hold."""
     import ibis
 
-    from axis_jupyter.analytics.issues import md5_bucket
+    from axis_jupyter.analytics.issues import _md5, dialect_of, md5_bucket, sampled_ids
 
     ctx = ictx("long")
     ids = ["", "0", "case00001", "Ünïcödé-ид-名前", "a b\tc", "'quoted'", "x" * 300,
@@ -147,9 +147,13 @@ def test_md5_bucket_matches_python_on_awkward_ids(ictx, istore):
     t = ctx.table("full").limit(1)
     lit = ibis.array(ids).unnest().name("v")
     values = t.select(v=lit)
-    expr = values.select("v", b=md5_bucket(values.v))
-    got = dict(ctx.execute(expr)[["v", "b"]].itertuples(index=False, name=None))
-    assert got == {i: bucket(i) for i in ids}
+    want = {i: bucket(i) for i in ids}
+    for dialect in {"portable", dialect_of(values)}:  # the fast DuckDB form and the portable one
+        expr = values.select("v", b=md5_bucket(_md5(values.v), dialect))
+        got = dict(ctx.execute(expr)[["v", "b"]].itertuples(index=False, name=None))
+        assert got == want, dialect
+    kept = set(ctx.execute(sampled_ids(values.v, 0.37))["_rid"])
+    assert kept == {i for i in ids if bucket(i) < 370}
 
 
 @pytest.mark.parametrize("params,name", [
