@@ -6,8 +6,8 @@ installed, a report turns each issue into an evidence item (its critique, "[metr
 score]" and the query; its source is the record id, so recurrence counts distinct test
 cases) and asks the pipeline for patterns: ``{patterns: [{category, description, count,
 issue_ids, metrics_involved, is_cross_metric, distinct_test_cases, examples,
-confidence}], learnings: [...], pipeline: {...}}``. Without it, reports carry no insights
-(``report.insights is None``) and say nothing about patterns.
+confidence, ...}], learnings: [...], metadata: {...}}``. Without it, reports carry no
+insights (``report.insights is None``) and say nothing about patterns.
 """
 
 from __future__ import annotations
@@ -43,16 +43,30 @@ def evidence(issues) -> list[dict[str, Any]]:
     return items
 
 
-async def discover(judge, issues, meta: dict[str, Any]) -> dict[str, Any] | None:
+async def discover(judge, issues, meta: dict[str, Any], method: str = "local") -> dict[str, Any] | None:
     """Patterns and learnings of ``issues`` from the pattern pipeline, or None when it is
-    not installed."""
+    not installed. Clusters are found with ``method`` (``local``: TF-IDF, no model call;
+    ``llm``) and learnings distilled by the model; a pattern needs issues from at least two
+    distinct test cases (the reference counts recurrence per test case)."""
     if not available():
         return None
-    from .. import patterns  # noqa: F401  (built by the alignment feature)
+    from .. import patterns
 
-    run = getattr(patterns, "discover_insights", None)
-    if run is None:
-        return None
+    items = evidence(issues)
+    by_id = {e["id"]: e for e in items}
     domain = (f"Evaluation: {meta['records']} test cases, {meta['issues']} issues across "
               f"{len(meta['metrics_covered'])} metrics ({', '.join(meta['metrics_covered'])})")
-    return await run(evidence(issues), judge=judge, domain_context=domain)
+    found = await patterns.adiscover(items, method=method, judge=judge, distill="auto",
+                                     domain_context=domain)
+    result = found.to_dict()
+    kept = []
+    for pat in result.get("patterns", []):
+        ids = [i for i in pat.get("record_ids", []) if i in by_id]
+        cases = sorted({by_id[i]["source"] for i in ids})
+        if len(cases) < 2:
+            continue
+        metrics = sorted({by_id[i]["metadata"]["metric"] for i in ids})
+        kept.append({**pat, "issue_ids": ids, "count": len(ids), "metrics_involved": metrics,
+                     "is_cross_metric": len(metrics) >= 2, "distinct_test_cases": len(cases)})
+    result["patterns"] = kept
+    return result
