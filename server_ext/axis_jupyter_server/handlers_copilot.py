@@ -27,12 +27,9 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import params as P
-from axis_jupyter.errors import NotFoundError
-
 from .base import AxisHandler
 from .params import Body, Spec, described
 
-KIND = "copilot"
 BUDGET = {"type": "object", "properties": {
     "tool_calls": P.integer(1, 100), "tokens": P.integer(1000, 5_000_000),
     "cost": P.number(0.0001, 1000)}, "additionalProperties": False}
@@ -86,30 +83,13 @@ class CopilotHandler(_CopilotBase):
     @authorized
     async def post(self):
         """Ask a question; it is answered by a server job (events: thought, text, result)."""
-        from axis_jupyter.copilot import api
-        from axis_jupyter.copilot.budget import Budget
-        from axis_jupyter.copilot.conversation import REGISTRY
+        from axis_jupyter.copilot import jobs
 
         body = self.body_args()
-        question = api.check_question(body.get("question"))
-        datasets = await self.run_blocking(api.check_datasets, self.store, body.get("datasets"))
-        budget = Budget.coerce(body.get("budget"))
-        owner = self.user_name
-        if body.get("conversation"):
-            conv = REGISTRY.get(body["conversation"])
-            datasets = datasets if datasets is not None else conv.datasets
-        else:
-            conv = REGISTRY.new(owner, datasets)
-        store = self.store
-
-        def work(job):
-            answer = api.run_question(store, question, conv, datasets=datasets, budget=budget,
-                                      emit=job.emit, cancelled=lambda: job.cancelled)
-            return answer.to_dict()
-
-        job = self.jobs.start(KIND, work, key=f"copilot:{conv.id}", owner=owner,
-                              params={"question": question, "conversation": conv.id,
-                                      "datasets": datasets})
+        job, conv = await self.run_blocking(
+            jobs.start, self.store, body.get("question"), conversation=body.get("conversation"),
+            datasets=body.get("datasets"), budget=body.get("budget"), owner=self.user_name,
+            runner=self.jobs)
         url = f"{self.axis.api_path}jobs/{job.id}"
         self.set_header("Location", url)
         self.write_json({"job": job.to_dict(), "events": f"{url}/events",
@@ -121,9 +101,9 @@ class CopilotAnswerHandler(_CopilotBase):
     @authorized
     async def get(self, job_id: str):
         """A question's job and, when it has finished, its answer."""
-        job = self.jobs.get(job_id)
-        if job.kind != KIND:
-            raise NotFoundError(f"no copilot question {job_id!r}.")
+        from axis_jupyter.copilot import jobs
+
+        job = jobs.question_job(self.jobs, job_id)
         d = job.to_dict(result=False)
         self.write_json({"job": d, "answer": job.result if job.state == "succeeded" else None})
 

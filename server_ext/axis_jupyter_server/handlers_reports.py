@@ -26,30 +26,20 @@ server owner's model budget, like an evaluation run).
 
 from __future__ import annotations
 
-import re
-
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import params as P
-from axis_jupyter.errors import NotFoundError
 
 from .base import AxisHandler
 from .params import Body, Spec, described
 
-KIND = "report"
 _FIELDS = ("query", "actual_output", "expected_output", "retrieved_content", "conversation",
            "signals", "critique")
 
 
 class _ReportsBase(AxisHandler):
     auth_resource = "axis:reports"
-
-    def finished_report(self, job_id: str):
-        job = self.jobs.get(job_id)
-        if job.kind != KIND:
-            raise NotFoundError(f"no report job {job_id!r}.")
-        return job
 
 
 class ReportsHandler(_ReportsBase):
@@ -89,29 +79,14 @@ class ReportsHandler(_ReportsBase):
     @authorized
     async def post(self):
         """Write a report as a server job (events: thought, text, insights, result)."""
-        from axis_jupyter.reports import generate_report, subtree_metrics
-        from axis_jupyter.reports.generate import check_kind, make_judge
+        from axis_jupyter.reports import jobs
 
         body = self.body_args()
-        dataset = body["dataset"]
-        await self.run_blocking(self.store.info, dataset)  # 404 for an unknown dataset
-        kind = check_kind(body.get("kind", "summary"))
-        metrics = body.get("metrics")
-        if body.get("node"):
-            metrics = await self.run_blocking(subtree_metrics, self.store, dataset, body["node"])
-        make_judge()  # no API key: 400 now, before a job starts
-        args = {k: body[k] for k in ("mode", "threshold", "sample_rate", "max_issues",
-                                     "include_nan", "fields", "filters") if k in body}
-        store = self.store
-
-        def work(job):
-            report = generate_report(store, dataset, kind=kind, metrics=metrics, **args,
-                                     emit=job.emit, cancelled=lambda: job.cancelled)
-            return report.to_dict()
-
         user = self.current_user
-        job = self.jobs.start(KIND, work, owner=getattr(user, "username", None),
-                              params={"dataset": dataset, "kind": kind, "metrics": metrics, **args})
+        job = await self.run_blocking(
+            jobs.start, self.store, body["dataset"], body.get("kind", "summary"),
+            metrics=body.get("metrics"), node=body.get("node"), runner=self.jobs,
+            owner=getattr(user, "username", None), **{k: body[k] for k in jobs.ARGS if k in body})
         self.job_accepted(job)
 
 
@@ -120,7 +95,9 @@ class ReportHandler(_ReportsBase):
     @authorized
     async def get(self, job_id: str):
         """A report's job and, once it has finished, the report."""
-        job = self.finished_report(job_id)
+        from axis_jupyter.reports import jobs
+
+        job = jobs.report_job(self.jobs, job_id)
         self.write_json({"job": job.to_dict(result=False),
                          "report": job.result if job.state == "succeeded" else None})
 
@@ -134,17 +111,11 @@ class ReportMarkdownHandler(_ReportsBase):
     @authorized
     async def get(self, job_id: str):
         """Download a finished report as Markdown."""
-        from axis_jupyter.errors import ConflictError
-        from axis_jupyter.reports import Report
+        from axis_jupyter.reports import jobs
 
-        job = self.finished_report(job_id)
-        if job.state != "succeeded":
-            raise ConflictError(f"report {job_id} is {job.state}; download it once it has "
-                                "succeeded.")
-        report = Report.from_dict(job.result)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{report.dataset}-{report.kind}-report.md")
+        name, text = jobs.markdown(jobs.report_job(self.jobs, job_id))
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
-        self.finish(report.to_markdown(), set_content_type="text/markdown; charset=utf-8")
+        self.finish(text, set_content_type="text/markdown; charset=utf-8")
 
 
 def routes():
