@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import params as P
 from ..errors import NotFoundError
 from . import api
 from .budget import Budget
@@ -58,7 +59,8 @@ def question_job(runner, job_id: str):
 def poll(job, after: int = 0) -> dict:
     """``{state, events: [{seq, event, data}], answer (once succeeded), error}``: the job's
     events after sequence number ``after``."""
-    events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in job.events_after(int(after))]
+    after = P.check("after", after, P.integer(0, 10**12))
+    events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in job.events_after(after)]
     return {"state": job.state, "events": events,
             "answer": job.result if job.state == "succeeded" else None,
             "error": job.error if job.state == "failed" else None}

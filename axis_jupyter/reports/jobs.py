@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import params as P
 from ..errors import ConflictError, NotFoundError
+from ..analytics import registry
 from .generate import check_kind, generate_report, make_judge, subtree_metrics
 from .report import Report
 
@@ -34,9 +36,11 @@ def start(store, dataset: str, kind: str = "summary", *, metrics=None, node: str
                              f"node, {', '.join(ARGS)}).", param=name)
     if node:
         metrics = subtree_metrics(store, dataset, node)
+    args = {k: v for k, v in args.items() if v is not None}
+    # the extraction's parameters are the issues analytic's: a wrong one is named now
+    registry.get("issues", store.info(dataset)["kind"]).check({**args, "metrics": metrics})
     make_judge()  # no API key: refused now, before a job starts
     runner = runner if runner is not None else store.jobs
-    args = {k: v for k, v in args.items() if v is not None}
 
     def work(job):
         report = generate_report(store, dataset, kind=kind, metrics=metrics, **args,
@@ -57,7 +61,8 @@ def report_job(runner, job_id: str):
 
 def poll(job, after: int = 0) -> dict:
     """``{state, events, report (once succeeded), error}`` after sequence ``after``."""
-    events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in job.events_after(int(after))]
+    after = P.check("after", after, P.integer(0, 10**12))
+    events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in job.events_after(after)]
     return {"state": job.state, "events": events,
             "report": job.result if job.state == "succeeded" else None,
             "error": job.error if job.state == "failed" else None}
