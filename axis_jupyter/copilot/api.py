@@ -142,16 +142,55 @@ def shared_judge() -> llm.Judge:
 
 
 def ask(store, question: str, *, datasets=None, new: bool = False,
-        conversation: Conversation | None = None, budget=None,
+        conversation: "Conversation | str | None" = None, budget=None,
         on_event: Callable[[str, Any], None] | None = None, judge: llm.Judge | None = None) -> Answer:
-    """Answer ``question`` about the data in ``store`` (see :func:`run_question`), continuing
-    the store's conversation unless ``new`` (or another ``conversation``) is given.
-    ``on_event(event, data)`` sees each step as it happens, on the calling thread."""
+    """Answer ``question`` about the data in ``store``, continuing the store's conversation
+    unless ``new`` (or another ``conversation``, an Answer's ``.conversation`` id) is given.
+    ``on_event(event, data)`` sees each step as it happens, on the calling thread.
+
+    Where it runs: for the Jupyter server's store (a ``RemoteStore``) as a server job, its
+    events followed over HTTP; for an embedded store as a job of the store's runner here
+    (``judge=`` runs it directly on a worker thread, for tests and scripts)."""
+    if _is_remote(store):
+        return _ask_remote(store, question, datasets=datasets, new=new,
+                           conversation=conversation, budget=budget, on_event=on_event)
     question = check_question(question)
     datasets = check_datasets(store, datasets)
-    conv = conversation or default_conversation(store, new=new)
+    if isinstance(conversation, str):
+        conv = REGISTRY.get(conversation)
+    else:
+        conv = conversation or default_conversation(store, new=new)
+    if judge is None and hasattr(store, "jobs"):
+        from . import jobs
+
+        job, _ = jobs.start(store, question, conversation=conv, datasets=datasets, budget=budget)
+        job.follow(on_event)
+        return Answer.from_dict(job.outcome())
     return _in_thread(lambda emit: run_question(store, question, conv, datasets=datasets,
                                                 budget=budget, emit=emit, judge=judge), on_event)
+
+
+def _is_remote(store) -> bool:
+    return hasattr(store, "wait_job") and not hasattr(store, "jobs")
+
+
+_REMOTE_CONVERSATIONS: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+
+
+def _ask_remote(store, question, *, datasets, new, conversation, budget, on_event) -> Answer:
+    """The question as a job of the Jupyter server (``POST copilot``), followed here."""
+    conv_id = conversation if isinstance(conversation, str) else None
+    if conv_id is None and not new:
+        conv_id = _REMOTE_CONVERSATIONS.get(store)
+    if isinstance(datasets, str):
+        datasets = [d.strip() for d in datasets.split(",") if d.strip()]
+    body = {"question": question, "conversation": conv_id, "datasets": datasets,
+            "budget": budget.__dict__ if isinstance(budget, Budget) else budget}
+    started = store.request_json("POST", "copilot",
+                                 json={k: v for k, v in body.items() if v is not None})
+    _REMOTE_CONVERSATIONS[store] = started["conversation"]
+    job = store.wait_job(started["job"]["id"], on_event)
+    return Answer.from_dict(job["result"])
 
 
 def _in_thread(work: Callable[[Callable[[str, Any], None]], Answer],
