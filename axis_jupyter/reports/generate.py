@@ -20,7 +20,7 @@ from typing import Any, Callable
 from .. import llm
 from ..analytics.issues import DEFAULT_FIELDS, _fields, _mode
 from ..copilot.answer import Step
-from ..errors import ParameterError
+from ..errors import AxisError, ParameterError
 from . import insights as insight_patterns
 from .context import group_by_metric, render_context
 from .prompts import KINDS, system_prompt, user_prompt
@@ -170,9 +170,12 @@ async def _write(judge: llm.Judge, request: dict, issues, meta: dict, emit: Emit
     return text, found
 
 
+class ReportCancelled(AxisError):
+    """The report was cancelled while it was being written (a cancelled job ends so)."""
+
+    status = 409
+    code = "cancelled"
+
+
 def _cancelled() -> Exception:
-    try:
-        from ..jobs import JobCancelled
-    except ImportError:  # pragma: no cover - before the job model moved into the engine
-        return RuntimeError("cancelled")
-    return JobCancelled()
+    return ReportCancelled("the report was cancelled.")

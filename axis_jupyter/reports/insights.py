@@ -50,7 +50,9 @@ async def discover(judge, issues, meta: dict[str, Any], method: str = "local") -
     distinct test cases (the reference counts recurrence per test case)."""
     if not available():
         return None
-    from .. import patterns
+    import importlib
+
+    patterns = importlib.import_module("axis_jupyter.patterns")  # optional: the alignment feature
 
     items = evidence(issues)
     by_id = {e["id"]: e for e in items}

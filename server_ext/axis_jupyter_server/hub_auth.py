@@ -87,7 +87,12 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
     "database": {"*": _X + _W},
+    # asking spends the owner's model budget and runs SQL the question steers (axis:copilot)
+    "copilot": {"setup": _R, "events": _R, "ask": _W + _X, "cancel": _W + _X},
+    # writing a report spends the owner's model budget (axis:reports); so from the scorecard
+    "report": {"setup": _R, "events": _R, "markdown": _R, "start": _W, "cancel": _W},
 }
+VIEW_SCOPES["scorecard"] = {"*": _R, "report_start": _W, "report_cancel": _W}
 
 
 def required_scopes(resource: str, action: str, path_kwargs: dict | None = None,
