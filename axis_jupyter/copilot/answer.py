@@ -134,7 +134,7 @@ class Answer:
         if self.cost:
             foot += f", ${self.cost:.4f}"
         foot += " — `answer.code()` reproduces the numbers</sub>"
-        return (self.text or "_(no answer)_") + foot
+        return (safe_markdown(self.text) or "_(no answer)_") + foot
 
     # -- serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -183,6 +183,17 @@ class Answer:
         if n == 0:
             lines.append("# the answer ran no queries")
         return "\n".join(lines).rstrip() + "\n"
+
+
+_CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+
+
+def safe_markdown(text: str) -> str:
+    """``text`` for a notebook's Markdown renderer with no HTML left in it: every ``<``
+    outside code is written ``&lt;``, so a tag quoted from a record (or made up by the
+    model) shows as text instead of becoming an element (``<img onerror=…>``)."""
+    parts = _CODE.split(text or "")
+    return "".join(p if i % 2 else p.replace("<", "&lt;") for i, p in enumerate(parts))
 
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.])-?\d+(?:\.\d+)?%?")

@@ -40,11 +40,13 @@ class StepPrinter:
         elif event == "text" and isinstance(data, dict) and self.live:
             from IPython.display import Markdown, display
 
+            from ..copilot.answer import safe_markdown
+
             self.text += data.get("delta", "")
             if self.handle is None:
-                self.handle = display(Markdown(self.text), display_id=True)
+                self.handle = display(Markdown(safe_markdown(self.text)), display_id=True)
             else:
-                self.handle.update(Markdown(self.text))
+                self.handle.update(Markdown(safe_markdown(self.text)))
 
     def thought(self, t: dict) -> None:
         kind, content = t.get("type"), (t.get("content") or "").strip()
@@ -107,7 +109,7 @@ def _report(magic: AxisMagic, args, cell):
                        max_issues=args.max_issues, sample_rate=args.sample_rate,
                        on_event=printer)
     printer.finish()
-    magic.display(Markdown(report.text))
+    magic.display(Markdown(report._repr_markdown_()))
     if args.out:
         print(f"Saved to {report.save(args.out)}")
     return report

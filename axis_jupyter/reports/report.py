@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..copilot.answer import Step
+from ..copilot.answer import Step, safe_markdown
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Report:
         return self.text
 
     def _repr_markdown_(self) -> str:
-        return self.text or "_(empty report)_"
+        return safe_markdown(self.text) or "_(empty report)_"
 
     @property
     def words(self) -> int:

@@ -225,3 +225,13 @@ def test_events_reach_the_caller_in_order(cstore, llm, judge):
     kinds = [k for e, k in seen if e == "thought"]
     assert kinds.index("tool_use") < kinds.index("observation") < kinds.index("success")
     assert answer.text == "One dataset: results."
+
+
+def test_markdown_for_notebooks_has_no_html():
+    from axis_jupyter.copilot.answer import Answer, safe_markdown
+
+    text = 'A record said <img src=x onerror="alert(1)">; the SQL was `a < b` and\n```\nx <y\n```'
+    out = safe_markdown(text)
+    assert "<img" not in out and "&lt;img" in out
+    assert "`a < b`" in out and "x <y" in out  # code stays as written
+    assert "&lt;img" in Answer(question="q", text=text)._repr_markdown_()
