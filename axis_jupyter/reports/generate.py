@@ -20,6 +20,7 @@ from typing import Any, Callable
 from .. import llm
 from ..analytics.issues import DEFAULT_FIELDS, _fields, _mode
 from ..copilot.answer import Step
+from ..copilot.api import LLM_LOOP
 from ..errors import AxisError, ParameterError
 from . import insights as insight_patterns
 from .context import group_by_metric, render_context
@@ -82,8 +83,8 @@ def generate_report(store, dataset: str, kind: str = "summary", mode: str = "low
                     cancelled: Callable[[], bool] | None = None,
                     judge: llm.Judge | None = None, insights: bool = True) -> Report:
     """Write a ``kind`` report on the ``mode``-scoring issues of ``dataset`` (see the
-    module docstring for the steps). Runs on the calling thread, which must not be running
-    an event loop."""
+    module docstring for the steps). Blocks the calling thread until the report is written
+    (the model call runs on the copilot's LLM loop, so any thread may call it)."""
     kind, mode = check_kind(kind), _mode(mode)
     fields = _fields(list(DEFAULT_FIELDS) if fields is None else fields)
     emit = emit or (lambda event, data: None)
@@ -128,7 +129,7 @@ def generate_report(store, dataset: str, kind: str = "summary", mode: str = "low
                "messages": [{"role": "user", "content": user_prompt(meta, render_context(groups))}]}
     thought("generate-1", "reasoning", f"Writing a {kind} report on {len(issues)} issues "
             f"({len(groups)} metric groups) with {judge.model}")
-    text, found = asyncio.run(_write(judge, request, issues, meta, emit, cancelled,
+    text, found = LLM_LOOP.run(_write(judge, request, issues, meta, emit, cancelled,
                                      insights and insight_patterns.available()))
     report.text = text.strip()
     if found is not None:
