@@ -149,8 +149,8 @@ def ask(store, question: str, *, datasets=None, new: bool = False,
     ``on_event(event, data)`` sees each step as it happens, on the calling thread.
 
     Where it runs: for the Jupyter server's store (a ``RemoteStore``) as a server job, its
-    events followed over HTTP; for an embedded store as a job of the store's runner here
-    (``judge=`` runs it directly on a worker thread, for tests and scripts)."""
+    events followed over HTTP; for an embedded store as a job of the store's runner here.
+    ``judge``: the LLM client to use (tests pass one with a recorded backoff sleep)."""
     if _is_remote(store):
         return _ask_remote(store, question, datasets=datasets, new=new,
                            conversation=conversation, budget=budget, on_event=on_event)
@@ -160,18 +160,19 @@ def ask(store, question: str, *, datasets=None, new: bool = False,
         conv = REGISTRY.get(conversation)
     else:
         conv = conversation or default_conversation(store, new=new)
-    if judge is None and hasattr(store, "jobs"):
-        from . import jobs
+    from . import jobs
 
-        job, _ = jobs.start(store, question, conversation=conv, datasets=datasets, budget=budget)
-        job.follow(on_event)
-        return Answer.from_dict(job.outcome())
-    return _in_thread(lambda emit: run_question(store, question, conv, datasets=datasets,
-                                                budget=budget, emit=emit, judge=judge), on_event)
+    job, _ = jobs.start(store, question, conversation=conv, datasets=datasets, budget=budget,
+                        judge=judge)
+    job.follow(on_event)
+    return Answer.from_dict(job.outcome())
 
 
 def _is_remote(store) -> bool:
-    return hasattr(store, "wait_job") and not hasattr(store, "jobs")
+    """The Jupyter server's store, reached over HTTP (its jobs run in the server)."""
+    from ..store.remote import RemoteStore
+
+    return isinstance(store, RemoteStore)
 
 
 _REMOTE_CONVERSATIONS: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
@@ -191,34 +192,3 @@ def _ask_remote(store, question, *, datasets, new, conversation, budget, on_even
     _REMOTE_CONVERSATIONS[store] = started["conversation"]
     job = store.wait_job(started["job"]["id"], on_event)
     return Answer.from_dict(job["result"])
-
-
-def _in_thread(work: Callable[[Callable[[str, Any], None]], Answer],
-               on_event: Callable[[str, Any], None] | None) -> Answer:
-    """Run ``work`` on a worker thread (a notebook's thread runs an event loop, and the
-    agent needs its own) and deliver its events here, in order, as they come."""
-    import queue
-
-    events: "queue.Queue[tuple[str, Any]]" = queue.Queue()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["answer"] = work(lambda event, data: events.put((event, data)))
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
-            box["error"] = exc
-        finally:
-            events.put(("__end__", None))
-
-    thread = threading.Thread(target=target, name="axis-copilot", daemon=True)
-    thread.start()
-    while True:
-        event, data = events.get()
-        if event == "__end__":
-            break
-        if on_event is not None:
-            on_event(event, data)
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["answer"]

@@ -21,7 +21,8 @@ KIND = "copilot"
 
 
 def start(store, question: Any, *, conversation: str | Conversation | None = None,
-          datasets: Any = None, budget: Any = None, owner: str | None = None, runner=None):
+          datasets: Any = None, budget: Any = None, owner: str | None = None, runner=None,
+          judge=None):
     """Start answering ``question`` as a job; returns ``(job, conversation)``. Everything
     is checked before the job starts (ParameterError/NotFoundError name the problem).
     ``conversation``: an id or a Conversation to continue (None: a new one)."""
@@ -39,7 +40,7 @@ def start(store, question: Any, *, conversation: str | Conversation | None = Non
 
     def work(job):
         answer = api.run_question(store, question, conv, datasets=datasets, budget=budget,
-                                  emit=job.emit, cancelled=lambda: job.cancelled)
+                                  emit=job.emit, cancelled=lambda: job.cancelled, judge=judge)
         return answer.to_dict()
 
     job = runner.start(KIND, work, key=f"copilot:{conv.id}", owner=owner,

@@ -16,7 +16,10 @@ from .report import Report
 
 
 def is_remote(store) -> bool:
-    return hasattr(store, "wait_job") and not hasattr(store, "jobs")
+    """The Jupyter server's store, reached over HTTP (its jobs run in the server)."""
+    from ..store.remote import RemoteStore
+
+    return isinstance(store, RemoteStore)
 
 
 def report(store, dataset: str, kind: str = "summary", *, mode: str = "low",
