@@ -8,7 +8,8 @@ files (:mod:`.skills`); without an API key the answer is rule-based quick insigh
 """
 
 from .answer import Answer, QueryRecord, Step
-from .api import ask, configured, run_question
+from .api import ask
+from .run import configured, run_question
 from .budget import Budget
 from .conversation import REGISTRY, Conversation
 from .skills import Skill, Skills, load_skills

@@ -1,6 +1,6 @@
 """Questions as jobs: the one path of the HTTP API, the copilot view and ``axis.ask``.
 
-:func:`start` runs :func:`~.api.run_question` as a job of the store's runner (the Jupyter
+:func:`start` runs :func:`~.run.run_question` as a job of the store's runner (the Jupyter
 server's for the server's store, the store's own in a kernel or script): its events are
 the agent's ``thought`` and ``text`` events, then ``result`` (the answer as JSON) and
 ``done``. :func:`poll` gives the events after a sequence number, which is how the copilot
@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import params as P
 from ..errors import NotFoundError
-from . import api
+from . import run
 from .budget import Budget
 from .conversation import REGISTRY, Conversation
 
@@ -26,8 +26,8 @@ def start(store, question: Any, *, conversation: str | Conversation | None = Non
     """Start answering ``question`` as a job; returns ``(job, conversation)``. Everything
     is checked before the job starts (ParameterError/NotFoundError name the problem).
     ``conversation``: an id or a Conversation to continue (None: a new one)."""
-    question = api.check_question(question)
-    datasets = api.check_datasets(store, datasets)
+    question = run.check_question(question)
+    datasets = run.check_datasets(store, datasets)
     budget = Budget.coerce(budget)
     if isinstance(conversation, Conversation):
         conv = conversation
@@ -39,7 +39,7 @@ def start(store, question: Any, *, conversation: str | Conversation | None = Non
     runner = runner if runner is not None else store.jobs
 
     def work(job):
-        answer = api.run_question(store, question, conv, datasets=datasets, budget=budget,
+        answer = run.run_question(store, question, conv, datasets=datasets, budget=budget,
                                   emit=job.emit, cancelled=lambda: job.cancelled, judge=judge)
         return answer.to_dict()
 

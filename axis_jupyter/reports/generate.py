@@ -20,7 +20,7 @@ from typing import Any, Callable
 from .. import llm
 from ..analytics.issues import DEFAULT_FIELDS, _fields, _mode
 from ..copilot.answer import Step
-from ..copilot.api import LLM_LOOP
+from ..copilot.run import LLM_LOOP
 from ..errors import AxisError, ParameterError
 from . import insights as insight_patterns
 from .context import group_by_metric, render_context
