@@ -118,8 +118,10 @@ class AxisHubAuthorizer(JupyterHubAuthorizer):
       session from before) hold all three. A token the owner limited to some AXIS scopes
       holds only those.
     * Anyone else needs the scopes: a plain ``access:servers`` share gets nothing here.
-    * A user the hub did not identify (the server's kernel secret, see ``base.py``) holds
-      all three if it is the server's owner, else nothing.
+    * The server's kernel secret (``base.py``) is presented as the server's own API token, so
+      the hub identifies it as the owner with that token's scopes (the owner rule above). A
+      user without a hub model (no such request reaches a hub-run server today) holds all
+      three only if it is named as the owner.
     """
 
     @property
