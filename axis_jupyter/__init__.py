@@ -25,6 +25,7 @@ _VIEWS = {
     "Monitor": "Monitor",
     "Production": "Production",
     "Runner": "Runner",
+    "Datasets": "Datasets",
     "Database": "Database",
     "Copilot": "Copilot",
     "Report": "Report",

@@ -65,4 +65,6 @@ def cancel(store, dataset: str | None = None, job_id: str | None = None) -> dict
 
 
 SPEC = ViewSpec(VIEW, "ask the data in plain words: thoughts, tool calls and answers",
-                actions={"setup": setup, "ask": ask, "events": events, "cancel": cancel}, kinds=())
+                actions={"setup": setup, "ask": ask, "events": events, "cancel": cancel}, kinds=(),
+                # asking over HTTP also needs write on axis:copilot, as POST copilot does
+                guarded={"ask": "axis:copilot", "cancel": "axis:copilot"})

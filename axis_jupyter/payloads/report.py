@@ -88,5 +88,8 @@ ACTIONS = {"setup": setup, "start": start, "events": events, "cancel": cancel,
            "markdown": markdown}
 #: The same actions for the scorecard's "Generate report" modal.
 SCORECARD_ACTIONS = {f"report_{name}": fn for name, fn in ACTIONS.items()}
+#: Writing a report over HTTP also needs write on axis:reports, as POST reports does.
+GUARDED = {"start": "axis:reports", "cancel": "axis:reports"}
+SCORECARD_GUARDED = {f"report_{name}": resource for name, resource in GUARDED.items()}
 SPEC = ViewSpec(VIEW, "an AI report on the issues of an evaluation: configure, stream, export",
-                actions=ACTIONS, kinds=("evals",))
+                actions=ACTIONS, kinds=("evals",), guarded=GUARDED)

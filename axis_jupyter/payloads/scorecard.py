@@ -23,7 +23,7 @@ from ..errors import QueryError
 from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable
 from . import params
-from .report import SCORECARD_ACTIONS
+from .report import SCORECARD_ACTIONS, SCORECARD_GUARDED
 from .registry import ViewSpec, chart
 
 VIEW = "scorecard"
@@ -195,4 +195,5 @@ SPEC = ViewSpec(
     # report_setup, report_start, ...: the "Generate report" modal (payloads/report.py)
     actions={"payload": payload, "cases": cases, "case_tree": case_tree, **SCORECARD_ACTIONS},
     kinds=("evals",),
+    guarded=SCORECARD_GUARDED,
 )

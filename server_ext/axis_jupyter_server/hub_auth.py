@@ -63,6 +63,7 @@ _R, _W, _X = (READ,), (WRITE,), (EXECUTE,)
 RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:health": {"read": _R},
     "axis:openapi": {"read": _R},
+    "axis:branding": {"read": _R},                   # theme.yaml palette and agents.yaml
     "axis:datasets": {"read": _R, "write": _W},      # POST uploads, DELETE removes
     "axis:rows": {"read": _R},
     "axis:analytics": {"read": _R, "write": _R},     # POST computes an analytic, changes nothing
@@ -87,6 +88,10 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
     "database": {"*": _X + _W},
+    # the data manager: the list and the shared filter/code actions read; uploads and
+    # deletes write
+    "datasets": {"payload": _R, "filter_options": _R, "code": _R, "preview": _W, "commit": _W,
+                 "discard": _W, "delete": _W, "stage": _W},
     # asking spends the owner's model budget and runs SQL the question steers (axis:copilot)
     "copilot": {"setup": _R, "events": _R, "ask": _W + _X, "cancel": _W + _X},
     # writing a report spends the owner's model budget (axis:reports); so from the scorecard

@@ -63,6 +63,12 @@ ACTION_PARAMS = {
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
     ("runner", "setup"): {"source": "demo_evals"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    # the data manager: stage a small file, preview and load it, stage another to discard,
+    # delete what was loaded
+    ("datasets", "stage"): {"filename": "s.csv", "data": __import__("base64").b64encode(
+        b"dataset_id,metric_name,metric_score\nc1,m,0.5\nc2,m,0.7\n").decode()},
+    ("datasets", "commit"): {"name": "staged_ds"},
+    ("datasets", "delete"): {"name": "staged_ds"},
     ("copilot", "ask"): {"question": "What stands out?"},
     ("report", "start"): {"kind": "summary", "max_issues": 5},
     ("scorecard", "report_setup"): {"node": "Accuracy"},
@@ -91,9 +97,15 @@ for view, spec in views().items():
             params["run_id"] = run_id
         elif action in FOLLOW:
             params["job_id"] = job_id
+        if view == "datasets" and action in ("preview", "commit", "discard"):
+            if action == "discard":
+                staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
+            params["upload"] = staged["upload"]
         dataset = ON_DATASET.get((view, action)) or (DATASET[spec.kinds[0]] if spec.kinds else None)
         out = call_action(axis, dataset, view, action, params)
         json.dumps(out, allow_nan=False)  # JSON-ready as it is
+        if (view, action) == ("datasets", "stage"):
+            staged = out
         if (view, action) == ("runner", "start"):
             run_id = out["run_id"]
             assert wait_run(run_id, timeout=120)["state"] == "succeeded"

@@ -3,6 +3,7 @@
 import compare from "./views/compare.js";
 import copilot from "./views/copilot.js";
 import database from "./views/database.js";
+import datasets from "./views/datasets.js";
 import deepdive from "./views/deepdive.js";
 import monitor from "./views/monitor.js";
 import production from "./views/production.js";
@@ -20,6 +21,7 @@ export const VIEWS = {
   compare,
   copilot,
   database,
+  datasets,
   deepdive,
   monitor,
   production,
