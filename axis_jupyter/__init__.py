@@ -27,6 +27,8 @@ _VIEWS = {
     "Runner": "Runner",
     "Datasets": "Datasets",
     "Database": "Database",
+    "Copilot": "Copilot",
+    "Report": "Report",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",
     "CompareView": "Compare",

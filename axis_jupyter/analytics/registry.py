@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import QueryError
-from . import alerts, classification, compare, deepdive, evals, health, kpi, monitoring, scorecard
+from . import (alerts, classification, compare, deepdive, evals, health, issues, kpi, monitoring,
+               scorecard)
 from .parameters import check_params, schemas_of, signature_params
 
 
@@ -95,6 +96,8 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("kpi_panels", kpi.kpi_panels, ("kpi",)),
     _a("kpi_trends", kpi.kpi_trends, ("kpi",)),
     _a("kpi_composition", kpi.kpi_composition, ("kpi",)),
+    # issue extraction for reports and the copilot (analytics/issues.py)
+    _a("issues", issues.issues, ("evals", "signals")),
 ]}
 
 

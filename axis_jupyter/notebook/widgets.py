@@ -526,9 +526,11 @@ class _PlainView(AxisView):
         return cls(dataset, store=store, params=options)
 
 
+from .copilot_widgets import Copilot, Report  # noqa: E402  (they build on AxisView)
+
 # The widget class of each view, by view name.
 WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
-    Scorecard, DeepDive, Compare, Monitor, Production, Runner, Database)}
+    Scorecard, DeepDive, Compare, Monitor, Production, Runner, Database, Copilot, Report)}
 
 
 def widget_class(view: str) -> type[AxisView]:

@@ -58,6 +58,8 @@ OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_evals",
     "axis_jupyter_server.handlers_uploads",
     "axis_jupyter_server.handlers_branding",
+    "axis_jupyter_server.handlers_copilot",
+    "axis_jupyter_server.handlers_reports",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -69,7 +69,15 @@ ACTION_PARAMS = {
         b"dataset_id,metric_name,metric_score\nc1,m,0.5\nc2,m,0.7\n").decode()},
     ("datasets", "commit"): {"name": "staged_ds"},
     ("datasets", "delete"): {"name": "staged_ds"},
+    ("copilot", "ask"): {"question": "What stands out?"},
+    ("report", "start"): {"kind": "summary", "max_issues": 5},
+    ("scorecard", "report_setup"): {"node": "Accuracy"},
+    ("scorecard", "report_start"): {"kind": "grouped", "node": "Accuracy", "max_issues": 5},
 }
+# Actions that follow a job started by the action before them (the LLM is the test's
+# loopback server: ANTHROPIC_BASE_URL in the environment).
+FOLLOW = {"events", "cancel", "markdown", "report_events", "report_cancel", "report_markdown"}
+job_id = None
 ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
               ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
 # The database view's browser actions need a PostgreSQL server (tests/sync cover them).
@@ -87,6 +95,8 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
+        elif action in FOLLOW:
+            params["job_id"] = job_id
         if view == "datasets" and action in ("preview", "commit", "discard"):
             if action == "discard":
                 staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
@@ -99,6 +109,9 @@ for view, spec in views().items():
         if (view, action) == ("runner", "start"):
             run_id = out["run_id"]
             assert wait_run(run_id, timeout=120)["state"] == "succeeded"
+        if "job_id" in out and action not in FOLLOW:  # a question or report: let it finish
+            job_id = out["job_id"]
+            assert axis.jobs.get(job_id).wait_sync(120) and axis.jobs.get(job_id).state == "succeeded"
         actions += 1
 
 loaded = [m for m in ("IPython", "ipywidgets", "anywidget", "altair", "jupyter_server", "tornado")
@@ -109,11 +122,14 @@ print(json.dumps({"loaded": loaded, "analytics": analytics, "actions": actions, 
 '''
 
 
-def test_engine_imports_no_jupyter(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AXIS_SERVER")}
-    env["AXIS_HOME"] = str(tmp_path / "home")
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=600)
+def test_engine_imports_no_jupyter(tmp_path, monkeypatch):
+    from support.llm_server import serve_loopback
+
+    with serve_loopback(monkeypatch):  # the copilot's and the reports' actions call a model
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AXIS_SERVER")}
+        env["AXIS_HOME"] = str(tmp_path / "home")
+        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["loaded"] == []
