@@ -238,6 +238,17 @@ def signal_trends(ctx: AnalyticContext, signal: str | None = None, granularity: 
                         columns=TREND_COLUMNS)
 
 
+def _json_text(item: ibis.StringValue) -> ibis.StringValue:
+    """The text of a JSON string literal (``"a \\"b\\""`` -> ``a "b"``). Ibis's JSON unwrap
+    does not compile for PostgreSQL, so the quotes and the common escapes are undone by
+    hand (the cases table's JSON is written by DuckDB: raw UTF-8, few escapes)."""
+    text = item.substr(1, item.length() - 2)
+    for esc, char in (('\\"', '"'), ("\\n", "\n"), ("\\t", "\t"), ("\\r", "\r"), ("\\/", "/"),
+                      ("\\\\", "\\")):
+        text = text.replace(esc, char)
+    return text
+
+
 def _signal(ctx, column: str) -> tuple[str, str, str]:
     cols = schema_mod.signal_columns(_schema(ctx))
     if column not in cols:
@@ -274,9 +285,9 @@ def signal_values(ctx: AnalyticContext, signal: str | None = None, filters=None,
     parts = []
     for c in wanted:
         if cols[c][2] == "array":
-            items = t.mutate(_item=t[c].cast("json").unwrap_as("array<json>").unnest())
-            items = items.mutate(_value=items._item.unwrap_as("string"))
-            v = items.filter(items._value.notnull() & (items._value.strip() != ""))
+            items = t.mutate(_item=t[c].cast("json").unwrap_as("array<json>").unnest().cast("string"))
+            items = items.filter(items._item.startswith('"')).mutate(_value=_json_text(items._item))
+            v = items.filter(items._value.strip() != "")
         else:
             v = t.filter(_present(t[c])).mutate(_value=t[c])
         aggs = {"count": v.count()}
