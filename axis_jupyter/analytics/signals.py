@@ -25,7 +25,6 @@ from .context import AnalyticContext
 from .filters import apply_filters
 
 CASE_COLUMNS = ["part", "metric_name", "key", "type", "value", "position"]
-CONFIG_COLUMNS = ["part", "position", "spec"]
 SEARCHED = ("dataset_id", "business", "agent_name", "source_name")
 
 
@@ -71,25 +70,13 @@ def display_config(ctx: AnalyticContext, config: dict | None = None) -> pd.DataF
     """The display config (generated from the schema, signals_metrics.yaml and ``config``
     over it) as rows: part (kpi_strip, chart_sections, filters, table_columns, color_maps),
     position, spec (JSON). ``ds.display_config()`` returns it as a dict."""
-    cfg = _config(ctx, config)
-    rows = []
-    for part in ("kpi_strip", "chart_sections", "filters", "table_columns"):
-        rows += [{"part": part, "position": i, "spec": json.dumps(x)} for i, x in enumerate(cfg[part])]
-    rows += [{"part": "color_maps", "position": i, "spec": json.dumps({"column": col, "colors": colors})}
-             for i, (col, colors) in enumerate(cfg["color_maps"].items())]
-    return pd.DataFrame(rows, columns=CONFIG_COLUMNS)
+    return pd.DataFrame(display.to_rows(_config(ctx, config)), columns=display.ROW_COLUMNS)
 
 
-def config_from_frame(frame: pd.DataFrame) -> dict:
-    """The dict form of :func:`display_config`'s rows."""
-    cfg: dict = {"kpi_strip": [], "chart_sections": [], "filters": [], "table_columns": [], "color_maps": {}}
-    for row in frame.sort_values(["part", "position"]).to_dict("records"):
-        spec = json.loads(row["spec"])
-        if row["part"] == "color_maps":
-            cfg["color_maps"][spec["column"]] = spec["colors"]
-        else:
-            cfg[row["part"]].append(spec)
-    return cfg
+def case_count(ctx: AnalyticContext, filters=None, search=None) -> pd.DataFrame:
+    """The number of cases matching ``filters`` and ``search``: one row, column ``cases``."""
+    t = filtered(ctx, filters, search)
+    return ctx.execute(t.aggregate(cases=t.count()))
 
 
 # ----------------------------------------------------------------------------- cases

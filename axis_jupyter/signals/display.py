@@ -14,6 +14,7 @@ sorted order over a ten-colour palette). :mod:`.settings` holds the YAML overrid
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .cases import MAX_VALUES, column_name
@@ -27,6 +28,8 @@ TEXT_ARRAYS = ("requests", "learnings")
 RANKED_ARRAYS = ("categories",)
 TEXT_STRINGS = ("suggested_action",)
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
+PARTS = ("kpi_strip", "chart_sections", "filters", "table_columns", "color_maps")
+ROW_COLUMNS = ["part", "position", "spec"]
 
 
 def title(name: str) -> str:
@@ -181,3 +184,26 @@ def _color_maps(metrics: dict) -> dict[str, dict[str, str]]:
             if vals and spec.get("n_values", {}).get(s, len(vals)) <= MAX_VALUES:
                 maps[column_name(m, s)] = {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(vals)}
     return maps
+
+
+def to_rows(config: dict) -> list[dict]:
+    """The config as table rows (part, position, spec as JSON): how it travels as an
+    analytic's result."""
+    rows = []
+    for part in PARTS[:-1]:
+        rows += [{"part": part, "position": i, "spec": json.dumps(x)} for i, x in enumerate(config[part])]
+    rows += [{"part": "color_maps", "position": i, "spec": json.dumps({"column": col, "colors": colors})}
+             for i, (col, colors) in enumerate(config["color_maps"].items())]
+    return rows
+
+
+def from_rows(rows: list[dict]) -> dict:
+    """The config back from :func:`to_rows`' rows."""
+    config: dict = {p: [] for p in PARTS[:-1]} | {"color_maps": {}}
+    for row in sorted(rows, key=lambda r: (PARTS.index(r["part"]), int(r["position"]))):
+        spec = json.loads(row["spec"])
+        if row["part"] == "color_maps":
+            config["color_maps"][spec["column"]] = spec["colors"]
+        else:
+            config[row["part"]].append(spec)
+    return config

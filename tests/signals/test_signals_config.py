@@ -107,7 +107,7 @@ def test_config_per_call_and_visible_kpis(ctx_for, _config_dir):
     assert got.key.tolist() == ["escalation_type__is_escalated", "total_cases"]
     per_call = K.signal_kpis(ctx, config={"kpi_strip": [{"aggregate": "avg_message_count"}]})
     assert per_call.key.tolist() == ["avg_message_count"]
-    cfg = S.config_from_frame(S.display_config(ctx, config={"color_maps": {"x__y": {"a": "#111111"}}}))
+    cfg = display.from_rows(S.display_config(ctx, config={"color_maps": {"x__y": {"a": "#111111"}}}).to_dict("records"))
     assert cfg["color_maps"]["x__y"] == {"a": "#111111"} and cfg["kpi_strip"][0]["signal"] == "is_escalated"
     with pytest.raises(ConfigError, match=r"config: kpi_strip\[0\]\.label must be text"):
         K.signal_kpis(ctx, config={"kpi_strip": [{"aggregate": "total_cases", "label": 3}]})

@@ -14,6 +14,7 @@ import pytest
 
 from axis_jupyter.analytics import signal_kpis as K
 from axis_jupyter.analytics import signals as S
+from axis_jupyter.signals import display
 from axis_jupyter.signals import schema as schema_mod
 
 import signals_pandas_rules as R
@@ -104,7 +105,7 @@ def test_kpis(ctx_for, expected, filters):
     _, exp = expected
     cs = _filter(exp, filters)
     got = K.signal_kpis(ctx_for("hs"), filters=filters)
-    strip = S.config_from_frame(S.display_config(ctx_for("hs")))["kpi_strip"]
+    strip = display.from_rows(S.display_config(ctx_for("hs")).to_dict("records"))["kpi_strip"]
     assert [k["label"] for k in strip] == got.label.tolist()
     assert {"rate", "aggregation", "aggregate"} <= set(got.kind)
     for k, row in zip(strip, got.to_dict("records")):
@@ -151,7 +152,7 @@ def test_numeric_kpi_aggregations_and_match_values(ctx_for, expected, how):
 def test_trends_of_every_kpi(ctx_for, expected, filters):
     _, exp = expected
     cs = _filter(exp, filters)
-    strip = S.config_from_frame(S.display_config(ctx_for("hs")))["kpi_strip"]
+    strip = display.from_rows(S.display_config(ctx_for("hs")).to_dict("records"))["kpi_strip"]
     got = K.signal_trends(ctx_for("hs"), filters=filters)
     for k in strip:
         if "metric" not in k:
