@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import QueryError
-from . import evals, monitoring, parameters
+from . import evals, monitoring, parameters, signal_kpis, signals
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,15 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("latency", monitoring.latency, ("monitoring", "evals", "signals")),
     _a("latency_histogram", monitoring.latency_histogram, ("monitoring", "evals", "signals")),
     _a("pass_rates", monitoring.pass_rates, EVAL_KINDS),
+    # human signals (analytics/signals.py, signal_kpis.py) over the cases table
+    _a("signal_schema", signals.signal_schema, ("signals",)),
+    _a("display_config", signals.display_config, ("signals",)),
+    _a("cases", signals.cases, ("signals",)),
+    _a("case_count", signals.case_count, ("signals",)),
+    _a("signal_case", signals.signal_case, ("signals",)),
+    _a("signal_kpis", signal_kpis.signal_kpis, ("signals",)),
+    _a("signal_trends", signal_kpis.signal_trends, ("signals",)),
+    _a("signal_values", signal_kpis.signal_values, ("signals",)),
 ]}
 
 

@@ -17,7 +17,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, QueryError
+from ..errors import NotFoundError, ParameterError, QueryError
 from ..signals import cases as case_build
 from ..signals import display, rules, settings
 from ..signals import schema as schema_mod
@@ -138,7 +138,7 @@ def signal_case(ctx: AnalyticContext, case_id: str) -> pd.DataFrame:
     t = _cases_table(ctx)
     row = ctx.execute(t.filter(t.dataset_id == str(case_id)).limit(1))
     if row.empty:
-        raise QueryError(f"no case with dataset_id {str(case_id)!r}.")
+        raise NotFoundError(f"no case with dataset_id {str(case_id)!r}.")
     rec = row.iloc[0].to_dict()
     sch = _schema(ctx)
     out = []
