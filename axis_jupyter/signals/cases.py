@@ -176,13 +176,14 @@ def _types_and_values(cur, V: str, P: str, index: dict, metadata: list[str]):
     values: dict[tuple[str, str], tuple[list[str], int]] = {}
     if not strings:
         return types, values
-    wanted = " OR ".join(f"(metric = {quote_literal(m)} AND i = {index[(m, k)]})" for m, k in strings)
+    keys = ", ".join(f"({quote_literal(m)}, {index[(m, k)]})" for m, k in strings)
+    text = f"CASE WHEN json_type(p.val) = 'VARCHAR' THEN p.val ->> '$' ELSE CAST(p.val AS VARCHAR) END"
     rows = cur.execute(
         "SELECT metric, i, s, n FROM (SELECT metric, i, s, count(*) OVER (PARTITION BY metric, i) AS n, "
         "row_number() OVER (PARTITION BY metric, i ORDER BY s) AS r FROM ("
-        "SELECT DISTINCT metric, i, CASE WHEN json_type(val) = 'VARCHAR' THEN val ->> '$' "
-        f"ELSE CAST(val AS VARCHAR) END AS s FROM {P} WHERE ({wanted}) AND val IS NOT NULL "
-        f"AND json_type(val) <> 'NULL') WHERE trim(s, {WS}) <> '') WHERE r <= {MAX_VALUES} "
+        f"SELECT p.metric, p.i, {text} AS s FROM {P} p JOIN (VALUES {keys}) w(metric, i) "
+        "ON p.metric = w.metric AND p.i = w.i WHERE p.val IS NOT NULL AND json_type(p.val) <> 'NULL' "
+        f"GROUP BY ALL) WHERE trim(s, {WS}) <> '') WHERE r <= {MAX_VALUES} "
         "ORDER BY metric, i, s").fetchall()
     for m, i, s, n in rows:
         key = (m, key_at[(m, i)])
