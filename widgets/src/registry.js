@@ -7,6 +7,7 @@ import monitor from "./views/monitor.js";
 import production from "./views/production.js";
 import runner from "./views/runner.js";
 import scorecard from "./views/scorecard.js";
+import signals from "./views/signals.js";
 
 /**
  * @typedef {{model: import("./lib/transport.js").AnyModel, el: HTMLElement}} RenderArgs
@@ -22,4 +23,5 @@ export const VIEWS = {
   production,
   runner,
   scorecard,
+  signals,
 };
