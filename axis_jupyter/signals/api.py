@@ -80,3 +80,8 @@ def _typed(text: str | None, kind: str):
         except ValueError:
             return text
     return text
+
+
+def case_columns(store, dataset: str) -> list[str]:
+    """The columns ``cases`` answers with (case fields, metadata, visible signals)."""
+    return list(store.analytic(dataset, "cases", page=1, page_size=1).columns)
