@@ -1,5 +1,5 @@
 // The database view (anywidget front end): sources + sync status, and a PostgreSQL browser.
-// Python side: axis_jupyter/views/database.py. All calls go to the kernel, where the
+// Python side: axis_jupyter/payloads/database.py. All calls go to the kernel, where the
 // browser's 15-minute handles live. The password is sent once, in the connect call, and
 // is never stored in the model (so it never reaches the saved notebook).
 import "../lib/ui.css";
