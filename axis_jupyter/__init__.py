@@ -23,6 +23,7 @@ _VIEWS = {
     "Compare": "Compare",
     "Monitor": "Monitor",
     "Production": "Production",
+    "Signals": "Signals",
     "Runner": "Runner",
     "Database": "Database",
     # the first names of three views, kept for notebooks that use them

@@ -26,11 +26,13 @@ import pandas as pd
 from ..errors import ParameterError, QueryError
 from ..signals import api
 from ..wire import jsonable, records
+from . import params
 from .registry import ViewSpec, chart
 
 VIEW = "signals"
 DEFAULT_COLUMNS = 7  # the table shows this many columns until the user picks others
 RANKED, TEXTS = 8, 15  # items of a ranked list and of a text list
+MAX_PAGE_SIZE = 100
 
 
 def _signals_dataset(store, dataset: str | None) -> str:
@@ -42,13 +44,8 @@ def _signals_dataset(store, dataset: str | None) -> str:
     return dataset
 
 
-def _filters(filters: Any) -> dict | None:
-    if filters is None:
-        return None
-    if not isinstance(filters, dict):
-        raise ParameterError("filters must be an object {column: value or [values]}.", param="filters")
-    out = {k: v for k, v in filters.items() if v not in (None, "", [])}
-    return out or None
+def _filters(value: Any) -> dict | None:
+    return params.filters(value, example='{"environment": "prod"}') or None
 
 
 def _label(name: str) -> str:
@@ -64,13 +61,14 @@ def payload(store, dataset: str | None, filters=None, trend=None, page: int = 1,
     config = api.display_config(store, ds)
     schema = api.signal_schema(store, ds)
     kpis = store.analytic(ds, "signal_kpis", filters=filters)
+    total = int(kpis["total"].iloc[0]) if len(kpis) else _count(store, ds, filters)
     charts: dict[str, Any] = {"trend": _trend_chart(store, ds, trend, filters)}
-    sections = _sections(store, ds, config, schema, filters, charts)
+    sections = _sections(store, ds, config, schema, filters, charts, total)
     info = store.info(ds)
     newest = (info.get("time_range") or [None, None])[1]
     return {
         "dataset": ds,
-        "total": int(kpis["total"].iloc[0]) if len(kpis) else _count(store, ds, filters),
+        "total": total,
         "newest": newest,
         "kpis": records(kpis),
         "filters": _filter_options(config, info),
@@ -83,9 +81,7 @@ def payload(store, dataset: str | None, filters=None, trend=None, page: int = 1,
 
 
 def _no_unknown(action: str, unknown: dict) -> None:
-    if unknown:
-        name = next(iter(unknown))
-        raise ParameterError(f"signals {action} has no parameter {name!r}.", param=str(name))
+    params.no_unknown(VIEW, action, unknown)
 
 
 def _count(store, ds: str, filters) -> int:
@@ -138,8 +134,10 @@ def _trend_chart(store, ds: str, signal, filters) -> dict | None:
 
 
 # ----------------------------------------------------------------------------- sections
-def _sections(store, ds: str, config: dict, schema: dict, filters, charts: dict) -> list[dict]:
+def _sections(store, ds: str, config: dict, schema: dict, filters, charts: dict, total: int) -> list[dict]:
     types = {f"{m}__{s}": t for m, spec in schema["metrics"].items() for s, t in spec["signal_types"].items()}
+    # one query counts the values of every string signal; lists and arrays ask on their own
+    counts = {col: g for col, g in store.analytic(ds, "signal_values", filters=filters).groupby("column", sort=False)}
     out = []
     for i, sec in enumerate(config["chart_sections"]):
         items = []
@@ -151,14 +149,16 @@ def _sections(store, ds: str, config: dict, schema: dict, filters, charts: dict)
             if col not in types:
                 items.append(item)  # a signal this dataset does not have: shown as empty
                 continue
-            _fill(store, ds, item, types[col], c, config["color_maps"].get(col, {}), filters, charts)
+            _fill(store, ds, item, types[col], c, config["color_maps"].get(col, {}), filters, charts, total,
+                  counts.get(col))
             items.append(item)
         out.append({"title": sec.get("title", ""), "layout": sec.get("layout", "full"),
                     "collapsible": bool(sec.get("collapsible", False)), "charts": items})
     return out
 
 
-def _fill(store, ds, item: dict, kind: str, c: dict, colors: dict, filters, charts: dict) -> None:
+def _fill(store, ds, item: dict, kind: str, c: dict, colors: dict, filters, charts: dict, total: int,
+          counted: pd.DataFrame | None) -> None:
     col, typ = item["column"], item["type"]
     if typ == "single_stat":
         k = store.analytic(ds, "signal_kpis", filters=filters, config={"kpi_strip": [
@@ -172,10 +172,12 @@ def _fill(store, ds, item: dict, kind: str, c: dict, colors: dict, filters, char
     if kind not in ("string", "array"):
         raise QueryError(f"chart {item['title']!r}: a {typ} chart needs a string or array signal; "
                          f"{col} is {kind} (signals_metrics.yaml, chart_sections).")
-    limit = TEXTS if typ == "text_list" else (RANKED if typ == "ranked_list" else c.get("limit"))
-    vals = store.analytic(ds, "signal_values", signal=col, filters=filters, limit=c.get("limit", limit),
-                          recent=typ == "text_list")
-    total = _count(store, ds, filters)
+    limit = c.get("limit") or (TEXTS if typ == "text_list" else (RANKED if typ == "ranked_list" else None))
+    if kind == "string" and typ != "text_list" and counted is not None:
+        vals = counted.head(limit) if limit else counted
+    else:
+        vals = store.analytic(ds, "signal_values", signal=col, filters=filters, limit=limit,
+                              recent=typ == "text_list")
     item["total"] = total if len(vals) else 0
     item["items"] = [{"value": str(r["value"]), "count": int(r["count"]), "share": jsonable(r["share"]),
                       "color": colors.get(str(r["value"]))} for r in vals.to_dict("records")]
@@ -194,27 +196,29 @@ def _table(store, ds: str, config: dict, filters, page, page_size, sort_by, desc
             "business", "message_count", "timestamp", "message_url"]
     extra = [c for c in base if c not in known] + [c for c in shown[shown.role.isin(["metadata", "signal"])].column
                                                    if c not in known]
-    available = set(api.case_columns(store, ds))
-    cols = [c for c in cols if c["key"] in available]
-    defaults = [c["key"] for c in cols][:max(DEFAULT_COLUMNS, 1)]
-    cols += [{"key": k, "label": _label(k), "sortable": True} for k in extra if k in available]
     page_rows = _page(store, ds, filters, page, page_size, sort_by, descending)
+    available = set(page_rows.pop("columns"))
+    cols = [c for c in cols if c["key"] in available]
+    defaults = [c["key"] for c in cols][:DEFAULT_COLUMNS]
+    cols += [{"key": k, "label": _label(k), "sortable": True} for k in extra if k in available]
     return {"columns": cols, "defaults": defaults, **page_rows}
 
 
 def _page(store, ds, filters, page, page_size, sort_by, descending) -> dict:
-    page, page_size = int(page or 1), int(page_size or 25)
+    page, page_size = params.page(page or 1, page_size or 25, MAX_PAGE_SIZE)
     df, total = api.case_page(store, ds, filters=filters, sort_by=sort_by or None, descending=bool(descending),
                               page=page, page_size=page_size)
     return {"rows": records(df), "total": total, "page": page, "page_size": page_size,
-            "sort_by": sort_by or None, "descending": bool(descending)}
+            "sort_by": sort_by or None, "descending": bool(descending), "columns": list(df.columns)}
 
 
 def cases(store, dataset: str | None, filters=None, page: int = 1, page_size: int = 25, sort_by=None,
           descending: bool = False, **unknown) -> dict:
     ds = _signals_dataset(store, dataset)
     _no_unknown("cases", unknown)
-    return _page(store, ds, _filters(filters), page, page_size, sort_by, descending)
+    out = _page(store, ds, _filters(filters), page, page_size, sort_by, descending)
+    del out["columns"]
+    return out
 
 
 # ----------------------------------------------------------------------------- one case
@@ -260,6 +264,22 @@ def kpi_trend(store, dataset: str | None, key=None, filters=None, **unknown) -> 
     spec = chart("signal_lines", rows=data, title=f"{k.get('label')} by week",
                  percent=k.get("format") == "percent" and "aggregation" not in k) if data else None
     return {"key": key, "label": k.get("label"), "chart": spec}
+
+
+# ----------------------------------------------------------------------------- production
+PRODUCTION_CARDS = 5
+SOURCE_FILTERS = ("source_name", "source_component", "source_type", "environment")
+
+
+def production_section(store, dataset: str, filters=None) -> dict:
+    """The production view's Human Signals section: the first five KPI cards of the strip
+    (value, weekly sparkline, cases), filtered by the source fields of ``filters``."""
+    ds = _signals_dataset(store, dataset)
+    present = set(store.info(ds)["signals"]["source_fields"]) | {"time_range"}
+    f = params.filters(filters, allowed=tuple(k for k in (*SOURCE_FILTERS, "time_range") if k in present)) or None
+    kpis = store.analytic(ds, "signal_kpis", filters=f)
+    cards = records(kpis.head(PRODUCTION_CARDS))
+    return {"dataset": ds, "total": int(kpis.total.iloc[0]) if len(kpis) else _count(store, ds, f), "cards": cards}
 
 
 SPEC = ViewSpec(

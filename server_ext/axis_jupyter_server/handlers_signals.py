@@ -25,7 +25,7 @@ from axis_jupyter import params as P
 from axis_jupyter.analytics.parameters import FILTERS
 from axis_jupyter.errors import QueryError
 from axis_jupyter.signals import api
-from axis_jupyter.store import arrow_ipc
+from axis_jupyter import wire
 
 from .base import AxisHandler
 from .params import Param, Spec
@@ -78,8 +78,8 @@ class CasesHandler(_SignalsBase):
             api.case_page, self.store, name, filters=a.get("filters"), search=a.get("search"),
             sort_by=a.get("sort_by"), descending=a.get("descending", False), page=page,
             page_size=page_size, columns=a.get("columns") or None)
-        body = await self.run_blocking(lambda: arrow_ipc.dumps(
-            {"rows": arrow_ipc.frame_records(rows), "total": total, "page": page, "page_size": page_size}))
+        body = await self.run_blocking(lambda: wire.dumps(
+            {"rows": wire.records(rows), "total": total, "page": page, "page_size": page_size}))
         self.finish(body)
 
 

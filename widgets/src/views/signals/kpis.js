@@ -53,3 +53,26 @@ export async function showKpiTrend(box, result, close, draw) {
   box.hidden = false;
   await draw(c, result.chart);
 }
+
+/**
+ * The production overview's Human Signals section body: the first KPI cards of a signals
+ * dataset (value, polarity-coloured arrow, sparkline, label, cases, a "Human Signals" tag),
+ * or an empty state.
+ * @param {any} sec the production payload's signals section ({dataset, total, cards})
+ */
+export function productionSignalCards(sec) {
+  if (!sec.total) {
+    return h("div", { class: "axis-empty", "data-testid": "signals-empty" },
+      `No Human Signals Data · %axis show signals ${sec.dataset}`);
+  }
+  return h("div", { class: "axis-kpis axis-hs-kpis", "data-testid": "signal-cards" }, sec.cards.map((/** @type {any} */ k) => {
+    const dir = sparkDirection(k.sparkline);
+    const card = h("div", { class: "axis-kpi", "data-testid": `signal-${k.key}`, "data-value": k.value ?? "" },
+      h("div", { class: "axis-kpi-label" }, k.label),
+      h("div", { class: "axis-kpi-value" }, fmtKpi(k.value, k.format)),
+      h("div", { class: "axis-kpi-sub" }, k.sparkline && k.sparkline.length ? h("span", { class: trendClass(dir, k.polarity) }, `${ARROWS[dir]} `) : null,
+        `${fmtInt(k.total)} cases · `, h("span", { class: "axis-pill" }, "Human Signals")));
+    if (k.sparkline && k.sparkline.length) card.append(lineSpark(k.sparkline));
+    return card;
+  }));
+}
