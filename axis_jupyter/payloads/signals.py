@@ -199,7 +199,10 @@ def _table(store, ds: str, config: dict, filters, page, page_size, sort_by, desc
     page_rows = _page(store, ds, filters, page, page_size, sort_by, descending)
     available = set(page_rows.pop("columns"))
     cols = [c for c in cols if c["key"] in available]
-    defaults = [c["key"] for c in cols][:DEFAULT_COLUMNS]
+    # seven columns at first: the case fields of the config, then its first signal columns
+    fields = [c["key"] for c in cols if "__" not in c["key"]]
+    signals = [c["key"] for c in cols if "__" in c["key"]][:max(0, DEFAULT_COLUMNS - len(fields))]
+    defaults = [c["key"] for c in cols if c["key"] in fields or c["key"] in signals][:max(DEFAULT_COLUMNS, len(fields))]
     cols += [{"key": k, "label": _label(k), "sortable": True} for k in extra if k in available]
     return {"columns": cols, "defaults": defaults, **page_rows}
 

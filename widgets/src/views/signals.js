@@ -146,7 +146,8 @@ function render({ model, el }) {
 
   async function loadCases() {
     try {
-      const t = await call("cases", tableParams());
+      const page = await call("cases", tableParams());
+      const t = { ...state.payload.table, ...page }; // the page keeps the column list of the payload
       state.payload.table = t;
       drawTable(t);
       shell.showError(null);

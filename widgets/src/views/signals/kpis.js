@@ -9,9 +9,9 @@ import { fmtKpi, sparkDirection } from "./logic.js";
 /** @type {Record<string, string>} */
 const ARROWS = { up: "▲", down: "▼", flat: "▬" };
 /** @type {Record<string, string>} */
-const ICONS = { "shield-check": "🛡", "alert-triangle": "⚠", "check-circle": "✔", "rotate-ccw": "↺", target: "◎",
-  clock: "⏱", "dollar-sign": "$", "bar-chart-3": "▥", percent: "%", activity: "∿", hash: "#",
-  "message-square": "💬", database: "🗄" };
+const ICONS = { "shield-check": "◈", "alert-triangle": "⚠", "check-circle": "✔", "rotate-ccw": "↺", target: "◎",
+  clock: "◷", "dollar-sign": "$", "bar-chart-3": "▥", percent: "%", activity: "∿", hash: "#",
+  "message-square": "✉", database: "▤" };
 
 /**
  * The strip of KPI cards.
