@@ -313,3 +313,41 @@ class Dataset:
     def kpi_composition(self, history: bool = False, **filters) -> pd.DataFrame:
         """The composition charts of kpi.yaml (shares of their KPIs, optional remainder)."""
         return self.analytic("kpi_composition", history=history, filters=filters or None)
+
+    # Human signals (analytics/signals.py, signal_kpis.py) --------------------------------
+    def signal_schema(self) -> pd.DataFrame:
+        """role, metric_name, category, signal, type, column, n_values, values."""
+        return self.analytic("signal_schema")
+
+    def cases(self, columns=None, search=None, sort_by=None, descending: bool = False, page=None,
+              page_size=None, **filters) -> pd.DataFrame:
+        """One row per case: case fields, metadata keys, one column per <metric>__<signal>."""
+        return self.analytic("cases", columns=columns, search=search, sort_by=sort_by,
+                             descending=descending, page=page, page_size=page_size,
+                             filters=filters or None)
+
+    def display_config(self, config: dict | None = None) -> dict:
+        """The merged display config: kpi_strip, chart_sections, filters, table_columns,
+        color_maps (signals_metrics.yaml and ``config`` over the generated one)."""
+        from ..signals import api
+
+        return api.display_config(self.store, self.name, config)
+
+    def signal_kpis(self, config: dict | None = None, granularity: str = "week", **filters) -> pd.DataFrame:
+        """The KPI strip: key, label, kind, value (rates 0-1), present, total, sparkline, ..."""
+        return self.analytic("signal_kpis", config=config, granularity=granularity, filters=filters or None)
+
+    def signal_trends(self, signal=None, granularity: str = "week", config: dict | None = None,
+                      **filters) -> pd.DataFrame:
+        """bucket, key, label, kind, category, value, count, present."""
+        return self.analytic("signal_trends", signal=signal, granularity=granularity, config=config,
+                             filters=filters or None)
+
+    def signal_values(self, signal=None, limit=None, recent: bool = False, **filters) -> pd.DataFrame:
+        """column, metric_name, signal, value, count, share, latest."""
+        return self.analytic("signal_values", signal=signal, limit=limit, recent=recent,
+                             filters=filters or None)
+
+    def signal_case(self, case_id) -> pd.DataFrame:
+        """Every field, signal and message of one case: part, metric_name, key, type, value."""
+        return self.analytic("signal_case", case_id=case_id)
