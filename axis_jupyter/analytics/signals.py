@@ -17,7 +17,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..errors import NotFoundError, ParameterError, QueryError
+from ..errors import NotFoundError, ParameterError
 from ..signals import cases as case_build
 from ..signals import display, rules, settings
 from ..signals import schema as schema_mod
