@@ -104,3 +104,30 @@ async def test_other_kinds_and_unknown_names(api, hs):
     assert r.code == 404 and "no-such-case" in _json(r)["error"]
     r = await api("POST", "datasets", "ev", "analytics", "signal_kpis", body={})
     assert r.code == 400 and "signal_kpis does not apply to evals" in _json(r)["error"]
+
+
+async def test_a_kernels_remote_store_gets_the_same_answers(axis_state, hs, http_server, jp_http_port, jp_base_url):
+    """What a notebook started by the server does: Dataset methods over HTTP (Arrow)."""
+    import asyncio
+
+    from axis_jupyter.store.remote import RemoteStore
+
+    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}axis/api/"
+
+    def kernel_side():
+        remote = RemoteStore(url, axis_state.secret, timeout=60)
+        try:
+            ds = remote.dataset("hs")
+            return (ds.cases(environment="prod", sort_by="timestamp", page=1, page_size=20),
+                    ds.signal_kpis(environment="prod"), ds.display_config(), ds.signal_schema())
+        finally:
+            remote.close()
+
+    cases, kpis, config, schema = await asyncio.to_thread(kernel_side)
+    local = hs.dataset("hs")
+    want = local.cases(environment="prod", sort_by="timestamp", page=1, page_size=20)
+    assert cases.dataset_id.tolist() == want.dataset_id.tolist()
+    assert cases["escalation_type__is_escalated"].tolist() == want["escalation_type__is_escalated"].tolist()
+    assert kpis.value.tolist() == pytest.approx(local.signal_kpis(environment="prod").value.tolist(), nan_ok=True)
+    assert config == local.display_config()
+    assert schema.column.tolist() == local.signal_schema().column.tolist()
