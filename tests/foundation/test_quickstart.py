@@ -26,7 +26,7 @@ def test_quickstart_runs_in_a_plain_kernel(tmp_path, monkeypatch):
     assert "candidate_a" in text and "AXIS error" not in text
     widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert len(widgets) == 3  # scorecard, compare, monitor
+    assert len(widgets) == 4  # scorecard, compare, monitor, human signals
     assert all("axis-static" in o["data"].get("text/html", "") for o in widgets)  # static fallback
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
