@@ -26,6 +26,7 @@ _VIEWS = {
     "Production": "Production",
     "Signals": "Signals",
     "Runner": "Runner",
+    "Datasets": "Datasets",
     "Database": "Database",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",

@@ -107,6 +107,12 @@ def _server_base(store) -> str:
     return path or "/"
 
 
+def _branding() -> dict:
+    from .. import branding
+
+    return branding.load()
+
+
 def resolve(ds_or_name, store=None):
     """(store, dataset name) from a Dataset, or a name plus an optional store."""
     from ..store.base import Dataset
@@ -145,6 +151,8 @@ class AxisView(anywidget.AnyWidget):
     snapshot = traitlets.Dict().tag(sync=True, echo_update=False)
     transport = traitlets.Unicode("kernel").tag(sync=True)
     server_base = traitlets.Unicode("").tag(sync=True)
+    #: theme.yaml palette and agents.yaml registry (axis_jupyter.branding), read once
+    branding = traitlets.Dict().tag(sync=True)
 
     def __init__(self, ds_or_name=None, store=None, *, params: dict | None = None,
                  compute: bool = True, **kwargs):
@@ -157,7 +165,8 @@ class AxisView(anywidget.AnyWidget):
         remote = is_remote(store) and not self.kernel_only
         super().__init__(view=self.view_name, dataset=name or "", params=dict(params or {}),
                          transport="server" if remote else "kernel",
-                         server_base=_server_base(store) if remote else "", **kwargs)
+                         server_base=_server_base(store) if remote else "",
+                         branding=_branding(), **kwargs)
         self.on_msg(self._on_custom_msg)
         if compute:
             self.refresh()
@@ -553,6 +562,8 @@ WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
 def widget_class(view: str) -> type[AxisView]:
     """The widget class of ``view``: its own, else a :class:`_PlainView` made for it."""
     spec = registry.get_view(view)  # a clear NotFoundError for an unknown view
+    if view == "datasets":
+        from . import manager  # noqa: F401  (defines and registers Datasets)
     cls = WIDGETS.get(view)
     if cls is None:
         cls = WIDGETS[view] = type(f"{view.title().replace('_', '')}View", (_PlainView,), {
@@ -563,6 +574,15 @@ def widget_class(view: str) -> type[AxisView]:
 def show(view: str, store, dataset: str | None = None, **options):
     """The widget of ``%axis show VIEW [DATASET] key=value ...``."""
     return widget_class(view).from_magic(store, dataset, **options)
+
+
+def __getattr__(name: str):
+    # Datasets lives in manager.py (it derives from AxisView); loaded on first use
+    if name == "Datasets":
+        from .manager import Datasets
+
+        return Datasets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Old names, kept: notebooks use them.

@@ -79,3 +79,16 @@ class Store(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+    # -- rich display: a plain HTML table here; the data manager widget under IPython ----
+    def _repr_html_(self) -> str:
+        from .display import datasets_html
+
+        return datasets_html(self)
+
+    def _ipython_display_(self) -> None:
+        # Only IPython calls this, so the notebook face (which imports IPython and
+        # anywidget) is loaded here by name and never by a script using the engine.
+        import importlib
+
+        importlib.import_module(f"{__package__.rpartition('.')[0]}.notebook.manager").display_store(self)

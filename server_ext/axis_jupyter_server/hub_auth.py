@@ -63,6 +63,7 @@ _R, _W, _X = (READ,), (WRITE,), (EXECUTE,)
 RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:health": {"read": _R},
     "axis:openapi": {"read": _R},
+    "axis:branding": {"read": _R},                   # theme.yaml palette and agents.yaml
     "axis:datasets": {"read": _R, "write": _W},      # POST uploads, DELETE removes
     "axis:rows": {"read": _R},
     "axis:analytics": {"read": _R, "write": _R},     # POST computes an analytic, changes nothing
@@ -84,6 +85,10 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
     "database": {"*": _X + _W},
+    # the data manager: the list and the shared filter/code actions read; uploads and
+    # deletes write
+    "datasets": {"payload": _R, "filter_options": _R, "code": _R, "preview": _W, "commit": _W,
+                 "discard": _W, "delete": _W, "stage": _W},
 }
 
 
@@ -110,8 +115,10 @@ class AxisHubAuthorizer(JupyterHubAuthorizer):
       session from before) hold all three. A token the owner limited to some AXIS scopes
       holds only those.
     * Anyone else needs the scopes: a plain ``access:servers`` share gets nothing here.
-    * A user the hub did not identify (the server's kernel secret, see ``base.py``) holds
-      all three if it is the server's owner, else nothing.
+    * The server's kernel secret (``base.py``) is presented as the server's own API token, so
+      the hub identifies it as the owner with that token's scopes (the owner rule above). A
+      user without a hub model (no such request reaches a hub-run server today) holds all
+      three only if it is named as the owner.
     """
 
     @property

@@ -56,6 +56,8 @@ CORE_ROUTES: list[tuple[str, type]] = [
 OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_sync",
     "axis_jupyter_server.handlers_evals",
+    "axis_jupyter_server.handlers_uploads",
+    "axis_jupyter_server.handlers_branding",
     "axis_jupyter_server.handlers_signals",
 ]
 

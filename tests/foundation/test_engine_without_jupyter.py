@@ -68,6 +68,12 @@ ACTION_PARAMS = {
     ("signals", "case"): {"case_id": "cs-0000001"},
     ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    # the data manager: stage a small file, preview and load it, stage another to discard,
+    # delete what was loaded
+    ("datasets", "stage"): {"filename": "s.csv", "data": __import__("base64").b64encode(
+        b"dataset_id,metric_name,metric_score\nc1,m,0.5\nc2,m,0.7\n").decode()},
+    ("datasets", "commit"): {"name": "staged_ds"},
+    ("datasets", "delete"): {"name": "staged_ds"},
 }
 ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
               ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
@@ -86,9 +92,15 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
+        if view == "datasets" and action in ("preview", "commit", "discard"):
+            if action == "discard":
+                staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
+            params["upload"] = staged["upload"]
         dataset = ON_DATASET.get((view, action)) or (DATASET[spec.kinds[0]] if spec.kinds else None)
         out = call_action(axis, dataset, view, action, params)
         json.dumps(out, allow_nan=False)  # JSON-ready as it is
+        if (view, action) == ("datasets", "stage"):
+            staged = out
         if (view, action) == ("runner", "start"):
             run_id = out["run_id"]
             assert wait_run(run_id, timeout=120)["state"] == "succeeded"

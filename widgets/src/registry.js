@@ -2,6 +2,7 @@
 // AxisView.view_name). A new view adds one line here (see widgets/README.md).
 import compare from "./views/compare.js";
 import database from "./views/database.js";
+import datasets from "./views/datasets.js";
 import deepdive from "./views/deepdive.js";
 import monitor from "./views/monitor.js";
 import production from "./views/production.js";
@@ -18,6 +19,7 @@ import signals from "./views/signals.js";
 export const VIEWS = {
   compare,
   database,
+  datasets,
   deepdive,
   monitor,
   production,

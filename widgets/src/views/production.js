@@ -129,7 +129,7 @@ function render({ model, el }) {
   async function loadKpiTrend(name, box) {
     const r = await call("kpi_trend", { ...base(), kpi_name: name });
     clear(box);
-    box.append(h("button", { class: "axis-btn", "data-testid": "kpi-trend-close", onclick: () => toggleKpi(name, box) }, "✕"));
+    box.append(h("button", { class: "axis-btn", "data-testid": "kpi-trend-close", onclick: () => toggleKpi(name, box), "aria-label": "Close" }, "×"));
     const c = h("div", {});
     box.append(c);
     await charts.draw(c, r.chart, { onError: (err) => c.append(h("div", { class: "axis-muted" }, errorText(err))) });
@@ -176,7 +176,7 @@ function render({ model, el }) {
           h("td", {}, lineSpark(r.sparkline, { width: 80, height: 18 })),
           h("td", { class: `axis-health-${r.health}` }, HEALTH[r.health]),
           h("td", { class: "axis-num" }, fmtInt(r.records)),
-          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "👁")));
+          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "Details")));
     });
   }
 
@@ -186,7 +186,7 @@ function render({ model, el }) {
     clear(overlay);
     const d = await call("metric_detail", { filters: state.filters, source_name: r.source_name, source_component: r.source_component, metric_name: r.metric_name });
     const panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
-      h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; } }, "✕")));
+      h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; }, "aria-label": "Close" }, "×")));
     if (!d.stats) {
       panel.append(h("div", {}, `${fmtInt(d.total)} labels`), table({
         rows: d.counts.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, x.category), h("td", { class: "axis-num" }, fmtInt(x.count)), h("td", { class: "axis-num" }, fmtPct(x.share)))),
