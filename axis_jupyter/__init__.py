@@ -24,6 +24,7 @@ _VIEWS = {
     "Compare": "Compare",
     "Monitor": "Monitor",
     "Production": "Production",
+    "Signals": "Signals",
     "Runner": "Runner",
     "Datasets": "Datasets",
     "Database": "Database",

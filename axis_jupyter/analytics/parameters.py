@@ -71,6 +71,9 @@ PARAMS: dict[str, dict] = {
     "column": P.STRING,
     "key": P.STRING,
     "sample": P.integer(1, 5000),
+    "signal": P.STRING,
+    "columns": P.NAMES,
+    "recent": P.BOOL,
 }
 
 # (analytic, parameter) -> schema, where one analytic reads a name differently.

@@ -70,6 +70,7 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:jobs": {"read": _R, "write": _W},          # DELETE cancels a job
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
+    "axis:signals": {"read": _R},                    # human signals: schema, config, cases
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
     # Asking spends the owner's model budget and runs SQL the question steers (read-only,
     # through the store's guard): like an evaluation run (write) and like query (execute).
@@ -83,7 +84,7 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
 # axis:views is one route for every view: POST views/{view}/{action}. The views that only
 # show the store need read; the runner starts and cancels runs; the database view is the
 # database browser. A view or action not listed needs every scope.
-_READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production")
+_READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production", "signals")
 VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},

@@ -60,6 +60,7 @@ OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_branding",
     "axis_jupyter_server.handlers_copilot",
     "axis_jupyter_server.handlers_reports",
+    "axis_jupyter_server.handlers_signals",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -15,7 +15,7 @@ import json, sys, warnings
 warnings.simplefilter("ignore")
 import pandas as pd
 import axis_jupyter
-from axis_jupyter import demo, demo_incidents
+from axis_jupyter import demo, demo_incidents, demo_signals
 from axis_jupyter.analytics import registry
 from axis_jupyter.evals.runs import wait_run
 from axis_jupyter.payloads import call_action, views
@@ -28,7 +28,9 @@ axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone
                         "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
                                      '{"tier": "free"}']}),
           name="with_metadata", kind="evals")
-DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi"}
+demo_signals.load_signals_demo(axis, n_cases=40, seed=1)
+DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi",
+           "signals": "demo_signals"}
 first = lambda query: axis.sql(query).iloc[:, 0].tolist()
 M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
 B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
@@ -43,6 +45,7 @@ ANALYTIC_PARAMS = {
     "paired_scores": {"metric": M1, **EVAL_PAIR},
     "metadata_breakdown": {"key": "tier"},
     "case_detail": {"dataset_id": CASE},
+    "signal_case": {"case_id": "cs-0000001"},
 }
 ON_METADATA = {"metadata_keys", "metadata_breakdown"}
 analytics = 0
@@ -62,6 +65,8 @@ ACTION_PARAMS = {
     ("production", "kpi_trend"): {"kpi_name": KPI},
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
     ("runner", "setup"): {"source": "demo_evals"},
+    ("signals", "case"): {"case_id": "cs-0000001"},
+    ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
     # the data manager: stage a small file, preview and load it, stage another to discard,
     # delete what was loaded

@@ -10,6 +10,7 @@ import production from "./views/production.js";
 import report from "./views/report.js";
 import runner from "./views/runner.js";
 import scorecard from "./views/scorecard.js";
+import signals from "./views/signals.js";
 
 /**
  * @typedef {{model: import("./lib/transport.js").AnyModel, el: HTMLElement}} RenderArgs
@@ -28,4 +29,5 @@ export const VIEWS = {
   report,
   runner,
   scorecard,
+  signals,
 };
