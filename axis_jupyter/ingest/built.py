@@ -21,8 +21,10 @@ class Built:
 
     @property
     def tables(self) -> list[str]:
-        """Every table of this build (records, scores, and the record-latency index)."""
-        return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table")) if t]
+        """Every table of this build (records, scores, the record-latency index of long
+        monitoring data and the cases table of human signals)."""
+        return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table"),
+                            self.extras.get("cases_table")) if t]
 
 
 def run(cur, sql: str, source: Source) -> None:

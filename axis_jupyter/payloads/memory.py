@@ -171,4 +171,6 @@ SPEC = ViewSpec(VIEW, "Decision memory: rules, hard stops, decision quality, bat
                          "create": create, "update": update, "delete": delete,
                          "graph_payload": graph_payload, "graph_search": graph_search,
                          "graph_neighbourhood": graph_neighbourhood, "graph_node": graph_node},
-                kinds=("rules",))
+                kinds=("rules",),
+                # the rule editor changes the store: granting axis:views never grants that
+                guarded={"create": "axis:memory", "update": "axis:memory", "delete": "axis:memory"})
