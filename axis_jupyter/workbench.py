@@ -38,7 +38,8 @@ from .store.dataset import Dataset
 
 class Workbench:
     """The user calls built on a store: PostgreSQL sources and sync, evaluation runs, the
-    copilot (and, on datasets, reports: ``Dataset.report`` below)."""
+    copilot, decision memory and its knowledge graph (and, on datasets, reports:
+    ``Dataset.report`` below)."""
 
     # -- PostgreSQL sources (axis_jupyter.sync) ------------------------------------------
     def add_source(self, name: str, kind: str, url: str, dataset_query: str,
@@ -96,30 +97,6 @@ class Workbench:
         return ask(self, question, datasets=datasets, new=new, conversation=conversation,
                    budget=budget, on_event=on_event)
 
-
-def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshold: float = 0.5,
-            metrics=None, node: str | None = None, sample_rate: float = 1.0,
-            max_issues: int = 100, include_nan: bool = False, fields=None,
-            on_event=None, **filters):
-    """An AI report on the dataset's issues: ``kind`` summary, detailed, grouped or
-    recommendations; ``mode`` low (score <= threshold), high or overall; ``metrics`` or a
-    metric-tree ``node`` (it and everything below it); ``sample_rate``, ``max_issues``,
-    ``include_nan`` and ``fields`` as for :meth:`issues`. Other keyword arguments filter the
-    rows (``evaluation_name="v2"``). Streams its steps to ``on_event(event, data)``; returns
-    a Report (``.text``, ``.insights``, ``.save("report.md")``). Needs ANTHROPIC_API_KEY."""
-    from .reports.api import report
-
-    return report(self.store, self.name, kind, mode=mode, threshold=threshold, metrics=metrics,
-                  node=node, sample_rate=sample_rate, max_issues=max_issues,
-                  include_nan=include_nan, fields=fields, filters=filters or None,
-                  on_event=on_event)
-
-
-# ``ds.report(...)``: a Dataset method of a feature above the store, added here like the
-# workbench calls above (the store layer knows nothing of reports).
-Dataset.report = _report
-
-
     # -- decision memory and the knowledge graph (axis_jupyter.graph) --------------------
     def load(self, source: Any, name: str | None = None, kind: str = "auto",
              mapping: dict[str, str] | None = None, encoding: str = "utf-8", *,
@@ -163,6 +140,29 @@ Dataset.report = _report
 
         connection.close_for(self)  # an embedded FalkorDB stops with its store
         super().close()
+
+
+def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshold: float = 0.5,
+            metrics=None, node: str | None = None, sample_rate: float = 1.0,
+            max_issues: int = 100, include_nan: bool = False, fields=None,
+            on_event=None, **filters):
+    """An AI report on the dataset's issues: ``kind`` summary, detailed, grouped or
+    recommendations; ``mode`` low (score <= threshold), high or overall; ``metrics`` or a
+    metric-tree ``node`` (it and everything below it); ``sample_rate``, ``max_issues``,
+    ``include_nan`` and ``fields`` as for :meth:`issues`. Other keyword arguments filter the
+    rows (``evaluation_name="v2"``). Streams its steps to ``on_event(event, data)``; returns
+    a Report (``.text``, ``.insights``, ``.save("report.md")``). Needs ANTHROPIC_API_KEY."""
+    from .reports.api import report
+
+    return report(self.store, self.name, kind, mode=mode, threshold=threshold, metrics=metrics,
+                  node=node, sample_rate=sample_rate, max_issues=max_issues,
+                  include_nan=include_nan, fields=fields, filters=filters or None,
+                  on_event=on_event)
+
+
+# ``ds.report(...)``: a Dataset method of a feature above the store, added here like the
+# workbench calls above (the store layer knows nothing of reports).
+Dataset.report = _report
 
 
 class LocalStore(Workbench, local.LocalStore):
