@@ -5,8 +5,9 @@ so the views call ``{base_url}axis/api`` and the server's embedded FalkorDB answ
 * Graph: counts per type as computed here, search, pick a result (centred and opened in the
   detail panel), expand its neighbourhood (more nodes on the canvas), hop to a neighbour,
   hide a type, zoom.
-* Dashboard: summary cards as computed here, a rule's decision path, the rule editor adds a
-  rule (the table and the cards follow), the quality tab's counts.
+* Dashboard: summary cards as computed here, a rule's decision path, the rule editor adds,
+  edits and deletes a rule (the table and the cards follow each change), the quality tab's
+  counts.
 """
 
 from __future__ import annotations
@@ -146,6 +147,27 @@ def test_rules_dashboard_editor_and_tabs(page, lab, expected):
     view.locator("[data-testid=rule-search]").fill("Added in the browser")
     page.wait_for_function("() => document.querySelector('[data-testid=axis-memory] [data-testid=rules-total]')"
                            "?.innerText.startsWith('1 ')", timeout=60_000)
+
+    # edit it: a referral is no hard stop, so the hard-stop card goes back
+    row = view.locator("[data-testid=rule-row][data-rule-id='UI-1']")
+    row.locator("[data-testid=edit-rule]").click()
+    assert editor.locator("[data-testid=field-rule_name]").input_value() == "Added in the browser"
+    editor.locator("[data-testid=field-action]").fill("refer")
+    editor.locator("[data-testid=save-rule]").click()
+    page.wait_for_function(
+        "(n) => +document.querySelector('[data-testid=axis-memory] [data-testid=kpi-hard-stops]')?.dataset.value === n",
+        arg=sm["hard_stops_count"], timeout=60_000)
+    page.wait_for_function("() => document.querySelector(\"[data-testid=axis-memory] [data-rule-id='UI-1']\")"
+                           "?.innerText.toLowerCase().includes('refer')", timeout=60_000)
+
+    # delete it (after the confirmation): the rule count and the table go back
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("[data-testid=delete-rule]").click()
+    page.wait_for_function(
+        "(n) => +document.querySelector('[data-testid=axis-memory] [data-testid=kpi-rules]')?.dataset.value === n",
+        arg=N_RULES, timeout=60_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=axis-memory] [data-testid=rules-total]')"
+                           "?.innerText.startsWith('0 ')", timeout=60_000)
 
     # decision quality: three columns with the counts computed here
     view.locator("[data-testid=tab-quality]").click()
