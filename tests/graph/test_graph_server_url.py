@@ -13,12 +13,30 @@ from independent import counts, nx_graph
 
 @pytest.fixture
 def external(tmp_path):
+    """A FalkorDB of its own; it must be stopped when the test ends (checked)."""
+    import psutil
     from redislite.falkordb_client import FalkorDB
 
     server = FalkorDB(str(tmp_path / "external.db"))
+    pid = server.client.pid
     yield server
     server.client.connection_pool.disconnect()  # redislite stops only for its last client
     server.close()
+    try:
+        psutil.Process(pid).wait(timeout=30)
+    except psutil.NoSuchProcess:
+        pass
+    assert not psutil.pid_exists(pid)
+
+
+@pytest.fixture
+def disconnected_after(axis_state, external):
+    """The Jupyter server lets go of the external FalkorDB before it is stopped (the
+    server's own cleanup, which does the same, runs after every fixture of the test)."""
+    from axis_jupyter.graph import connection
+
+    yield
+    connection.close_for(axis_state.store)
 
 
 @pytest.fixture
@@ -26,7 +44,8 @@ def axis_config(external):
     return {"graph_url": f"unix://{external.client.socket_file}"}
 
 
-async def test_graphs_live_in_the_configured_falkordb(api, served_rules, frame, external, axis_store_path):
+async def test_graphs_live_in_the_configured_falkordb(api, served_rules, frame, external, axis_store_path,
+                                                      disconnected_after):
     r = await api("GET", "graph", "rules", "summary")
     assert r.code == 200, r.body
     s = json.loads(r.body)
