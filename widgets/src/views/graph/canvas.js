@@ -53,9 +53,13 @@ export class GraphCanvas {
       .force("x", forceX(0).strength(0.02))
       .force("y", forceY(0).strength(0.02))
       .on("tick", () => this.requestDraw());
+    // data-settled / data-frames: the layout came to rest, frames drawn (for tests and
+    // for anyone profiling a big graph)
     this.sim.on("end", () => {
+      this.canvas.dataset.settled = "1";
       if (!this.fitted) this.fitAll();
     });
+    this.frames = 0;
     this._wire();
     this.resize();
   }
@@ -87,7 +91,10 @@ export class GraphCanvas {
     this.shown = { nodes: v.nodes, edges: links };
     this.canvas.dataset.nodes = String(n);
     this.canvas.dataset.edges = String(links.length);
-    if (reheat > 0) this.sim.alpha(Math.max(this.sim.alpha(), reheat)).restart();
+    if (reheat > 0) {
+      this.canvas.dataset.settled = "0";
+      this.sim.alpha(Math.max(this.sim.alpha(), reheat)).restart();
+    }
     this.requestDraw();
   }
 
@@ -152,6 +159,7 @@ export class GraphCanvas {
 
   draw() {
     const { ctx, cam, dpr } = this;
+    this.canvas.dataset.frames = String(++this.frames);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.w, this.h);
     ctx.setTransform(dpr * cam.k, 0, 0, dpr * cam.k, dpr * cam.x, dpr * cam.y);
@@ -313,6 +321,7 @@ export class GraphCanvas {
         const [wx, wy] = toWorld(this.cam, sx, sy);
         drag.node.fx = wx;
         drag.node.fy = wy;
+        this.canvas.dataset.settled = "0";
         this.sim.alphaTarget(0.2).restart();
       }
     });
