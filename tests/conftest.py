@@ -59,3 +59,13 @@ def ip(tmp_path, monkeypatch):
     if magic._store is not None:
         magic._store.close()
         magic._store = None
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The shuffle's seed, also under -q (pytest-random-order prints it only in the header)."""
+    from random_order.config import Config
+
+    order = Config(config)
+    if order.is_enabled:
+        terminalreporter.write_line(f"random order: --random-order-bucket={order.bucket_type} "
+                                    f"--random-order-seed={order.seed}")

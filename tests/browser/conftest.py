@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from browser.labserver import CHROMIUM, launch_chromium, start_lab
+from support.required import missing
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -42,9 +43,15 @@ def jp_server_cleanup():
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
+def chromium():
+    """The browser's path; without it the browser tests fail under CI and skip elsewhere."""
+    if not os.access(CHROMIUM, os.X_OK):
+        missing(f"Chromium is not installed at {CHROMIUM} (set AXIS_CHROMIUM to its path)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def lab(chromium, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     lab = start_lab(tmp, tmp / "store.duckdb")
     yield lab
@@ -52,7 +59,7 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     # module scope: Playwright's sync API runs an event loop that pytest-jupyter's autouse
     # fixtures in later test folders would try to close; stop it before they run
     from playwright.sync_api import sync_playwright

@@ -65,11 +65,6 @@ def wait_case(page, case_id: str):
         arg=case_id, timeout=30_000)
 
 
-def num(loc, attr="data-value"):
-    v = loc.get_attribute(attr)
-    return None if v in (None, "") else float(v)
-
-
 TABLE_JS = """(root) => [...root.querySelectorAll('[data-testid=metric-row]')].map((tr) => {
     const out = {metric: tr.dataset.metric, text: {}, value: {}};
     for (const td of tr.querySelectorAll('td[data-col]')) {
@@ -116,8 +111,9 @@ def check_table(view, exp: dict):
         assert row["text"]["n_pairs"] == f"{m['n_pairs']:,}"
         p = m["p_value"]
         assert row["text"]["p_value"].split()[0] == (f"{p:.2e}".replace("e-0", "e-") if p < 0.001 else f"{p:.4f}")
-        if m["effect_size"]:
-            assert m["effect_size"] in row["text"]["cohens_d"]
+        d = "—" if m["cohens_d"] is None else f"{m['cohens_d']:.2f}"  # then the effect size label
+        assert row["text"]["cohens_d"].startswith(d), (m["metric_name"], row["text"]["cohens_d"])
+        assert row["text"]["cohens_d"][len(d):].strip() == (m["effect_size"] or ""), m["metric_name"]
 
 
 def check_diff(view, exp: dict, i: int = 0):
@@ -165,10 +161,10 @@ def test_compare_view(page, lab):
     assert list_rows.first.get_attribute("data-case") == exp["diff"][0]["case_id"]
 
     # filter: baseline wins only
+    assert exp["losses_first"] is not None and exp["losses_total"] > 0  # the data has baseline wins
     view.locator("[data-testid=diff-outcome]").select_option("losses")
-    if exp["losses_first"]:
-        wait_case(page, exp["losses_first"])
-        assert int(view.locator("[data-testid=diff-position]").get_attribute("data-total")) == exp["losses_total"]
+    wait_case(page, exp["losses_first"])
+    assert int(view.locator("[data-testid=diff-position]").get_attribute("data-total")) == exp["losses_total"]
     view.locator("[data-testid=diff-outcome]").select_option("all")
     wait_case(page, exp["diff"][0]["case_id"])
 

@@ -78,7 +78,11 @@ def test_deepdive_actions(duck):
     md = strict(call_action(duck, "paired", "deepdive", "metadata", {"key": "tier", "threshold": 0.4}))
     assert {r["value"] for r in md["rows"]} == {"gold", "silver", "bronze"}
     tr = strict(call_action(duck, "paired", "deepdive", "tradeoffs", {"x": "m_cont", "y": "m_missing", "trendline": True}))
-    assert tr["points"] == 100  # base 60 + chal 40 records with both and tr["charts"]["correlation"]["datasets"]["rows"]
+    assert tr["points"] == 100  # base 60 + chal 40 records with both
+    assert len(tr["charts"]["scatter"]["datasets"]["rows"]) == tr["points"]
+    # the correlation chart draws the matrix the payload returns, cell for cell
+    assert [(r["a"], r["b"], r["v"]) for r in tr["charts"]["correlation"]["datasets"]["rows"]] == \
+        [(c["metric_x"], c["metric_y"], c["r"]) for c in tr["correlation"]] and len(tr["correlation"]) > 1
     di = strict(call_action(duck, "paired", "deepdive", "distribution", {"metrics": ["m_cont"]}))
     assert {r["group"] for r in di["rows"]} == {"base", "chal", "third"}
     case = strict(call_action(duck, "paired", "deepdive", "case", {"dataset_id": "c0003"}))

@@ -53,29 +53,59 @@ def test_metadata_persists_across_reopen(tmp_path):
     s2.close()
 
 
+class Readers:
+    """Threads that call ``read`` in a loop and keep what it returned; ``during(replace)``
+    calls ``replace(i)`` for i = 0, 1, ... at least ``min_rounds`` times and until every
+    reader has finished two reads since the first call, so that at least one read of each
+    reader ran while the replacements did (a count, not a clock)."""
+
+    def __init__(self, read, n: int = 3):
+        self.read, self.values, self.errors = read, set(), []
+        self.counts = [0] * n
+        self.cond, self.stop = threading.Condition(), threading.Event()
+        self.threads = [threading.Thread(target=self._loop, args=(i,)) for i in range(n)]
+
+    def _loop(self, i: int):
+        while not self.stop.is_set():
+            try:
+                value = self.read()
+            except Exception as exc:  # the failure the tests look for
+                self.errors.append(exc)
+                value = None
+            with self.cond:
+                if value is not None:
+                    self.values.add(value)
+                self.counts[i] += 1
+                self.cond.notify_all()
+
+    def during(self, replace, min_rounds: int = 6, max_rounds: int = 400) -> list[int]:
+        for t in self.threads:
+            t.start()
+        try:
+            with self.cond:  # every reader is reading before the first replacement
+                assert self.cond.wait_for(lambda: all(self.counts), timeout=60), "a reader never read"
+                before = list(self.counts)
+            rounds = 0
+            while rounds < min_rounds or min(c - b for c, b in zip(self.counts, before)) < 2:
+                assert rounds < max_rounds, f"readers starved: {self.counts} after {rounds} replacements"
+                replace(rounds)
+                rounds += 1
+            with self.cond:
+                return [c - b for c, b in zip(self.counts, before)]
+        finally:
+            self.stop.set()
+            for t in self.threads:
+                t.join()
+
+
 def test_replace_is_atomic_for_concurrent_readers(store):
     """Readers see the old dataset or the new one, never a partial or missing table."""
     small, big = demo.eval_results(5, seed=1), demo.eval_results(400, seed=2)
     store.load(small, name="x")
-    sizes, errors, stop = set(), [], threading.Event()
-
-    def reader():
-        while not stop.is_set():
-            try:
-                sizes.add(int(store.sql("SELECT count(*) AS n FROM x").n[0]))
-            except Exception as exc:  # pragma: no cover - the failure we test for
-                errors.append(exc)
-
-    threads = [threading.Thread(target=reader) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for i in range(6):
-        store.load(big if i % 2 == 0 else small, name="x")
-    stop.set()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert sizes <= {150, 12000}
+    readers = Readers(lambda: int(store.sql("SELECT count(*) AS n FROM x").n[0]))
+    reads = readers.during(lambda i: store.load(big if i % 2 == 0 else small, name="x"))
+    assert not readers.errors
+    assert min(reads) >= 2 and readers.values and readers.values <= {150, 12000}
     # Old versions' tables are dropped: only the live version remains.
     tables = store.sql("SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE '_axis_t_x_%'").n[0]
     assert tables == 1
@@ -163,25 +193,11 @@ def test_analytics_during_reloads_never_fail(store):
     small, big = demo.eval_results(5, seed=1), demo.eval_results(200, seed=2)
     store.load(small, name="x", kind="evals")
     ds = store.dataset("x")
-    counts, errors, stop = set(), [], threading.Event()
-
-    def reader():
-        while not stop.is_set():
-            try:
-                counts.add(int(ds.summary()["count"].sum()))
-            except Exception as exc:  # pragma: no cover - the failure we test for
-                errors.append(exc)
-
-    threads = [threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for i in range(8):
-        store.load(big if i % 2 == 0 else small, name="x", kind="evals")
-    stop.set()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert counts <= {150, 6000}
+    readers = Readers(lambda: int(ds.summary()["count"].sum()), n=2)
+    reads = readers.during(lambda i: store.load(big if i % 2 == 0 else small, name="x", kind="evals"),
+                           min_rounds=8)
+    assert not readers.errors
+    assert min(reads) >= 2 and readers.values and readers.values <= {150, 6000}
 
 
 def test_compiled_sql_is_reused_and_never_stale(tmp_path):

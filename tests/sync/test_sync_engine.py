@@ -178,19 +178,20 @@ def test_concurrent_reads_and_second_sync_refused(store, pg, axis_config):
     assert started.wait(20)
     with pytest.raises(ConflictError, match="already running"):
         sync.sync(store, "slow")
-    reads = 0
+    reads = states_seen = 0
     while t.is_alive():
         during = sync.is_running(store, "slow")
         state = sync.status(store, ["slow"]).iloc[0]["state"]
         if during and sync.is_running(store, "slow"):  # still running after the status call
             assert state == "syncing"
+            states_seen += 1
         assert store.sql("SELECT count(*) AS n FROM slow")["n"][0] in (200, 1700)
         assert store.dataset("slow").summary()["count"].sum() in (200, 1700)
         reads += during  # this read started while the sync ran
         time.sleep(0.02)
     t.join()
     assert "error" not in out, out.get("error")
-    assert reads >= 1
+    assert reads >= 1 and states_seen >= 1  # the reads and the status check ran mid-sync
     assert out["df"].iloc[0]["rows"] == 1700
 
 

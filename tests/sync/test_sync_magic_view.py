@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -19,14 +21,17 @@ def test_magic_sync_and_status(ip, pg, axis_config, capsys):
     out = capsys.readouterr()
     assert isinstance(df, pd.DataFrame) and df.iloc[0]["rows"] == 200
     assert "ev: 200 rows (full)" in out.out
-    assert "reading" in out.out or "done" in out.out  # the text progress line
+    assert "100% ev: done — 200 rows (full" in out.out  # the text progress line, finished
     ip.run_line_magic("axis", "sync ev --full")
     assert "ev: 200 rows (full)" in capsys.readouterr().out
     ip.run_line_magic("axis", "sync")  # every enabled source; incremental now
     assert "incremental, +0 new" in capsys.readouterr().out
     ip.run_line_magic("axis", "status")
     out = capsys.readouterr().out
-    assert "Sync" in out
+    assert "1 dataset(s)" in out
+    sync_section = out.split("\nSync\n", 1)[1]  # the section %axis sync adds to the status
+    assert re.search(r"^0\s+ev\s+evals\s+ready\b", sync_section, re.M), sync_section
+    assert "2026-01-01 03:20:00" in sync_section  # the watermark: the newest updated_at
     ip.run_line_magic("axis", "sync nope")
     assert "AXIS error: no source named 'nope'" in capsys.readouterr().err
     listed = ip.run_line_magic("axis", "sync --list")
