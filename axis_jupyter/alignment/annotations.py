@@ -44,7 +44,7 @@ class Annotations:
                 raise ParameterError("on a server's store you label as the user the server "
                                      "authenticated; annotator= cannot be set.",
                                      param="annotator")
-            who = call(store, "GET", dataset, "whoami")
+            who = call(store, "GET", "datasets", dataset, "whoami")
             self.annotator = who["annotator"]
         else:
             store.info(dataset)  # NotFoundError for an unknown dataset
@@ -66,7 +66,7 @@ class Annotations:
         given = {k: v for k, v in (("judgment", judgment), ("score", score), ("tags", tags),
                                    ("critique", critique), ("flagged", flagged)) if v is not UNSET}
         if self.remote:
-            return call(self.store, "POST", self.dataset, "annotations",
+            return call(self.store, "POST", "datasets", self.dataset, "annotations",
                         json={"record_id": str(record_id), **given})
         return S.set_label(self.store, self.dataset, record_id, self.annotator, **given)
 
@@ -75,7 +75,7 @@ class Annotations:
         before it. Refused, changing nothing, if the record changed since."""
         if self.remote:
             body = {} if revision is None else {"revision": revision}
-            return call(self.store, "POST", self.dataset, "annotations", "undo", json=body)
+            return call(self.store, "POST", "datasets", self.dataset, "annotations", "undo", json=body)
         return S.undo(self.store, self.dataset, self.annotator, revision)
 
     def import_csv(self, path: str | Path) -> dict:
@@ -87,7 +87,7 @@ class Annotations:
         stops the import before anything is written. Returns the counts."""
         rows = read_label_csv(path)
         if self.remote:
-            return call(self.store, "POST", self.dataset, "annotations", "import",
+            return call(self.store, "POST", "datasets", self.dataset, "annotations", "import",
                         json={"rows": rows})
         return S.import_rows(self.store, self.dataset, rows, self.annotator)
 
@@ -97,7 +97,7 @@ class Annotations:
         record_id, annotator, judgment, score, tags, critique, flagged, updated_at, revision."""
         if self.remote:
             params = {"annotator": annotator} if annotator else None
-            data = call(self.store, "GET", self.dataset, "annotations", params=params)
+            data = call(self.store, "GET", "datasets", self.dataset, "annotations", params=params)
             return _frame_from(data["annotations"], _LABEL_FRAME_COLUMNS)
         return S.frame(self.store, self.dataset, annotator)
 
@@ -106,7 +106,7 @@ class Annotations:
         if self.remote:
             params = {k: str(v) for k, v in (("record_id", record_id), ("annotator", annotator))
                       if v is not None}
-            data = call(self.store, "GET", self.dataset, "annotations", "history",
+            data = call(self.store, "GET", "datasets", self.dataset, "annotations", "history",
                         params=params or None)
             return _frame_from(data["history"], None)
         return S.history(self.store, self.dataset, record_id, annotator)
@@ -123,7 +123,7 @@ class Annotations:
         if self.remote:
             params = {"status": status, "offset": offset, "limit": limit}
             params.update({k: v for k, v in (("search", search), ("run_id", run_id)) if v})
-            data = call(self.store, "GET", self.dataset, "records", params=params)
+            data = call(self.store, "GET", "datasets", self.dataset, "records", params=params)
             data["records"] = _frame_from(data["records"], None)
             return data
         return records.page(self.store, self.dataset, self.annotator, status=status,
@@ -139,7 +139,7 @@ class Annotations:
                 params["record_id"] = str(record_id)
             if position is not None:
                 params["position"] = position
-            return call(self.store, "GET", self.dataset, "record", params=params)
+            return call(self.store, "GET", "datasets", self.dataset, "record", params=params)
         return records.record_at(self.store, self.dataset, self.annotator, position=position,
                                  record_id=None if record_id is None else str(record_id),
                                  status=status)
@@ -149,7 +149,7 @@ class Annotations:
         columns plus annotator, judgment accept/reject, score, critique, user_tags as a
         JSON array, annotation_flagged, updated_at). Without ``path`` return the frame."""
         if self.remote:
-            data = call(self.store, "GET", self.dataset, "annotations", "export",
+            data = call(self.store, "GET", "datasets", self.dataset, "annotations", "export",
                         params={"include_unlabelled": "true" if include_unlabelled else "false"})
             df = _frame_from(data["rows"], data["columns"])
         else:

@@ -98,7 +98,7 @@ def calibrate(store, dataset: str, judge: Any = None, *, annotator: str | None =
             body["annotator"] = annotator
         if isinstance(judge, str) and judge.lower().endswith((".yaml", ".yml")):
             body["judge"] = judges.from_yaml(judge).to_dict()
-        resp = call(store, "POST", dataset, "calibrations",
+        resp = call(store, "POST", "datasets", dataset, "calibrations",
                     json={k: v for k, v in body.items() if v is not None})
         job = store.wait_job(resp["job"]["id"], on_event=progress)
         return Calibration.load(store, job["result"]["run_id"])
@@ -151,7 +151,7 @@ class Calibration:
         """This judge's versions on this dataset with the metrics of their latest runs."""
         name = self.data["run"]["judge_name"]
         if is_remote(self.store):
-            data = call(self.store, "GET", self.dataset, "calibrations", "history",
+            data = call(self.store, "GET", "datasets", self.dataset, "calibrations", "history",
                         params={"judge": name})
             return pd.DataFrame(data["history"])
         return CS.versions_history(self.store, self.dataset, name)
@@ -203,7 +203,7 @@ class Calibration:
         """Few-shot examples from the labelled records (``balanced``, ``misalignment`` —
         guided by this run — or ``pattern``): {examples, strategy_used}."""
         if is_remote(self.store):
-            return call(self.store, "POST", self.dataset, "fewshot", json={
+            return call(self.store, "POST", "datasets", self.dataset, "fewshot", json={
                 "strategy": strategy, "count": count, "seed": seed, "run_id": self.run_id})
         return suggest_for(self.store, self.dataset, strategy, count, run_id=self.run_id,
                            seed=seed)

@@ -69,6 +69,9 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:jobs": {"read": _R, "write": _W},          # DELETE cancels a job
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
+    # reading labels, runs and judges is read; labelling, calibrating and the LLM analyses
+    # (they cost money) are write
+    "axis:alignment": {"read": _R, "write": _W},
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
     # The browser reaches other databases from the server, with saved credentials, and
     # imports into the store.

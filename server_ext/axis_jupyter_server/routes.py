@@ -56,6 +56,7 @@ CORE_ROUTES: list[tuple[str, type]] = [
 OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_sync",
     "axis_jupyter_server.handlers_evals",
+    "axis_jupyter_server.handlers_alignment",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")
