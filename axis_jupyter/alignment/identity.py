@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import getpass
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ..errors import ParameterError
 
@@ -32,3 +34,23 @@ def check_annotator(name: object, param: str = "annotator") -> str:
         raise ParameterError(f"{param} must be a non-empty name of at most {MAX_NAME} "
                              "characters.", param=param)
     return name.strip()
+
+
+# Who the current call acts for, when a face decided it (the server extension sets the
+# authenticated user around a view action it runs); unset: the default annotator.
+_ACTING: ContextVar[str | None] = ContextVar("axis_acting_user", default=None)
+
+
+@contextmanager
+def acting_as(name: str | None):
+    """Within the block, :func:`current_annotator` is ``name`` (None: the default)."""
+    token = _ACTING.set(name)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+def current_annotator() -> str:
+    """The user the current call acts for: set by :func:`acting_as`, else the default."""
+    return _ACTING.get() or default_annotator()

@@ -150,10 +150,16 @@ def page(store, dataset: str, annotator: str, *, status: str = "all", search: st
 
 
 def record_at(store, dataset: str, annotator: str, *, position: int | None = None,
-              record_id: str | None = None, status: str = "all", search: str | None = None,
+              record_id: str | None = None, after: str | None = None,
+              before: str | None = None, status: str = "all", search: str | None = None,
               run_id: str | None = None) -> dict:
     """One record with every display field (JSON-ish fields parsed), its position in the
-    filtered list, and everyone's current labels of it (``annotations``, newest first)."""
+    filtered list, and everyone's current labels of it (``annotations``, newest first).
+
+    Which record: ``record_id``; or the first one of the filtered list ``after`` (or the
+    last one ``before``) a record, in file order, whether or not that record is still in
+    the list (labelling it may have taken it out of "pending"); or the one at
+    ``position``. Without any, the first one."""
     tables.ensure(store)
     rs = record_sql(store, dataset)
     _check_search_fields(rs, search)
@@ -161,18 +167,24 @@ def record_at(store, dataset: str, annotator: str, *, position: int | None = Non
     fields = ", ".join(f"rec.{quote_ident(f)}" for f in rs.fields)
     select = f"rec.record_id{', ' + fields if fields else ''}, rec._pos"
     base = [dataset, annotator]
+    numbered = (f"WITH rec AS ({rs.cte}), a AS (SELECT * FROM {tables.ANNOTATIONS} WHERE "
+                f"dataset = ? AND annotator = ?), f AS (SELECT {select}, row_number() OVER "
+                f"(ORDER BY rec._pos) - 1 AS position FROM rec LEFT JOIN a ON a.record_id = "
+                f"rec.record_id{where}) SELECT * FROM f")
     if record_id is not None:
-        numbered = (f"SELECT * FROM (SELECT {select}, row_number() OVER (ORDER BY rec._pos) - 1 "
-                    f"AS position FROM rec LEFT JOIN a ON a.record_id = rec.record_id{where}) "
-                    "WHERE record_id = ?")
-        sql = f"WITH rec AS ({rs.cte}), a AS (SELECT * FROM {tables.ANNOTATIONS} WHERE " \
-              f"dataset = ? AND annotator = ?) {numbered}"
-        args = base + params + [str(record_id)]
+        sql, args = numbered + " WHERE record_id = ?", base + params + [str(record_id)]
+    elif after is not None or before is not None:
+        anchor = str(after if after is not None else before)
+        op, order = (">", "ASC") if after is not None else ("<", "DESC")
+        sql = (numbered + f" WHERE _pos {op} (SELECT _pos FROM rec WHERE record_id = ?) "
+               f"ORDER BY _pos {order} LIMIT 1")
+        args = base + params + [anchor]
     else:
-        if position is None or position < 0:
+        if position is None:
+            position = 0
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
             raise ParameterError("position must be an integer >= 0.", param="position")
-        sql = _joined(rs, f"{select}, {int(position)} AS position", where) + \
-            " ORDER BY rec._pos LIMIT 1 OFFSET ?"
+        sql = numbered + " WHERE position = ?"
         args = base + params + [int(position)]
 
     def run(cur):
@@ -187,7 +199,14 @@ def record_at(store, dataset: str, annotator: str, *, position: int | None = Non
 
     rec, labels = store.read(run)
     if rec.empty:
-        what = f"record {record_id!r}" if record_id is not None else f"no record at position {position}"
+        if record_id is not None:
+            what = f"record {record_id!r}"
+        elif after is not None:
+            what = f"no record after {after!r}"
+        elif before is not None:
+            what = f"no record before {before!r}"
+        else:
+            what = f"no record at position {position}"
         raise NotFoundError(f"{what} in {dataset!r}" + ("" if status == "all" else f" ({status})")
                             + ".")
     row = rec.iloc[0].to_dict()

@@ -66,14 +66,13 @@ def records_page(store, dataset: str, annotator: str, status: str = "all",
 
 def record(store, dataset: str, annotator: str, record_id: str | None = None,
            position: int | None = None, status: str = "all", search: str | None = None,
-           run_id: str | None = None) -> dict:
-    if record_id is None and position is None:
-        raise ParameterError("give record_id or position.", param="record_id")
+           run_id: str | None = None, after: str | None = None,
+           before: str | None = None) -> dict:
     if run_id is None and status == "disagreements":
         latest = CS.runs(store, dataset)
         run_id = latest["run_id"].iloc[0] if len(latest) else None
     out = R.record_at(store, dataset, annotator, position=position, record_id=record_id,
-                      status=status, search=search, run_id=run_id)
+                      after=after, before=before, status=status, search=search, run_id=run_id)
     out["mine"] = next((a for a in out["annotations"] if a["annotator"] == annotator), None)
     return out
 

@@ -103,6 +103,8 @@ class RecordHandler(_Base):
     params = {"get": Spec(query=(
         Param("record_id", {**P.STRING, "maxLength": 1000}, "the record"),
         Param("position", P.integer(0, 10**9), "or its position in the filtered list"),
+        Param("after", {**P.STRING, "maxLength": 1000}, "or the next one after this record"),
+        Param("before", {**P.STRING, "maxLength": 1000}, "or the one before this record"),
         *(p for p in _page_params() if p.name in ("status", "search", "run_id"))))}
 
     @tornado.web.authenticated

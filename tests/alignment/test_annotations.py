@@ -218,3 +218,21 @@ def test_labels_survive_closing_and_reopening_the_store(tmp_path):
         assert list(df["record_id"]) == ["r03"] and df.loc[0, "critique"] == "wrong"
     finally:
         s2.close()
+
+
+def test_next_and_previous_follow_file_order_even_when_the_list_changes(ann_store):
+    ann = Annotations(ann_store, "items")
+    from axis_jupyter.alignment import records
+
+    first = records.record_at(ann_store, "items", "alice", status="pending")
+    assert first["record_id"] == "r01" and first["position"] == 0
+    ann.set("r01", judgment=1)  # r01 leaves the pending list
+    nxt = records.record_at(ann_store, "items", "alice", after="r01", status="pending")
+    assert nxt["record_id"] == "r02" and nxt["position"] == 0
+    ann.set("r03", judgment=0)
+    assert records.record_at(ann_store, "items", "alice", after="r02",
+                             status="pending")["record_id"] == "r04"
+    assert records.record_at(ann_store, "items", "alice", before="r04",
+                             status="pending")["record_id"] == "r02"
+    with pytest.raises(NotFoundError, match="after 'r12'"):
+        records.record_at(ann_store, "items", "alice", after="r12")
