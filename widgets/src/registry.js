@@ -1,5 +1,6 @@
 // Every view's front end, by the name its Python widget class gives it (the `view` trait,
 // AxisView.view_name). A new view adds one line here (see widgets/README.md).
+import annotate from "./views/annotate.js";
 import compare from "./views/compare.js";
 import database from "./views/database.js";
 import deepdive from "./views/deepdive.js";
@@ -15,6 +16,7 @@ import scorecard from "./views/scorecard.js";
 
 /** @type {Record<string, ViewModule>} */
 export const VIEWS = {
+  annotate,
   compare,
   database,
   deepdive,
