@@ -1,6 +1,7 @@
 // Every view's front end, by the name its Python widget class gives it (the `view` trait,
 // AxisView.view_name). A new view adds one line here (see widgets/README.md).
 import annotate from "./views/annotate.js";
+import calibrate from "./views/calibrate.js";
 import compare from "./views/compare.js";
 import database from "./views/database.js";
 import deepdive from "./views/deepdive.js";
@@ -17,6 +18,7 @@ import scorecard from "./views/scorecard.js";
 /** @type {Record<string, ViewModule>} */
 export const VIEWS = {
   annotate,
+  calibrate,
   compare,
   database,
   deepdive,
