@@ -46,7 +46,7 @@ from axis_jupyter.alignment.identity import default_annotator
 from .base import AxisHandler
 from .params import Body, Param, Spec, described
 
-RUN_ID = r"(?P<run_id>[0-9a-f]{12})"
+RUN_ID = r"(?P<run_id>[0-9a-f]+)"
 DS = r"alignment/datasets/(?P<name>[^/]+)"
 
 
@@ -278,15 +278,20 @@ class RunHandler(_Base):
         self.write_json(await self.call(service.run, run_id))
 
 
-class AnalysisHandler(_Base):
-    path_enums = {"analysis": lambda: ["misalignment", "optimize"]}
-
+class MisalignmentHandler(_Base):
     @tornado.web.authenticated
     @authorized
-    async def post(self, run_id: str, analysis: str):
-        """Analyse the run's disagreements (misalignment) or rewrite its criteria (optimize)."""
-        kind = "misalignment" if analysis == "misalignment" else "optimization"
-        self.write_json(await self.call(service.analyse, run_id, kind, self.annotator))
+    async def post(self, run_id: str):
+        """Analyse the run's disagreements with the LLM (saved with the run)."""
+        self.write_json(await self.call(service.analyse, run_id, "misalignment", self.annotator))
+
+
+class OptimizeHandler(_Base):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, run_id: str):
+        """Rewrite the run's judge criteria with the LLM (saved with the run)."""
+        self.write_json(await self.call(service.analyse, run_id, "optimization", self.annotator))
 
 
 class JudgesHandler(_Base):
@@ -344,7 +349,8 @@ def routes():
         (rf"{DS}/fewshot", FewshotHandler),
         (rf"{DS}/patterns", PatternsHandler),
         (rf"alignment/calibrations/{RUN_ID}", RunHandler),
-        (rf"alignment/calibrations/{RUN_ID}/(?P<analysis>misalignment|optimize)", AnalysisHandler),
+        (rf"alignment/calibrations/{RUN_ID}/misalignment", MisalignmentHandler),
+        (rf"alignment/calibrations/{RUN_ID}/optimize", OptimizeHandler),
         (r"alignment/judges", JudgesHandler),
         (r"alignment/judges/(?P<judge>[^/]+)", JudgeHandler),
         (r"alignment/defaults", DefaultsHandler),
