@@ -45,7 +45,10 @@ $(HUB_PROXY): tests/hub/package.json tests/hub/package-lock.json
 demo: setup
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# The layers contract first (pyproject.toml [tool.importlinter]): a face imported by the
+# engine fails here in two seconds, not in a browser test minutes later.
 test: setup js-test
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: setup

@@ -15,16 +15,20 @@ from .store import Dataset, LocalStore, Store, connect
 
 __version__ = "0.1.0"
 
-# Inline views, each usable without the magic: ``axis_jupyter.Scorecard(ds)``.
-# Imported lazily so ``import axis_jupyter`` stays light (no widget stack for scripts).
+# Inline views, each usable without the magic: ``axis_jupyter.Scorecard(ds)``. Loaded on
+# first use: ``import axis_jupyter`` must not import the widget stack (IPython, anywidget).
 _VIEWS = {
-    "Scorecard": ("views.scorecard", "Scorecard"),
-    "DeepDive": ("views.deepdive", "DeepDiveView"),
-    "Compare": ("views.compare", "CompareView"),
-    "Monitor": ("views.monitor", "Monitor"),
-    "Production": ("views.production", "Production"),
-    "Runner": ("views.runner", "Runner"),
-    "Database": ("views.database", "DatabaseView"),
+    "Scorecard": "Scorecard",
+    "DeepDive": "DeepDive",
+    "Compare": "Compare",
+    "Monitor": "Monitor",
+    "Production": "Production",
+    "Runner": "Runner",
+    "Database": "Database",
+    # the first names of three views, kept for notebooks that use them
+    "DeepDiveView": "DeepDive",
+    "CompareView": "Compare",
+    "DatabaseView": "Database",
 }
 
 __all__ = ["AxisError", "Dataset", "IngestError", "LocalStore", "NotFoundError", "QueryError",
@@ -33,17 +37,14 @@ __all__ = ["AxisError", "Dataset", "IngestError", "LocalStore", "NotFoundError",
 
 def __getattr__(name: str):
     if name in _VIEWS:
-        import importlib
+        from .notebook import widgets
 
-        module, cls = _VIEWS[name]
-        return getattr(importlib.import_module(f".{module}", __name__), cls)
+        return getattr(widgets, _VIEWS[name])
     raise AttributeError(f"module 'axis_jupyter' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython) -> None:
     """``%load_ext axis_jupyter`` registers the ``%axis`` magic."""
-    from .magic import AxisMagic
+    from .notebook import load_ipython_extension as load
 
-    magic = AxisMagic(shell=ipython)
-    ipython.register_magics(magic)
-
+    load(ipython)

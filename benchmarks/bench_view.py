@@ -93,7 +93,7 @@ def baselines(path: Path, repeat: int) -> dict:
 
     from axis_jupyter.analytics import scorecard as sc
     from axis_jupyter.store.local import LocalStore
-    from axis_jupyter.views import call_action
+    from axis_jupyter.notebook.widgets import call_action
 
     s = LocalStore(path)
     out = {}
@@ -234,7 +234,7 @@ def main() -> None:
     lab = start_lab(tmp / "http", path)
     try:
         runs["http"] = browser_run(lab, [
-            "import axis_jupyter\nfrom axis_jupyter.views.scorecard import Scorecard\n"
+            "import axis_jupyter\nfrom axis_jupyter import Scorecard\n"
             f"w = Scorecard({DATASET!r}, store=axis_jupyter.connect())\nw"], args.repeat, "http")
     finally:
         lab.stop()
@@ -243,7 +243,7 @@ def main() -> None:
         lab = start_lab(tmp / "kernel", tmp / "kernel" / "unused.duckdb")
         try:
             runs["kernel"] = browser_run(lab, [
-                "import axis_jupyter\nfrom axis_jupyter.views.scorecard import Scorecard\n"
+                "import axis_jupyter\nfrom axis_jupyter import Scorecard\n"
                 f"w = Scorecard({DATASET!r}, store=axis_jupyter.connect({str(path)!r}))\nw"],
                 args.repeat, "kernel")
         finally:

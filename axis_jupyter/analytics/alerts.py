@@ -603,14 +603,3 @@ def status_section(store) -> pd.DataFrame | str | None:
         return f"All systems nominal ({len(names)} monitoring dataset(s) checked)."
     return pd.concat(frames, ignore_index=True)
 
-
-def _register_status() -> None:
-    try:
-        from ..magic import STATUS_SECTIONS
-    except ImportError:  # IPython not installed: no magic, nothing to add
-        return
-    if not any(title == "Alerts" for title, _ in STATUS_SECTIONS):
-        STATUS_SECTIONS.append(("Alerts", status_section))
-
-
-_register_status()

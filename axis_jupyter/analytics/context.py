@@ -30,6 +30,8 @@ class AnalyticContext:
     tables: dict[str, ibis.Table]
     run: Callable[[Any], pd.DataFrame]
     info: dict = field(default_factory=dict)  # the dataset's metadata (kind, layout, ...)
+    #: rows of a result as dicts straight from the engine (no DataFrame), when it can
+    run_records: Callable[[Any], list[dict]] | None = None
 
     def table(self, role: str = "scores") -> ibis.Table:
         try:
@@ -39,6 +41,12 @@ class AnalyticContext:
 
     def execute(self, expr) -> pd.DataFrame:
         return self.run(expr)
+
+    def records(self, expr) -> list[dict]:
+        """The rows of a small result as dicts."""
+        if self.run_records is not None:
+            return self.run_records(expr)
+        return self.run(expr).to_dict("records")
 
     @property
     def record_level(self) -> bool:

@@ -236,7 +236,7 @@ def _execute(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
 
 
 def _execute_plan(store: Any, plan: _Plan, ctx: Any) -> dict[str, Any]:
-    from ..views.base import jsonable
+    from ..wire import jsonable
     from .api import prepare_items, store_results
     from .runner import rows_to_frame
 

@@ -504,6 +504,44 @@ class LocalStore(Store):
             self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis.table(name)
 
+    # ------------------------------------------------------------------ view payloads
+    def view_read(self, dataset: str, fn: Callable[[AnalyticContext], Any], timing: dict | None = None):
+        """Run ``fn(ctx)`` on one cursor, ``ctx`` being the dataset's analytic context: what
+        a view payload (``axis_jupyter.payloads``) reads with.
+
+        ``ctx.execute(expr)`` answers a DataFrame and ``ctx.records(expr)`` row dicts straight
+        from DuckDB (no DataFrame, for small results); both compile through the shared SQL
+        cache. ``timing`` (a dict) collects the milliseconds spent compiling (``compile_ms``)
+        and in DuckDB, query and fetch (``duckdb_ms``)."""
+        from time import perf_counter
+
+        from ..analytics.context import SQL_CACHE
+
+        timing = {} if timing is None else timing
+        timing.setdefault("compile_ms", 0.0)
+        timing.setdefault("duckdb_ms", 0.0)
+
+        def run_on(cur):
+            def timed(fetch):
+                def run(expr):
+                    t0 = perf_counter()
+                    sql = SQL_CACHE.sql(expr)
+                    t1 = perf_counter()
+                    try:
+                        return fetch(cur.execute(sql))
+                    finally:
+                        timing["compile_ms"] += (t1 - t0) * 1000
+                        timing["duckdb_ms"] += (perf_counter() - t1) * 1000
+                return run
+
+            ctx = self.context(cur, dataset)
+            ctx.run = timed(lambda res: res.df())
+            ctx.run_records = timed(
+                lambda res: [dict(zip([d[0] for d in res.description], row)) for row in res.fetchall()])
+            return fn(ctx)
+
+        return self._read_fresh(run_on)
+
 
 def _call(fn, ctx, params):
     try:

@@ -33,9 +33,8 @@ from urllib.parse import quote
 import httpx
 import pandas as pd
 
-from .. import errors
+from .. import errors, wire
 from ..errors import AxisError, IngestError, QueryError, StoreError
-from . import arrow_ipc
 from .base import Dataset, Store
 
 HEALTH_TIMEOUT = 2.0
@@ -124,7 +123,7 @@ class RemoteStore(Store):
     def _request(self, method: str, path: str, *, arrow: bool = False, **kw) -> httpx.Response:
         headers = kw.pop("headers", {}) or {}
         if arrow:
-            headers["Accept"] = arrow_ipc.ARROW_STREAM
+            headers["Accept"] = wire.ARROW_STREAM
         try:
             resp = self._client.request(method, path, headers=headers, **kw)
         except httpx.TransportError as exc:
@@ -139,7 +138,7 @@ class RemoteStore(Store):
 
     def _table(self, method: str, path: str, **kw) -> pd.DataFrame:
         resp = self._request(method, path, arrow=True, **kw)
-        return arrow_ipc.from_ipc(resp.content).to_pandas()
+        return wire.from_ipc(resp.content).to_pandas()
 
     @staticmethod
     def _q(name: str) -> str:
@@ -256,11 +255,11 @@ class RemoteStore(Store):
     def sql_arrow(self, query: str, limit: int | None = None):
         body = {"sql": query, **({"limit": int(limit)} if limit else {})}
         resp = self._request("POST", "query", arrow=True, json=body)
-        return arrow_ipc.from_ipc(resp.content)
+        return wire.from_ipc(resp.content)
 
     def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:
         params = {k: v for k, v in params.items() if v is not None}
-        body = arrow_ipc.dumps(params)
+        body = wire.dumps(params)
         return self._table("POST", f"datasets/{self._q(dataset)}/analytics/{self._q(name)}",
                            content=body, headers={"Content-Type": "application/json"})
 
@@ -274,12 +273,12 @@ class RemoteStore(Store):
         if search:
             params["search"] = search
         if filters:
-            params["filters"] = arrow_ipc.dumps(filters)
+            params["filters"] = wire.dumps(filters)
         if columns:
             params["columns"] = ",".join(columns)
         resp = self._request("GET", f"datasets/{self._q(dataset)}/rows", arrow=True, params=params)
-        df = arrow_ipc.from_ipc(resp.content).to_pandas()
-        total = int(resp.headers.get(arrow_ipc.TOTAL_HEADER, len(df)))
+        df = wire.from_ipc(resp.content).to_pandas()
+        total = int(resp.headers.get(wire.TOTAL_HEADER, len(df)))
         if parse:
             from ..ingest.jsonish import parse_jsonish
 
@@ -313,8 +312,13 @@ class RemoteStore(Store):
         """Run a view action on the server (what a widget front end fetches)."""
         path = (f"datasets/{self._q(dataset)}/views/{self._q(view)}/{self._q(action)}"
                 if dataset else f"views/{self._q(view)}/{self._q(action)}")
-        return self._json("POST", path, content=arrow_ipc.dumps(params),
+        return self._json("POST", path, content=wire.dumps(params),
                           headers={"Content-Type": "application/json"})
+
+    def view_read(self, dataset: str, fn, timing: dict | None = None):
+        """View payloads read where the data lives: the server runs them (:meth:`view_action`)."""
+        raise AxisError("view actions run where the data lives; call them through the server "
+                        "(store.view_action) for a remote store.")
 
 
     # ------------------------------------------------------------------ sync
@@ -328,7 +332,7 @@ class RemoteStore(Store):
                     partition_column=partition_column,
                     refresh_interval_minutes=refresh_interval_minutes, **options)
         body = {k: v for k, v in body.items() if v is not None}
-        return self._json("POST", "sync/sources", content=arrow_ipc.dumps(body),
+        return self._json("POST", "sync/sources", content=wire.dumps(body),
                           headers={"Content-Type": "application/json"})["source"]
 
     def remove_source(self, name: str) -> None:
@@ -360,7 +364,7 @@ def _frame_to_parquet(frame: Any) -> bytes:
     import pyarrow.parquet as pq
 
     try:
-        table = arrow_ipc.frame_to_arrow(frame)
+        table = wire.frame_to_arrow(frame)
     except TypeError:
         raise IngestError(f"cannot load a {type(frame).__name__}: pass a file path or a pandas, "
                           "polars or Arrow frame.") from None

@@ -15,7 +15,6 @@ are parameters. An ad-hoc query must be one SELECT; it runs wrapped as
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import hashlib
 import logging
@@ -31,6 +30,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from ..errors import AxisError, NotFoundError, QueryError
+from ..wire import jsonable
 from . import config as sconfig
 from .readers import clean_pg_error
 
@@ -347,17 +347,11 @@ def _run_select(conn, query: str, limit: int):
 
 
 def _jsonable(v):
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    if isinstance(v, decimal.Decimal):
-        return float(v)
-    if isinstance(v, (dt.datetime, dt.date, dt.time)):
-        return v.isoformat()
+    """A PostgreSQL value as JSON: bytea as its hex text (as psql shows it), anything else as
+    the wire encodes it."""
     if isinstance(v, (bytes, memoryview)):
         return "\\x" + bytes(v).hex()
-    if isinstance(v, (dict, list)):
-        return v
-    return str(v)
+    return jsonable(v)
 
 
 def _jsonable_row(r):

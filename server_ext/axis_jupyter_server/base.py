@@ -58,9 +58,8 @@ from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from tornado.iostream import StreamClosedError
 
-from axis_jupyter import params
+from axis_jupyter import params, wire
 from axis_jupyter.errors import INTERNAL, AxisError, QueryError, error_code
-from axis_jupyter.store import arrow_ipc
 
 from .jobs import Job, JobRunner
 
@@ -85,7 +84,7 @@ class AxisState:
 
 
 def wants_arrow(accept: str | None) -> bool:
-    return bool(accept) and arrow_ipc.ARROW_STREAM in accept
+    return bool(accept) and wire.ARROW_STREAM in accept
 
 
 class AxisHandler(APIHandler):
@@ -207,26 +206,26 @@ class AxisHandler(APIHandler):
     # -- replies ----------------------------------------------------------------------------
     def write_json(self, obj: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(arrow_ipc.dumps(obj))
+        self.finish(wire.dumps(obj))
 
     def write_arrow(self, data: Any, status: int = 200, headers: dict | None = None) -> None:
-        payload = arrow_ipc.to_ipc(data)
+        payload = wire.to_ipc(data)
         self.set_status(status)
         for k, v in (headers or {}).items():
             self.set_header(k, v)
-        self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+        self.finish(payload, set_content_type=wire.ARROW_STREAM)
 
     async def write_table(self, df: Any, extra: dict | None = None) -> None:
         """A result table as Arrow IPC (``Accept: application/vnd.apache.arrow.stream``) or
         JSON ``{columns, data, **extra}``. Encoding runs off the event loop."""
         if self.wants_arrow:
-            payload = await self.run_blocking(arrow_ipc.to_ipc, df)
-            self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+            payload = await self.run_blocking(wire.to_ipc, df)
+            self.finish(payload, set_content_type=wire.ARROW_STREAM)
         else:
             if not hasattr(df, "itertuples"):  # an Arrow table
                 df = await self.run_blocking(df.to_pandas)
-            body = await self.run_blocking(lambda: arrow_ipc.dumps(
-                {**arrow_ipc.frame_split(df), **(extra or {})}))
+            body = await self.run_blocking(lambda: wire.dumps(
+                {**wire.frame_split(df), **(extra or {})}))
             self.finish(body)
 
     def job_accepted(self, job: Job) -> None:
@@ -319,7 +318,7 @@ class SSEMixin:
             lines.append(f"id: {event_id}")
         if event:
             lines.append(f"event: {event}")
-        for part in arrow_ipc.dumps(data).splitlines() or [""]:
+        for part in wire.dumps(data).splitlines() or [""]:
             lines.append(f"data: {part}")
         return await self._sse_write("\n".join(lines) + "\n\n")
 

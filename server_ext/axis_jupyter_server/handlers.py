@@ -16,9 +16,9 @@ from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import errors as axis_errors
 from axis_jupyter import params as P
+from axis_jupyter import wire
 from axis_jupyter.analytics.parameters import FILTERS
 from axis_jupyter.errors import AxisError, ParameterError
-from axis_jupyter.store import arrow_ipc
 
 from .base import AxisHandler, SSEMixin
 from .multipart import MultipartStream, UploadError, boundary_from, upload_tempdir
@@ -250,8 +250,8 @@ class RowsHandler(AxisHandler):
         Param("parse", P.BOOL, "parse JSON-ish columns (signals, ...)")))}
     openapi = {"get": {
         "responses": {"200": "{rows: [{...}], total, page, page_size}; with Accept: "
-                             f"{arrow_ipc.ARROW_STREAM} the page as Arrow IPC and the total in "
-                             f"the {arrow_ipc.TOTAL_HEADER} header"},
+                             f"{wire.ARROW_STREAM} the page as Arrow IPC and the total in "
+                             f"the {wire.TOTAL_HEADER} header"},
         "arrow": True,
     }}
 
@@ -265,7 +265,7 @@ class RowsHandler(AxisHandler):
         arrow = self.wants_arrow
         if not arrow and page_size > MAX_JSON_PAGE_SIZE:
             raise ParameterError(f"page_size must be at most {MAX_JSON_PAGE_SIZE} (got {page_size}); "
-                                 f"ask for Accept: {arrow_ipc.ARROW_STREAM} for bigger pages.",
+                                 f"ask for Accept: {wire.ARROW_STREAM} for bigger pages.",
                                  param="page_size")
         columns = args.get("columns") or None
         if columns and len(set(columns)) != len(columns):
@@ -278,12 +278,12 @@ class RowsHandler(AxisHandler):
             search=args.get("search"), filters=args.get("filters"), columns=columns,
             parse=args.get("parse", False) and not arrow)
         if arrow:
-            payload = await self.run_blocking(arrow_ipc.to_ipc, df)
-            self.set_header(arrow_ipc.TOTAL_HEADER, str(total))
-            self.finish(payload, set_content_type=arrow_ipc.ARROW_STREAM)
+            payload = await self.run_blocking(wire.to_ipc, df)
+            self.set_header(wire.TOTAL_HEADER, str(total))
+            self.finish(payload, set_content_type=wire.ARROW_STREAM)
             return
-        body = await self.run_blocking(lambda: arrow_ipc.dumps(
-            {"rows": arrow_ipc.frame_records(df), "total": total, "page": page,
+        body = await self.run_blocking(lambda: wire.dumps(
+            {"rows": wire.records(df), "total": total, "page": page,
              "page_size": page_size}))
         self.finish(body)
 
@@ -380,17 +380,15 @@ class QueryHandler(AxisHandler):
 
 # --------------------------------------------------------------------------- views
 def view_names() -> list[str]:
-    from axis_jupyter.views import VIEWS, get_view
+    from axis_jupyter.payloads import views
 
-    get_view("scorecard")  # loads the built-in views
-    return sorted(VIEWS)
+    return sorted(views())
 
 
 def view_actions() -> list[str]:
-    from axis_jupyter.views import VIEWS
+    from axis_jupyter.payloads import views
 
-    view_names()
-    return sorted({a for v in VIEWS.values() for a in v.actions})
+    return sorted({a for v in views().values() for a in v.actions})
 
 
 class ViewActionHandler(AxisHandler):
@@ -406,7 +404,7 @@ class ViewActionHandler(AxisHandler):
     async def post(self, view: str, action: str, name: str | None = None):
         """Run a view action (what an inline view shows) and return its JSON."""
         from axis_jupyter.ingest import without_contents
-        from axis_jupyter.views import call_action
+        from axis_jupyter.notebook.widgets import call_action
 
         params = self.json_body()
         if name is not None:
@@ -414,7 +412,7 @@ class ViewActionHandler(AxisHandler):
 
         def run():
             with without_contents():  # imports of the database view: no data in errors
-                return arrow_ipc.dumps(call_action(self.store, name, view, action, params))
+                return wire.dumps(call_action(self.store, name, view, action, params))
 
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
         body = await self.run_blocking(run)

@@ -29,7 +29,7 @@ from jupyter_server.auth.decorator import authorized
 
 from axis_jupyter import params as P
 from axis_jupyter.errors import NotFoundError, QueryError
-from axis_jupyter.views.base import jsonable
+from axis_jupyter.wire import jsonable
 
 from .base import AxisHandler
 from .server_files import readable_file

@@ -59,7 +59,7 @@ from axis_jupyter.errors import ConflictError, QueryError
 from axis_jupyter.ingest import without_contents
 from axis_jupyter.sync import browser, engine
 from axis_jupyter.sync import config as sconfig
-from axis_jupyter.views.base import jsonable
+from axis_jupyter.wire import jsonable
 
 from .base import AxisHandler
 from .handlers import JobEventsHandler

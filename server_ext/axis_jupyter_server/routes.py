@@ -28,7 +28,7 @@ import re
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from axis_jupyter.store import arrow_ipc
+from axis_jupyter import wire
 
 from . import handlers as h
 from .base import AxisHandler
@@ -137,7 +137,7 @@ def _operation(handler: type, verb: str, pattern: str) -> dict:
             ctype = meta.get("content", "application/json")
             resp["content"] = {ctype: {"schema": {}}}
             if meta.get("arrow") and code.startswith("2"):
-                resp["content"][arrow_ipc.ARROW_STREAM] = {"schema": {}}
+                resp["content"][wire.ARROW_STREAM] = {"schema": {}}
         responses[code] = resp
     for code, desc in (("400", "a parameter is missing or wrong; the message names it"),
                        ("403", "not authenticated, not authorized, or missing XSRF token"),

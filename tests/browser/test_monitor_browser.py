@@ -15,7 +15,7 @@ SEED = 4
 def expected():
     import axis_jupyter
     from axis_jupyter import demo_incidents
-    from axis_jupyter.views import call_action
+    from axis_jupyter.notebook.widgets import call_action
 
     s = axis_jupyter.connect(":memory:")
     s.load(demo_incidents.monitoring_incidents(N, seed=SEED), name="mt", kind="monitoring")
@@ -41,7 +41,7 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     from browser.labserver import open_notebook, run_cell
 
     lab.write_notebook("monitor.ipynb", [
-        "import axis_jupyter\nfrom axis_jupyter import demo_incidents\nfrom axis_jupyter.views.monitor import Monitor\n"
+        "import axis_jupyter\nfrom axis_jupyter import demo_incidents\nfrom axis_jupyter import Monitor\n"
         "axis = axis_jupyter.connect()\nprint(type(axis).__name__)",
         f"ds = axis.load(demo_incidents.monitoring_incidents({N}, seed={SEED}), name='mt', kind='monitoring')",
         "w = Monitor(ds, time='7d', granularity='day')\nw",

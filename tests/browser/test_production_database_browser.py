@@ -51,7 +51,7 @@ def expected(kpi_config):
     import os
 
     import axis_jupyter
-    from axis_jupyter.views import call_action
+    from axis_jupyter.notebook.widgets import call_action
 
     mon, kpi = frames()
     before = os.environ.get("AXIS_CONFIG_DIR")
@@ -91,7 +91,7 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
         " name='mon', kind='monitoring')\n"
         f"    store.load(demo_incidents.kpi_records({KPI_DAYS}, rows_per_day=5, seed=6, start={START!r}).to_pandas(),"
         " name='kpi', kind='kpi')",
-        "from axis_jupyter.views.production import Production\nw = Production('mon', store=store, kpi='kpi')\nw",
+        "from axis_jupyter import Production\nw = Production('mon', store=store, kpi='kpi')\nw",
     ])
     open_notebook(page, lab, "production.ipynb")
     assert "LocalStore" in run_cell(page, 0)
@@ -162,7 +162,7 @@ def test_database_browser_in_jupyterlab(page, lab, pg_table, tmp_path):
     lab.write_notebook("database.ipynb", [
         "import axis_jupyter\n"
         f"store = axis_jupyter.LocalStore({str(tmp_path / 'db.duckdb')!r})\nprint(type(store).__name__)",
-        "from axis_jupyter.views.database import DatabaseView\nw = DatabaseView(store)\nw",
+        "from axis_jupyter import DatabaseView\nw = DatabaseView(store)\nw",
     ])
     open_notebook(page, lab, "database.ipynb")
     assert "LocalStore" in run_cell(page, 0)

@@ -128,7 +128,7 @@ def test_runner_shared_store_end_to_end(page, lab, expected_summary):
 def test_runner_embedded_store_kernel(page, lab, tmp_path):
     store = tmp_path / "kernel-store.duckdb"
     lab.write_notebook("runner_embedded.ipynb", [
-        "import axis_jupyter, warnings\nfrom axis_jupyter.views.runner import Runner\n"
+        "import axis_jupyter, warnings\nfrom axis_jupyter import Runner\n"
         f"axis = axis_jupyter.connect({str(store)!r})\nprint(type(axis).__name__)\n"
         f"with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
         f"    axis.load({str(SAMPLE)!r}, name='inputs')\n"

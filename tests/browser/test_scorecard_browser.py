@@ -29,7 +29,7 @@ RELEASE = "release-busy-cell"  # the busy cell of the shared-store test ends onc
 def expected_payloads():
     """The numbers the page must show, computed in this process on the same data."""
     import axis_jupyter
-    from axis_jupyter.views import call_action
+    from axis_jupyter.notebook.widgets import call_action
 
     s = axis_jupyter.connect(":memory:")
     s.load(demo.eval_results(N_CASES, seed=SEED), name="bt", kind="evals")
@@ -157,7 +157,7 @@ def click_a_bar(page, view):
 def test_scorecard_shared_store_http(page, lab, expected):
     payloads, df = expected
     lab.write_notebook("shared.ipynb", [
-        "import axis_jupyter, time\nfrom axis_jupyter import demo\nfrom axis_jupyter.views.scorecard import Scorecard\n"
+        "import axis_jupyter, time\nfrom axis_jupyter import demo\nfrom axis_jupyter import Scorecard\n"
         "axis = axis_jupyter.connect()\nprint(type(axis).__name__)",
         f"ds = axis.load(demo.eval_results({N_CASES}, seed={SEED}), name='bt', kind='evals')\nprint(ds.name)",
         "w = Scorecard(ds)\nw",
@@ -252,7 +252,7 @@ def test_scorecard_embedded_store_kernel(page, lab, expected, tmp_path):
     payloads, df = expected
     store = tmp_path / "kernel-store.duckdb"
     lab.write_notebook("embedded.ipynb", [
-        "import axis_jupyter\nfrom axis_jupyter import demo\nfrom axis_jupyter.views.scorecard import Scorecard\n"
+        "import axis_jupyter\nfrom axis_jupyter import demo\nfrom axis_jupyter import Scorecard\n"
         f"axis = axis_jupyter.connect({str(store)!r})\nprint(type(axis).__name__)\n"
         f"axis.load(demo.eval_results({N_CASES}, seed={SEED}), name='bt', kind='evals')\n"
         "w = Scorecard('bt', store=axis, experiment='baseline')\nw",

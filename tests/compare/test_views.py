@@ -10,7 +10,7 @@ import pytest
 
 from axis_jupyter.analytics import compare as C
 from axis_jupyter.errors import QueryError
-from axis_jupyter.views import call_action, get_view
+from axis_jupyter.notebook.widgets import call_action, widget_class
 
 
 def strict(obj):
@@ -94,8 +94,7 @@ def test_deepdive_actions(duck):
 
 
 def test_widgets_build(duck):
-    from axis_jupyter.views.compare import CompareView
-    from axis_jupyter.views.deepdive import DeepDiveView
+    from axis_jupyter import CompareView, DeepDiveView
 
     w = CompareView("paired", store=duck, baseline="base", challenger="chal")
     assert w.snapshot["baseline"] == "base" and "chal vs base" in w.static_html()
@@ -104,7 +103,7 @@ def test_widgets_build(duck):
     assert reply["id"] == "1" and len(reply["result"]["rows"]) == 2
     d = DeepDiveView("paired", store=duck)
     assert d.snapshot["kpis"]["test_cases"] == 300 and "deep dive" in d.static_html()
-    assert get_view("deepdive").widget and get_view("compare").widget
+    assert widget_class("deepdive") is DeepDiveView and widget_class("compare") is CompareView
     # experiments preselected as "a,b" (as %axis show passes them); a bad threshold is named
     d = DeepDiveView("paired", store=duck, experiment="base, chal", threshold="0.7")
     assert d.params == {"filters": {"evaluation_name": ["base", "chal"]}, "threshold": 0.7}

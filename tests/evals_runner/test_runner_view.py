@@ -6,8 +6,8 @@ import pytest
 
 from axis_jupyter.errors import NotFoundError
 from axis_jupyter.evals.runs import wait_run
-from axis_jupyter.views import call_action, get_view
-from axis_jupyter.views.runner import FIELDS, Runner
+from axis_jupyter.notebook.widgets import Runner, call_action, show
+from axis_jupyter.payloads.runner import FIELDS
 from runs_helpers import N_ITEMS, load_sample
 
 
@@ -105,13 +105,13 @@ def test_python_api_and_magic_factory(sample_store):
     assert w.status()["state"] == "succeeded"
     sc = w.open_scorecard()
     assert sc.dataset == "py"
-    box = get_view("runner").widget(sample_store, "inputs")
+    box = show("runner", sample_store, "inputs")
     assert isinstance(box, ipywidgets.VBox) and isinstance(box.children[0], Runner)
     assert box.children[0].dataset == "inputs"
     from axis_jupyter.errors import QueryError
 
     with pytest.raises(QueryError):
-        get_view("runner").widget(sample_store, None, metrics="x")
+        show("runner", sample_store, None, metrics="x")
     html = w.static_html()
     assert "AXIS runner" in html
 

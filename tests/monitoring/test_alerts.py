@@ -223,7 +223,7 @@ def test_alert_messages_and_status_section(incident_store):
     assert msg.startswith("Atlas: p95 latency") and "above 1,000" in msg
     out = al.status_section(incident_store)
     assert set(out.dataset) == {"inc"}  # the healthy set reports nothing
-    from axis_jupyter.magic import STATUS_SECTIONS
+    from axis_jupyter.notebook.magic import STATUS_SECTIONS
 
     assert any(title == "Alerts" for title, _ in STATUS_SECTIONS)
 

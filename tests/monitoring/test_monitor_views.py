@@ -12,7 +12,7 @@ import yaml
 
 from axis_jupyter import demo_incidents
 from axis_jupyter.errors import QueryError
-from axis_jupyter.views import call_action, get_view
+from axis_jupyter.notebook.widgets import call_action, show
 
 
 def act(store, view, action, dataset="mon", **params):
@@ -113,7 +113,7 @@ def test_monitor_failing_trace_and_tabs(mstore, mon_frame):
 
 
 def test_monitor_widget_round_trip_and_magic_factory(mstore):
-    from axis_jupyter.views.monitor import Monitor
+    from axis_jupyter import Monitor
 
     w = Monitor("mon", store=mstore, time="7d")
     assert w.params["granularity"] == "day" and w.kpis["scores"] > 0
@@ -122,11 +122,10 @@ def test_monitor_widget_round_trip_and_magic_factory(mstore):
     bad = w.handle_call({"kind": "axis-call", "id": "2", "action": "traces", "params": {"sort": "sideways"}})
     assert "sort must be" in bad["error"]
     assert "Monitor" in w.static_html() and "Pass rate" in w.static_html()
-    spec = get_view("monitor")
-    m = spec.widget(mstore, "mon", time="all", environment="prod")
+    m = show("monitor", mstore, "mon", time="all", environment="prod")
     assert m.params["filters"] == {"environment": "prod"}
     with pytest.raises(QueryError, match="monitor options"):
-        spec.widget(mstore, "mon", colour="red")
+        show("monitor", mstore, "mon", colour="red")
 
 
 def test_production_payload_and_actions(mstore, mon_frame, kpi_frame, _config_dir):
@@ -156,13 +155,13 @@ def test_production_payload_and_actions(mstore, mon_frame, kpi_frame, _config_di
 
 
 def test_production_widget_and_factory(mstore):
-    from axis_jupyter.views.production import Production
+    from axis_jupyter import Production
 
     w = Production("mon", store=mstore, kpi="kpi")
     assert w.snapshot["kpi"]["dataset"] == "kpi" and w.snapshot["quality"]["dataset"] == "mon"
     html = w.static_html()
     assert "Production overview" in html and "Atlas" in html
-    only_kpi = get_view("production").widget(mstore, "kpi")
+    only_kpi = show("production", mstore, "kpi")
     assert only_kpi.snapshot["quality"] is None
-    auto = get_view("production").widget(mstore)  # one monitoring and one KPI dataset: both picked
+    auto = show("production", mstore)  # one monitoring and one KPI dataset: both picked
     assert auto.snapshot["kpi_dataset"] == "kpi" and auto.snapshot["monitoring_dataset"] == "mon"

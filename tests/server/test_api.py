@@ -9,9 +9,9 @@ import pyarrow as pa
 import pytest
 from axis_helpers import EVAL_CSV, multipart, strict_json
 
-from axis_jupyter.store import arrow_ipc
+from axis_jupyter import wire
 
-ARROW = {"Accept": arrow_ipc.ARROW_STREAM}
+ARROW = {"Accept": wire.ARROW_STREAM}
 
 
 # ----------------------------------------------------------------------------- health / meta
@@ -192,9 +192,9 @@ async def test_rows_unknown_dataset_404(api, loaded):
 async def test_rows_as_arrow_with_total_header(api, loaded):
     r = await api("GET", "datasets", "ev", "rows", params={"page_size": 1000}, headers=ARROW)
     assert r.code == 200
-    assert r.headers["Content-Type"] == arrow_ipc.ARROW_STREAM
-    assert int(r.headers[arrow_ipc.TOTAL_HEADER]) == 6
-    assert arrow_ipc.from_ipc(r.body).num_rows == 6
+    assert r.headers["Content-Type"] == wire.ARROW_STREAM
+    assert int(r.headers[wire.TOTAL_HEADER]) == 6
+    assert wire.from_ipc(r.body).num_rows == 6
 
 
 # ----------------------------------------------------------------------------- analytics
@@ -210,11 +210,11 @@ async def test_analytic_json_and_arrow_agree(api, loaded):
     assert r.code == 200
     body = strict_json(r)
     assert body["columns"][:2] == ["metric_name", "count"]
-    as_json = arrow_ipc.split_to_frame(body).set_index("metric_name")
+    as_json = wire.split_to_frame(body).set_index("metric_name")
     r = await api("POST", "datasets", "ev", "analytics", "summary", body={"threshold": 0.5},
                   headers=ARROW)
-    assert r.headers["Content-Type"] == arrow_ipc.ARROW_STREAM
-    as_arrow = arrow_ipc.from_ipc(r.body).to_pandas().set_index("metric_name")
+    assert r.headers["Content-Type"] == wire.ARROW_STREAM
+    as_arrow = wire.from_ipc(r.body).to_pandas().set_index("metric_name")
     local = loaded.analytic("ev", "summary", threshold=0.5).set_index("metric_name")
     for frame in (as_json, as_arrow):
         assert sorted(frame.index) == ["faithfulness", "relevance"]
@@ -227,7 +227,7 @@ async def test_analytic_json_and_arrow_agree(api, loaded):
 async def test_analytic_with_filters_and_by(api, loaded):
     r = await api("POST", "datasets", "ev", "analytics", "summary",
                   body={"by": "evaluation_name", "filters": {"metric_name": "faithfulness"}})
-    df = arrow_ipc.split_to_frame(strict_json(r))
+    df = wire.split_to_frame(strict_json(r))
     assert sorted(df["evaluation_name"]) == ["exp_a", "exp_b"]
 
 
@@ -271,7 +271,7 @@ async def test_query_json_and_arrow(api, loaded):
     assert body["data"] == [["faithfulness", 3], ["relevance", 3]]
     assert body["truncated"] is False
     r = await api("POST", "query", body={"sql": sql}, headers=ARROW)
-    t = arrow_ipc.from_ipc(r.body)
+    t = wire.from_ipc(r.body)
     assert t.column("n").to_pylist() == [3, 3]
 
 
@@ -282,7 +282,7 @@ async def test_query_limit_and_json_cap(api, loaded, axis_state, monkeypatch):
     body = strict_json(await api("POST", "query", body={"sql": "SELECT * FROM ev"}))
     assert len(body["data"]) == 4 and body["truncated"] is True
     r = await api("POST", "query", body={"sql": "SELECT * FROM ev"}, headers=ARROW)
-    assert arrow_ipc.from_ipc(r.body).num_rows == 6  # Arrow is not capped
+    assert wire.from_ipc(r.body).num_rows == 6  # Arrow is not capped
 
 
 @pytest.mark.parametrize("body, fragment", [
@@ -306,15 +306,14 @@ async def test_query_rejects_non_select(api, loaded, body, fragment):
 # ----------------------------------------------------------------------------- views
 @pytest.fixture
 def echo_view(monkeypatch):
-    from axis_jupyter import views
+    from axis_jupyter.payloads import registry
 
     def summary(store, dataset, metric=None):
         rows = 0 if dataset is None else store.info(dataset)["rows"]
         return {"dataset": dataset, "rows": rows, "metric": metric, "nan": float("nan")}
 
-    spec = views.ViewSpec(name="echo_test", description="test", widget=lambda *a, **k: None,
-                          actions={"summary": summary})
-    monkeypatch.setitem(views.VIEWS, "echo_test", spec)
+    spec = registry.ViewSpec(name="echo_test", description="test", actions={"summary": summary})
+    monkeypatch.setitem(registry.VIEWS, "echo_test", spec)
     return spec
 
 
@@ -422,11 +421,11 @@ def test_arrow_helpers_strict_json():
     df = pd.DataFrame({"f": [1.5, np.nan, np.inf], "t": pd.to_datetime(["2026-01-02T00:00:00", None,
                                                                         "2026-01-03T04:05:00"]),
                        "o": [{"a": 1}, [1, 2], None], "i": [1, 2, 3]})
-    rows = json.loads(arrow_ipc.dumps(arrow_ipc.frame_records(df)))
+    rows = json.loads(wire.dumps(wire.records(df)))
     assert rows[0] == {"f": 1.5, "t": "2026-01-02T00:00:00", "o": {"a": 1}, "i": 1}
     assert rows[1]["f"] is None and rows[1]["t"] is None and rows[2]["f"] is None
-    assert arrow_ipc.jsonable(dt.date(2026, 1, 2)) == "2026-01-02"
+    assert wire.jsonable(dt.date(2026, 1, 2)) == "2026-01-02"
     # mixed object columns still travel as Arrow (as JSON text)
-    t = arrow_ipc.from_ipc(arrow_ipc.to_ipc(df))
+    t = wire.from_ipc(wire.to_ipc(df))
     assert t.num_rows == 3 and (pa.types.is_string(t.schema.field("o").type)
                                  or pa.types.is_large_string(t.schema.field("o").type))

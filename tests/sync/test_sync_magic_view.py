@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from axis_jupyter import sync
-from axis_jupyter.views import call_action, get_view
+from axis_jupyter.notebook.widgets import call_action, show
 
 pytestmark = pytest.mark.postgres
 
@@ -42,7 +42,6 @@ def test_database_view_actions(store, pg, axis_config):
     uri, schema, _ = pg
     sync.add_source(store, "ev", "evals", uri, f"SELECT * FROM {schema}.cases",
                     results_query=f"SELECT * FROM {schema}.scores")
-    spec = get_view("database")
     p = call_action(store, None, "database", "payload", {})
     assert [s["name"] for s in p["sources"]] == ["ev"] and p["status"]["ev"]["state"] == "not_synced"
     st = call_action(store, None, "database", "sync", {"source": "ev"})
@@ -57,7 +56,7 @@ def test_database_view_actions(store, pg, axis_config):
     imp = call_action(store, None, "database", "import_query",
                       {"handle": h["handle"], "query": f"SELECT * FROM {schema}.scores", "name": "imp", "kind": "evals"})
     assert imp["rows"] == 200 and imp["dataset"] == "imp"
-    w = spec.widget(store)
+    w = show("database", store)
     assert w.snapshot["sources"][0]["name"] == "ev"
     reply = w.handle_call({"kind": "axis-call", "id": "1", "action": "connect",
                            "params": {"host": "/no-such-dir", "password": "Sekr3t", "database": "x"}})

@@ -13,9 +13,9 @@ import pytest
 
 from axis_jupyter import demo
 from axis_jupyter.errors import AxisError, NotFoundError
-from axis_jupyter.views import call_action, get_view
-from axis_jupyter.views.base import jsonable, records
-from axis_jupyter.views.scorecard import Scorecard, static_html
+from axis_jupyter.notebook.static_html import scorecard as static_html
+from axis_jupyter.notebook.widgets import Scorecard, call_action, show
+from axis_jupyter.wire import jsonable, records
 
 TH = 0.5
 
@@ -320,11 +320,10 @@ def test_widget_state_and_fallback(store, demo_ds):
 
 
 def test_widget_factory_for_the_magic(store, demo_ds):
-    spec = get_view("scorecard")
-    w = spec.widget(store, None, experiment="baseline", threshold="0.6")
+    w = show("scorecard", store, None, experiment="baseline", threshold="0.6")
     assert w.dataset == "ev" and w.snapshot["threshold"] == 0.6
     with pytest.raises(AxisError):
-        spec.widget(store, "ev", colour="red")
+        show("scorecard", store, "ev", colour="red")
     with pytest.raises(NotFoundError):
         Scorecard("missing", store=store)
 

@@ -1,5 +1,5 @@
 // The compare view (anywidget front end): experiments side by side and head to head.
-// Python side: axis_jupyter/views/compare.py (actions payload, cases, distribution, scatter,
+// Python side: axis_jupyter/payloads/compare.py (actions payload, cases, distribution, scatter,
 // agreement, export). Every statistic shown is the one those actions (and ds.compare)
 // return; charts are their Vega-Lite specs; case lists are paged server-side.
 // The sections are drawn by compare/summary.js (KPIs, grid, verdict, per-metric table,

@@ -1,5 +1,5 @@
 // The database view (anywidget front end): sources + sync status, and a PostgreSQL browser.
-// Python side: axis_jupyter/views/database.py. All calls go to the kernel, where the
+// Python side: axis_jupyter/payloads/database.py. All calls go to the kernel, where the
 // browser's 15-minute handles live. The password is sent once, in the connect call, and
 // is never stored in the model (so it never reaches the saved notebook).
 import "../lib/ui.css";
@@ -60,14 +60,17 @@ function render({ model, el }) {
   /** @param {string} name @param {object} [attrs] */
   const inp = (name, attrs = {}) => /** @type {HTMLInputElement} */ (h("input", { name, placeholder: name, ...attrs }));
   const fields = { source: inp("source", { placeholder: "configured source (optional)" }), host: inp("host"),
-    port: inp("port", { value: "5432", size: 5 }), database: inp("database"), username: inp("username"),
+    port: inp("port", { value: "5432", size: 5, inputmode: "numeric" }), database: inp("database"), username: inp("username"),
     password: inp("password", { type: "password", autocomplete: "off" }), ssl_mode: inp("ssl_mode", { value: "prefer", size: 8 }) };
   form.append(...Object.values(fields), h("button", { type: "submit" }, "connect"));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    /** @type {Record<string, string>} */
+    /** @type {Record<string, string | number>} */
     const params = {};
     for (const [k, f] of Object.entries(fields)) if (f.value) params[k] = f.value;
+    // the action declares port an integer: send the number the field holds ("abc" stays
+    // text and gets the action's own "port must be an integer" message)
+    if (fields.port.value && /^\d+$/.test(fields.port.value.trim())) params.port = Number(fields.port.value.trim());
     fields.password.value = ""; // never kept in the page after use
     const r = await run("connect", params);
     state.handle = r.handle;

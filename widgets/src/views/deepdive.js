@@ -1,5 +1,5 @@
 // The evaluation deep-dive view (anywidget front end).
-// Python side: axis_jupyter/views/deepdive.py (actions payload, distribution, tradeoffs,
+// Python side: axis_jupyter/payloads/deepdive.py (actions payload, distribution, tradeoffs,
 // length, turns, metadata, cases, case, tree). Every number shown comes from those actions;
 // charts are the Vega-Lite specs they return. The experiment filter applies to every tab.
 // The tabs are drawn by deepdive/tabs.js; this module holds the state, the shell, the

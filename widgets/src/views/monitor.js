@@ -1,5 +1,5 @@
 // The production monitor view (anywidget front end).
-// Python side: axis_jupyter/views/monitor.py (actions payload, traces, failing, trace,
+// Python side: axis_jupyter/payloads/monitor.py (actions payload, traces, failing, trace,
 // classification, insights, alerts). Every number shown comes from those actions.
 // This module holds the state, the filter bar and the tabs; monitor/score.js draws the
 // score tab, monitor/tabs.js the classification, analysis and alerts tabs, and

@@ -1,5 +1,5 @@
 // The production overview (anywidget front end).
-// Python side: axis_jupyter/views/production.py (actions payload, kpi_trend, composition,
+// Python side: axis_jupyter/payloads/production.py (actions payload, kpi_trend, composition,
 // metric_detail). Sections: Agent KPIs, AI Quality Monitoring (summary + scorecard).
 import "../lib/ui.css";
 import "./monitor.css"; // shared classes (.axis-filters, .axis-panel, ...)

@@ -1,5 +1,5 @@
 // The evaluation runner view (anywidget front end).
-// Python side: axis_jupyter/views/runner.py (actions setup, start, status, cancel).
+// Python side: axis_jupyter/payloads/runner.py (actions setup, start, status, cancel).
 //
 // Dataset -> column mapping -> metric catalogue -> name/concurrency -> Start; a progress
 // bar polls `status` every ~500 ms while the run is queued or running; the result summary

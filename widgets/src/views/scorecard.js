@@ -1,5 +1,5 @@
 // The evaluation scorecard view (anywidget front end).
-// Python side: axis_jupyter/views/scorecard.py (actions payload, cases, case_tree).
+// Python side: axis_jupyter/payloads/scorecard.py (actions payload, cases, case_tree).
 // Header with the experiment filter, KPI cards, the report bar, a hierarchy table
 // (scorecard/table.js) or a metric tree (scorecard/tree.js), the experiments chart (a
 // click filters), and a drill-down of a metric's test cases (scorecard/drilldown.js).

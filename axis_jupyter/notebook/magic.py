@@ -1,15 +1,14 @@
 """The ``%axis`` magic: ``%load_ext axis_jupyter`` then ``%axis help``.
 
 One ``Magics`` + ``Configurable`` class (so ``%config AxisMagic.short_errors = False`` works),
-with one ``magic_arguments`` parser per subcommand. Subcommands live in a registry so later
-modules (sync, eval runs, copilot) add theirs with :func:`subcommand` without touching this
-file's dispatch. User errors print one line; only real bugs show a traceback.
+with one ``magic_arguments`` parser per subcommand; :func:`subcommand` registers each in
+``COMMANDS``, which the dispatch and ``%axis help`` read. User errors print one line; only
+real bugs show a traceback.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -19,7 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Unicode
 from traitlets.config import Configurable
 
-from .errors import AxisError
+from ..errors import AxisError
 
 
 @dataclass
@@ -31,13 +30,6 @@ class Subcommand:
 
 
 COMMANDS: dict[str, Subcommand] = {}
-
-# Modules that register more subcommands when imported (sync, eval, ask, ...).
-COMMAND_MODULES: list[str] = [
-    "axis_jupyter.sync.magic",  # %axis sync
-    "axis_jupyter.evals.magic",  # %axis eval run
-    "axis_jupyter.analytics.alerts",  # alerts section of %axis status
-]
 
 
 def subcommand(name: str, summary: str, *, cell: bool = False):
@@ -66,15 +58,12 @@ class AxisMagic(Magics, Configurable):
         if shell is not None:
             shell.configurables.append(self)
         self._store = None
-        from .analytics.registry import import_optional
-
-        import_optional(COMMAND_MODULES)
 
     # -- store ----------------------------------------------------------------------
     @property
     def store(self):
         if self._store is None or getattr(self._store, "_closed", False):
-            from . import connect
+            from .. import connect
 
             self._store = connect(self.store_path)
         return self._store
@@ -167,14 +156,34 @@ def _datasets(magic: AxisMagic, args, cell):
 
 subcommand("datasets", "datasets: list datasets (name, kind, rows, columns, updated)")(_datasets)
 
-# Sections later modules add to %axis status: fn(store) -> DataFrame | str | None.
-STATUS_SECTIONS: list[tuple[str, Callable[[Any], Any]]] = []
+def _sync_section(store):
+    """The sync state of each configured source (the embedded store only)."""
+    from ..store.local import LocalStore
+    from ..sync import engine
+
+    if not isinstance(store, LocalStore):
+        return None
+    df = engine.status(store)
+    if df.empty:
+        return None
+    return df[["source", "kind", "state", "rows", "last_sync", "sync_type", "incremental_rows",
+               "watermark", "error"]]
+
+
+def _alerts_section(store):
+    from ..analytics.alerts import status_section
+
+    return status_section(store)
+
+
+# The sections of %axis status after the datasets: fn(store) -> DataFrame | str | None.
+STATUS_SECTIONS: list[tuple[str, Callable[[Any], Any]]] = [("Sync", _sync_section), ("Alerts", _alerts_section)]
 
 
 @magic_arguments()
 def _status(magic: AxisMagic, args, cell):
     """Show where the store lives and what it holds (plus sync status and alerts)."""
-    from .store.local import LocalStore
+    from ..store.local import LocalStore
 
     store = magic.store
     mode = "embedded in this process" if isinstance(store, LocalStore) else "shared through the Jupyter server"
@@ -223,16 +232,15 @@ subcommand("sql", "sql SELECT ... | %%axis sql: run a read-only query", cell=Tru
 @argument("options", nargs="*", help="view options as key=value")
 def _show(magic: AxisMagic, args, cell):
     """Show an inline view of a dataset."""
-    from .views import get_view
+    from .widgets import show
 
-    spec = get_view(args.view)
     opts = {}
     for item in args.options:
         key, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"view option {item!r} must look like key=value.")
         opts[key.lstrip("-")] = value
-    return spec.widget(magic.store, args.dataset, **opts)
+    return show(args.view, magic.store, args.dataset, **opts)
 
 
 subcommand("show", "show VIEW [DATASET] [key=value ...]: inline view (scorecard, ...)")(_show)
@@ -258,5 +266,77 @@ def _help(magic: AxisMagic, args, cell):
 subcommand("help", "help [COMMAND]: this list")(_help)
 
 
-def split_words(text: str) -> list[str]:
-    return shlex.split(text)
+
+# ----------------------------------------------------------------------------------
+# Sync and evaluation runs
+
+
+@magic_arguments()
+@argument("source", nargs="?", default=None, help="source name (default: every enabled source)")
+@argument("--full", action="store_true", help="full rebuild instead of incremental")
+@argument("--list", action="store_true", help="list the configured sources")
+@argument("--reset-watermark", action="store_true", help="forget the watermark of SOURCE")
+def _sync(magic: AxisMagic, args, cell):
+    """Sync PostgreSQL sources into the store, with a live progress bar and a summary."""
+    from ..store.local import LocalStore
+    from ..sync import engine
+    from .progress import SyncProgress
+
+    if args.list:
+        return engine.sources()
+    store = magic.store
+    if args.reset_watermark:
+        if not args.source:
+            raise UsageError("give the source: %axis sync SOURCE --reset-watermark")
+        print(engine.reset_watermark(store, args.source)["message"])
+        return None
+    if hasattr(store, "sync") and not isinstance(store, LocalStore):
+        return store.sync(args.source, full=args.full)
+    df = engine.sync(store, args.source, full=args.full, progress=SyncProgress())
+    for _, r in df[df["state"] == "ready"].iterrows():
+        extra = (f", +{int(r['incremental_rows']):,} new" if r["sync_type"] == "incremental"
+                 and r["incremental_rows"] is not None else "")
+        print(f"{r['source']}: {int(r['rows'] or 0):,} rows ({r['sync_type']}{extra}) in "
+              f"{(r['seconds'] or 0):.1f} s")
+    for _, r in df[df["state"] != "ready"].iterrows():
+        print(f"{r['source']}: {r['state']} — {r['error']}", file=sys.stderr)
+    return df
+
+
+subcommand("sync", "sync [SOURCE] [--full] [--list]: sync PostgreSQL sources into the store")(_sync)
+
+
+@magic_arguments()
+@argument("action", choices=["run", "metrics"], help="run: score a dataset; metrics: list the catalogue")
+@argument("source", nargs="?", default=None, help="dataset name or file path")
+@argument("--metrics", "-M", default="", help="comma-separated metric keys (see %%axis eval metrics)")
+@argument("--name", "-n", default=None, help="name of the results dataset (default eval_<run id>)")
+@argument("--mapping", "-m", default=None, help='JSON field mapping, e.g. \'{"actual_output": "answer"}\'')
+@argument("--concurrency", type=int, default=8, help="items x metrics scored at once")
+def _eval(magic: AxisMagic, args, cell):
+    """Score a dataset with metrics; the results become an evaluation dataset."""
+    from .progress import Progress
+
+    store = magic.store
+    if args.action == "metrics":
+        return store.metrics()
+    if not args.source:
+        raise UsageError("%axis eval run needs a dataset name or file path.")
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    if not metrics:
+        raise UsageError("give --metrics a,b,c (see %axis eval metrics).")
+    bar = Progress("eval")
+    try:
+        ds = store.evaluate(args.source.strip("'\""), metrics, mapping=_json_arg(args.mapping, "--mapping"),
+                            name=args.name, max_concurrent=args.concurrency,
+                            on_progress=lambda done, total: bar.update(done, total))
+    except BaseException:
+        bar.close("failed")
+        raise
+    bar.close()
+    info = ds.info
+    print(f"Scored {info['records']:,} items x {len(metrics)} metrics into '{ds.name}' ({info['rows']:,} rows).")
+    return ds.summary()
+
+
+subcommand("eval", "eval run DATASET --metrics a,b [--name N] | eval metrics: evaluation runs")(_eval)

@@ -1,8 +1,4 @@
-"""The deep-dive view (reference: upstream-ui.md §1.2 Deep Dive, catalogue rows 17-26).
-
-``axis_jupyter.views.deepdive.DeepDiveView(ds)`` or ``%axis show deepdive NAME [experiment=X]``.
-
-Actions (``action(store, dataset, **params) -> dict``):
+"""What the deep-dive view shows (reference: upstream-ui.md §1.2 Deep Dive, catalogue rows 17-26).
 
 ``payload``      {filters, threshold} -> KPI cards (average score, pass rate, test cases,
                  variance), per-metric summary, radar and bar charts, metrics, experiments,
@@ -24,32 +20,30 @@ Actions (``action(store, dataset, **params) -> dict``):
 
 from __future__ import annotations
 
-import html
-import math
 import time
 from typing import Any
 
-from ..analytics import deepdive as D
-from ..analytics import evals as E
-from ..analytics.compare import records
+from ..analytics import deepdive, evals
 from ..errors import QueryError
-from . import ViewSpec, register_view
-from .base import AxisView, experiment_params, jsonable
-from .compare import band, bar_by_band, binned, box, check_params, filters_of, heatmap, radar, read, scatter, \
-    spec, value_bars
+from ..wire import jsonable, records
+from . import params, scorecard
+from .registry import ViewSpec, chart
 
 VIEW = "deepdive"
+VIOLIN_BINS = 20
+TREE_STATS = ("name", "mean", "std", "min", "max", "count", "hist", "weight", "norm_weight", "type", "level")
 
 
 def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dict:
-    check_params(VIEW, "payload", unknown)
+    """The overview: KPI cards, per-metric summary and its charts."""
+    params.no_unknown(VIEW, "payload", unknown)
     t0 = time.perf_counter()
-    f = filters_of(filters)
-    th = E._threshold(threshold)
+    f = params.filters(filters)
+    th = params.threshold(threshold)
 
     def q(ctx):
-        summ = E.summary(ctx, threshold=th, filters=f or None)
-        t = E.scores_table(ctx, f or None)
+        summ = evals.summary(ctx, threshold=th, filters=f or None)
+        t = evals.scores_table(ctx, f or None)
         t = t.filter(t.metric_score.notnull())
         agg = {"scores": t.count(), "mean": t.metric_score.mean(), "var": t.metric_score.var(how="sample"),
                "pass_rate": (t.metric_score >= th).ifelse(1, 0).mean()}
@@ -57,12 +51,12 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
             agg["cases"] = t.dataset_id.nunique()
         k = ctx.execute(t.aggregate(**agg)).iloc[0].to_dict()
         try:
-            keys = D.metadata_keys(ctx, filters=f or None)["key"].tolist()
+            keys = deepdive.metadata_keys(ctx, filters=f or None)["key"].tolist()
         except QueryError:
             keys = []
         return summ, k, keys
 
-    summ, k, keys = read(store, dataset, q)
+    summ, k, keys = store.view_read(dataset, q)
     info = store.info(dataset)
     rows = records(summ)
     out: dict[str, Any] = {
@@ -74,46 +68,24 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
         "experiments": (info.get("filter_values") or {}).get("evaluation_name", []),
         "metadata_keys": keys,
         "charts": {
-            "radar": radar([{"group": "Overall", "metric_name": r["metric_name"], "mean": r["mean"]} for r in rows]),
-            "bar": bar_by_band([{"metric_name": r["metric_name"], "mean": r["mean"], "band": band(r["mean"])}
-                                for r in rows]),
+            "radar": chart("radar", rows=[{"group": "Overall", "metric_name": r["metric_name"], "mean": r["mean"]}
+                                          for r in rows]),
+            "bar": chart("bar_by_band", rows=[{"metric_name": r["metric_name"], "mean": r["mean"],
+                                               "band": params.band(r["mean"])} for r in rows]),
         },
     }
     out["timing"] = {"total_ms": round((time.perf_counter() - t0) * 1000, 2)}
     return jsonable(out)
 
 
-VIOLIN_BINS = 20
-
-
-def violin(rows: list[dict], title: str = "Score distribution") -> dict:
-    """Violins from binned densities, rows: {metric_name, group, y (bin centre), density}:
-    one panel per metric (columns) and experiment (rows)."""
-    def build():
-        import altair as alt
-
-        return alt.Chart(alt.NamedData("rows")).mark_area(orient="horizontal", interpolate="monotone",
-                                                         opacity=0.7).encode(
-            y=alt.Y("y:Q", title="Score", scale=alt.Scale(domain=[0, 1])),
-            x=alt.X("density:Q", stack="center", title=None,
-                    axis=alt.Axis(labels=False, ticks=False, grid=False)),
-            color=alt.Color("group:N", title=None),
-            column=alt.Column("metric_name:N", title=None, header=alt.Header(labelAngle=0)),
-            row=alt.Row("group:N", title=None),
-            tooltip=["group:N", "metric_name:N", alt.Tooltip("y:Q", format=".2f", title="score"),
-                     alt.Tooltip("density:Q", format=".3f")],
-        ).properties(width=90, height=140, title=title)
-    return spec("violin", build, rows=rows)
-
-
 def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
     """Share of scores per bin of [0, 1] (``VIOLIN_BINS`` bins) per metric and group."""
-    t = E.scores_table(ctx, f or None, *([by] if by else []))
+    t = evals.scores_table(ctx, f or None, *([by] if by else []))
     t = t.filter(t.metric_name.isin(names), t.metric_score.notnull(), ~t.metric_score.isnan())
-    parts = E.bin_parts(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
+    parts = evals.bin_parts(t.metric_score.clip(0.0, 1.0), 0.0, 1.0, VIOLIN_BINS)
     keys = ["metric_name", *([by] if by else [])]
     df = ctx.execute(t.group_by([*keys, parts.pop("raw").name("raw")]).aggregate(**parts))
-    df = E.settle_bins(df, keys).rename(columns={"count": "n"})
+    df = evals.settle_bins(df, keys).rename(columns={"count": "n"})
     if df.empty:
         return []
     df["group"] = df[by].astype(str) if by else "Overall"
@@ -132,20 +104,21 @@ def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
 
 
 def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **unknown) -> dict:
-    check_params(VIEW, "distribution", unknown)
-    f = filters_of(filters)
-    chosen = E.as_list(metrics)
+    """Quantiles per metric and experiment, drawn as boxes or violins."""
+    params.no_unknown(VIEW, "distribution", unknown)
+    f = params.filters(filters)
+    chosen = evals.as_list(metrics)
     kind = str(kind or "box").lower()
     if kind not in ("box", "violin"):
         raise QueryError("kind must be 'box' or 'violin'.")
 
     def q(ctx):
-        names = chosen or E.summary(ctx, filters=f or None)["metric_name"].tolist()[:5]
+        names = chosen or evals.summary(ctx, filters=f or None)["metric_name"].tolist()[:5]
         by = "evaluation_name" if "evaluation_name" in ctx.table("scores").columns else None
         dens = _densities(ctx, names, f, by) if kind == "violin" and names else None
-        return names, E.quantiles(ctx, metric=names, filters=f or None, by=by), dens
+        return names, evals.quantiles(ctx, metric=names, filters=f or None, by=by), dens
 
-    names, df, dens = read(store, dataset, q)
+    names, df, dens = store.view_read(dataset, q)
     df = df.rename(columns={"evaluation_name": "group"})
     if "group" not in df.columns:
         df["group"] = "Overall"
@@ -153,65 +126,74 @@ def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **
     out = {"metrics": names, "kind": kind, "rows": rows}
     if kind == "violin":
         out["density"] = dens
-        out["chart"] = violin(dens or [], "Score distribution")
+        out["chart"] = chart("violin", rows=dens or [], title="Score distribution")
     else:
-        out["chart"] = box(rows, "Score distribution")
+        out["chart"] = chart("box", rows=rows, title="Score distribution")
     return jsonable(out)
 
 
 def tradeoffs(store, dataset: str, x=None, y=None, trendline=False, metrics=None, filters=None,
               **unknown) -> dict:
-    check_params(VIEW, "tradeoffs", unknown)
-    f = filters_of(filters)
+    """One metric against another per case, and the Pearson correlation of the metrics."""
+    params.no_unknown(VIEW, "tradeoffs", unknown)
+    f = params.filters(filters)
 
     def q(ctx):
-        names = E.summary(ctx, filters=f or None)["metric_name"].tolist()
+        names = evals.summary(ctx, filters=f or None)["metric_name"].tolist()
         if len(names) < 2:
             return names, None, None, None, None
         xx, yy = x or names[0], y or names[1]
-        pts = E.scatter(ctx, x=xx, y=yy, filters=f or None, limit=2000)
-        corr = E.correlation(ctx, metrics=E.as_list(metrics) or names[:8], filters=f or None)
+        pts = evals.scatter(ctx, x=xx, y=yy, filters=f or None, limit=2000)
+        corr = evals.correlation(ctx, metrics=evals.as_list(metrics) or names[:8], filters=f or None)
         return names, xx, yy, pts, corr
 
-    names, xx, yy, pts, corr = read(store, dataset, q)
+    names, xx, yy, pts, corr = store.view_read(dataset, q)
     if pts is None:
         return jsonable({"metrics": names, "message": "tradeoffs need at least two metrics."})
     ids = pts["dataset_id"] if "dataset_id" in pts.columns else range(len(pts))
     rows = [{"x": a, "y": b, "id": str(i)} for a, b, i in zip(pts["x"], pts["y"], ids)]
     crow = records(corr)
     return jsonable({"metrics": names, "x": xx, "y": yy, "points": len(rows), "correlation": crow,
-                     "charts": {"scatter": scatter(rows, xx, yy, f"{yy} vs {xx}", trend=bool(trendline)),
-                                "correlation": heatmap(crow, "metric_x", "metric_y", "r", "Pearson correlation")}})
+                     "charts": {"scatter": chart("scatter", rows=rows, x_title=xx, y_title=yy,
+                                                 title=f"{yy} vs {xx}", trend=bool(trendline)),
+                                "correlation": chart("heatmap", rows=crow, x="metric_x", y="metric_y",
+                                                     value="r", title="Pearson correlation")}})
 
 
 def length(store, dataset: str, metric=None, bins=None, filters=None, **unknown) -> dict:
-    check_params(VIEW, "length", unknown)
-    f = filters_of(filters)
-    df = read(store, dataset, lambda ctx: D.length_analysis(ctx, metric=metric, bins=bins, filters=f or None))
+    """Records and mean score per response-length bin."""
+    params.no_unknown(VIEW, "length", unknown)
+    f = params.filters(filters)
+    df = store.view_read(dataset, lambda ctx: deepdive.length_analysis(ctx, metric=metric, bins=bins, filters=f or None))
     rows = records(df)
     return jsonable({"metric": metric, "rows": rows,
-                     "chart": binned(rows, "Response length (characters)", "Response length")})
+                     "chart": chart("binned", rows=rows, x_title="Response length (characters)",
+                                    title="Response length")})
 
 
 def turns(store, dataset: str, metric=None, filters=None, **unknown) -> dict:
-    check_params(VIEW, "turns", unknown)
-    f = filters_of(filters)
-    df = read(store, dataset, lambda ctx: D.turn_analysis(ctx, metric=metric, filters=f or None))
+    """Records and mean score per number of conversation turns."""
+    params.no_unknown(VIEW, "turns", unknown)
+    f = params.filters(filters)
+    df = store.view_read(dataset, lambda ctx: deepdive.turn_analysis(ctx, metric=metric, filters=f or None))
     rows = records(df)
     if not rows or sum(r["count"] for r in rows) == 0:
         return {"metric": metric, "rows": rows, "chart": None,
                 "message": "No multi-turn conversation data found in this dataset."}
-    return jsonable({"metric": metric, "rows": rows, "chart": binned(rows, "Turns", "Conversation turns")})
+    return jsonable({"metric": metric, "rows": rows,
+                     "chart": chart("binned", rows=rows, x_title="Turns", title="Conversation turns")})
 
 
 def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=None, filters=None,
              **unknown) -> dict:
-    check_params(VIEW, "metadata", unknown)
-    f = filters_of(filters)
+    """Mean and pass rate per value of a metadata key."""
+    params.no_unknown(VIEW, "metadata", unknown)
+    f = params.filters(filters)
+    th = params.threshold(threshold)
 
     def q(ctx):
         try:
-            keys = D.metadata_keys(ctx, column=column, filters=f or None)["key"].tolist()
+            keys = deepdive.metadata_keys(ctx, column=column, filters=f or None)["key"].tolist()
         except QueryError:
             if column:
                 raise
@@ -219,17 +201,17 @@ def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=
         k = key or (keys[0] if keys else None)
         if k is None:
             return keys, None, None
-        return keys, k, D.metadata_breakdown(ctx, key=k, metric=metric, threshold=threshold, column=column,
+        return keys, k, deepdive.metadata_breakdown(ctx, key=k, metric=metric, threshold=th, column=column,
                                              filters=f or None)
 
-    keys, k, df = read(store, dataset, q)
+    keys, k, df = store.view_read(dataset, q)
     if df is None:
         return {"keys": keys, "rows": [], "chart": None, "message": "No metadata keys found."}
     rows = records(df)
     for r in rows:
-        r["band"] = band(r["mean"])
-    return jsonable({"keys": keys, "key": k, "metric": metric, "threshold": E._threshold(threshold),
-                     "rows": rows, "chart": value_bars(rows, f"By {k}")})
+        r["band"] = params.band(r["mean"])
+    return jsonable({"keys": keys, "key": k, "metric": metric, "threshold": th,
+                     "rows": rows, "chart": chart("value_bars", rows=rows, title=f"By {k}")})
 
 
 def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, page=None, page_size=None,
@@ -237,10 +219,10 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
     """Test cases to pick from. Without ``page``: up to ``limit`` ids (and queries). With
     ``page``: one page of ``page_size`` cases sorted by id, the total, and per case the
     mean score (over the metrics and experiments shown) and the number of experiments."""
-    check_params(VIEW, "cases", unknown)
+    params.no_unknown(VIEW, "cases", unknown)
     if page is None:
-        df = read(store, dataset, lambda ctx: D.case_list(ctx, search=search, evaluation_name=evaluation_name,
-                                                          limit=limit))
+        df = store.view_read(dataset, lambda ctx: deepdive.case_list(ctx, search=search, evaluation_name=evaluation_name,
+                                                               limit=limit))
         return jsonable({"rows": records(df)})
     try:
         page, size = max(1, int(page)), max(1, min(int(page_size or 20), 200))
@@ -248,7 +230,7 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
         raise QueryError("page and page_size must be integers.") from None
 
     def q(ctx):
-        t, aggs = D.case_rows(ctx, search=search, evaluation_name=evaluation_name)
+        t, aggs = deepdive.case_rows(ctx, search=search, evaluation_name=evaluation_name)
         aggs["metrics"] = t.metric_name.nunique()
         aggs["mean_score"] = t.metric_score.mean(where=~t.metric_score.isnan())
         g = t.group_by("dataset_id").aggregate(**aggs)
@@ -256,7 +238,7 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
         rows = ctx.execute(g.order_by("dataset_id").limit(size, offset=(page - 1) * size))
         return total, rows
 
-    total, df = read(store, dataset, q)
+    total, df = store.view_read(dataset, q)
     if "dataset_id" in df.columns:
         df["dataset_id"] = df["dataset_id"].astype(str)
     return jsonable({"rows": records(df), "total": total, "page": page, "page_size": size})
@@ -264,10 +246,10 @@ def cases(store, dataset: str, search=None, evaluation_name=None, limit=200, pag
 
 def case(store, dataset: str, dataset_id=None, evaluation_name=None, **unknown) -> dict:
     """The test-case panel: the case fields once per experiment, and its metric rows."""
-    check_params(VIEW, "case", unknown)
-    df = read(store, dataset, lambda ctx: D.case_detail(ctx, dataset_id, evaluation_name=evaluation_name))
-    case_cols = [c for c in D.CASE_FIELDS if c in df.columns]
-    metric_cols = [c for c in D.METRIC_FIELDS if c in df.columns]
+    params.no_unknown(VIEW, "case", unknown)
+    df = store.view_read(dataset, lambda ctx: deepdive.case_detail(ctx, dataset_id, evaluation_name=evaluation_name))
+    case_cols = [c for c in deepdive.CASE_FIELDS if c in df.columns]
+    metric_cols = [c for c in deepdive.METRIC_FIELDS if c in df.columns]
     by = "evaluation_name" if "evaluation_name" in df.columns else None
     experiments = []
     for name, g in (df.groupby(by, sort=True) if by else [(None, df)]):
@@ -278,91 +260,27 @@ def case(store, dataset: str, dataset_id=None, evaluation_name=None, **unknown) 
     return jsonable({"dataset_id": str(dataset_id), "experiments": experiments})
 
 
-TREE_STATS = ("name", "mean", "std", "min", "max", "count", "hist", "weight", "norm_weight", "type", "level")
-
-
 def tree(store, dataset: str, mode="aggregated", dataset_id=None, filters=None, search=None, **unknown) -> dict:
     """The metric tree (the scorecard's hierarchy): ``aggregated`` node means with their
     stats, or ``individual`` — one case's scores with explanations and signals."""
-    check_params(VIEW, "tree", unknown)
-    from . import scorecard as S
-
-    f = filters_of(filters)
+    params.no_unknown(VIEW, "tree", unknown)
+    f = params.filters(filters)
     mode = str(mode or "aggregated").lower()
     if mode not in ("aggregated", "individual"):
         raise QueryError("mode must be 'aggregated' or 'individual'.")
     if mode == "aggregated":
-        p = S.payload(store, dataset, filters=f)
+        p = scorecard.payload(store, dataset, filters=f)
         rows = [{k: r.get(k) for k in TREE_STATS} for r in p.get("rows", [])]
         return jsonable({"mode": mode, "tree": p.get("tree"), "rows": rows, "kpis": p.get("kpis")})
-    c = S.case_tree(store, dataset, dataset_id=dataset_id or None, filters=f, search=search)
+    c = scorecard.case_tree(store, dataset, dataset_id=dataset_id or None, filters=f, search=search)
     return jsonable({"mode": mode, "tree": c.get("tree"), "rows": c.get("rows"),
                      "dataset_id": c.get("dataset_id"), "case_ids": c.get("case_ids")})
 
 
-ACTIONS = {"payload": payload, "distribution": distribution, "tradeoffs": tradeoffs, "length": length,
-           "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree}
-
-
-class DeepDiveView(AxisView):
-    """Deep dive into one evaluation dataset: overview KPIs and charts, distributions,
-    tradeoffs (scatter + correlation), response length, conversation turns, metadata
-    breakdown and the test-case panel. ``w.call("length", {"metric": "tone"})`` runs the same
-    action the front end does."""
-
-    view_name = VIEW
-
-    def __init__(self, ds_or_name=None, store=None, *, experiment=None, threshold=None,
-                 filters: dict | None = None, **kwargs):
-        super().__init__(ds_or_name, store, params=experiment_params(experiment, threshold, filters),
-                         **kwargs)
-
-    def payload_params(self) -> dict:
-        return {k: self.params[k] for k in ("filters", "threshold") if k in self.params}
-
-    def static_html(self) -> str:
-        return static_html(self.snapshot)
-
-
-def static_html(snap: dict) -> str:
-    e = html.escape
-    if not snap:
-        return "<div class='axis-static'>AXIS deep dive</div>"
-    k = snap.get("kpis", {})
-
-    def fmt(v, pct=False):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return "–"
-        return f"{v * 100:.1f}%" if pct else (f"{v:.3f}" if isinstance(v, float) else f"{v:,}")
-
-    rows = "".join(f"<tr><td>{e(str(r['metric_name']))}</td><td>{fmt(r['mean'])}</td><td>{fmt(r['std'])}</td>"
-                   f"<td>{fmt(r['pass_rate'], True)}</td><td>{fmt(r['count'])}</td></tr>" for r in snap.get("summary", []))
-    return ("<div class='axis-static axis-deepdive' style='font-family:system-ui,sans-serif;font-size:13px'>"
-            f"<b>AXIS deep dive — {e(str(snap.get('dataset')))}</b><div>Average {fmt(k.get('average_score'), True)} · "
-            f"pass rate {fmt(k.get('pass_rate'), True)} · {fmt(k.get('test_cases'))} test cases · variance "
-            f"{fmt(k.get('variance'))}</div><table><tr><th>Metric</th><th>Mean</th><th>Std</th><th>Pass rate</th>"
-            f"<th>Count</th></tr>{rows}</table></div>")
-
-
-OPTIONS = {"experiment", "threshold"}
-
-
-def widget(store, dataset=None, **options):
-    """Factory for ``%axis show deepdive [DATASET] [experiment=X] [threshold=T]``."""
-    unknown = set(options) - OPTIONS
-    if unknown:
-        raise QueryError(f"deepdive options are {', '.join(sorted(OPTIONS))} (got {', '.join(sorted(unknown))}).")
-    if dataset is None:
-        ds = store.datasets()
-        evals = ds[ds["kind"] == "evals"]["name"].tolist() if len(ds) else []
-        if len(evals) != 1:
-            raise QueryError("name the dataset: %axis show deepdive NAME "
-                             f"(evaluation datasets: {', '.join(evals) or 'none'}).")
-        dataset = evals[0]
-    return DeepDiveView(dataset, store=store, **options)
-
-
-register_view(ViewSpec(name=VIEW, description="Deep dive: overview, distributions, tradeoffs, length, turns, "
-                       "metadata, test-case panel", widget=widget, actions=ACTIONS, kinds=("evals",)))
-
-__all__ = ["ACTIONS", "DeepDiveView", "widget", "static_html"]
+SPEC = ViewSpec(
+    name=VIEW,
+    description="Deep dive: overview, distributions, tradeoffs, length, turns, metadata, test-case panel",
+    actions={"payload": payload, "distribution": distribution, "tradeoffs": tradeoffs, "length": length,
+             "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree},
+    kinds=("evals",),
+)

@@ -1,13 +1,9 @@
-"""The database view: configured sources, sync status and the PostgreSQL browser.
+"""What the database view shows: configured sources, sync status and the PostgreSQL browser.
 
-``%axis show database`` or ``axis_jupyter.views.database.DatabaseView(store)``.
-
-The browser's handles live in the process that answers the actions (this kernel for the
-widget), so every action runs through the kernel transport. Credentials typed into the
-widget travel once, in the ``connect`` call, and are never put into a synced trait, the
-snapshot or a reply: the notebook file never holds them.
-
-Actions (``action(store, dataset, **params) -> dict``; ``dataset`` is unused):
+The browser's handles live in the process that answers the actions (the kernel, for the
+widget), so the widget runs every action in its kernel. Credentials travel once, in the
+``connect`` call, and are never returned: a notebook never holds them. ``dataset`` is
+unused.
 
 ``payload``         {} -> sources (no secrets), sync status per source, open handles
 ``connect``         {host, port, database, username, password, ssl_mode} or {url} or
@@ -26,13 +22,9 @@ Actions (``action(store, dataset, **params) -> dict``; ``dataset`` is unused):
 
 from __future__ import annotations
 
-import html
-
-import traitlets
-
-from ..errors import AxisError, QueryError
-from . import ViewSpec, register_view
-from .base import AxisView, jsonable
+from ..errors import AxisError
+from ..wire import jsonable
+from .registry import ViewSpec
 
 VIEW = "database"
 
@@ -142,57 +134,11 @@ def reset_watermark(store, dataset=None, *, source) -> dict:
     return engine.reset_watermark(store, source)
 
 
-ACTIONS = {"payload": payload, "connect": connect, "disconnect": disconnect, "tables": tables,
-           "schema": schema, "distinct": distinct, "preview": preview, "query": query,
-           "import_table": import_table, "import_query": import_query, "sync": sync,
-           "reset_watermark": reset_watermark}
-
-
-class DatabaseView(AxisView):
-    """Sources, sync status and a PostgreSQL browser (no dataset needed)."""
-
-    view_name = VIEW
-
-    def __init__(self, store=None, **kwargs):
-        if store is None:
-            from .. import connect as _connect
-
-            store = _connect()
-        self._store = store
-        # AxisView.__init__ wants a dataset; this view has none, and its calls always go
-        # through the kernel (the browser's handles live in this process).
-        import anywidget
-
-        anywidget.AnyWidget.__init__(self, view=VIEW, dataset="", params={}, transport="kernel",
-                                     server_base="", **kwargs)
-        self.on_msg(self._on_custom_msg)
-        self.refresh()
-
-    def call(self, action: str, params: dict | None = None) -> dict:
-        from . import call_action
-
-        return call_action(self._store, None, VIEW, action, params or {})
-
-    def static_html(self) -> str:
-        snap = self.snapshot or {}
-        rows = "".join(
-            f"<tr><td>{html.escape(str(s.get('name')))}</td><td>{html.escape(str(s.get('kind')))}</td>"
-            f"<td>{html.escape(str(s.get('target')))}</td>"
-            f"<td>{html.escape(str((snap.get('status') or {}).get(s.get('name'), {}).get('state', '')))}</td></tr>"
-            for s in snap.get("sources", []))
-        return ("<div class='axis-static'><b>AXIS database</b><table><tr><th>source</th><th>kind</th>"
-                f"<th>target</th><th>state</th></tr>{rows}</table></div>")
-
-
-def widget(store, dataset=None, **options):
-    """Factory for ``%axis show database``."""
-    if dataset is not None or options:
-        raise QueryError("%axis show database takes no dataset or options.")
-    return DatabaseView(store)
-
-
-register_view(ViewSpec(name=VIEW, description="PostgreSQL sources, sync status and database browser",
-                       widget=widget, actions=ACTIONS))
-
-__all__ = ["ACTIONS", "DatabaseView", "widget"] + list(ACTIONS)
-_ = traitlets  # traits come from AxisView
+SPEC = ViewSpec(
+    name=VIEW,
+    description="PostgreSQL sources, sync status and database browser",
+    actions={"payload": payload, "connect": connect, "disconnect": disconnect, "tables": tables,
+             "schema": schema, "distinct": distinct, "preview": preview, "query": query,
+             "import_table": import_table, "import_query": import_query, "sync": sync,
+             "reset_watermark": reset_watermark},
+)

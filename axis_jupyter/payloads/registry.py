@@ -1,0 +1,77 @@
+"""The views by name, and how one of their actions is run.
+
+A view's *actions* are functions ``action(store, dataset, **params) -> dict`` that compute
+what its front end shows (aggregates, one page of rows) as JSON-ready data. A chart is named,
+not drawn: an action puts ``chart(name, **data)`` under its result's ``chart`` or ``charts``
+key, and the face that answers the front end (the widget in the kernel, the server extension
+over HTTP) builds the Vega-Lite spec of that name (``axis_jupyter.notebook.charts``), so the
+engine never imports a plotting library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import NotFoundError, QueryError
+from .params import check
+
+CHART_KEY = "$chart"
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str
+    description: str
+    actions: dict[str, Callable[..., dict]] = field(default_factory=dict)
+    #: the dataset kinds the view shows; () when it needs no dataset
+    kinds: tuple[str, ...] = ()
+
+
+VIEWS: dict[str, ViewSpec] = {}
+_loaded = False
+
+
+def _load_builtin() -> None:
+    """Every module of this package that defines ``SPEC`` is a view: a new view needs no
+    line here."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    package = __name__.rpartition(".")[0]
+    for found in sorted(pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name):
+        spec = getattr(importlib.import_module(f"{package}.{found.name}"), "SPEC", None)
+        if isinstance(spec, ViewSpec):
+            VIEWS.setdefault(spec.name, spec)
+
+
+def views() -> dict[str, ViewSpec]:
+    """Every registered view by name."""
+    _load_builtin()
+    return VIEWS
+
+
+def get_view(name: str) -> ViewSpec:
+    _load_builtin()
+    try:
+        return VIEWS[name]
+    except KeyError:
+        raise NotFoundError(f"unknown view {name!r}; views: {', '.join(sorted(VIEWS)) or 'none'}.") from None
+
+
+def call_action(store, dataset: str | None, view: str, action: str, params: dict | None = None) -> dict:
+    """Run one action of a view, its parameters checked first (a ParameterError names a bad
+    one); its charts are still requests (see the module docstring)."""
+    spec = get_view(view)
+    fn = spec.actions.get(action)
+    if fn is None:
+        raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}).")
+    return fn(store, dataset, **check(view, action, params or {}, fn))
+
+
+def chart(name: str, /, **data: Any) -> dict:
+    """A request for chart ``name`` drawn from ``data`` (rows, titles, flags: JSON values)."""
+    return {CHART_KEY: name, **data}

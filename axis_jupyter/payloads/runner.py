@@ -1,0 +1,160 @@
+"""What the evaluation runner shows (reference: upstream-ui.md §1.2 "Runner").
+
+Pick a dataset, check the suggested column mapping (canonical field -> column; ``dataset_id``,
+``query`` and ``actual_output`` are required), choose metrics from the catalogue (filtered
+to those whose required fields are mapped), name the run and its concurrency, start it and
+follow its progress. Runs go through :mod:`axis_jupyter.evals.runs` where the store lives:
+on the Jupyter server (a server job with SSE progress) for the shared store, else a worker
+thread of this process. The runner works across datasets: ``dataset`` is unused, and over
+HTTP its actions are ``POST {base}axis/api/views/runner/{action}``.
+
+``setup``   {source?} -> datasets, the source's columns, a 3-row preview, the suggested
+            mapping, the canonical fields (required flags), the metric catalogue with
+            ``compatible`` flags for the suggested mapping, whether an LLM key is set,
+            recent runs and defaults (name, concurrency)
+``start``   {source (a dataset name, never a file path), metrics, mapping?, name?,
+            concurrency?} -> {run_id, status}
+            (LLM metrics without a key: an error with the LLMNotConfigured message)
+``status``  {run_id} -> the run status (state, done/total, fraction, running means, errors,
+            summary once finished, ...; see ``axis_jupyter.evals.runs``)
+``cancel``  {run_id} -> the run status after asking it to stop
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import QueryError
+from ..wire import jsonable, records
+from .registry import ViewSpec
+
+VIEW = "runner"
+
+# Canonical fields, in the order of the reference's mapping step. (field, label, required)
+FIELDS: list[tuple[str, str, bool]] = [
+    ("dataset_id", "ID", True),
+    ("query", "Query", True),
+    ("actual_output", "Actual Output", True),
+    ("expected_output", "Expected Output", False),
+    ("retrieved_content", "Retrieved Content", False),
+    ("conversation", "Conversation", False),
+    ("latency", "Latency", False),
+    ("tools_called", "Tools Called", False),
+    ("expected_tools", "Expected Tools", False),
+    ("acceptance_criteria", "Acceptance Criteria", False),
+]
+REQUIRED = [f for f, _, req in FIELDS if req]
+# Columns of scored data that are never inputs.
+_RESULT_COLUMNS = {"metric_name", "metric_score", "metric_type", "parent", "weight", "explanation",
+                   "signals", "passed", "threshold", "metric_key", "metric_metadata", "cost_estimate",
+                   "tokens_in", "tokens_out", "model_name", "llm_provider", "version", "error", "run_id"}
+PREVIEW_ROWS, PREVIEW_COLUMNS = 3, 5
+
+
+def _datasets(store) -> list[dict]:
+    df = store.datasets()
+    if not len(df):
+        return []
+    keep = [c for c in ("name", "kind", "layout", "rows", "records", "columns") if c in df.columns]
+    return records(df[keep])
+
+
+def _columns(store, name: str) -> list[str]:
+    info = store.info(name)
+    cols = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
+    return [c for c in cols if c not in _RESULT_COLUMNS]
+
+
+def _default_name(existing: set[str], source: str | None) -> str:
+    base = f"{source}_eval" if source else "eval_run"
+    name, i = base, 2
+    while name in existing:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def _catalogue(mapped: set[str]) -> list[dict]:
+    from ..evals.api import metrics_catalogue
+
+    out = []
+    for m in metrics_catalogue().to_dict("records"):
+        req = list(m.get("required_fields") or [])
+        out.append({
+            "key": m["key"], "name": m["name"], "needs_llm": bool(m["needs_llm"]),
+            "required_fields": req, "optional_fields": list(m.get("optional_fields") or []),
+            "threshold": m.get("threshold"), "direction": m.get("direction"),
+            "tags": list(m.get("tags") or []), "description": m.get("description") or "",
+            "compatible": set(req) <= mapped,
+        })
+    return out
+
+
+def setup(store, dataset=None, *, source: str | None = None) -> dict:
+    """Everything the runner shows before a run starts."""
+    from ..evals.api import suggest_mapping
+    from ..evals.runs import list_runs
+    from ..llm import configured
+
+    datasets = _datasets(store)
+    names = {d["name"] for d in datasets}
+    if source is not None and source != "" and source not in names:
+        store.info(source)  # NotFoundError naming the datasets
+    columns: list[str] = []
+    preview: dict[str, Any] = {"columns": [], "rows": []}
+    mapping: dict[str, str] = {}
+    if source:
+        columns = _columns(store, source)
+        mapping = suggest_mapping(columns)
+        frame, _total = store.rows(source, page=1, page_size=PREVIEW_ROWS)
+        shown = [c for c in columns if c in frame.columns][:PREVIEW_COLUMNS]
+        preview = {"columns": shown, "rows": jsonable(frame[shown].head(PREVIEW_ROWS).values.tolist())}
+    mapped = set(mapping) | ({"dataset_id"} if source else set())
+    try:
+        runs = list_runs(5)
+    except Exception:  # noqa: BLE001 - the list is a convenience
+        runs = []
+    return jsonable({
+        "datasets": datasets, "source": source or None, "columns": columns, "preview": preview,
+        "mapping": mapping, "required": REQUIRED,
+        "fields": [{"field": f, "label": label, "required": req} for f, label, req in FIELDS],
+        "metrics": _catalogue(mapped), "llm_configured": configured(),
+        "runs": runs, "defaults": {"name": _default_name(names, source), "concurrency": 8},
+    })
+
+
+def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | None = None,
+          name: str | None = None, concurrency: int = 8) -> dict:
+    """Start a run of ``metrics`` over dataset ``source``; answers its id and first status."""
+    from ..evals.runs import run_status, start_run
+
+    if not source or not isinstance(source, str):
+        raise QueryError("pick a dataset to evaluate.")
+    if not isinstance(metrics, list) or not metrics:
+        raise QueryError("select at least one metric.")
+    mapping = dict(mapping or {})
+    for field in ("query", "actual_output"):
+        if not mapping.get(field):
+            raise QueryError(f"map a column to the required field {field!r}.")
+    # Datasets only: this action also answers HTTP requests, and must not load server files.
+    run_id = start_run(store, source, metrics, mapping=mapping, name=name or None,
+                       concurrency=concurrency, allow_files=False, public_errors=True)
+    return jsonable({"run_id": run_id, "status": run_status(run_id)})
+
+
+def status(store, dataset=None, *, run_id: str) -> dict:
+    from ..evals.runs import run_status
+
+    return jsonable(run_status(run_id))
+
+
+def cancel(store, dataset=None, *, run_id: str) -> dict:
+    from ..evals.runs import cancel_run
+
+    return jsonable(cancel_run(run_id))
+
+
+SPEC = ViewSpec(
+    name=VIEW,
+    description="Evaluation runner: mapping, metrics, live progress, results",
+    actions={"setup": setup, "start": start, "status": status, "cancel": cancel},
+)

@@ -1,0 +1,110 @@
+"""The engine runs without Jupyter: a script that loads the demo data, runs every registered
+analytic and every view action imports none of IPython, ipywidgets, anywidget, Altair,
+jupyter_server or tornado (``lint-imports`` checks the imports; this checks what a real
+run loads, lazy imports included)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = r'''
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+import axis_jupyter
+from axis_jupyter import demo, demo_incidents
+from axis_jupyter.analytics import registry
+from axis_jupyter.evals.runs import wait_run
+from axis_jupyter.payloads import call_action, views
+
+axis = axis_jupyter.connect(":memory:")
+demo.load_demo(axis, n_cases=30, n_records=300, seed=1)
+demo_incidents.load_incident_demo(axis, n_records=1500, days=14, seed=1, kpi_days=30)
+axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone",
+                        "metric_score": [0.2, 0.9, 0.6, 0.4],
+                        "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
+                                     '{"tier": "free"}']}),
+          name="with_metadata", kind="evals")
+DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi"}
+first = lambda query: axis.sql(query).iloc[:, 0].tolist()
+M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
+B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
+CASE = first("SELECT min(dataset_id) FROM demo_evals")[0]
+RECORD = first("SELECT min(dataset_id) FROM incident_monitoring")[0]
+MON_METRIC = first("SELECT min(metric_name) FROM incident_monitoring")[0]
+KPI = first("SELECT min(kpi_name) FROM incident_kpi")[0]
+EVAL_PAIR = {"baseline": B, "challenger": C}
+ANALYTIC_PARAMS = {
+    "scatter": {"x": M1, "y": M2},
+    "compare": EVAL_PAIR, "win_loss": EVAL_PAIR, "case_diff": EVAL_PAIR,
+    "paired_scores": {"metric": M1, **EVAL_PAIR},
+    "metadata_breakdown": {"key": "tier"},
+    "case_detail": {"dataset_id": CASE},
+}
+ON_METADATA = {"metadata_keys", "metadata_breakdown"}
+analytics = 0
+for name, a in registry.load_all().items():
+    kind = next(k for k in a.kinds if k in DATASET)
+    axis.analytic("with_metadata" if name in ON_METADATA else DATASET[kind], name,
+                  **ANALYTIC_PARAMS.get(name, {}))
+    analytics += 1
+
+monitor = {"filters": {}, "time": "all"}
+setup = call_action(axis, None, "runner", "setup", {"source": "demo_evals"})
+ACTION_PARAMS = {
+    ("scorecard", "cases"): {"metric": M1},
+    ("deepdive", "metadata"): {"key": "tier"},
+    ("deepdive", "case"): {"dataset_id": CASE},
+    ("monitor", "trace"): {"dataset_id": RECORD},
+    ("production", "kpi_trend"): {"kpi_name": KPI},
+    ("production", "metric_detail"): {"metric_name": MON_METRIC},
+    ("runner", "setup"): {"source": "demo_evals"},
+    ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+}
+ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
+              ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
+# The database view's browser actions need a PostgreSQL server (tests/sync cover them).
+NEEDS_POSTGRES = {"connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
+                  "import_table", "import_query", "sync", "reset_watermark"}
+actions = skipped = 0
+run_id = None
+for view, spec in views().items():
+    for action in spec.actions:
+        if view == "database" and action in NEEDS_POSTGRES:
+            skipped += 1
+            continue
+        params = dict(ACTION_PARAMS.get((view, action), {}))
+        if view == "monitor" and action != "trace":
+            params.update(monitor)
+        if view == "runner" and action in ("status", "cancel"):
+            params["run_id"] = run_id
+        dataset = ON_DATASET.get((view, action)) or (DATASET[spec.kinds[0]] if spec.kinds else None)
+        out = call_action(axis, dataset, view, action, params)
+        json.dumps(out, allow_nan=False)  # JSON-ready as it is
+        if (view, action) == ("runner", "start"):
+            run_id = out["run_id"]
+            assert wait_run(run_id, timeout=120)["state"] == "succeeded"
+        actions += 1
+
+loaded = [m for m in ("IPython", "ipywidgets", "anywidget", "altair", "jupyter_server", "tornado")
+          if m in sys.modules]
+print(json.dumps({"loaded": loaded, "analytics": analytics, "actions": actions, "skipped": skipped,
+                  "registered_analytics": len(registry.load_all()),
+                  "registered_actions": sum(len(s.actions) for s in views().values())}))
+'''
+
+
+def test_engine_imports_no_jupyter(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AXIS_SERVER")}
+    env["AXIS_HOME"] = str(tmp_path / "home")
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["loaded"] == []
+    assert out["analytics"] == out["registered_analytics"] >= 30
+    assert out["actions"] + out["skipped"] == out["registered_actions"]
+    assert out["actions"] >= 30
