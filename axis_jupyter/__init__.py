@@ -25,6 +25,8 @@ _VIEWS = {
     "Production": "Production",
     "Runner": "Runner",
     "Database": "Database",
+    "Annotate": "Annotate",
+    "Calibrate": "Calibrate",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",
     "CompareView": "Compare",

@@ -539,3 +539,9 @@ def show(view: str, store, dataset: str | None = None, **options):
 
 # Old names, kept: notebooks use them.
 DeepDiveView, CompareView, DatabaseView = DeepDive, Compare, Database
+
+
+# The alignment views' classes live in their own module (they import AxisView from here).
+from .alignment_widgets import Annotate, Calibrate  # noqa: E402
+
+WIDGETS.update({cls.view_name: cls for cls in (Annotate, Calibrate)})

@@ -26,10 +26,11 @@ analyses ``custom:axis:write``)::
   GET  alignment/judges/{judge}                          one saved judge (?version=)
   GET  alignment/defaults                                the default prompt and criteria
 
-Who the annotator is: the authenticated user, never a field of the request. Under
-JupyterHub that is the hub user (or ``service:<name>``); on a plain server everyone holds
-the server's one credential (its token or password) and is its owner, so labels are the
-owner's: ``$JUPYTERHUB_USER`` or the OS user of the server, as in the owner's kernels.
+Who the annotator is: the authenticated user, never a field of the request (see
+:mod:`.identity`: the hub user under JupyterHub; on a plain server the owner, whose one
+credential everyone holds: ``$JUPYTERHUB_USER`` or the OS user, as in the owner's kernels).
+The view actions of the annotate and calibrate views get the same name (``handlers``
+runs every view action as that user, :func:`axis_jupyter.alignment.identity.acting_as`).
 """
 
 from __future__ import annotations
@@ -41,27 +42,12 @@ from axis_jupyter import params as P
 from axis_jupyter.alignment import judges as J
 from axis_jupyter.alignment import records as R
 from axis_jupyter.alignment import service
-from axis_jupyter.alignment.identity import default_annotator
-
 from .base import AxisHandler
+from .identity import user_name
 from .params import Body, Param, Spec, described
 
 RUN_ID = r"(?P<run_id>[0-9a-f]+)"
 DS = r"alignment/datasets/(?P<name>[^/]+)"
-
-
-def annotator_of(handler) -> str:
-    """The annotator a request writes as (see the module docstring)."""
-    user = handler.current_user
-    hub_user = getattr(user, "hub_user", None)
-    if isinstance(hub_user, dict) and hub_user.get("name"):
-        kind = hub_user.get("kind", "user")
-        return str(hub_user["name"]) if kind == "user" else f"{kind}:{hub_user['name']}"
-    provider = type(getattr(handler, "identity_provider", None))
-    if handler._kernel_request or provider.__module__.startswith("jupyter_server.auth"):
-        # Jupyter's own providers know one credential, not people: its holder is the owner.
-        return default_annotator()
-    return str(getattr(user, "username", "") or default_annotator())
 
 
 def _page_params() -> tuple[Param, ...]:
@@ -73,7 +59,7 @@ class _Base(AxisHandler):
 
     @property
     def annotator(self) -> str:
-        return annotator_of(self)
+        return user_name(self)
 
     async def call(self, fn, *args, **kwargs):
         return await self.run_blocking(fn, self.store, *args, **kwargs)

@@ -86,6 +86,10 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
     "database": {"*": _X + _W},
+    # labelling writes the store; the calibration view's LLM calls cost money
+    "annotate": {"payload": _R, "page": _R, "record": _R, "label": _W, "undo": _W},
+    "calibrate": {"payload": _R, "status": _R, "fewshot": _R, "patterns": _W, "start": _W,
+                  "misalignment": _W, "optimize": _W, "save_judge": _W},
 }
 
 

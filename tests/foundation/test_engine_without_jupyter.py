@@ -63,17 +63,23 @@ ACTION_PARAMS = {
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
     ("runner", "setup"): {"source": "demo_evals"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    ("annotate", "label"): {"record_id": first("SELECT min(evaluation_name || '/' || dataset_id) FROM demo_evals")[0],
+                            "judgment": 1, "critique": "fine"},
+    ("calibrate", "save_judge"): {"judge": {"name": "engine_test"}},
 }
 ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
               ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
 # The database view's browser actions need a PostgreSQL server (tests/sync cover them).
 NEEDS_POSTGRES = {"connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
                   "import_table", "import_query", "sync", "reset_watermark"}
+# The calibration view's judge runs and analyses need an LLM (tests/server and tests/alignment
+# run them against the loopback Messages API).
+NEEDS_LLM = {("calibrate", "start"), ("calibrate", "misalignment"), ("calibrate", "optimize")}
 actions = skipped = 0
-run_id = None
+run_id = job_id = None
 for view, spec in views().items():
     for action in spec.actions:
-        if view == "database" and action in NEEDS_POSTGRES:
+        if (view == "database" and action in NEEDS_POSTGRES) or (view, action) in NEEDS_LLM:
             skipped += 1
             continue
         params = dict(ACTION_PARAMS.get((view, action), {}))
@@ -81,9 +87,13 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
+        if (view, action) == ("calibrate", "status"):
+            params["job_id"] = job_id
         dataset = ON_DATASET.get((view, action)) or (DATASET[spec.kinds[0]] if spec.kinds else None)
         out = call_action(axis, dataset, view, action, params)
         json.dumps(out, allow_nan=False)  # JSON-ready as it is
+        if (view, action) == ("calibrate", "patterns"):
+            job_id = out["job_id"]
         if (view, action) == ("runner", "start"):
             run_id = out["run_id"]
             assert wait_run(run_id, timeout=120)["state"] == "succeeded"
