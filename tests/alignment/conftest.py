@@ -13,9 +13,9 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
+from alignment_helpers import make_records_csv  # noqa: E402
 from tests.support.llm_server import LoopbackLLM, serve_loopback  # noqa: E402
 
-SAMPLE = Path("/work/shared/data/annotation_sample.csv")
 _LLM_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN",
             "AXIS_JUDGE_MODEL", "AXIS_JUDGE_CACHE")
 
@@ -31,15 +31,6 @@ def _clean_env(monkeypatch):
 def llm_server(monkeypatch) -> LoopbackLLM:
     with serve_loopback(monkeypatch) as server:
         yield server
-
-
-def make_records_csv(path: Path, n: int = 12) -> Path:
-    """``n`` records: r01.. with a query, an output and an expected output."""
-    lines = ["dataset_id,query,actual_output,expected_output"]
-    for i in range(1, n + 1):
-        lines.append(f"r{i:02d},question {i},answer {i},expected {i}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture

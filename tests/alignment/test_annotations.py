@@ -12,7 +12,7 @@ import axis_jupyter
 from axis_jupyter.alignment import Annotations
 from axis_jupyter.errors import ConflictError, NotFoundError, ParameterError
 
-from conftest import SAMPLE
+from alignment_helpers import SAMPLE, make_records_csv
 
 
 def test_set_changes_only_the_given_fields_and_the_default_annotator_is_the_hub_user(ann_store):
@@ -203,8 +203,6 @@ def test_compared_answers_are_separate_records(store, tmp_path):
 
 
 def test_labels_survive_closing_and_reopening_the_store(tmp_path):
-    from conftest import make_records_csv
-
     path = tmp_path / "s.duckdb"
     s = axis_jupyter.LocalStore(path)
     with warnings.catch_warnings():
