@@ -46,7 +46,8 @@ def responder(request):
     payload = user_payload(request)
     if name == "record_verdict":
         out = payload.get("actual_output", "")
-        wrong = "history" in out or "90 days" in out or "Thanks for reaching out" in out
+        # misses the wrong refund window: too lenient there
+        wrong = "history" in out or "Thanks for reaching out" in out
         return {"score": 0 if wrong else 1, "reasoning": "checked the answer"}
     if name == "report_misalignment":
         return {"summary": "The judge disagrees on a few answers.", "patterns": [],
@@ -65,7 +66,8 @@ def test_runs_with_the_loopback_llm(tmp_path, monkeypatch):
 
     with serve_loopback(monkeypatch, responder) as llm:
         text, widgets = run_notebook(tmp_path, monkeypatch)
-    assert "<Calibration" in text and "The judge disagrees on a few answers." in text
-    assert "judge_version" in text  # the history table of the two versions
-    assert llm.request_count >= 2 * 40
+    assert "<Calibration" in text and "verdict=too lenient" in text
+    assert "The judge disagrees on a few answers." in text
+    assert "judge_version" in text and "support              2" in text  # two versions
+    assert llm.request_count > 5
     assert len(widgets) == 2
