@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..llm import Judge, ToolSpec
 from .judges import JudgeSpec

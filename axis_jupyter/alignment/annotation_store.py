@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import ConflictError, NotFoundError, ParameterError
 from . import records, tables
-from .annotation_rows import UNSET, check_fields, check_tags, label_records, now_utc, parse_time
+from .annotation_rows import UNSET, check_fields, check_tags, now_utc, parse_time
 from .metrics import binary
 
 EMPTY = {"judgment": None, "score": None, "tags": [], "critique": None, "flagged": False}

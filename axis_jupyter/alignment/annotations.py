@@ -14,7 +14,6 @@ DuckDB file: another notebook on the same server sees them at once.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
@@ -228,9 +227,3 @@ def read_label_csv(path: str | Path) -> list[dict]:
     df = df.replace({"": None})
     return [{k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))}
             for row in df.to_dict("records")]
-
-
-def rows_to_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    pd.DataFrame(rows).to_csv(buf, index=False)
-    return buf.getvalue()

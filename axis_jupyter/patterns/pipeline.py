@@ -32,6 +32,7 @@ from ..llm import Judge, JudgeConfig, LLMNotConfigured
 from .clusters import Cluster
 from .evidence import as_notes, dedupe, sample, with_text
 from .learnings import Learning, select
+from .llm_steps import cluster_with_llm, distill_cluster
 from .local import DEFAULT_DISTANCE, cluster_local
 
 METHODS = ("local", "llm")
@@ -130,8 +131,8 @@ async def adiscover(notes: Iterable[Any], method: str = "local", *, judge: Judge
     if not evidence:
         return PatternResult(metadata=meta)
     if method == "llm":
-        clusters, uncategorised, repairs = await cluster_with_llm_(evidence, judge, recurrence,
-                                                                   domain_context)
+        clusters, uncategorised, repairs = await cluster_with_llm(
+            evidence, judge, min_size=recurrence, domain_context=domain_context)
         meta["validation_repairs"] += repairs
     else:
         clusters, uncategorised = await asyncio.to_thread(
@@ -153,17 +154,8 @@ async def adiscover(notes: Iterable[Any], method: str = "local", *, judge: Judge
                          metadata=meta)
 
 
-async def cluster_with_llm_(evidence, judge, recurrence, domain_context):
-    from .llm_steps import cluster_with_llm
-
-    return await cluster_with_llm(evidence, judge, min_size=recurrence,
-                                  domain_context=domain_context)
-
-
 async def _distil_all(clusters, evidence, judge, recurrence, max_concurrent, domain_context,
                       meta, tell) -> list[Learning]:
-    from .llm_steps import distill_cluster
-
     limit = asyncio.Semaphore(max_concurrent)
     done = 0
     tell("distill", 0, len(clusters))
