@@ -6,15 +6,16 @@ misalignment analysis, optimised criteria, apply & re-run, and the version histo
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from browser.conftest import ARTIFACTS
 from browser.labserver import open_notebook, run_cell, start_lab
 
 pytestmark = pytest.mark.browser
 
 VIEW = "[data-testid=axis-calibrate]"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def verdict(out: str, strict: bool) -> int:
