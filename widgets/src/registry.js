@@ -3,12 +3,16 @@
 import annotate from "./views/annotate.js";
 import calibrate from "./views/calibrate.js";
 import compare from "./views/compare.js";
+import copilot from "./views/copilot.js";
 import database from "./views/database.js";
+import datasets from "./views/datasets.js";
 import deepdive from "./views/deepdive.js";
 import monitor from "./views/monitor.js";
 import production from "./views/production.js";
+import report from "./views/report.js";
 import runner from "./views/runner.js";
 import scorecard from "./views/scorecard.js";
+import signals from "./views/signals.js";
 
 /**
  * @typedef {{model: import("./lib/transport.js").AnyModel, el: HTMLElement}} RenderArgs
@@ -20,10 +24,14 @@ export const VIEWS = {
   annotate,
   calibrate,
   compare,
+  copilot,
   database,
+  datasets,
   deepdive,
   monitor,
   production,
+  report,
   runner,
   scorecard,
+  signals,
 };
