@@ -97,6 +97,23 @@ class Workbench:
         return ask(self, question, datasets=datasets, new=new, conversation=conversation,
                    budget=budget, on_event=on_event)
 
+    # -- alignment (axis_jupyter.alignment): labels, judge calibration --------------------
+    def annotations(self, name: str, annotator: str | None = None):
+        """The labels of dataset ``name``, written as you: ``set``, ``undo``, ``frame``,
+        ``history``, ``export``, ``import_csv``. See :class:`axis_jupyter.alignment.Annotations`."""
+        from .alignment import Annotations
+
+        return Annotations(self, name, annotator=annotator)
+
+    def calibrate(self, name: str, judge: Any = None, **kwargs):
+        """Run an LLM judge (a dict, a YAML file or a saved judge's ``name@version``) over the
+        labelled records of ``name`` and measure it against them: a Calibration with
+        ``records``, ``metrics``, ``misalignment()``, ``optimize()``, ``apply()``,
+        ``history()``. See :func:`axis_jupyter.alignment.calibrate`."""
+        from .alignment import calibrate
+
+        return calibrate(self, name, judge, **kwargs)
+
 
 def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshold: float = 0.5,
             metrics=None, node: str | None = None, sample_rate: float = 1.0,
@@ -119,24 +136,6 @@ def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshol
 # ``ds.report(...)``: a Dataset method of a feature above the store, added here like the
 # workbench calls above (the store layer knows nothing of reports).
 Dataset.report = _report
-
-
-    # -- alignment (axis_jupyter.alignment): labels, judge calibration --------------------
-    def annotations(self, name: str, annotator: str | None = None):
-        """The labels of dataset ``name``, written as you: ``set``, ``undo``, ``frame``,
-        ``history``, ``export``, ``import_csv``. See :class:`axis_jupyter.alignment.Annotations`."""
-        from .alignment import Annotations
-
-        return Annotations(self, name, annotator=annotator)
-
-    def calibrate(self, name: str, judge: Any = None, **kwargs):
-        """Run an LLM judge (a dict, a YAML file or a saved judge's ``name@version``) over the
-        labelled records of ``name`` and measure it against them: a Calibration with
-        ``records``, ``metrics``, ``misalignment()``, ``optimize()``, ``apply()``,
-        ``history()``. See :func:`axis_jupyter.alignment.calibrate`."""
-        from .alignment import calibrate
-
-        return calibrate(self, name, judge, **kwargs)
 
 
 class LocalStore(Workbench, local.LocalStore):
