@@ -91,14 +91,15 @@ ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composi
 # The database view's browser actions need a PostgreSQL server (tests/sync cover them).
 NEEDS_POSTGRES = {"connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
                   "import_table", "import_query", "sync", "reset_watermark"}
-# The calibration view's judge runs and analyses need an LLM (tests/server and tests/alignment
-# run them against the loopback Messages API).
-NEEDS_LLM = {("calibrate", "start"), ("calibrate", "misalignment"), ("calibrate", "optimize")}
+# labels for the calibrate view's judge run (the annotate view's undo takes back its own)
+for i, rid in enumerate(first("SELECT DISTINCT evaluation_name || '/' || dataset_id AS r "
+                              "FROM demo_evals ORDER BY r LIMIT 4")):
+    axis.annotations("demo_evals").set(rid, judgment=i % 2)
 actions = skipped = 0
 run_id = None
 for view, spec in views().items():
     for action in spec.actions:
-        if (view == "database" and action in NEEDS_POSTGRES) or (view, action) in NEEDS_LLM:
+        if view == "database" and action in NEEDS_POSTGRES:
             skipped += 1
             continue
         params = dict(ACTION_PARAMS.get((view, action), {}))
@@ -108,6 +109,8 @@ for view, spec in views().items():
             params["run_id"] = run_id
         elif action in FOLLOW or (view, action) == ("calibrate", "status"):
             params["job_id"] = job_id
+        if (view, action) in (("calibrate", "misalignment"), ("calibrate", "optimize")):
+            params["run_id"] = calibration_run  # the run the calibrate view's start made
         if view == "datasets" and action in ("preview", "commit", "discard"):
             if action == "discard":
                 staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
@@ -123,6 +126,8 @@ for view, spec in views().items():
         if "job_id" in out and action not in FOLLOW:  # a question or report: let it finish
             job_id = out["job_id"]
             assert axis.jobs.get(job_id).wait_sync(120) and axis.jobs.get(job_id).state == "succeeded"
+            if (view, action) == ("calibrate", "start"):
+                calibration_run = axis.jobs.get(job_id).result["run_id"]
         actions += 1
 
 loaded = [m for m in ("IPython", "ipywidgets", "anywidget", "altair", "jupyter_server", "tornado")
