@@ -4,6 +4,7 @@ independent computation, misalignment analysis, optimisation, apply and re-run, 
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -74,6 +75,18 @@ async def test_calibrate_analyse_optimise_apply(api, labelled, monkeypatch):
         job = await run_calibration(api, labelled, {"judge": {"name": "support"}})
         progress = [e.data for e in job.events_after(0) if e.event == "progress" and "done" in e.data]
         assert progress[-1]["done"] == progress[-1]["total"] == N
+        # the same progress as Server-Sent Events, as the view and %axis follow it
+        stream = await api("GET", "jobs", job.id, "events", request_timeout=30)
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        sse = []
+        for block in stream.body.decode().split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+            if "event" in fields:
+                sse.append((fields["event"], json.loads(fields.get("data", "null"))))
+        names = [name for name, _ in sse]
+        assert names[0] == "job" and names[-2:] == ["result", "done"]
+        dones = [data["done"] for name, data in sse if name == "progress" and "done" in data]
+        assert dones == [p["done"] for p in progress] and dones[-1] == N
         run_id = job.result["run_id"]
         run = strict_json(await api("GET", "alignment", "calibrations", run_id))
         assert run["run"]["judge_name"] == "support" and run["run"]["judge_version"] == 1
