@@ -114,3 +114,45 @@ def test_calibrate_end_to_end(labelled, llm_server, tmp_path):
 def test_unknown_annotator_labels_are_not_there(labelled, llm_server):
     with pytest.raises(ParameterError, match="by nobody"):
         labelled.calibrate("items", annotator="nobody")
+
+
+def test_concurrency_limit_retries_and_at_most_ten_errors_each_to_the_analysis(ann_store, llm_server):
+    """Twelve records people rejected, a judge that accepts them all: at most five calls in
+    flight at once (the default limit), a 429 retried, and the misalignment analysis gets
+    ten of the twelve false positives (the ones in record order) while counting all."""
+    import threading
+
+    ann = ann_store.annotations("items")
+    for i in range(1, 13):
+        ann.set(f"r{i:02d}", judgment=0, critique=f"wrong {i}")
+    wake = threading.Condition()
+    state = {"in_flight": 0, "most": 0, "started": 0}
+    sent = []
+
+    def responder(request):
+        if tool_name(request) == "report_misalignment":
+            sent.append(user_payload(request))
+            return {"summary": "too lenient", "recommendations": ["reject more"], "patterns": []}
+        with wake:
+            state["in_flight"] += 1
+            state["started"] += 1
+            state["most"] = max(state["most"], state["in_flight"])
+            wake.notify_all()
+            # hold each call until five are in flight (the last two: until both came): a
+            # limit above five would show as more than five here, one below as fewer
+            wake.wait_for(lambda: state["in_flight"] >= 5 or state["started"] == 12, timeout=5)
+        with wake:
+            state["in_flight"] -= 1
+        return {"score": 1, "reasoning": "looks fine"}
+
+    llm_server.responder = responder
+    llm_server.fail_next(429, retry_after=0)
+    cal = ann_store.calibrate("items", judge={"name": "lenient"})
+    assert state["most"] == 5
+    assert cal.metrics.n == 12 and cal.metrics.confusion == [[0, 12], [0, 0]]
+    assert cal.data["usage"]["retries"] == 1 and llm_server.request_count == 13
+    mis = cal.misalignment()
+    [payload] = sent
+    assert [e["id"] for e in payload["false_positives"]] == [f"r{i:02d}" for i in range(1, 11)]
+    assert payload["false_negatives"] == []
+    assert mis["false_positives"] == 12 and mis["total_misaligned"] == 12
