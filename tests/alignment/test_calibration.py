@@ -156,3 +156,20 @@ def test_concurrency_limit_retries_and_at_most_ten_errors_each_to_the_analysis(a
     assert [e["id"] for e in payload["false_positives"]] == [f"r{i:02d}" for i in range(1, 11)]
     assert payload["false_negatives"] == []
     assert mis["false_positives"] == 12 and mis["total_misaligned"] == 12
+
+
+def test_analyses_without_a_key_are_refused_before_any_call(labelled, llm_server, monkeypatch):
+    llm_server.responder = responder
+    cal = labelled.calibrate("items", judge={"name": "j", "evaluation_criteria": "be fair"})
+    calls = llm_server.request_count
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    with pytest.raises(LLMNotConfigured, match="ANTHROPIC_API_KEY"):
+        cal.misalignment()
+    with pytest.raises(LLMNotConfigured, match="ANTHROPIC_API_KEY"):
+        cal.optimize()
+    with pytest.raises(LLMNotConfigured, match="ANTHROPIC_API_KEY"):
+        cal.apply()
+    assert llm_server.request_count == calls
+    assert list(J.versions(labelled, "j")["version"]) == [1]  # apply saved no new version
+    # the labels, the run and its metrics are all still there
+    assert cal.history()["runs"].tolist() == [1] and len(labelled.annotations("items").frame()) == N
