@@ -20,6 +20,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..errors import ParameterError
+from ..params import coerce, integer
 from . import analysis, calibration_store as CS, judges
 from .calibration_run import judge_records, make_judge, usage_of
 from .fewshot import examples_for_judge, suggest
@@ -40,10 +41,7 @@ def start(store, dataset: str, judge: Any = None, *, annotator: str | None = Non
           created_by: str | None = None, runner=None, max_concurrent: int = 5):
     """Check everything that can be checked (the dataset, the judge, labelled records, the
     API key), then start the calibration job and return it (local stores only)."""
-    if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int) or \
-            not 1 <= max_concurrent <= 64:
-        raise ParameterError("max_concurrent must be an integer from 1 to 64.",
-                             param="max_concurrent")
+    max_concurrent = coerce("max_concurrent", max_concurrent, integer(1, 64))
     store.info(dataset)
     spec = judges.resolve(store, judge, created_by=created_by)
     items = CS.labelled_items(store, dataset, annotator)

@@ -22,6 +22,7 @@ import random
 from typing import Any
 
 from ..errors import ParameterError
+from ..params import coerce, integer
 
 ALIASES = {"balanced": "balanced", "diverse": "balanced", "representative": "balanced",
            "recent": "balanced", "misalignment": "misalignment", "edge_cases": "misalignment",
@@ -65,8 +66,7 @@ def suggest(labelled: list[dict], strategy: str = "balanced", count: int = 4, *,
     if strategy not in ALIASES:
         raise ParameterError(f"strategy must be one of {', '.join(sorted(ALIASES))}, not "
                              f"{strategy!r}.", param="strategy")
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10:
-        raise ParameterError("count must be an integer from 1 to 10.", param="count")
+    count = coerce("count", count, integer(1, 10))
     used = ALIASES[strategy]
     rng = random.Random(seed)
     pool = [r for r in labelled if r.get("human") in (0, 1)]

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import NotFoundError, ParameterError
+from ..params import coerce, integer
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import quote_ident
 from . import tables
@@ -182,8 +183,7 @@ def record_at(store, dataset: str, annotator: str, *, position: int | None = Non
     else:
         if position is None:
             position = 0
-        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            raise ParameterError("position must be an integer >= 0.", param="position")
+        position = coerce("position", position, integer(0))
         sql = numbered + " WHERE position = ?"
         args = base + params + [int(position)]
 

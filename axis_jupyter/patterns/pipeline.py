@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import ParameterError
 from ..llm import Judge, JudgeConfig, LLMNotConfigured
+from ..params import coerce, integer
 from .clusters import Cluster
 from .evidence import as_notes, dedupe, sample, with_text
 from .learnings import Learning, select
@@ -111,10 +112,8 @@ async def adiscover(notes: Iterable[Any], method: str = "local", *, judge: Judge
                     on_progress: Progress | None = None) -> PatternResult:
     """:func:`discover` on the running event loop."""
     parsed, judge, do_distill, skipped = prepare(notes, method, distill, judge)
-    if recurrence < 1:
-        raise ParameterError("recurrence must be an integer >= 1.", param="recurrence")
-    if max_concurrent < 1:
-        raise ParameterError("max_concurrent must be an integer >= 1.", param="max_concurrent")
+    recurrence = coerce("recurrence", recurrence, integer(1))
+    max_concurrent = coerce("max_concurrent", max_concurrent, integer(1))
     tell = on_progress or (lambda stage, done, total: None)
 
     texts = with_text(parsed)

@@ -70,6 +70,14 @@ def test_bad_notes_are_refused_naming_the_note():
         patterns.discover([{"id": "a", "text": "x"}, 42])
     with pytest.raises(ParameterError, match="method"):
         patterns.discover([], method="bertopic")
+    # bounded integers the one way the engine reads them (text from a form or magic too)
+    with pytest.raises(ParameterError, match="recurrence must be an integer") as bad:
+        patterns.discover([{"id": "a", "text": "x"}], recurrence="often")
+    assert bad.value.param == "recurrence"
+    with pytest.raises(ParameterError, match="max_concurrent must be an integer"):
+        patterns.discover([{"id": "a", "text": "x"}], max_concurrent=0)
+    assert patterns.discover([{"id": "a", "text": "x"}], recurrence="2").metadata[
+        "recurrence_threshold"] == 2
 
 
 # ----------------------------------------------------------------------------- local
