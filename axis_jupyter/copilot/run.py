@@ -73,6 +73,7 @@ def run_question(store, question: str, conversation: Conversation, *,
     if judge is None and not configured():
         answer = quick_insights(store, question, datasets)
         answer.conversation = conversation.id
+        answer.store = store_to_connect(store)
         for step in answer.steps:
             emit("thought", step.to_dict())
         return answer
@@ -81,7 +82,28 @@ def run_question(store, question: str, conversation: Conversation, *,
                   skills=load_skills() if skills is None else skills, emit=emit,
                   cancelled=cancelled)
     with conversation.lock:
-        return LLM_LOOP.run(agent.ask(question, conversation))
+        answer = LLM_LOOP.run(agent.ask(question, conversation))
+    answer.store = store_to_connect(store)
+    return answer
+
+
+def store_to_connect(store) -> str | None:
+    """What ``answer.code()`` passes to ``axis_jupyter.connect``: None when a plain
+    ``connect()`` opens this store (the Jupyter server's, or the default file), else its
+    path (``":memory:"`` for a throwaway store, which no code can open again)."""
+    from pathlib import Path
+
+    from .. import config, workbench
+
+    location = getattr(store, "location", None)
+    if location is None or any(s is store for s in workbench._SHARED):
+        return None
+    if location == ":memory:":
+        return location
+    default = config.default_store_path()
+    if default != ":memory:" and Path(default).expanduser().resolve() == Path(location).resolve():
+        return None
+    return str(location)
 
 
 class _LLMLoop:
