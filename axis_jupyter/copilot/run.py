@@ -73,7 +73,6 @@ def run_question(store, question: str, conversation: Conversation, *,
     if judge is None and not configured():
         answer = quick_insights(store, question, datasets)
         answer.conversation = conversation.id
-        answer.store = store_to_connect(store)
         for step in answer.steps:
             emit("thought", step.to_dict())
         return answer
@@ -82,23 +81,21 @@ def run_question(store, question: str, conversation: Conversation, *,
                   skills=load_skills() if skills is None else skills, emit=emit,
                   cancelled=cancelled)
     with conversation.lock:
-        answer = LLM_LOOP.run(agent.ask(question, conversation))
-    answer.store = store_to_connect(store)
-    return answer
+        return LLM_LOOP.run(agent.ask(question, conversation))
 
 
 def store_to_connect(store) -> str | None:
-    """What ``answer.code()`` passes to ``axis_jupyter.connect``: None when a plain
-    ``connect()`` opens this store (the Jupyter server's, or the default file), else its
-    path (``":memory:"`` for a throwaway store, which no code can open again)."""
+    """What ``answer.code()`` passes to ``axis_jupyter.connect`` for an answer of
+    ``axis.ask`` on an embedded store: None when a plain ``connect()`` opens the same file
+    (the default store), else its path (``":memory:"`` for a throwaway store, which no
+    code can open again). The Jupyter server's answers keep None: a kernel's
+    ``connect()`` reaches that store."""
     from pathlib import Path
 
-    from .. import config, workbench
+    from .. import config
 
     location = getattr(store, "location", None)
-    if location is None or any(s is store for s in workbench._SHARED):
-        return None
-    if location == ":memory:":
+    if location is None or location == ":memory:":
         return location
     default = config.default_store_path()
     if default != ":memory:" and Path(default).expanduser().resolve() == Path(location).resolve():

@@ -152,7 +152,7 @@ def test_answer_code_opens_the_store_the_answer_came_from(cstore, llm, judge, mo
     monkeypatch.setenv("AXIS_STORE", str(cstore.location) + ".other.duckdb")
     seen: dict = {}
     llm.responder = best_experiment_script(seen)
-    answer = run_question(cstore, QUESTION, REGISTRY.new(), judge=judge)
+    answer = ask(cstore, QUESTION, new=True, judge=judge)
     assert answer.store == str(cstore.location)
     code = answer.code()
     assert f"axis = axis_jupyter.connect({str(cstore.location)!r})" in code
@@ -163,7 +163,7 @@ def test_answer_code_opens_the_store_the_answer_came_from(cstore, llm, judge, mo
     # where connect() opens this very store, the code says just that
     monkeypatch.setenv("AXIS_STORE", str(cstore.location))
     llm.responder = best_experiment_script({})
-    again = run_question(cstore, QUESTION, REGISTRY.new(), judge=judge)
+    again = ask(cstore, QUESTION, new=True, judge=judge)
     assert again.store is None and "axis = axis_jupyter.connect()\n" in again.code()
 
 
