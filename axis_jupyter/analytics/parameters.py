@@ -71,6 +71,9 @@ PARAMS: dict[str, dict] = {
     "column": P.STRING,
     "key": P.STRING,
     "sample": P.integer(1, 5000),
+    "quick": P.one_of("all", "top", "bottom", "variance", "differ"),
+    "full_text": P.BOOL,
+    "fields": P.NAMES,
 }
 
 # (analytic, parameter) -> schema, where one analytic reads a name differently.

@@ -59,6 +59,7 @@ EXTRA_MODULES = [
     "axis_jupyter.analytics.scorecard",
     "axis_jupyter.analytics.compare",
     "axis_jupyter.analytics.deepdive",
+    "axis_jupyter.analytics.testcases",
     "axis_jupyter.analytics.alerts",
     "axis_jupyter.analytics.classification",
     "axis_jupyter.analytics.kpi",

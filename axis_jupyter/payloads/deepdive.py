@@ -28,6 +28,7 @@ from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params, scorecard
 from .registry import ViewSpec, chart
+from .style import color_scale, dataset_colors
 
 VIEW = "deepdive"
 VIOLIN_BINS = 20
@@ -103,6 +104,12 @@ def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
     return out
 
 
+def _colors(store, dataset: str, groups) -> dict:
+    """The fixed colour of each experiment among ``groups`` (every view colours it alike)."""
+    shown = sorted({str(g) for g in groups if g is not None})
+    return color_scale(dataset_colors(store.info(dataset), shown), shown)
+
+
 def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **unknown) -> dict:
     """Quantiles per metric and experiment, drawn as boxes or violins."""
     params.no_unknown(VIEW, "distribution", unknown)
@@ -124,11 +131,12 @@ def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **
         df["group"] = "Overall"
     rows = records(df)
     out = {"metrics": names, "kind": kind, "rows": rows}
+    colors = _colors(store, dataset, [r["group"] for r in rows])
     if kind == "violin":
         out["density"] = dens
-        out["chart"] = chart("violin", rows=dens or [], title="Score distribution")
+        out["chart"] = chart("violin", rows=dens or [], title="Score distribution", colors=colors)
     else:
-        out["chart"] = chart("box", rows=rows, title="Score distribution")
+        out["chart"] = chart("box", rows=rows, title="Score distribution", colors=colors)
     return jsonable(out)
 
 
@@ -168,7 +176,8 @@ def length(store, dataset: str, metric=None, bins=None, filters=None, **unknown)
     rows = records(df)
     return jsonable({"metric": metric, "rows": rows,
                      "chart": chart("binned", rows=rows, x_title="Response length (characters)",
-                                    title="Response length")})
+                                    title="Response length",
+                                    colors=_colors(store, dataset, [r.get("group") for r in rows]))})
 
 
 def turns(store, dataset: str, metric=None, filters=None, **unknown) -> dict:
@@ -181,7 +190,8 @@ def turns(store, dataset: str, metric=None, filters=None, **unknown) -> dict:
         return {"metric": metric, "rows": rows, "chart": None,
                 "message": "No multi-turn conversation data found in this dataset."}
     return jsonable({"metric": metric, "rows": rows,
-                     "chart": chart("binned", rows=rows, x_title="Turns", title="Conversation turns")})
+                     "chart": chart("binned", rows=rows, x_title="Turns", title="Conversation turns",
+                                    colors=_colors(store, dataset, [r.get("group") for r in rows]))})
 
 
 def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=None, filters=None,

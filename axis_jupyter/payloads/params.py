@@ -36,6 +36,7 @@ VIEW_PARAMS: dict[str, dict] = {
     "sort": _TEXT,
     "format": _TEXT,
     "mode": _TEXT,
+    "layout": schemas.one_of("side", "classic"),
     "kind": _TEXT,
     "kpi": _TEXT,
     "kpi_name": _TEXT,

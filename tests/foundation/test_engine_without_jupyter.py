@@ -58,6 +58,7 @@ ACTION_PARAMS = {
     ("scorecard", "cases"): {"metric": M1},
     ("deepdive", "metadata"): {"key": "tier"},
     ("deepdive", "case"): {"dataset_id": CASE},
+    ("compare", "test_case"): {"case_id": CASE},
     ("monitor", "trace"): {"dataset_id": RECORD},
     ("production", "kpi_trend"): {"kpi_name": KPI},
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
