@@ -129,7 +129,7 @@ def check_diff(view, exp: dict, i: int = 0):
 
 
 def test_compare_view(page, lab):
-    lab.write_notebook("compare.ipynb", [SETUP, f"%load_ext axis_jupyter\n%axis show compare {NAME}"])
+    lab.write_notebook("compare.ipynb", [SETUP, f"%load_ext axis_jupyter\n%axis show compare {NAME} mode=experiments"])
     open_notebook(page, lab, "compare.ipynb")
     assert "RemoteStore" in run_cell(page, 0)
     expected = json.loads((lab.root / "compare_expected.json").read_text())
