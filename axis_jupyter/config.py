@@ -39,6 +39,20 @@ def query_concurrency() -> int:
         return 8
 
 
+DEFAULT_QUERY_TIMEOUT = 60.0
+
+
+def query_timeout() -> float:
+    """Seconds one read of the embedded store may run before DuckDB interrupts it
+    (``AXIS_QUERY_TIMEOUT``, default 60; 0 means no limit). The server extension has its own
+    setting, ``AxisExtension.query_timeout``."""
+    raw = os.environ.get("AXIS_QUERY_TIMEOUT", "")
+    try:
+        return max(0.0, float(raw)) if raw.strip() else DEFAULT_QUERY_TIMEOUT
+    except ValueError:
+        return DEFAULT_QUERY_TIMEOUT
+
+
 # Thresholds shared by every view (reference: PASSING_RATE 0.5, GREEN 0.7, RED 0.3).
 PASS_THRESHOLD = 0.5
 GOOD_THRESHOLD = 0.7

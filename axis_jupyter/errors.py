@@ -84,6 +84,35 @@ class ConflictError(AxisError):
     code = "conflict"
 
 
+class QueryTimeoutError(QueryError):
+    """A read ran past its time limit and DuckDB interrupted it (not a 408: browsers
+    resend a 408 on a reused connection, which would run the same heavy query again)."""
+
+    status = 422
+    code = "query_timeout"
+
+
+class QueryCancelledError(QueryError):
+    """A read was interrupted because its request or job was cancelled (client gone)."""
+
+    status = 409
+    code = "query_cancelled"
+
+
+class ResultTooLargeError(QueryError):
+    """A result exceeds the configured row or byte cap of an answer."""
+
+    status = 413
+    code = "result_too_large"
+
+
+class TooBusyError(AxisError):
+    """The user already runs as many heavy requests as allowed at once."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 # What an unexpected exception is called in error bodies and job records.
 INTERNAL = "internal"
 

@@ -120,12 +120,14 @@ def frame_source(cur, frame: Any) -> Source:
 
 def file_source(cur, path: str | os.PathLike, *, numeric: set[str], text: set[str],
                 encoding: str = "utf-8", mapping_names: Callable[[list[str]], dict[str, str]],
-                careful: bool = False) -> Source:
+                careful: bool = False, stage: Callable[[Path], Path] | None = None) -> Source:
     """Build a Source for a CSV, Parquet or JSON-lines file.
 
     ``numeric``: canonical names that must be numbers (forced to DOUBLE so a bad value is a
     rejected line with a line number). ``text``: original names forced to VARCHAR (after a
-    sniffer mistake). ``mapping_names`` maps original names to canonical ones.
+    sniffer mistake). ``mapping_names`` maps original names to canonical ones. ``stage``
+    gives the path DuckDB reads the file from (the store's sandbox reads files only in its
+    staging folder); messages name the user's file, never the staged copy.
     """
     p = Path(path).expanduser()
     label = p.name
@@ -137,15 +139,16 @@ def file_source(cur, path: str | os.PathLike, *, numeric: set[str], text: set[st
     if p.stat().st_size == 0:
         raise IngestError(f"{label}: the file is empty. Nothing was loaded.")
     suffix = p.suffix.lower()
+    if suffix not in PARQUET_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES and suffix != "":
+        raise IngestError(f"{label}: unsupported file type '{suffix}'. Use CSV, Parquet or JSON lines "
+                          "(.csv, .parquet, .jsonl).")
+    duck_path = stage(p) if stage is not None else p
     if suffix in PARQUET_SUFFIXES:
-        return _parquet_source(cur, p, label)
+        return _parquet_source(cur, duck_path, label)
     if suffix in JSONL_SUFFIXES:
-        return _jsonl_source(cur, p, label)
-    if suffix in CSV_SUFFIXES or suffix == "":
-        return _csv_source(cur, p, label, numeric=numeric, text=text, encoding=encoding,
-                           mapping_names=mapping_names, careful=careful)
-    raise IngestError(f"{label}: unsupported file type '{suffix}'. Use CSV, Parquet or JSON lines "
-                      "(.csv, .parquet, .jsonl).")
+        return _jsonl_source(cur, duck_path, label)
+    return _csv_source(cur, p, label, numeric=numeric, text=text, encoding=encoding,
+                       mapping_names=mapping_names, careful=careful, duck_path=duck_path)
 
 
 def _describe(cur, relation: str, label: str, what: str) -> list[tuple[str, str]]:
@@ -154,7 +157,7 @@ def _describe(cur, relation: str, label: str, what: str) -> list[tuple[str, str]
     try:
         return [(r[0], r[1]) for r in cur.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
     except duckdb.Error as exc:
-        raise IngestError(f"{label}: cannot read as {what}: {_first_line(exc)}. "
+        raise IngestError(f"{label}: cannot read as {what}: {_unstaged(_first_line(exc), label)}. "
                           "The file may be truncated or not a valid "
                           f"{what} file.",
                           public=f"{label}: cannot read as {what}. The file may be truncated or "
@@ -226,7 +229,7 @@ def _read_header(p: Path, label: str, encoding: str) -> tuple[list[str], str]:
 
 
 def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], encoding: str,
-                mapping_names, careful: bool) -> Source:
+                mapping_names, careful: bool, duck_path: Path | None = None) -> Source:
     """Two speeds. The fast read (the common case) is DuckDB's plain strict reader. When it
     fails, or sniffs a score column as text, the load is retried ``careful``: score columns
     forced to DOUBLE and every bad line stored as a reject, so each problem can be named by
@@ -246,7 +249,7 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
     if types:
         opts.append("types={" + ", ".join(f"{quote_literal(k)}: {quote_literal(v)}"
                                           for k, v in types.items()) + "}")
-    rel = f"read_csv({quote_literal(str(p))}, {', '.join(opts)})"
+    rel = f"read_csv({quote_literal(str(duck_path or p))}, {', '.join(opts)})"
     try:
         cols = _describe(cur, rel, label, "CSV")
     except IngestError:
@@ -395,6 +398,14 @@ _CAST_VALUE = re.compile(r'Could not convert string "(.*?)" to', re.S)
 def _cast_value(msg: str) -> str:
     m = _CAST_VALUE.search(msg or "")
     return repr(m.group(1)) if m else "a value"
+
+
+_STAGED = re.compile(r"""["']?[^\s"']*axis-stage-[0-9a-f]{12}[^\s"']*["']?""")
+
+
+def _unstaged(message: str, label: str) -> str:
+    """DuckDB's message with the staged copy's path replaced by the user's file name."""
+    return _STAGED.sub(lambda m: f"'{label}'", message)
 
 
 def _first_line(exc: Any) -> str:

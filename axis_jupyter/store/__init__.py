@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Dataset, Store
-from .local import LocalStore
+from .local import LocalStore, live_store
 
 __all__ = ["Dataset", "LocalStore", "Store", "connect"]
 
@@ -39,5 +39,6 @@ def open_local(path: str | None = None, *, concurrency: int | None = None) -> Lo
     key = str(Path(path).expanduser().resolve())
     store = _OPEN.get(key)
     if store is None or store._closed:
-        store = _OPEN[key] = LocalStore(key, concurrency=concurrency)
+        # A store this process opened directly (the server's own) is the one on this file.
+        store = _OPEN[key] = live_store(key) or LocalStore(key, concurrency=concurrency)
     return store

@@ -1,7 +1,12 @@
 """The embedded store: one DuckDB file opened read-write by this process.
 
+* The database is a sandbox (see :mod:`.sandbox`): DuckDB itself refuses any file, network or
+  extension access from SQL, except a staging folder through which loads reach it.
 * One persistent connection; every read runs on its own cursor in a worker thread, and the
-  pool size bounds how many reads run at once (``AXIS_QUERY_CONCURRENCY``, default 8).
+  pool size bounds how many reads run at once (``AXIS_QUERY_CONCURRENCY``, default 8). Each
+  read is bounded by a :class:`~.budget.ReadBudget` (time limit, cancellation, result caps):
+  the caller's (the server's per request or job) or the store's default time limit
+  (``AXIS_QUERY_TIMEOUT``, default 60 s).
 * Writes are serialised by a lock and run in one transaction: a load writes new versioned
   tables, points the dataset's view at them, updates the metadata and drops the old tables,
   all before COMMIT. Readers see the old dataset or the new one, never a partial one, and a
@@ -12,10 +17,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,17 +38,32 @@ from ..analytics import AnalyticContext
 from ..analytics import registry as analytics_registry
 from ..analytics.context import duckdb_runner
 from ..analytics.filters import apply_filters
-from ..errors import IngestError, NotFoundError, QueryError, StoreError, StoreLockedError
+from ..errors import (IngestError, NotFoundError, QueryCancelledError, QueryError, QueryTimeoutError,
+                      StoreError, StoreLockedError)
 from ..ingest import build
 from ..ingest.columns import FILTER_COLUMNS, JSONISH
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
+from . import budget as budgets
+from . import sandbox
 from .base import Dataset, Store
+from .locks import lock_holder
 from .sqlguard import check_select
 
 META_TABLE = "_axis_datasets"
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 MAX_FILTER_VALUES = 200
+
+
+# Open file stores of this process by resolved path: DuckDB shares one (sandboxed, locked)
+# database instance per file, so ``connect(path)`` must return the store already open on it.
+_LIVE: "weakref.WeakValueDictionary[str, LocalStore]" = weakref.WeakValueDictionary()
+
+
+def live_store(path: str) -> "LocalStore | None":
+    """The open LocalStore of this process on the file ``path``, if any."""
+    store = _LIVE.get(str(Path(path).expanduser().resolve()))
+    return store if store is not None and not store._closed else None
 
 
 def dataset_name_from(source: Any) -> str:
@@ -61,53 +84,26 @@ def check_name(name: str) -> str:
     return name
 
 
-def _lock_holder(message: str) -> str:
-    """Describe the process that holds DuckDB's file lock, from DuckDB's message."""
-    m = re.search(r"PID (\d+)", message)
-    if not m:
-        return "another process"
-    pid = m.group(1)
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        args = []
-    # Look at the program and its first arguments only: paths elsewhere may contain anything.
-    prog = Path(args[0]).name if args else ""
-    if len(args) > 2 and args[1] == "-m":
-        script = args[2]
-    elif len(args) > 1 and not args[1].startswith("-"):
-        script = Path(args[1]).name
-    else:
-        script = ""
-    head = f"{prog} {script}"
-    if "ipykernel" in head:
-        kind = "a Jupyter kernel"
-    elif "jupyter" in head and any(w in head for w in ("lab", "server", "notebook")):
-        kind = "a Jupyter server"
-    elif "pytest" in head:
-        kind = "a pytest run"
-    elif "python" in head:
-        kind = "a Python process"
-    else:
-        kind = "another process"
-    return f"{kind} (PID {pid})"
-
-
 class LocalStore(Store):
     """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None,
+                 query_timeout: float | None = None):
         path = str(path) if path is not None else config.default_store_path()
         if path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             path = str(Path(path).expanduser())
         self.location = path
+        self.staging_dir, self._staging_temp = sandbox.staging_dir_for(path)
         try:
-            self._con = duckdb.connect(path)
-        except duckdb.IOException as exc:
+            self._con = sandbox.connect(path, self.staging_dir)
+        except BaseException as exc:
+            self._remove_staging()
+            if not isinstance(exc, duckdb.IOException):
+                raise
             msg = str(exc)
             if "lock" in msg.lower():
-                holder = _lock_holder(msg)
+                holder = lock_holder(msg)
                 raise StoreLockedError(
                     f"The AXIS store {path} is in use by {holder}. DuckDB lets one process "
                     "write a file at a time. In a notebook started by that Jupyter server, call "
@@ -115,10 +111,14 @@ class LocalStore(Store):
                     "process, or use another file (connect('other.duckdb') or ':memory:')."
                 ) from None
             raise StoreError(f"cannot open the AXIS store {path}: {msg.splitlines()[0]}") from None
+        sandbox.clear_leftovers(self.staging_dir)  # we hold the file's lock: they are ours
         self._write_lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=concurrency or config.query_concurrency(),
                                         thread_name_prefix="axis-read")
-        self._ibis = None
+        self.query_timeout = config.query_timeout() if query_timeout is None else query_timeout
+        self.budget_hints = dict(budgets.EMBEDDED_HINTS)  # the server names its traitlets
+        self.read_stats = {"active": 0, "timed_out": 0, "cancelled": 0}
+        self._stats_lock = threading.Lock()
         self._meta: dict[str, dict] = {}
         self._schemas: dict[str, ibis.Schema] = {}
         self._closed = False
@@ -129,6 +129,15 @@ class LocalStore(Store):
         for name, info in self._con.execute(f"SELECT name, info FROM {META_TABLE}").fetchall():
             self._meta[name] = json.loads(info)
         self._drop_orphans()
+        # The Ibis backend sets its session's time zone, which the lock would refuse later.
+        self._ibis = ibis.duckdb.from_connection(self._con)
+        sandbox.lock(self._con)
+        if path != ":memory:":
+            _LIVE[str(Path(path).resolve())] = self
+
+    def _remove_staging(self) -> None:
+        if self._staging_temp:
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def _drop_orphans(self) -> None:
         """Drop tables of loads interrupted between their two transactions (a crash)."""
@@ -141,24 +150,40 @@ class LocalStore(Store):
         return f"<LocalStore {self.location} datasets={len(self._meta)}>"
 
     # ------------------------------------------------------------------ threads & cursors
-    def _with_cursor(self, fn: Callable[[Any], Any]):
+    def _budget(self) -> budgets.ReadBudget:
+        """The caller's budget, else a fresh one with the store's default time limit."""
+        return budgets.current() or budgets.ReadBudget(self.query_timeout, hints=self.budget_hints)
+
+    def _with_cursor(self, fn: Callable[[Any], Any], budget: budgets.ReadBudget | None = None):
+        budget = budget or self._budget()
         cur = self._con.cursor()
+        self._count("active", 1)
         try:
-            return fn(cur)
+            with budget.attached(cur):
+                return fn(cur)
+        except (QueryTimeoutError, QueryCancelledError) as exc:
+            self._count("timed_out" if isinstance(exc, QueryTimeoutError) else "cancelled", 1)
+            raise
         finally:
+            self._count("active", -1)
             cur.close()
+
+    def _count(self, key: str, delta: int) -> None:
+        with self._stats_lock:
+            self.read_stats[key] += delta
 
     def read(self, fn: Callable[[Any], Any]):
         """Run ``fn(cursor)`` on a worker thread with its own cursor and wait for it."""
         self._check_open()
-        return self._pool.submit(self._with_cursor, fn).result()
+        return self._pool.submit(self._with_cursor, fn, self._budget()).result()
 
     async def aread(self, fn: Callable[[Any], Any]):
         """Like :meth:`read` for the server's event loop: awaits without blocking it."""
         import asyncio
 
         self._check_open()
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._with_cursor, fn)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self._with_cursor, fn, self._budget())
 
     def write(self, fn: Callable[[Any], Any]):
         """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error."""
@@ -186,6 +211,7 @@ class LocalStore(Store):
             self._closed = True
             self._pool.shutdown(wait=True)
             self._con.close()
+            self._remove_staging()
 
     # ------------------------------------------------------------------ datasets
     def load(self, source: Any, name: str | None = None, kind: str = "auto",
@@ -193,13 +219,23 @@ class LocalStore(Store):
         name = check_name(name or dataset_name_from(source))
         if mapping is not None and not isinstance(mapping, dict):
             raise IngestError("mapping must be a dict of {your_column: canonical_column}.")
-        with self._write_lock:  # one load at a time: versions and table names stay unique
+        with self._write_lock, contextlib.ExitStack() as staging:
+            # one load at a time: versions and table names stay unique
+            staged: dict[Path, Path] = {}
+
+            def stage(path: Path) -> Path:
+                """The file inside the staging folder, the only one DuckDB may read (linked
+                once per load, however many times the read is retried)."""
+                if path not in staged:
+                    staged[path] = staging.enter_context(sandbox.staged(self.staging_dir, path))
+                return staged[path]
+
             text_cols: set[str] = set()
             careful = False
             for _ in range(20):
                 try:
                     built, label, version = self.write(lambda cur: self._records_tx(
-                        cur, source, name, kind, mapping, encoding, text_cols, careful))
+                        cur, source, name, kind, mapping, encoding, text_cols, careful, stage))
                     break
                 except NeedsCarefulRead:  # the fast read failed: again, naming bad lines
                     careful = True
@@ -219,14 +255,15 @@ class LocalStore(Store):
             warnings.warn(w, UserWarning, stacklevel=2)
         return Dataset(self, name, info["kind"])
 
-    def _records_tx(self, cur, source, name, kind, mapping, encoding, text_cols, careful):
+    def _records_tx(self, cur, source, name, kind, mapping, encoding, text_cols, careful, stage):
         """Transaction 1: read the source into the new version's first table."""
         if isinstance(source, (str, os.PathLike)):
             def mapping_names(cols):
                 return build.canonical_names(
                     cols, "auto" if kind == "auto" else build.alias_family(kind), mapping)
             src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
-                              encoding=encoding, mapping_names=mapping_names, careful=careful)
+                              encoding=encoding, mapping_names=mapping_names, careful=careful,
+                              stage=stage)
             label = str(source)
         else:
             src = frame_source(cur, source)
@@ -393,21 +430,20 @@ class LocalStore(Store):
 
         return self.read(run)
 
-    def sql_arrow(self, query: str, limit: int | None = None):
-        """The result as an Arrow table (the server sends it as Arrow IPC)."""
+    def sql_arrow(self, query: str, limit: int | None = None, *, cap_rows: bool = True):
+        """The result as an Arrow table (the server sends it as Arrow IPC), streamed within
+        the read budget's row and byte caps (see :func:`.budget.fetch_arrow`)."""
+        budget = self._budget()
+
         def run(cur):
             text = check_select(cur, query, self._known_tables())
-            if limit:
-                text = f"SELECT * FROM ({text}) LIMIT {int(limit)}"
-            query_cur = self._con.cursor()  # the check left a result pending on ``cur``
             try:
-                return query_cur.sql(text).to_arrow_table()
+                return budgets.fetch_arrow(cur, text, budget, limit=limit, cap_rows=cap_rows)
             except duckdb.Error as exc:
                 raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
-            finally:
-                query_cur.close()
 
-        return self.read(run)
+        self._check_open()
+        return self._pool.submit(self._with_cursor, run, budget).result()
 
     def execute(self, expr):
         """Run an Ibis expression built on :meth:`table` and return a DataFrame."""
@@ -500,8 +536,6 @@ class LocalStore(Store):
     def table(self, name: str):
         """A bound Ibis table on this store's connection (``.execute()`` works)."""
         self.info(name)
-        if self._ibis is None:
-            self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis.table(name)
 
     # ------------------------------------------------------------------ view payloads

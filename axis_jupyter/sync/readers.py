@@ -10,8 +10,9 @@ Tiers (reference §4.4, rebuilt):
    when this platform has no ``/dev/fd``.
 
 The COPY tiers never write a file: each PostgreSQL connection's CSV stream is written by a
-thread into an OS pipe, and DuckDB's own CSV reader reads the pipe (``read_csv('/dev/fd/N')``)
-with the column types taken from PostgreSQL's description of the query. Rows never become
+thread into an OS pipe, and DuckDB's own CSV reader reads the pipe (``read_csv('/dev/fd/N')``;
+for the store's sandboxed database, which reads files only in its staging folder, a named
+pipe created there) with the column types taken from PostgreSQL's description of the query. Rows never become
 Python objects, parsing runs in DuckDB's C++ reader, and PostgreSQL, the pipe writers and
 DuckDB work at the same time. libpq hands COPY data over one row per call, so the writer's
 per-row work is kept to one buffered write (see ``_pump``). Measured alternatives for the
@@ -44,6 +45,7 @@ from psycopg import sql as pgsql
 
 from ..errors import AxisError
 from ..ingest.readers import quote_ident, quote_literal
+from ..store import sandbox
 
 APP_NAME = "axis-sync"
 
@@ -299,6 +301,13 @@ def _pump(stream: _Stream, cancel: threading.Event, tick: Callable[[], None]) ->
     """
     pg = stream.conn.pgconn
     gcd = pg.get_copy_data
+    if "fifo" in stream.extra:  # a named pipe: open() returns once DuckDB opened it to read
+        try:
+            stream.wfd = os.open(stream.extra["fifo"], os.O_WRONLY)
+        except OSError as exc:
+            stream.error = exc
+            return
+        _grow_pipe(stream.wfd)
     out = os.fdopen(stream.wfd, "wb", buffering=1 << 20, closefd=True)
     stream.wfd = -1  # owned by ``out`` now
     write = out.write
@@ -379,12 +388,21 @@ def copy_into_duckdb(cur, table: str, streams: list[tuple[psycopg.Connection, st
             last[0] = now
         progress(sum(s.rows for s in ss))
 
+    # The store's sandboxed DuckDB reads files only in its staging folder: there the streams
+    # are named pipes, which the pump opens for writing once DuckDB opens them for reading.
+    fifo_dir = sandbox.pipe_folder(cur)
     for s in ss:
-        s.rfd, s.wfd = os.pipe()
-        _grow_pipe(s.wfd)
+        if fifo_dir is None:
+            s.rfd, s.wfd = os.pipe()
+            s.extra["path"] = f"/dev/fd/{s.rfd}"
+            _grow_pipe(s.wfd)
+        else:
+            s.extra["fifo"] = sandbox.new_pipe(fifo_dir)
+            s.extra["path"] = str(s.extra["fifo"])
     spec = "{" + ", ".join(f"{quote_literal(c.name)}: {quote_literal(c.duck)}" for c in columns) + "}"
     opts = f"header=false, columns={spec}, delim=',', quote='\"', escape='\"', {CSV_OPTIONS}"
-    selects = " UNION ALL ".join(f"SELECT * FROM read_csv('/dev/fd/{s.rfd}', {opts})" for s in ss)
+    selects = " UNION ALL ".join(f"SELECT * FROM read_csv({quote_literal(s.extra['path'])}, {opts})"
+                                 for s in ss)
     for s in ss:
         s.thread = threading.Thread(target=_pump, args=(s, cancel, tick), daemon=True,
                                     name=f"axis-copy-{table}")
@@ -397,11 +415,21 @@ def copy_into_duckdb(cur, table: str, streams: list[tuple[psycopg.Connection, st
     finally:
         for s in ss:
             try:
-                os.close(s.rfd)  # a writer still blocked on a full pipe gets EPIPE and stops
+                if "fifo" in s.extra:
+                    # If DuckDB never opened the pipe, the pump waits in open(): let it in and
+                    # leave at once, so its first write fails (EPIPE) and it stops.
+                    os.close(os.open(s.extra["fifo"], os.O_RDONLY | os.O_NONBLOCK))
+                else:
+                    os.close(s.rfd)  # a writer still blocked on a full pipe gets EPIPE and stops
             except OSError:
                 pass
         for s in ss:
             s.thread.join()
+            if "fifo" in s.extra:
+                try:
+                    os.unlink(s.extra["fifo"])
+                except OSError:
+                    pass
     errors = [s.error for s in ss if s.error is not None]
     if errors:
         err = next((e for e in errors if not isinstance(e, (BrokenPipeError, SyncCancelled))), errors[0])
@@ -484,8 +512,14 @@ def cursor_into_duckdb(cur, table: str, conn: psycopg.Connection, query: str, co
                     elif c.oid == 1700:
                         vals = [None if v is None else float(v) for v in vals]
                     arrays.append(pa.array(vals, type=t, from_pandas=True))
-                chunk = pa.Table.from_arrays(arrays, schema=schema)  # noqa: F841 - used by DuckDB
-                cur.execute(f"INSERT INTO {quote_ident(table)} SELECT * FROM chunk")
+                chunk = pa.Table.from_arrays(arrays, schema=schema)
+                # Registered by name: the store's sandbox turns off DuckDB's scans of Python
+                # variables.
+                cur.register("_axis_sync_chunk", chunk)
+                try:
+                    cur.execute(f"INSERT INTO {quote_ident(table)} SELECT * FROM _axis_sync_chunk")
+                finally:
+                    cur.unregister("_axis_sync_chunk")
                 rows += len(batch)
                 if progress:
                     progress(rows)

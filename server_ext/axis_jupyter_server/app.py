@@ -5,6 +5,17 @@ Configuration (``jupyter_server_config.py``, ``--AxisExtension.store_path=...``)
     c.AxisExtension.store_path = "/data/axis.duckdb"   # else $AXIS_STORE, else ~/.axis/axis.duckdb
     c.AxisExtension.job_workers = 4
     c.AxisExtension.max_upload_bytes = 20 * 2**30
+    c.AxisExtension.query_timeout = 60            # seconds per heavy request; 0 = no limit
+    c.AxisExtension.max_result_rows = 5_000_000   # rows of one answer (Arrow; JSON: max_json_rows)
+    c.AxisExtension.max_result_bytes = 256 * 2**20
+    c.AxisExtension.max_user_requests = 4         # heavy requests one user runs at once
+    c.AxisExtension.max_user_queue = 16           # ... and how many more may wait
+
+Heavy requests (query, analytics, rows, view actions) are bounded (see ``bounds``): their
+DuckDB work is interrupted after ``query_timeout`` or when the client disconnects, their
+answers are capped, and each user runs at most ``max_user_requests`` of them at once. The
+store's database is a DuckDB sandbox (``axis_jupyter.store.sandbox``): no file, extension or
+network access from SQL.
 
 How kernels find the server: when the extension starts (after the HTTP port is bound, so
 ``--port=0`` works) it sets, in the server's own environment that every kernel inherits,
@@ -28,10 +39,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from . import __version__
 from .base import AxisState
+from .bounds import SERVER_HINTS, UserSlots
 from .jobs import JobRunner
 from .multipart import clean_orphans
 from .routes import API_PREFIX, all_routes
@@ -78,14 +90,43 @@ class AxisExtension(ExtensionApp):
     job_workers = Int(4, config=True, help="Jobs (uploads, sync, eval runs, ...) run at once.")
     call_workers = Int(8, config=True, help="Threads for blocking work of HTTP requests.")
     upload_dir = Unicode(None, allow_none=True, config=True,
-                         help="Folder for uploads in flight (default: the system temp folder).")
+                         help="Folder for uploads in flight (default: the store's staging folder, "
+                              "the one place its sandboxed DuckDB may read files from; elsewhere "
+                              "each upload is linked or copied there to be loaded).")
     max_upload_bytes = Int(20 << 30, config=True, help="Largest accepted upload in bytes.")
     sse_heartbeat = Float(15.0, config=True, help="Seconds between SSE heartbeat comments.")
     max_json_rows = Int(10_000, config=True,
-                        help="Most rows a JSON query answer carries (Arrow answers are unlimited).")
+                        help="Most rows a JSON query answer carries (the rest is cut off and the "
+                             "answer says truncated; Arrow answers: max_result_rows).")
+    query_timeout = Float(60.0, config=True,
+                          help="Seconds the DuckDB work of one heavy request (query, analytics, "
+                               "rows, view action) may run before it is interrupted and the "
+                               "request answers 422; 0 means no limit.")
+    max_result_rows = Int(5_000_000, config=True,
+                          help="Most rows one answer carries (Arrow query answers and Arrow pages "
+                               "of rows); more is a 413. 0 means no cap.")
+    max_result_bytes = Int(256 << 20, config=True,
+                           help="Most bytes one answer of a heavy request carries (JSON or Arrow); "
+                                "more is a 413. 0 means no cap.")
+    max_user_requests = Int(4, config=True,
+                            help="Heavy requests (query, analytics, rows, view actions) one user "
+                                 "may run at once (more wait, see max_user_queue). 0 means no "
+                                 "limit. Keep it below call_workers and AXIS_QUERY_CONCURRENCY so "
+                                 "other users always find a free worker.")
+    max_user_queue = Int(16, config=True,
+                         help="Heavy requests of one user that may wait for a free slot (in order, "
+                              "holding no worker thread); one more answers 429.")
     set_kernel_env = Bool(True, config=True,
                           help="Put AXIS_SERVER_URL/AXIS_SERVER_TOKEN in the environment kernels "
                                "inherit, so axis_jupyter.connect() in a notebook uses this server.")
+
+    @validate("query_timeout", "max_result_rows", "max_result_bytes", "max_user_requests",
+              "max_user_queue")
+    def _not_negative(self, proposal):
+        if proposal["value"] < 0:
+            raise TraitError(f"AxisExtension.{proposal['trait'].name} must be 0 (no limit) or "
+                             f"positive, not {proposal['value']}.")
+        return proposal["value"]
 
     state: AxisState | None = None
     store_error: str | None = None
@@ -99,7 +140,8 @@ class AxisExtension(ExtensionApp):
         self._env_set = {}
         path = self.store_path or config.default_store_path()
         try:
-            store = LocalStore(path)
+            store = LocalStore(path, query_timeout=self.query_timeout)
+            store.budget_hints = dict(SERVER_HINTS)
         except AxisError as exc:
             # Keep the server up; the API answers 503 with this message.
             self.store_error = str(exc)
@@ -113,9 +155,13 @@ class AxisExtension(ExtensionApp):
             secret=secrets.token_urlsafe(32), api_path=api_path, version=__version__,
             call_pool=ThreadPoolExecutor(max_workers=self.call_workers,
                                          thread_name_prefix="axis-call"),
-            upload_dir=self.upload_dir, max_upload_bytes=self.max_upload_bytes,
+            upload_dir=self.upload_dir or _staging_uploads(store),
+            max_upload_bytes=self.max_upload_bytes,
             sse_heartbeat=self.sse_heartbeat, max_json_rows=self.max_json_rows,
-            extras={"routes": routes, "extension": self})
+            extras={"routes": routes, "extension": self},
+            query_timeout=self.query_timeout, max_result_rows=self.max_result_rows,
+            max_result_bytes=self.max_result_bytes,
+            user_slots=UserSlots(self.max_user_requests, self.max_user_queue))
         self.settings[STATE_KEY] = self.state
         if self.store_error is None:
             from axis_jupyter.store import remote
@@ -170,6 +216,15 @@ class AxisExtension(ExtensionApp):
         self.state.jobs.shutdown(wait=False)
         self.state.call_pool.shutdown(wait=False, cancel_futures=True)
         self.state.store.close()
+
+
+def _staging_uploads(store) -> str | None:
+    """Uploads land in the store's staging folder, where its sandboxed DuckDB reads them in
+    place (no copy); the store clears leftovers of a killed server there at start."""
+    if isinstance(store, _UnavailableStore):
+        return None
+    folder = getattr(store, "staging_dir", None)
+    return str(folder) if folder is not None else None
 
 
 class _UnavailableStore:

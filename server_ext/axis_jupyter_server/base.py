@@ -39,6 +39,10 @@ What a subclass gets:
   every other request — it never bypasses it. A JupyterHub API token is checked by
   JupyterHub's own identity provider, not here.
 * For Server-Sent Events subclass :class:`SSEMixin` too (see ``handlers.JobEventsHandler``).
+* For heavy work (queries, analytics, rows, view actions) mix in
+  :class:`~.bounds.BoundedMixin` and run it as ``async with self.bounded():`` /
+  ``await self.run_bounded(fn, ...)``: a time limit, interruption when the client goes away,
+  answer caps (``write_table`` checks the byte cap) and a per-user limit.
 """
 
 from __future__ import annotations
@@ -81,6 +85,11 @@ class AxisState:
     sse_heartbeat: float = 15.0
     max_json_rows: int = 10_000
     extras: dict = field(default_factory=dict)  # room for other modules (sync scheduler, ...)
+    # Bounds of heavy requests (see ``bounds``): time limit, answer caps, slots per user.
+    query_timeout: float = 60.0
+    max_result_rows: int = 5_000_000
+    max_result_bytes: int = 256 << 20
+    user_slots: Any = None
 
 
 def wants_arrow(accept: str | None) -> bool:
@@ -220,13 +229,21 @@ class AxisHandler(APIHandler):
         JSON ``{columns, data, **extra}``. Encoding runs off the event loop."""
         if self.wants_arrow:
             payload = await self.run_blocking(wire.to_ipc, df)
+            self.check_answer_size(len(payload))
             self.finish(payload, set_content_type=wire.ARROW_STREAM)
         else:
             if not hasattr(df, "itertuples"):  # an Arrow table
                 df = await self.run_blocking(df.to_pandas)
             body = await self.run_blocking(lambda: wire.dumps(
                 {**wire.frame_split(df), **(extra or {})}))
+            self.check_answer_size(len(body))
             self.finish(body)
+
+    def check_answer_size(self, nbytes: int) -> None:
+        """413 when the answer of a bounded request (``bounds``) passes its byte cap."""
+        budget = getattr(self, "_axis_budget", None)
+        if budget is not None and budget.max_bytes and nbytes > budget.max_bytes:
+            raise budget.too_large("bytes")
 
     def job_accepted(self, job: Job) -> None:
         url = f"{self.axis.api_path}jobs/{job.id}"

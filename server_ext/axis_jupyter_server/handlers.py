@@ -18,9 +18,10 @@ from axis_jupyter import errors as axis_errors
 from axis_jupyter import params as P
 from axis_jupyter import wire
 from axis_jupyter.analytics.parameters import FILTERS
-from axis_jupyter.errors import AxisError, ParameterError
+from axis_jupyter.errors import AxisError, ParameterError, ResultTooLargeError
 
 from .base import AxisHandler, SSEMixin
+from .bounds import BoundedMixin
 from .multipart import MultipartStream, UploadError, boundary_from, upload_tempdir
 from .params import Body, Param, Spec, described
 
@@ -41,9 +42,10 @@ def job_error(job) -> AxisError:
     return cls(job.error or "the job failed")
 
 
-def sql_arrow(store, query: str, limit: int | None = None):
-    """One read-only SELECT as an Arrow table (runs on the store's read pool)."""
-    return store.sql_arrow(query, limit=limit)
+def sql_arrow(store, query: str, limit: int | None = None, cap_rows: bool = True):
+    """One read-only SELECT as an Arrow table (runs on the store's read pool); with
+    ``cap_rows`` more rows than the request's ``max_result_rows`` is a 413."""
+    return store.sql_arrow(query, limit=limit, cap_rows=cap_rows)
 
 
 def dataset_row(info: dict) -> dict:
@@ -236,12 +238,13 @@ class DatasetHandler(AxisHandler):
         self.finish()
 
 
-class RowsHandler(AxisHandler):
+class RowsHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:rows"
     params = {"get": Spec(query=(
         Param("page", P.integer(1, MAX_PAGE), "1-based page (default 1)"),
         Param("page_size", P.integer(1, MAX_ARROW_PAGE_SIZE),
-              f"rows per page (default 50, at most {MAX_JSON_PAGE_SIZE} as JSON)"),
+              f"rows per page (default 50, at most {MAX_JSON_PAGE_SIZE} as JSON, and at most "
+              "AxisExtension.max_result_rows as Arrow)"),
         Param("sort_by", P.STRING, "column to sort by"),
         Param("descending", P.BOOL, "sort descending"),
         Param("search", P.STRING, "case-insensitive text search in string columns"),
@@ -272,20 +275,28 @@ class RowsHandler(AxisHandler):
             twice = sorted({c for c in columns if columns.count(c) > 1})
             raise ParameterError(f"columns names {', '.join(map(repr, twice))} more than once.",
                                  param="columns")
-        df, total = await self.run_blocking(
-            self.store.rows, name, page=page, page_size=page_size,
-            sort_by=args.get("sort_by"), descending=args.get("descending", False),
-            search=args.get("search"), filters=args.get("filters"), columns=columns,
-            parse=args.get("parse", False) and not arrow)
-        if arrow:
-            payload = await self.run_blocking(wire.to_ipc, df)
-            self.set_header(wire.TOTAL_HEADER, str(total))
-            self.finish(payload, set_content_type=wire.ARROW_STREAM)
-            return
-        body = await self.run_blocking(lambda: wire.dumps(
-            {"rows": wire.records(df), "total": total, "page": page,
-             "page_size": page_size}))
-        self.finish(body)
+        cap = self.axis.max_result_rows
+        if cap and page_size > cap:
+            raise ResultTooLargeError(
+                f"page_size must be at most {cap:,} (got {page_size:,}), the most rows one "
+                "answer may carry; ask for smaller pages or raise AxisExtension.max_result_rows.")
+        async with self.bounded():
+            df, total = await self.run_bounded(
+                self.store.rows, name, page=page, page_size=page_size,
+                sort_by=args.get("sort_by"), descending=args.get("descending", False),
+                search=args.get("search"), filters=args.get("filters"), columns=columns,
+                parse=args.get("parse", False) and not arrow)
+            if arrow:
+                payload = await self.run_blocking(wire.to_ipc, df)
+                self.check_answer_size(len(payload))
+                self.set_header(wire.TOTAL_HEADER, str(total))
+                self.finish(payload, set_content_type=wire.ARROW_STREAM)
+                return
+            body = await self.run_blocking(lambda: wire.dumps(
+                {"rows": wire.records(df), "total": total, "page": page,
+                 "page_size": page_size}))
+            self.check_answer_size(len(body))
+            self.finish(body)
 
 
 # --------------------------------------------------------------------------- analytics
@@ -318,7 +329,7 @@ def analytic_names() -> list[str]:
     return sorted(registry.load_all())
 
 
-class AnalyticHandler(AxisHandler):
+class AnalyticHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:analytics"
     params = {"post": Spec(body=Body(
         analytic_fields, description="the analytic's parameters (GET analytics lists which "
@@ -339,12 +350,13 @@ class AnalyticHandler(AxisHandler):
             raise ParameterError("'dataset' and 'name' are not analytic parameters (they come "
                                  "from the URL).", param="dataset" if "dataset" in params else "name")
         self.store.info(name)
-        df = await self.run_blocking(lambda: self.store.analytic(name, analytic, **params))
-        await self.write_table(df)
+        async with self.bounded():
+            df = await self.run_bounded(lambda: self.store.analytic(name, analytic, **params))
+            await self.write_table(df)
 
 
 # --------------------------------------------------------------------------- query
-class QueryHandler(AxisHandler):
+class QueryHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:query"
     params = {"post": Spec(body=Body({
         "sql": described(P.STRING, "one SELECT over the store's datasets"),
@@ -352,7 +364,10 @@ class QueryHandler(AxisHandler):
         "limit": described(P.integer(1, 10**12), "at most this many rows")}))}
     openapi = {"post": {
         "responses": {"200": "{columns, data, truncated} or Arrow IPC (Accept header)",
-                      "400": "not exactly one SELECT, unknown table, SQL error"},
+                      "400": "not exactly one SELECT, unknown table, SQL error",
+                      "413": "the answer passes AxisExtension.max_result_rows or max_result_bytes",
+                      "422": "the query ran longer than AxisExtension.query_timeout",
+                      "429": "the user already runs AxisExtension.max_user_requests heavy requests"},
         "arrow": True,
     }}
 
@@ -365,17 +380,18 @@ class QueryHandler(AxisHandler):
         if not sql or not sql.strip():
             raise ParameterError("sql is required: send {\"sql\": \"SELECT ...\"}.", param="sql")
         limit = body.get("limit")
-        if self.wants_arrow:
-            table = await self.run_blocking(sql_arrow, self.store, sql, limit)
-            await self.write_table(table)
-            return
-        cap = self.axis.max_json_rows
-        fetch = min(limit, cap + 1) if limit else cap + 1
-        table = await self.run_blocking(sql_arrow, self.store, sql, fetch)
-        truncated = table.num_rows > cap
-        if truncated:
-            table = table.slice(0, cap)
-        await self.write_table(table, extra={"truncated": truncated, "rows": table.num_rows})
+        async with self.bounded():
+            if self.wants_arrow:  # more rows than max_result_rows: 413
+                table = await self.run_bounded(sql_arrow, self.store, sql, limit)
+                await self.write_table(table)
+                return
+            cap = self.axis.max_json_rows  # JSON: the first rows, marked truncated
+            fetch = min(limit, cap + 1) if limit else cap + 1
+            table = await self.run_bounded(sql_arrow, self.store, sql, fetch, False)
+            truncated = table.num_rows > cap
+            if truncated:
+                table = table.slice(0, cap)
+            await self.write_table(table, extra={"truncated": truncated, "rows": table.num_rows})
 
 
 # --------------------------------------------------------------------------- views
@@ -391,7 +407,7 @@ def view_actions() -> list[str]:
     return sorted({a for v in views().values() for a in v.actions})
 
 
-class ViewActionHandler(AxisHandler):
+class ViewActionHandler(BoundedMixin, AxisHandler):
     auth_resource = "axis:views"
     params = {"post": Spec(body=Body(extra=True, description="the action's parameters"))}
     path_enums = {"view": view_names, "action": view_actions}
@@ -415,8 +431,10 @@ class ViewActionHandler(AxisHandler):
                 return wire.dumps(call_action(self.store, name, view, action, params))
 
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.
-        body = await self.run_blocking(run)
-        self.finish(body)
+        async with self.bounded():
+            body = await self.run_bounded(run)
+            self.check_answer_size(len(body))
+            self.finish(body)
 
 
 # --------------------------------------------------------------------------- jobs

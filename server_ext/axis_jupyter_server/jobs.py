@@ -72,6 +72,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from axis_jupyter.errors import INTERNAL, AxisError, ConflictError, NotFoundError, error_code
+from axis_jupyter.store.budget import ReadBudget, run_with
 
 log = logging.getLogger("axis_jupyter_server.jobs")
 
@@ -344,8 +345,12 @@ class JobRunner:
     def _run_sync(self, job: Job, fn) -> None:
         if not job._start():
             return
+        # The job's store reads run under a budget tied to its cancel event: cancelling the
+        # job interrupts a running DuckDB query (no time limit: jobs are long by design).
+        budget = ReadBudget(cancel_event=job.cancel_event)
+        budget.why = "the job was cancelled"
         try:
-            result = fn(job)
+            result = run_with(budget, fn, job)
         except BaseException as exc:  # noqa: BLE001 - every outcome must end the job
             self._fail(job, exc)
         else:
