@@ -188,4 +188,6 @@ SPEC = ViewSpec(
              "agreement": agreement, "export": export, "test_cases": compare_cases.test_cases,
              "test_case": compare_cases.test_case, "test_cases_export": compare_cases.test_cases_export},
     kinds=("evals",),
+    requires=("metric_name", "metric_score"),
+    data="evaluation data: a score per test case and metric",
 )

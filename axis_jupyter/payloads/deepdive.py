@@ -1,7 +1,7 @@
 """What the deep-dive view shows (reference: upstream-ui.md §1.2 Deep Dive, catalogue rows 17-26).
 
 ``payload``      {filters, threshold} -> KPI cards (average score, pass rate, test cases,
-                 variance), per-metric summary, radar and bar charts, metrics, experiments,
+                 std dev and variance of every score), per-metric summary, radar and bar charts, metrics, experiments,
                  metadata keys
 ``distribution`` {metrics, kind, filters} -> quantiles per metric (and experiment) + box chart;
                  ``kind="violin"`` adds a 20-bin density over [0, 1] per metric and experiment
@@ -27,6 +27,7 @@ from ..analytics import deepdive, evals
 from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params, scorecard
+from .metric_stats import metric_stats
 from .registry import ViewSpec, chart
 from .style import color_scale, dataset_colors
 
@@ -63,7 +64,8 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     out: dict[str, Any] = {
         "view": VIEW, "dataset": dataset, "filters": f, "threshold": th,
         "kpis": {"average_score": k.get("mean"), "pass_rate": k.get("pass_rate"),
-                 "test_cases": k.get("cases"), "variance": k.get("var"), "scores": k.get("scores")},
+                 "test_cases": k.get("cases"), "variance": k.get("var"), "scores": k.get("scores"),
+                 "std": None if k.get("var") is None or k.get("var") != k.get("var") else float(k["var"]) ** 0.5},
         "summary": rows,
         "metrics": [r["metric_name"] for r in rows],
         "experiments": (info.get("filter_values") or {}).get("evaluation_name", []),
@@ -291,6 +293,9 @@ SPEC = ViewSpec(
     name=VIEW,
     description="Deep dive: overview, distributions, tradeoffs, length, turns, metadata, test-case panel",
     actions={"payload": payload, "distribution": distribution, "tradeoffs": tradeoffs, "length": length,
-             "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree},
+             "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree,
+             "metric_stats": metric_stats},
     kinds=("evals",),
+    requires=("metric_name", "metric_score"),
+    data="evaluation data: a score per test case and metric",
 )

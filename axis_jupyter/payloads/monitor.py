@@ -296,4 +296,6 @@ SPEC = ViewSpec(
     actions={"payload": payload, "traces": traces, "failing": failing, "trace": trace,
              "classification": classification, "insights": insights, "alerts": alerts},
     kinds=("monitoring",),
+    requires=("metric_name", "metric_score", "timestamp"),
+    data="monitoring data: scored records with a timestamp",
 )

@@ -5,7 +5,10 @@
 ``cases``     {metric, page, page_size, sort, filters} -> one page of the metric's cases
               (dataset_id, query, metric_score, explanation) and the total, from DuckDB
 ``case_tree`` {dataset_id, filters, search, limit} -> the metric tree of one test case (its
-              own scores, explanations and signals) and a list of case ids to choose from
+              own scores, explanations, signals and critiques) and a list of case ids to
+              choose from
+``metric_stats`` {metric, filters} -> a metric's five-number summary and 10-bin histogram,
+              for the tree's leaf popup (``payloads/metric_stats.py``)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..errors import QueryError
 from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable
 from . import params
+from .metric_stats import metric_stats
 from .registry import ViewSpec, chart
 
 VIEW = "scorecard"
@@ -163,7 +167,7 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
         c = t.filter((t.dataset_id == str(case)) & t.metric_name.notnull())
         aggs: dict[str, Any] = {"mean": c.metric_score.mean(), "min": c.metric_score.min(),
                                 "max": c.metric_score.max(), "count": c.metric_score.count()}
-        for col in ("parent", "weight", "metric_type", "explanation", "signals"):
+        for col in ("parent", "weight", "metric_type", "explanation", "signals", "critique"):
             if col in c.columns:
                 aggs[col] = c[col].arbitrary()
         return ids, case, ctx.execute(c.group_by("metric_name").aggregate(**aggs))
@@ -180,7 +184,7 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
     rows = scorecard.build_hierarchy(df)
     extra = df.set_index("metric_name")
     for r in rows:
-        for col in ("explanation", "signals"):
+        for col in ("explanation", "signals", "critique"):
             if col in extra.columns:
                 v = extra.at[r["name"], col]
                 r[col] = parse_jsonish(v) if col == "signals" else v
@@ -191,6 +195,8 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
 SPEC = ViewSpec(
     name=VIEW,
     description="Evaluation scorecard: KPIs, weighted metric hierarchy, metric tree, drill-down",
-    actions={"payload": payload, "cases": cases, "case_tree": case_tree},
+    actions={"payload": payload, "cases": cases, "case_tree": case_tree, "metric_stats": metric_stats},
     kinds=("evals",),
+    requires=("metric_name", "metric_score"),
+    data="evaluation data: a score per test case and metric",
 )

@@ -75,7 +75,9 @@ def check_kpis(view, payload):
     assert kpi(view, "overall").get_attribute("data-value") not in (None, "")
     assert float(kpi(view, "overall").get_attribute("data-value")) == pytest.approx(k["overall_score"], abs=1e-12)
     assert f"{k['overall_score']:.3f}" in kpi(view, "overall").inner_text()
-    assert float(kpi(view, "variance").get_attribute("data-value")) == pytest.approx(k["score_variance"], abs=1e-12)
+    # the spread of the metric means is a standard deviation, and says so
+    assert float(kpi(view, "std").get_attribute("data-value")) == pytest.approx(k["score_std"], abs=1e-12)
+    assert kpi(view, "std").inner_text().split("\n")[0].lower() == "score std dev"
     assert kpi(view, "cases").inner_text().split("\n")[1] == f"{k['test_cases']:,}"
     assert int(kpi(view, "metrics").get_attribute("data-value")) == k["metrics"] == 6
     assert int(kpi(view, "components").get_attribute("data-value")) == k["components"] == 3

@@ -83,3 +83,11 @@ test("a dialog opens level with the clicked row, inside the overlay", () => {
   assert.equal(panelTop(50, 100, 3000, 400), 0);          // never above the top
   assert.equal(panelTop(500, 100, 300, 400), 0);          // taller than the overlay: from the top
 });
+
+test("the five-number bar places each number on the 0-1 axis (outside values at the ends)", async () => {
+  const { fiveNumberLayout } = await import("../src/lib/metric-popup.js");
+  const p = fiveNumberLayout({ min: 0, q25: 0.25, median: 0.5, q75: 0.75, max: 1 }, 212, 6);
+  assert.deepEqual(p, { min: 6, q25: 56, median: 106, q75: 156, max: 206 });
+  const q = fiveNumberLayout({ min: -0.5, q25: null, median: 0.5, q75: undefined, max: 1.4 }, 112, 6);
+  assert.deepEqual(q, { min: 6, q25: null, median: 56, q75: null, max: 106 });
+});
