@@ -339,6 +339,10 @@ class RemoteStore(Store):
         """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
         self._request("DELETE", f"sync/sources/{self._q(name)}")
 
+    def sync_status(self) -> dict[str, dict]:
+        """The server's sync status per source ({name: {state, rows, last_sync, ...}})."""
+        return self._json("GET", "sync")["datasets"]
+
     def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
         """Run the sync as server jobs, following their events; the status per dataset."""
         path = f"sync/{self._q(name)}" if name else "sync"

@@ -37,6 +37,14 @@ def wait_value(page, testid, value, timeout=60_000):
         arg=[testid, value], timeout=timeout)
 
 
+def near_click(page, button, panel):
+    """The panel starts level with the clicked button (or as close as it fits) and is in
+    the window."""
+    b, p, vp = button.bounding_box(), panel.bounding_box(), page.viewport_size
+    assert 0 <= p["y"] < vp["height"] - 40, (p, vp)
+    assert abs(p["y"] - b["y"]) < max(60, p["height"]), (p, b)
+
+
 def test_monitor_in_jupyterlab(page, lab, expected):
     from browser.labserver import open_notebook, run_cell
 
@@ -84,6 +92,16 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     assert detail.locator("[data-testid=detail-score]").inner_text() == f"{first['metric_score']:.3f}"
     assert first["trace_id"] in detail.locator("[data-testid=detail-trace]").inner_text()
     assert detail.locator("[data-testid=detail-metrics] tr").count() >= 4
+    # the trace opens beside the row it was opened from, in the window (it once opened at
+    # the top of the widget, off-screen from a click far down)
+    near_click(page, view.locator("[data-testid=trace-table] tbody tr").first.locator("[data-testid=open-trace]"),
+               detail.locator("[data-testid=trace-panel]"))
+    detail.locator("[data-testid=detail-close]").click()
+    last = view.locator("[data-testid=trace-table] tbody tr").last.locator("[data-testid=open-trace]")
+    last.scroll_into_view_if_needed()
+    last.click()
+    detail.locator("[data-testid=detail-score]").wait_for(timeout=60_000)
+    near_click(page, last, detail.locator("[data-testid=trace-panel]"))
     detail.locator("[data-testid=detail-close]").click()
 
     # the alerts tab lists what the engine computed

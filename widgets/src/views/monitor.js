@@ -33,7 +33,7 @@ const BUCKETS = [["hour", "Hourly"], ["day", "Daily"], ["week", "Weekly"]];
  * @property {() => Promise<void>} renderBody redraw the current tab
  * @property {ChartSet} charts the current tab's charts
  * @property {(name: string, testid: string) => ReturnType<typeof keptChart>} kept a score-tab chart kept across updates
- * @property {(row: any) => void} openTrace open the trace panel of a row
+ * @property {(row: any, anchor?: Element) => void} openTrace open the trace panel of a row, beside `anchor`
  */
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
@@ -210,7 +210,7 @@ function render({ model, el }) {
   const ctx = {
     state, body, call: shell.call, scope, change, renderBody, charts,
     kept: (name, testid) => (kept[name] ||= keptChart(h("div", { class: "axis-chart", "data-testid": testid }))),
-    openTrace: (row) => openTrace(overlay, shell.call, row),
+    openTrace: (row, anchor) => openTrace(overlay, shell.call, row, anchor),
   };
 
   // ---------------------------------------------------------------- start

@@ -12,7 +12,7 @@ import { kpiCard, kpiRow } from "../lib/kpi.js";
 import { table, tableHead } from "../lib/table.js";
 import { lineSpark } from "../lib/spark.js";
 import { ChartSet } from "../lib/charts.js";
-import { overlayBox } from "../lib/overlay.js";
+import { overlayBox, placeNear } from "../lib/overlay.js";
 import { hiddenByCollapse } from "../lib/hierarchy.js";
 import { toggleIn } from "../lib/tree.js";
 import { errorText } from "../lib/transport.js";
@@ -173,22 +173,30 @@ function render({ model, el }) {
           h("td", {}, lineSpark(r.sparkline, { width: 80, height: 18 })),
           h("td", { class: `axis-health-${r.health}` }, HEALTH[r.health]),
           h("td", { class: "axis-num" }, fmtInt(r.records)),
-          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "👁")));
+          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {any} */ e) => { e.stopPropagation(); openMetric(r, e.currentTarget); } }, "👁")));
     });
   }
 
-  /** One metric's statistics, daily trend and recent scores (or label counts). @param {any} r */
-  async function openMetric(r) {
+  /**
+   * One metric's statistics, daily trend and recent scores (or label counts), opened level
+   * with the clicked row (`anchor`) rather than at the top of the view.
+   * @param {any} r @param {Element} [anchor]
+   */
+  async function openMetric(r, anchor) {
     overlay.hidden = false;
-    clear(overlay);
+    const loading = h("div", { class: "axis-panel axis-muted" }, "Loading…");
+    clear(overlay).append(loading);
+    placeNear(overlay, loading, anchor);
     const d = await call("metric_detail", { filters: state.filters, source_name: r.source_name, source_component: r.source_component, metric_name: r.metric_name });
-    const panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
+    clear(overlay);
+    const panel = h("div", { class: "axis-panel", "data-testid": "metric-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
       h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; } }, "✕")));
     if (!d.stats) {
       panel.append(h("div", {}, `${fmtInt(d.total)} labels`), table({
         rows: d.counts.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, x.category), h("td", { class: "axis-num" }, fmtInt(x.count)), h("td", { class: "axis-num" }, fmtPct(x.share)))),
       }));
       overlay.append(panel);
+      placeNear(overlay, panel, anchor);
       return;
     }
     const st = d.stats;
@@ -199,7 +207,9 @@ function render({ model, el }) {
     const c = h("div", { class: "axis-chart" });
     panel.append(c);
     overlay.append(panel);
+    placeNear(overlay, panel, anchor);
     await charts.draw(c, dailyMeanSpec(d.trend), { onError: () => { /* chart optional */ } });
+    placeNear(overlay, panel, anchor); // taller now that the chart is drawn
     panel.append(table({
       rows: d.recent.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, fmtTime(String(x.timestamp))), h("td", { class: "axis-num" }, fmtScore(x.metric_score)), h("td", { class: "axis-id" }, x.trace_id ?? x.dataset_id))),
     }));
