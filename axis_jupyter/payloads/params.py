@@ -63,6 +63,7 @@ VIEW_PARAMS: dict[str, dict] = {
     "full": schemas.BOOL,
     "columns": {"anyOf": [schemas.STRINGS, schemas.OBJECT]},
     "mapping": schemas.OBJECT,
+    "metric_params": {"type": "object", "additionalProperties": schemas.OBJECT},
     "concurrency": schemas.integer(1, 256),
     "page_size": schemas.integer(1, 500),
     "limit": schemas.integer(1, 100_000),
