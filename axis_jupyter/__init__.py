@@ -11,7 +11,8 @@ In a notebook: ``%load_ext axis_jupyter`` then ``%axis help``.
 from __future__ import annotations
 
 from .errors import AxisError, IngestError, NotFoundError, QueryError, StoreLockedError
-from .store import Dataset, LocalStore, Store, connect
+from .store import Dataset, Store
+from .workbench import LocalStore, RemoteStore, connect, open_local
 
 __version__ = "0.1.0"
 
@@ -32,7 +33,8 @@ _VIEWS = {
 }
 
 __all__ = ["AxisError", "Dataset", "IngestError", "LocalStore", "NotFoundError", "QueryError",
-           "Store", "StoreLockedError", "connect", "load_ipython_extension", *_VIEWS]
+           "RemoteStore", "Store", "StoreLockedError", "connect", "load_ipython_extension",
+           "open_local", *_VIEWS]
 
 
 def __getattr__(name: str):

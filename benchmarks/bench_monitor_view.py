@@ -54,7 +54,7 @@ def ensure_data(rows: int) -> Path:
     if path.exists():
         s = LocalStore(path)
         try:
-            if DATASET in s._meta:
+            if DATASET in s.infos():
                 return path
         finally:
             s.close()

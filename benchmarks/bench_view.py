@@ -68,7 +68,7 @@ def ensure_data(rows: int) -> Path:
     if path.exists():
         s = LocalStore(path)
         try:
-            if DATASET in s._meta and s.info(DATASET)["rows"] == total:
+            if DATASET in s.infos() and s.info(DATASET)["rows"] == total:
                 return path
         finally:
             s.close()

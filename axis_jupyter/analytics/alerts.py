@@ -17,15 +17,11 @@ detectors then run in Python on those few points.
 * ``scan=False`` (default, as the reference) checks each series' newest bucket;
   ``scan=True`` checks every bucket against the buckets before it (a backtest).
 
-``health``: avg >= good -> healthy, >= pass -> warning, else critical (no scores ->
-unknown). ``hierarchy``: source -> component -> metric with score, count, delta = mean of
-the newest 25 % of scores minus the mean of the older 75 % (n >= 4), a daily sparkline and
-health.
+Health and the executive hierarchy are in :mod:`.health`; per-source thresholds in
+:mod:`.sources`. :func:`status_section` is the alerts part of ``%axis status``.
 """
 
 from __future__ import annotations
-
-import math
 
 import ibis
 import numpy as np
@@ -33,16 +29,17 @@ import pandas as pd
 
 from .. import monitoring_config
 from ..errors import QueryError
+from . import sources
 from .context import AnalyticContext
 from .evals import as_list, scores_table
+# health and hierarchy lived here; kept importable from this module
+from .health import LEVELS, health, health_status, hierarchy  # noqa: F401
 from .memo import memo_expr
 from .monitoring import _category, _unit, records_table
-from .registry import register
+from .sources import DEFAULT_COMPONENT, UNKNOWN_SOURCE  # noqa: F401
 
 ALERT_COLUMNS = ["source_name", "metric_name", "detector", "severity", "bucket", "value", "message",
                  "category", "group", "reference", "statistic", "limit", "count"]
-UNKNOWN_SOURCE = "(unknown)"
-DEFAULT_COMPONENT = "(default)"
 DETECTORS = ("z_score", "moving_average", "rate_of_change")
 
 
@@ -148,35 +145,6 @@ def detect(values, metric: str, ad: dict, scan: bool = False) -> list[dict]:
     return sorted(out, key=lambda h: (h["index"], order[h["detector"]]))
 
 
-# ----------------------------------------------------------------------------- helpers
-def _cfg(config) -> dict:
-    return monitoring_config.resolve_monitoring(config)
-
-
-def _per_source(t: ibis.Table, cfg: dict, key: str):
-    """The source's threshold as an Ibis expression (per-source overrides, else default)."""
-    default = cfg["thresholds"]["default"][key]
-    per = cfg["thresholds"]["per_source"]
-    if not per or "source_name" not in t.columns:
-        return ibis.literal(default)
-    return ibis.cases(*[(t.source_name == s, v[key]) for s, v in per.items()], else_=default)
-
-
-def _visible(t: ibis.Table, cfg: dict, metrics) -> ibis.Table:
-    metrics = as_list(metrics)
-    if metrics:
-        return t.filter(t.metric_name.isin(metrics))
-    if cfg["visible_metrics"]:
-        return t.filter(t.metric_name.isin(cfg["visible_metrics"]))
-    return t
-
-
-def _source(t: ibis.Table):
-    if "source_name" in t.columns:
-        return t.source_name.fill_null(UNKNOWN_SOURCE)
-    return ibis.literal(UNKNOWN_SOURCE)
-
-
 def _fmt(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}"
 
@@ -201,7 +169,7 @@ def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
                  cfg: dict | None = None) -> pd.DataFrame:
     """Per source, metric and bucket: source_name, metric_name, bucket, count, avg,
     pass_rate (share >= the source's pass threshold), good, pass."""
-    cfg = cfg or _cfg(config)
+    cfg = cfg or sources.resolve(config)
     df = ctx.execute(_score_series_expr(ctx, _unit(granularity), filters, as_list(metrics),
                                         {k: cfg[k] for k in ("thresholds", "visible_metrics")}))
     th = {x: monitoring_config.source_thresholds(cfg, x) for x in set(df["source_name"].tolist())}
@@ -214,9 +182,9 @@ def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
 @memo_expr
 def _score_series_expr(ctx, unit, filters, metrics, cfg):
     t = _category(scores_table(ctx, filters, "timestamp"), "SCORE")
-    t = _visible(t, cfg, metrics)
+    t = sources.visible(t, cfg, metrics)
     t = t.filter(t.timestamp.notnull() & t.metric_score.notnull() & t.metric_name.notnull())
-    t = t.mutate(_src=_source(t), _pass=_per_source(t, cfg, "pass"))
+    t = t.mutate(_src=sources.source_name(t), _pass=sources.per_source(t, cfg, "pass"))
     s = t.metric_score
     expr = t.group_by(source_name=t._src, metric_name=t.metric_name,
                       bucket=t.timestamp.truncate(unit)).aggregate(
@@ -294,12 +262,12 @@ def _class_series_expr(ctx, unit, filters, metrics, category_source, visible):
 
     t = _category(scores_table(ctx, filters, "timestamp"), "CLASSIFICATION")
     col = category_column(t, category_source)
-    t = _visible(t, {"visible_metrics": visible}, metrics)
+    t = sources.visible(t, {"visible_metrics": visible}, metrics)
     t = t.filter(t.timestamp.notnull() & t.metric_name.notnull())
     t = t.mutate(_cat=col)
     t = t.filter(t._cat.notnull())
     series = ["source_name", "metric_name"]
-    counts = t.group_by(source_name=_source(t), metric_name=t.metric_name,
+    counts = t.group_by(source_name=sources.source_name(t), metric_name=t.metric_name,
                         bucket=t.timestamp.truncate(unit), category=t._cat).aggregate(n=ibis._.count())
     # Every label of a series gets a point in every bucket of that series (0 when absent):
     # the series' buckets x its labels, joined to the counts.
@@ -312,8 +280,8 @@ def _class_series_expr(ctx, unit, filters, metrics, category_source, visible):
 
 
 # ----------------------------------------------------------------------------- alerts
-def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, filters=None,
-           metrics=None, config=None, category_source: str = "explanation",
+def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, config=None,
+           filters=None, metrics=None, category_source: str = "explanation",
            classification: bool = True) -> pd.DataFrame:
     """Threshold and anomaly alerts: source_name, metric_name, detector, severity, bucket,
     value, message, category, group, reference, statistic, limit, count.
@@ -323,7 +291,7 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, f
     ``group`` is ``threshold`` or ``anomaly``. ``scan=True`` checks every bucket, otherwise
     only each series' newest. ``config`` overrides monitoring.yaml settings for this call.
     """
-    cfg = _cfg(config)
+    cfg = sources.resolve(config)
     scan = _bool(scan, "scan")
     unit_word = {"h": "hour", "D": "day", "W": "week"}[_unit(granularity)]
     ad, ta = cfg["anomaly_detection"], cfg["threshold_alerts"]
@@ -427,166 +395,6 @@ def _bool(value, name) -> bool:
     raise QueryError(f"{name} must be true or false, got {value!r}.")
 
 
-# ----------------------------------------------------------------------------- health
-LEVELS = {"source": ["source_name"], "component": ["source_name", "source_component"],
-          "metric": ["source_name", "source_component", "metric_name"]}
-
-
-def health_status(avg, good: float, pass_: float) -> str:
-    if avg is None or (isinstance(avg, float) and math.isnan(avg)) or pd.isna(avg):
-        return "unknown"
-    if avg >= good:
-        return "healthy"
-    if avg >= pass_:
-        return "warning"
-    return "critical"
-
-
-def _dims(t: ibis.Table) -> dict:
-    return {
-        "source_name": _source(t),
-        "source_component": (t.source_component.fill_null(DEFAULT_COMPONENT)
-                             if "source_component" in t.columns else ibis.literal(DEFAULT_COMPONENT)),
-    }
-
-
-def health(ctx: AnalyticContext, level: str = "metric", filters=None, metrics=None,
-           config=None) -> pd.DataFrame:
-    """Health per source, component or metric: [source_name, source_component,
-    metric_name], count, avg, pass_rate, good, pass, health (healthy / warning / critical /
-    unknown) from the source's thresholds."""
-    if level not in LEVELS:
-        raise QueryError(f"level must be source, component or metric, got {level!r}.")
-    cfg = _cfg(config)
-    keys = LEVELS[level]
-    t = _category(scores_table(ctx, filters), "SCORE")
-    t = _visible(t, cfg, metrics)
-    t = t.filter(t.metric_name.notnull())
-    t = t.mutate(**_dims(t), _pass=_per_source(t, cfg, "pass"))
-    s = t.metric_score
-    expr = t.group_by(keys).aggregate(count=s.count(), avg=s.mean(), pass_rate=(s >= t._pass).mean())
-    df = ctx.execute(expr)
-    th = [monitoring_config.source_thresholds(cfg, s) for s in df["source_name"]]
-    df["good"] = [d["good"] for d in th]
-    df["pass"] = [d["pass"] for d in th]
-    df["health"] = [health_status(a, d["good"], d["pass"]) for a, d in zip(df["avg"], th)]
-    return df[[*keys, "count", "avg", "pass_rate", "good", "pass", "health"]].sort_values(
-        keys, ignore_index=True)
-
-
-# ----------------------------------------------------------------------------- hierarchy
-HIERARCHY_COLUMNS = ["level", "key", "parent", "name", "source_name", "source_component", "metric_name",
-                     "category", "score", "count", "records", "delta", "health", "good", "pass",
-                     "sparkline"]
-
-
-def _order_keys(t: ibis.Table) -> list:
-    keys = [t.timestamp]
-    for c in ("dataset_id", "_axis_rid", "trace_id"):
-        if c in t.columns:
-            keys.append(t[c])
-            break
-    keys.append(t.metric_name)
-    return keys
-
-
-def hierarchy(ctx: AnalyticContext, filters=None, metrics=None, config=None,
-              sparkline_days: int | None = None, deltas: str = "metric") -> pd.DataFrame:
-    """Executive hierarchy source -> component -> metric, depth first: level, key, parent,
-    name, source_name, source_component, metric_name, category (leaves), score (mean),
-    count (scores), records (rows), delta (mean of the newest 25 % of scores minus the older
-    75 %, by time; n >= 4), health, good, pass, sparkline (list of {date, value}: daily
-    means). Missing source -> "(unknown)", missing component -> "(default)".
-
-    ``deltas``: "metric" (default; the leaves' delta badges), "all" (every level) or
-    "none". Each level costs one window pass (a sort of the scores) in the engine."""
-    if deltas not in ("metric", "all", "none"):
-        raise QueryError(f"deltas must be metric, all or none, got {deltas!r}.")
-    cfg = _cfg(config)
-    base = _visible(scores_table(ctx, filters, "timestamp"), cfg, metrics)
-    base = base.filter(base.metric_name.notnull())
-    base = base.mutate(**_dims(base))
-    cat = (base.metric_category.upper() if "metric_category" in base.columns else ibis.literal("SCORE"))
-    base = base.mutate(_cat=cat.fill_null("SCORE"))
-    leaf_keys = ["source_name", "source_component", "metric_name"]
-
-    # Leaves: counts, category and means; upper levels are rolled up from sums exactly.
-    s = base.metric_score
-    leaves = ctx.execute(base.group_by(leaf_keys).aggregate(
-        records=ibis._.count(), count=s.count(), total=s.sum(), category=base._cat.mode()))
-    if leaves.empty:
-        return pd.DataFrame(columns=HIERARCHY_COLUMNS)
-
-    # Daily sums per leaf for the sparklines.
-    scored = base.filter(base.metric_score.notnull() & base.timestamp.notnull())
-    daily = ctx.execute(scored.group_by([*leaf_keys, scored.timestamp.truncate("D").name("date")]).aggregate(
-        n=scored.metric_score.count(), total=scored.metric_score.sum()))
-
-    # Deltas: newest 25 % vs older 75 % of the scores beneath each node, by time.
-    delta_map: dict = {}
-    order = _order_keys(scored)
-    # Only the columns the windows need travel through them (DuckDB windows carry the row).
-    narrow = scored.select(*leaf_keys, "metric_score", *[o.name(f"_o{i}") for i, o in enumerate(order)])
-    levels = {"all": list(LEVELS), "metric": ["metric"], "none": []}[deltas]
-    for level in levels:
-        keys = LEVELS[level]
-        part = [narrow[k] for k in keys]
-        okeys = [narrow[f"_o{i}"] for i in range(len(order))]
-        if level == "metric":
-            okeys = okeys[:-1]  # metric_name is constant inside a leaf
-        w = ibis.window(group_by=part, order_by=okeys)
-        m = narrow.mutate(_rn=ibis.row_number().over(w), _n=ibis._.count().over(ibis.window(group_by=part)))
-        split = (m._n * 0.75).floor()
-        d = ctx.execute(m.group_by(keys).aggregate(
-            n=m.metric_score.count(), new=m.metric_score.mean(where=m._rn >= split),
-            old=m.metric_score.mean(where=m._rn < split)))
-        for rec in d.itertuples(index=False):
-            k = tuple(getattr(rec, c) for c in keys)
-            delta_map[(level, k)] = (float(rec.new) - float(rec.old)) if rec.n >= 4 and pd.notna(rec.old) \
-                and pd.notna(rec.new) else None
-
-    out = []
-
-    def spark(mask) -> list[dict]:
-        sub = daily[mask].groupby("date", sort=True)[["n", "total"]].sum()
-        if sparkline_days:
-            sub = sub.tail(int(sparkline_days))
-        return [{"date": pd.Timestamp(d).strftime("%Y-%m-%d"), "value": float(r.total / r.n)}
-                for d, r in sub.iterrows() if r.n]
-
-    def node(level, keys, rows, mask, name, parent, key, category=None):
-        th = monitoring_config.source_thresholds(cfg, keys[0])
-        cnt = int(rows["count"].sum())
-        score = float(rows["total"].sum() / cnt) if cnt else None
-        out.append({"level": level, "key": key, "parent": parent, "name": name,
-                    "source_name": keys[0], "source_component": keys[1] if len(keys) > 1 else None,
-                    "metric_name": keys[2] if len(keys) > 2 else None, "category": category,
-                    "score": score, "count": cnt, "records": int(rows["records"].sum()),
-                    "delta": delta_map.get((level, tuple(keys))), "health": health_status(score, th["good"], th["pass"]),
-                    "good": th["good"], "pass": th["pass"], "sparkline": spark(mask)})
-
-    for src, gs in leaves.groupby("source_name", sort=True):
-        node("source", [src], gs, daily["source_name"] == src, src, None, src)
-        for comp, gc in gs.groupby("source_component", sort=True):
-            ck = f"{src}/{comp}"
-            node("component", [src, comp], gc,
-                 (daily["source_name"] == src) & (daily["source_component"] == comp), comp, src, ck)
-            for rec in gc.sort_values("metric_name").itertuples(index=False):
-                mk = f"{ck}/{rec.metric_name}"
-                row = gc[gc["metric_name"] == rec.metric_name]
-                node("metric", [src, comp, rec.metric_name], row,
-                     (daily["source_name"] == src) & (daily["source_component"] == comp)
-                     & (daily["metric_name"] == rec.metric_name), rec.metric_name, ck, mk,
-                     category=rec.category)
-    return pd.DataFrame(out, columns=HIERARCHY_COLUMNS)
-
-
-# ----------------------------------------------------------------------------- registration
-register("alerts", alerts, ("monitoring",))
-register("health", health, ("monitoring",))
-register("hierarchy", hierarchy, ("monitoring",))
-
-
 def status_section(store) -> pd.DataFrame | str | None:
     """Alerts of every monitoring dataset, for ``%axis status``."""
     ds = store.datasets()
@@ -602,4 +410,3 @@ def status_section(store) -> pd.DataFrame | str | None:
     if not frames:
         return f"All systems nominal ({len(names)} monitoring dataset(s) checked)."
     return pd.concat(frames, ignore_index=True)
-

@@ -19,7 +19,6 @@ from .context import AnalyticContext
 from .evals import as_list, scores_table
 from .filters import apply_filters
 from .monitoring import _category, _unit
-from .registry import register
 
 CATEGORY_SOURCES = ("explanation", "actual_output", "metric_score")
 
@@ -179,8 +178,3 @@ def group_signals(signals) -> list[dict]:
     if isinstance(s, list):
         return [{"group": "items", "items": [{"name": str(i), "value": v} for i, v in enumerate(s)]}]
     return [{"group": "text", "items": [{"name": "value", "value": s}]}]
-
-
-register("classification", classification, ("monitoring",))
-register("classification_trends", classification_trends, ("monitoring",))
-register("insights", insights, ("monitoring",))

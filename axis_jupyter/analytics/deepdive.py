@@ -30,7 +30,6 @@ from ..ingest.jsonish import parse_jsonish
 from .context import AnalyticContext
 from .evals import _record_key, _threshold, as_list, scores_table
 from .filters import apply_filters
-from .registry import register
 
 EVAL_KINDS = ("evals", "monitoring", "signals")
 LENGTH_EDGES = [0, 100, 300, 500, 1000]          # reference: 0-100, 100-300, 300-500, 500-1000, 1000+
@@ -352,11 +351,3 @@ def case_detail(ctx: AnalyticContext, dataset_id, evaluation_name=None, filters=
         if c in JSONISH_FIELDS:
             df[c] = df[c].astype(object).map(parse_jsonish)
     return df
-
-
-register("length_analysis", length_analysis, EVAL_KINDS)
-register("turn_analysis", turn_analysis, EVAL_KINDS)
-register("metadata_breakdown", metadata_breakdown, EVAL_KINDS)
-register("metadata_keys", metadata_keys, EVAL_KINDS)
-register("case_detail", case_detail, EVAL_KINDS)
-register("case_list", case_list, EVAL_KINDS)

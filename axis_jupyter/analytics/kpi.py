@@ -18,7 +18,6 @@ from ..errors import QueryError
 from .context import AnalyticContext
 from .evals import as_list
 from .filters import apply_filters
-from .registry import register
 
 TREND_COLUMNS = ["date", "kpi_name", "value", "avg_7d", "avg_30d", "count"]
 PANEL_COLUMNS = ["category", "category_display_name", "icon", "order", "kpi_name", "display_name", "unit",
@@ -172,7 +171,8 @@ def kpi_panels(ctx: AnalyticContext, kpi_names=None, filters=None, config=None,
     return df[PANEL_COLUMNS]
 
 
-def kpi_composition(ctx: AnalyticContext, filters=None, config=None, history: bool = False) -> pd.DataFrame:
+def kpi_composition(ctx: AnalyticContext, history: bool = False, filters=None,
+                    config=None) -> pd.DataFrame:
     """Composition charts from kpi.yaml: chart, date, kpi_name, label, color, value, with a
     remainder row (1 - sum, at least 0) when ``show_remainder``. Current values (latest
     day) by default; ``history=True`` gives one set of rows per day (for stacked areas)."""
@@ -206,8 +206,3 @@ def kpi_composition(ctx: AnalyticContext, filters=None, config=None, history: bo
                 rows.append({"chart": ch["title"], "date": d, "kpi_name": None, "label": ch["remainder_label"],
                              "color": ch["remainder_color"], "value": max(0.0, 1.0 - total)})
     return pd.DataFrame(rows, columns=cols)
-
-
-register("kpi_panels", kpi_panels, ("kpi",))
-register("kpi_trends", kpi_trends, ("kpi",))
-register("kpi_composition", kpi_composition, ("kpi",))

@@ -1,12 +1,24 @@
-"""Analytics by name: the one table the Python API, the magic and the HTTP API dispatch on."""
+"""Analytics by name: the one table the Python API, the magic and the HTTP API dispatch on.
+
+An analytic is a function ``fn(ctx, **params) -> DataFrame`` (see :mod:`.context`). Its
+parameters are declared once, on the function: :class:`~axis_jupyter.store.base.Dataset`
+turns every entry below into a method with the same parameters and docstring
+(``ds.trends(granularity="hour")``), and the HTTP API takes them as JSON.
+
+``method`` is the Dataset method's name (``None``: only through ``ds.analytic(name)``,
+for analytics that serve a view rather than a person at a prompt).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import QueryError
-from . import evals, monitoring, parameters
+from . import (alerts, classification, compare, deepdive, evals, health, kpi, monitoring, scorecard,
+               testcases)
+from .parameters import check_params, schemas_of, signature_params
 
 
 @dataclass(frozen=True)
@@ -14,27 +26,39 @@ class Analytic:
     name: str
     fn: Callable
     kinds: tuple[str, ...]
-    doc: str
+    method: str | None = None
+    doc: str = field(default="", compare=False)
+
+    def parameters(self) -> list[inspect.Parameter]:
+        """The analytic's parameters after the context, annotations evaluated."""
+        try:
+            sig = inspect.signature(self.fn, eval_str=True)
+        except (NameError, TypeError):  # an annotation that only exists for type checkers
+            sig = inspect.signature(self.fn)
+        return list(sig.parameters.values())[1:]
 
     def check(self, params: dict) -> dict:
         """``params`` checked (names, types, ranges); a wrong one raises ParameterError
         naming it. ``None`` values mean "not given" and are dropped."""
-        return parameters.check_params(self.name, self.fn, params)
+        return check_params(self.name, self.fn, params)
 
     def param_schemas(self) -> dict[str, dict]:
         """Parameter name -> JSON schema (the form ``openapi.json`` shows)."""
-        return parameters.schemas_of(self.name, self.fn)
+        return schemas_of(self.name, self.fn)
 
     def required(self) -> tuple[str, ...]:
-        return parameters.signature_params(self.fn)[1]
+        return signature_params(self.fn)[1]
 
 
-def _a(name, fn, kinds) -> Analytic:
-    return Analytic(name, fn, kinds, (fn.__doc__ or "").strip().splitlines()[0])
+def _a(name: str, fn: Callable, kinds: tuple[str, ...], method: str | None = "") -> Analytic:
+    doc = ((fn.__doc__ or "").strip().splitlines() or [""])[0]
+    return Analytic(name, fn, kinds, name if method == "" else method, doc)
 
 
 EVAL_KINDS = ("evals", "monitoring", "signals")
+MONITORING = ("monitoring",)
 ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
+    # evaluation results (analytics/evals.py)
     _a("summary", evals.summary, EVAL_KINDS),
     _a("comparison", evals.comparison, EVAL_KINDS),
     _a("distribution", evals.distribution, EVAL_KINDS),
@@ -42,55 +66,58 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("correlation", evals.correlation, EVAL_KINDS),
     _a("radar", evals.radar, EVAL_KINDS),
     _a("scatter", evals.scatter, EVAL_KINDS),
+    _a("scorecard", scorecard.scorecard, EVAL_KINDS, method=None),
+    # two experiments head to head (analytics/compare.py)
+    _a("compare", compare.compare, EVAL_KINDS),
+    _a("win_loss", compare.win_loss, EVAL_KINDS),
+    _a("case_diff", compare.case_diff, EVAL_KINDS),
+    _a("experiments", compare.experiments, EVAL_KINDS),
+    _a("agreement", compare.agreement, EVAL_KINDS),
+    _a("paired_scores", compare.paired_scores, EVAL_KINDS, method=None),
+    # N experiments side by side, one test case at a time (analytics/testcases.py)
+    _a("test_cases", testcases.test_cases, EVAL_KINDS),
+    # one experiment in depth (analytics/deepdive.py)
+    _a("length_analysis", deepdive.length_analysis, EVAL_KINDS),
+    _a("turn_analysis", deepdive.turn_analysis, EVAL_KINDS),
+    _a("metadata_breakdown", deepdive.metadata_breakdown, EVAL_KINDS),
+    _a("metadata_keys", deepdive.metadata_keys, EVAL_KINDS, method=None),
+    _a("case_detail", deepdive.case_detail, EVAL_KINDS),
+    _a("case_list", deepdive.case_list, EVAL_KINDS, method=None),
+    # production monitoring (analytics/monitoring.py, alerts.py, health.py, classification.py)
     _a("trends", monitoring.trends, ("monitoring", "signals")),
     _a("latency", monitoring.latency, ("monitoring", "evals", "signals")),
     _a("latency_histogram", monitoring.latency_histogram, ("monitoring", "evals", "signals")),
     _a("pass_rates", monitoring.pass_rates, EVAL_KINDS),
+    _a("alerts", alerts.alerts, MONITORING),
+    _a("health", health.health, MONITORING),
+    _a("hierarchy", health.hierarchy, MONITORING),
+    _a("classification", classification.classification, MONITORING),
+    _a("classification_trends", classification.classification_trends, MONITORING),
+    _a("insights", classification.insights, MONITORING),
+    # business KPIs (analytics/kpi.py)
+    _a("kpi_panels", kpi.kpi_panels, ("kpi",)),
+    _a("kpi_trends", kpi.kpi_trends, ("kpi",)),
+    _a("kpi_composition", kpi.kpi_composition, ("kpi",)),
 ]}
 
 
-def register(name: str, fn: Callable, kinds: tuple[str, ...]) -> None:
-    """Add an analytic (later modules: compare, alerts, scorecard tree, KPI panels)."""
-    ANALYTICS[name] = _a(name, fn, kinds)
-
-
-# Modules that register more analytics when imported (each capability in its own module).
-EXTRA_MODULES = [
-    "axis_jupyter.analytics.scorecard",
-    "axis_jupyter.analytics.compare",
-    "axis_jupyter.analytics.deepdive",
-    "axis_jupyter.analytics.testcases",
-    "axis_jupyter.analytics.alerts",
-    "axis_jupyter.analytics.classification",
-    "axis_jupyter.analytics.kpi",
-]
-_loaded = False
+def register(name: str, fn: Callable, kinds: tuple[str, ...], method: str | None = None) -> Analytic:
+    """Add an analytic (a plugin's). ``method``: also expose it as ``ds.<method>(...)``."""
+    a = ANALYTICS[name] = _a(name, fn, tuple(kinds), method)
+    return a
 
 
 def load_all() -> dict[str, Analytic]:
-    """Import the extra analytics modules once (those not built yet are skipped)."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        import_optional(EXTRA_MODULES)
+    """Every analytic by name."""
     return ANALYTICS
 
 
-def import_optional(modules: list[str]) -> None:
-    """Import each module; skip one only if the module itself does not exist."""
-    import importlib
-
-    for mod in modules:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            # Skip only a capability that is not built; a missing import inside it is a bug.
-            if not (exc.name and (mod == exc.name or mod.startswith(exc.name + "."))):
-                raise
+def by_method() -> dict[str, Analytic]:
+    """The analytics that are Dataset methods, by method name."""
+    return {a.method: a for a in ANALYTICS.values() if a.method}
 
 
 def get(name: str, kind: str) -> Analytic:
-    load_all()
     a = ANALYTICS.get(name)
     if a is None:
         raise QueryError(f"unknown analytic {name!r}; available: {', '.join(sorted(ANALYTICS))}.")
@@ -98,3 +125,16 @@ def get(name: str, kind: str) -> Analytic:
         raise QueryError(f"{name} does not apply to {kind} datasets (it works on "
                          f"{', '.join(a.kinds)}).")
     return a
+
+
+def import_optional(modules: list[str]) -> None:
+    """Import each module; skip one only if the module itself does not exist (a missing
+    import inside it is a bug and is raised). Used by the view and magic registries."""
+    import importlib
+
+    for mod in modules:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and (mod == exc.name or mod.startswith(exc.name + "."))):
+                raise

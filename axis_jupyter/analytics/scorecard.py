@@ -277,21 +277,6 @@ def _present(v) -> bool:
     return v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v) != ""
 
 
-def _first_str(col: pd.Series) -> str | None:
-    for v in col:
-        if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v) != "":
-            return str(v)
-    return None
-
-
-def _first_num(col: pd.Series) -> float | None:
-    for v in col:
-        f = _num(v)
-        if f is not None:
-            return f
-    return None
-
-
 def normalise_type(recorded: str | None) -> str | None:
     """Map a recorded metric_type to category / component / sub-component / metric."""
     if not _present(recorded):
@@ -437,12 +422,3 @@ def scorecard(ctx: AnalyticContext, filters: dict | None = None, threshold=None)
     hist = pd.DataFrame([r["hist"] for r in rows] or None, columns=[f"h{i}" for i in range(BINS)])
     df = pd.concat([df.drop(columns=["hist", "children", "recorded_type"]), hist], axis=1)
     return df
-
-
-def _register() -> None:
-    from .registry import register
-
-    register("scorecard", scorecard, ("evals", "monitoring", "signals"))
-
-
-_register()

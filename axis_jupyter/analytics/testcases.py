@@ -35,11 +35,11 @@ import ibis
 import pandas as pd
 
 from ..errors import ParameterError, QueryError
-from .compare import MAX_EXPERIMENTS, _valid_scores, experiments_of
+from .compare import MAX_EXPERIMENTS
+from .pairing import _valid_scores, experiments_of
 from .context import AnalyticContext
 from .evals import as_list
 from .filters import apply_filters, split_filters
-from .registry import register
 
 EVAL_KINDS = ("evals", "monitoring", "signals")
 QUICK = ("all", "top", "bottom", "variance", "differ")
@@ -314,5 +314,3 @@ def case_counts(ctx: AnalyticContext, exps: list[str], metrics=None, filters=Non
     r = df.iloc[0]
     return {"cases": int(r["cases"] or 0), "rows": int(r["rows"] or 0)}
 
-
-register("test_cases", test_cases, EVAL_KINDS)

@@ -70,9 +70,6 @@ def _inputs(store, source: Any, name: str) -> tuple[str, pd.DataFrame]:
         ds_name = f"{name}_inputs"
         store.load(source, name=ds_name)
     info = store.info(ds_name)
-    if info["kind"] != "evals" or info["layout"] != "inputs":
-        # Scored or other data: one row per record of its records/long table.
-        pass
     frame, _ = store.rows(ds_name, page=1, page_size=10**9)
     if info["layout"] not in ("inputs", "wide") and "metric_name" in frame.columns and "dataset_id" in frame.columns:
         keep = [c for c in frame.columns if c not in ("metric_name", "metric_score", "metric_type", "parent",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable
+from typing import Any
 
 from .base import is_missing
 
@@ -142,10 +142,3 @@ def criteria_list(value: Any) -> list[str]:
         return [ln for ln in lines if ln]
     return as_str_list(value)
 
-
-def first_present(item: dict[str, Any], names: Iterable[str]) -> Any:
-    for name in names:
-        value = item.get(name)
-        if not is_missing(value):
-            return value
-    return None

@@ -14,59 +14,19 @@ is declared by the metric (``needs_llm`` in particular is never inferred from ta
 from __future__ import annotations
 
 import logging
-import re
-import threading
 import warnings
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .base import Metric, MetricConfigError, MetricNotFound, is_missing
+from .metric_table import _registry, metric, register, unregister  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "axis_jupyter.metrics"
-_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_registry: dict[str, type[Metric]] = {}
-_lock = threading.RLock()
 _loaded = {"builtins": False, "entry_points": False}
-
-
-def _validate(cls: type[Metric]) -> None:
-    if not (isinstance(cls, type) and issubclass(cls, Metric)):
-        raise MetricConfigError(f"{cls!r} is not a Metric subclass")
-    if not _KEY_RE.match(cls.key or ""):
-        raise MetricConfigError(f"metric key {cls.key!r} must be snake_case (a-z, 0-9, _)")
-    if not cls.name:
-        cls.name = cls.key.replace("_", " ").title()
-
-
-def register(cls: type[Metric], *, replace: bool = True) -> type[Metric]:
-    """Add a metric class to the catalogue. Re-registering a key replaces it (so a
-    notebook cell can be re-run), unless ``replace=False``."""
-    _validate(cls)
-    with _lock:
-        if not replace and cls.key in _registry and _registry[cls.key] is not cls:
-            raise MetricConfigError(f"metric key {cls.key!r} is already registered")
-        _registry[cls.key] = cls
-    return cls
-
-
-def metric(cls: type[Metric] | None = None, **attrs: Any):
-    """Class decorator: ``@metric`` or ``@metric(key=..., name=..., tags=(...))``."""
-
-    def wrap(c: type[Metric]) -> type[Metric]:
-        for k, v in attrs.items():
-            setattr(c, k, tuple(v) if k.endswith(("fields", "tags")) else v)
-        return register(c)
-
-    return wrap(cls) if cls is not None else wrap
-
-
-def unregister(key: str) -> None:
-    with _lock:
-        _registry.pop(key, None)
 
 
 # ---------------------------------------------------------------------------------
@@ -75,7 +35,7 @@ def unregister(key: str) -> None:
 def _ensure_loaded() -> None:
     if not _loaded["builtins"]:
         _loaded["builtins"] = True
-        # Imported here, not at module top, because the metric modules import this one.
+        # Imported on first use: the LLM judges bring the Anthropic SDK (seconds to import).
         from . import heuristics, judges  # noqa: F401
     if not _loaded["entry_points"]:
         _loaded["entry_points"] = True
@@ -179,7 +139,7 @@ def load_rubrics(source: str | Path | Mapping[str, Any] | list[Mapping[str, Any]
 
     Accepts one mapping, a list, or ``{metrics: [...]}``. Returns the registered keys.
     """
-    from .judges.rubric import rubric_class  # local: judges import this module
+    from .judges.rubric import rubric_class  # on first use, as the built-ins
 
     data = _read_yaml(source)
     if isinstance(data, Mapping) and "metrics" in data:

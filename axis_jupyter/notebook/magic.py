@@ -278,7 +278,6 @@ subcommand("help", "help [COMMAND]: this list")(_help)
 @argument("--reset-watermark", action="store_true", help="forget the watermark of SOURCE")
 def _sync(magic: AxisMagic, args, cell):
     """Sync PostgreSQL sources into the store, with a live progress bar and a summary."""
-    from ..store.local import LocalStore
     from ..sync import engine
     from .progress import SyncProgress
 
@@ -290,8 +289,7 @@ def _sync(magic: AxisMagic, args, cell):
             raise UsageError("give the source: %axis sync SOURCE --reset-watermark")
         print(engine.reset_watermark(store, args.source)["message"])
         return None
-    if hasattr(store, "sync") and not isinstance(store, LocalStore):
-        return store.sync(args.source, full=args.full)
+    # fed by the sync jobs' progress events (the server's, over SSE, for a server's store)
     df = engine.sync(store, args.source, full=args.full, progress=SyncProgress())
     for _, r in df[df["state"] == "ready"].iterrows():
         extra = (f", +{int(r['incremental_rows']):,} new" if r["sync_type"] == "incremental"

@@ -37,12 +37,6 @@ CANONICAL_FIELDS = ["dataset_id", "query", "actual_output", "expected_output", "
 KINDS = ("auto", "evals", "monitoring", "signals", "annotations", "kpi", "rules")
 
 
-def _local(store) -> bool:
-    from ..store.local import LocalStore
-
-    return isinstance(store, LocalStore)
-
-
 def payload(store, dataset=None) -> dict:
     from ..sync import browser, engine
 
@@ -61,11 +55,7 @@ def _status(store) -> dict:
     sync it had just run never showed)."""
     from ..sync import engine
 
-    if _local(store):
-        return engine.status_all(store)
-    if hasattr(store, "sync_status"):
-        return store.sync_status()
-    return {}
+    return engine.status_all(store)
 
 
 def connect(store, dataset=None, *, host=None, port=5432, database=None, username=None,
@@ -146,13 +136,8 @@ def sync(store, dataset=None, *, source, full=False) -> dict:
     same shape from this process's store and from the server's)."""
     from ..sync import engine
 
-    if not _local(store):
-        if not hasattr(store, "sync"):
-            raise AxisError("this store has no sync; run %axis sync in a notebook of the server.")
-        store.sync(source, full=bool(full))
-        return jsonable(dict(_status(store).get(source) or {"source": source, "state": "unknown"}))
     engine.sync(store, source, full=bool(full))
-    return jsonable(engine.status_dict(store, source))
+    return jsonable(dict(_status(store).get(source) or {"source": source, "state": "unknown"}))
 
 
 def reset_watermark(store, dataset=None, *, source) -> dict:

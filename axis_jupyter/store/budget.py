@@ -153,6 +153,15 @@ def run_with(budget: ReadBudget | None, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def job_reads(job, work):
+    """Run a job's ``work()`` with its store reads under a budget tied to the job's cancel
+    event: cancelling the job interrupts a running DuckDB query (no time limit: jobs are long
+    by design). The ``around`` of a store's job runner."""
+    budget = ReadBudget(cancel_event=job.cancel_event)
+    budget.why = "the job was cancelled"
+    return run_with(budget, work)
+
+
 class _Watchdog:
     """One daemon thread that interrupts the reads of budgets that are due."""
 

@@ -13,6 +13,19 @@
   failed load leaves everything as it was.
 * Metadata (kind, layout, columns, filter values, time range, counts) lives in the
   ``_axis_datasets`` table of the same file and is cached in memory.
+* Long work on the store (uploads, syncs, evaluation runs) runs as jobs of ``store.jobs``
+  (see :mod:`axis_jupyter.jobs`).
+
+The writer API that ``load`` and the PostgreSQL sync share (other writers use it too):
+
+* :meth:`LocalStore.write` runs ``fn(cursor)`` in one transaction under the write lock;
+  :meth:`LocalStore.cursor` gives a cursor for long work outside the lock (staging tables
+  nobody reads yet);
+* :meth:`LocalStore.next_prefix` names the tables of a dataset's next version;
+* :meth:`LocalStore.commit_dataset` swaps built tables in as a dataset and saves its
+  metadata; :meth:`LocalStore.save_info` saves changed metadata. Both run inside
+  ``write``; the metadata cache follows on COMMIT and is untouched by a ROLLBACK;
+* :meth:`LocalStore.infos` is every dataset's metadata (``info`` raises for an unknown name).
 """
 
 from __future__ import annotations
@@ -20,11 +33,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -41,18 +54,17 @@ from ..analytics.filters import apply_filters
 from ..errors import (IngestError, NotFoundError, QueryCancelledError, QueryError, QueryTimeoutError,
                       StoreError, StoreLockedError)
 from ..ingest import build
-from ..ingest.columns import FILTER_COLUMNS, JSONISH
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
+from ..jobs import JobRunner
 from . import budget as budgets
-from . import sandbox
+from . import metadata, sandbox
 from .base import Dataset, Store
 from .locks import lock_holder
+from .names import check_name, dataset_name_from  # noqa: F401 - importable from here
 from .sqlguard import check_select
 
 META_TABLE = "_axis_datasets"
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-MAX_FILTER_VALUES = 200
 
 
 # Open file stores of this process by resolved path: DuckDB shares one (sandboxed, locked)
@@ -66,29 +78,14 @@ def live_store(path: str) -> "LocalStore | None":
     return store if store is not None and not store._closed else None
 
 
-def dataset_name_from(source: Any) -> str:
-    if isinstance(source, (str, os.PathLike)):
-        stem = Path(source).stem
-    else:
-        stem = "data"
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_").lower() or "data"
-    if name[0].isdigit():
-        name = "d_" + name
-    return name[:63]
-
-
-def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name) or name.lower().startswith("_axis"):
-        raise IngestError(f"dataset name {name!r} is not valid: use letters, digits and _, "
-                          "starting with a letter (e.g. 'evals_v2').")
-    return name
-
-
 class LocalStore(Store):
     """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None,
-                 query_timeout: float | None = None):
+                 query_timeout: float | None = None, jobs: JobRunner | None = None):
+        """Open (or create) the DuckDB file ``path`` (``":memory:"`` for a throwaway).
+        ``jobs``: the runner for this store's long work (default: its own, made on first
+        use and stopped by :meth:`close`)."""
         path = str(path) if path is not None else config.default_store_path()
         if path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +118,9 @@ class LocalStore(Store):
         self._stats_lock = threading.Lock()
         self._meta: dict[str, dict] = {}
         self._schemas: dict[str, ibis.Schema] = {}
+        self._staged: dict[str, dict | None] = {}  # metadata written by the open transaction
+        self._writer: int | None = None  # thread id inside write()
+        self._jobs, self._own_jobs = jobs, jobs is None
         self._closed = False
         self._con.execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name VARCHAR PRIMARY KEY, info JSON, "
@@ -186,21 +186,55 @@ class LocalStore(Store):
             self._pool, self._with_cursor, fn, self._budget())
 
     def write(self, fn: Callable[[Any], Any]):
-        """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error."""
+        """Run ``fn(cursor)`` in one transaction under the write lock; roll back on error.
+        Metadata saved during it (:meth:`save_info`, :meth:`commit_dataset`) is seen by
+        readers once committed."""
         self._check_open()
         with self._write_lock:
+            outer = self._writer
+            self._writer = threading.get_ident()
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     result = fn(cur)
                 except BaseException:
+                    self._staged.clear()
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+                self._apply_staged()
                 return result
             finally:
+                self._writer = outer
                 cur.close()
+
+    @contextmanager
+    def cursor(self):
+        """A cursor of the store's connection for work outside the write lock (building
+        staging tables no reader sees yet); closed on exit. Publish with :meth:`write`."""
+        self._check_open()
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @property
+    def jobs(self) -> JobRunner:
+        """The runner of this store's long work (uploads, syncs, evaluation runs)."""
+        if self._jobs is None:
+            self._check_open()
+            self._jobs = JobRunner(around=budgets.job_reads)
+        return self._jobs
+
+    def uses_runner(self, runner: JobRunner) -> bool:
+        """Whether ``runner`` is the one this store was opened with."""
+        return self._jobs is runner
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def _check_open(self):
         if self._closed:
@@ -209,6 +243,8 @@ class LocalStore(Store):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._own_jobs and self._jobs is not None:
+                self._jobs.shutdown()
             self._pool.shutdown(wait=True)
             self._con.close()
             self._remove_staging()
@@ -248,7 +284,6 @@ class LocalStore(Store):
             except BaseException:
                 self._drop_tables(built.tables)
                 raise
-        self._remember(name, info)
         for w in info.get("warnings", []):
             import warnings
 
@@ -300,92 +335,50 @@ class LocalStore(Store):
                        extra: dict | None = None) -> dict:
         """Swap freshly built tables in as dataset ``name`` (inside the caller's transaction).
 
-        Points the dataset's view at the new tables, records the metadata and drops the
-        previous version's tables. Used by ``load`` and by the Postgres sync. The in-memory
-        metadata cache is updated by the caller after COMMIT (see :meth:`_remember`).
+        Points the dataset's view at the new tables, records the metadata (``extra`` is
+        merged over the computed one) and drops the previous version's tables unless
+        ``extra["tables"]`` keeps them listed. Used by ``load`` and by the Postgres sync;
+        call it inside :meth:`write`. Returns the metadata.
         """
         old = self._meta.get(name)
         if "latency_table" not in built.extras:
             build.build_record_latency(cur, built)
-        view_sql = self._view_sql(cur, built)
+        view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
-        info = self._compute_info(cur, name, built, label, version)
+        info = metadata.compute_info(cur, name, built, label, version)
         info.update(extra or {})
         info["tables"] = list(info["tables"]) + [t for t in built.tables if t not in info["tables"]]
         if old:
             for t in old.get("tables", []):
                 if t not in info["tables"]:
                     cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
-        self._save_info(cur, name, info)
+        self.save_info(cur, name, info)
         return info
 
-    @staticmethod
-    def _save_info(cur, name: str, info: dict) -> None:
+    def save_info(self, cur, name: str, info: dict) -> None:
+        """Save dataset ``name``'s metadata on ``cur`` (inside :meth:`write`); readers see
+        it once the transaction commits."""
+        if self._writer != threading.get_ident():
+            raise StoreError("save_info runs inside store.write(fn), on its cursor.")
         cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
         cur.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
                     [name, json.dumps(info, default=str), datetime.now(timezone.utc).replace(tzinfo=None)])
+        self._staged[name] = info
 
-    def _remember(self, name: str, info: dict) -> None:
-        """Update the metadata cache after a committed write."""
-        self._meta[name] = info
-        self._schemas = {k: v for k, v in self._schemas.items() if not k.startswith(f"_axis_t_{name}_")
-                         and k != name}
+    def _apply_staged(self) -> None:
+        """After COMMIT: the metadata cache takes the committed metadata."""
+        staged, self._staged = self._staged, {}
+        for name, info in staged.items():
+            if info is None:
+                self._meta.pop(name, None)
+            else:
+                self._meta[name] = info
+            self._schemas = {k: v for k, v in self._schemas.items()
+                             if not k.startswith(f"_axis_t_{name}_") and k != name}
 
-    @staticmethod
-    def _view_sql(cur, built: build.Built) -> str:
-        if built.records_table is None:
-            return f"SELECT * FROM {quote_ident(built.scores_table)}"
-        if built.layout == "inputs":  # unscored inputs: the records are the dataset
-            return f"SELECT * FROM {quote_ident(built.records_table)}"
-        rcols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.records_table)}").fetchall()]
-        scols = [r[0] for r in cur.execute(f"DESCRIBE {quote_ident(built.scores_table)}").fetchall()]
-        from_scores = [c for c in scols if c not in rcols or c in ("metric_name", "metric_score")]
-        rkeep = [c for c in rcols if c not in built.metric_columns and c not in from_scores]
-        cols = [f"r.{quote_ident(c)}" for c in rkeep] + [f"s.{quote_ident(c)}" for c in from_scores]
-        return (f"SELECT {', '.join(cols)} FROM {quote_ident(built.scores_table)} s "
-                f"JOIN {quote_ident(built.records_table)} r ON s._axis_rid = r.rowid")
-
-    def _compute_info(self, cur, name, built: build.Built, label: str, version: int) -> dict:
-        st = quote_ident(built.scores_table)
-        cols = [(r[0], r[1]) for r in cur.execute(f"DESCRIBE {quote_ident(name)}").fetchall()]
-        colnames = {c for c, _ in cols}
-        # Count the base table, not the view: a wide dataset's view is a join.
-        counted = built.records_table if built.layout == "inputs" else built.scores_table
-        rows = cur.execute(f"SELECT count(*) FROM {quote_ident(counted)}").fetchone()[0]
-        if built.records_table:
-            records = cur.execute(f"SELECT count(*) FROM {quote_ident(built.records_table)}").fetchone()[0]
-        elif "dataset_id" in colnames:
-            records = cur.execute(f"SELECT count(DISTINCT dataset_id) FROM {st}").fetchone()[0]
-        else:
-            records = rows
-        scols = {r[0] for r in cur.execute(f"DESCRIBE {st}").fetchall()}
-        fcols = [c for c in FILTER_COLUMNS if c in scols]
-        filter_values: dict[str, list] = {}
-        if fcols and rows:
-            sel = ", ".join(
-                f"list(DISTINCT {quote_ident(c)} ORDER BY {quote_ident(c)}) FILTER (WHERE {quote_ident(c)} IS NOT NULL)"
-                for c in fcols)
-            vals = cur.execute(f"SELECT {sel} FROM {st}").fetchone()
-            for c, v in zip(fcols, vals):
-                filter_values[c] = [str(x) for x in (v or [])][:MAX_FILTER_VALUES]
-        time_range = None
-        tcol = "timestamp" if "timestamp" in scols else None
-        if tcol and rows:
-            lo, hi = cur.execute(f"SELECT min({tcol}), max({tcol}) FROM {st}").fetchone()
-            time_range = [lo.isoformat() if lo else None, hi.isoformat() if hi else None]
-        tables = built.tables
-        return {
-            "name": name, "kind": built.kind, "layout": built.layout, "source": label,
-            "version": version, "tables": tables, "scores_table": built.scores_table,
-            "records_table": built.records_table, "metric_columns": built.metric_columns,
-            "rows": int(rows), "records": int(records),
-            "columns": [{"name": c, "type": t} for c, t in cols if not c.startswith("_axis")],
-            "filter_values": filter_values, "time_range": time_range,
-            "metrics": filter_values.get("metric_name", []),
-            "jsonish": sorted(c for c in colnames if c in JSONISH),
-            "warnings": built.warnings, **built.extras,
-            "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
+    def infos(self) -> dict[str, dict]:
+        """Every dataset's metadata by name (a snapshot)."""
+        return dict(self._meta)
 
     def datasets(self) -> pd.DataFrame:
         rows = [{"name": n, "kind": i["kind"], "layout": i["layout"], "rows": i["rows"],
@@ -409,9 +402,9 @@ class LocalStore(Store):
             for t in info.get("tables", []):
                 cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
             cur.execute(f"DELETE FROM {META_TABLE} WHERE name = ?", [name])
+            self._staged[name] = None
 
         self.write(tx)
-        self._meta.pop(name, None)
 
     # ------------------------------------------------------------------ reads
     def _known_tables(self) -> set[str]:

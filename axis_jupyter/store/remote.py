@@ -38,8 +38,6 @@ from ..errors import AxisError, IngestError, QueryError, StoreError
 from .base import Dataset, Store
 
 HEALTH_TIMEOUT = 2.0
-# Set by the server extension in its own process: connect() there uses the owned store.
-_IN_PROCESS_STORE: Store | None = None
 
 
 def _error_for(resp: httpx.Response) -> AxisError:
@@ -91,12 +89,7 @@ class RemoteStore(Store):
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_env(cls, timeout: float = HEALTH_TIMEOUT) -> Store | None:
-        """The server's store if this process can reach it, else None (use the embedded one).
-
-        Inside the server process itself this returns the store the extension owns.
-        """
-        if _IN_PROCESS_STORE is not None and not getattr(_IN_PROCESS_STORE, "_closed", False):
-            return _IN_PROCESS_STORE
+        """The server's store if this process can reach it, else None (use the embedded one)."""
         url = os.environ.get("AXIS_SERVER_URL")
         token = os.environ.get("AXIS_SERVER_TOKEN")
         scheme = "axis-token"
@@ -144,6 +137,11 @@ class RemoteStore(Store):
     def _q(name: str) -> str:
         return quote(str(name), safe="")
 
+    def request_json(self, method: str, *path: str, **kw) -> Any:
+        """Call the server's API: ``request_json("GET", "evals", "runs", run_id)`` (each
+        path segment is quoted); the JSON answer, or the error as an AxisError."""
+        return self._json(method, "/".join(self._q(p) for p in path), **kw)
+
     def health(self, timeout: float | None = None) -> dict:
         kw = {"timeout": timeout} if timeout is not None else {}
         return self._json("GET", "health", **kw)
@@ -167,7 +165,7 @@ class RemoteStore(Store):
              mapping: dict[str, str] | None = None, encoding: str = "utf-8",
              on_event: Callable[[str, Any], None] | None = None) -> Dataset:
         """Upload ``source`` (a path or a frame) and wait for the server to load it."""
-        from .local import check_name, dataset_name_from
+        from .names import check_name, dataset_name_from
 
         name = check_name(name or dataset_name_from(source))
         if mapping is not None and not isinstance(mapping, dict):
@@ -319,49 +317,6 @@ class RemoteStore(Store):
         """View payloads read where the data lives: the server runs them (:meth:`view_action`)."""
         raise AxisError("view actions run where the data lives; call them through the server "
                         "(store.view_action) for a remote store.")
-
-
-    # ------------------------------------------------------------------ sync
-    def add_source(self, name: str, kind: str, url: str, dataset_query: str,
-                   results_query: str | None = None, incremental_column: str | None = None,
-                   partition_column: str | None = None, refresh_interval_minutes: float = 0,
-                   **options) -> dict:
-        """Save a source on the server (its YAML lives in the server's config dir)."""
-        body = dict(name=name, kind=kind, url=url, dataset_query=dataset_query,
-                    results_query=results_query, incremental_column=incremental_column,
-                    partition_column=partition_column,
-                    refresh_interval_minutes=refresh_interval_minutes, **options)
-        body = {k: v for k, v in body.items() if v is not None}
-        return self._json("POST", "sync/sources", content=wire.dumps(body),
-                          headers={"Content-Type": "application/json"})["source"]
-
-    def remove_source(self, name: str) -> None:
-        """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
-        self._request("DELETE", f"sync/sources/{self._q(name)}")
-
-    def sync_status(self) -> dict[str, dict]:
-        """The server's sync status per source ({name: {state, rows, last_sync, ...}})."""
-        return self._json("GET", "sync")["datasets"]
-
-    def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
-        """Run the sync as server jobs, following their events; the status per dataset."""
-        path = f"sync/{self._q(name)}" if name else "sync"
-        started = self._json("POST", path, params={"full": "true" if full else "false"}, content=b"")
-        jobs = [started["job"]] if "job" in started else started.get("jobs", [])
-        for job in jobs:
-            def on_event(event: str, data: Any, _p=progress) -> None:
-                if _p is not None and event == "progress" and isinstance(data, dict):
-                    _p(data)
-            try:
-                self.wait_job(job["id"], on_event)
-            except AxisError:
-                if name:  # one source: its failure is the answer
-                    raise
-        status = self._json("GET", "sync")["datasets"]
-        rows = [dict(v, source=k) if "source" not in v else v for k, v in status.items()]
-        if name:
-            rows = [r for r in rows if r.get("source") == name]
-        return pd.DataFrame(rows)
 
 
 def _frame_to_parquet(frame: Any) -> bytes:

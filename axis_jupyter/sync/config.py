@@ -58,8 +58,9 @@ import yaml
 
 from .. import config as axis_config
 from ..errors import ConfigError, NotFoundError
-from . import secrets
-from .sqltext import strip_sql_literals as _strip_sql_literals  # browser.py uses it too
+from .config_values import (_as_bool, _as_int, _check_url_port, _err, _ident, _port,  # noqa: F401
+                            _query, check_secret_env)
+from .sqltext import strip_sql_literals as _strip_sql_literals  # noqa: F401 - browser.py uses it
 
 # Section name in YAML <-> AXIS dataset kind.
 SECTION_KIND = {"eval_db": "evals", "monitoring_db": "monitoring",
@@ -74,7 +75,6 @@ ENV_PREFIX = {"eval_db": "EVAL_DB", "monitoring_db": "MONITORING_DB",
               "human_signals_db": "HUMAN_SIGNALS_DB", "kpi_db": "KPI_DB"}
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # libpq URL parameters that name files on the server or carry a secret: a source may not
@@ -248,80 +248,7 @@ def source_path(name: str) -> Path:
 
 
 # ----------------------------------------------------------------------------------
-# Loading and validation
-
-
-def check_secret_env(name: Any, where: str, key: str = "password_env") -> str:
-    """``name`` if a source may read its password from that variable (see
-    :mod:`.secrets`), else a ConfigError naming ``key``."""
-    why = secrets.refusal(name)
-    if why:
-        raise _err(where, key, why)
-    return name
-
-
-def _port(u) -> int | None:
-    try:
-        return u.port
-    except ValueError:
-        return None
-
-
-def _check_url_port(where: str, u) -> None:
-    try:
-        u.port
-    except ValueError:
-        raise _err(where, "url", "has a port that is not a number between 0 and 65535.") from None
-
-
-def _err(where: str, key: str, msg: str) -> ConfigError:
-    return ConfigError(f"{where}: key '{key}' {msg}")
-
-
-def _as_int(where, key, value, lo=None, hi=None, cap=None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _err(where, key, f"must be a number (got {value!r}).")
-    try:
-        v = int(float(value))
-    except ValueError:
-        raise _err(where, key, f"must be a number (got {value!r}).") from None
-    if lo is not None and v < lo:
-        raise _err(where, key, f"must be >= {lo} (got {v}).")
-    if hi is not None and v > hi:
-        raise _err(where, key, f"must be <= {hi} (got {v}).")
-    if cap is not None:
-        v = min(v, cap)
-    return v
-
-
-def _as_bool(where, key, value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
-        return value.lower() in ("true", "yes", "1")
-    raise _err(where, key, f"must be true or false (got {value!r}).")
-
-
-def _ident(where, key, value) -> str | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or not IDENT_RE.match(value):
-        raise _err(where, key, f"must be a plain column name (letters, digits, _), got {value!r}.")
-    return value
-
-
-def _query(where, key, value) -> str | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise _err(where, key, "must be SQL text.")
-    q = value.strip().rstrip(";").strip()
-    if ";" in _strip_sql_literals(q):
-        raise _err(where, key, "must be a single SELECT statement (found ';').")
-    first = q.split(None, 1)[0].upper() if q else ""
-    if first not in ("SELECT", "WITH", "TABLE", "VALUES", "("):
-        raise _err(where, key, f"must be a SELECT query (starts with {first or 'nothing'!r}).")
-    return q
+# Loading and validation (the checks of single values are in config_values.py)
 
 
 def parse_section(name: str, section: str, raw: dict, path: str | None = None,

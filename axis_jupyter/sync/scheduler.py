@@ -6,17 +6,16 @@ separate concern: ``sync_mode: startup``). Each tick runs the due sources (incre
 possible), then sleeps until the next one is due (at most ``max_sleep`` seconds, so newly
 added sources and changed intervals are picked up). Sources are re-read from YAML every tick.
 
-Run by the Jupyter server extension, which passes ``run`` so that each scheduled sync is a
-server job (progress over SSE, one per dataset)::
+Each scheduled sync is a job of the store's runner (``engine.sync_source``), so in the
+Jupyter server it is a server job (progress over SSE, one per dataset)::
 
     from axis_jupyter.sync.scheduler import Scheduler
-    sched = Scheduler(store, run=lambda name: start_sync_job(state, name, reason="schedule"))
-    sched.start()          # in initialize_settings / _start_jupyter_server_extension
+    sched = Scheduler(store).start()   # the extension, once the server runs
     ...
-    sched.stop()           # in stop_extension
+    sched.stop()                       # when it stops
 
-``run(name)`` is called on the scheduler thread; without it the sync runs right there.
-A sync that is already running (ConflictError) is skipped for this tick.
+``run(name)`` replaces that sync (tests record the calls); it is called on the
+scheduler's thread. A sync that is already running (ConflictError) is skipped for this tick.
 """
 
 from __future__ import annotations
@@ -114,7 +113,7 @@ class Scheduler:
             if self._run is not None:
                 self._run(name)
             else:
-                engine.sync_source(self.store, sconfig.get_source(name))
+                engine.sync_source(self.store, sconfig.get_source(name), reason="schedule")
             self.history.append((self._clock(), name, "ok"))
         except ConflictError:
             self.history.append((self._clock(), name, "skipped: already running"))
@@ -127,12 +126,3 @@ class Scheduler:
             wait = self.tick()
             self._wake.wait(wait)
             self._wake.clear()
-
-
-def start_async(store, run=None, **kw):
-    """For an asyncio server: start the scheduler thread and return it (stop() on shutdown).
-
-    The scheduler's work is blocking (PostgreSQL, DuckDB) so it lives in its own thread
-    rather than as a task on the event loop; this helper exists so the call site reads the
-    same in threaded and asyncio servers."""
-    return Scheduler(store, run=run, **kw).start()

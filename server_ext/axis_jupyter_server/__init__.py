@@ -3,7 +3,8 @@
 * :mod:`.app` — :class:`AxisExtension` (the ExtensionApp: store, env for kernels, traits)
 * :mod:`.routes` — the route table and the OpenAPI document built from it
 * :mod:`.handlers` — the core handlers; :mod:`.base` — :class:`AxisHandler`, SSE helpers
-* :mod:`.jobs` — the job runner reused by uploads, sync, eval runs, copilot and reports
+* long work (uploads, syncs, eval runs) runs as jobs of the engine's
+  :class:`axis_jupyter.jobs.JobRunner`; the handlers stream their events as SSE
 
 Enabled on install by ``jupyter-config/jupyter_server_config.d/axis_jupyter_server.json``.
 """

@@ -44,7 +44,6 @@ from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 from . import __version__
 from .base import AxisState
 from .bounds import SERVER_HINTS, UserSlots
-from .jobs import JobRunner
 from .multipart import clean_orphans
 from .routes import API_PREFIX, all_routes
 
@@ -133,14 +132,18 @@ class AxisExtension(ExtensionApp):
     _env_set: dict[str, str]
 
     def initialize_settings(self):
-        from axis_jupyter import config
+        from axis_jupyter import config, open_local
         from axis_jupyter.errors import AxisError
-        from axis_jupyter.store.local import LocalStore
+        from axis_jupyter.jobs import JobRunner
+        from axis_jupyter.store.budget import job_reads
 
         self._env_set = {}
         path = self.store_path or config.default_store_path()
+        # Every long task on the store (uploads, syncs, eval runs) is a job of this runner;
+        # shared=True: connect() in this process returns this store (no HTTP to itself).
+        jobs = JobRunner(max_workers=self.job_workers, executor="job", around=job_reads)
         try:
-            store = LocalStore(path, query_timeout=self.query_timeout)
+            store = open_local(path, jobs=jobs, shared=True, query_timeout=self.query_timeout)
             store.budget_hints = dict(SERVER_HINTS)
         except AxisError as exc:
             # Keep the server up; the API answers 503 with this message.
@@ -151,7 +154,7 @@ class AxisExtension(ExtensionApp):
         routes = all_routes()
         api_path = url_path_join(self.serverapp.base_url, API_PREFIX)
         self.state = AxisState(
-            store=store, jobs=JobRunner(max_workers=self.job_workers),
+            store=store, jobs=jobs,
             secret=secrets.token_urlsafe(32), api_path=api_path, version=__version__,
             call_pool=ThreadPoolExecutor(max_workers=self.call_workers,
                                          thread_name_prefix="axis-call"),
@@ -164,9 +167,6 @@ class AxisExtension(ExtensionApp):
             user_slots=UserSlots(self.max_user_requests, self.max_user_queue))
         self.settings[STATE_KEY] = self.state
         if self.store_error is None:
-            from axis_jupyter.store import remote
-
-            remote._IN_PROCESS_STORE = store  # connect() inside the server process
             self._export_env()
         self.log.info("AXIS: store %s, API at %s", path, api_path)
 
@@ -201,14 +201,10 @@ class AxisExtension(ExtensionApp):
     async def stop_extension(self):
         if self.state is None:
             return
-        from axis_jupyter.store import remote
-
         for k, v in getattr(self, "_env_set", {}).items():
             if os.environ.get(k) == v:
                 del os.environ[k]
         self._env_set = {}
-        if remote._IN_PROCESS_STORE is self.state.store:
-            remote._IN_PROCESS_STORE = None
         if self.store_error is None:
             from . import handlers_sync
 

@@ -15,7 +15,8 @@ Handlers written in other modules (``handlers_sync``, ``handlers_evals``, ...) s
 
 What a subclass gets:
 
-* ``self.store`` (the server's LocalStore), ``self.jobs`` (the :class:`~.jobs.JobRunner`),
+* ``self.store`` (the server's LocalStore), ``self.jobs`` (the engine's
+  :class:`~axis_jupyter.jobs.JobRunner`, also ``self.store.jobs``),
   ``self.axis`` (the :class:`AxisState` with the extension's settings).
 * ``await self.run_blocking(fn, *args, **kw)`` runs blocking work on a bounded thread pool;
   ``await self.store.aread(fn)`` runs ``fn(cursor)`` on the store's read pool.
@@ -64,8 +65,7 @@ from tornado.iostream import StreamClosedError
 
 from axis_jupyter import params, wire
 from axis_jupyter.errors import INTERNAL, AxisError, QueryError, error_code
-
-from .jobs import Job, JobRunner
+from axis_jupyter.jobs import Job, JobRunner
 
 log = logging.getLogger("axis_jupyter_server")
 

@@ -520,7 +520,7 @@ class JobEventsHandler(SSEMixin, AxisHandler):
         jupyter_server's ``@authorized`` keeps the first resource it sees for every later
         call)."""
         self.sse_headers()
-        flag = self._flag = job.subscribe()
+        flag = self._flag = job.subscribe_async()
         heartbeat = self.axis.sse_heartbeat
         try:
             # First event at once (a proxy or browser may wait for the first bytes).

@@ -72,25 +72,13 @@ HANDLE = r"(?P<handle>[0-9a-f]{8,64})"
 
 
 # --------------------------------------------------------------------------- jobs
-def job_key(source: str) -> str:
-    return f"sync:{source}"
+job_key = engine.job_key
 
 
 def start_sync_job(state, source: str, *, full: bool = False, reason: str = "manual"):
-    """Start the sync of ``source`` as a server job (409 if one is queued or running)."""
-    cfg = sconfig.get_source(source)  # 404 before a job exists
-
-    def work(job):
-        def progress(ev: dict) -> None:
-            job.progress(**jsonable(ev))
-
-        job.log(f"sync of {source} ({'full' if full else 'incremental when possible'}, {reason})")
-        engine.sync_source(state.store, cfg, full=full, progress=progress,
-                           cancel_event=job.cancel_event)
-        return jsonable(engine.status_dict(state.store, source))
-
-    return state.jobs.start("sync", work, key=job_key(source),
-                            params={"source": source, "full": bool(full), "reason": reason})
+    """Start the sync of ``source`` as a server job (404 for an unknown source, 409 if one
+    is queued or running): a job of the store's runner, which is the server's."""
+    return engine.start_sync(state.store, source, full=full, reason=reason)
 
 
 def start_sync_services(state):
@@ -108,12 +96,7 @@ def start_sync_services(state):
     except Exception as exc:  # noqa: BLE001
         log.warning("AXIS sync config: %s", exc)
 
-    def run(name: str):
-        job = start_sync_job(state, name, reason="schedule")
-        job.wait_sync()
-        return job
-
-    sched = Scheduler(state.store, run=run).start()
+    sched = Scheduler(state.store).start()  # each scheduled sync is a job of state.jobs
     state.extras["sync_scheduler"] = sched
     return sched
 
@@ -122,8 +105,9 @@ def stop_sync_services(state) -> None:
     sched = state.extras.pop("sync_scheduler", None)
     if sched is not None:
         sched.stop(timeout=2)
-    for name in list(engine._state(state.store).running):
-        engine.cancel(state.store, name)
+    for job in state.jobs.list(engine.JOB_KIND):
+        if not job.done:
+            job.cancel()
 
 
 # --------------------------------------------------------------------------- sync

@@ -19,7 +19,7 @@ async def _wait(axis_state, job_id, timeout=60):
 
 async def test_start_run_in_the_server_process_is_a_job(api, axis_state):
     load_sample(axis_state.store)
-    # no use_job_runner(): found on the running ServerApp that owns this store
+    # no use_job_runner(): the extension opened its store with the server's runner
     run_id = await asyncio.to_thread(runs.start_run, axis_state.store, "inputs",
                                      ["exact_match", "token_f1"], name="r1")
     job = await _wait(axis_state, run_id)

@@ -51,7 +51,7 @@ def test_refused_up_front(sample_store):
 def test_bad_source_fails_the_run_with_its_message(sample_store):
     run_id = start_run(sample_store, "missing_dataset", ["exact_match"], name="r")
     st = wait_run(run_id, timeout=30)
-    assert st["state"] == "failed" and st["error_type"] == "NotFoundError"
+    assert st["state"] == "failed" and st["error_type"] == "not_found"  # the code, as over HTTP
     assert "missing_dataset" in st["error"]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import axis_jupyter
 from axis_jupyter import NotFoundError, QueryError, StoreLockedError, demo
-from axis_jupyter.store import open_local
+from axis_jupyter import open_local
 
 
 def test_default_path_from_env(tmp_path, monkeypatch):

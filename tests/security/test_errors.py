@@ -238,7 +238,7 @@ def test_a_field_past_the_line_limit_is_named_as_too_long(store, tmp_path):
 
 def test_error_bodies_of_jobs_name_no_class(demo):
     """A job that crashes keeps its traceback in the log; its record shows an id only."""
-    from axis_jupyter_server.jobs import JobRunner
+    from axis_jupyter.jobs import JobRunner
 
     runner = JobRunner(max_workers=1)
     try:

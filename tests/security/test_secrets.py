@@ -190,7 +190,7 @@ async def test_no_request_reads_an_environment_variable_back(api, probes, pg_inp
 
 
 async def test_sources_can_be_removed(api, probes, pg_inputs, source_dir, base_http):
-    from axis_jupyter.store.remote import RemoteStore
+    from axis_jupyter import RemoteStore
 
     call = Replies(api)
     uri, schema = pg_inputs
@@ -288,7 +288,7 @@ def test_allow_list_is_configurable_but_never_reaches_server_secrets(source_dir,
 async def test_kernel_secret_goes_through_the_configured_authorizer(api, axis_state, base_http,
                                                                     source_dir):
     """DenySyncWrite lets nobody change sources: not the Jupyter token, not the kernel."""
-    from axis_jupyter.store.remote import RemoteStore
+    from axis_jupyter import RemoteStore
 
     body = _source("k", "postgresql://u@h/db")
     r = await api("POST", "sync", "sources", body=body)

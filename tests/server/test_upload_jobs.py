@@ -10,7 +10,7 @@ import pytest
 from axis_helpers import EVAL_CSV, multipart, strict_json
 
 from axis_jupyter.errors import ConflictError, NotFoundError
-from axis_jupyter_server.jobs import JobCancelled, JobRunner
+from axis_jupyter.jobs import JobCancelled, JobRunner
 from axis_jupyter_server.multipart import MultipartStream, UploadError, boundary_from
 
 

@@ -16,8 +16,8 @@ AXIS_ENV = ("AXIS_SERVER_URL", "AXIS_SERVER_TOKEN", "AXIS_SERVER_SOCKET", "AXIS_
 
 @contextmanager
 def axis_env_restored():
-    """The in-process server exports AXIS_SERVER_* into os.environ and registers itself as
-    the in-process store; undo both afterwards, so no later test talks to a stopped server."""
+    """The in-process server exports AXIS_SERVER_* into os.environ; undo it afterwards, so
+    no later test talks to a stopped server (its store, closed, is no longer shared)."""
     saved = {k: os.environ.get(k) for k in AXIS_ENV}
     try:
         yield
@@ -27,9 +27,6 @@ def axis_env_restored():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        from axis_jupyter.store import remote
-
-        remote._IN_PROCESS_STORE = None
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ..base import HeuristicMetric, MetricConfigError, MetricResult, Signal, is_missing
 from ..fields import as_messages, as_text, assistant_texts
-from ..registry import metric
+from ..metric_table import metric
 
 # ---------------------------------------------------------------------------------
 # sentence splitting that does not break on "Dr. Smith" or "e.g. this"

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..base import HeuristicMetric, MetricResult, Signal
 from ..fields import as_text
-from ..registry import metric
+from ..metric_table import metric
 
 
 def luhn_valid(number: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from ..base import HeuristicMetric, MetricConfigError, MetricResult, Signal
 from ..fields import as_ids, as_relevance
-from ..registry import metric
+from ..metric_table import metric
 
 R, X = "retrieved_ids", "expected_ids"
 

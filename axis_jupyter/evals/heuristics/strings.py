@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from ..base import HeuristicMetric, MetricResult, Signal, is_missing
 from ..fields import as_str_list, as_text
-from ..registry import metric
+from ..metric_table import metric
 from .. import text as T
 
 A, E = "actual_output", "expected_output"

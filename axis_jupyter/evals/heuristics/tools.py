@@ -7,7 +7,7 @@ from typing import Any
 
 from ..base import HeuristicMetric, MetricConfigError, MetricResult, Signal
 from ..fields import as_tool_calls
-from ..registry import metric
+from ..metric_table import metric
 
 
 def _similarity(a: Any, b: Any) -> float:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from ..base import MetricResult, Signal
 from ..fields import as_str_list, as_text
-from ..registry import metric
+from ..metric_table import metric
 from .base import JudgeSession, LLMMetric, clamp01, str_list, tool
 
 CLAIMS_INSTRUCTION = (

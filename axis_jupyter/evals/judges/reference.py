@@ -6,7 +6,7 @@ from typing import Any
 
 from ..base import MetricResult, Signal
 from ..fields import as_text, criteria_list
-from ..registry import metric
+from ..metric_table import metric
 from .base import LLMMetric, tool
 
 FACTS_INSTRUCTION = (

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Mapping
 
 from ..base import MetricConfigError, MetricResult, Signal
 from ..fields import as_text, criteria_list
-from ..registry import metric
+from ..metric_table import metric
 from .base import LLMMetric, clamp01, render_examples, str_list, tool
 
 # ---------------------------------------------------------------------------------

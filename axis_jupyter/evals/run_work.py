@@ -1,0 +1,206 @@
+"""The work of one evaluation run: prepare the items, score them, store the results.
+
+:func:`execute` is the body of an ``eval_run`` job (:mod:`axis_jupyter.evals.runs` starts
+it): it reports ``stage`` (preparing | scoring | storing), ``done``/``total`` (items x
+metrics) and the running mean of each metric as the job's progress, stops promptly when
+the job is cancelled (in-flight judge requests included), and returns the summary that
+becomes the job's result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import wire
+from ..errors import AxisError
+
+PROGRESS_INTERVAL = 0.1  # seconds between progress events (the last one is always sent)
+CANCEL_POLL = 0.05  # seconds between checks of the cancel flag while scoring
+DETAIL_MAX_ITEMS = 20_000  # above this, heuristic metrics use the column fast path
+
+
+class RunCancelled(AxisError):
+    """The run was cancelled."""
+
+    status = 409
+
+
+# ------------------------------------------------------------------ judges and their cache
+_lock = threading.Lock()
+_CACHES: dict[Any, Any] = {}
+
+
+def shared_cache(path: str | None = None):
+    """The process-wide JudgeCache for ``path`` (in-memory when None)."""
+    from ..llm import JudgeCache
+
+    with _lock:
+        cache = _CACHES.get(path)
+        if cache is None:
+            cache = _CACHES[path] = JudgeCache(path)
+        return cache
+
+
+def make_judge(concurrency: int = 8):
+    """A Judge from the environment with ``concurrency`` requests in flight and the shared
+    verdict cache. Raises ``LLMNotConfigured`` without a key."""
+    from ..llm import Judge, JudgeConfig
+
+    cfg = JudgeConfig.from_env(max_concurrency=max(1, int(concurrency)))
+    cache = shared_cache(cfg.cache_path) if cfg.cache else None
+    return Judge(cfg, cache=cache)
+
+
+# ------------------------------------------------------------------ the plan and its execution
+@dataclass
+class RunPlan:
+    """What a run scores, checked before its job starts."""
+
+    source: Any
+    metrics: list
+    metric_names: list[str]
+    mapping: dict | None
+    name: str
+    concurrency: int
+    needs_llm: bool
+    judge: Any = None
+    thresholds: dict | None = None
+    detail: bool | None = None
+    params: dict = field(default_factory=dict)
+    public_errors: bool = False  # load errors without the data's content (HTTP callers)
+
+
+class Tracker:
+    """Turns the scorer's callbacks into throttled job progress with running means."""
+
+    def __init__(self, job: Any, total: int, names: list[str]):
+        self.job, self.total = job, total
+        self.sums = {n: 0.0 for n in names}
+        self.counts = {n: 0 for n in names}
+        self.errors = {n: 0 for n in names}
+        self.first_errors: dict[str, str] = {}
+        self.done = 0
+        self._last = 0.0
+
+    def rows(self, rows: list[dict[str, Any]]) -> None:
+        sums, counts, errors = self.sums, self.counts, self.errors
+        for r in rows:
+            name = r["metric_name"]
+            s = r["metric_score"]
+            if s is not None and s == s:  # not NaN
+                sums[name] = sums.get(name, 0.0) + s
+                counts[name] = counts.get(name, 0) + 1
+            elif r.get("error"):
+                errors[name] = errors.get(name, 0) + 1
+                if name not in self.first_errors:
+                    self.first_errors[name] = str(r["error"])[:300]
+
+    def progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        now = time.monotonic()
+        if done >= total or now - self._last >= PROGRESS_INTERVAL:
+            self._last = now
+            self.emit()
+
+    def snapshot(self) -> dict[str, Any]:
+        means = {n: (self.sums[n] / c if c else None) for n, c in self.counts.items()}
+        return {"done": self.done, "total": self.total, "stage": "scoring", "means": means,
+                "errors": sum(self.errors.values()),
+                "metric_errors": {k: v for k, v in self.errors.items() if v},
+                "first_errors": dict(self.first_errors)}
+
+    def emit(self) -> None:
+        self.job.progress(**self.snapshot())
+
+
+def llm_usage(judge: Any) -> dict | None:
+    if judge is None:
+        return None
+    u = judge.usage
+    return {"requests": u.requests, "cache_hits": u.cache_hits, "retries": u.retries,
+            "tokens_in": u.tokens_in, "tokens_out": u.tokens_out, "cost": u.cost,
+            "model": judge.model}
+
+
+async def _score(items: Any, plan: RunPlan, judge: Any, detail: bool, tracker: Tracker,
+                 cancel_event: threading.Event) -> list[dict[str, Any]]:
+    from .runner import ascore_items
+
+    task = asyncio.ensure_future(ascore_items(
+        items, plan.metrics, judge=judge, thresholds=plan.thresholds,
+        max_concurrent=plan.concurrency, detail=detail, on_progress=tracker.progress,
+        on_rows=tracker.rows))
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=CANCEL_POLL)
+            if cancel_event.is_set() and not task.done():
+                task.cancel()  # cancels every in-flight judge request with it
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+                raise RunCancelled("cancelled")
+        return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+        if judge is not None:
+            try:
+                await judge.aclose()  # the HTTP client belongs to this run's event loop
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
+    """The work of one run as job ``job``; the results become dataset ``plan.name`` with
+    the job's id as their ``run_id``."""
+    if plan.public_errors:
+        from ..ingest import without_contents
+
+        with without_contents():
+            return _execute(store, plan, job)
+    return _execute(store, plan, job)
+
+
+def _execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
+    from .api import prepare_items, store_results
+    from .runner import rows_to_frame
+
+    job.progress(stage="preparing", done=0, total=None)
+    ds_name, items = prepare_items(store, plan.source, plan.mapping, plan.name)
+    job.check_cancelled()
+    n = len(items)
+    total = n * len(plan.metric_names)
+    job.log(f"scoring {n:,} items x {len(plan.metric_names)} metrics from {ds_name!r}")
+    tracker = Tracker(job, total, plan.metric_names)
+    job.progress(**tracker.snapshot())
+    judge = plan.judge
+    if plan.needs_llm:
+        # The SDK import takes seconds on a cold start; do it here, not on the scoring
+        # loop, where it would block the cancel watcher.
+        import anthropic  # noqa: F401
+
+        job.check_cancelled()
+        if judge is None:
+            judge = make_judge(plan.concurrency)
+    detail = plan.detail if plan.detail is not None else n <= DETAIL_MAX_ITEMS
+    rows = asyncio.run(_score(items, plan, judge, detail, tracker, job.cancel_event))
+    tracker.emit()
+    job.check_cancelled()
+    for name, count in tracker.errors.items():
+        if count:
+            job.log(f"{name}: {count:,} item(s) without a score — {tracker.first_errors.get(name, '')}",
+                    "warning")
+    job.progress(stage="storing")
+    ds = store_results(store, rows_to_frame(rows), items, plan.name, job.id)
+    info = ds.info
+    summary = ds.summary()
+    job.log(f"results stored as dataset {plan.name!r}")
+    return wire.jsonable({"dataset": plan.name, "inputs": ds_name, "run_id": job.id,
+                               "rows": info["rows"], "records": info["records"],
+                               "metrics": plan.metric_names, "errors": sum(tracker.errors.values()),
+                               "summary": summary.to_dict("records"), "llm": llm_usage(judge)})

@@ -1,0 +1,143 @@
+"""What ``axis_jupyter.connect()`` returns: a store plus the features built on stores.
+
+Layering: :mod:`axis_jupyter.store` knows datasets, queries and analytics only. Sources and
+sync (:mod:`axis_jupyter.sync`) and evaluation runs (:mod:`axis_jupyter.evals`) are built on
+the store's public API. The user-facing calls that reach them — ``axis.add_source``,
+``axis.sync``, ``axis.metrics``, ``axis.evaluate`` — are the methods of :class:`Workbench`,
+composed here, above both, with the two stores::
+
+    class LocalStore(Workbench, store.local.LocalStore)     # DuckDB in this process
+    class RemoteStore(Workbench, store.remote.RemoteStore)  # the Jupyter server's, over HTTP
+
+so nothing below this module imports sync or evals, and there is no import cycle. A later
+feature adds its user calls to :class:`Workbench` the same way (each a short forwarder to
+its package). The classes keep their store names (``axis_jupyter.LocalStore(path)``); they
+are subclasses, so code that checks ``isinstance(s, store.local.LocalStore)`` still holds.
+
+Which store :func:`connect` opens: the shared store (the Jupyter server's when this
+process is one of its kernels, else ``$AXIS_STORE``, else ``~/.axis/axis.duckdb``), one
+per file per process (:func:`open_local`). Inside the server process itself ``connect()``
+returns the store the extension opened with ``open_local(..., shared=True)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from .errors import StoreError
+from .jobs import JobRunner
+from .store import local, remote
+from .store.local import live_store
+from .store.base import Store
+from .store.dataset import Dataset
+
+
+class Workbench:
+    """The user calls built on a store: PostgreSQL sources and sync, evaluation runs."""
+
+    # -- PostgreSQL sources (axis_jupyter.sync) ------------------------------------------
+    def add_source(self, name: str, kind: str, url: str, dataset_query: str,
+                   results_query: str | None = None, incremental_column: str | None = None,
+                   partition_column: str | None = None, refresh_interval_minutes: float = 0,
+                   **options) -> dict:
+        """Save a PostgreSQL source as YAML under the config dir (secrets stay in env vars:
+        ``password_env="PGPASSWORD_PROD"``). Returns its public description (no secrets)."""
+        from . import sync
+
+        return sync.add_source(self, name, kind, url, dataset_query, results_query=results_query,
+                               incremental_column=incremental_column,
+                               partition_column=partition_column,
+                               refresh_interval_minutes=refresh_interval_minutes, **options)
+
+    def remove_source(self, name: str) -> None:
+        """Delete a saved source (its YAML file); the dataset it synced stays. Raises
+        ``NotFoundError`` for an unknown source and ``ConflictError`` while it syncs."""
+        from . import sync
+
+        sync.delete_source(self, name)
+
+    def sync(self, name: str | None = None, full: bool = False, progress=None) -> pd.DataFrame:
+        """Sync one source (or all enabled ones); returns the status per dataset.
+        ``progress``: called with each progress dict (source, phase, rows, ...)."""
+        from . import sync
+
+        return sync.sync(self, name, full=full, progress=progress)
+
+    # -- evaluation runs (axis_jupyter.evals; they run in this process) -------------------
+    def metrics(self) -> pd.DataFrame:
+        """The metric catalogue: key, name, needs_llm, required_fields, threshold, ..."""
+        from .evals.api import metrics_catalogue
+
+        return metrics_catalogue()
+
+    def evaluate(self, source: Any, metrics: list, mapping: dict[str, str] | None = None,
+                 name: str | None = None, **kwargs) -> Dataset:
+        """Score a dataset (by name) or a file/frame with ``metrics`` and load the results
+        as evaluation dataset ``name``. See :func:`axis_jupyter.evals.api.evaluate`."""
+        from .evals.api import evaluate
+
+        return evaluate(self, source, metrics, mapping=mapping, name=name, **kwargs)
+
+
+class LocalStore(Workbench, local.LocalStore):
+    """The embedded DuckDB store (see :class:`axis_jupyter.store.local.LocalStore`) with
+    the workbench calls. Prefer :func:`connect` to constructing it."""
+
+
+class RemoteStore(Workbench, remote.RemoteStore):
+    """The Jupyter server's store over HTTP (see :class:`axis_jupyter.store.remote.RemoteStore`)
+    with the workbench calls."""
+
+
+_OPEN: dict[str, LocalStore] = {}
+_SHARED: list[LocalStore] = []  # the store a server extension opened in this process
+
+
+def connect(path: str | None = None, *, concurrency: int | None = None) -> Store:
+    """Open the AXIS store.
+
+    ``path=None``: the shared store — the Jupyter server's when this process was started by
+    a server running the AXIS extension, else ``$AXIS_STORE``, else ``~/.axis/axis.duckdb``.
+    ``":memory:"`` gives a throwaway store. Any other path opens that DuckDB file here.
+    """
+    if path is None:
+        shared = next((s for s in _SHARED if not s.closed), None)
+        if shared is not None:  # this process is the server: no HTTP to itself
+            return shared
+        server = RemoteStore.from_env()
+        if server is not None:
+            return server
+    return open_local(path, concurrency=concurrency)
+
+
+def open_local(path: str | None = None, *, concurrency: int | None = None,
+               jobs: JobRunner | None = None, shared: bool = False,
+               query_timeout: float | None = None) -> LocalStore:
+    """One LocalStore per file per process, so the magic and ``connect()`` share metadata
+    (and DuckDB's one sandboxed database per file: a store this process already opened on
+    the file directly is the one returned).
+
+    ``jobs``: the runner for the store's long work (default: the store's own).
+    ``shared=True``: this process serves the store to others (the Jupyter server extension
+    opens its store so); ``connect()`` with no path then returns it while it is open.
+    ``query_timeout``: seconds a read may take (default ``AXIS_QUERY_TIMEOUT``).
+    """
+    path = str(path) if path is not None else config.default_store_path()
+    if path == ":memory:":
+        store = LocalStore(path, concurrency=concurrency, jobs=jobs, query_timeout=query_timeout)
+    else:
+        key = str(Path(path).expanduser().resolve())
+        store = _OPEN.get(key)
+        if store is None or store.closed:
+            store = _OPEN[key] = live_store(key) or LocalStore(
+                key, concurrency=concurrency, jobs=jobs, query_timeout=query_timeout)
+        if jobs is not None and not store.uses_runner(jobs):
+            raise StoreError(f"the store {key} is already open in this process with another "
+                             "job runner; close it first.")
+    if shared:
+        _SHARED[:] = [store]
+    return store
