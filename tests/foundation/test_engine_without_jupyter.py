@@ -59,6 +59,8 @@ ACTION_PARAMS = {
     ("deepdive", "metadata"): {"key": "tier"},
     ("deepdive", "case"): {"dataset_id": CASE},
     ("compare", "test_case"): {"case_id": CASE},
+    ("scorecard", "metric_stats"): {"metric": M1},
+    ("deepdive", "metric_stats"): {"metric": M1},
     ("monitor", "trace"): {"dataset_id": RECORD},
     ("production", "kpi_trend"): {"kpi_name": KPI},
     ("production", "metric_detail"): {"metric_name": MON_METRIC},

@@ -34,7 +34,7 @@ def jp_server_config(tmp_path, axis_config):
 
 async def test_sync_status_shows_after_a_sync_from_a_kernel(pg, jp_serverapp, http_server, jp_http_port,
                                                             jp_base_url):
-    from axis_jupyter.store.remote import RemoteStore
+    from axis_jupyter import RemoteStore  # the workbench one: add_source, sync
 
     uri, schema, _ = pg
     state = jp_serverapp.web_app.settings["axis_state"]

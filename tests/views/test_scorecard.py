@@ -251,7 +251,7 @@ def test_cases_bad_params(store, demo_ds):
         warnings.simplefilter("ignore")
         store.load(pd.DataFrame({"kpi_name": ["a", "a"], "numeric_value": [1.0, 2.0],
                                  "created_at": ["2026-01-01", "2026-01-02"]}), name="k", kind="kpi")
-    with pytest.raises(AxisError, match="scorecard needs a metric_name column"):
+    with pytest.raises(AxisError, match="scorecard needs evaluation data: .*'k' is a KPI dataset"):
         call_action(store, "k", "scorecard", "payload", {})
 
 
