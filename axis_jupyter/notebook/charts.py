@@ -316,19 +316,28 @@ def trend(rows: list[dict], good: float, passing: float, granularity: str) -> di
         "datasets": {"trends": rows, "refs": [{"y": good, "label": f"good {good:g}"},
                                                {"y": passing, "label": f"pass {passing:g}"}]},
         "layer": [
+            # one path per segment: a missing bucket leaves a gap instead of a bridging line
             {"data": {"name": "trends"}, "mark": {"type": "area", "opacity": 0.15},
              "encoding": {"x": x, "y": {"field": "p50", "type": "quantitative"},
-                          "y2": {"field": "p95"}, "color": color}},
+                          "y2": {"field": "p95"}, "color": color, "detail": {"field": "segment"}}},
             {"data": {"name": "trends"}, "params": [sel], "mark": {"type": "line", "point": True},
              "encoding": {"x": x, "y": {"field": "avg", "type": "quantitative", "title": "Mean score",
                                         "scale": {"domain": [0, 1]}},
-                          "color": color, "opacity": op,
+                          "color": color, "opacity": op, "detail": {"field": "segment"},
                           "tooltip": [{"field": "metric_name", "title": "Metric"},
                                       {"field": "bucket", "type": "temporal", "format": fmt},
                                       {"field": "avg", "format": ".3f", "title": "Avg"},
                                       {"field": "p50", "format": ".3f", "title": "P50"},
                                       {"field": "p95", "format": ".3f", "title": "P95"},
                                       {"field": "p99", "format": ".3f", "title": "P99"},
+                                      {"field": "count", "title": "n"}]}},
+            # a bucket the window only partly covers: a hollow ring around its point
+            {"data": {"name": "trends"}, "transform": [{"filter": "datum.partial"}],
+             "mark": {"type": "point", "filled": False, "size": 140, "strokeWidth": 1.5},
+             "encoding": {"x": x, "y": {"field": "avg", "type": "quantitative"}, "color": color,
+                          "tooltip": [{"field": "metric_name", "title": "Metric"},
+                                      {"field": "bucket", "type": "temporal", "format": fmt},
+                                      {"field": "coverage", "format": ".0%", "title": "Partial bucket: covered"},
                                       {"field": "count", "title": "n"}]}},
             {"data": {"name": "refs"}, "mark": {"type": "rule", "strokeDash": [4, 4]},
              "encoding": {"y": {"field": "y", "type": "quantitative"},
@@ -386,20 +395,34 @@ def pass_rates(rows: list[dict]) -> dict:
     }
 
 
-def kpi_trend(rows: list[dict], name: str, lines: list[str]) -> dict:
-    """A KPI's daily values (line filled to zero) and its dashed 7- and 30-day averages."""
+KPI_AXIS = {"percent": {"format": "%"}}
+KPI_UNIT_LABEL = {"percent_points": " (%)", "seconds": " (s)"}
+
+
+def kpi_trend(rows: list[dict], name: str, lines: list[str], unit: str = "score") -> dict:
+    """A KPI's daily values (line filled to zero; one path per run of consecutive days, so
+    a day without data is a gap) and its dashed 7- and 30-day averages; a percent KPI's
+    axis in percent (fractions: 0.12 -> 12%)."""
     layers = []
+    fractions = all(abs(r.get("value") or 0) <= 1.5 for r in rows)  # else already in percent
+    if unit == "percent" and not fractions:
+        unit = "percent_points"
+    fmt = ".1%" if unit == "percent" else ",.3f"
+    detail = {"detail": {"field": "segment"}} if rows and "segment" in rows[0] else {}
     if "daily" in lines:
-        layers.append({"mark": {"type": "area", "line": True, "opacity": 0.15},
+        layers.append({"mark": {"type": "area", "line": True, "point": True, "opacity": 0.15},
                        "encoding": {"x": {"field": "date", "type": "temporal", "title": None},
-                                    "y": {"field": "value", "type": "quantitative", "title": name},
+                                    "y": {"field": "value", "type": "quantitative",
+                                          "title": name + KPI_UNIT_LABEL.get(unit, ""),
+                                          "axis": KPI_AXIS.get(unit, {})},
+                                    **detail,
                                     "tooltip": [{"field": "date", "type": "temporal"},
-                                                {"field": "value", "format": ",.3f"}, {"field": "count"}]}})
+                                                {"field": "value", "format": fmt}, {"field": "count"}]}})
     for key, dash, color in (("avg_7d", [6, 3], "#d97706"), ("avg_30d", [2, 2], "#6b7280")):
         if key in lines:
             layers.append({"mark": {"type": "line", "strokeDash": dash, "color": color},
                            "encoding": {"x": {"field": "date", "type": "temporal"},
-                                        "y": {"field": key, "type": "quantitative"}}})
+                                        "y": {"field": key, "type": "quantitative"}, **detail}})
     return {"$schema": VEGA_LITE, "width": "container", "height": 180,
             "title": name, "data": {"name": "series"}, "datasets": {"series": rows}, "layer": layers}
 

@@ -36,6 +36,7 @@ from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params
 from .registry import ViewSpec, chart
+from .series import mark_series
 
 VIEW = "production"
 KPI_FILTERS = ("source_name", "environment", "source_type", "segment", "kpi_category")
@@ -176,9 +177,11 @@ def kpi_trend(store, dataset: str | None, kpi_name=None, kpi=None, filters=None,
     df = store.view_read(kpi_ds, lambda ctx: kpi_analytics.kpi_trends(ctx, kpi_names=[kpi_name], filters=f))
     src = (f or {}).get("source_name") if isinstance((f or {}).get("source_name"), str) else None
     disp = monitoring_config.kpi_display(monitoring_config.load_kpi(), kpi_name, src)
-    rows = records(df)
+    # days without data leave a gap in the line (the window is the KPI's own dates)
+    rows = mark_series(records(df), "day", key="kpi_name", at="date")
     return jsonable({"kpi_name": kpi_name, "display": disp, "rows": rows,
-                     "chart": chart("kpi_trend", rows=rows, name=disp["display_name"], lines=disp["trend_lines"])})
+                     "chart": chart("kpi_trend", rows=rows, name=disp["display_name"], lines=disp["trend_lines"],
+                                    unit=disp["unit"])})
 
 
 def composition(store, dataset: str | None, title=None, kpi=None, filters=None, **unknown) -> dict:

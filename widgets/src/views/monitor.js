@@ -210,7 +210,7 @@ function render({ model, el }) {
   const ctx = {
     state, body, call: shell.call, scope, change, renderBody, charts,
     kept: (name, testid) => (kept[name] ||= keptChart(h("div", { class: "axis-chart", "data-testid": testid }))),
-    openTrace: (row, anchor) => openTrace(overlay, shell.call, row, anchor),
+    openTrace: (row, anchor) => openTrace(overlay, shell.call, row, anchor, state.payload?.options?.latency_unit),
   };
 
   // ---------------------------------------------------------------- start

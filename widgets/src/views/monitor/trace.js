@@ -14,8 +14,9 @@ import { placeNear } from "../../lib/overlay.js";
  * @param {(action: string, params?: object) => Promise<any>} call
  * @param {{dataset_id: string, metric_name: string}} row
  * @param {Element} [anchor]
+ * @param {string} [unit] the dataset's latency unit
  */
-export async function openTrace(overlay, call, row, anchor) {
+export async function openTrace(overlay, call, row, anchor, unit) {
   overlay.hidden = false;
   const loading = h("div", { class: "axis-panel axis-muted" }, "Loading…");
   clear(overlay).append(loading);
@@ -25,7 +26,7 @@ export async function openTrace(overlay, call, row, anchor) {
   let panel;
   try {
     const d = await call("trace", { dataset_id: row.dataset_id, metric: row.metric_name });
-    panel = tracePanel(d, close);
+    panel = tracePanel({ ...d, latency_unit: unit }, close);
   } catch (err) {
     panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-error" }, errorText(err)), h("button", { class: "axis-btn", onclick: close }, "Close"));
   }
@@ -65,5 +66,5 @@ function tracePanel(d, close) {
         h("td", { class: "axis-num" }, m.metric_score === null ? (m.explanation ?? "—") : fmtScore(m.metric_score)))),
     }),
     h("div", { class: "axis-kv" }, Object.entries(d.metadata || {}).map(([k, v]) => [h("span", { class: "axis-muted" }, k), h("span", {}, valueText(v))])),
-    h("div", { class: "axis-muted" }, `${d.model_name ?? ""} · ${d.environment ?? ""} · latency ${fmtLatency(d.latency)} · ${fmtTime(d.timestamp)}`));
+    h("div", { class: "axis-muted" }, `${d.model_name ?? ""} · ${d.environment ?? ""} · latency ${fmtLatency(d.latency, d.latency_unit)} · ${fmtTime(d.timestamp)}`));
 }
