@@ -37,11 +37,22 @@ CANONICAL_FIELDS = ["dataset_id", "query", "actual_output", "expected_output", "
 KINDS = ("auto", "evals", "monitoring", "signals", "annotations", "kpi", "rules")
 
 
+def _local(store) -> bool:
+    from ..store.local import LocalStore
+
+    return isinstance(store, LocalStore)
+
+
 def payload(store, dataset=None) -> dict:
-    from ..sync import browser, engine
+    from ..sync import browser, client, engine
 
     try:
-        srcs = [c.public() for c in engine.sconfig.list_sources().values()]
+        if _local(store):
+            srcs = [c.public() for c in engine.sconfig.list_sources().values()]
+        else:
+            # the server's sources (those a kernel added with axis.add_source included),
+            # not this kernel's config folder
+            srcs = client.sources(store)
         config_error = None
     except AxisError as exc:
         srcs, config_error = [], str(exc)
@@ -53,9 +64,14 @@ def _status(store) -> dict:
     """Sync status per source, from the store that syncs: this process's, or the Jupyter
     server's for a kernel's store (the view once asked its own empty state there, so a
     sync it had just run never showed)."""
-    from ..sync import engine
+    from ..sync import client, engine
 
-    return engine.status_all(store)
+    if _local(store):
+        return engine.status_all(store)
+    try:
+        return client.sync_status(store)
+    except AxisError:
+        return {}
 
 
 def connect(store, dataset=None, *, host=None, port=5432, database=None, username=None,
@@ -153,4 +169,8 @@ SPEC = ViewSpec(
              "schema": schema, "distinct": distinct, "preview": preview, "query": query,
              "import_table": import_table, "import_query": import_query, "sync": sync,
              "reset_watermark": reset_watermark},
+    guarded={**{a: "axis:database" for a in ("connect", "disconnect", "tables", "schema",
+                                             "distinct", "preview", "query")},
+             "import_table": "axis:database", "import_query": "axis:database",
+             "sync": "axis:sync", "reset_watermark": "axis:sync"},
 )

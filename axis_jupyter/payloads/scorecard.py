@@ -27,6 +27,7 @@ from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable
 from . import params
 from .metric_stats import metric_stats
+from .report import SCORECARD_ACTIONS, SCORECARD_GUARDED
 from .registry import ViewSpec, chart
 
 VIEW = "scorecard"
@@ -195,8 +196,11 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
 SPEC = ViewSpec(
     name=VIEW,
     description="Evaluation scorecard: KPIs, weighted metric hierarchy, metric tree, drill-down",
-    actions={"payload": payload, "cases": cases, "case_tree": case_tree, "metric_stats": metric_stats},
+    # report_setup, report_start, ...: the "Generate report" modal (payloads/report.py)
+    actions={"payload": payload, "cases": cases, "case_tree": case_tree, "metric_stats": metric_stats,
+             **SCORECARD_ACTIONS},
     kinds=("evals",),
+    guarded=SCORECARD_GUARDED,
     requires=("metric_name", "metric_score"),
     data="evaluation data: a score per test case and metric",
 )

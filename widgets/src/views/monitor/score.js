@@ -46,7 +46,7 @@ export async function scoreTab(ctx) {
 }
 
 /** @param {MonitorContext} ctx @param {any} row */
-const traceButton = (ctx, row) => h("button", { class: "axis-btn", "data-testid": "open-trace", onclick: (/** @type {any} */ e) => ctx.openTrace(row, e.currentTarget) }, "👁");
+const traceButton = (ctx, row) => h("button", { class: "axis-btn", "data-testid": "open-trace", onclick: (/** @type {any} */ e) => ctx.openTrace(row, e.currentTarget) }, "Trace");
 
 /** The lowest scores under a threshold. @param {MonitorContext} ctx @param {HTMLElement} box */
 async function loadFailing(ctx, box) {
