@@ -25,16 +25,16 @@ def _ts(v) -> pd.Timestamp | None:
 
 def mark_series(rows: list[dict], granularity: str, start=None, end=None, key: str = "metric_name",
                 at: str = "bucket") -> list[dict]:
-    """``rows`` (one per series ``key`` and bucket ``at``) with ``segment``, ``partial`` and
-    ``coverage`` added; ``start``/``end`` bound the window (end exclusive; None: unbounded)."""
+    """``rows`` (one per series ``key`` and bucket ``at``), in their order, with ``segment``,
+    ``partial`` and ``coverage`` added; ``start``/``end`` bound the window (end exclusive; None: unbounded)."""
     step = STEPS.get(str(granularity).lower())
     if step is None or not rows:
         return [dict(r, segment=0, partial=False, coverage=1.0) for r in rows]
     lo, hi = _ts(start), _ts(end)
-    out: list[dict] = []
+    out: list[dict] = [{} for _ in rows]  # in the rows' own order (the payload's order)
     last: dict = {}
     seg: dict = {}
-    for r in sorted(rows, key=lambda r: (str(r.get(key)), _ts(r[at]))):
+    for i, r in sorted(enumerate(rows), key=lambda ir: (str(ir[1].get(key)), _ts(ir[1][at]))):
         k, b = r.get(key), _ts(r[at])
         prev = last.get(k)
         if prev is None:
@@ -45,7 +45,7 @@ def mark_series(rows: list[dict], granularity: str, start=None, end=None, key: s
         lo_b, hi_b = b, b + step
         covered = (min(hi_b, hi) if hi is not None else hi_b) - (max(lo_b, lo) if lo is not None else lo_b)
         coverage = max(0.0, min(1.0, covered / step))
-        out.append(dict(r, segment=seg[k], partial=coverage < FULL, coverage=round(coverage, 4)))
+        out[i] = dict(r, segment=seg[k], partial=coverage < FULL, coverage=round(coverage, 4))
     return out
 
 
