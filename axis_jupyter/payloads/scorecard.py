@@ -2,8 +2,9 @@
 
 ``payload``   {filters, threshold} -> KPI cards, hierarchy rows, tree, experiments (+ the
               chart of the overall score per experiment), timing
-``cases``     {metric, page, page_size, sort, filters} -> one page of the metric's cases
-              (dataset_id, query, metric_score, explanation) and the total, from DuckDB
+``cases``     {metric, page, page_size, sort, search, filters} -> one page of the metric's
+              cases (dataset_id, query, metric_score, explanation) and the total, from
+              DuckDB; worst first by default, ``search`` in id, query and explanation
 ``case_tree`` {dataset_id, filters, search, limit} -> the metric tree of one test case (its
               own scores, explanations, signals and critiques) and a list of case ids to
               choose from
@@ -103,10 +104,12 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     return jsonable(out)
 
 
-def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, sort="score_desc",
-          filters=None, **unknown) -> dict:
+def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, sort="score_asc",
+          filters=None, search=None, **unknown) -> dict:
     """One page of the cases scored by ``metric``: dataset_id, query, metric_score,
-    explanation (+ evaluation_name when several experiments are shown) and the total."""
+    explanation (+ evaluation_name when several experiments are shown) and the total.
+    Worst first unless ``sort`` says otherwise (a drill-down is opened to find what fails);
+    ``search`` keeps cases whose id, query or explanation contains it (any case)."""
     params.no_unknown(VIEW, "cases", unknown)
     if not metric:
         raise QueryError("cases needs a metric name.")
@@ -118,6 +121,11 @@ def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, 
     def query(ctx):
         t = apply_filters(ctx.table("full"), filters)
         t = t.filter(t.metric_name == str(metric))
+        if search:
+            needle = str(search).lower()
+            hits = [t[c].cast("string").lower().contains(needle)
+                    for c in ("dataset_id", "query", "explanation") if c in t.columns]
+            t = t.filter(ibis.or_(*hits).fill_null(False))
         total = int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
         cols = [c for c in CASE_COLUMNS if c in t.columns]
         sel = filters.get(scorecard.EXPERIMENT_COLUMN)
@@ -139,7 +147,8 @@ def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, 
         for r in rows:
             r.setdefault(c, None)
     return jsonable({"metric": metric, "total": total, "page": page, "page_size": page_size,
-                     "pages": max(1, -(-total // page_size)), "sort": sort, "rows": rows})
+                     "pages": max(1, -(-total // page_size)), "sort": sort, "search": search or "",
+                     "rows": rows})
 
 
 def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, search=None,
