@@ -57,13 +57,14 @@ export function drilldown(root, call, filters) {
   dismissable(overlay, root, close);
 
   function draw() {
+    // read before the redraw removes the box: the user keeps typing in the new one
+    const typing = document.activeElement?.getAttribute("data-testid") === "cases-search";
     clear(overlay);
     if (!drill) {
       overlay.hidden = true;
       return;
     }
     overlay.hidden = false;
-    const typing = document.activeElement?.getAttribute("data-testid") === "cases-search";
     const { metric, data, error, sort, search } = drill;
     const panel = h("div", { class: "axis-modal", role: "dialog" },
       h("div", { class: "axis-modal-head" },
