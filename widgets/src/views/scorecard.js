@@ -149,7 +149,7 @@ function render({ model, el }) {
       h("span", { class: "axis-high" }, `${k.high ?? 0} high`),
       h("span", { class: "axis-muted" }, ` (threshold ${state.payload.threshold})`),
       h("button", { class: "axis-btn axis-report-open", "data-testid": "generate-report",
-        onclick: () => report.open(null) }, "📖 Generate Report"),
+        onclick: () => report.open(null) }, "Generate Report"),
     );
   }
 
