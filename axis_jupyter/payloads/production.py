@@ -15,6 +15,7 @@ left out, and the view then shows the sections it has data for.
 ``metric_detail`` {source_name, source_component, metric_name} -> stats tiles, daily trend
                   and recent values of a score metric, or category counts of a
                   classification metric
+``filter_options`` {kpi} -> the shared filter bar's fields over both datasets
 """
 
 from __future__ import annotations
@@ -241,9 +242,31 @@ def metric_detail(store, dataset: str | None, source_name=None, source_component
                      "trend": b.to_dict("records"), "recent": c.to_dict("records")})
 
 
+def filter_options(store, dataset: str | None, kpi=None, **unknown) -> dict:
+    """The filter bar's fields over both datasets the view shows: the KPI dataset's
+    KPI_FILTERS columns and the monitoring dataset's MON_FILTERS columns, the values of a
+    column both have merged. Each section then applies the filters it has columns for."""
+    from .filterbar import filter_options as fields_of
+
+    params.no_unknown(VIEW, "filter_options", unknown)
+    if dataset and store.info(dataset)["kind"] == "signals":
+        dataset = None
+    mon_ds, kpi_ds = _datasets(store, dataset, kpi)
+    merged: dict[str, dict] = {}
+    for ds, keys in ((kpi_ds, KPI_FILTERS), (mon_ds, MON_FILTERS)):
+        if not ds:
+            continue
+        for f in fields_of(store, ds)["fields"]:
+            if f["key"] in keys:
+                have = merged.setdefault(f["key"], {**f, "values": []})
+                have["values"] = sorted(set(have["values"]) | set(f["values"]))
+    return jsonable({"fields": list(merged.values()), "time_range": None})
+
+
 SPEC = ViewSpec(
     name=VIEW,
     description="Production overview: agent KPIs, executive quality summary, source/component/metric scorecard",
-    actions={"payload": payload, "kpi_trend": kpi_trend, "composition": composition, "metric_detail": metric_detail},
+    actions={"payload": payload, "kpi_trend": kpi_trend, "composition": composition, "metric_detail": metric_detail,
+             "filter_options": filter_options},
     kinds=("monitoring", "kpi", "signals"),
 )

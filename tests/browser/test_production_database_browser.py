@@ -65,6 +65,10 @@ def expected(kpi_config):
             s.load(mon, name="mon", kind="monitoring")
             s.load(kpi, name="kpi", kind="kpi")
         payload = call_action(s, "mon", "production", "payload", {"kpi": "kpi"})
+        fields = {f["key"]: f["values"] for f in
+                  call_action(s, "mon", "production", "filter_options", {"kpi": "kpi"})["fields"]}
+        segment = fields["segment"][0]
+        by_segment = call_action(s, "mon", "production", "payload", {"kpi": "kpi", "filters": {"segment": [segment]}})
         metric = next(r for r in payload["quality"]["hierarchy"] if r["level"] == "metric"
                       and r.get("category") in (None, "SCORE"))
         detail = call_action(s, "mon", "production", "metric_detail",
@@ -76,7 +80,7 @@ def expected(kpi_config):
             os.environ.pop("AXIS_CONFIG_DIR", None)
         else:
             os.environ["AXIS_CONFIG_DIR"] = before
-    return {"payload": payload, "metric": metric, "detail": detail}
+    return {"payload": payload, "metric": metric, "detail": detail, "segment": segment, "by_segment": by_segment}
 
 
 def value_of(view, testid) -> float:
@@ -109,6 +113,24 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
     first_kpi = p["kpi"]["categories"][0]["kpis"][0]
     card = view.locator(f"[data-testid=kpi-{first_kpi['kpi_name']}]")
     assert float(card.get_attribute("data-value")) == pytest.approx(first_kpi["card_value"])
+
+    # the shared filter bar: one segment (a KPI column) changes every KPI card to the
+    # numbers computed here; its chip's removal brings the unfiltered cards back
+    seg = view.locator("[data-testid=filterbar] [data-testid=filter-segment]")
+    seg.locator("summary").click()
+    seg.locator(f"input[data-value='{expected['segment']}']").check()
+    view.locator(".axis-title").first.click()  # closes the menu
+    for cat in expected["by_segment"]["kpi"]["categories"]:
+        for x in cat["kpis"]:
+            page.wait_for_function(
+                """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
+                                  return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
+                arg=[x["kpi_name"], x["card_value"]], timeout=60_000)
+    view.locator(f"[data-testid=filterbar] [data-testid=chip][data-value='{expected['segment']}']").click()
+    page.wait_for_function(
+        """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
+                          return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
+        arg=[first_kpi["kpi_name"], first_kpi["card_value"]], timeout=60_000)
 
     # a KPI card opens its daily trend; its ✕ closes it
     card.click()

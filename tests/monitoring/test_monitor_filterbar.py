@@ -39,3 +39,26 @@ def test_filter_bar_fields_are_the_monitors_columns(mstore, mon_frame):
     fields = {f["key"]: f["values"] for f in o["fields"]}
     assert fields["environment"] == sorted(mon_frame.environment.dropna().unique())
     assert "metric_category" not in fields and "dataset_id" not in fields
+
+
+def test_production_filter_bar_spans_both_datasets(mstore, mon_frame, kpi_frame):
+    o = call_action(mstore, "mon", "production", "filter_options", {"kpi": "kpi"})
+    fields = {f["key"]: f["values"] for f in o["fields"]}
+    # segment lives in the KPI data only, source_component in the monitoring data only;
+    # a column both have offers the values of both
+    assert fields["segment"] == sorted(kpi_frame.segment.dropna().unique())
+    assert fields["source_component"] == sorted(mon_frame.source_component.dropna().unique())
+    assert fields["source_name"] == sorted(set(kpi_frame.source_name.dropna()) | set(mon_frame.source_name.dropna()))
+    assert "metric_name" not in fields and "kpi_name" not in fields
+
+    # several segments at once: each KPI card counts the rows pandas keeps; the quality
+    # section (no segment column) is unchanged
+    segs = fields["segment"][:2]
+    p_all = call_action(mstore, "mon", "production", "payload", {"kpi": "kpi"})
+    p = call_action(mstore, "mon", "production", "payload", {"kpi": "kpi", "filters": {"segment": segs}})
+    sub = kpi_frame[kpi_frame.segment.isin(segs) & kpi_frame.numeric_value.notna()]
+    cards = {x["kpi_name"]: x for c in p["kpi"]["categories"] for x in c["kpis"]}
+    assert {k: c["record_count"] for k, c in cards.items()} == sub.groupby("kpi_name").size().to_dict()
+    same = ("total_metrics", "avg_score", "pass_rate")  # freshness ages with the clock
+    assert {k: p["quality"]["summary"][k] for k in same} == {k: p_all["quality"]["summary"][k] for k in same}
+    assert p["quality"]["hierarchy"] == p_all["quality"]["hierarchy"]

@@ -6,11 +6,11 @@ import "./monitor.css"; // shared classes (.axis-filters, .axis-panel, ...)
 import "./production.css";
 import { h, clear } from "../lib/dom.js";
 import { scoreColor, fmtScore, fmtPct, fmtInt, fmtUnit, fmtTime, trendClass } from "../lib/format.js";
-import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
-import { select } from "../lib/controls.js";
+import { createShell, snapshotOf, saveSnapshot, saveParams } from "../lib/shell.js";
 import { kpiCard, kpiRow } from "../lib/kpi.js";
 import { table, tableHead } from "../lib/table.js";
 import { lineSpark } from "../lib/spark.js";
+import { filterBar } from "../lib/filterbar.js";
 import { ChartSet } from "../lib/charts.js";
 import { overlayBox, placeNear } from "../lib/overlay.js";
 import { hiddenByCollapse } from "../lib/hierarchy.js";
@@ -40,7 +40,18 @@ function render({ model, el }) {
   const header = h("div", { class: "axis-header" });
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("metric-detail");
-  root.append(header, shell.errorBox, body, shell.status, overlay);
+  // the shared filter bar over both datasets (the production view's own filter_options):
+  // source, environment, segment, ...; each section applies the filters it has columns for
+  const filters = filterBar({
+    call: (action, params) => call(action, action === "filter_options" && state.kpi ? { ...params, kpi: state.kpi } : params),
+    branding: shell.branding, get: () => state.filters,
+    onchange: (f) => {
+      state.filters = f;
+      saveParams(model, { filters: f });
+      update();
+    },
+  });
+  root.append(header, filters.el, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
 
   const base = () => ({ filters: state.filters, ...(state.kpi ? { kpi: state.kpi } : {}), ...(p0.signals ? { signals: p0.signals } : {}) });
@@ -67,6 +78,8 @@ function render({ model, el }) {
     state.payload = payload;
     charts.reset();
     clear(header).append(h("div", { class: "axis-title" }, "Production Overview"));
+    filters.load();
+    filters.render();
     clear(body);
     if (payload.kpi) body.append(kpiSection(payload.kpi));
     if (payload.quality) body.append(qualitySection(payload.quality));
@@ -80,17 +93,7 @@ function render({ model, el }) {
   /** @param {any} k */
   function kpiSection(k) {
     const dr = k.date_range || {};
-    const segSel = k.segments.length ? select({
-      testid: "segment", first: ["", "All Segments"], options: k.segments.map((/** @type {string} */ v) => [v, v]), value: state.filters.segment,
-      onchange: (v) => {
-        state.filters = { ...state.filters };
-        if (v) state.filters.segment = v;
-        else delete state.filters.segment;
-        update();
-      },
-    }) : null;
-    segSel?.addEventListener("click", (e) => e.stopPropagation()); // not a click on the section's summary
-    const right = h("span", {}, segSel, h("span", { class: "axis-chip", "data-testid": "date-range" }, dr.min_date ? `${dr.min_date} – ${dr.max_date} · ${dr.days} days` : "no data"));
+    const right = h("span", {}, h("span", { class: "axis-chip", "data-testid": "date-range" }, dr.min_date ? `${dr.min_date} – ${dr.max_date} · ${dr.days} days` : "no data"));
     const trendBox = h("div", { class: "axis-chart", "data-testid": "kpi-trend" });
     const content = [];
     for (const cat of k.categories) {
