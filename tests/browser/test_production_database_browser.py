@@ -116,6 +116,8 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
 
     # the shared filter bar: one segment (a KPI column) changes every KPI card to the
     # numbers computed here; its chip's removal brings the unfiltered cards back
+    cards = lambda q: {x["kpi_name"]: x["card_value"] for c in q["kpi"]["categories"] for x in c["kpis"]}  # noqa: E731
+    assert cards(expected["by_segment"]) != cards(p)  # the filter changes the numbers
     seg = view.locator("[data-testid=filterbar] [data-testid=filter-segment]")
     seg.locator("summary").click()
     seg.locator(f"input[data-value='{expected['segment']}']").check()
