@@ -6,7 +6,8 @@ The notebook loads generated results and asks the Python API (``ds.analytic("tes
 standard deviation, and a search inside it. The page must show those cases in that order
 with those numbers; its CSV must hold every case the filters keep (more than one page);
 the classic layout, the full-text diff and the case dialog (opened beside the clicked row)
-work; the table scrolls inside its own box and never pushes the widget sideways.
+work; the table scrolls inside its own box and never pushes the widget sideways; the shared
+filter bar narrows it to two experiments, and "Copy as code" gives the matching call.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def table(**kw):
              'scores': {{f'{{c}}|{{e}}': s for c, e, s in zip(df.case_id, df.evaluation_name, df.score)}}}}
 
 expected = {{'all': table(), 'variance': table(quick='variance', sort_by='std'),
-             'search': table(quick='variance', sort_by='std', search='candidate_b: how')}}
+             'search': table(quick='variance', sort_by='std', search='candidate_b: how'),
+             'two': table(quick='variance', sort_by='std', filters={{'evaluation_name': ['baseline', 'candidate_b']}})}}
 with open('cases_expected.json', 'w') as fh:
     json.dump(expected, fh)
 print(type(axis).__name__, expected['variance']['total'], expected['search']['total'])
@@ -160,3 +162,33 @@ def test_compare_test_cases_three_experiments_high_variance(page, lab):
                            " box: v.querySelector('[data-testid=cases-box]').scrollWidth,"
                            " boxClient: v.querySelector('[data-testid=cases-box]').clientWidth})")
     assert widths["view"] <= widths["client"] + 1, widths
+
+    # the shared filter bar: two of the three experiments (chips), the search cleared
+    view.locator("[data-testid=text-clip]").click()
+    wait_table(page, "variance")
+    view.locator("[data-testid=cases-search]").fill("")
+    page.wait_for_function("(n) => document.querySelector('[data-testid=axis-compare] [data-testid=cases-summary]')"
+                           ".dataset.total === String(n)", arg=var["total"], timeout=60_000)
+    exps = view.locator("[data-testid=filterbar] [data-testid=filter-evaluation_name]")
+    exps.locator("summary").click()
+    exps.locator("input[data-value=baseline]").check()
+    exps.locator("input[data-value=candidate_b]").check()
+    view.locator(".axis-title").first.click()  # closes the menu
+    two = exp["two"]
+    page.wait_for_function(
+        """(ids) => { const rows = [...document.querySelectorAll('[data-testid=axis-compare] [data-testid=case-row]')];
+                      return rows.length && rows.map((r) => r.dataset.case).join() === ids.join(); }""",
+        arg=two["ids"][:10], timeout=60_000)
+    wait_table(page, "variance")
+    assert summary.get_attribute("data-total") == str(two["total"])
+    rows = shown_rows(view)
+    assert all(set(r["cells"]) <= {"baseline", "candidate_b"} for r in rows)
+    assert [float(r["std"]) for r in rows] == pytest.approx(two["std"][:10])
+    chips = view.locator("[data-testid=filterbar] [data-testid=chip]")
+    assert sorted(chips.nth(i).get_attribute("data-value") for i in range(chips.count())) == ["baseline", "candidate_b"]
+    view.locator("[data-testid=filterbar] [data-testid=copy-code]").click()
+    code = view.locator("[data-testid=filterbar] [data-testid=filter-code]")
+    code.wait_for(state="visible", timeout=30_000)
+    text = code.inner_text()
+    assert "ds.test_cases(" in text and "quick='variance'" in text and "sort_by='std'" in text
+    assert "evaluation_name=['baseline', 'candidate_b']" in text

@@ -16,7 +16,8 @@ import { kpisSection, gridSection, verdictSection, metricsSection, winsSection }
 import { diffSection } from "./compare/diff.js";
 import { chartsSection } from "./compare/charts.js";
 import { casesSection } from "./compare/cases.js";
-import { initialCases } from "./compare/cases-logic.js";
+import { initialCases, caseParams } from "./compare/cases-logic.js";
+import { filterBar } from "../lib/filterbar.js";
 import { segmented } from "../lib/controls.js";
 
 /** @type {Record<string, string[]>} the sections of each mode, top to bottom */
@@ -63,6 +64,8 @@ function render({ model, el }) {
     /** @type {"cases" | "experiments"} */
     mode: ui0.mode || p0.mode || "cases",
     cases: initialCases(ui0.cases || {}),
+    /** @type {Record<string, any>} the filter bar's filters (experiment, source, metadata, time) */
+    filters: { ...(p0.filters || {}) },
     /** @type {any} the last page of test cases */
     casesData: null,
     casesSeq: 0,
@@ -74,7 +77,26 @@ function render({ model, el }) {
   const { root } = shell;
   const header = h("div", { class: "axis-header" });
   const main = h("div", { class: "axis-body" });
-  root.append(header, shell.errorBox, main, shell.status);
+  // the shared filter bar; "Copy as code" gives the call behind the mode shown: the test
+  // cases' page (ds.test_cases) or the head-to-head statistics (ds.compare)
+  const filters = filterBar({
+    call: shell.call, branding: shell.branding, time: true, get: () => state.filters,
+    onchange: (f) => {
+      state.filters = f;
+      state.cases.page = 1;
+      ctx.resetDiff();
+      saveParams();
+      update();
+    },
+    code: () => {
+      if (state.mode === "cases") {
+        const { filters: _f, ...args } = caseParams(state.cases, {});
+        return { analytic: "test_cases", args };
+      }
+      return { analytic: "compare", args: ctx.pair() };
+    },
+  });
+  root.append(header, filters.el, shell.errorBox, main, shell.status);
 
   /** @type {CompareContext} */
   const ctx = {
@@ -90,7 +112,7 @@ function render({ model, el }) {
       state.diff.position = 1;
     },
     pair: () => ({ baseline: state.baseline, challenger: state.challenger }),
-    filters: () => (state.payload && state.payload.filters) || p0.filters || {},
+    filters: () => state.filters,
     head: (title, extra) => h("div", { class: "axis-subhead" }, h("span", {}, title), extra || null),
     root,
     download,
@@ -104,7 +126,7 @@ function render({ model, el }) {
 
   function saveParams() {
     /** @type {Record<string, any>} */
-    const p = { ui: { sort: state.sort, chart: state.chartTab, mode: state.mode, cases: state.cases } };
+    const p = { ui: { sort: state.sort, chart: state.chartTab, mode: state.mode, cases: state.cases }, filters: state.filters };
     if (state.baseline) p.baseline = state.baseline;
     if (state.challenger) p.challenger = state.challenger;
     mergeParams(model, p);
@@ -139,6 +161,8 @@ function render({ model, el }) {
         show(state.payload);
       }, (m) => `mode-${m}`));
     root.dataset.mode = state.mode;
+    filters.load();
+    filters.render();
     if (payload.need_experiments && state.mode === "cases") {
       ctx.sections.cases = h("div", { class: "axis-section axis-sec-cases", "data-testid": "section-cases" });
       main.append(h("div", { class: "axis-muted" }, payload.message || ""), ctx.sections.cases);
