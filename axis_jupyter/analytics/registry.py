@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..errors import QueryError
 from . import (alerts, classification, compare, deepdive, evals, health, issues, kpi, monitoring,
-               scorecard, signal_kpis, signals)
+               scorecard, signal_kpis, signals, testcases)
 from .parameters import check_params, schemas_of, signature_params
 
 
@@ -75,6 +75,8 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("experiments", compare.experiments, EVAL_KINDS),
     _a("agreement", compare.agreement, EVAL_KINDS),
     _a("paired_scores", compare.paired_scores, EVAL_KINDS, method=None),
+    # N experiments side by side, one test case at a time (analytics/testcases.py)
+    _a("test_cases", testcases.test_cases, EVAL_KINDS),
     # one experiment in depth (analytics/deepdive.py)
     _a("length_analysis", deepdive.length_analysis, EVAL_KINDS),
     _a("turn_analysis", deepdive.turn_analysis, EVAL_KINDS),
