@@ -36,7 +36,7 @@ export function patternsSection(ctx) {
         c.description ? h("div", { class: "axis-muted" }, c.description) : null,
         (c.examples || []).map((/** @type {string} */ e) => h("div", { class: "axis-cal-quote" }, `“${e}”`)),
         h("button", { class: "axis-btn", "data-testid": `use-pattern-${i}`,
-          onclick: () => { state.judge.evaluation_criteria = appendPattern(state.judge.evaluation_criteria, c); state.judgeTab = "prompt"; ctx.redraw(); } }, "✨ Use as criteria")))
+          onclick: () => { state.judge.evaluation_criteria = appendPattern(state.judge.evaluation_criteria, c); state.judgeTab = "prompt"; ctx.redraw(); } }, "Use as criteria")))
         : h("div", { class: "axis-muted" }, "No recurring pattern (each needs 2 notes or more)."),
       (p.learnings || []).map((/** @type {any} */ l) => h("div", { class: "axis-cal-card learning", "data-testid": "learning" },
         h("div", {}, h("b", {}, l.title), h("span", { class: "axis-muted" }, ` · confidence ${fmtPct(l.confidence, 0)}`)),
