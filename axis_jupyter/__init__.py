@@ -28,6 +28,8 @@ _VIEWS = {
     "Runner": "Runner",
     "Datasets": "Datasets",
     "Database": "Database",
+    "Annotate": "Annotate",
+    "Calibrate": "Calibrate",
     "Copilot": "Copilot",
     "Report": "Report",
     "RulesDashboard": "RulesDashboard",
