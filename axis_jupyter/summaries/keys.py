@@ -1,0 +1,89 @@
+"""Which columns key the summaries, and whether a request's filters are among them.
+
+Keys are the columns the views filter and group on (``ingest.columns.FILTER_COLUMNS``:
+experiment, metric, source, environment, ...) that the scores table has, with at most
+:data:`MAX_KEY_VALUES` distinct values each, plus the day of ``timestamp``
+(:data:`TIME_KEY`, truncated to midnight). A time range is answerable from the summaries
+only when both of its ends fall on midnight (a day bucket is then wholly in or out).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import AxisError
+from ..ingest.columns import FILTER_COLUMNS
+from ..ingest.readers import quote_ident
+
+MAX_KEY_VALUES = 1000
+TIME_KEY = "timestamp"
+TIME_FILTERS = ("time_range", "time_start", "time_end")
+REQUIRED = ("metric_name", "metric_score")
+
+
+class SummaryError(AxisError):
+    """A summary could not be built (the dataset stays usable on the raw path)."""
+
+
+def choose_keys(cur, table: str) -> tuple[list[str], bool] | None:
+    """(key columns, has a day bucket) for the DuckDB table ``table``; None when the table
+    has no metric_name and numeric metric_score (nothing to summarise)."""
+    cols = {r[0]: r[1] for r in cur.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
+    if any(c not in cols for c in REQUIRED) or not _numeric(cols["metric_score"]):
+        return None
+    candidates = [c for c in FILTER_COLUMNS if c in cols and c != "metric_name"]
+    keys = ["metric_name"]
+    if candidates:
+        sel = ", ".join(f"approx_count_distinct({quote_ident(c)})" for c in candidates)
+        counts = cur.execute(f"SELECT {sel} FROM {quote_ident(table)}").fetchall()[0]
+        keys += [c for c, n in zip(candidates, counts) if (n or 0) <= MAX_KEY_VALUES]
+    has_time = TIME_KEY in cols and cols[TIME_KEY].upper().startswith("TIMESTAMP")
+    return keys, has_time
+
+
+def _numeric(duck_type: str) -> bool:
+    t = duck_type.upper()
+    return any(t.startswith(p) for p in ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "INT", "BIGINT",
+                                         "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"))
+
+
+def _midnight(value) -> bool:
+    """True for a missing end or a time exactly at midnight (unparseable: False, so the raw
+    path reports the bad value)."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    if ts is pd.NaT or pd.isna(ts):
+        return False
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts == ts.normalize()
+
+
+def unanswerable(filters: dict | None, keys: list[str], has_time: bool,
+                 by: tuple[str, ...] = ()) -> str | None:
+    """Why ``filters`` (and groupings ``by``) cannot be answered from summaries keyed by
+    ``keys``; None when they can."""
+    for col in by:
+        if col not in keys:
+            return f"grouping by {col} (not a summary key)"
+    if filters is not None and not isinstance(filters, dict):
+        return "filters are not an object"
+    for key, value in (filters or {}).items():
+        if key in TIME_FILTERS:
+            if value is None:
+                continue
+            if not has_time:
+                return "a time range (the summaries have no time bucket)"
+            ends = value if key == "time_range" else [value]
+            if not isinstance(ends, (list, tuple)) or \
+                    not all(_midnight(v) for v in ends):
+                return f"{key} does not fall on day boundaries"
+        elif key not in keys:
+            return f"a filter on {key} (not a summary key)"
+    return None
