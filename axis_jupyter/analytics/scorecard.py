@@ -150,7 +150,8 @@ def node_meta_expr(ctx: AnalyticContext) -> ibis.Table:
     properties of a metric, so callers may cache them per dataset version)."""
     t = ctx.table("scores")
     t = t.filter(t.metric_name.notnull())
-    aggs = {c: t[c].arbitrary() for c in ("parent", "weight", "metric_type") if c in t.columns}
+    # min, not arbitrary: PostgreSQL has no FIRST, and the summaries' node table agrees
+    aggs = {c: t[c].min() for c in ("parent", "weight", "metric_type") if c in t.columns}
     if not aggs:
         return t.select("metric_name").distinct()
     return t.group_by("metric_name").aggregate(**aggs)

@@ -81,7 +81,9 @@ def cases_expr(t: ibis.Table, keys: list[str], has_time: bool) -> ibis.Table | N
 
 def nodes_expr(t: ibis.Table) -> ibis.Table:
     t = t.filter(t.metric_name.notnull())
-    aggs = {c: t[c].arbitrary() for c in NODE_ATTRS if c in t.columns}
+    # min, not arbitrary: portable (PostgreSQL has no FIRST) and the same on every build;
+    # the attributes are properties of a metric, equal on its rows
+    aggs = {c: t[c].min() for c in NODE_ATTRS if c in t.columns}
     if not aggs:
         return t.select("metric_name").distinct()
     return t.group_by("metric_name").aggregate(**aggs)

@@ -1,0 +1,86 @@
+"""Fixtures for the summary tests: a small evaluation dataset whose scores are built to
+stress the summaries (ties, nulls, bin edges, 0 and 1 exactly), loaded into a real DuckDB
+store, and the same dataset with its summaries in a real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+EXPERIMENTS = ["baseline", "candidate", "tuned"]
+ENVIRONMENTS = ["prod", "staging", None]
+SOURCES = ["web", "api"]
+# metric -> (parent, weight, type): a two-level hierarchy
+METRICS = {"quality": (None, 1.0, "category"), "accuracy": ("quality", 2.0, "component"),
+           "style": ("quality", 1.0, "component"), "faithfulness": ("accuracy", 1.0, "metric"),
+           "relevance": ("accuracy", 1.0, "metric"), "tone": ("style", 1.0, "metric")}
+DAY0 = pd.Timestamp("2026-03-01")
+
+
+def eval_frame(n_cases: int = 60, seed: int = 3) -> pd.DataFrame:
+    """One row per (case, experiment, metric): 60 cases x 3 x 6 = 1080 rows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for case, exp, metric in itertools.product(range(n_cases), EXPERIMENTS, METRICS):
+        parent, weight, mtype = METRICS[metric]
+        u = rng.random()
+        if u < 0.05:
+            score = None
+        elif u < 0.25:  # ties and bin edges: the scorecard's 5-bin edges, 0 and 1
+            score = float(rng.choice([0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]))
+        else:
+            score = float(np.round(rng.beta(2, 1.5), 4))
+        rows.append({
+            "dataset_id": f"case_{case:03d}", "evaluation_name": exp, "metric_name": metric,
+            "metric_score": score, "parent": parent, "weight": weight, "metric_type": mtype,
+            "environment": ENVIRONMENTS[case % 3], "source_name": SOURCES[case % 2],
+            "timestamp": DAY0 + pd.Timedelta(hours=int(rng.integers(0, 24 * 5))),
+            "query": f"question {case}",
+        })
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def sstore(store):
+    """The store with dataset ``ev`` (:func:`eval_frame`), summaries built on load."""
+    store.load(eval_frame(), name="ev", kind="evals")
+    return store
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def backend_ctx(request, sstore):
+    """``make() -> AnalyticContext`` of ``ev`` with its planner, on DuckDB or PostgreSQL.
+
+    DuckDB: the store's own context on a cursor kept open for the test. PostgreSQL: the
+    dataset's tables copied there and its summaries built there from the same Ibis
+    expressions the store builds them with (``summaries.tables.exprs``)."""
+    from axis_jupyter.analytics import AnalyticContext
+    from axis_jupyter.summaries import Planner
+    from axis_jupyter.summaries.tables import exprs
+
+    if request.param == "duckdb":
+        with sstore.cursor() as cur:
+            yield lambda: sstore.context(cur, "ev")
+        return
+    from support.pg import context_factory, ibis_connect
+
+    pg_uri = request.getfixturevalue("pg_uri")
+    base = context_factory(sstore, "postgres", pg_uri, prefix="sum")("ev")
+    pg = ibis_connect(pg_uri)
+    meta = sstore.info("ev")["summary"]
+    tables = {}
+    for role, expr in exprs(base.table("scores"), meta).items():
+        name = f"sum_ev_summary_{role}"
+        with pg.con.cursor() as c:
+            c.execute(f'DROP TABLE IF EXISTS "{name}"')
+        pg.con.commit()
+        tables[role] = pg.create_table(name, expr)
+
+    def make():
+        return AnalyticContext(tables=base.tables, run=base.run, info=base.info,
+                               planner=Planner(tables, meta))
+
+    yield make
