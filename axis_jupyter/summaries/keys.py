@@ -2,7 +2,8 @@
 
 Keys are the columns the views filter and group on (``ingest.columns.FILTER_COLUMNS``:
 experiment, metric, source, environment, ...) that the scores table has, with at most
-:data:`MAX_KEY_VALUES` distinct values each, plus the day of ``timestamp``
+:data:`MAX_KEY_VALUES` distinct values each (and a twentieth of the rows, at least
+:data:`MIN_KEY_VALUES`), plus the day of ``timestamp``
 (:data:`TIME_KEY`, truncated to midnight). A time range is answerable from the summaries
 only when both of its ends fall on midnight (a day bucket is then wholly in or out).
 """
@@ -16,6 +17,7 @@ from ..ingest.columns import FILTER_COLUMNS
 from ..ingest.readers import quote_ident
 
 MAX_KEY_VALUES = 1000
+MIN_KEY_VALUES = 50
 TIME_KEY = "timestamp"
 TIME_FILTERS = ("time_range", "time_start", "time_end")
 REQUIRED = ("metric_name", "metric_score")
@@ -27,16 +29,18 @@ class SummaryError(AxisError):
 
 def choose_keys(cur, table: str) -> tuple[list[str], bool] | None:
     """(key columns, has a day bucket) for the DuckDB table ``table``; None when the table
-    has no metric_name and numeric metric_score (nothing to summarise)."""
+    has no rows, or no metric_name and numeric metric_score (nothing to summarise)."""
     cols = {r[0]: r[1] for r in cur.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
     if any(c not in cols for c in REQUIRED) or not _numeric(cols["metric_score"]):
         return None
     candidates = [c for c in FILTER_COLUMNS if c in cols and c != "metric_name"]
-    keys = ["metric_name"]
-    if candidates:
-        sel = ", ".join(f"approx_count_distinct({quote_ident(c)})" for c in candidates)
-        counts = cur.execute(f"SELECT {sel} FROM {quote_ident(table)}").fetchall()[0]
-        keys += [c for c, n in zip(candidates, counts) if (n or 0) <= MAX_KEY_VALUES]
+    sel = ", ".join(["count(*)", *(f"approx_count_distinct({quote_ident(c)})" for c in candidates)])
+    rows, *counts = cur.execute(f"SELECT {sel} FROM {quote_ident(table)}").fetchall()[0]
+    if not rows:
+        return None
+    # a key with about as many values as rows would make the summary as big as the table
+    most = min(MAX_KEY_VALUES, max(MIN_KEY_VALUES, rows // 20))
+    keys = ["metric_name", *(c for c, n in zip(candidates, counts) if (n or 0) <= most)]
     has_time = TIME_KEY in cols and cols[TIME_KEY].upper().startswith("TIMESTAMP")
     return keys, has_time
 

@@ -51,36 +51,51 @@ def sstore(store):
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
-def backend_ctx(request, sstore):
-    """``make() -> AnalyticContext`` of ``ev`` with its planner, on DuckDB or PostgreSQL.
+def contexts(request):
+    """``contexts(store, name) -> make``, ``make() -> AnalyticContext`` of dataset ``name``
+    with its planner, on DuckDB or PostgreSQL (the test's parameter).
 
     DuckDB: the store's own context on a cursor kept open for the test. PostgreSQL: the
     dataset's tables copied there and its summaries built there from the same Ibis
     expressions the store builds them with (``summaries.tables.exprs``)."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        def of(store, name):
+            if request.param == "duckdb":
+                cur = stack.enter_context(store.cursor())
+                return lambda: store.context(cur, name)
+            return _postgres(request.getfixturevalue("pg_uri"), store, name)
+
+        of.backend = request.param
+        yield of
+
+
+def _postgres(pg_uri, store, name):
     from axis_jupyter.analytics import AnalyticContext
     from axis_jupyter.summaries import Planner
     from axis_jupyter.summaries.tables import exprs
-
-    if request.param == "duckdb":
-        with sstore.cursor() as cur:
-            yield lambda: sstore.context(cur, "ev")
-        return
     from support.pg import context_factory, ibis_connect
 
-    pg_uri = request.getfixturevalue("pg_uri")
-    base = context_factory(sstore, "postgres", pg_uri, prefix="sum")("ev")
+    base = context_factory(store, "postgres", pg_uri, prefix="sum")(name)
     pg = ibis_connect(pg_uri)
-    meta = sstore.info("ev")["summary"]
+    meta = store.info(name)["summary"]
     tables = {}
     for role, expr in exprs(base.table("scores"), meta).items():
-        name = f"sum_ev_summary_{role}"
+        table = f"sum_{name}_summary_{role}"
         with pg.con.cursor() as c:
-            c.execute(f'DROP TABLE IF EXISTS "{name}"')
+            c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
-        tables[role] = pg.create_table(name, expr)
+        tables[role] = pg.create_table(table, expr)
 
     def make():
         return AnalyticContext(tables=base.tables, run=base.run, info=base.info,
                                planner=Planner(tables, meta))
 
-    yield make
+    return make
+
+
+@pytest.fixture
+def backend_ctx(contexts, sstore):
+    """``make() -> AnalyticContext`` of ``ev`` with its planner (DuckDB or PostgreSQL)."""
+    return contexts(sstore, "ev")
