@@ -21,20 +21,21 @@ What it answers (each the same records the raw expression would give):
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import unanswerable
-from .percentiles import BinnedScores
+from .percentiles import quantiles
 from .tables import case_keys
 
 EXPERIMENT = "evaluation_name"
+QUARTILES = {"q25": 0.25, "median": 0.5, "q75": 0.75}
 _EXPRS = Lru(512)  # summary expressions by (tables, request); the tables are versioned
 
 
@@ -136,25 +137,22 @@ class Planner:
             return stats, b.group_by([*group, "_fbin"]).aggregate(n=b.n.sum())
 
         stats_expr, bins_expr = self._memo(("quantiles", filters, metrics, by), make)
-        stats = ctx.records(stats_expr)
-        if any(r["count"] and (float(r["min"]) < 0 or float(r["max"]) > 1) for r in stats):
+        stats = ctx.execute(stats_expr)
+        counted = stats[stats["count"].fillna(0).astype("int64") > 0]
+        if ((counted["min"].astype(float) < 0) | (counted["max"].astype(float) > 1)).any():
             return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
-        counts: dict[tuple, dict[int, int]] = {}
-        for r in ctx.records(bins_expr):
-            counts.setdefault(tuple(r[c] for c in group), {})[int(r["_fbin"])] = int(r["n"])
-        out = []
-        for r in stats:
-            n = int(r["count"] or 0)
-            lo = None if r["min"] is None else float(r["min"])
-            hi = None if r["max"] is None else float(r["max"])
-            binned = BinnedScores(counts.get(tuple(r[c] for c in group), {}), lo, hi)
-            total, sumsq = float(r["total"] or 0), float(r["sumsq"] or 0)
-            std = math.sqrt(max((sumsq - total * total / n) / (n - 1), 0.0)) if n > 1 else None
-            out.append({"metric_name": r["metric_name"], **{c: r[c] for c in by}, "count": n,
-                        "mean": total / n if n else None, "std": std, "min": lo,
-                        "q25": binned.quantile(0.25), "median": binned.quantile(0.5),
-                        "q75": binned.quantile(0.75), "max": hi})
-        cols = ["metric_name", *by, "count", "mean", "std", "min", "q25", "median", "q75", "max"]
-        df = pd.DataFrame(out, columns=cols)
-        return df.sort_values([*by, "metric_name"], na_position="last", kind="stable",
-                              ignore_index=True), None
+        stats["count"] = stats["count"].fillna(0).astype("int64")
+        n = stats["count"].to_numpy()
+        total = stats["total"].astype(float).fillna(0).to_numpy()
+        sumsq = stats["sumsq"].astype(float).fillna(0).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(n > 0, total / n, np.nan)
+            var = np.maximum((sumsq - total * total / n) / (n - 1), 0.0)
+        stats["mean"] = mean  # NaN for an empty group, as the raw frame has
+        stats["std"] = np.where(n > 1, np.sqrt(var), np.nan)
+        stats["min"] = stats["min"].astype(float)
+        stats["max"] = stats["max"].astype(float)
+        out = quantiles(stats, ctx.execute(bins_expr), group, QUARTILES)
+        cols = ["metric_name", *by, "count", "mean", "std", "min", *QUARTILES, "max"]
+        return out[cols].sort_values([*by, "metric_name"], na_position="last", kind="stable",
+                                     ignore_index=True), None

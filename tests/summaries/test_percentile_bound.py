@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from axis_jupyter.analytics import evals
-from axis_jupyter.summaries.percentiles import BOUND, BinnedScores
+from axis_jupyter.summaries.percentiles import BOUND, quantiles
 
 
 def adversarial(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -72,11 +72,14 @@ def test_scores_outside_zero_one_fall_back_to_the_raw_table(store, contexts):
     assert ctx.paths[-1]["path"] == "summary"
 
 
-def test_binned_scores_follow_quantile_cont_on_exact_bins():
+def test_fine_bin_quantiles_follow_quantile_cont_on_exact_bins():
     # scores at bin centres are recovered exactly, so the interpolation itself is checked
     scores = (np.array([3, 3, 10, 500, 998]) + 0.5) / 1000
-    counts = {3: 2, 10: 1, 500: 1, 998: 1}
-    b = BinnedScores(counts, float(scores.min()), float(scores.max()))
-    for q in (0, 0.1, 0.25, 0.5, 0.75, 0.9, 1):
-        assert b.quantile(q) == pytest.approx(float(np.quantile(scores, q)), abs=1e-12)
-    assert BinnedScores({}, None, None).quantile(0.5) is None
+    groups = pd.DataFrame({"g": ["a", "empty"], "count": [5, 0], "min": [scores.min(), None],
+                           "max": [scores.max(), None]})
+    bins = pd.DataFrame({"g": "a", "_fbin": [3, 10, 500, 998], "n": [2, 1, 1, 1]})
+    qs = {f"q{q}": q for q in (0, 0.1, 0.25, 0.5, 0.75, 0.9, 1)}
+    got = quantiles(groups, bins, ["g"], qs)
+    for name, q in qs.items():
+        assert got[name][0] == pytest.approx(float(np.quantile(scores, q)), abs=1e-12)
+        assert np.isnan(got[name][1])
