@@ -119,7 +119,10 @@ class Planner:
 
     def _quantiles(self, ctx, metric=None, filters=None, by=None):
         by, metrics = as_list(by), as_list(metric)
-        why = unanswerable(filters, self.keys, False, tuple(by))  # fine bins have no day
+        if "bins" not in self.tables:
+            return None, "no fine bins (too many groups)"
+        # the fine bins have their own keys (those that keep them small) and no day
+        why = unanswerable(filters, list(self.meta["bin_keys"]), False, tuple(by))
         if why:
             return None, why
         group = [*by, "metric_name"]

@@ -6,7 +6,7 @@ Four tables, named after the scores table (so they are versioned and dropped wit
            rows, n (non-null scores), total, sumsq, min, max, passes_<i> (scores >= the
            i-th configured threshold). Rows with a null metric_name are left out, as every
            score analytic leaves them out.
-``bins``   keys (no day) + ``_fbin`` (:data:`FINE_BINS` equal bins over [0, 1], clamped) ->
+``bins``   ``bin_keys`` (keys that fit; no day) + ``_fbin`` (:data:`FINE_BINS` equal bins over [0, 1], clamped) ->
            n: the mergeable sketch percentiles come from (:mod:`.percentiles`).
 ``cases``  the distinct (keys but metric_name [+ day], dataset_id) of every row: a test-case
            count (distinct ids) over any key filter but metric_name, exactly.
@@ -22,14 +22,13 @@ import ibis
 
 from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
 from ..ingest.readers import quote_ident
-from .keys import TIME_KEY, choose_keys
+from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
 
-SCORECARD_BINS = 5  # analytics.scorecard.BINS (tests check they agree)
-FINE_BINS = 1000
 THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
 ROLES = ("stats", "bins", "cases", "nodes")
-# A summary larger than this share of the rows saves little: drop the widest key and retry.
-MAX_SHARE = 0.2
+# A summary table gets at most this share of the rows (at least MIN_ROWS): one fiftieth
+# of the scan is what makes a filter change fast; keys are given up, widest first, to fit.
+MAX_SHARE = 0.02
 MIN_ROWS = 5000
 NODE_ATTRS = ("parent", "weight", "metric_type")
 
@@ -92,12 +91,17 @@ def nodes_expr(t: ibis.Table) -> ibis.Table:
 def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
     """role -> the expression that builds (or, over new rows only, extends) that table."""
     keys, has_time = meta["keys"], bool(meta["time_bucket"])
-    out = {"stats": stats_expr(t, keys, has_time, meta["thresholds"]),
-           "bins": bins_expr(t, keys), "nodes": nodes_expr(t)}
+    out = {"stats": stats_expr(t, keys, has_time, meta["thresholds"]), "nodes": nodes_expr(t)}
+    if meta.get("bin_keys"):
+        out["bins"] = bins_expr(t, meta["bin_keys"])
     cases = cases_expr(t, keys, has_time)
     if cases is not None:
         out["cases"] = cases
     return out
+
+
+def max_rows(rows: int) -> int:
+    return max(MIN_ROWS, int(rows * MAX_SHARE))
 
 
 def _table(cur, name: str) -> ibis.Table:
@@ -112,38 +116,21 @@ def _count(cur, name: str) -> int:
 def build_summaries(cur, scores_table: str) -> dict | None:
     """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
     caller's transaction) and return their metadata (``info["summary"]``): keys,
-    time_bucket, thresholds, fine_bins, tables (role -> name), source_rows; None when the
-    table has nothing to summarise or no key set keeps the summary small."""
-    chosen = choose_keys(cur, scores_table)
-    if chosen is None:
+    time_bucket, bin_keys, thresholds, fine_bins, tables (role -> name), source_rows; None
+    when the table has nothing to summarise."""
+    layout = choose_keys(cur, scores_table, max_rows)
+    if layout is None:
         return None
-    keys, has_time = chosen
-    source_rows = _count(cur, scores_table)
-    limit = max(MIN_ROWS, int(source_rows * MAX_SHARE))
+    meta = {"keys": layout["keys"], "time_bucket": layout["time_bucket"],
+            "bin_keys": layout["bin_keys"], "thresholds": list(THRESHOLDS),
+            "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
     t = _table(cur, scores_table)
-    names = {role: f"{scores_table}_sum_{role}" for role in ROLES}
-    while True:
-        meta = {"keys": keys, "time_bucket": "day" if has_time else None,
-                "thresholds": list(THRESHOLDS), "fine_bins": FINE_BINS, "source_rows": source_rows}
-        stats = stats_expr(t, keys, has_time, meta["thresholds"])
-        cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(names['stats'])} AS "
-                    f"{ibis.to_sql(stats, dialect='duckdb')}")
-        if _count(cur, names["stats"]) <= limit:
-            break
-        # too many groups: first give up the day bucket, then the last-chosen key
-        if has_time:
-            has_time = False
-        elif len(keys) > 1:
-            keys = keys[:-1]
-        else:
-            cur.execute(f"DROP TABLE {quote_ident(names['stats'])}")
-            return None
-    built = exprs(t, meta)
-    for role, expr in built.items():
-        if role != "stats":
-            cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(names[role])} AS "
-                        f"{ibis.to_sql(expr, dialect='duckdb')}")
-    meta["tables"] = {role: names[role] for role in built}
+    tables = {}
+    for role, expr in exprs(t, meta).items():
+        tables[role] = name = f"{scores_table}_sum_{role}"
+        cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS "
+                    f"{ibis.to_sql(expr, dialect='duckdb')}")
+    meta["tables"] = tables
     return meta
 
 

@@ -179,6 +179,9 @@ def test_scorecard_shared_store_http(page, lab, expected):
     check_kpis(view, payloads[None])
     check_rows(view, payloads[None])
     assert int(view.locator("[data-testid=kpi-cases]").get_attribute("data-value")) == df.dataset_id.nunique()
+    # answered from the dataset's pre-aggregated summaries, and the view says so (issue 18)
+    page.wait_for_function("() => document.querySelector('[data-testid=axis-scorecard]').dataset.path")
+    assert view.get_attribute("data-path") == payloads[None]["timing"]["path"] == "summary"
 
     # a click on an experiment's bar in the (canvas) chart filters to it; a second click clears
     picked, point = click_a_bar(page, view)
