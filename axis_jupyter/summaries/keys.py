@@ -10,8 +10,6 @@ only when both of its ends fall on midnight (a day bucket is then wholly in or o
 
 from __future__ import annotations
 
-from typing import Callable
-
 import pandas as pd
 
 from ..errors import AxisError
@@ -32,16 +30,13 @@ class SummaryError(AxisError):
     """A summary could not be built (the dataset stays usable on the raw path)."""
 
 
-def choose_keys(cur, table: str, max_rows: Callable[[int], int]) -> dict | None:
-    """How to key the summaries of the DuckDB table ``table``: {rows, keys, time_bucket,
-    bin_keys}; None when the table has no rows, or no metric_name and numeric metric_score.
+def choose_keys(cur, table: str) -> dict | None:
+    """The candidate keys of the DuckDB table ``table``: {rows, keys, has_time}; None when
+    the table has no rows, or no metric_name and numeric metric_score.
 
-    Two scans. The first counts each candidate column's values (approximately) and keeps
-    those with few; keys are ordered by that count (metric_name first), so the widest goes
-    first when there are too many groups. The second estimates, for every prefix of the
-    keys, how many rows the stats table (with and without the day) and the fine-bin table
-    would have; each table takes the longest prefix whose estimate is under
-    ``max_rows(rows)``: no trial builds."""
+    One scan counts each filter column's values (approximately) and keeps those with few;
+    keys are metric_name, the experiment, then the others fewest values first, so the
+    widest is the first given up when a summary has too many groups (``tables``)."""
     cols = {r[0]: r[1] for r in cur.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
     if any(c not in cols for c in REQUIRED) or not _numeric(cols["metric_score"]):
         return None
@@ -55,35 +50,8 @@ def choose_keys(cur, table: str, max_rows: Callable[[int], int]) -> dict | None:
     # the experiment next (the scorecard groups by it), then the others, fewest values first
     kept = sorted(((c != EXPERIMENT, n or 0, i), c) for i, (c, n) in enumerate(zip(candidates, counts))
                   if (n or 0) <= most)
-    keys = ["metric_name", *(c for _, c in kept)]
     has_time = TIME_KEY in cols and cols[TIME_KEY].upper().startswith("TIMESTAMP")
-
-    score = "CAST(metric_score AS DOUBLE)"
-    coarse = f"greatest(least(CAST(floor({score} * {SCORECARD_BINS}) AS BIGINT), {SCORECARD_BINS - 1}), 0)"
-    fine = f"greatest(least(CAST(floor({score} * {FINE_BINS}) AS BIGINT), {FINE_BINS - 1}), 0)"
-    day = f"date_trunc('day', {quote_ident(TIME_KEY)})"
-    probes = []
-    for i in range(1, len(keys) + 1):
-        prefix = [quote_ident(k) for k in keys[:i]]
-        probes.append(f"approx_count_distinct(hash({', '.join([*prefix, coarse])}))")
-        probes.append(f"approx_count_distinct(hash({', '.join([*prefix, fine])}))")
-        if has_time:
-            probes.append(f"approx_count_distinct(hash({', '.join([*prefix, day, coarse])}))")
-    est = cur.execute(f"SELECT {', '.join(probes)} FROM {quote_ident(table)} "
-                      "WHERE metric_name IS NOT NULL").fetchall()[0]
-    step = 3 if has_time else 2
-    limit = max_rows(int(rows))
-    stats_options = []  # (keys, with day), most detailed first
-    for i in range(len(keys), 0, -1):
-        if has_time:
-            stats_options.append((i, True, est[(i - 1) * step + 2]))
-        stats_options.append((i, False, est[(i - 1) * step]))
-    n_stats, with_day = next(((i, d) for i, d, e in stats_options if (e or 0) <= limit), (0, False))
-    n_bins = next((i for i in range(len(keys), 0, -1) if (est[(i - 1) * step + 1] or 0) <= limit), 0)
-    if not n_stats:
-        return None
-    return {"rows": int(rows), "keys": keys[:n_stats], "time_bucket": "day" if with_day else None,
-            "bin_keys": keys[:n_bins] if n_bins else None}
+    return {"rows": int(rows), "keys": ["metric_name", *(c for _, c in kept)], "has_time": has_time}
 
 
 def _numeric(duck_type: str) -> bool:

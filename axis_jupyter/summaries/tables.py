@@ -65,8 +65,12 @@ def bins_expr(t: ibis.Table, keys: list[str]) -> ibis.Table:
     return m.group_by([*keys, "_fbin"]).aggregate(n=m.count())
 
 
+# properties of a metric, not of a case: keying cases by them would copy each case per value
+METRIC_ATTRS = ("metric_name", "metric_type", "metric_category")
+
+
 def case_keys(keys: list[str]) -> list[str]:
-    return [k for k in keys if k != "metric_name"]
+    return [k for k in keys if k not in METRIC_ATTRS]
 
 
 def cases_expr(t: ibis.Table, keys: list[str], has_time: bool) -> ibis.Table | None:
@@ -104,6 +108,19 @@ def max_rows(rows: int) -> int:
     return max(MIN_ROWS, int(rows * MAX_SHARE))
 
 
+def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> ibis.Table:
+    """The stats table ``s`` re-grouped by fewer keys (or without the day): exact, since
+    every column merges."""
+    aggs = {"rows": s["rows"].sum(), "n": s.n.sum(), "total": s.total.sum(),
+            "sumsq": s.sumsq.sum(), "min": s["min"].min(), "max": s["max"].max(),
+            **{f"passes_{i}": s[f"passes_{i}"].sum() for i in range(len(thresholds))}}
+    return s.group_by([*keys, *([TIME_KEY] if has_time else []), "_bin"]).aggregate(**aggs)
+
+
+def bins_rollup(b: ibis.Table, keys: list[str]) -> ibis.Table:
+    return b.group_by([*keys, "_fbin"]).aggregate(n=b.n.sum())
+
+
 def _table(cur, name: str) -> ibis.Table:
     schema = cur.sql(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
     return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
@@ -113,23 +130,68 @@ def _count(cur, name: str) -> int:
     return int(cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0])
 
 
+def _create(cur, name: str, expr: ibis.Table, order: list[str]) -> int:
+    """CREATE ``name`` from ``expr``, its rows sorted by ``order`` (so DuckDB skips the row
+    groups a key filter excludes); returns its row count."""
+    by = f" ORDER BY {', '.join(quote_ident(c) for c in order)}" if order else ""
+    cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM "
+                f"({ibis.to_sql(expr, dialect='duckdb')}){by}")
+    return _count(cur, name)
+
+
+def _regroup(cur, name: str, make, order: list[str]) -> int:
+    """Replace table ``name`` by ``make(its Ibis table)`` (a roll-up of itself)."""
+    tmp = f"{name}__regroup"
+    n = _create(cur, tmp, make(_table(cur, name)), order)
+    cur.execute(f"DROP TABLE {quote_ident(name)}")
+    cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
+    return n
+
+
 def build_summaries(cur, scores_table: str) -> dict | None:
     """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
     caller's transaction) and return their metadata (``info["summary"]``): keys,
     time_bucket, bin_keys, thresholds, fine_bins, tables (role -> name), source_rows; None
-    when the table has nothing to summarise."""
-    layout = choose_keys(cur, scores_table, max_rows)
+    when the table has nothing to summarise.
+
+    Each of stats and bins is built from the raw rows once, with every candidate key, and
+    while it has more than :func:`max_rows` rows it is rolled up from itself (the day first,
+    then the widest key): three scans of the raw rows in all, besides the key count."""
+    layout = choose_keys(cur, scores_table)
     if layout is None:
         return None
-    meta = {"keys": layout["keys"], "time_bucket": layout["time_bucket"],
-            "bin_keys": layout["bin_keys"], "thresholds": list(THRESHOLDS),
-            "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
+    limit = max_rows(layout["rows"])
     t = _table(cur, scores_table)
-    tables = {}
-    for role, expr in exprs(t, meta).items():
-        tables[role] = name = f"{scores_table}_sum_{role}"
-        cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS "
-                    f"{ibis.to_sql(expr, dialect='duckdb')}")
+    names = {role: f"{scores_table}_sum_{role}" for role in ROLES}
+    keys, day = list(layout["keys"]), layout["has_time"]
+
+    def stats_order():
+        return [*keys, *([TIME_KEY] if day else []), "_bin"]
+
+    n = _create(cur, names["stats"], stats_expr(t, keys, day, THRESHOLDS), stats_order())
+    while n > limit and (day or len(keys) > 1):
+        if day:
+            day = False
+        else:
+            keys = keys[:-1]
+        n = _regroup(cur, names["stats"], lambda s: stats_rollup(s, keys, day, THRESHOLDS), stats_order())
+    bin_keys = list(layout["keys"])
+    n = _create(cur, names["bins"], bins_expr(t, bin_keys), [*bin_keys, "_fbin"])
+    while n > limit and len(bin_keys) > 1:
+        bin_keys = bin_keys[:-1]
+        n = _regroup(cur, names["bins"], lambda b: bins_rollup(b, bin_keys), [*bin_keys, "_fbin"])
+    tables = {"stats": names["stats"], "bins": names["bins"]}
+    if n > limit:  # a thousand bins per metric are too many for this dataset
+        cur.execute(f"DROP TABLE {quote_ident(names['bins'])}")
+        bin_keys, tables = None, {"stats": names["stats"]}
+    meta = {"keys": keys, "time_bucket": "day" if day else None, "bin_keys": bin_keys,
+            "thresholds": list(THRESHOLDS), "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
+    cases = cases_expr(t, keys, day)
+    if cases is not None:
+        _create(cur, names["cases"], cases, [*case_keys(keys), *([TIME_KEY] if day else [])])
+        tables["cases"] = names["cases"]
+    _create(cur, names["nodes"], nodes_expr(t), ["metric_name"])
+    tables["nodes"] = names["nodes"]
     meta["tables"] = tables
     return meta
 

@@ -109,3 +109,30 @@ def test_a_key_with_too_many_values_is_left_out(store):
 def test_datasets_without_scores_have_no_summaries(store):
     store.load(pd.DataFrame({"query": ["a", "b"], "actual_output": ["x", "y"]}), name="inputs")
     assert store.info("inputs").get("summary") is None
+
+
+def test_too_many_groups_roll_up_and_still_answer_exactly(store, monkeypatch):
+    """With a tiny size limit the stats give up the day, then keys (widest first), and the
+    fine bins give up keys; what they still answer is still exact."""
+    from axis_jupyter.summaries import tables
+
+    monkeypatch.setattr(tables, "MIN_ROWS", 100)
+    monkeypatch.setattr(tables, "MAX_SHARE", 0.0)
+    store.load(eval_frame(), name="small", kind="evals")
+    summary = store.info("small")["summary"]
+    assert summary["time_bucket"] is None
+    assert summary["keys"][:2] == ["metric_name", "evaluation_name"] and "source_name" not in summary["keys"]
+    rows = store.sql(f'SELECT count(*) AS n FROM "{summary["tables"]["stats"]}"')["n"][0]
+    assert rows <= 100
+    assert summary["bin_keys"] is None and "bins" not in summary["tables"]  # 6 metrics x 1000 bins
+
+    def fn(exact):
+        def run(ctx):
+            return scorecard.scorecard(ctx, {"evaluation_name": "tuned"}, exact=exact), ctx.paths
+        return store.view_read("small", run)
+
+    (fast, paths), (raw, _) = fn(False), fn(True)
+    assert paths[0]["path"] == "summary"
+    assert fast["count"].tolist() == raw["count"].tolist()
+    assert fast["pass_rate"].tolist() == raw["pass_rate"].tolist()
+    assert fast["mean"].tolist() == pytest.approx(raw["mean"].tolist(), rel=1e-9)
