@@ -117,8 +117,6 @@ def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> 
     return s.group_by([*keys, *([TIME_KEY] if has_time else []), "_bin"]).aggregate(**aggs)
 
 
-def bins_rollup(b: ibis.Table, keys: list[str]) -> ibis.Table:
-    return b.group_by([*keys, "_fbin"]).aggregate(n=b.n.sum())
 
 
 def _table(cur, name: str) -> ibis.Table:
@@ -148,15 +146,29 @@ def _regroup(cur, name: str, make, order: list[str]) -> int:
     return n
 
 
+def _bin_keys(cur, stats: str, keys: list[str], limit: int) -> list[str] | None:
+    """The longest prefix of ``keys`` whose fine-bin table stays under ``limit`` rows, from
+    the stats table: a group of n scores fills at most min(n, FINE_BINS) bins (no scan of the
+    raw rows, no trial build). None when even metric_name alone does not fit."""
+    for i in range(len(keys), 0, -1):
+        by = ", ".join(quote_ident(k) for k in keys[:i])
+        bound = cur.execute(f"SELECT sum(least(n, {FINE_BINS})) FROM (SELECT sum(n) AS n FROM "
+                            f"{quote_ident(stats)} GROUP BY {by})").fetchall()[0][0]
+        if (bound or 0) <= limit:
+            return keys[:i]
+    return None
+
+
 def build_summaries(cur, scores_table: str) -> dict | None:
     """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
     caller's transaction) and return their metadata (``info["summary"]``): keys,
     time_bucket, bin_keys, thresholds, fine_bins, tables (role -> name), source_rows; None
     when the table has nothing to summarise.
 
-    Each of stats and bins is built from the raw rows once, with every candidate key, and
-    while it has more than :func:`max_rows` rows it is rolled up from itself (the day first,
-    then the widest key): three scans of the raw rows in all, besides the key count."""
+    The stats are built from the raw rows once, with every candidate key, and while they
+    have more than :func:`max_rows` rows rolled up from themselves (the day first, then the
+    widest key); the fine bins take the keys the stats say fit. Four scans of the raw rows
+    (key counts, stats, bins, cases; the node attributes a fifth, on one key)."""
     layout = choose_keys(cur, scores_table)
     if layout is None:
         return None
@@ -175,15 +187,11 @@ def build_summaries(cur, scores_table: str) -> dict | None:
         else:
             keys = keys[:-1]
         n = _regroup(cur, names["stats"], lambda s: stats_rollup(s, keys, day, THRESHOLDS), stats_order())
-    bin_keys = list(layout["keys"])
-    n = _create(cur, names["bins"], bins_expr(t, bin_keys), [*bin_keys, "_fbin"])
-    while n > limit and len(bin_keys) > 1:
-        bin_keys = bin_keys[:-1]
-        n = _regroup(cur, names["bins"], lambda b: bins_rollup(b, bin_keys), [*bin_keys, "_fbin"])
-    tables = {"stats": names["stats"], "bins": names["bins"]}
-    if n > limit:  # a thousand bins per metric are too many for this dataset
-        cur.execute(f"DROP TABLE {quote_ident(names['bins'])}")
-        bin_keys, tables = None, {"stats": names["stats"]}
+    bin_keys = _bin_keys(cur, names["stats"], keys, limit)
+    tables = {"stats": names["stats"]}
+    if bin_keys:
+        _create(cur, names["bins"], bins_expr(t, bin_keys), [*bin_keys, "_fbin"])
+        tables["bins"] = names["bins"]
     meta = {"keys": keys, "time_bucket": "day" if day else None, "bin_keys": bin_keys,
             "thresholds": list(THRESHOLDS), "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
     cases = cases_expr(t, keys, day)
