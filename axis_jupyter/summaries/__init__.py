@@ -18,8 +18,7 @@ Counts, min, max and pass counts from summaries are the raw path's exactly; sums
 and standard deviations equal it up to floating-point summation order (relative 1e-9).
 """
 
-from .keys import SummaryError
 from .planner import Planner
 from .tables import append_rows, build_summaries, summary_tables
 
-__all__ = ["Planner", "SummaryError", "append_rows", "build_summaries", "summary_tables"]
+__all__ = ["Planner", "append_rows", "build_summaries", "summary_tables"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import AxisError
 from ..ingest.columns import FILTER_COLUMNS
 from ..ingest.readers import quote_ident
 
@@ -24,10 +23,6 @@ TIME_KEY = "timestamp"
 EXPERIMENT = "evaluation_name"
 TIME_FILTERS = ("time_range", "time_start", "time_end")
 REQUIRED = ("metric_name", "metric_score")
-
-
-class SummaryError(AxisError):
-    """A summary could not be built (the dataset stays usable on the raw path)."""
 
 
 def choose_keys(cur, table: str) -> dict | None:

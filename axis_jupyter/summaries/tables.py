@@ -6,10 +6,12 @@ Four tables, named after the scores table (so they are versioned and dropped wit
            rows, n (non-null scores), total, sumsq, min, max, passes_<i> (scores >= the
            i-th configured threshold). Rows with a null metric_name are left out, as every
            score analytic leaves them out.
-``bins``   ``bin_keys`` (keys that fit; no day) + ``_fbin`` (:data:`FINE_BINS` equal bins over [0, 1], clamped) ->
-           n: the mergeable sketch percentiles come from (:mod:`.percentiles`).
-``cases``  the distinct (keys but metric_name [+ day], dataset_id) of every row: a test-case
-           count (distinct ids) over any key filter but metric_name, exactly.
+``bins``   ``bin_keys`` (a prefix of the keys that fits; no day) + ``_fbin``
+           (:data:`FINE_BINS` equal bins over [0, 1], clamped) -> n: the mergeable sketch
+           percentiles come from (:mod:`.percentiles`); left out when nothing fits.
+``cases``  the distinct (keys but the metric's [+ day], dataset_id) of every row: a
+           test-case count (distinct ids) over any key filter but metric_name, metric_type
+           or metric_category, exactly.
 ``nodes``  metric_name -> parent, weight, metric_type (the scorecard's node attributes).
 
 Every aggregate merges by re-aggregating (sum of sums, min of mins), so an increment is
