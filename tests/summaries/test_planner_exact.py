@@ -13,7 +13,7 @@ import pytest
 
 from axis_jupyter.analytics import scorecard
 from axis_jupyter.summaries.tables import SCORECARD_BINS
-from conftest import DAY0, ENVIRONMENTS, EXPERIMENTS, METRICS, SOURCES
+from summary_data import DAY0, ENVIRONMENTS, EXPERIMENTS, METRICS, SOURCES
 
 EXACT = ["name", "parent", "level", "type", "count", "min", "max", "pass_rate", "weight",
          "norm_weight", *[f"h{i}" for i in range(SCORECARD_BINS)]]

@@ -10,7 +10,7 @@ import pytest
 from axis_jupyter.analytics import scorecard
 from axis_jupyter.errors import ParameterError
 from axis_jupyter.payloads.registry import call_action
-from conftest import eval_frame
+from summary_data import eval_frame
 
 
 def _both(sstore, **kw):
