@@ -122,7 +122,9 @@ def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> 
 
 
 def _table(cur, name: str) -> ibis.Table:
-    schema = cur.sql(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
+    # execute, not the relation API: the caller's cursor may hold an unfinished result
+    # (a fetchone), which relations refuse to run beside
+    schema = cur.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
     return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
 
 
