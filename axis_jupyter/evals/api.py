@@ -78,20 +78,65 @@ def _inputs(store, source: Any, name: str) -> tuple[str, pd.DataFrame]:
     return ds_name, frame
 
 
-def check_metrics(metrics: list, judge: Any = None, thresholds: dict[str, float] | None = None) -> list:
+def check_metrics(metrics: list, judge: Any = None, thresholds: dict[str, float] | None = None,
+                  provider: str | None = None, model: str | None = None) -> list:
     """Resolve the metrics (``MetricNotFound``/``MetricConfigError`` for bad ones) and refuse
-    LLM metrics without an API key (``LLMNotConfigured``) before any data is touched."""
+    LLM metrics whose provider has no API key (``LLMNotConfigured``, naming the variable)
+    before any data is touched."""
+    from ..llm.providers import check_configured, check_provider
     from . import resolve_metrics
+    from .runner import judge_key
 
     if not metrics or isinstance(metrics, (str, bytes)):
         raise QueryError("give at least one metric key as a list (see axis.metrics()).")
+    if provider is not None:
+        check_provider(provider)
     specs = resolve_metrics(metrics, thresholds)
-    if judge is None and any(s.metric.needs_llm for s in specs):
-        from ..llm import JudgeConfig, LLMNotConfigured, NOT_CONFIGURED_MESSAGE
-
-        if not JudgeConfig.from_env().api_key:
-            raise LLMNotConfigured(NOT_CONFIGURED_MESSAGE)
+    for s in specs:
+        if not s.metric.needs_llm or (judge is not None and s.provider is None and s.model is None):
+            continue
+        check_configured(*judge_key(s, provider, model))
     return specs
+
+
+def mapped_fields(columns: list[str], mapping: dict[str, str] | None) -> dict[str, str]:
+    """Canonical field -> column: the suggested mapping with ``mapping`` over it (``None``
+    or ``""`` drops a suggested field)."""
+    fields = suggest_mapping(list(columns))
+    for field, col in (mapping or {}).items():
+        if col is None or col == "":
+            fields.pop(field, None)
+        else:
+            fields[field] = col
+    return fields
+
+
+def check_fields(specs: list, present: set[str]) -> None:
+    """Refuse, before scoring, a metric whose required field is not among ``present`` (the
+    fields mapped and not empty everywhere): ``MissingFields`` names the metric and field."""
+    from .base import MissingFields
+
+    probe = {f: "x" for f in present}
+    for s in specs:
+        missing = s.metric.missing_fields(probe)
+        if missing:
+            raise MissingFields(s.name, missing)
+
+
+def present_fields(items: pd.DataFrame, needed: set[str], *, agent: bool = False) -> set[str]:
+    """The fields of ``needed`` that have a value in at least one item (``actual_output``
+    and ``latency`` count as present when an agent fills them)."""
+    from .base import is_missing
+
+    out = {"actual_output", "latency"} if agent else set()
+    for f in needed:
+        if f in items.columns and any(not is_missing(v) for v in items[f]):
+            out.add(f)
+    return out
+
+
+def required_of(specs: list) -> set[str]:
+    return {f for s in specs for f in (*s.metric.required_fields, *s.metric.optional_fields)}
 
 
 def prepare_items(store, source: Any, mapping: dict[str, str] | None, name: str) -> tuple[str, pd.DataFrame]:
@@ -102,15 +147,11 @@ def prepare_items(store, source: Any, mapping: dict[str, str] | None, name: str)
     Without a ``dataset_id`` column the items are numbered ``item_0, item_1, ...``.
     """
     ds_name, frame = _inputs(store, source, name)
-    fields = suggest_mapping(list(frame.columns))
     for field, col in (mapping or {}).items():
-        if col is None or col == "":
-            fields.pop(field, None)
-            continue
-        if col not in frame.columns:
+        if col not in (None, "") and col not in frame.columns:
             raise IngestError(f"mapping: column {col!r} (for {field!r}) is not in {ds_name} "
                               f"(columns: {', '.join(frame.columns)}).")
-        fields[field] = col
+    fields = mapped_fields(list(frame.columns), mapping)
     items = pd.DataFrame({field: frame[col] for field, col in fields.items()})
     if "dataset_id" not in items:
         items["dataset_id"] = [f"item_{i}" for i in range(len(items))]
@@ -118,10 +159,17 @@ def prepare_items(store, source: Any, mapping: dict[str, str] | None, name: str)
     return ds_name, items
 
 
-def store_results(store, results: pd.DataFrame, items: pd.DataFrame, name: str, run_id: str):
-    """Join the scored rows with their item fields and load them as evaluation dataset ``name``."""
+def store_results(store, results: pd.DataFrame, items: pd.DataFrame, name: str, run_id: str,
+                  run_config: dict | None = None):
+    """Join the scored rows with their item fields and load them as evaluation dataset ``name``.
+    ``run_config`` (what the run was: source, mapping, metrics, agent without secrets, ...)
+    is kept in a ``run_config`` JSON column so the run can be re-opened and re-run."""
+    import json
+
     results = results.copy()
     results["run_id"] = run_id
+    if run_config is not None:
+        results["run_config"] = json.dumps(run_config, default=str, sort_keys=True)
     results["evaluation_name"] = name
     results["timestamp"] = datetime.now(timezone.utc).replace(tzinfo=None)
     inputs = items.drop(columns=[c for c in items.columns if c in results.columns and c != "dataset_id"])
@@ -135,24 +183,53 @@ def store_results(store, results: pd.DataFrame, items: pd.DataFrame, name: str, 
     return store.load(merged, name=name, kind="evals")
 
 
+def run_config(source: Any, metrics: list, mapping: dict | None, thresholds: dict | None,
+               agent: Any, provider: str | None, model: str | None, concurrency: int) -> dict:
+    """What a run was, JSON-ready and without secrets (kept with its results)."""
+    from .registry import describe_spec
+
+    return {"source": source if isinstance(source, str) else str(getattr(source, "name", "frame")),
+            "metrics": [describe_spec(m) for m in metrics], "mapping": mapping or None,
+            "thresholds": thresholds or None, "provider": provider, "model": model,
+            "concurrency": concurrency, "agent": agent.public() if agent is not None else None}
+
+
 def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None = None,
              name: str | None = None, *, judge: Any = None, max_concurrent: int = 8,
              detail: bool = True, on_progress: Callable[[int, int], None] | None = None,
-             thresholds: dict[str, float] | None = None):
+             thresholds: dict[str, float] | None = None, agent: Any = None,
+             provider: str | None = None, model: str | None = None):
     """Score ``source`` with ``metrics`` and load the results as evaluation dataset ``name``.
 
     ``mapping``: canonical field -> your column (e.g. ``{"actual_output": "answer_v2"}``),
-    merged over the suggested mapping (``None``/``""`` drops a suggested field). Returns the
-    results Dataset. LLM metrics without an API key raise ``LLMNotConfigured`` before any
-    work. For a background run with progress and cancellation see
+    merged over the suggested mapping (``None``/``""`` drops a suggested field).
+    ``agent``: fill empty outputs first from your agent (see
+    :mod:`axis_jupyter.evals.agent_config`: ``{"url", "body", "answer_path", "headers_env"}``
+    or ``{"mode": "prompt", ...}``). ``provider``/``model``: the judges' (see
+    :mod:`axis_jupyter.llm.providers`; a metric given as ``{"key", "provider", "model"}``
+    picks its own). Returns the results as an :class:`~axis_jupyter.evals.results.EvalRun`
+    (a Dataset with ``export``, ``failed``, ``rerun_failed``). Refused before any work:
+    LLM metrics without their provider's key (``LLMNotConfigured``), metrics whose required
+    fields are not mapped or empty everywhere (``MissingFields``), bad agent settings
+    (``AgentConfigError``). For a background run with progress and cancellation see
     :func:`axis_jupyter.evals.runs.start_run`.
     """
     from . import score_items
+    from .agent import fill_outputs
+    from .agent_config import AgentConfig
+    from .results import EvalRun
 
-    check_metrics(metrics, judge, thresholds)
+    specs = check_metrics(metrics, judge, thresholds, provider, model)
+    agent_cfg = AgentConfig.parse(agent)
     run_id = uuid.uuid4().hex[:12]
     name = name or f"eval_{run_id}"
     _, items = prepare_items(store, source, mapping, name)
+    check_fields(specs, present_fields(items, required_of(specs), agent=agent_cfg is not None))
+    if agent_cfg is not None:
+        items, _stats = fill_outputs(items, agent_cfg, concurrency=max_concurrent)
     results = score_items(items, metrics, judge=judge, max_concurrent=max_concurrent, detail=detail,
-                          on_progress=on_progress, thresholds=thresholds)
-    return store_results(store, results, items, name, run_id)
+                          on_progress=on_progress, thresholds=thresholds, provider=provider,
+                          model=model)
+    config = run_config(source, metrics, mapping, thresholds, agent_cfg, provider, model, max_concurrent)
+    ds = store_results(store, results, items, name, run_id, config)
+    return EvalRun(store, ds.name, ds.kind)

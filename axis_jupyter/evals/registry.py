@@ -170,3 +170,17 @@ def _read_yaml(source: Any) -> Any:
         except yaml.YAMLError as exc:
             raise MetricConfigError(f"invalid YAML: {exc}") from exc
     return source
+
+
+def describe_spec(spec: Any) -> Any:
+    """A metric as given to a run, as JSON-ready data that :func:`create` accepts again: a
+    key stays a key, an instance becomes ``{key, **params}``, a mapping is kept."""
+    import json
+
+    if isinstance(spec, Metric):
+        data: Any = {"key": spec.key, **spec.params}
+    elif isinstance(spec, Mapping):
+        data = dict(spec)
+    else:
+        return str(spec)
+    return json.loads(json.dumps(data, default=str))

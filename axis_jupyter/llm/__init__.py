@@ -1,4 +1,11 @@
-"""The LLM judge client: one wrapper around the ``anthropic`` SDK for every judged metric.
+"""The LLM judge client: structured verdicts (and free text) from an LLM provider.
+
+:class:`Judge` is the provider interface and its Anthropic implementation (the ``anthropic``
+SDK); :class:`axis_jupyter.llm.openai_compat.OpenAIJudge` implements it for OpenAI,
+Azure OpenAI and OpenAI-compatible servers (vLLM, Ollama) through the ``openai`` SDK, and
+:mod:`axis_jupyter.llm.providers` picks one per run or metric from arguments, config and
+environment. A provider supplies four things: its client, a request forcing one tool, how
+to read the tool call (and text and usage) from a reply, and which failures to retry.
 
 What it adds over calling the SDK directly, and why:
   * Structured output by forcing a single tool whose ``input_schema`` is the verdict
@@ -18,34 +25,24 @@ What it adds over calling the SDK directly, and why:
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import hashlib
 import json
 import os
 import random
-import sqlite3
 import threading
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
-from .errors import AxisError
+from .. import config
+from ..errors import AxisError
+from .common import (JudgeCache, cache_key, parse_retry_after, rate_limit_wait,  # noqa: F401
+                     schema_errors, sha)
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 
-# USD per million tokens (input, output), matched by model-name prefix, longest first.
-PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
-    "claude-opus-4-5": (5.0, 25.0),
-    "claude-opus-4": (15.0, 75.0),
-    "claude-sonnet-4": (3.0, 15.0),
-    "claude-3-7-sonnet": (3.0, 15.0),
-    "claude-3-5-sonnet": (3.0, 15.0),
-    "claude-haiku-4-5": (1.0, 5.0),
-    "claude-3-5-haiku": (0.8, 4.0),
-    "claude-3-haiku": (0.25, 1.25),
-}
+# USD per million tokens (input, output) by model-name prefix: the Anthropic part of the
+# price table in :data:`axis_jupyter.config.LLM_PRICES`.
+PRICES_PER_MTOK: dict[str, tuple[float, float]] = config.LLM_PRICES["anthropic"]
 
 
 class LLMError(AxisError):
@@ -74,6 +71,9 @@ NOT_CONFIGURED_MESSAGE = (
 
 @dataclass
 class JudgeConfig:
+    """How to reach one provider's model. ``provider``: anthropic | openai | azure;
+    ``api_version``: Azure's API version."""
+
     api_key: str | None = None
     base_url: str | None = None
     model: str = DEFAULT_MODEL
@@ -90,6 +90,8 @@ class JudgeConfig:
     cache_path: str | None = None
     price_input_per_mtok: float | None = None
     price_output_per_mtok: float | None = None
+    provider: str = "anthropic"
+    api_version: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "JudgeConfig":
@@ -106,13 +108,15 @@ class JudgeConfig:
     def prices(self) -> tuple[float, float] | None:
         if self.price_input_per_mtok is not None and self.price_output_per_mtok is not None:
             return self.price_input_per_mtok, self.price_output_per_mtok
-        for prefix in sorted(PRICES_PER_MTOK, key=len, reverse=True):
+        table = config.llm_prices(self.provider)
+        for prefix in sorted(table, key=len, reverse=True):
             if self.model.startswith(prefix):
-                return PRICES_PER_MTOK[prefix]
+                return table[prefix]
         return None
 
     def __repr__(self) -> str:  # never show the key
-        return f"JudgeConfig(model={self.model!r}, base_url={self.base_url!r}, api_key={'set' if self.api_key else 'unset'})"
+        return (f"JudgeConfig(provider={self.provider!r}, model={self.model!r}, "
+                f"base_url={self.base_url!r}, api_key={'set' if self.api_key else 'unset'})")
 
 
 @dataclass(frozen=True)
@@ -149,153 +153,58 @@ class Usage:
 
 
 # ---------------------------------------------------------------------------------
-# cache
-# ---------------------------------------------------------------------------------
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def cache_key(metric_key: str, metric_version: str, model: str, prompt: str, item_content: str) -> str:
-    """Content address of one judge call: changing any part misses the cache."""
-    return sha(json.dumps([metric_key, metric_version, model, sha(prompt), sha(item_content)]))
-
-
-class JudgeCache:
-    """In-memory dict in front of an optional SQLite file.
-
-    SQLite (not DuckDB) because the store's DuckDB file has a single writer process,
-    while a verdict cache may be shared by kernels and the server at the same time.
-    """
-
-    def __init__(self, path: str | Path | None = None):
-        self._memory: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        self.path = Path(path).expanduser() if path else None
-        if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as con:
-                con.execute("CREATE TABLE IF NOT EXISTS judge_cache (key TEXT PRIMARY KEY, "
-                            "value TEXT NOT NULL, created REAL NOT NULL)")
-
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        with self._lock:
-            hit = self._memory.get(key)
-        if hit is not None or self.path is None:
-            return hit
-        with self._connect() as con:
-            row = con.execute("SELECT value FROM judge_cache WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        value = json.loads(row[0])
-        with self._lock:
-            self._memory[key] = value
-        return value
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        with self._lock:
-            self._memory[key] = value
-        if self.path is not None:
-            with self._connect() as con:
-                con.execute("INSERT OR REPLACE INTO judge_cache VALUES (?, ?, ?)",
-                            (key, json.dumps(value), time.time()))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._memory.clear()
-        if self.path is not None:
-            with self._connect() as con:
-                con.execute("DELETE FROM judge_cache")
-
-    def __len__(self) -> int:
-        return len(self._memory)
-
-
-# ---------------------------------------------------------------------------------
-# output checking
-# ---------------------------------------------------------------------------------
-_JSON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool,
-               "array": list, "object": dict}
-
-
-def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]:
-    """A small JSON-schema check (type, required, properties, items, enum) — enough to
-    reject a malformed verdict before a formula reads it."""
-    errors: list[str] = []
-    typ = schema.get("type")
-    if typ:
-        expected = _JSON_TYPES.get(typ)
-        bad_bool = typ in ("number", "integer") and isinstance(value, bool)
-        if expected and (not isinstance(value, expected) or bad_bool):
-            return [f"{path}: expected {typ}, got {type(value).__name__}"]
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{path}: {value!r} not in {schema['enum']}")
-    if isinstance(value, dict):
-        for req in schema.get("required", []):
-            if req not in value:
-                errors.append(f"{path}: missing {req!r}")
-        for name, sub in schema.get("properties", {}).items():
-            if name in value:
-                errors.extend(schema_errors(value[name], sub, f"{path}.{name}"))
-    if isinstance(value, list) and "items" in schema:
-        for i, v in enumerate(value):
-            errors.extend(schema_errors(v, schema["items"], f"{path}[{i}]"))
-    return errors
-
-
-def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds to wait from ``retry-after-ms``, or ``retry-after`` as seconds or HTTP date."""
-    if not headers:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(raw) if raw else None
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
-
-
-# ---------------------------------------------------------------------------------
 # the judge
 # ---------------------------------------------------------------------------------
+@dataclass
+class Completion:
+    """A free-text answer (the ``prompt`` agent mode): text, usage, cost."""
+
+    text: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    model: str = ""
+    attempts: int = 0
+
+
+@dataclass
+class _Failure:
+    """What to do about a failed request: ``retry`` (after ``wait`` seconds, or backoff when
+    None), ``adjust`` (send ``request`` instead, not counted as a retry) or ``raise``."""
+
+    action: str
+    wait: float | None = None
+    request: dict[str, Any] | None = None
+    status: int | None = None
+
+
 class Judge:
-    """Structured LLM verdicts with retries, caching, accounting and cancellation.
+    """Structured LLM verdicts with retries, caching, accounting and cancellation; the
+    provider interface, implemented here for Anthropic's Messages API.
 
     Safe to share across metrics and items; ``structured`` may be awaited concurrently
     (at most ``max_concurrency`` requests in flight). Cancelling the awaiting task
-    cancels the HTTP request.
+    cancels the HTTP request. Subclasses (other providers) override the ``_``-prefixed
+    request/reply hooks at the end of the class.
     """
 
     provider = "anthropic"
+    not_configured_message = NOT_CONFIGURED_MESSAGE
 
     def __init__(self, config: JudgeConfig | None = None, *, cache: JudgeCache | None = None,
                  sleep: Callable[[float], Awaitable[Any]] | None = None,
                  client_factory: Callable[[JudgeConfig], Any] | None = None):
         self.config = config or JudgeConfig.from_env()
         if not self.config.api_key:
-            raise LLMNotConfigured(NOT_CONFIGURED_MESSAGE)
+            raise LLMNotConfigured(self.not_configured_message)
         self.cache = cache if cache is not None else (
             JudgeCache(self.config.cache_path) if self.config.cache else None)
         self._sleep = sleep or asyncio.sleep
-        self._client_factory = client_factory or _default_client
+        self._client_factory = client_factory or self._make_client
         self.usage = Usage()
         self._usage_lock = threading.Lock()
-        # Loop-bound state: an AsyncAnthropic client, a semaphore and the in-flight map
-        # belong to one event loop; notebooks may run several loops over a Judge's life.
+        # Loop-bound state: an async client, a semaphore and the in-flight map belong to
+        # one event loop; notebooks may run several loops over a Judge's life.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
@@ -311,7 +220,7 @@ class Judge:
         return self.config.model
 
     def __repr__(self) -> str:
-        return f"<Judge {self.config!r}>"
+        return f"<{type(self).__name__} {self.config!r}>"
 
     # -- loop-bound resources ------------------------------------------------------
     def _bind(self) -> None:
@@ -333,7 +242,8 @@ class Judge:
                          cache_scope: tuple[str, str] | None = None) -> Verdict:
         """Ask for one tool call and return its validated input as ``Verdict.data``.
 
-        ``cache_scope`` is (metric key, metric version); None disables caching.
+        ``cache_scope`` is (metric key, metric version); None disables caching. The key is
+        the same for every provider: (metric, version, model, prompt + tool, item).
         """
         self._bind()
         key = None
@@ -369,6 +279,16 @@ class Judge:
             if key is not None:
                 self._inflight.pop(key, None)
 
+    async def complete(self, *, system: str, user: str, max_tokens: int | None = None) -> Completion:
+        """A free-text answer to ``user`` under ``system`` (not cached: an agent's answer)."""
+        self._bind()
+        request = self._text_request(system, user, max_tokens or self.config.max_tokens)
+        reply, attempts = await self._send_with_retries(request)
+        tokens_in, tokens_out = self._reply_usage(reply)
+        cost = self._account(tokens_in, tokens_out)
+        return Completion(text=self._reply_text(reply), tokens_in=tokens_in, tokens_out=tokens_out,
+                          cost=cost, model=self._reply_model(reply), attempts=attempts)
+
     def _from_cache(self, entry: dict[str, Any]) -> Verdict:
         with self._usage_lock:
             self.usage.cache_hits += 1
@@ -380,68 +300,53 @@ class Judge:
             return 0.0
         return (tokens_in * prices[0] + tokens_out * prices[1]) / 1_000_000
 
+    def _account(self, tokens_in: int, tokens_out: int) -> float:
+        cost = self.cost_of(tokens_in, tokens_out)
+        with self._usage_lock:
+            self.usage.requests += 1
+            self.usage.tokens_in += tokens_in
+            self.usage.tokens_out += tokens_out
+            self.usage.cost += cost
+        return cost
+
     # -- one call with retries -----------------------------------------------------
     async def _call(self, system: str, user: str, tool: ToolSpec) -> Verdict:
-        import anthropic
+        request = self._tool_request(system, user, tool)
+        output_repairs = 0
+        while True:
+            reply, attempts = await self._send_with_retries(request)
+            tokens_in, tokens_out = self._reply_usage(reply)
+            cost = self._account(tokens_in, tokens_out)
+            data, problem = self._reply_tool_input(reply, tool)
+            if problem is None:
+                return Verdict(data=data, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost,
+                               model=self._reply_model(reply), attempts=attempts)
+            # A malformed verdict is re-asked once (temperature 0 rarely repeats the slip
+            # when told what was wrong); a second failure is final.
+            if output_repairs >= 1:
+                raise JudgeError(f"judge returned unusable output: {problem}", attempts=attempts)
+            output_repairs += 1
+            request = self._repair_request(request, user, tool, problem)
 
-        cfg = self.config
-        request = {
-            "model": cfg.model, "max_tokens": cfg.max_tokens,
-            "system": system, "messages": [{"role": "user", "content": user}],
-            "tools": [tool.to_api()], "tool_choice": {"type": "tool", "name": tool.name},
-        }
-        if cfg.temperature is not None and self._send_temperature:
-            request.update(_temperature_kwargs(self._client, cfg.temperature))
-        attempt, output_repairs = 0, 0
+    async def _send_with_retries(self, request: dict[str, Any]) -> tuple[Any, int]:
+        attempt = 0
         while True:
             attempt += 1
             try:
                 async with self._sem:
-                    message = await self._send(request)
-            except anthropic.APIStatusError as exc:
-                status = exc.status_code
-                if status == 400 and "temperature" in str(exc).lower() and _has_temperature(request):
-                    # Some models reject sampling parameters; judge deterministically
-                    # without it rather than fail every call. Not counted as a retry.
-                    self._send_temperature = False
-                    request = _without_temperature(request)
+                    return await self._send(request), attempt
+            except Exception as exc:  # noqa: BLE001 - classified by the provider below
+                failure = self._classify(exc, request)
+                if failure is None:
+                    raise
+                if failure.action == "adjust":
+                    request = failure.request or request
                     attempt -= 1
                     continue
-                if status not in _RETRYABLE_STATUS or attempt > cfg.max_retries:
-                    raise JudgeError(_describe(exc, attempt), status=status, attempts=attempt) from exc
-                wait = parse_retry_after(exc.response.headers)
-                await self._backoff(attempt, wait)
-                continue
-            except anthropic.APIConnectionError as exc:  # includes timeouts
-                if attempt > cfg.max_retries:
-                    raise JudgeError(_describe(exc, attempt), attempts=attempt) from exc
-                await self._backoff(attempt, None)
-                continue
-            tokens_in, tokens_out = _usage_of(message)
-            cost = self.cost_of(tokens_in, tokens_out)
-            with self._usage_lock:
-                self.usage.requests += 1
-                self.usage.tokens_in += tokens_in
-                self.usage.tokens_out += tokens_out
-                self.usage.cost += cost
-            data, problem = _tool_input(message, tool)
-            if problem is None:
-                return Verdict(data=data, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost,
-                               model=getattr(message, "model", cfg.model) or cfg.model, attempts=attempt)
-            # A malformed verdict is re-asked once (temperature 0 rarely repeats the slip
-            # when told what was wrong); a second failure is final.
-            if output_repairs >= 1:
-                raise JudgeError(f"judge returned unusable output: {problem}", attempts=attempt)
-            output_repairs += 1
-            request = {**request, "messages": [
-                {"role": "user", "content": user + f"\n\nYour previous answer was invalid ({problem}). "
-                 f"Call {tool.name} once with input matching its schema exactly."}]}
-
-    async def _send(self, request: dict[str, Any]) -> Any:
-        if self.config.stream:
-            async with self._client.messages.stream(**request) as stream:
-                return await stream.get_final_message()
-        return await self._client.messages.create(**request)
+                if failure.action == "raise" or attempt > self.config.max_retries:
+                    raise JudgeError(_describe(exc, attempt), status=failure.status,
+                                     attempts=attempt) from exc
+                await self._backoff(attempt, failure.wait)
 
     async def _backoff(self, attempt: int, retry_after: float | None) -> None:
         cfg = self.config
@@ -456,13 +361,79 @@ class Judge:
             delay = cap / 2 + random.uniform(0, cap / 2)
         await self._sleep(delay)
 
+    # -- the provider's hooks (Anthropic Messages API) -------------------------------
+    @staticmethod
+    def _make_client(config: JudgeConfig) -> Any:
+        import anthropic
+
+        # Our loop does the retrying; SDK retries would multiply attempts and hide waits.
+        return anthropic.AsyncAnthropic(api_key=config.api_key, base_url=config.base_url,
+                                        timeout=config.timeout, max_retries=0)
+
+    def _tool_request(self, system: str, user: str, tool: ToolSpec) -> dict[str, Any]:
+        cfg = self.config
+        request = {
+            "model": cfg.model, "max_tokens": cfg.max_tokens,
+            "system": system, "messages": [{"role": "user", "content": user}],
+            "tools": [tool.to_api()], "tool_choice": {"type": "tool", "name": tool.name},
+        }
+        if cfg.temperature is not None and self._send_temperature:
+            request.update(_temperature_kwargs(self._client, cfg.temperature))
+        return request
+
+    def _text_request(self, system: str, user: str, max_tokens: int) -> dict[str, Any]:
+        request = {"model": self.config.model, "max_tokens": max_tokens, "system": system,
+                   "messages": [{"role": "user", "content": user}]}
+        if self.config.temperature is not None and self._send_temperature:
+            request.update(_temperature_kwargs(self._client, self.config.temperature))
+        return request
+
+    def _repair_request(self, request: dict[str, Any], user: str, tool: ToolSpec,
+                        problem: str) -> dict[str, Any]:
+        return {**request, "messages": [
+            {"role": "user", "content": user + f"\n\nYour previous answer was invalid ({problem}). "
+             f"Call {tool.name} once with input matching its schema exactly."}]}
+
+    async def _send(self, request: dict[str, Any]) -> Any:
+        if self.config.stream:
+            async with self._client.messages.stream(**request) as stream:
+                return await stream.get_final_message()
+        return await self._client.messages.create(**request)
+
+    def _classify(self, exc: Exception, request: dict[str, Any]) -> _Failure | None:
+        import anthropic
+
+        if isinstance(exc, anthropic.APIStatusError):
+            status = exc.status_code
+            if status == 400 and "temperature" in str(exc).lower() and _has_temperature(request):
+                # Some models reject sampling parameters; judge deterministically without
+                # it rather than fail every call.
+                self._send_temperature = False
+                return _Failure("adjust", request=_without_temperature(request))
+            if status not in _RETRYABLE_STATUS:
+                return _Failure("raise", status=status)
+            return _Failure("retry", wait=rate_limit_wait(exc.response.headers), status=status)
+        if isinstance(exc, anthropic.APIConnectionError):  # includes timeouts
+            return _Failure("retry")
+        return None
+
+    def _reply_usage(self, reply: Any) -> tuple[int, int]:
+        return _usage_of(reply)
+
+    def _reply_model(self, reply: Any) -> str:
+        return getattr(reply, "model", None) or self.config.model
+
+    def _reply_tool_input(self, reply: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
+        return _tool_input(reply, tool)
+
+    def _reply_text(self, reply: Any) -> str:
+        return "".join(getattr(b, "text", "") for b in getattr(reply, "content", None) or []
+                       if getattr(b, "type", None) == "text")
+
 
 def _default_client(config: JudgeConfig) -> Any:
-    import anthropic
-
-    # Our loop does the retrying; SDK retries would multiply attempts and hide waits.
-    return anthropic.AsyncAnthropic(api_key=config.api_key, base_url=config.base_url,
-                                    timeout=config.timeout, max_retries=0)
+    """The Anthropic client of a Judge (kept for callers that build one themselves)."""
+    return Judge._make_client(config)
 
 
 def _temperature_kwargs(client: Any, temperature: float) -> dict[str, Any]:
@@ -472,7 +443,7 @@ def _temperature_kwargs(client: Any, temperature: float) -> dict[str, Any]:
 
     try:
         params = inspect.signature(client.messages.create).parameters
-    except (TypeError, ValueError):  # pragma: no cover
+    except (TypeError, ValueError, AttributeError):  # pragma: no cover
         params = {}
     if "temperature" in params:
         return {"temperature": temperature}
@@ -503,18 +474,23 @@ def _usage_of(message: Any) -> tuple[int, int]:
 def _tool_input(message: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
     for block in getattr(message, "content", None) or []:
         if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == tool.name:
-            data = block.input
-            if isinstance(data, str):  # defensive: some proxies send the JSON as text
-                try:
-                    data = json.loads(data)
-                except ValueError:
-                    return {}, "tool input is not JSON"
-            if not isinstance(data, dict):
-                return {}, "tool input is not an object"
-            errors = schema_errors(data, tool.input_schema)
-            return data, ("; ".join(errors[:5]) if errors else None)
+            return check_tool_input(block.input, tool)
     stop = getattr(message, "stop_reason", None)
     return {}, f"no {tool.name} tool call in the reply (stop_reason={stop})"
+
+
+def check_tool_input(data: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
+    """A tool call's arguments (a dict, or JSON text as some proxies send) checked against
+    the tool's schema: (data, None) or (partial data, what is wrong)."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return {}, "tool input is not JSON"
+    if not isinstance(data, dict):
+        return {}, "tool input is not an object"
+    errors = schema_errors(data, tool.input_schema)
+    return data, ("; ".join(errors[:5]) if errors else None)
 
 
 def _describe(exc: Exception, attempts: int) -> str:
@@ -530,6 +506,12 @@ def _describe(exc: Exception, attempts: int) -> str:
     return f"judge request failed after {attempts} attempt(s): {where} {detail}".strip()
 
 
-def configured(env: Mapping[str, str] | None = None) -> bool:
-    """True when a judge can be built (a key is present). A real check, not a guess."""
-    return bool(JudgeConfig.from_env(env).api_key)
+def configured(env: Mapping[str, str] | None = None, provider: str | None = None) -> bool:
+    """True when a judge can be built for ``provider`` (default: the one the environment
+    selects) — a key is present. A real check, not a guess."""
+    from .providers import judge_config
+
+    try:
+        return bool(judge_config(provider, env=env).api_key)
+    except LLMError:
+        return False

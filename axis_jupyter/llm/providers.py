@@ -1,0 +1,144 @@
+"""Which LLM provider and model a judge (or a ``prompt`` agent) uses, and building it.
+
+Resolution, first match wins, for each of provider and model:
+
+1. given for one metric (``{"key": "faithfulness", "provider": "openai", "model": "gpt-4o"}``),
+2. given for the run (``axis.evaluate(..., provider="openai", model="gpt-4o-mini")``),
+3. the environment: ``AXIS_JUDGE_PROVIDER`` (anthropic | openai | azure) and
+   ``AXIS_JUDGE_MODEL``; without ``AXIS_JUDGE_PROVIDER``, the provider whose key is set
+   (Anthropic first), else anthropic,
+4. the provider's default model (:data:`DEFAULT_MODELS`).
+
+Keys and endpoints come from the environment only, read when a judge is built:
+
+| provider  | key                    | endpoint                                             |
+|-----------|------------------------|------------------------------------------------------|
+| anthropic | ``ANTHROPIC_API_KEY``  | ``ANTHROPIC_BASE_URL`` (a proxy)                     |
+| openai    | ``OPENAI_API_KEY``     | ``OPENAI_BASE_URL`` (vLLM, Ollama: ``http://host:11434/v1``) |
+| azure     | ``AZURE_OPENAI_API_KEY`` | ``AZURE_OPENAI_ENDPOINT`` + ``OPENAI_API_VERSION``; the model is the deployment |
+
+A local server that needs no key still needs ``OPENAI_API_KEY`` set to something, so a run
+never starts half-configured. Without a key :func:`check_configured` raises
+``LLMNotConfigured`` naming the variable, before any work.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+PROVIDERS = ("anthropic", "openai", "azure")
+DEFAULT_MODELS = {"anthropic": "claude-sonnet-4-5", "openai": "gpt-4o", "azure": "gpt-4o"}
+DEFAULT_AZURE_API_VERSION = "2024-10-21"
+_KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def check_provider(provider: Any, where: str = "provider") -> str:
+    """The provider name, or ``ParameterError``-style refusal naming the choices."""
+    from . import LLMError
+
+    if provider not in PROVIDERS:
+        raise LLMError(f"{where} must be one of {', '.join(PROVIDERS)}, not {provider!r}.")
+    return provider
+
+
+def env_provider(env: Mapping[str, str] | None = None) -> str:
+    """The provider the environment selects (see the module docstring)."""
+    env = _env(env)
+    chosen = (env.get("AXIS_JUDGE_PROVIDER") or "").strip().lower()
+    if chosen:
+        return check_provider(chosen, "AXIS_JUDGE_PROVIDER")
+    for name in PROVIDERS:
+        if env.get(_KEYS[name]):
+            return name
+    return "anthropic"
+
+
+def resolve(provider: str | None = None, model: str | None = None,
+            env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(provider, model) after the resolution order above."""
+    env = _env(env)
+    from_env = env_provider(env)
+    provider = check_provider(provider) if provider else from_env
+    if not model:
+        # AXIS_JUDGE_MODEL names a model of the environment's provider, not of another one.
+        model = (env.get("AXIS_JUDGE_MODEL") if provider == from_env else None) or DEFAULT_MODELS[provider]
+    return provider, str(model)
+
+
+def judge_config(provider: str | None = None, model: str | None = None, *,
+                 env: Mapping[str, str] | None = None, **overrides: Any):
+    """The JudgeConfig of ``provider``/``model`` from the environment (no key check)."""
+    from . import JudgeConfig
+
+    env = _env(env)
+    provider, model = resolve(provider, model, env)
+    values: dict[str, Any] = {"provider": provider, "model": model,
+                              "api_key": env.get(_KEYS[provider]) or None,
+                              "cache_path": env.get("AXIS_JUDGE_CACHE") or None}
+    if provider == "anthropic":
+        values["base_url"] = env.get("ANTHROPIC_BASE_URL") or None
+    elif provider == "openai":
+        values["base_url"] = env.get("OPENAI_BASE_URL") or None
+    else:
+        values["base_url"] = env.get("AZURE_OPENAI_ENDPOINT") or None
+        values["api_version"] = env.get("OPENAI_API_VERSION") or DEFAULT_AZURE_API_VERSION
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return JudgeConfig(**values)
+
+
+def not_configured_message(provider: str) -> str:
+    from . import NOT_CONFIGURED_MESSAGE
+
+    if provider == "anthropic":
+        return NOT_CONFIGURED_MESSAGE
+    if provider == "openai":
+        return ("Set OPENAI_API_KEY to use LLM-judged metrics with provider openai (optionally "
+                "OPENAI_BASE_URL for Azure-style proxies, vLLM or Ollama, and AXIS_JUDGE_MODEL for "
+                "the model, default " + DEFAULT_MODELS["openai"] + "). Heuristic metrics work "
+                "without it.")
+    return ("Set AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (and OPENAI_API_VERSION, default "
+            + DEFAULT_AZURE_API_VERSION + ") to use LLM-judged metrics with provider azure; the "
+            "model is your deployment's name. Heuristic metrics work without it.")
+
+
+def check_configured(provider: str | None = None, model: str | None = None,
+                     env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(provider, model), or ``LLMNotConfigured`` naming the missing variable."""
+    from . import LLMNotConfigured
+
+    cfg = judge_config(provider, model, env=env)
+    if not cfg.api_key:
+        raise LLMNotConfigured(not_configured_message(cfg.provider))
+    if cfg.provider == "azure" and not cfg.base_url:
+        raise LLMNotConfigured(not_configured_message("azure"))
+    return cfg.provider, cfg.model
+
+
+def judge_class(provider: str):
+    from . import Judge
+
+    if provider == "anthropic":
+        return Judge
+    from .openai_compat import OpenAIJudge
+
+    return OpenAIJudge
+
+
+def build_judge(provider: str | None = None, model: str | None = None, *, cache: Any = None,
+                concurrency: int | None = None, **overrides: Any):
+    """A Judge for ``provider``/``model`` (``LLMNotConfigured`` without a key).
+    ``cache``: a JudgeCache to share (default: a new in-memory one, or ``AXIS_JUDGE_CACHE``)."""
+    if concurrency is not None:
+        overrides["max_concurrency"] = max(1, int(concurrency))
+    cfg = judge_config(provider, model, **overrides)
+    cls = judge_class(cfg.provider)
+    if not cfg.api_key or (cfg.provider == "azure" and not cfg.base_url):
+        from . import LLMNotConfigured
+
+        raise LLMNotConfigured(not_configured_message(cfg.provider))
+    return cls(cfg, cache=cache)
