@@ -171,11 +171,13 @@ def judge_key(spec: MetricSpec, provider: str | None, model: str | None) -> tupl
 
 def judges_for(specs: Sequence[MetricSpec], *, judge: Any = None, provider: str | None = None,
                model: str | None = None, concurrency: int = 8,
-               pool: dict | None = None) -> dict[str, Any]:
+               pool: dict | None = None, shared: bool = False) -> dict[str, Any]:
     """The judge of each LLM metric, by metric name, one Judge per (provider, model).
 
     ``judge``: the run's judge object, used for metrics that name no provider/model of their
     own. ``pool``: (provider, model) -> Judge, filled here (the caller closes them).
+    ``shared``: the judges use the process-wide verdict cache (background runs) instead of
+    one of their own.
     Raises ``LLMNotConfigured`` for a provider without its key, before any request.
     """
     from ..llm.providers import build_judge
@@ -192,7 +194,8 @@ def judges_for(specs: Sequence[MetricSpec], *, judge: Any = None, provider: str 
         key = judge_key(spec, provider, model)
         if key not in pool:
             built = build_judge(*key, concurrency=concurrency)
-            built.cache = shared_cache(built.config.cache_path) if built.config.cache else None
+            if shared:
+                built.cache = shared_cache(built.config.cache_path) if built.config.cache else None
             pool[key] = built
         out[spec.name] = pool[key]
     return out
@@ -204,7 +207,7 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
                        on_progress: Callable[[int, int], None] | None = None,
                        on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
                        provider: str | None = None, model: str | None = None,
-                       judge_pool: dict | None = None) -> list[dict[str, Any]]:
+                       judge_pool: dict | None = None, shared_cache: bool = False) -> list[dict[str, Any]]:
     """Score every item with every metric; returns result rows (see ``ROW_COLUMNS``).
 
     ``on_progress(done, total)`` is called as (item x metric) results complete;
@@ -213,7 +216,8 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
     (:func:`judges_for`: a metric's own ``provider``/``model``, then ``provider``/``model``,
     then config and environment) with ``max_concurrency=max_concurrent``, so the judge's own
     request limit never caps the run. ``judge_pool`` collects the judges built (the caller
-    closes them; without it they are closed here).
+    closes them; without it they are closed here); ``shared_cache``: they share the
+    process-wide verdict cache.
 
     ``detail=False`` lets heuristic metrics use their column fast path (scores only,
     empty explanation/signals) — for 100k-row runs.
@@ -225,7 +229,7 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
     judge_pool = {} if own_pool else judge_pool
     # raises LLMNotConfigured up front
     spec_judges = judges_for(llm_specs, judge=judge, provider=provider, model=model,
-                             concurrency=max_concurrent, pool=judge_pool)
+                             concurrency=max_concurrent, pool=judge_pool, shared=shared_cache)
     try:
         return await _score_all(items, specs, llm_specs, spec_judges, max_concurrent, id_field,
                                 detail, on_progress, on_rows)
