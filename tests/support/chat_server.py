@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
-from support.llm_server import example_for
+try:  # tests/ on sys.path (most suites) or the repository root (tests/evals)
+    from support.llm_server import example_for
+except ImportError:  # pragma: no cover
+    from tests.support.llm_server import example_for
 
 Responder = Callable[[dict[str, Any]], Any]
 

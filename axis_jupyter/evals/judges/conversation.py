@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..base import MetricResult, Signal
-from ..fields import as_messages, as_text, assistant_texts
+from ..fields import as_messages, as_text
 from ..heuristics.format import find_citations
 from ..metric_table import metric
 from .base import LLMMetric, clamp01, str_list, tool
@@ -31,11 +31,17 @@ CITATION_INSTRUCTION = (
 
 
 def citations_of(item: Mapping[str, Any]) -> list[str]:
-    """The citations in the answer (every assistant turn of a conversation, else
-    actual_output), each with up to 80 characters of the text before it for context."""
+    """The citations in the answer (actual_output and every assistant turn of a
+    conversation), each with up to 80 characters of the text before it for context."""
     out: list[str] = []
-    for text in assistant_texts(dict(item)):
+    seen: set[str] = set()
+    texts = [as_text(item.get("actual_output")),
+             *(m["content"] for m in as_messages(item.get("conversation")) if m["role"] == "assistant")]
+    for text in texts:
         for _kind, cite in find_citations(text):
+            if cite in seen:
+                continue
+            seen.add(cite)
             at = text.find(cite)
             before = text[max(0, at - 80):at].strip().replace("\n", " ")
             out.append(f"{cite} (after: {before!r})" if before else cite)
