@@ -150,7 +150,7 @@ def test_a_missing_required_field_refuses_the_metric_up_front(metric, field, llm
     cols.pop(field)
     store.load(pd.DataFrame(cols), name="inputs")
     with pytest.raises(MissingFields, match=f"{metric}: missing required field.*{field}"):
-        store.evaluate("inputs", ["length_constraint", metric], name="r")
+        store.evaluate("inputs", [metric], name="r")
     assert llm_server.request_count == 0 and "r" not in set(store.datasets()["name"])
     store.close()
 
