@@ -34,6 +34,7 @@ import time
 import uuid
 from typing import Any, Callable, Mapping
 
+from .. import wire
 from ..errors import AxisError, ConflictError, NotFoundError, QueryError
 from ..jobs import Job, JobRunner
 from ..store.remote import RemoteStore
@@ -209,6 +210,49 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
     return job.id
 
 
+def start_rerun(store: Any, name: str, *, agent: Any = None, runner: JobRunner | None = None) -> str:
+    """Score the failed rows of stored run ``name`` again in the background (see
+    ``EvalRun.rerun_failed``), as an ``eval_run`` job followed like any run. Returns its id.
+    On a client of the server's store the re-run is started there (``POST
+    evals/results/{name}/rerun``)."""
+    from .results import open_run
+
+    if isinstance(store, RemoteStore):
+        body = {"agent": agent} if agent is not None else {}
+        reply = store.request_json("POST", "evals", "results", name, "rerun",
+                                   content=json.dumps(body).encode(),
+                                   headers={"Content-Type": "application/json"})
+        job_id = reply["job"]["id"]
+        _remember(job_id, _RemoteRun(store, job_id))
+        return job_id
+    run = open_run(store, name)  # NotFoundError / EvalError before any job
+    jobs = runner if _usable(runner) else _JOB_RUNNER if _usable(_JOB_RUNNER) else store.jobs
+    key = f"eval:{name}"
+    current = jobs.running(key)
+    if current is not None:
+        raise ConflictError(f"an evaluation run named {name!r} is already {current.state} "
+                            f"(run {current.id}); wait for it or cancel it first.")
+    n_failed = len(run.failed())
+
+    def work(job):
+        job.progress(stage="scoring", done=0, total=n_failed)
+        job.log(f"re-running {n_failed:,} failed row(s) of {name!r}")
+        out = run.rerun_failed(agent=agent)
+        summary = out.summary()
+        left = len(out.failed())
+        job.progress(stage="storing", done=n_failed, total=n_failed)
+        job.log(f"results stored as dataset {name!r}; {left:,} row(s) still without a score")
+        info = out.info
+        return wire.jsonable({"dataset": name, "run_id": job.id, "rows": info["rows"],
+                              "records": info["records"], "metrics": list(summary["metric_name"]),
+                              "errors": left, "summary": summary.to_dict("records")})
+
+    params = {"source": name, "name": name, "rerun_of": name, "metrics": []}
+    job = jobs.start(RUN_KIND, work, key=key, params=params)
+    _remember(job.id, _JobRun(jobs, job))
+    return job.id
+
+
 def _start_on_server(store: RemoteStore, source, metrics, mapping, name, concurrency, judge,
                      thresholds, detail, agent=None, provider=None, model=None) -> str:
     if judge is not None:
@@ -310,5 +354,5 @@ def list_runs(limit: int = 20) -> list[dict]:
 
 
 __all__ = ["RUN_KIND", "RunCancelled", "cancel_run", "follow_run", "list_runs", "make_judge",
-           "run_status", "shared_cache", "start_run", "status_from_job", "use_job_runner",
-           "wait_run"]
+           "run_status", "shared_cache", "start_rerun", "start_run", "status_from_job",
+           "use_job_runner", "wait_run"]

@@ -419,7 +419,8 @@ class Runner(AxisView):
 
     #: the run the front end is watching (set by the front end, or by :meth:`start`)
     run_id = traitlets.Unicode("").tag(sync=True)
-    #: {"dataset": name, "n": counter}: set by the front end's "Open scorecard" button
+    #: {"dataset": name, "n": counter}: set by the front end's "Open scorecard" button;
+    #: with "view": "compare", "baseline", "challenger": its "Compare" button
     scorecard_request = traitlets.Dict().tag(sync=True)
 
     def __init__(self, dataset=None, store=None, **kwargs):
@@ -448,13 +449,16 @@ class Runner(AxisView):
         return {"source": (self.params or {}).get("source") or self.dataset or None}
 
     def start(self, metrics: list, source: str | None = None, mapping: dict | None = None,
-              name: str | None = None, concurrency: int = 8) -> str:
-        """Start a run from Python (the front end follows it like a clicked Start)."""
+              name: str | None = None, concurrency: int = 8, agent: dict | None = None,
+              provider: str | None = None, model: str | None = None) -> str:
+        """Start a run from Python (the front end follows it like a clicked Start);
+        ``agent`` fills empty outputs first, ``provider``/``model`` pick the judges."""
         source = source or self.dataset
         if mapping is None:
             mapping = (self.call("setup", {"source": source}) or {}).get("mapping", {})
         out = self.call("start", {"source": source, "metrics": list(metrics), "mapping": mapping,
-                                  "name": name, "concurrency": concurrency})
+                                  "name": name, "concurrency": concurrency, "agent": agent,
+                                  "provider": provider, "model": model})
         self.run_id = out["run_id"]
         return self.run_id
 
@@ -480,11 +484,22 @@ class Runner(AxisView):
         self.output.append_display_data(sc)
         return sc
 
+    def open_compare(self, dataset: str, baseline: str, challenger: str) -> "Compare":
+        """Show the compare view of two runs (``dataset`` holds both) in ``output``."""
+        view = Compare(dataset, store=self._store, baseline=baseline, challenger=challenger)
+        self.output.outputs = ()
+        self.output.append_display_data(view)
+        return view
+
     def _on_scorecard_request(self, change) -> None:
-        name = (change.get("new") or {}).get("dataset")
+        req = change.get("new") or {}
+        name = req.get("dataset")
         if not name:
             return
         try:
+            if req.get("view") == "compare":
+                self.open_compare(name, req.get("baseline"), req.get("challenger"))
+                return
             self.open_scorecard(name)
         except Exception as exc:  # noqa: BLE001 - show it where the scorecard would be
             self.output.outputs = ()

@@ -229,7 +229,6 @@ class ExportHandler(_EvalsBase):
 
 class RerunHandler(_EvalsBase):
     params = {"post": Spec(body=Body({
-        "name": described(P.STRING, "results dataset to write (default: the run's own name)"),
         "agent": described(P.OBJECT, "the agent to ask again for unanswered items (default: the run's)")}))}
     openapi = {"post": {"responses": {"202": "the re-run job", "409": "a run with that name is running"}}}
 
@@ -238,24 +237,12 @@ class RerunHandler(_EvalsBase):
     async def post(self, name: str):
         """Score the run's failed rows again (and ask the agent again for unanswered items),
         as a job."""
-        from axis_jupyter.errors import ConflictError
-        from axis_jupyter.evals.results import open_run
+        from axis_jupyter.evals.runs import start_rerun
 
         body = self.body_args()
-        run = await self.run_blocking(open_run, self.store, name)
-        target = body.get("name") or name
-        key = f"eval:{target}"
-        current = self.jobs.running(key)
-        if current is not None:
-            raise ConflictError(f"an evaluation run named {target!r} is already {current.state}.")
-
-        def work(job):
-            job.progress(stage="scoring")
-            out = run.rerun_failed(target, agent=body.get("agent"))
-            return jsonable({"dataset": out.name, "summary": out.summary().to_dict("records"),
-                             "failed": int(len(out.failed()))})
-
-        job = self.jobs.start("eval_rerun", work, key=key, params={"source": name, "name": target})
+        job_id = await self.run_blocking(start_rerun, self.store, name, agent=body.get("agent"),
+                                         runner=self.jobs)
+        job = self.jobs.get(job_id)
         self.job_accepted(job)
 
 

@@ -144,7 +144,7 @@ async def test_http_run_with_agent_export_rerun_compare(api, axis_state):
         r = await api("POST", "evals", "results", "h_agent", "rerun", body={})
         assert r.code == 202, r.body
         job = await _wait(axis_state, body(r)["job"]["id"])
-        assert job.state == "succeeded" and job.result["failed"] == 0
+        assert job.state == "succeeded" and job.result["errors"] == 0
         assert sum(1 for s in agent.seen) == N_ITEMS + 3
 
     # compare with an earlier run of the same dataset

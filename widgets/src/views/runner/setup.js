@@ -33,6 +33,15 @@ export function datasetStep(ctx) {
     options: ds.map((d) => [d.name, d.name]), value: state.source,
     onchange: (v) => ctx.loadSetup(v || null),
   }));
+  /** @type {any[]} */
+  const past = s.results || [];
+  if (past.length) {
+    sec.data.append(h("span", { class: "axis-rn-card" }, "or ", select({
+      testid: "past-run", first: ["", `— open a past run (${past.length}) —`],
+      options: past.map((r) => [r.name, `${r.name} (${r.source ?? "?"})`]), value: ctx.state.opened?.dataset || "",
+      onchange: (v) => v && ctx.openPast(v),
+    })));
+  }
   const info = ds.find((d) => d.name === state.source);
   if (!info) return;
   sec.data.append(h("span", { class: "axis-rn-card", "data-testid": "dataset-card" },
@@ -73,7 +82,7 @@ export function mappingStep(ctx) {
       sel));
   }
   sec.map.append(grid);
-  const missing = missingRequired(state.mapping);
+  const missing = missingRequired(state.mapping, ctx.agentOn());
   if (missing.length) {
     sec.map.append(h("div", { class: "axis-rn-warn", "data-testid": "mapping-warning" }, `Map the required field(s): ${missing.join(", ")}.`));
   }
@@ -183,7 +192,9 @@ export function runStep(ctx) {
       state.concurrency = Math.max(1, Math.min(64, parseInt(e.target.value, 10) || 8));
     },
   });
-  const canStart = !active && !state.busy && chosen.length > 0 && !missingRequired(state.mapping).length;
+  const canStart = !active && !state.busy && chosen.length > 0 && !missingRequired(state.mapping, ctx.agentOn()).length;
+  const providers = state.setup?.providers || {};
+  const judge = state.setup?.judge || {};
   const rows = info.records ?? info.rows;
   sec.run.append(step("4", "Run"),
     h("div", { class: "axis-rn-summary", "data-testid": "config-summary" },
@@ -192,10 +203,26 @@ export function runStep(ctx) {
     h("div", { class: "axis-rn-toolbar" },
       h("label", {}, "Name ", nameInput),
       h("label", {}, "Concurrency ", concInput),
+      nLlm ? h("label", {}, "Judge ", select({
+        testid: "judge-provider", value: state.judgeProvider, first: ["", `${judge.provider || "default"}`],
+        options: Object.keys(providers).map((p) => [p, `${p}${providers[p] ? "" : " (no key)"}`]),
+        onchange: (v) => {
+          state.judgeProvider = v;
+          runStep(ctx);
+        },
+      })) : null,
+      nLlm ? h("input", {
+        class: "axis-select", "data-testid": "judge-model", value: state.judgeModel, placeholder: judge.model || "model",
+        oninput: (/** @type {any} */ e) => {
+          state.judgeModel = e.target.value;
+        },
+      }) : null,
       h("button", { class: "axis-btn active", disabled: !canStart, "data-testid": "start", onclick: ctx.startRun }, "Start evaluation"),
       h("button", { class: "axis-btn", disabled: !active, "data-testid": "cancel", onclick: ctx.cancelRun }, "Cancel")));
-  if (nLlm && state.setup && !state.setup.llm_configured) {
+  const provider = state.judgeProvider || state.setup?.default_provider || "anthropic";
+  if (nLlm && state.setup && !(state.setup.providers || {})[provider]) {
+    const key = { anthropic: "ANTHROPIC_API_KEY", openai: "OPENAI_API_KEY", azure: "AZURE_OPENAI_API_KEY" }[provider] || "an API key";
     sec.run.append(h("div", { class: "axis-rn-warn", "data-testid": "llm-warning" },
-      "LLM metrics are selected but no ANTHROPIC_API_KEY is set where the run executes; the run will be refused."));
+      `LLM metrics are selected but no ${key} is set where the run executes; the run will be refused.`));
   }
 }
