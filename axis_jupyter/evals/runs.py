@@ -247,7 +247,7 @@ def start_rerun(store: Any, name: str, *, agent: Any = None, runner: JobRunner |
                               "records": info["records"], "metrics": list(summary["metric_name"]),
                               "errors": left, "summary": summary.to_dict("records")})
 
-    params = {"source": name, "name": name, "rerun_of": name, "metrics": []}
+    params = {"source": run.config.get("source"), "name": name, "rerun_of": name, "metrics": []}
     job = jobs.start(RUN_KIND, work, key=key, params=params)
     _remember(job.id, _JobRun(jobs, job))
     return job.id
