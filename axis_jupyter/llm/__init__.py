@@ -36,6 +36,8 @@ from .. import config
 from ..errors import AxisError
 from .common import (JudgeCache, cache_key, parse_retry_after, rate_limit_wait,  # noqa: F401
                      schema_errors, sha)
+from .messages import (_describe, _has_temperature, _temperature_kwargs, _tool_input,  # noqa: F401
+                       _usage_of, _without_temperature, check_tool_input)
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -143,6 +145,17 @@ class Verdict:
 
 
 @dataclass
+class Reply:
+    """One answered request: the SDK's message and what it cost."""
+
+    message: Any
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    attempts: int = 1
+
+
+@dataclass
 class Usage:
     requests: int = 0
     cache_hits: int = 0
@@ -210,6 +223,7 @@ class Judge:
         self._sem: asyncio.Semaphore | None = None
         self._inflight: dict[str, asyncio.Future] = {}
         self._send_temperature = True
+        self._temperature_kw: dict[str, Any] | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Judge":
@@ -230,6 +244,7 @@ class Judge:
             self._client = self._client_factory(self.config)
             self._sem = asyncio.Semaphore(self.config.max_concurrency)
             self._inflight = {}
+            self._temperature_kw = None
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -289,6 +304,28 @@ class Judge:
         return Completion(text=self._reply_text(reply), tokens_in=tokens_in, tokens_out=tokens_out,
                           cost=cost, model=self._reply_model(reply), attempts=attempts)
 
+    async def send(self, request: dict[str, Any], *, stream: bool = False,
+                   on_text: Callable[[str], Any] | None = None) -> Reply:
+        """One Messages-API request with this layer's retries, concurrency limit and
+        token/cost accounting; the building block of the copilot and reports.
+
+        ``request`` holds the ``messages.create`` arguments (``temperature`` is sent where
+        the model takes it, dropped where it is refused). ``stream=True`` streams the reply
+        and calls ``on_text(delta)`` (on this event loop) for each piece of text as it
+        arrives. Returns the final message with its usage. Retryable failures (429 honouring
+        ``retry-after``, 5xx, 529, connection errors) back off and retry up to
+        ``max_retries`` times; anything else raises :class:`JudgeError`.
+        """
+        self._bind()
+        request = dict(request)
+        temperature = request.pop("temperature", None)
+        if temperature is not None and self._send_temperature:
+            request.update(self._temperature(temperature))
+        message, attempts = await self._send_with_retries(request, stream=stream, on_text=on_text)
+        tokens_in, tokens_out = self._reply_usage(message)
+        cost = self._account(tokens_in, tokens_out)
+        return Reply(message, tokens_in, tokens_out, cost, attempts)
+
     def _from_cache(self, entry: dict[str, Any]) -> Verdict:
         with self._usage_lock:
             self.usage.cache_hits += 1
@@ -328,13 +365,14 @@ class Judge:
             output_repairs += 1
             request = self._repair_request(request, user, tool, problem)
 
-    async def _send_with_retries(self, request: dict[str, Any]) -> tuple[Any, int]:
+    async def _send_with_retries(self, request: dict[str, Any], *, stream: bool | None = None,
+                                 on_text: Callable[[str], Any] | None = None) -> tuple[Any, int]:
         attempt = 0
         while True:
             attempt += 1
             try:
                 async with self._sem:
-                    return await self._send(request), attempt
+                    return await self._send(request, stream, on_text), attempt
             except Exception as exc:  # noqa: BLE001 - classified by the provider below
                 failure = self._classify(exc, request)
                 if failure is None:
@@ -378,15 +416,21 @@ class Judge:
             "tools": [tool.to_api()], "tool_choice": {"type": "tool", "name": tool.name},
         }
         if cfg.temperature is not None and self._send_temperature:
-            request.update(_temperature_kwargs(self._client, cfg.temperature))
+            request.update(self._temperature(cfg.temperature))
         return request
 
     def _text_request(self, system: str, user: str, max_tokens: int) -> dict[str, Any]:
         request = {"model": self.config.model, "max_tokens": max_tokens, "system": system,
                    "messages": [{"role": "user", "content": user}]}
         if self.config.temperature is not None and self._send_temperature:
-            request.update(_temperature_kwargs(self._client, self.config.temperature))
+            request.update(self._temperature(self.config.temperature))
         return request
+
+    def _temperature(self, temperature: float) -> dict[str, Any]:
+        if self._temperature_kw is None:  # inspecting the SDK's signature costs ~0.5 ms
+            self._temperature_kw = _temperature_kwargs(self._client, 0.0)
+        return ({"temperature": temperature} if "temperature" in self._temperature_kw
+                else {"extra_body": {"temperature": temperature}})
 
     def _repair_request(self, request: dict[str, Any], user: str, tool: ToolSpec,
                         problem: str) -> dict[str, Any]:
@@ -394,10 +438,15 @@ class Judge:
             {"role": "user", "content": user + f"\n\nYour previous answer was invalid ({problem}). "
              f"Call {tool.name} once with input matching its schema exactly."}]}
 
-    async def _send(self, request: dict[str, Any]) -> Any:
-        if self.config.stream:
-            async with self._client.messages.stream(**request) as stream:
-                return await stream.get_final_message()
+    async def _send(self, request: dict[str, Any], stream: bool | None = None,
+                    on_text: Callable[[str], Any] | None = None) -> Any:
+        if self.config.stream if stream is None else stream:
+            async with self._client.messages.stream(**request) as events:
+                if on_text is not None:
+                    async for event in events:
+                        if getattr(event, "type", None) == "text" and event.text:
+                            on_text(event.text)
+                return await events.get_final_message()
         return await self._client.messages.create(**request)
 
     def _classify(self, exc: Exception, request: dict[str, Any]) -> _Failure | None:
@@ -434,76 +483,6 @@ class Judge:
 def _default_client(config: JudgeConfig) -> Any:
     """The Anthropic client of a Judge (kept for callers that build one themselves)."""
     return Judge._make_client(config)
-
-
-def _temperature_kwargs(client: Any, temperature: float) -> dict[str, Any]:
-    """``temperature=`` where the SDK still takes it, else the same field via extra_body
-    (newer SDKs dropped the named parameter; the API field is unchanged)."""
-    import inspect
-
-    try:
-        params = inspect.signature(client.messages.create).parameters
-    except (TypeError, ValueError, AttributeError):  # pragma: no cover
-        params = {}
-    if "temperature" in params:
-        return {"temperature": temperature}
-    return {"extra_body": {"temperature": temperature}}
-
-
-def _has_temperature(request: dict[str, Any]) -> bool:
-    return "temperature" in request or "temperature" in (request.get("extra_body") or {})
-
-
-def _without_temperature(request: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in request.items() if k != "temperature"}
-    if "extra_body" in out:
-        extra = {k: v for k, v in out["extra_body"].items() if k != "temperature"}
-        out.pop("extra_body")
-        if extra:
-            out["extra_body"] = extra
-    return out
-
-
-def _usage_of(message: Any) -> tuple[int, int]:
-    usage = getattr(message, "usage", None)
-    if usage is None:
-        return 0, 0
-    return int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0)
-
-
-def _tool_input(message: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
-    for block in getattr(message, "content", None) or []:
-        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == tool.name:
-            return check_tool_input(block.input, tool)
-    stop = getattr(message, "stop_reason", None)
-    return {}, f"no {tool.name} tool call in the reply (stop_reason={stop})"
-
-
-def check_tool_input(data: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
-    """A tool call's arguments (a dict, or JSON text as some proxies send) checked against
-    the tool's schema: (data, None) or (partial data, what is wrong)."""
-    if isinstance(data, str):
-        try:
-            data = json.loads(data)
-        except ValueError:
-            return {}, "tool input is not JSON"
-    if not isinstance(data, dict):
-        return {}, "tool input is not an object"
-    errors = schema_errors(data, tool.input_schema)
-    return data, ("; ".join(errors[:5]) if errors else None)
-
-
-def _describe(exc: Exception, attempts: int) -> str:
-    status = getattr(exc, "status_code", None)
-    body = getattr(exc, "body", None)
-    detail = ""
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            detail = f"{err.get('type', '')}: {err.get('message', '')}".strip(": ")
-    detail = detail or getattr(exc, "message", None) or str(exc)
-    where = f"HTTP {status}" if status else type(exc).__name__
-    return f"judge request failed after {attempts} attempt(s): {where} {detail}".strip()
 
 
 def configured(env: Mapping[str, str] | None = None, provider: str | None = None) -> bool:

@@ -16,8 +16,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import (_RETRYABLE_STATUS, Judge, JudgeConfig, ToolSpec, _Failure, check_tool_input,
-               rate_limit_wait)
+from . import (_RETRYABLE_STATUS, Judge, JudgeConfig, LLMError, ToolSpec, _Failure,
+               check_tool_input, rate_limit_wait)
 from .providers import not_configured_message
 
 
@@ -86,9 +86,15 @@ class OpenAIJudge(Judge):
                         f"({problem}). Call {tool.name} once with arguments matching its schema exactly."}
         return {**request, "messages": messages}
 
-    async def _send(self, request: dict[str, Any]) -> _Reply:
+    async def send(self, request: dict[str, Any], **kw: Any):
+        """Messages-API requests (the copilot's and reports') are Anthropic's shape."""
+        raise LLMError("the copilot and AI reports use the anthropic provider; "
+                       "set ANTHROPIC_API_KEY for them")
+
+    async def _send(self, request: dict[str, Any], stream: bool | None = None,
+                    on_text: Any = None) -> _Reply:
         completions = self._client.chat.completions
-        if not self.config.stream:
+        if not (self.config.stream if stream is None else stream):
             return _whole(await completions.create(**request))
         stream = await completions.create(**request, stream=True,
                                           stream_options={"include_usage": True})

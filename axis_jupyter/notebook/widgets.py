@@ -107,6 +107,12 @@ def _server_base(store) -> str:
     return path or "/"
 
 
+def _branding() -> dict:
+    from .. import branding
+
+    return branding.load()
+
+
 def resolve(ds_or_name, store=None):
     """(store, dataset name) from a Dataset, or a name plus an optional store."""
     from ..store.base import Dataset
@@ -145,6 +151,8 @@ class AxisView(anywidget.AnyWidget):
     snapshot = traitlets.Dict().tag(sync=True, echo_update=False)
     transport = traitlets.Unicode("kernel").tag(sync=True)
     server_base = traitlets.Unicode("").tag(sync=True)
+    #: theme.yaml palette and agents.yaml registry (axis_jupyter.branding), read once
+    branding = traitlets.Dict().tag(sync=True)
 
     def __init__(self, ds_or_name=None, store=None, *, params: dict | None = None,
                  compute: bool = True, **kwargs):
@@ -157,7 +165,8 @@ class AxisView(anywidget.AnyWidget):
         remote = is_remote(store) and not self.kernel_only
         super().__init__(view=self.view_name, dataset=name or "", params=dict(params or {}),
                          transport="server" if remote else "kernel",
-                         server_base=_server_base(store) if remote else "", **kwargs)
+                         server_base=_server_base(store) if remote else "",
+                         branding=_branding(), **kwargs)
         self.on_msg(self._on_custom_msg)
         if compute:
             self.refresh()
@@ -357,23 +366,28 @@ class Production(AxisView):
     a monitoring dataset. ``Production(mon_ds, kpi="kpi_ds", filters={"source_name": "Atlas"})``."""
 
     view_name = "production"
-    payload_keys = ("filters", "kpi")
-    options = ("kpi", "source_name", "environment", "segment", "source_type", "source_component")
+    payload_keys = ("filters", "kpi", "signals")
+    options = ("kpi", "signals", "source_name", "environment", "segment", "source_type", "source_component")
 
-    def __init__(self, ds_or_name=None, store=None, *, kpi=None, filters=None, **kwargs):
-        if ds_or_name is None and kpi is not None:
-            ds_or_name = kpi
+    def __init__(self, ds_or_name=None, store=None, *, kpi=None, signals=None, filters=None, **kwargs):
+        if ds_or_name is None:
+            ds_or_name = kpi if kpi is not None else signals
         first: dict[str, Any] = {"filters": dict(filters or {})}
-        if kpi:
-            first["kpi"] = kpi if isinstance(kpi, str) else getattr(kpi, "name", kpi)
+        for key, value in (("kpi", kpi), ("signals", signals)):
+            if value:
+                first[key] = value if isinstance(value, str) else getattr(value, "name", value)
         super().__init__(ds_or_name, store, params=first, **kwargs)
 
     @classmethod
     def from_magic(cls, store, dataset=None, **options):
-        """``%axis show production [MONITORING] [kpi=KPI] [source_name=...]``: with neither
-        named, the one monitoring and the one KPI dataset of the store."""
+        """``%axis show production [MONITORING] [kpi=KPI] [signals=SIGNALS] [source_name=...]``:
+        with neither MONITORING nor KPI named, the one monitoring and the one KPI dataset of
+        the store."""
         cls.check_options(options)
         kpi = options.pop("kpi", None)
+        signals = options.pop("signals", None)
+        if dataset is None and kpi is None and signals is not None:
+            return cls(None, store=store, signals=signals, filters=options)
         if dataset is None and kpi is None:
             ds = store.datasets()
             mons = ds[ds["kind"] == "monitoring"]["name"].tolist() if len(ds) else []
@@ -383,7 +397,30 @@ class Production(AxisView):
                                  f"(monitoring: {', '.join(mons) or 'none'}; kpi: {', '.join(kpis) or 'none'}).")
             dataset = mons[0] if mons else None
             kpi = kpis[0] if kpis else None
-        return cls(dataset, store=store, kpi=kpi, filters=options)
+        return cls(dataset, store=store, kpi=kpi, signals=signals, filters=options)
+
+
+class Signals(AxisView):
+    """The human-signals dashboard of a signals dataset: KPI strip with weekly sparklines,
+    filters, trends, the chart sections of the display config, the case table and each case
+    with its conversation. ``Signals(ds, filters={"environment": "prod"})``."""
+
+    view_name = "signals"
+    payload_keys = ("filters", "trend", "page_size")
+    options = ("trend", "page_size", "source_name", "source_component", "source_type", "environment")
+
+    def __init__(self, ds_or_name=None, store=None, *, filters=None, trend=None, page_size=25, **kwargs):
+        first: dict[str, Any] = {"filters": dict(filters or {}), "page_size": int(page_size)}
+        if trend:
+            first["trend"] = trend
+        super().__init__(ds_or_name, store, params=first, **kwargs)
+
+    @classmethod
+    def from_magic(cls, store, dataset=None, **options):
+        """``%axis show signals [DATASET] [environment=prod] [trend=<metric>__<signal>]``."""
+        cls.check_options(options)
+        rest = {k: options.pop(k) for k in ("trend", "page_size") if k in options}
+        return cls(dataset or _only_dataset(store, cls.view_name), store=store, filters=options, **rest)
 
 
 class Database(AxisView):
@@ -407,120 +444,6 @@ class Database(AxisView):
         return cls(store)
 
 
-class Runner(AxisView):
-    """The evaluation runner: pick a dataset, map its columns, choose metrics, start a run,
-    follow it and open the scorecard of its results. ``Runner.container`` (what the magic
-    displays, and what displaying a Runner shows) holds the runner and the ``output`` area
-    where "Open scorecard" shows :class:`Scorecard` of the results."""
-
-    view_name = "runner"
-    payload_action = "setup"
-    needs_dataset = False
-
-    #: the run the front end is watching (set by the front end, or by :meth:`start`)
-    run_id = traitlets.Unicode("").tag(sync=True)
-    #: {"dataset": name, "n": counter}: set by the front end's "Open scorecard" button;
-    #: with "view": "compare", "baseline", "challenger": its "Compare" button
-    scorecard_request = traitlets.Dict().tag(sync=True)
-
-    def __init__(self, dataset=None, store=None, **kwargs):
-        import ipywidgets
-
-        store, name = resolve(dataset, store)
-        super().__init__(name, store, params={"source": name or None}, compute=False, **kwargs)
-        self.output = ipywidgets.Output()
-        self.scorecard = None
-        self.observe(self._on_scorecard_request, names="scorecard_request")
-        self.refresh()
-
-    @classmethod
-    def from_magic(cls, store, dataset=None, **options):
-        """``%axis show runner [DATASET]``: the runner with its scorecard area."""
-        if options:
-            raise QueryError("%axis show runner takes only an optional dataset name "
-                             f"(got {', '.join(sorted(options))}).")
-        return cls(dataset, store=store).container
-
-    # -- Python API ------------------------------------------------------------------
-    def call(self, action: str, params: dict | None = None) -> dict:
-        return run_action(self._store, None, self.view, action, params)  # runs span datasets
-
-    def payload_params(self) -> dict:
-        return {"source": (self.params or {}).get("source") or self.dataset or None}
-
-    def start(self, metrics: list, source: str | None = None, mapping: dict | None = None,
-              name: str | None = None, concurrency: int = 8, agent: dict | None = None,
-              provider: str | None = None, model: str | None = None) -> str:
-        """Start a run from Python (the front end follows it like a clicked Start);
-        ``agent`` fills empty outputs first, ``provider``/``model`` pick the judges."""
-        source = source or self.dataset
-        if mapping is None:
-            mapping = (self.call("setup", {"source": source}) or {}).get("mapping", {})
-        out = self.call("start", {"source": source, "metrics": list(metrics), "mapping": mapping,
-                                  "name": name, "concurrency": concurrency, "agent": agent,
-                                  "provider": provider, "model": model})
-        self.run_id = out["run_id"]
-        return self.run_id
-
-    def status(self) -> dict:
-        if not self.run_id:
-            raise QueryError("no run started from this runner yet.")
-        return self.call("status", {"run_id": self.run_id})
-
-    def cancel(self) -> dict:
-        if not self.run_id:
-            raise QueryError("no run started from this runner yet.")
-        return self.call("cancel", {"run_id": self.run_id})
-
-    def open_scorecard(self, dataset: str | None = None) -> Scorecard:
-        """Show the scorecard of ``dataset`` (default: the last run's results) in ``output``."""
-        if dataset is None:
-            dataset = self.status().get("dataset")
-        if not dataset:
-            raise QueryError("no results dataset to open yet.")
-        sc = Scorecard(dataset, store=self._store)
-        self.scorecard = sc
-        self.output.outputs = ()
-        self.output.append_display_data(sc)
-        return sc
-
-    def open_compare(self, dataset: str, baseline: str, challenger: str) -> "Compare":
-        """Show the compare view of two runs (``dataset`` holds both) in ``output``."""
-        view = Compare(dataset, store=self._store, baseline=baseline, challenger=challenger)
-        self.output.outputs = ()
-        self.output.append_display_data(view)
-        return view
-
-    def _on_scorecard_request(self, change) -> None:
-        req = change.get("new") or {}
-        name = req.get("dataset")
-        if not name:
-            return
-        try:
-            if req.get("view") == "compare":
-                self.open_compare(name, req.get("baseline"), req.get("challenger"))
-                return
-            self.open_scorecard(name)
-        except Exception as exc:  # noqa: BLE001 - show it where the scorecard would be
-            self.output.outputs = ()
-            self.output.append_stdout(f"AXIS: could not open the scorecard of {name!r}: {exc}\n")
-
-    @property
-    def container(self):
-        """The runner and the area where "Open scorecard" shows the results."""
-        import ipywidgets
-
-        box = getattr(self, "_container", None)
-        if box is None:
-            box = self._container = ipywidgets.VBox([self, self.output])
-        return box
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.container)
-
-
 class _PlainView(AxisView):
     """A view that needs no Python beyond its payload module: ``%axis show`` options become
     its first ``params``."""
@@ -532,14 +455,19 @@ class _PlainView(AxisView):
         return cls(dataset, store=store, params=options)
 
 
+from .copilot_widgets import Copilot, Report  # noqa: E402  (they build on AxisView)
+from .runner_widget import Runner  # noqa: E402  (builds on AxisView)
+
 # The widget class of each view, by view name.
 WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
-    Scorecard, DeepDive, Compare, Monitor, Production, Runner, Database)}
+    Scorecard, DeepDive, Compare, Monitor, Production, Signals, Runner, Database, Copilot, Report)}
 
 
 def widget_class(view: str) -> type[AxisView]:
     """The widget class of ``view``: its own, else a :class:`_PlainView` made for it."""
     spec = registry.get_view(view)  # a clear NotFoundError for an unknown view
+    if view == "datasets":
+        from . import manager  # noqa: F401  (defines and registers Datasets)
     cls = WIDGETS.get(view)
     if cls is None:
         cls = WIDGETS[view] = type(f"{view.title().replace('_', '')}View", (_PlainView,), {
@@ -550,6 +478,15 @@ def widget_class(view: str) -> type[AxisView]:
 def show(view: str, store, dataset: str | None = None, **options):
     """The widget of ``%axis show VIEW [DATASET] key=value ...``."""
     return widget_class(view).from_magic(store, dataset, **options)
+
+
+def __getattr__(name: str):
+    # Datasets lives in manager.py (it derives from AxisView); loaded on first use
+    if name == "Datasets":
+        from .manager import Datasets
+
+        return Datasets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Old names, kept: notebooks use them.

@@ -230,4 +230,7 @@ SPEC = ViewSpec(
     actions={"setup": setup, "start": start, "status": status, "cancel": cancel,
              "test_agent": test_agent, "open_run": open_run, "export": export, "rerun": rerun,
              "compare": compare},
+    # Actions that write (start a run, store a comparison) or call out (the agent) need
+    # ``axis:evals`` write; reading a run or downloading it does not.
+    guarded={a: "axis:evals" for a in ("start", "cancel", "test_agent", "rerun", "compare")},
 )
