@@ -176,3 +176,34 @@ def test_the_compatible_filter_follows_the_declared_fields():
     assert not {"contextual_precision", "contextual_utilization", "conversation_flow"} & set(ok)
     assert {"conversation_flow", "goal_completion", "conversation_efficiency",
             "persona_tone_adherence"} <= set(compatible(["conversation"]))
+
+
+class _Waits:
+    """An injected sleep: records each wait instead of sleeping (no wall-clock in tests)."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_every_new_metric_streamed_through_rate_limits_on_each_provider(any_llm):
+    from axis_jupyter.llm.providers import judge_class, judge_config
+
+    provider, server = any_llm
+    server.responder = lambda req: CANNED[_name(provider, req)]
+    if provider == "anthropic":
+        server.fail_next(429, times=3, retry_after=2)
+    else:
+        server.fail_next(429, times=3, headers={"retry-after": "2"})
+    sleep = _Waits()
+    judge = judge_class(provider)(judge_config(provider, stream=True), sleep=sleep)
+    df = score_items([ITEM], NEW, judge=judge)
+    assert dict(zip(df["metric_name"], df["metric_score"])) == pytest.approx(EXPECTED)
+    assert df["error"].isna().all()
+    answered = [r for r in server.requests if r.get("stream")]
+    assert len(answered) == len(server.requests) and len(answered) >= len(NEW)
+    # three 429s, each waited out as long as retry-after said (plus under 10% jitter)
+    assert judge.usage.retries == 3 and len(sleep.waits) == 3
+    assert all(2 <= w <= 2.2 for w in sleep.waits)
