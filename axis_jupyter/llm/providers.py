@@ -5,9 +5,11 @@ Resolution, first match wins, for each of provider and model:
 1. given for one metric (``{"key": "faithfulness", "provider": "openai", "model": "gpt-4o"}``),
 2. given for the run (``axis.evaluate(..., provider="openai", model="gpt-4o-mini")``),
 3. the environment: ``AXIS_JUDGE_PROVIDER`` (anthropic | openai | azure) and
-   ``AXIS_JUDGE_MODEL``; without ``AXIS_JUDGE_PROVIDER``, the provider whose key is set
-   (Anthropic first), else anthropic,
-4. the provider's default model (:data:`DEFAULT_MODELS`).
+   ``AXIS_JUDGE_MODEL``,
+4. the config file ``judge.yaml`` in the AXIS config folder (``~/.axis/config``):
+   ``provider: openai`` and ``model: gpt-4o-mini`` (the model applies to that provider),
+5. the provider whose key is set (Anthropic first), else anthropic; the provider's default
+   model (:data:`DEFAULT_MODELS`).
 
 Keys and endpoints come from the environment only, read when a judge is built:
 
@@ -46,12 +48,44 @@ def check_provider(provider: Any, where: str = "provider") -> str:
     return provider
 
 
+CONFIG_FILE = "judge.yaml"
+
+
+def file_settings() -> dict[str, str]:
+    """``provider`` and ``model`` from ``judge.yaml`` in the config folder ({} without one).
+    Read on every resolution (cheap) so an edit applies to the next run."""
+    from .. import config
+    from . import LLMError
+
+    path = config.config_dir() / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        raise LLMError(f"{CONFIG_FILE} (AXIS config folder) is not readable YAML; expected "
+                       "'provider: openai' and 'model: <name>'.") from None
+    if not isinstance(data, dict):
+        raise LLMError(f"{CONFIG_FILE} must be a mapping with 'provider' and/or 'model'.")
+    out: dict[str, str] = {}
+    if data.get("provider"):
+        out["provider"] = check_provider(str(data["provider"]).strip().lower(), f"{CONFIG_FILE} provider")
+    if data.get("model"):
+        out["model"] = str(data["model"])
+    return out
+
+
 def env_provider(env: Mapping[str, str] | None = None) -> str:
-    """The provider the environment selects (see the module docstring)."""
+    """The provider the environment or the config file selects (see the module docstring)."""
     env = _env(env)
     chosen = (env.get("AXIS_JUDGE_PROVIDER") or "").strip().lower()
     if chosen:
         return check_provider(chosen, "AXIS_JUDGE_PROVIDER")
+    chosen = file_settings().get("provider")
+    if chosen:
+        return chosen
     for name in PROVIDERS:
         if env.get(_KEYS[name]):
             return name
@@ -64,9 +98,13 @@ def resolve(provider: str | None = None, model: str | None = None,
     env = _env(env)
     from_env = env_provider(env)
     provider = check_provider(provider) if provider else from_env
-    if not model:
-        # AXIS_JUDGE_MODEL names a model of the environment's provider, not of another one.
-        model = (env.get("AXIS_JUDGE_MODEL") if provider == from_env else None) or DEFAULT_MODELS[provider]
+    if not model and provider == from_env:
+        # AXIS_JUDGE_MODEL (else judge.yaml's model) names a model of the provider the
+        # environment (or the file) selects, not of another one.
+        saved = file_settings()
+        model = env.get("AXIS_JUDGE_MODEL") or (
+            saved.get("model") if saved.get("provider", from_env) == provider else None)
+    model = model or DEFAULT_MODELS[provider]
     return provider, str(model)
 
 

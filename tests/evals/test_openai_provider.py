@@ -152,6 +152,31 @@ def test_resolution_order(monkeypatch):
         resolve(env={"AXIS_JUDGE_PROVIDER": "gemini"})
 
 
+def test_provider_and_model_from_the_config_file(monkeypatch, tmp_path, chat_server):
+    monkeypatch.setenv("AXIS_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("AXIS_JUDGE_PROVIDER", raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "unused")  # without the file, anthropic's key would win
+    assert resolve() == ("anthropic", "claude-sonnet-4-5")
+    (tmp_path / "judge.yaml").write_text("provider: openai\nmodel: gpt-4o-mini\n")
+    assert resolve(env={}) == ("openai", "gpt-4o-mini")
+    # the environment and the run still win; the file's model is openai's only
+    assert resolve(env={"AXIS_JUDGE_PROVIDER": "anthropic"}) == ("anthropic", "claude-sonnet-4-5")
+    assert resolve("anthropic", env={}) == ("anthropic", "claude-sonnet-4-5")
+    assert resolve(env={"AXIS_JUDGE_MODEL": "gpt-4.1"}) == ("openai", "gpt-4.1")
+    # a run with no provider given is judged by the file's choice
+    chat_server.responder = lambda req: {"score": 1, "explanation": "short"}
+    df = score_items([{"dataset_id": "a", "actual_output": "Paris.", "expected_output": "Paris."}],
+                     ["conciseness"])
+    assert (df["llm_provider"].iloc[0], df["model_name"].iloc[0]) == ("openai", "gpt-4o-mini")
+    assert chat_server.requests[0]["model"] == "gpt-4o-mini"
+    (tmp_path / "judge.yaml").write_text("provider: gemini\n")
+    with pytest.raises(Exception, match="judge.yaml provider must be one of anthropic, openai, azure"):
+        resolve(env={})
+    (tmp_path / "judge.yaml").write_text("provider: [unclosed\n")
+    with pytest.raises(Exception, match="judge.yaml .* is not readable YAML"):
+        resolve(env={})
+
+
 def test_azure_deployment_routes_and_key_header(monkeypatch):
     with serve_chat(monkeypatch) as srv:
         monkeypatch.setenv("AXIS_JUDGE_PROVIDER", "azure")
