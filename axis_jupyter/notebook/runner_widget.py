@@ -6,10 +6,10 @@ from __future__ import annotations
 import traitlets
 
 from ..errors import QueryError
-from .widgets import AxisView, Compare, Scorecard, resolve, run_action
+from .widgets import AxisView, Compare, Scorecard, _WithOutputArea, resolve, run_action
 
 
-class Runner(AxisView):
+class Runner(_WithOutputArea, AxisView):
     """The evaluation runner: pick a dataset, map its columns, choose metrics, start a run,
     follow it and open the scorecard of its results. ``Runner.container`` (what the magic
     displays, and what displaying a Runner shows) holds the runner and the ``output`` area
@@ -26,11 +26,9 @@ class Runner(AxisView):
     scorecard_request = traitlets.Dict().tag(sync=True)
 
     def __init__(self, dataset=None, store=None, **kwargs):
-        import ipywidgets
-
         store, name = resolve(dataset, store)
         super().__init__(name, store, params={"source": name or None}, compute=False, **kwargs)
-        self.output = ipywidgets.Output()
+        self._make_output_area()
         self.scorecard = None
         self.observe(self._on_scorecard_request, names="scorecard_request")
         self.refresh()
@@ -81,16 +79,14 @@ class Runner(AxisView):
             dataset = self.status().get("dataset")
         if not dataset:
             raise QueryError("no results dataset to open yet.")
-        self.scorecard = self._show(Scorecard(dataset, store=self._store))
+        self.scorecard = Scorecard(dataset, store=self._store)
+        self._show_below(self.scorecard)
         return self.scorecard
 
     def open_compare(self, dataset: str, baseline: str, challenger: str) -> "Compare":
         """Show the compare view of two runs (``dataset`` holds both) in ``output``."""
-        return self._show(Compare(dataset, store=self._store, baseline=baseline, challenger=challenger))
-
-    def _show(self, view):
-        self.output.outputs = ()
-        self.output.append_display_data(view)
+        view = Compare(dataset, store=self._store, baseline=baseline, challenger=challenger)
+        self._show_below(view)
         return view
 
     def _on_scorecard_request(self, change) -> None:
@@ -104,20 +100,4 @@ class Runner(AxisView):
                 return
             self.open_scorecard(name)
         except Exception as exc:  # noqa: BLE001 - show it where the scorecard would be
-            self.output.outputs = ()
-            self.output.append_stdout(f"AXIS: could not open the scorecard of {name!r}: {exc}\n")
-
-    @property
-    def container(self):
-        """The runner and the area where "Open scorecard" shows the results."""
-        import ipywidgets
-
-        box = getattr(self, "_container", None)
-        if box is None:
-            box = self._container = ipywidgets.VBox([self, self.output])
-        return box
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.container)
+            self._say_below(f"could not open the scorecard of {name!r}: {exc}")

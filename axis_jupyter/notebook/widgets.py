@@ -276,6 +276,39 @@ def _only_dataset(store, view: str) -> str:
 
 
 # ----------------------------------------------------------------------------- the views
+class _WithOutputArea:
+    """A view that opens other views below itself (the runner's "Open scorecard", the data
+    manager's "Open"): ``output`` is that area and ``container`` (what the magic displays,
+    and what displaying the view shows) holds the view and the area."""
+
+    def _make_output_area(self) -> None:
+        import ipywidgets
+
+        self.output = ipywidgets.Output()
+
+    def _show_below(self, widget) -> None:
+        self.output.outputs = ()
+        self.output.append_display_data(widget)
+
+    def _say_below(self, text: str) -> None:
+        self.output.outputs = ()
+        self.output.append_stdout(f"AXIS: {text}\n")
+
+    @property
+    def container(self):
+        import ipywidgets
+
+        box = getattr(self, "_container", None)
+        if box is None:
+            box = self._container = ipywidgets.VBox([self, self.output])
+        return box
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.container)
+
+
 class _EvaluationView(AxisView):
     """A view of one evaluation dataset whose first parameters are the experiments shown and
     the pass threshold."""
