@@ -15,6 +15,7 @@ Writes ``benchmarks/results/agent_run.json`` and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -90,11 +91,19 @@ def bench(n: int, delay: float, judge_delay: float, concurrency: int) -> dict:
         runs._CACHES.clear()
         agent0, _ = agent.counts()
         llm0 = llm.request_count
+        stages: dict[str, float] = {}
+
+        def on_event(event, data):  # when each stage is first seen (the agent's end)
+            if event == "progress" and isinstance(data, dict) and data.get("stage"):
+                stages.setdefault(data["stage"], time.perf_counter() - t0)
+
+        load0 = os.getloadavg()[0]
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        st = runs.wait_run(runs.start_run(store, "agent_items", JUDGES, name="agent_run", agent=spec,
-                                          concurrency=concurrency))
+        st = runs.follow_run(runs.start_run(store, "agent_items", JUDGES, name="agent_run", agent=spec,
+                                            concurrency=concurrency), on_event)
         wall = time.perf_counter() - t0
+        load1 = os.getloadavg()[0]
         cpu = time.process_time() - cpu0
         agent_requests, peak = agent.counts()
         judge_requests = llm.request_count - llm0
@@ -104,8 +113,12 @@ def bench(n: int, delay: float, judge_delay: float, concurrency: int) -> dict:
     assert (filled.str.startswith("answer: ")).all(), "every output filled by the agent"
     assert not st["errors"], st["errors"]
     store.close()
-    ideal = n * delay / concurrency + len(JUDGES) * n * judge_delay / concurrency
-    return {"items": n, "agent_delay_s": delay, "judge_delay_s": judge_delay, "judges": JUDGES,
+    ideal_agent = n * delay / concurrency
+    ideal = ideal_agent + len(JUDGES) * n * judge_delay / concurrency
+    agent_s = stages.get("scoring", wall) - stages.get("agent", 0.0)
+    return {"stages_at_s": stages, "agent_stage_s": agent_s, "agent_stage_ideal_s": ideal_agent,
+            "load_average_1min": [load0, load1],
+            "items": n, "agent_delay_s": delay, "judge_delay_s": judge_delay, "judges": JUDGES,
             "concurrency": concurrency, "run_s": wall, "cpu_s": cpu, "ideal_s": ideal,
             "ratio_vs_ideal": wall / ideal, "agent_requests": agent_requests - agent0,
             "agent_peak_in_flight": peak, "judge_requests": judge_requests,
@@ -126,7 +139,10 @@ def main() -> None:
              f"run {out['run_s']:.2f} s (cpu {out['cpu_s']:.2f} s)", f"ideal {out['ideal_s']:.2f} s",
              f"{out['ratio_vs_ideal']:.2f}x", out["goal"], "yes" if out["met"] else "NO")]
     print(table(rows, ("case", "axis", "baseline", "ratio", "goal", "met")))
-    print(f"\nagent requests {out['agent_requests']:,} (peak {out['agent_peak_in_flight']} in flight), "
+    print(f"\nagent stage {out['agent_stage_s']:.2f} s (ideal {out['agent_stage_ideal_s']:.2f} s); "
+          f"load average {out['load_average_1min'][0]:.1f} -> {out['load_average_1min'][1]:.1f} on "
+          f"{os.cpu_count()} cores")
+    print(f"agent requests {out['agent_requests']:,} (peak {out['agent_peak_in_flight']} in flight), "
           f"judge requests {out['judge_requests']:,}")
     print(f"written to {path}")
 
