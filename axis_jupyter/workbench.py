@@ -80,8 +80,8 @@ class Workbench:
         """Score a dataset (by name) or a file/frame with ``metrics`` and load the results
         as evaluation dataset ``name``; ``agent={url, body, answer_path, headers_env}`` fills
         empty outputs from your agent first, ``provider=``/``model=`` pick the judges.
-        Returns an ``EvalRun``. See :func:`axis_jupyter.evals.api.evaluate`."""
-        from .evals.api import evaluate
+        Returns an ``EvalRun``. See :func:`axis_jupyter.evals.evaluate.evaluate`."""
+        from .evals.evaluate import evaluate
 
         return evaluate(self, source, metrics, mapping=mapping, name=name, **kwargs)
 

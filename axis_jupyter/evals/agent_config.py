@@ -278,7 +278,7 @@ def _placeholders(template: Any) -> set[str]:
 
 
 def _check_placeholders(template: Any, name: str) -> None:
-    from .api import FIELD_PATTERNS
+    from .fields import FIELD_PATTERNS
 
     try:
         json.dumps(template)

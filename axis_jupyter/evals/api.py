@@ -1,4 +1,6 @@
-"""``axis.evaluate`` and ``axis.metrics``: score a dataset or file and store the results.
+"""What ``axis.evaluate`` and ``axis.metrics`` stand on: mapping, checks, storing results.
+
+``evaluate`` itself is in :mod:`axis_jupyter.evals.evaluate`.
 
 The flow: inputs (a dataset of the store, or a file/frame loaded as ``<name>_inputs``) ->
 column mapping (suggested from the reference's name patterns, user overrides win) ->
@@ -9,34 +11,14 @@ loaded as an evaluation dataset that every evaluation view reads.
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
 from ..errors import IngestError, QueryError
 
-# Reference §2.7: canonical field <- first case-insensitive exact match from these names.
-FIELD_PATTERNS: dict[str, list[str]] = {
-    "dataset_id": ["dataset_id", "record_id", "item_id", "row_id", "id", "index"],
-    "query": ["query", "question", "input", "prompt", "user_input", "user_message"],
-    "actual_output": ["actual_output", "output", "response", "answer", "assistant_response",
-                      "completion", "generated"],
-    "expected_output": ["expected_output", "expected", "ground_truth", "reference", "target", "gold"],
-    "retrieved_content": ["retrieved_content", "context", "retrieved", "documents", "chunks", "sources"],
-    "conversation": ["conversation", "messages", "chat_history", "dialog"],
-    "latency": ["latency", "response_time", "duration", "time_ms"],
-    "tools_called": ["tools_called", "tools", "function_calls", "actions"],
-    "expected_tools": ["expected_tools", "required_tools", "target_tools"],
-    "acceptance_criteria": ["acceptance_criteria", "criteria", "requirements"],
-    "additional_input": ["additional_input", "metadata", "extra_input"],
-    "document_text": ["document_text", "document", "doc_text"],
-    "actual_reference": ["actual_reference", "citations"],
-    "expected_reference": ["expected_reference", "expected_citations"],
-    "trace_id": ["trace_id", "traceid", "span_id"],
-    "observation_id": ["observation_id", "observationid", "langfuse_id"],
-}
+from .fields import FIELD_PATTERNS  # noqa: F401  (re-exported: the mapping's names)
 
 
 def suggest_mapping(columns: list[str]) -> dict[str, str]:
@@ -55,7 +37,7 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
 
 
 def metrics_catalogue() -> pd.DataFrame:
-    from . import list_metrics
+    from .registry import list_metrics
 
     return list_metrics()
 
@@ -84,8 +66,7 @@ def check_metrics(metrics: list, judge: Any = None, thresholds: dict[str, float]
     LLM metrics whose provider has no API key (``LLMNotConfigured``, naming the variable)
     before any data is touched."""
     from ..llm.providers import check_configured, check_provider
-    from . import resolve_metrics
-    from .runner import judge_key
+    from .runner import judge_key, resolve_metrics
 
     if not metrics or isinstance(metrics, (str, bytes)):
         raise QueryError("give at least one metric key as a list (see axis.metrics()).")
@@ -192,44 +173,3 @@ def run_config(source: Any, metrics: list, mapping: dict | None, thresholds: dic
             "metrics": [describe_spec(m) for m in metrics], "mapping": mapping or None,
             "thresholds": thresholds or None, "provider": provider, "model": model,
             "concurrency": concurrency, "agent": agent.public() if agent is not None else None}
-
-
-def evaluate(store, source: Any, metrics: list, mapping: dict[str, str] | None = None,
-             name: str | None = None, *, judge: Any = None, max_concurrent: int = 8,
-             detail: bool = True, on_progress: Callable[[int, int], None] | None = None,
-             thresholds: dict[str, float] | None = None, agent: Any = None,
-             provider: str | None = None, model: str | None = None):
-    """Score ``source`` with ``metrics`` and load the results as evaluation dataset ``name``.
-
-    ``mapping``: canonical field -> your column (e.g. ``{"actual_output": "answer_v2"}``),
-    merged over the suggested mapping (``None``/``""`` drops a suggested field).
-    ``agent``: fill empty outputs first from your agent (see
-    :mod:`axis_jupyter.evals.agent_config`: ``{"url", "body", "answer_path", "headers_env"}``
-    or ``{"mode": "prompt", ...}``). ``provider``/``model``: the judges' (see
-    :mod:`axis_jupyter.llm.providers`; a metric given as ``{"key", "provider", "model"}``
-    picks its own). Returns the results as an :class:`~axis_jupyter.evals.results.EvalRun`
-    (a Dataset with ``export``, ``failed``, ``rerun_failed``). Refused before any work:
-    LLM metrics without their provider's key (``LLMNotConfigured``), metrics whose required
-    fields are not mapped or empty everywhere (``MissingFields``), bad agent settings
-    (``AgentConfigError``). For a background run with progress and cancellation see
-    :func:`axis_jupyter.evals.runs.start_run`.
-    """
-    from . import score_items
-    from .agent import fill_outputs
-    from .agent_config import AgentConfig
-    from .results import EvalRun
-
-    specs = check_metrics(metrics, judge, thresholds, provider, model)
-    agent_cfg = AgentConfig.parse(agent)
-    run_id = uuid.uuid4().hex[:12]
-    name = name or f"eval_{run_id}"
-    _, items = prepare_items(store, source, mapping, name)
-    check_fields(specs, present_fields(items, required_of(specs), agent=agent_cfg is not None))
-    if agent_cfg is not None:
-        items, _stats = fill_outputs(items, agent_cfg, concurrency=max_concurrent)
-    results = score_items(items, metrics, judge=judge, max_concurrent=max_concurrent, detail=detail,
-                          on_progress=on_progress, thresholds=thresholds, provider=provider,
-                          model=model)
-    config = run_config(source, metrics, mapping, thresholds, agent_cfg, provider, model, max_concurrent)
-    ds = store_results(store, results, items, name, run_id, config)
-    return EvalRun(store, ds.name, ds.kind)

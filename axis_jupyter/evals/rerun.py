@@ -18,13 +18,15 @@ import pandas as pd
 from .base import EvalError
 
 
-def rerun_failed(run: Any, name: str | None, *, agent: Any = None, judge: Any = None,
-                 provider: str | None = None, model: str | None = None,
+def rerun_failed(run: Any, name: str | None, *, result_columns: Any, run_id: str, agent: Any = None,
+                 judge: Any = None, provider: str | None = None, model: str | None = None,
                  max_concurrent: int | None = None):
+    """The re-run's results stored as ``name`` (default the run's own name) under ``run_id``;
+    returns the stored Dataset, or ``run`` itself when nothing failed. ``result_columns``:
+    the columns a run adds to its items (the rest of a row is the item)."""
     from .agent import fill_outputs
     from .agent_config import AgentConfig
     from .api import check_metrics, store_results
-    from .results import RESULT_COLUMNS, EvalRun, new_run_id
     from .runner import ROW_COLUMNS, score_items
 
     cfg = run.config
@@ -40,7 +42,7 @@ def rerun_failed(run: Any, name: str | None, *, agent: Any = None, judge: Any = 
 
     df = run.frame()
     df["dataset_id"] = df["dataset_id"].astype(str)
-    item_cols = [c for c in df.columns if c not in RESULT_COLUMNS]
+    item_cols = [c for c in df.columns if c not in result_columns]
     items = df[item_cols].drop_duplicates("dataset_id", keep="first").reset_index(drop=True)
     errors = df["error"].notna() if "error" in df.columns else pd.Series(False, index=df.index)
     pairs = set(zip(df.loc[errors, "dataset_id"], df.loc[errors, "metric_name"]))
@@ -83,5 +85,4 @@ def rerun_failed(run: Any, name: str | None, *, agent: Any = None, judge: Any = 
     results = pd.concat([kept, *parts], ignore_index=True)
     config = {k: v for k, v in cfg.items() if not k.startswith("_")}
     config["rerun_of"] = cfg.get("_run_id")
-    ds = store_results(run.store, results, items, name or run.name, new_run_id(), config)
-    return EvalRun(run.store, ds.name, ds.kind)
+    return store_results(run.store, results, items, name or run.name, run_id, config)

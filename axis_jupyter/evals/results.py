@@ -125,8 +125,9 @@ class EvalRun(Dataset):
         stored). ``provider``/``model``/``judge`` override the run's judges."""
         from .rerun import rerun_failed
 
-        return rerun_failed(self, name, agent=agent, judge=judge, provider=provider, model=model,
-                            max_concurrent=max_concurrent)
+        out = rerun_failed(self, name, result_columns=RESULT_COLUMNS, run_id=new_run_id(), agent=agent,
+                           judge=judge, provider=provider, model=model, max_concurrent=max_concurrent)
+        return out if isinstance(out, EvalRun) else EvalRun(self.store, out.name, out.kind)
 
     def compare_with(self, earlier: "str | EvalRun", name: str | None = None) -> Dataset:
         """Both runs in one evaluation dataset (``name``, default ``<this>_vs_<earlier>``),

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import wire
 from ..errors import AxisError
+from .runner import _CACHES, shared_cache  # noqa: F401  (_CACHES re-exported: runs.py, benchmarks)
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress events (the last one is always sent)
 CANCEL_POLL = 0.05  # seconds between checks of the cancel flag while scoring
@@ -29,22 +30,7 @@ class RunCancelled(AxisError):
     status = 409
 
 
-# ------------------------------------------------------------------ judges and their cache
-_lock = threading.Lock()
-_CACHES: dict[Any, Any] = {}
-
-
-def shared_cache(path: str | None = None):
-    """The process-wide JudgeCache for ``path`` (in-memory when None)."""
-    from ..llm import JudgeCache
-
-    with _lock:
-        cache = _CACHES.get(path)
-        if cache is None:
-            cache = _CACHES[path] = JudgeCache(path)
-        return cache
-
-
+# ------------------------------------------------------------------ judges
 def make_judge(concurrency: int = 8, provider: str | None = None, model: str | None = None):
     """A Judge for ``provider``/``model`` (default: config and environment) with
     ``concurrency`` requests in flight and the shared verdict cache. Raises

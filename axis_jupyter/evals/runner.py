@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import json
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -28,6 +29,23 @@ ROW_COLUMNS = [
     "version", "error",
 ]
 _HEURISTIC_CHUNK = 5000  # rows per worker-thread hop: big enough to amortise, small enough to cancel
+
+# The process-wide verdict caches of background runs and judges built per metric: one per
+# cache file (None: in memory), so a re-run is answered from the cache.
+_lock = threading.Lock()
+_CACHES: dict[Any, Any] = {}
+
+
+def shared_cache(path: str | None = None):
+    """The process-wide JudgeCache for ``path`` (in-memory when None)."""
+    from ..llm import JudgeCache
+
+    with _lock:
+        cache = _CACHES.get(path)
+        if cache is None:
+            cache = _CACHES[path] = JudgeCache(path)
+        return cache
+
 
 
 @dataclass
@@ -181,7 +199,6 @@ def judges_for(specs: Sequence[MetricSpec], *, judge: Any = None, provider: str 
     Raises ``LLMNotConfigured`` for a provider without its key, before any request.
     """
     from ..llm.providers import build_judge
-    from .run_work import shared_cache
 
     pool = {} if pool is None else pool
     out: dict[str, Any] = {}

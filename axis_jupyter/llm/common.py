@@ -1,4 +1,4 @@
-"""What every judge provider shares: the verdict cache, the verdict schema check and the
+"""What every judge provider shares: its errors and defaults, the verdict cache, the verdict schema check and the
 rate-limit headers that say how long to wait.
 
 Kept apart from the providers so the Anthropic and OpenAI-compatible judges compute the
@@ -18,6 +18,52 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
+
+from ..errors import AxisError
+
+PROVIDERS = ("anthropic", "openai", "azure")
+DEFAULT_MODELS = {"anthropic": "claude-sonnet-4-5", "openai": "gpt-4o", "azure": "gpt-4o"}
+DEFAULT_MODEL = DEFAULT_MODELS["anthropic"]
+DEFAULT_AZURE_API_VERSION = "2024-10-21"
+
+
+class LLMError(AxisError):
+    """Base class for judge-client errors (user-facing: missing key, failed calls)."""
+
+
+class LLMNotConfigured(LLMError):
+    """No API key: raised when a Judge is built, before any request is sent."""
+
+
+class JudgeError(LLMError):
+    """A judge call failed for good (retries exhausted, bad request, unusable output)."""
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 0):
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+
+
+NOT_CONFIGURED_MESSAGE = (
+    "Set ANTHROPIC_API_KEY to use LLM-judged metrics (optionally ANTHROPIC_BASE_URL for a "
+    "proxy and AXIS_JUDGE_MODEL for the model, default " + DEFAULT_MODEL + "). "
+    "Heuristic metrics work without it."
+)
+
+
+def not_configured_message(provider: str) -> str:
+    """What to set to use ``provider``'s judges (raised as ``LLMNotConfigured``)."""
+    if provider == "anthropic":
+        return NOT_CONFIGURED_MESSAGE
+    if provider == "openai":
+        return ("Set OPENAI_API_KEY to use LLM-judged metrics with provider openai (optionally "
+                "OPENAI_BASE_URL for Azure-style proxies, vLLM or Ollama, and AXIS_JUDGE_MODEL for "
+                "the model, default " + DEFAULT_MODELS["openai"] + "). Heuristic metrics work "
+                "without it.")
+    return ("Set AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (and OPENAI_API_VERSION, default "
+            + DEFAULT_AZURE_API_VERSION + ") to use LLM-judged metrics with provider azure; the "
+            "model is your deployment's name. Heuristic metrics work without it.")
+
 
 # ---------------------------------------------------------------------------------
 def sha(text: str) -> str:

@@ -8,12 +8,9 @@ provider.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .common import schema_errors
-
-if TYPE_CHECKING:  # pragma: no cover
-    from . import ToolSpec
 
 
 def _temperature_kwargs(client: Any, temperature: float) -> dict[str, Any]:
@@ -51,7 +48,7 @@ def _usage_of(message: Any) -> tuple[int, int]:
     return int(getattr(usage, "input_tokens", 0) or 0), int(getattr(usage, "output_tokens", 0) or 0)
 
 
-def _tool_input(message: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
+def _tool_input(message: Any, tool: Any) -> tuple[dict[str, Any], str | None]:
     for block in getattr(message, "content", None) or []:
         if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == tool.name:
             return check_tool_input(block.input, tool)
@@ -59,7 +56,7 @@ def _tool_input(message: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | Non
     return {}, f"no {tool.name} tool call in the reply (stop_reason={stop})"
 
 
-def check_tool_input(data: Any, tool: ToolSpec) -> tuple[dict[str, Any], str | None]:
+def check_tool_input(data: Any, tool: Any) -> tuple[dict[str, Any], str | None]:
     """A tool call's arguments (a dict, or JSON text as some proxies send) checked against
     the tool's schema: (data, None) or (partial data, what is wrong)."""
     if isinstance(data, str):

@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import (_RETRYABLE_STATUS, Judge, JudgeConfig, LLMError, ToolSpec, _Failure,
-               check_tool_input, rate_limit_wait)
-from .providers import not_configured_message
+from .common import LLMError, not_configured_message, rate_limit_wait
+from .judge import _RETRYABLE_STATUS, Judge, JudgeConfig, ToolSpec, _Failure
+from .messages import check_tool_input
 
 
 @dataclass
@@ -38,11 +38,9 @@ class OpenAIJudge(Judge):
 
     provider = "openai"
 
-    def __init__(self, config: JudgeConfig | None = None, **kw: Any):
-        if config is None:
-            from .providers import judge_config
-
-            config = judge_config("openai")
+    def __init__(self, config: JudgeConfig, **kw: Any):
+        """``config``: from :func:`axis_jupyter.llm.providers.judge_config` (``"openai"`` or
+        ``"azure"``), or built by hand."""
         self.provider = config.provider
         self.not_configured_message = not_configured_message(config.provider)
         super().__init__(config, **kw)

@@ -29,9 +29,10 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-PROVIDERS = ("anthropic", "openai", "azure")
-DEFAULT_MODELS = {"anthropic": "claude-sonnet-4-5", "openai": "gpt-4o", "azure": "gpt-4o"}
-DEFAULT_AZURE_API_VERSION = "2024-10-21"
+from .common import (DEFAULT_AZURE_API_VERSION, DEFAULT_MODELS, PROVIDERS, LLMError,  # noqa: F401
+                     LLMNotConfigured, not_configured_message)
+from .judge import Judge, JudgeConfig
+
 _KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
 
 
@@ -41,8 +42,6 @@ def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
 
 def check_provider(provider: Any, where: str = "provider") -> str:
     """The provider name, or ``ParameterError``-style refusal naming the choices."""
-    from . import LLMError
-
     if provider not in PROVIDERS:
         raise LLMError(f"{where} must be one of {', '.join(PROVIDERS)}, not {provider!r}.")
     return provider
@@ -55,7 +54,6 @@ def file_settings() -> dict[str, str]:
     """``provider`` and ``model`` from ``judge.yaml`` in the config folder ({} without one).
     Read on every resolution (cheap) so an edit applies to the next run."""
     from .. import config
-    from . import LLMError
 
     path = config.config_dir() / CONFIG_FILE
     if not path.is_file():
@@ -111,8 +109,6 @@ def resolve(provider: str | None = None, model: str | None = None,
 def judge_config(provider: str | None = None, model: str | None = None, *,
                  env: Mapping[str, str] | None = None, **overrides: Any):
     """The JudgeConfig of ``provider``/``model`` from the environment (no key check)."""
-    from . import JudgeConfig
-
     env = _env(env)
     provider, model = resolve(provider, model, env)
     values: dict[str, Any] = {"provider": provider, "model": model,
@@ -129,26 +125,9 @@ def judge_config(provider: str | None = None, model: str | None = None, *,
     return JudgeConfig(**values)
 
 
-def not_configured_message(provider: str) -> str:
-    from . import NOT_CONFIGURED_MESSAGE
-
-    if provider == "anthropic":
-        return NOT_CONFIGURED_MESSAGE
-    if provider == "openai":
-        return ("Set OPENAI_API_KEY to use LLM-judged metrics with provider openai (optionally "
-                "OPENAI_BASE_URL for Azure-style proxies, vLLM or Ollama, and AXIS_JUDGE_MODEL for "
-                "the model, default " + DEFAULT_MODELS["openai"] + "). Heuristic metrics work "
-                "without it.")
-    return ("Set AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (and OPENAI_API_VERSION, default "
-            + DEFAULT_AZURE_API_VERSION + ") to use LLM-judged metrics with provider azure; the "
-            "model is your deployment's name. Heuristic metrics work without it.")
-
-
 def check_configured(provider: str | None = None, model: str | None = None,
                      env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(provider, model), or ``LLMNotConfigured`` naming the missing variable."""
-    from . import LLMNotConfigured
-
     cfg = judge_config(provider, model, env=env)
     if not cfg.api_key:
         raise LLMNotConfigured(not_configured_message(cfg.provider))
@@ -158,8 +137,6 @@ def check_configured(provider: str | None = None, model: str | None = None,
 
 
 def judge_class(provider: str):
-    from . import Judge
-
     if provider == "anthropic":
         return Judge
     from .openai_compat import OpenAIJudge
@@ -176,7 +153,14 @@ def build_judge(provider: str | None = None, model: str | None = None, *, cache:
     cfg = judge_config(provider, model, **overrides)
     cls = judge_class(cfg.provider)
     if not cfg.api_key or (cfg.provider == "azure" and not cfg.base_url):
-        from . import LLMNotConfigured
-
         raise LLMNotConfigured(not_configured_message(cfg.provider))
     return cls(cfg, cache=cache)
+
+
+def configured(env: Mapping[str, str] | None = None, provider: str | None = None) -> bool:
+    """True when a judge can be built for ``provider`` (default: the one the environment
+    selects) — a key is present. A real check, not a guess."""
+    try:
+        return bool(judge_config(provider, env=env).api_key)
+    except LLMError:
+        return False
