@@ -188,8 +188,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
             present |= {"actual_output", "latency"}
         check_fields(specs, present)  # MissingFields naming the field, before any job
     params = {"source": source if isinstance(source, str) else str(getattr(source, "name", "frame")),
-              "metrics": [m if isinstance(m, str) else (m.get("name") or m.get("key"))
-                          if isinstance(m, Mapping) else getattr(m, "key", str(m)) for m in metrics],
+              "metrics": [m if isinstance(m, str) else (m.get("name") or m.get("key")) if isinstance(m, Mapping)
+                          else getattr(m, "key", str(m)) for m in metrics],  # names, not settings
               "name": name, "mapping": mapping, "concurrency": concurrency,
               "agent": agent_cfg.public() if agent_cfg is not None else None,
               "provider": provider, "model": model}

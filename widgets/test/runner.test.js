@@ -75,3 +75,25 @@ test("the phases include the agent", () => {
   assert.equal(runPhase({ state: "running", stage: "scoring" }), 2);
   assert.equal(runPhase({ state: "succeeded" }), 3);
 });
+
+test("Start is off, with the reason, while the run would be refused", async () => {
+  const { startBlocked, missingParams, metricParams } = await import("../src/views/runner/logic.js");
+  const judge = { key: "binary_judge", name: "Custom Binary Judge", needs_llm: true,
+    params: [{ name: "instruction", label: "Judge instruction", required: true }] };
+  const heur = { key: "exact_match", name: "Exact Match", needs_llm: false };
+  const mapping = { query: "q", actual_output: "a" };
+  const base = { active: false, busy: false, mapping, llmConfigured: true, values: {} };
+  assert.equal(startBlocked({ ...base, chosen: [] }), "select at least one metric");
+  assert.equal(startBlocked({ ...base, chosen: [heur] }), null);
+  assert.match(String(startBlocked({ ...base, chosen: [heur], mapping: { query: "q", actual_output: "" } })), /actual_output/);
+  assert.match(String(startBlocked({ ...base, chosen: [judge], llmConfigured: false })), /ANTHROPIC_API_KEY/);
+  assert.equal(startBlocked({ ...base, chosen: [judge, heur] }), "Custom Binary Judge needs its judge instruction");
+  assert.deepEqual(missingParams([judge], { binary_judge: { instruction: "  " } }), ["binary_judge.instruction"]);
+  const values = { binary_judge: { instruction: " cite a source " } };
+  assert.equal(startBlocked({ ...base, chosen: [judge], values }), null);
+  assert.deepEqual(metricParams([judge, heur], values), { binary_judge: { instruction: "cite a source" } });
+  assert.equal(startBlocked({ ...base, chosen: [heur], active: true }), "a run is in progress");
+  // an agent fills actual_output; the warning names the chosen judge's key
+  assert.equal(startBlocked({ ...base, chosen: [heur], mapping: { query: "q", actual_output: "" }, agent: true }), null);
+  assert.match(String(startBlocked({ ...base, chosen: [judge], llmConfigured: false, llmKey: "OPENAI_API_KEY", values })), /OPENAI_API_KEY/);
+});

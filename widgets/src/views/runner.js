@@ -15,10 +15,11 @@ import "../lib/ui.css";
 import "./runner.css";
 import { h } from "../lib/dom.js";
 import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
-import { FINAL, agentSettings, emptyAgent, exportBlob, mappedFields, runnableMetrics } from "./runner/logic.js";
+import { FINAL, agentSettings, emptyAgent, exportBlob, mappedFields, metricParams, runnableMetrics } from "./runner/logic.js";
 import { datasetStep, mappingStep, metricsStep, runStep } from "./runner/setup.js";
 import { agentStep } from "./runner/agent.js";
 import { progressSection, resultsSection } from "./runner/progress.js";
+import { errorText } from "../lib/transport.js";
 
 const POLL_MS = 500;
 
@@ -65,6 +66,10 @@ function render({ model, el }) {
     /** @type {ReturnType<typeof setTimeout> | undefined} */ timer: undefined,
     busy: false,
     disposed: false,
+    /** @type {Record<string, Record<string, string>>} settings of the metrics that need them */
+    params: {},
+    /** @type {string} why the last Start was refused */
+    startError: "",
   };
 
   const shell = createShell(model, el, { cls: "axis-runner", testid: "axis-runner" });
@@ -149,24 +154,31 @@ function render({ model, el }) {
 
   async function startRun() {
     showError(null);
+    state.startError = "";
     const agent = agentSettings(state.agent);
     if (agent && "error" in agent) {
-      showError(new Error(agent.error));
+      state.startError = `AXIS: ${agent.error}`;
+      runStep(ctx);
       return;
     }
     state.busy = true;
     runStep(ctx);
     try {
-      const out = await caller.call("start", {
+      const chosen = ctx.chosen();
+      /** @type {Record<string, any>} */
+      const params = {
         source: state.source,
-        metrics: ctx.chosen().map((m) => m.key),
+        metrics: chosen.map((m) => m.key),
         mapping: state.mapping,
         name: state.name || null,
         concurrency: state.concurrency,
         agent,
         provider: state.judgeProvider || null,
         model: state.judgeModel || null,
-      });
+      };
+      const settings = metricParams(chosen, state.params);
+      if (Object.keys(settings).length) params.metric_params = settings;
+      const out = await caller.call("start", params);
       noteVia();
       state.opened = null;
       state.runId = out.run_id;
@@ -177,7 +189,7 @@ function render({ model, el }) {
       resultsSection(ctx);
       schedulePoll(0);
     } catch (err) {
-      showError(err);
+      state.startError = `AXIS: ${errorText(err)}`;
     } finally {
       state.busy = false;
       runStep(ctx);
