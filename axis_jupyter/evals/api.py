@@ -42,6 +42,23 @@ def metrics_catalogue() -> pd.DataFrame:
     return list_metrics()
 
 
+# Rows per read when a run reads a whole dataset: the largest page the server's rows route
+# serves, so a server's store (RemoteStore) is read in as few requests as it allows.
+READ_PAGE = 1_000_000
+
+
+def all_rows(store, name: str) -> pd.DataFrame:
+    """Every row of dataset ``name``, read page by page (local or on a server)."""
+    frames, page = [], 1
+    while True:
+        frame, total = store.rows(name, page=page, page_size=READ_PAGE)
+        frames.append(frame)
+        if page * READ_PAGE >= total or frame.empty:
+            break
+        page += 1
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
 def _inputs(store, source: Any, name: str) -> tuple[str, pd.DataFrame]:
     """The dataset name holding the inputs and its rows as a frame."""
     if isinstance(source, str) and not os.path.sep in source and not source.endswith(
@@ -52,7 +69,7 @@ def _inputs(store, source: Any, name: str) -> tuple[str, pd.DataFrame]:
         ds_name = f"{name}_inputs"
         store.load(source, name=ds_name)
     info = store.info(ds_name)
-    frame, _ = store.rows(ds_name, page=1, page_size=10**9)
+    frame = all_rows(store, ds_name)
     if info["layout"] not in ("inputs", "wide") and "metric_name" in frame.columns and "dataset_id" in frame.columns:
         keep = [c for c in frame.columns if c not in ("metric_name", "metric_score", "metric_type", "parent",
                                                        "weight", "explanation", "signals", "passed", "threshold")]

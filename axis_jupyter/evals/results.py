@@ -92,7 +92,9 @@ class EvalRun(Dataset):
 
     def frame(self) -> pd.DataFrame:
         """Every result row (one per item x metric), item fields included."""
-        return self.to_pandas(limit=None)
+        from .api import all_rows
+
+        return all_rows(self.store, self.name)
 
     # -- results out ---------------------------------------------------------------------
     def export(self, path: str | Path, format: str | None = None) -> Path:

@@ -68,6 +68,18 @@ def test_export_in_every_format_round_trips(sample_store, tmp_path):
         run.export(tmp_path / "r.xlsx")
 
 
+def test_runs_read_every_row_page_by_page(sample_store, monkeypatch):
+    """Inputs and results are read in pages no bigger than a server serves (its rows route
+    refuses bigger ones), and no row is lost between pages."""
+    from axis_jupyter.evals import api
+
+    monkeypatch.setattr(api, "READ_PAGE", 3)  # N_ITEMS items: several pages
+    run = sample_store.evaluate("inputs", ["exact_match", "token_f1"], name="paged")
+    frame = run.frame()
+    assert len(frame) == 2 * N_ITEMS
+    assert frame.groupby("metric_name")["dataset_id"].nunique().tolist() == [N_ITEMS, N_ITEMS]
+
+
 def test_reopen_and_compare_with_an_earlier_run(sample_store):
     sample_store.evaluate("inputs", ["token_f1"], name="v1", mapping={"actual_output": "expected_output"})
     sample_store.evaluate("inputs", ["token_f1"], name="v2")
