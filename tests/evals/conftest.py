@@ -13,28 +13,9 @@ _ROOT = Path(__file__).resolve().parents[2]
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from tests.support.llm_server import LoopbackLLM, serve_loopback  # noqa: E402
+from tests.support.llm_fixtures import clean_llm_env, llm_server  # noqa: E402,F401 - fixtures of this folder
 from tests.support.chat_server import LoopbackChat, serve_chat  # noqa: E402
-
-_LLM_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN",
-            "AXIS_JUDGE_MODEL", "AXIS_JUDGE_CACHE", "AXIS_JUDGE_PROVIDER", "AXIS_LLM_PRICES",
-            "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_VERSION", "AZURE_OPENAI_API_KEY",
-            "AZURE_OPENAI_ENDPOINT", "AXIS_AGENT_ENV_ALLOW")
-
-
-@pytest.fixture(autouse=True)
-def _clean_llm_env(monkeypatch):
-    """No test may reach a real API or a developer's key/cache by accident."""
-    for name in _LLM_ENV:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def llm_server(monkeypatch) -> LoopbackLLM:
-    """A running loopback Messages API; ANTHROPIC_BASE_URL/API_KEY point at it."""
-    with serve_loopback(monkeypatch) as server:
-        yield server
-
+from tests.support.llm_server import serve_loopback  # noqa: E402
 
 @pytest.fixture
 def chat_server(monkeypatch) -> LoopbackChat:
