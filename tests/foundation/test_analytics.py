@@ -42,13 +42,14 @@ def _duck_ctx(store, name):
     return lambda: store.read(lambda cur: store.context(cur, name))
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+@pytest.fixture(scope="module", params=["duckdb", "postgres", "spark"])
 def ctx_for(request, duck):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
     from support.pg import context_factory
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
-    return context_factory(duck, request.param, pg_uri, prefix="fnd")
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    return context_factory(duck, request.param, pg_uri, prefix="fnd", spark=spark)
 
 
 def _close(a, b, **kw):

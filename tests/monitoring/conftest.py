@@ -47,10 +47,11 @@ def mstore(tmp_path_factory, mon_frame, kpi_frame):
     store.close()
 
 
-@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+@pytest.fixture(scope="session", params=["duckdb", "postgres", "spark"])
 def ctx_for(request, mstore):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
     from support.pg import context_factory
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
-    return context_factory(mstore, request.param, pg_uri, prefix="mon")
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    return context_factory(mstore, request.param, pg_uri, prefix="mon", spark=spark)
