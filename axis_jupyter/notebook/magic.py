@@ -349,3 +349,6 @@ def _eval(magic: AxisMagic, args, cell):
 
 
 subcommand("eval", "eval run DATASET --metrics a,b [--name N] | eval metrics: evaluation runs")(_eval)
+
+
+from . import copilot_magic  # noqa: E402,F401  (registers %axis ask and %axis report)

@@ -80,6 +80,11 @@ class Store(ABC):
     def __exit__(self, *exc):
         self.close()
 
+    def dataset_sizes(self, infos: list[dict]) -> dict:
+        """Bytes each dataset takes on disk, by name; None where this store cannot tell (a
+        store of another process answers with its server's own sizes)."""
+        return {i["name"]: None for i in infos}
+
     # -- rich display: a plain HTML table here; the data manager widget under IPython ----
     def _repr_html_(self) -> str:
         from .display import datasets_html

@@ -56,8 +56,9 @@ from ..ingest import build
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from ..jobs import JobRunner
+from ..signals import cases as signal_cases
 from . import budget as budgets
-from . import metadata, sandbox
+from . import metadata, sandbox, sizes
 from .attached_store import AttachedDatasets
 from .base import Dataset, Store
 from .locks import lock_holder
@@ -242,6 +243,9 @@ class LocalStore(AttachedDatasets, Store):
         if self._closed:
             raise StoreError("this store is closed; call axis_jupyter.connect() again.")
 
+    def dataset_sizes(self, infos: list[dict]) -> dict:
+        return sizes.dataset_sizes(self, infos)
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -345,6 +349,8 @@ class LocalStore(AttachedDatasets, Store):
         old = self._meta.get(name)
         if "latency_table" not in built.extras:
             build.build_record_latency(cur, built)
+        if built.kind == "signals":  # load and every sync (incremental too) rebuild the cases
+            signal_cases.build(cur, built)
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = metadata.compute_info(cur, name, built, label, version)
@@ -465,6 +471,9 @@ class LocalStore(AttachedDatasets, Store):
             "records": ibis.table(self._schema(cur, records), name=records),
             "full": ibis.table(self._schema(cur, name), name=name),
         }
+        if info.get("cases_table"):
+            ct = info["cases_table"]
+            tables["cases"] = ibis.table(self._schema(cur, ct), name=ct)
         if info.get("latency_table") and info.get("latency_unique"):
             lt = info["latency_table"]
             tables["record_latency"] = ibis.table(self._schema(cur, lt), name=lt)

@@ -70,7 +70,12 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:jobs": {"read": _R, "write": _W},          # DELETE cancels a job
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
+    "axis:signals": {"read": _R},                    # human signals: schema, config, cases
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
+    # Asking spends the owner's model budget and runs SQL the question steers (read-only,
+    # through the store's guard): like an evaluation run (write) and like query (execute).
+    "axis:copilot": {"read": _R, "write": _W + _X},
+    "axis:reports": {"read": _R, "write": _W},       # POST writes a report (model budget)
     # The browser reaches other databases from the server, with saved credentials, and
     # imports into the store.
     "axis:database": {"read": _X + _W, "write": _X + _W},
@@ -79,7 +84,7 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
 # axis:views is one route for every view: POST views/{view}/{action}. The views that only
 # show the store need read; the runner starts and cancels runs; the database view is the
 # database browser. A view or action not listed needs every scope.
-_READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production")
+_READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production", "signals")
 VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
@@ -88,7 +93,12 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     # deletes write
     "datasets": {"payload": _R, "filter_options": _R, "code": _R, "preview": _W, "commit": _W,
                  "discard": _W, "delete": _W, "stage": _W},
+    # asking spends the owner's model budget and runs SQL the question steers (axis:copilot)
+    "copilot": {"setup": _R, "events": _R, "ask": _W + _X, "cancel": _W + _X},
+    # writing a report spends the owner's model budget (axis:reports); so from the scorecard
+    "report": {"setup": _R, "events": _R, "markdown": _R, "start": _W, "cancel": _W},
 }
+VIEW_SCOPES["scorecard"] = {"*": _R, "report_start": _W, "report_cancel": _W}
 
 
 def required_scopes(resource: str, action: str, path_kwargs: dict | None = None,

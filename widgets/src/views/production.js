@@ -16,6 +16,7 @@ import { overlayBox } from "../lib/overlay.js";
 import { hiddenByCollapse } from "../lib/hierarchy.js";
 import { toggleIn } from "../lib/tree.js";
 import { errorText } from "../lib/transport.js";
+import { productionSignalCards } from "./signals/kpis.js";
 
 /** @type {Record<string, string>} */
 const ARROWS = { up: "▲", down: "▼", flat: "▬" };
@@ -42,7 +43,7 @@ function render({ model, el }) {
   root.append(header, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
 
-  const base = () => (state.kpi ? { filters: state.filters, kpi: state.kpi } : { filters: state.filters });
+  const base = () => ({ filters: state.filters, ...(state.kpi ? { kpi: state.kpi } : {}), ...(p0.signals ? { signals: p0.signals } : {}) });
 
   function update(t0 = performance.now()) {
     return shell.refresh("payload", base(), (payload) => {
@@ -69,7 +70,9 @@ function render({ model, el }) {
     clear(body);
     if (payload.kpi) body.append(kpiSection(payload.kpi));
     if (payload.quality) body.append(qualitySection(payload.quality));
-    if (!payload.kpi && !payload.quality) body.append(h("div", { class: "axis-empty" }, "No Monitoring Data"));
+    if (payload.signals) body.append(section("Human Signals", h("span", { class: "axis-chip" }, payload.signals.dataset),
+      productionSignalCards(payload.signals), "section-signals"));
+    if (!payload.kpi && !payload.quality && !payload.signals) body.append(h("div", { class: "axis-empty" }, "No Monitoring Data"));
     root.dataset.renderSeq = String((Number(root.dataset.renderSeq) || 0) + 1);
   }
 

@@ -15,6 +15,7 @@ import { keptChart } from "../lib/charts.js";
 import { hierarchyTable } from "./scorecard/table.js";
 import { treeTab, loadCaseTree } from "./scorecard/tree.js";
 import { drilldown } from "./scorecard/drilldown.js";
+import { reportModal } from "./scorecard/report.js";
 
 const EXP = "evaluation_name";
 
@@ -67,7 +68,9 @@ function render({ model, el }) {
     },
     code: () => ({ analytic: "summary", args: { threshold: state.payload ? state.payload.threshold : state.threshold } }),
   });
-  root.append(header, filters.el, shell.errorBox, kpis, bar, tabs, body, chart.box, shell.status, drill.overlay);
+  const report = reportModal(root, call);
+  root.append(header, filters.el, shell.errorBox, kpis, bar, tabs, body, chart.box, shell.status, drill.overlay,
+    report.overlay);
 
   function saveParams() {
     const ui = { collapsed: [...state.collapsed], sort: state.sort, tab: state.tab };
@@ -145,6 +148,8 @@ function render({ model, el }) {
       " / ",
       h("span", { class: "axis-high" }, `${k.high ?? 0} high`),
       h("span", { class: "axis-muted" }, ` (threshold ${state.payload.threshold})`),
+      h("button", { class: "axis-btn axis-report-open", "data-testid": "generate-report",
+        onclick: () => report.open(null) }, "📖 Generate Report"),
     );
   }
 
@@ -160,7 +165,8 @@ function render({ model, el }) {
   }
 
   /** @type {import("./scorecard/table.js").ScorecardContext} */
-  const ctx = { state, body, call, showError, saveParams, renderBody, openDrill: (metric) => drill.open(metric) };
+  const ctx = { state, body, call, showError, saveParams, renderBody, openDrill: (metric) => drill.open(metric),
+    openReport: (node) => report.open(node) };
 
   // ---------------------------------------------------------------- start
   const onSnapshot = () => {
