@@ -61,7 +61,9 @@ def connect(description: dict):
         builder = SparkSession.builder
         for k, v in (description.get("conf") or {}).items():
             builder = builder.config(k, v)
-        return ibis.pyspark.connect(builder.getOrCreate())
+        from . import spark
+
+        return spark.connect(builder.getOrCreate())
     if engine == "postgres" and description.get("url"):
         import psycopg
 

@@ -133,17 +133,17 @@ def password(description: dict) -> str | None:
 # --------------------------------------------------------------------------- live objects
 def describe_object(backend: Any) -> tuple[Any, dict]:
     """(Ibis backend, description) for a SparkSession or an Ibis backend object."""
-    import ibis
+    from . import spark
 
     if _is_spark_session(backend):
-        return ibis.pyspark.connect(backend), spark_description(backend)
+        return spark.connect(backend), spark_description(backend)
     name = getattr(backend, "name", None)
     if not hasattr(backend, "table") or not isinstance(name, str):
         raise ParameterError("backend must be an Ibis backend (ibis.postgres.connect(...), "
                              "ibis.pyspark.connect(session), ...), a SparkSession, a URL or a "
                              "configured source's name.", param="backend")
     if name == "pyspark":
-        return backend, spark_description(backend._session)
+        return spark.adapt(backend), spark_description(backend._session)
     if name == "postgres":
         return backend, postgres_description(backend)
     kwargs = {k: v for k, v in (getattr(backend, "_con_kwargs", None) or {}).items()

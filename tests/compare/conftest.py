@@ -135,11 +135,10 @@ def duck(tmp_path_factory, frames):
     store.close()
 
 
-@pytest.fixture(scope="session", params=["duckdb", "postgres", "spark"])
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
 def ctx_for(request, duck):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
     from support.pg import context_factory
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
-    spark = request.getfixturevalue("spark") if request.param == "spark" else None
-    return context_factory(duck, request.param, pg_uri, prefix="cmp", spark=spark)
+    return context_factory(duck, request.param, pg_uri, prefix="cmp")

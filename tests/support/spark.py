@@ -75,12 +75,11 @@ def context_factory(store, session, prefix: str = "t"):
     """``make(name) -> AnalyticContext`` for dataset ``name`` of ``store`` on Spark: its
     tables (scores, records, full view) copied once as Spark views ``{prefix}_{name}_{role}``,
     and the analytics' Ibis expressions run by the Ibis PySpark backend."""
-    import ibis
-
     from axis_jupyter.analytics import AnalyticContext
     from axis_jupyter.analytics.context import ibis_runner
+    from axis_jupyter.attach.spark import connect
 
-    con = ibis.pyspark.connect(session)
+    con = connect(session)  # what attach uses: Spark's own OFFSET and mode()
     folder = Path(tempfile.mkdtemp(prefix=f"axis-spark-{prefix}-"))
     copied: set[str] = set()
 
