@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ParameterError, StoreError
-from . import targets
+from . import postgres, targets
 
 
 def resolve(backend: Any, password_env: str | None = None) -> tuple[Any, dict]:
@@ -54,7 +54,8 @@ def connect(description: dict):
         from ..sync import config as sconfig
 
         cfg = sconfig.get_source(description["source"])
-        return ibis.postgres.from_connection(psycopg.connect(**cfg.conninfo(), autocommit=True))
+        return postgres.adapt(ibis.postgres.from_connection(
+            psycopg.connect(**cfg.conninfo(), autocommit=True)))
     if engine == "pyspark":
         from pyspark.sql import SparkSession
 
@@ -70,7 +71,7 @@ def connect(description: dict):
         targets.check_url(description["url"], param="url")
         kw = {"password": targets.password(description)} if description.get("password_env") else {}
         con = psycopg.connect(description["url"], autocommit=True, **kw)
-        return ibis.postgres.from_connection(con)
+        return postgres.adapt(ibis.postgres.from_connection(con))
     if description.get("url"):
         targets.check_url(description["url"], param="url")
         kw = {"password": targets.password(description)} if description.get("password_env") else {}

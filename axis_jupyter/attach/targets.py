@@ -145,7 +145,9 @@ def describe_object(backend: Any) -> tuple[Any, dict]:
     if name == "pyspark":
         return spark.adapt(backend), spark_description(backend._session)
     if name == "postgres":
-        return backend, postgres_description(backend)
+        from . import postgres
+
+        return postgres.adapt(backend), postgres_description(backend)
     kwargs = {k: v for k, v in (getattr(backend, "_con_kwargs", None) or {}).items()
               if not _SECRETISH.search(k) and isinstance(v, (str, int, float, bool))}
     reconnect = name in allowed_schemes()
