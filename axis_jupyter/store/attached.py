@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..errors import IngestError, QueryError
 from ..ingest.build import NUMERIC_CANON, TEXT_CANON, alias_family, plan_kind
-from ..ingest.columns import FILTER_COLUMNS, JSONISH
+from ..ingest.columns import FILTER_COLUMNS, JSONISH, MS_LATENCY_NAMES, normalise_name
 from ..ingest.detect import wide_metric_columns
 from .metadata import MAX_FILTER_VALUES
 
@@ -216,9 +216,18 @@ def compute_info(name: str, run, tables: dict[str, ibis.Table], plan: Plan,
         "metrics": filter_values.get("metric_name", []),
         "jsonish": sorted(c for c in full.columns if c in JSONISH),
         "warnings": plan.warnings,
+        **_latency_unit(plan),
         "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "attached": {**attached, "plan": plan.to_dict()},
     }
+
+
+def _latency_unit(plan: Plan) -> dict:
+    """What a load says of the latency column's unit: ms when its name says so."""
+    orig = [o for o, c in plan.rename.items() if c == "latency"]
+    if not orig:
+        return {}
+    return {"latency_unit": "ms" if normalise_name(orig[0]) in MS_LATENCY_NAMES else "s?"}
 
 
 def _filter_values(run, t: ibis.Table, columns: list[str]) -> dict[str, list[str]]:
