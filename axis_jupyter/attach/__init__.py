@@ -38,9 +38,15 @@ def resolve(backend: Any, password_env: str | None = None) -> tuple[Any, dict]:
 
 
 def _source_name(name: str) -> str:
+    from ..errors import NotFoundError
     from ..sync import config as sconfig
 
-    return sconfig.get_source(name).name  # NotFoundError for an unknown source
+    try:
+        return sconfig.get_source(name).name
+    except NotFoundError as exc:
+        raise ParameterError(f"backend must be a URL such as postgresql://user@host:5432/db or "
+                             f"pyspark://?spark.master=local[2], or a configured source's name: "
+                             f"{exc}", param="backend") from None
 
 
 def connect(description: dict):
