@@ -103,10 +103,9 @@ class Workbench:
                                  "use a connection object of this kernel): pass a URL such as "
                                  "postgresql://user@host/db or pyspark://?spark.master=local[2].",
                                  param="backend")
-        body = {"name": name, "backend": backend, "table": table,
+        body = {"name": name, "backend": backend, "table": table, "kind": kind,
                 **{k: v for k, v in fields.items() if v is not None}}
-        job = self.request_json("POST", "attach", json=body)["job"]
-        info = self.wait_job(job["id"])["result"]
+        info = self.request_json("POST", "attach", json=body)["dataset"]
         return Dataset(self, info["name"], info["kind"])
 
     # -- evaluation runs (axis_jupyter.evals; they run in this process) -------------------

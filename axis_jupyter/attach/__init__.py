@@ -15,10 +15,13 @@ next read in a new process (the server does it for every attached dataset at sta
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from ..errors import ParameterError, StoreError
+from ..errors import AxisError, ParameterError, StoreError
 from . import postgres, targets
+
+log = logging.getLogger("axis_jupyter.attach")
 
 
 def resolve(backend: Any, password_env: str | None = None) -> tuple[Any, dict]:
@@ -30,11 +33,30 @@ def resolve(backend: Any, password_env: str | None = None) -> tuple[Any, dict]:
                       "target": f"source {backend}"})
         if password_env:
             desc["password_env"] = password_env
-        return connect(desc), desc
+        return _connected(desc), desc
     live, desc = targets.describe_object(backend)
     if password_env:
         desc["password_env"] = password_env
     return live, desc
+
+
+def _connected(desc: dict):
+    """:func:`connect`, its failures as a ParameterError naming ``backend`` (the engine's
+    first line says why; a URL here carries no password to leak)."""
+    try:
+        return connect(desc)
+    except AxisError:
+        raise
+    except ImportError as exc:
+        raise ParameterError(f"backend: the {desc.get('engine')} engine needs a package this "
+                             f"Python does not have ({exc.name or exc}); install Ibis' "
+                             f"extra for it (pip install 'ibis-framework[{desc.get('engine')}]').",
+                             param="backend") from None
+    except Exception as exc:  # noqa: BLE001 - each driver has its own connection errors
+        log.info("attach: cannot connect to %s: %s", desc.get("target"), exc)
+        first = (str(exc).strip().splitlines() or ["error"])[0][:240]
+        raise ParameterError(f"backend: cannot connect to {desc.get('engine')} "
+                             f"{desc.get('target', '')}: {first}", param="backend") from None
 
 
 def _source_name(name: str) -> str:
@@ -61,7 +83,7 @@ def connect(description: dict):
 
         cfg = sconfig.get_source(description["source"])
         return postgres.adapt(ibis.postgres.from_connection(
-            psycopg.connect(**cfg.conninfo(), autocommit=True)))
+            psycopg.connect(**{"connect_timeout": 15, **cfg.conninfo()}, autocommit=True)))
     if engine == "pyspark":
         from pyspark.sql import SparkSession
 
@@ -76,7 +98,7 @@ def connect(description: dict):
 
         targets.check_url(description["url"], param="url")
         kw = {"password": targets.password(description)} if description.get("password_env") else {}
-        con = psycopg.connect(description["url"], autocommit=True, **kw)
+        con = psycopg.connect(description["url"], autocommit=True, connect_timeout=15, **kw)
         return postgres.adapt(ibis.postgres.from_connection(con))
     if description.get("url"):
         targets.check_url(description["url"], param="url")

@@ -62,7 +62,17 @@ class AttachedDatasets:
         reads = att.EngineReads(backend, engine)
         attached = {**description, "engine": engine, "table": table, "database": database,
                     "mapping": mapping or None}
-        info = self._engine_read(name, reads, lambda: att.compute_info(name, reads.execute, tables, plan, attached))
+        try:
+            info = self._engine_read(name, reads, lambda: att.compute_info(
+                name, reads.execute, tables, plan, attached))
+        except AxisError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the engine's own error, one line
+            log.info("attach: %s: counting failed: %s", label, exc)
+            raise IngestError(f"{label}: the engine could not count the dataset "
+                              f"({_first_line(exc)}).",
+                              public=f"{label}: the engine could not count the dataset; check "
+                                     "its column types.") from None
         old = self._meta.get(name)
 
         def tx(cur):

@@ -87,3 +87,14 @@ def attached(request, xstore):
         return done[engine]
 
     return get
+
+
+# The HTTP tests use the real Jupyter server of tests/support/axis_server.py.
+from support.axis_server import (  # noqa: E402,F401 - fixtures used by test_attach_http.py
+    api, axis_config, axis_env_restored, axis_state, axis_store_path, jp_server_config)
+
+
+@pytest.fixture
+def _restore_axis_env():
+    with axis_env_restored():
+        yield

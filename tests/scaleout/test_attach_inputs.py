@@ -103,3 +103,9 @@ def test_reconnects_after_the_store_is_reopened(tmp_path, raw_frames, pg_tables)
         assert "ev" not in _names(again)
     finally:
         again.close()
+
+
+def test_unreachable_engine_is_a_parameter_error(xstore):
+    with pytest.raises(ParameterError) as e:
+        xstore.attach("gone", "postgresql://axis@127.0.0.1:1/prod", table="t")
+    assert e.value.param == "backend" and "cannot connect" in str(e.value)
