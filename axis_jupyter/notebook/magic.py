@@ -352,3 +352,4 @@ subcommand("eval", "eval run DATASET --metrics a,b [--name N] | eval metrics: ev
 
 
 from . import copilot_magic  # noqa: E402,F401  (registers %axis ask and %axis report)
+from . import attach_magic  # noqa: E402,F401  (registers %axis attach)
