@@ -113,3 +113,18 @@ def test_rows_page_sorted_on_the_engine(xstore, attached):
     (g, g_total), (e, e_total) = xstore.rows(ev, **kw), xstore.rows("ev_duck", **kw)
     assert g_total == e_total == 400
     np.testing.assert_allclose(g.metric_score.astype(float), e.metric_score.astype(float), rtol=RTOL)
+
+
+def test_data_manager_lists_attached_datasets(xstore, attached):
+    """The data manager's rows say where an attached dataset lives, that it takes no room
+    in the DuckDB file, and which views open it."""
+    from axis_jupyter.payloads import datasets
+
+    ev, mo = attached("postgres")
+    rows = {r["name"]: r for r in datasets.payload(xstore)["datasets"]}
+    assert rows[ev]["source"].startswith("attached: postgres ")
+    assert rows[ev]["source"].endswith(" raw_evals")
+    assert rows[ev]["size_bytes"] == 0 and rows["ev_duck"]["size_bytes"] > 0
+    assert "scorecard" in rows[ev]["views"] and "compare" in rows[ev]["views"]
+    assert "monitor" in rows[mo]["views"]
+    assert (rows[ev]["rows"], rows[ev]["records"]) == (1200, 40)

@@ -45,8 +45,9 @@ def java_missing() -> str | None:
 
 def start_spark(warehouse: Path | None = None):
     """A local SparkSession for the tests (``local[2]``)."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    # Spark's Python workers must be this venv's interpreter (same pyarrow, same Ibis)
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
