@@ -41,8 +41,9 @@ def _attach(magic: AxisMagic, args, cell):
         ds = magic.store.attach(args.name, backend, args.table.strip("'\""), kind=args.kind,
                                 mapping=_json_arg(args.mapping, "--mapping"),
                                 database=args.database, password_env=args.password_env)
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    for w in caught:  # attach's own (UserWarning), not the engines' deprecation notices
+        if w.category is UserWarning:
+            print(f"warning: {w.message}", file=sys.stderr)
     info = ds.info
     where = info["attached"].get("target") or info["attached"].get("engine")
     print(f"Attached {info['attached']['engine']} table {info['attached']['table']} ({where}) as "
