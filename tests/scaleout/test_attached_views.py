@@ -84,12 +84,16 @@ def test_compare_payload_matches(xstore, attached):
     assert _comparable(got) == _comparable(exp)
 
 
+#: what names the dataset, times the queries or counts from now (the data's age)
+_NOT_COMPARED = ("timing", "dataset", "age_seconds")
+
+
 def _comparable(x):
-    """A payload without what names the dataset or times the queries, floats to 1e-9."""
+    """A payload without :data:`_NOT_COMPARED`, floats to 1e-9."""
     if isinstance(x, float):
         return round(x, 9)
     if isinstance(x, dict):
-        return {k: _comparable(v) for k, v in x.items() if k not in ("timing", "dataset")}
+        return {k: _comparable(v) for k, v in x.items() if k not in _NOT_COMPARED}
     if isinstance(x, (list, tuple)):
         return [_comparable(v) for v in x]
     return x
@@ -128,3 +132,13 @@ def test_data_manager_lists_attached_datasets(xstore, attached):
     assert "scorecard" in rows[ev]["views"] and "compare" in rows[ev]["views"]
     assert "monitor" in rows[mo]["views"]
     assert (rows[ev]["rows"], rows[ev]["records"]) == (1200, 40)
+
+
+def test_production_quality_section_matches(xstore, attached):
+    from axis_jupyter.payloads import production
+
+    _, mo = attached("postgres")
+    got = production.payload(xstore, mo)
+    exp = production.payload(xstore, "mo_duck")
+    assert exp["quality"]
+    assert _comparable(got["quality"]) == _comparable(exp["quality"])
