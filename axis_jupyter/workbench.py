@@ -103,7 +103,7 @@ class Workbench:
                                  "use a connection object of this kernel): pass a URL such as "
                                  "postgresql://user@host/db or pyspark://?spark.master=local[2].",
                                  param="backend")
-        body = {"name": name, "backend": backend, "table": table, "kind": kind,
+        body = {"name": name, "backend": backend, "table": table,
                 **{k: v for k, v in fields.items() if v is not None}}
         info = self.request_json("POST", "attach", json=body)["dataset"]
         return Dataset(self, info["name"], info["kind"])

@@ -56,3 +56,23 @@ async def test_bad_attach_is_400_naming_the_parameter(api, attached_on_server, b
     assert "hunter2" not in r.body.decode() and "Traceback" not in err
     r = await api("GET", "datasets", "prod")
     assert r.code == 404
+
+
+async def test_a_kernel_attaches_through_the_server(attached_on_server, jp_serverapp,
+                                                     jp_http_port, jp_base_url, pg_tables):
+    """``axis.attach`` in a kernel of the server (RemoteStore) posts the URL; the server's
+    store attaches; a connection object of the kernel is refused (it cannot travel)."""
+    import asyncio
+
+    from axis_jupyter.errors import ParameterError
+    from axis_jupyter.workbench import RemoteStore
+
+    url = f"http://localhost:{jp_http_port}{jp_base_url}axis/api/"
+    remote = RemoteStore(url, jp_serverapp.identity_provider.token, token_scheme="token")
+    ds = await asyncio.to_thread(remote.attach, "from_kernel", pg_tables, "raw_evals",
+                                 kind="evals")
+    summary = await asyncio.to_thread(ds.summary)
+    assert len(summary) == 10 and set(summary["count"]) == {120}
+    with pytest.raises(ParameterError) as e:
+        remote.attach("obj", object(), "raw_evals")
+    assert e.value.param == "backend"
