@@ -162,19 +162,23 @@ def project(raw: ibis.Table, plan: Plan) -> dict[str, ibis.Table]:
     if plan.layout != "wide":
         return {"scores": base, "records": base, "full": base}
     # Wide: one row per (record, metric), every other column carried along (an engine reads
-    # only the columns a query uses). The melt is an array of (name, score) pairs unnested,
-    # one pass over the table where a UNION ALL per metric would scan it once per metric.
+    # only the columns a query uses). The melt unnests the metric's position and picks name
+    # and score by it (CASE): one pass over the table where a UNION ALL per metric would
+    # scan it once per metric, and no struct (PostgreSQL's come back as JSON text).
     keep = [c for c in base.columns if c not in plan.metric_columns]
-    pairs = ibis.array([ibis.struct({"n": ibis.literal(c[:-6] if c.endswith("_score") else c),
-                                     "v": _as_float(base[c])})
-                        for c in plan.metric_columns])
-    melted = base.select(*keep, _axis_m=pairs.unnest())
+    positions = ibis.array(list(range(len(plan.metric_columns)))).unnest()
+    spread = base.mutate(_axis_i=positions)
+    i = spread._axis_i
+    name = ibis.cases(*[(i == k, ibis.literal(c[:-6] if c.endswith("_score") else c))
+                        for k, c in enumerate(plan.metric_columns)])
+    score = ibis.cases(*[(i == k, _as_float(spread[c])) for k, c in enumerate(plan.metric_columns)])
+    melted = spread.select(*keep, _axis_n=name, _axis_v=score)
     extra = {}
     if plan.kind == "evals":
         extra = {"metric_type": ibis.literal("metric"), "parent": ibis.null("string"),
                  "weight": ibis.literal(1.0, "float64")}
     scores = melted.select(*keep, **{k: v for k, v in extra.items() if k not in keep},
-                           metric_name=melted._axis_m["n"], metric_score=melted._axis_m["v"])
+                           metric_name=melted._axis_n, metric_score=melted._axis_v)
     scores = scores.filter(scores.metric_score.notnull())
     return {"scores": scores, "records": base, "full": scores}
 

@@ -142,3 +142,26 @@ def test_production_quality_section_matches(xstore, attached):
     exp = production.payload(xstore, "mo_duck")
     assert exp["quality"]
     assert _comparable(got["quality"]) == _comparable(exp["quality"])
+
+
+def test_wide_table_is_melted_by_the_engine(xstore, pg_tables):
+    """A wide monitoring table (one ``*_score`` column per metric) attaches as a melt done
+    by the engine's query; its trends equal the loaded copy's."""
+    from axis_jupyter import demo
+    from support.pg import ibis_connect
+
+    wide = demo.monitoring_wide(n_records=300, seed=5).to_pandas()
+    pg = ibis_connect(pg_tables)
+    with pg.con.cursor() as c:
+        c.execute("DROP TABLE IF EXISTS raw_wide")
+    pg.con.commit()
+    pg.create_table("raw_wide", wide.astype({c: "string" for c in wide.columns
+                                             if wide[c].dtype == object}))
+    pg.disconnect()
+    xstore.load(wide, name="wide_duck", kind="monitoring")
+    xstore.attach("wide_pg", pg_tables, table="raw_wide", kind="monitoring")
+    info, ref = xstore.info("wide_pg"), xstore.info("wide_duck")
+    assert info["layout"] == ref["layout"] == "wide"
+    assert (info["rows"], info["records"]) == (ref["rows"], ref["records"])
+    _same_frame(xstore.dataset("wide_pg").trends(granularity="day"),
+                xstore.dataset("wide_duck").trends(granularity="day"), ["metric_name", "bucket"])
