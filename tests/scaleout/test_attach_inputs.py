@@ -109,3 +109,12 @@ def test_unreachable_engine_is_a_parameter_error(xstore):
     with pytest.raises(ParameterError) as e:
         xstore.attach("gone", "postgresql://axis@127.0.0.1:1/prod", table="t")
     assert e.value.param == "backend" and "cannot connect" in str(e.value)
+
+
+def test_attach_by_a_configured_source_name(xstore, pg_tables, tmp_path, monkeypatch):
+    """A sync source's name connects as its sync does (its URL, its password rules)."""
+    monkeypatch.setenv("AXIS_CONFIG_DIR", str(tmp_path / "config"))
+    xstore.add_source("warehouse", "evals", pg_tables, dataset_query="SELECT * FROM raw_evals")
+    ds = xstore.attach("ev_src", "warehouse", table="raw_evals", kind="evals")
+    assert xstore.info("ev_src")["attached"]["source"] == "warehouse"
+    assert xstore.info("ev_src")["records"] == 40 and len(ds.summary()) == 10
