@@ -28,8 +28,12 @@ _VIEWS = {
     "Runner": "Runner",
     "Datasets": "Datasets",
     "Database": "Database",
+    "Annotate": "Annotate",
+    "Calibrate": "Calibrate",
     "Copilot": "Copilot",
     "Report": "Report",
+    "RulesDashboard": "RulesDashboard",
+    "GraphExplorer": "GraphExplorer",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",
     "CompareView": "Compare",

@@ -12,12 +12,13 @@ for analytics that serve a view rather than a person at a prompt).
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import QueryError
 from . import (alerts, classification, compare, deepdive, evals, health, issues, kpi, monitoring,
-               scorecard, signal_kpis, signals)
+               rules, scorecard, signal_kpis, signals, testcases)
 from .parameters import check_params, schemas_of, signature_params
 
 
@@ -57,6 +58,7 @@ def _a(name: str, fn: Callable, kinds: tuple[str, ...], method: str | None = "")
 
 EVAL_KINDS = ("evals", "monitoring", "signals")
 MONITORING = ("monitoring",)
+RULES = ("rules",)
 ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     # evaluation results (analytics/evals.py)
     _a("summary", evals.summary, EVAL_KINDS),
@@ -74,6 +76,8 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("experiments", compare.experiments, EVAL_KINDS),
     _a("agreement", compare.agreement, EVAL_KINDS),
     _a("paired_scores", compare.paired_scores, EVAL_KINDS, method=None),
+    # N experiments side by side, one test case at a time (analytics/testcases.py)
+    _a("test_cases", testcases.test_cases, EVAL_KINDS),
     # one experiment in depth (analytics/deepdive.py)
     _a("length_analysis", deepdive.length_analysis, EVAL_KINDS),
     _a("turn_analysis", deepdive.turn_analysis, EVAL_KINDS),
@@ -107,6 +111,18 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("signal_kpis", signal_kpis.signal_kpis, ("signals",)),
     _a("signal_trends", signal_kpis.signal_trends, ("signals",)),
     _a("signal_values", signal_kpis.signal_values, ("signals",)),
+    # decision memory (analytics/rules.py)
+    _a("rules_summary", rules.rules_summary, RULES),
+    _a("rules_by_action", rules.rules_by_action, RULES),
+    _a("rules_by_product", rules.rules_by_product, RULES),
+    _a("hard_stops", rules.hard_stops, RULES),
+    _a("decision_quality", rules.decision_quality, RULES),
+    _a("soft_thresholds", rules.soft_thresholds, RULES),
+    _a("status_counts", rules.status_counts, RULES),
+    _a("batches", rules.batches, RULES),
+    _a("rule_trace", rules.rule_trace, RULES),
+    _a("conflicts", rules.conflicts, RULES),
+    _a("rule_options", rules.rule_options, RULES, method=None),
 ]}
 
 
@@ -134,6 +150,33 @@ def get(name: str, kind: str) -> Analytic:
         raise QueryError(f"{name} does not apply to {kind} datasets (it works on "
                          f"{', '.join(a.kinds)}).")
     return a
+
+
+_NO_COLUMN = re.compile(r"'Table' object has no attribute '(\w+)'")
+
+
+def call(fn: Callable, ctx, params: dict):
+    """Run analytic ``fn`` on ``ctx``; a call it cannot take, or a column the dataset
+    lacks, is a :class:`QueryError` that says so (never an AttributeError: a 500)."""
+    try:
+        return fn(ctx, **params)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc) or "missing" in str(exc):
+            raise QueryError(f"{fn.__name__}: {exc}") from None
+        raise
+    except AttributeError as exc:
+        # An analytic of the dataset's kind that needs a column this dataset lacks (summary
+        # on human signals loaded without metric_score): the user's data, not a bug.
+        missing = _NO_COLUMN.search(str(exc))
+        if missing is None:
+            raise
+        info = getattr(ctx, "info", None) or {}
+        hint = ""
+        if info.get("kind") == "signals":
+            hint = (" A human-signals dataset without scores has the analytics "
+                    "signal_kpis, signal_trends, signal_values, cases and signal_schema.")
+        raise QueryError(f"{fn.__name__} needs the column {missing.group(1)}, which dataset "
+                         f"{info.get('name')!r} does not have.{hint}") from None
 
 
 def import_optional(modules: list[str]) -> None:

@@ -42,7 +42,7 @@ def scorecard(snap: dict) -> str:
     k = snap.get("kpis", {})
     e = html.escape
     cards = [("Overall weighted score", _fmt(k.get("overall_score")), params.band(k.get("overall_score"))),
-             ("Score variance", _fmt(k.get("score_variance")), "none"),
+             ("Score std dev", _fmt(k.get("score_std")), "none"),
              ("Test cases", _fmt(k.get("test_cases")), "none"),
              ("Metrics", _fmt(k.get("metrics")), "none"),
              ("Components", _fmt(k.get("components")), "none")]
@@ -90,9 +90,9 @@ def deepdive(snap: dict) -> str:
     rows = "".join(f"<tr><td>{e(str(r['metric_name']))}</td><td>{fmt(r['mean'])}</td><td>{fmt(r['std'])}</td>"
                    f"<td>{fmt(r['pass_rate'], True)}</td><td>{fmt(r['count'])}</td></tr>" for r in snap.get("summary", []))
     return ("<div class='axis-static axis-deepdive' style='font-family:system-ui,sans-serif;font-size:13px'>"
-            f"<b>AXIS deep dive — {e(str(snap.get('dataset')))}</b><div>Average {fmt(k.get('average_score'), True)} · "
-            f"pass rate {fmt(k.get('pass_rate'), True)} · {fmt(k.get('test_cases'))} test cases · variance "
-            f"{fmt(k.get('variance'))}</div><table><tr><th>Metric</th><th>Mean</th><th>Std</th><th>Pass rate</th>"
+            f"<b>AXIS deep dive — {e(str(snap.get('dataset')))}</b><div>Average {fmt(k.get('average_score'))} · "
+            f"pass rate {fmt(k.get('pass_rate'), True)} · {fmt(k.get('test_cases'))} test cases · std dev "
+            f"{fmt(k.get('std'))}</div><table><tr><th>Metric</th><th>Mean</th><th>Std</th><th>Pass rate</th>"
             f"<th>Count</th></tr>{rows}</table></div>")
 
 
@@ -236,5 +236,31 @@ def signals(snap: dict) -> str:
             f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def memory(snap: dict) -> str:
+    """The rules dashboard's summary: counts, rules by action, the conflicts."""
+    e = html.escape
+    sm = snap.get("summary") or {}
+    counts = " · ".join(f"{label} {_fmt(sm.get(k))}" for label, k in (
+        ("rules", "rules_count"), ("risk factors", "risk_factors_count"), ("mitigants", "mitigants_count"),
+        ("hard stops", "hard_stops_count")))
+    rows = "".join(f"<tr><td><span style='color:{e(str(a.get('color')))}'>■</span> {e(str(a.get('action')))}</td>"
+                   f"<td>{_fmt(a.get('count'))}</td></tr>" for a in snap.get("by_action") or [])
+    conflicts = snap.get("conflicts_count") or 0
+    warn = f"<div style='color:#92400e'>⚠ {conflicts} conflicts</div>" if conflicts else ""
+    return (f"<div class='axis-static axis-memory'><b>AXIS decision memory — {e(str(snap.get('dataset', '')))}"
+            f"</b><div>{counts}</div>{warn}<table><tr><th>action</th><th>rules</th></tr>{rows}</table></div>")
+
+
+def graph(snap: dict) -> str:
+    """The knowledge graph's counts per node type and relation."""
+    e = html.escape
+    sm = snap.get("summary") or {}
+    nodes = " · ".join(f"{e(str(k))} {_fmt(v)}" for k, v in (sm.get("nodes_by_type") or {}).items())
+    edges = " · ".join(f"{e(str(k))} {_fmt(v)}" for k, v in (sm.get("edges_by_relation") or {}).items())
+    return (f"<div class='axis-static axis-graph'><b>AXIS knowledge graph — {e(str(snap.get('dataset', '')))}"
+            f"</b><div>nodes: {nodes}</div><div>edges: {edges}</div></div>")
+
+
 RENDERERS = {"scorecard": scorecard, "deepdive": deepdive, "compare": compare, "monitor": monitor,
-             "production": production, "signals": signals, "runner": runner, "database": database}
+             "production": production, "signals": signals, "runner": runner, "database": database,
+             "memory": memory, "graph": graph}

@@ -36,6 +36,7 @@ VIEW_PARAMS: dict[str, dict] = {
     "sort": _TEXT,
     "format": _TEXT,
     "mode": _TEXT,
+    "layout": schemas.one_of("side", "classic"),
     "kind": _TEXT,
     "kpi": _TEXT,
     "kpi_name": _TEXT,
@@ -62,9 +63,17 @@ VIEW_PARAMS: dict[str, dict] = {
     "full": schemas.BOOL,
     "columns": {"anyOf": [schemas.STRINGS, schemas.OBJECT]},
     "mapping": schemas.OBJECT,
+    "metric_params": {"type": "object", "additionalProperties": schemas.OBJECT},
     "concurrency": schemas.integer(1, 256),
     "page_size": schemas.integer(1, 500),
     "limit": schemas.integer(1, 100_000),
+    # decision memory and the knowledge graph (payloads/memory.py, payloads/graph.py)
+    "fields": schemas.OBJECT,
+    "rule_id": {"type": "string", "minLength": 1, "maxLength": 600},
+    "node_id": {"type": "string", "minLength": 3, "maxLength": 600},
+    "depth": schemas.integer(1, 3),
+    "text": {"type": "string", "minLength": 1, "maxLength": 200},
+    "types": {"type": "array", "items": schemas.one_of("RiskFactor", "Rule", "Outcome", "Mitigant", "Source")},
 }
 
 # (view, action, parameter) -> schema where an action reads a shared name its own way.

@@ -300,8 +300,7 @@ class LocalStore(AttachedDatasets, Store):
         """Transaction 1: read the source into the new version's first table."""
         if isinstance(source, (str, os.PathLike)):
             def mapping_names(cols):
-                return build.canonical_names(
-                    cols, "auto" if kind == "auto" else build.alias_family(kind), mapping)
+                return build.reader_names(cols, kind, mapping)
             src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
                               encoding=encoding, mapping_names=mapping_names, careful=careful,
                               stage=stage)
@@ -570,9 +569,4 @@ class LocalStore(AttachedDatasets, Store):
 
 
 def _call(fn, ctx, params):
-    try:
-        return fn(ctx, **params)
-    except TypeError as exc:
-        if "unexpected keyword" in str(exc) or "missing" in str(exc):
-            raise QueryError(f"{fn.__name__}: {exc}") from None
-        raise
+    return analytics_registry.call(fn, ctx, params)

@@ -215,8 +215,14 @@ class Browser:
         for f in _filters(filters):
             if f["column"] not in known:
                 raise QueryError(f"filter column {f['column']!r} is not a column of {schema}.{table}.")
-            where.append(pgsql.SQL("{} = %s").format(pgsql.Identifier(f["column"])))
-            params.append(f["value"])
+            if isinstance(f["value"], (list, tuple)):  # one of several values (the wizard's filters)
+                # compared as text, so a value of any type matches the column it came from
+                # (distinct values travel as JSON) and never raises a type error
+                where.append(pgsql.SQL("{}::text = ANY(%s::text[])").format(pgsql.Identifier(f["column"])))
+                params.append([_filter_value(v) for v in f["value"]])
+            else:
+                where.append(pgsql.SQL("{} = %s").format(pgsql.Identifier(f["column"])))
+                params.append(f["value"])
         q = pgsql.SQL("SELECT {p} FROM {s}.{t}").format(p=proj, s=pgsql.Identifier(schema),
                                                          t=pgsql.Identifier(table))
         if where:
@@ -251,9 +257,10 @@ class Browser:
 
     def import_table(self, store, handle: str, table: str, name: str | None = None,
                      schema: str = "public", kind: str = "auto", filters=None,
-                     mapping: dict | None = None, limit: int = 10000):
-        """Load (at most ``limit`` rows of) a table as dataset ``name``; returns the Dataset."""
-        data = self.fetch_table(handle, table, schema, filters, None, limit)
+                     mapping: dict | None = None, limit: int = 10000, columns: list[str] | None = None):
+        """Load (at most ``limit`` rows, only ``columns`` when given) of a table as dataset
+        ``name``; returns the Dataset."""
+        data = self.fetch_table(handle, table, schema, filters, columns or None, limit)
         return store.load(data, name=name or _safe_name(table), kind=kind, mapping=mapping)
 
     def import_query(self, store, handle: str, query: str, name: str, kind: str = "auto",
@@ -302,6 +309,16 @@ def _cap(v, lo, hi, name) -> int:
     return min(v, hi)
 
 
+def _filter_value(v) -> str | None:
+    """One value of an IN filter as PostgreSQL writes it as text (true/false, numbers as
+    themselves); never a list or object."""
+    if isinstance(v, (dict, list, tuple)):
+        raise QueryError("a filter's values must be single values (text, numbers, true or false).")
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return None if v is None else str(v)
+
+
 def _filters(filters) -> list[dict]:
     if not filters:
         return []
@@ -311,7 +328,8 @@ def _filters(filters) -> list[dict]:
     for f in filters:
         if not isinstance(f, dict) or "column" not in f:
             raise QueryError("filters must be [{column, value}, ...] or {column: value}.")
-        out.append({"column": str(f["column"]), "value": f.get("value")})
+        value = f["values"] if "values" in f else f.get("value")
+        out.append({"column": str(f["column"]), "value": value})
     return out
 
 

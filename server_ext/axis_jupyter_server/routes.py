@@ -61,6 +61,9 @@ OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_copilot",
     "axis_jupyter_server.handlers_reports",
     "axis_jupyter_server.handlers_signals",
+    "axis_jupyter_server.handlers_alignment",
+    "axis_jupyter_server.handlers_memory",
+    "axis_jupyter_server.handlers_graph",
     "axis_jupyter_server.handlers_attach",
 ]
 

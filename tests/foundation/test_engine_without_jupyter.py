@@ -28,9 +28,11 @@ axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone
                         "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
                                      '{"tier": "free"}']}),
           name="with_metadata", kind="evals")
+from axis_jupyter.graph.demo import rules_frame
+axis.load(rules_frame(60, seed=1), name="demo_rules", kind="rules")
 demo_signals.load_signals_demo(axis, n_cases=40, seed=1)
 DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi",
-           "signals": "demo_signals"}
+           "rules": "demo_rules", "signals": "demo_signals"}
 first = lambda query: axis.sql(query).iloc[:, 0].tolist()
 M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
 B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
@@ -45,6 +47,7 @@ ANALYTIC_PARAMS = {
     "paired_scores": {"metric": M1, **EVAL_PAIR},
     "metadata_breakdown": {"key": "tier"},
     "case_detail": {"dataset_id": CASE},
+    "rule_trace": {"rule_id": "R000001"},
     "signal_case": {"case_id": "cs-0000001"},
 }
 ON_METADATA = {"metadata_keys", "metadata_breakdown"}
@@ -61,6 +64,9 @@ ACTION_PARAMS = {
     ("scorecard", "cases"): {"metric": M1},
     ("deepdive", "metadata"): {"key": "tier"},
     ("deepdive", "case"): {"dataset_id": CASE},
+    ("compare", "test_case"): {"case_id": CASE},
+    ("scorecard", "metric_stats"): {"metric": M1},
+    ("deepdive", "metric_stats"): {"metric": M1},
     ("monitor", "trace"): {"dataset_id": RECORD},
     ("production", "kpi_trend"): {"kpi_name": KPI},
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
@@ -68,6 +74,19 @@ ACTION_PARAMS = {
     ("signals", "case"): {"case_id": "cs-0000001"},
     ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    ("memory", "trace"): {"rule_id": "R000001"},
+    ("memory", "create"): {"fields": {"id": "E1", "name": "engine rule", "action": "refer"}},
+    ("memory", "update"): {"rule_id": "E1", "fields": {"action": "decline"}},
+    ("memory", "delete"): {"rule_id": "E1"},
+    ("memory", "graph_search"): {"text": "debt"},
+    ("memory", "graph_neighbourhood"): {"node_id": "Rule:R000001"},
+    ("memory", "graph_node"): {"node_id": "Rule:R000001"},
+    ("graph", "search"): {"text": "debt"},
+    ("graph", "neighbourhood"): {"node_id": "Rule:R000001", "depth": 2},
+    ("graph", "node"): {"node_id": "Rule:R000001"},
+    ("annotate", "label"): {"record_id": first("SELECT min(evaluation_name || '/' || dataset_id) FROM demo_evals")[0],
+                            "judgment": 1, "critique": "fine"},
+    ("calibrate", "save_judge"): {"judge": {"name": "engine_test"}},
     # the data manager: stage a small file, preview and load it, stage another to discard,
     # delete what was loaded
     ("datasets", "stage"): {"filename": "s.csv", "data": __import__("base64").b64encode(
@@ -88,6 +107,10 @@ ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composi
 # The database view's browser actions need a PostgreSQL server (tests/sync cover them).
 NEEDS_POSTGRES = {"connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
                   "import_table", "import_query", "sync", "reset_watermark"}
+# labels for the calibrate view's judge run (the annotate view's undo takes back its own)
+for i, rid in enumerate(first("SELECT DISTINCT evaluation_name || '/' || dataset_id AS r "
+                              "FROM demo_evals ORDER BY r LIMIT 4")):
+    axis.annotations("demo_evals").set(rid, judgment=i % 2)
 actions = skipped = 0
 run_id = None
 for view, spec in views().items():
@@ -100,8 +123,10 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
-        elif action in FOLLOW:
+        elif action in FOLLOW or (view, action) == ("calibrate", "status"):
             params["job_id"] = job_id
+        if (view, action) in (("calibrate", "misalignment"), ("calibrate", "optimize")):
+            params["run_id"] = calibration_run  # the run the calibrate view's start made
         if view == "datasets" and action in ("preview", "commit", "discard"):
             if action == "discard":
                 staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
@@ -117,6 +142,8 @@ for view, spec in views().items():
         if "job_id" in out and action not in FOLLOW:  # a question or report: let it finish
             job_id = out["job_id"]
             assert axis.jobs.get(job_id).wait_sync(120) and axis.jobs.get(job_id).state == "succeeded"
+            if (view, action) == ("calibrate", "start"):
+                calibration_run = axis.jobs.get(job_id).result["run_id"]
         actions += 1
 
 loaded = [m for m in ("IPython", "ipywidgets", "anywidget", "altair", "jupyter_server", "tornado")
