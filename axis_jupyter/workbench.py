@@ -37,9 +37,9 @@ from .store.dataset import Dataset
 
 
 class Workbench:
-    """The user calls built on a store: PostgreSQL sources and sync, evaluation runs,
-    annotations and judge calibration, the copilot, decision memory and its knowledge
-    graph (and, on datasets, reports: ``Dataset.report`` below)."""
+    """The user calls built on a store: PostgreSQL sources and sync, attached datasets,
+    evaluation runs, annotations and judge calibration, the copilot, decision memory and its
+    knowledge graph (and, on datasets, reports: ``Dataset.report`` below)."""
 
     # -- PostgreSQL sources (axis_jupyter.sync) ------------------------------------------
     def add_source(self, name: str, kind: str, url: str, dataset_query: str,
@@ -68,6 +68,46 @@ class Workbench:
         from . import sync
 
         return sync.sync(self, name, full=full, progress=progress)
+
+    # -- attached datasets (axis_jupyter.attach) ---------------------------------------------
+    def attach(self, name: str, backend: Any, table: str | None = None, *, kind: str = "auto",
+               mapping: dict[str, str] | None = None, database: str | None = None,
+               password_env: str | None = None) -> Dataset:
+        """Attach ``table`` of another engine as dataset ``name``: its rows stay there and
+        every analytic and view runs there (Ibis), the store keeping only its metadata.
+
+        ``backend``: an Ibis backend or a SparkSession (Python only), a URL
+        (``postgresql://user@host:5432/db``, ``pyspark://?spark.master=local[2]``,
+        ``trino://…``, ``bigquery://…``; no password in it), or a configured source's name.
+        ``password_env``: the environment variable holding the password. ``kind`` and
+        ``mapping`` as for :meth:`load` (detection and column aliases apply)."""
+        from . import attach
+
+        if isinstance(self, RemoteStore):
+            return self._attach_remote(name, backend, table, kind=kind, mapping=mapping,
+                                       database=database, password_env=password_env)
+        return attach.attach(self, name, backend, table, kind=kind, mapping=mapping,
+                             database=database, password_env=password_env)
+
+    def connect_attached(self, description: dict):
+        """A live connection for an attached dataset's stored description (secrets from the
+        environment): how the store reconnects after a restart."""
+        from . import attach
+
+        return attach.connect(description)
+
+    def _attach_remote(self, name, backend, table, **fields) -> Dataset:
+        if not isinstance(backend, str):
+            from .errors import ParameterError
+
+            raise ParameterError("the server's store attaches by URL or source name (it cannot "
+                                 "use a connection object of this kernel): pass a URL such as "
+                                 "postgresql://user@host/db or pyspark://?spark.master=local[2].",
+                                 param="backend")
+        body = {"name": name, "backend": backend, "table": table,
+                **{k: v for k, v in fields.items() if v is not None}}
+        info = self.request_json("POST", "attach", json=body)["dataset"]
+        return Dataset(self, info["name"], info["kind"])
 
     # -- evaluation runs (axis_jupyter.evals; they run in this process) -------------------
     def metrics(self) -> pd.DataFrame:

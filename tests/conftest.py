@@ -40,6 +40,21 @@ def pg_uri(tmp_path_factory):
     server.cleanup()
 
 
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """The test session's one local SparkSession (``local[2]``; see support/spark.py).
+    Without Java: a failure under CI=true, a skip elsewhere."""
+    from support.required import missing
+    from support.spark import java_missing, start_spark
+
+    why = java_missing()
+    if why:
+        missing(why)
+    session = start_spark(tmp_path_factory.mktemp("spark"))
+    yield session
+    session.stop()
+
+
 @pytest.fixture
 def ip(tmp_path, monkeypatch):
     """A real IPython shell with %axis loaded on a store file in tmp (embedded, short errors)."""

@@ -425,3 +425,4 @@ subcommand("calibrate", "calibrate DATASET [--judge FILE|NAME]: measure an LLM j
 
 
 from . import copilot_magic  # noqa: E402,F401  (registers %axis ask and %axis report)
+from . import attach_magic  # noqa: E402,F401  (registers %axis attach)

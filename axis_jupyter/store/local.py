@@ -50,7 +50,6 @@ from .. import config
 from ..analytics import AnalyticContext
 from ..analytics import registry as analytics_registry
 from ..analytics.context import duckdb_runner
-from ..analytics.filters import apply_filters
 from ..errors import (IngestError, NotFoundError, QueryCancelledError, QueryError, QueryTimeoutError,
                       StoreError, StoreLockedError)
 from ..ingest import build
@@ -61,9 +60,11 @@ from ..signals import cases as signal_cases
 from ..summaries import Planner, build_summaries, summary_tables
 from . import budget as budgets
 from . import metadata, sandbox, sizes
+from .attached_store import AttachedDatasets
 from .base import Dataset, Store
 from .locks import lock_holder
 from .names import check_name, dataset_name_from  # noqa: F401 - importable from here
+from .pages import page_of
 from .sqlguard import check_select
 
 META_TABLE = "_axis_datasets"
@@ -80,7 +81,7 @@ def live_store(path: str) -> "LocalStore | None":
     return store if store is not None and not store._closed else None
 
 
-class LocalStore(Store):
+class LocalStore(AttachedDatasets, Store):
     """Embedded DuckDB store. Prefer :func:`axis_jupyter.connect` to constructing it."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, concurrency: int | None = None,
@@ -124,6 +125,7 @@ class LocalStore(Store):
         self._writer: int | None = None  # thread id inside write()
         self._jobs, self._own_jobs = jobs, jobs is None
         self._closed = False
+        self._init_attached()
         self._con.execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name VARCHAR PRIMARY KEY, info JSON, "
             "updated_at TIMESTAMP)"
@@ -405,6 +407,7 @@ class LocalStore(Store):
 
     def drop(self, name: str) -> None:
         info = self.info(name)
+        self._forget_engine(name)
 
         def tx(cur):
             cur.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
@@ -417,7 +420,7 @@ class LocalStore(Store):
 
     # ------------------------------------------------------------------ reads
     def _known_tables(self) -> set[str]:
-        names = set(self._meta)
+        names = {n for n, i in self._meta.items() if not i.get("attached")}  # DuckDB's only
         for info in self._meta.values():
             names.update(info.get("tables", []))
         return names
@@ -459,8 +462,11 @@ class LocalStore(Store):
         return self._schemas[key]
 
     def context(self, cur, name: str) -> AnalyticContext:
-        """Unbound Ibis tables for the dataset's roles, run on ``cur``."""
+        """Unbound Ibis tables for the dataset's roles, run on ``cur`` (an attached
+        dataset's: its projections on its engine, run there)."""
         info = self.info(name)
+        if info.get("attached"):
+            return self.attached_context(name)
         scores = info["scores_table"]
         records = info.get("records_table") or scores
         tables = {
@@ -481,6 +487,8 @@ class LocalStore(Store):
         info = self.info(dataset)
         a = analytics_registry.get(name, info["kind"])
         params = a.check(params)  # names, types and ranges: ParameterError naming the bad one
+        if info.get("attached"):
+            return self.attached_read(dataset, lambda ctx: _call(a.fn, ctx, params))
         return self._read_fresh(lambda cur: _call(a.fn, self.context(cur, dataset), params))
 
     def _read_fresh(self, fn):
@@ -505,34 +513,12 @@ class LocalStore(Store):
             raise QueryError("page and page_size must be >= 1.")
 
         def run(cur):
-            t = self.context(cur, dataset).table("full")
-            t = apply_filters(t, filters)
-            if search:
-                text_cols = [c for c, dt in t.schema().items() if dt.is_string()]
-                if text_cols:
-                    pred = None
-                    for c in text_cols:
-                        p = t[c].lower().contains(str(search).lower())
-                        pred = p if pred is None else (pred | p)
-                    t = t.filter(pred)
-            if columns:
-                unknown = [c for c in columns if c not in t.columns]
-                if unknown:
-                    raise QueryError(f"unknown column(s) {unknown}; columns are "
-                                     f"{', '.join(c for c in t.columns if not c.startswith('_axis'))}.")
-            total = int(cur.execute(ibis.to_sql(t.aggregate(n=ibis._.count()), dialect="duckdb")).fetchone()[0])
-            if sort_by:
-                if sort_by not in t.columns:
-                    raise QueryError(f"cannot sort by {sort_by!r}: no such column.")
-                t2 = t.order_by(ibis.desc(sort_by) if descending else ibis.asc(sort_by))
-            else:
-                t2 = t
-            keep = columns or [c for c in t.columns if not c.startswith("_axis")]
-            page_expr = t2.select(*keep).limit(page_size, offset=(page - 1) * page_size)
-            df = cur.execute(ibis.to_sql(page_expr, dialect="duckdb")).df()
-            return df, total
+            return page_of(self.context(cur, dataset), filters, search, columns, sort_by, descending,
+                           page, page_size)
 
-        df, total = self._read_fresh(run)
+        df, total = (self.attached_read(dataset, lambda ctx: page_of(
+            ctx, filters, search, columns, sort_by, descending, page, page_size))
+            if info.get("attached") else self._read_fresh(run))
         if parse:
             for c in df.columns:
                 if c in info.get("jsonish", []):
@@ -540,8 +526,10 @@ class LocalStore(Store):
         return df, total
 
     def table(self, name: str):
-        """A bound Ibis table on this store's connection (``.execute()`` works)."""
-        self.info(name)
+        """A bound Ibis table on this store's connection (``.execute()`` works); for an
+        attached dataset, its canonical projection on its engine."""
+        if self.info(name).get("attached"):
+            return self.attached_context(name).table("full")
         return self._ibis.table(name)
 
     # ------------------------------------------------------------------ view payloads
@@ -560,6 +548,8 @@ class LocalStore(Store):
         timing = {} if timing is None else timing
         timing.setdefault("compile_ms", 0.0)
         timing.setdefault("duckdb_ms", 0.0)
+        if self.info(dataset).get("attached"):  # on its engine: duckdb_ms is the engine's time
+            return self.attached_read(dataset, fn, timing)
 
         def run_on(cur):
             def timed(fetch):

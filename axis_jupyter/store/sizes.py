@@ -27,7 +27,10 @@ def dataset_sizes(store, infos: list[dict]) -> dict:
         return out
 
     out = store.read(run)
-    if any(v == 0 for v in out.values()):
+    # an attached dataset has no table here (its rows stay in its engine): 0 bytes, and no
+    # reason to checkpoint
+    local = {i["name"] for i in infos if not i.get("attached")}
+    if any(v == 0 for k, v in out.items() if k in local):
         # freshly loaded tables are still in the write-ahead log, in no block yet: write
         # them out once (DuckDB would at its next automatic checkpoint) and count again
         try:

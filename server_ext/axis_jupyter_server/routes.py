@@ -64,6 +64,7 @@ OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_alignment",
     "axis_jupyter_server.handlers_memory",
     "axis_jupyter_server.handlers_graph",
+    "axis_jupyter_server.handlers_attach",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -42,13 +42,18 @@ def _duck_ctx(store, name):
     return lambda: store.read(lambda cur: store.context(cur, name))
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+# Tolerances: every backend gets rtol = atol = 1e-9 (float sums in another order), quantiles
+# included. No backend approximates: Ibis compiles quantiles to DuckDB's quantile_cont,
+# PostgreSQL's percentile_cont and Spark's percentile, all exact with linear interpolation
+# (Spark's percentile_approx is never used). See README "Beyond one machine".
+@pytest.fixture(scope="module", params=["duckdb", "postgres", "spark"])
 def ctx_for(request, duck):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
     from support.pg import context_factory
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
-    return context_factory(duck, request.param, pg_uri, prefix="fnd")
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    return context_factory(duck, request.param, pg_uri, prefix="fnd", spark=spark)
 
 
 def _close(a, b, **kw):

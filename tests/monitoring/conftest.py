@@ -1,6 +1,7 @@
 """Generated monitoring and KPI data (axis_jupyter.demo_incidents) in a DuckDB store on disk,
-copied to the session's PostgreSQL; ``ctx_for(name)`` gives an AnalyticContext on either
-backend, so the same Ibis analytics run on both."""
+copied to the session's PostgreSQL (and, for the tests marked ``spark``, its local Spark);
+``ctx_for(name)`` gives an AnalyticContext on each backend, so the same Ibis analytics run
+on all of them."""
 
 from __future__ import annotations
 
@@ -47,10 +48,22 @@ def mstore(tmp_path_factory, mon_frame, kpi_frame):
     store.close()
 
 
-@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def pytest_generate_tests(metafunc):
+    """``ctx_for`` runs each test on DuckDB and PostgreSQL, and on Spark too for the tests
+    marked ``@pytest.mark.spark`` (a few: Spark's start and its jobs are slow on two cores,
+    and tests/foundation covers the shared analytics on Spark)."""
+    if "ctx_for" in metafunc.fixturenames:
+        backends = ["duckdb", "postgres"]
+        if metafunc.definition.get_closest_marker("spark"):
+            backends.append("spark")
+        metafunc.parametrize("ctx_for", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def ctx_for(request, mstore):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
     from support.pg import context_factory
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
-    return context_factory(mstore, request.param, pg_uri, prefix="mon")
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    return context_factory(mstore, request.param, pg_uri, prefix="mon", spark=spark)

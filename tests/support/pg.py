@@ -33,13 +33,20 @@ def ibis_connect(uri: str):
                                  password=u.password or None, database=(u.path or "/postgres").lstrip("/") or "postgres")
 
 
-def context_factory(store, backend: str, pg_uri: str | None = None, prefix: str = "t"):
+def context_factory(store, backend: str, pg_uri: str | None = None, prefix: str = "t",
+                    spark=None):
     """``make(name) -> AnalyticContext`` for dataset ``name`` of ``store``, on ``backend``.
 
     ``"duckdb"`` runs the analytics on the store itself. ``"postgres"`` copies the dataset's
     tables (scores, records, full view, and the cases of human signals) into PostgreSQL once, as ``{prefix}_{name}_{role}``,
     and runs the same Ibis expressions there — that is how the analytics are kept portable.
+    ``"spark"`` does the same in the session's local Spark (``spark``: its SparkSession),
+    the tables registered as Spark views of Parquet copies.
     """
+    if backend == "spark":
+        from support.spark import context_factory as spark_factory
+
+        return spark_factory(store, spark, prefix)
     from axis_jupyter.analytics import AnalyticContext
     from axis_jupyter.analytics.context import ibis_runner
 
