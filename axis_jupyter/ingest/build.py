@@ -127,10 +127,34 @@ def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
                                  "map another column to 'timestamp'.")
 
 
-def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
+def _checks_numeric(source: Source, canon: str, src_type: str) -> bool:
+    """Whether a column's values are checked to be numbers before the build."""
+    return (not source.line_based and (canon in NUMERIC_CANON or canon.endswith("_score"))
+            and not is_numeric(src_type))
+
+
+def _checks_time(canon: str, src_type: str) -> bool:
+    """Whether a column's values are checked to be date/times before the build."""
+    t = src_type.upper()
+    return canon in ("timestamp", "created_at") and not (t.startswith("TIMESTAMP") or t == "DATE")
+
+
+def reads_once(source: Source, *, kind: str, mapping: dict | None) -> bool:
+    """Whether :func:`build_records` reads ``source.relation`` exactly once — no value checks
+    first — so the relation may be a stream (the PostgreSQL sync's rows, read as they arrive)."""
+    if source.check:
+        return False
+    _kind, _layout, rename = plan_kind(source.columns, kind, mapping, source.label)
+    return not any(_checks_numeric(source, rename[o], t) or _checks_time(rename[o], t)
+                   for o, t in source.columns)
+
+
+def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str,
+                  allow_empty: bool = False) -> Built:
     """Step 1: create ``{prefix}_long`` (long layouts: the only table) or ``{prefix}_records``
     (wide layouts). For wide layouts the returned Built still needs :func:`build_scores`,
-    run in a later transaction, because DuckDB row ids are final only after COMMIT."""
+    run in a later transaction, because DuckDB row ids are final only after COMMIT.
+    ``allow_empty``: no rows is not an error (an incremental sync with nothing new)."""
     kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label)
     types = dict(source.columns)
     canon_types = {rename[c]: types[c] for c, _ in source.columns}
@@ -138,13 +162,11 @@ def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefi
     extras: dict[str, Any] = {}
 
     # Numeric and timestamp columns of sources without line numbers are validated up front.
-    if not source.line_based:
-        for orig, t in source.columns:
-            c = rename[orig]
-            if c in NUMERIC_CANON or c.endswith("_score"):
-                _validate_numeric(cur, "", c, source, orig, t)
     for orig, t in source.columns:
-        if rename[orig] in ("timestamp", "created_at"):
+        if _checks_numeric(source, rename[orig], t):
+            _validate_numeric(cur, "", rename[orig], source, orig, t)
+    for orig, t in source.columns:
+        if _checks_time(rename[orig], t):
             _validate_timestamp(cur, source, orig, t)
 
     select = [f"{_expr(o, rename[o], t, kind_)} AS {quote_ident(rename[o])}" for o, t in source.columns]
@@ -195,12 +217,12 @@ def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefi
         warnings += source.check(cur, insert_rows)
 
     n = cur.execute(f"SELECT count(*) FROM {quote_ident(main)}").fetchone()[0]
-    if n == 0:
+    if n == 0 and not allow_empty:
         raise IngestError(f"{source.label}: no rows could be read. Nothing was loaded.")
 
     metric_cols: list[str] = []
     if not wide:
-        if kind_ in ("evals", "monitoring"):
+        if kind_ in ("evals", "monitoring") and n:
             bad = cur.execute(f"SELECT count(*) FROM {quote_ident(main)} WHERE metric_name IS NULL").fetchone()[0]
             if bad == n:
                 raise IngestError(f"{source.label}: column 'metric_name' is empty on every row.")
