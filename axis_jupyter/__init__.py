@@ -24,8 +24,12 @@ _VIEWS = {
     "Compare": "Compare",
     "Monitor": "Monitor",
     "Production": "Production",
+    "Signals": "Signals",
     "Runner": "Runner",
+    "Datasets": "Datasets",
     "Database": "Database",
+    "Copilot": "Copilot",
+    "Report": "Report",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",
     "CompareView": "Compare",

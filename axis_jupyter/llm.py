@@ -139,6 +139,17 @@ class Verdict:
 
 
 @dataclass
+class Reply:
+    """One answered request: the SDK's message and what it cost."""
+
+    message: Any
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    attempts: int = 1
+
+
+@dataclass
 class Usage:
     requests: int = 0
     cache_hits: int = 0
@@ -301,6 +312,7 @@ class Judge:
         self._sem: asyncio.Semaphore | None = None
         self._inflight: dict[str, asyncio.Future] = {}
         self._send_temperature = True
+        self._temperature_kw: dict[str, Any] | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Judge":
@@ -321,6 +333,7 @@ class Judge:
             self._client = self._client_factory(self.config)
             self._sem = asyncio.Semaphore(self.config.max_concurrency)
             self._inflight = {}
+            self._temperature_kw = None
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -382,22 +395,62 @@ class Judge:
 
     # -- one call with retries -----------------------------------------------------
     async def _call(self, system: str, user: str, tool: ToolSpec) -> Verdict:
-        import anthropic
-
         cfg = self.config
         request = {
             "model": cfg.model, "max_tokens": cfg.max_tokens,
             "system": system, "messages": [{"role": "user", "content": user}],
             "tools": [tool.to_api()], "tool_choice": {"type": "tool", "name": tool.name},
         }
-        if cfg.temperature is not None and self._send_temperature:
-            request.update(_temperature_kwargs(self._client, cfg.temperature))
-        attempt, output_repairs = 0, 0
+        if cfg.temperature is not None:
+            request["temperature"] = cfg.temperature
+        output_repairs = 0
+        while True:
+            reply = await self.send(request, stream=cfg.stream)
+            message = reply.message
+            data, problem = _tool_input(message, tool)
+            if problem is None:
+                return Verdict(data=data, tokens_in=reply.tokens_in, tokens_out=reply.tokens_out,
+                               cost=reply.cost, model=getattr(message, "model", cfg.model) or cfg.model,
+                               attempts=reply.attempts)
+            # A malformed verdict is re-asked once (temperature 0 rarely repeats the slip
+            # when told what was wrong); a second failure is final.
+            if output_repairs >= 1:
+                raise JudgeError(f"judge returned unusable output: {problem}", attempts=reply.attempts)
+            output_repairs += 1
+            request = {**request, "messages": [
+                {"role": "user", "content": user + f"\n\nYour previous answer was invalid ({problem}). "
+                 f"Call {tool.name} once with input matching its schema exactly."}]}
+
+    async def send(self, request: dict[str, Any], *, stream: bool = False,
+                   on_text: Callable[[str], Any] | None = None) -> "Reply":
+        """One Messages-API request with this layer's retries, concurrency limit and
+        token/cost accounting; the building block of judges, the copilot and reports.
+
+        ``request`` holds the ``messages.create`` arguments (``temperature`` is sent where
+        the model takes it, dropped where it is refused). ``stream=True`` streams the reply
+        and calls ``on_text(delta)`` (on this event loop) for each piece of text as it
+        arrives. Returns the final message with its usage. Retryable failures (429 honouring
+        ``retry-after``, 5xx, 529, connection errors) back off and retry up to
+        ``max_retries`` times; anything else raises :class:`JudgeError`.
+        """
+        import anthropic
+
+        self._bind()
+        cfg = self.config
+        request = dict(request)
+        temperature = request.pop("temperature", None)
+        if temperature is not None and self._send_temperature:
+            if self._temperature_kw is None:  # inspecting the SDK's signature costs ~0.5 ms
+                self._temperature_kw = _temperature_kwargs(self._client, 0.0)
+            kw = self._temperature_kw
+            request.update({"temperature": temperature} if "temperature" in kw
+                           else {"extra_body": {"temperature": temperature}})
+        attempt = 0
         while True:
             attempt += 1
             try:
                 async with self._sem:
-                    message = await self._send(request)
+                    message = await self._send(request, stream, on_text)
             except anthropic.APIStatusError as exc:
                 status = exc.status_code
                 if status == 400 and "temperature" in str(exc).lower() and _has_temperature(request):
@@ -424,23 +477,17 @@ class Judge:
                 self.usage.tokens_in += tokens_in
                 self.usage.tokens_out += tokens_out
                 self.usage.cost += cost
-            data, problem = _tool_input(message, tool)
-            if problem is None:
-                return Verdict(data=data, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost,
-                               model=getattr(message, "model", cfg.model) or cfg.model, attempts=attempt)
-            # A malformed verdict is re-asked once (temperature 0 rarely repeats the slip
-            # when told what was wrong); a second failure is final.
-            if output_repairs >= 1:
-                raise JudgeError(f"judge returned unusable output: {problem}", attempts=attempt)
-            output_repairs += 1
-            request = {**request, "messages": [
-                {"role": "user", "content": user + f"\n\nYour previous answer was invalid ({problem}). "
-                 f"Call {tool.name} once with input matching its schema exactly."}]}
+            return Reply(message, tokens_in, tokens_out, cost, attempt)
 
-    async def _send(self, request: dict[str, Any]) -> Any:
-        if self.config.stream:
-            async with self._client.messages.stream(**request) as stream:
-                return await stream.get_final_message()
+    async def _send(self, request: dict[str, Any], stream: bool = False,
+                    on_text: Callable[[str], Any] | None = None) -> Any:
+        if stream:
+            async with self._client.messages.stream(**request) as events:
+                if on_text is not None:
+                    async for event in events:
+                        if getattr(event, "type", None) == "text" and event.text:
+                            on_text(event.text)
+                return await events.get_final_message()
         return await self._client.messages.create(**request)
 
     async def _backoff(self, attempt: int, retry_after: float | None) -> None:

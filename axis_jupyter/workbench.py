@@ -37,7 +37,8 @@ from .store.dataset import Dataset
 
 
 class Workbench:
-    """The user calls built on a store: PostgreSQL sources and sync, evaluation runs."""
+    """The user calls built on a store: PostgreSQL sources and sync, evaluation runs, the
+    copilot (and, on datasets, reports: ``Dataset.report`` below)."""
 
     # -- PostgreSQL sources (axis_jupyter.sync) ------------------------------------------
     def add_source(self, name: str, kind: str, url: str, dataset_query: str,
@@ -81,6 +82,42 @@ class Workbench:
         from .evals.api import evaluate
 
         return evaluate(self, source, metrics, mapping=mapping, name=name, **kwargs)
+
+    # -- the copilot (axis_jupyter.copilot) ----------------------------------------------
+    def ask(self, question: str, *, datasets=None, new: bool = False, conversation=None,
+            budget=None, on_event=None):
+        """Ask the data in plain words; returns an Answer (``text``, ``queries``, ``steps``,
+        ``code()``). Follow-ups continue the conversation unless ``new=True``; ``datasets``
+        limits it, ``budget={"tool_calls", "tokens", "cost"}`` bounds it, ``on_event(event,
+        data)`` sees each step as it happens. Without ANTHROPIC_API_KEY: rule-based quick
+        insights. See :func:`axis_jupyter.copilot.api.ask`."""
+        from .copilot.api import ask
+
+        return ask(self, question, datasets=datasets, new=new, conversation=conversation,
+                   budget=budget, on_event=on_event)
+
+
+def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshold: float = 0.5,
+            metrics=None, node: str | None = None, sample_rate: float = 1.0,
+            max_issues: int = 100, include_nan: bool = False, fields=None,
+            on_event=None, **filters):
+    """An AI report on the dataset's issues: ``kind`` summary, detailed, grouped or
+    recommendations; ``mode`` low (score <= threshold), high or overall; ``metrics`` or a
+    metric-tree ``node`` (it and everything below it); ``sample_rate``, ``max_issues``,
+    ``include_nan`` and ``fields`` as for :meth:`issues`. Other keyword arguments filter the
+    rows (``evaluation_name="v2"``). Streams its steps to ``on_event(event, data)``; returns
+    a Report (``.text``, ``.insights``, ``.save("report.md")``). Needs ANTHROPIC_API_KEY."""
+    from .reports.api import report
+
+    return report(self.store, self.name, kind, mode=mode, threshold=threshold, metrics=metrics,
+                  node=node, sample_rate=sample_rate, max_issues=max_issues,
+                  include_nan=include_nan, fields=fields, filters=filters or None,
+                  on_event=on_event)
+
+
+# ``ds.report(...)``: a Dataset method of a feature above the store, added here like the
+# workbench calls above (the store layer knows nothing of reports).
+Dataset.report = _report
 
 
 class LocalStore(Workbench, local.LocalStore):

@@ -71,6 +71,9 @@ PARAMS: dict[str, dict] = {
     "column": P.STRING,
     "key": P.STRING,
     "sample": P.integer(1, 5000),
+    "signal": P.STRING,
+    "columns": P.NAMES,
+    "recent": P.BOOL,
 }
 
 # (analytic, parameter) -> schema, where one analytic reads a name differently.
@@ -86,6 +89,14 @@ OVERRIDES: dict[tuple[str, str], dict] = {
     ("length_analysis", "bins"): {"anyOf": [
         {"type": "array", "items": P.number(-1e15, 1e15), "minItems": 1, "maxItems": 50},
         P.STRING], "description": "ascending bin edges, e.g. [0, 100, 300]"},
+    # issue extraction (analytics/issues.py)
+    ("issues", "mode"): P.one_of("low", "high", "overall"),
+    ("issues", "sample_rate"): P.number(0.001, 1),
+    ("issues", "max_issues"): P.integer(1, 500),
+    ("issues", "include_nan"): P.BOOL,
+    ("issues", "fields"): {"anyOf": [P.STRING, {"type": "array", "items": P.one_of(
+        "query", "actual_output", "expected_output", "retrieved_content", "conversation",
+        "signals", "critique")}]},
 }
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import QueryError
-from . import alerts, classification, compare, deepdive, evals, health, kpi, monitoring, scorecard
+from . import (alerts, classification, compare, deepdive, evals, health, issues, kpi, monitoring,
+               scorecard, signal_kpis, signals)
 from .parameters import check_params, schemas_of, signature_params
 
 
@@ -95,6 +96,17 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("kpi_panels", kpi.kpi_panels, ("kpi",)),
     _a("kpi_trends", kpi.kpi_trends, ("kpi",)),
     _a("kpi_composition", kpi.kpi_composition, ("kpi",)),
+    # issue extraction for reports and the copilot (analytics/issues.py)
+    _a("issues", issues.issues, ("evals", "signals")),
+    # human signals (analytics/signals.py, signal_kpis.py) over the cases table
+    _a("signal_schema", signals.signal_schema, ("signals",)),
+    _a("display_config", signals.display_config, ("signals",), method=None),  # ds.display_config() -> dict
+    _a("cases", signals.cases, ("signals",)),
+    _a("case_count", signals.case_count, ("signals",), method=None),
+    _a("signal_case", signals.signal_case, ("signals",)),
+    _a("signal_kpis", signal_kpis.signal_kpis, ("signals",)),
+    _a("signal_trends", signal_kpis.signal_trends, ("signals",)),
+    _a("signal_values", signal_kpis.signal_values, ("signals",)),
 ]}
 
 

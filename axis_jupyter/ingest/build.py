@@ -36,8 +36,10 @@ class Built:
 
     @property
     def tables(self) -> list[str]:
-        """Every table of this build (records, scores, and the record-latency index)."""
-        return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table")) if t]
+        """Every table of this build (records, scores, the record-latency index of long
+        monitoring data and the cases table of human signals)."""
+        return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table"),
+                            self.extras.get("cases_table")) if t]
 
 
 def alias_family(kind: str) -> str:
@@ -45,13 +47,16 @@ def alias_family(kind: str) -> str:
 
 
 def plan_kind(columns: list[tuple[str, str]], kind: str, mapping: dict | None,
-              label: str) -> tuple[str, str, dict[str, str]]:
-    """Detect (kind, layout) and the final original->canonical rename."""
+              label: str, scored=None) -> tuple[str, str, dict[str, str]]:
+    """Detect (kind, layout) and the final original->canonical rename. ``scored(column)``
+    says whether source column ``column`` holds a number (see :func:`detect`)."""
     names = [c for c, _ in columns]
     types = dict(columns)
     probe = canonical_names(names, "auto" if kind == "auto" else alias_family(kind), mapping)
     probe_cols = {probe[c]: types[c] for c in names}
-    kind_, layout = detect(probe_cols, kind, label)
+    score_col = next((c for c in names if probe[c] == "metric_score"), None)
+    has_scores = (lambda: scored(score_col)) if scored and score_col else None
+    kind_, layout = detect(probe_cols, kind, label, scored=has_scores)
     rename = canonical_names(names, alias_family(kind_), mapping)
     dup = [v for v in set(rename.values()) if list(rename.values()).count(v) > 1]
     if dup:
@@ -83,13 +88,32 @@ def _expr(orig: str, canon: str, duck_type: str, kind: str) -> str:
         return f"TRY_CAST({q} AS TIMESTAMP)"
     if canon == "parent":
         return f"NULLIF(TRIM(CAST({q} AS VARCHAR)), '')"
-    if canon == "metric_category":
+    if canon == "metric_category" and kind != "signals":  # signals: as given (reference §8.5)
         return f"UPPER(COALESCE(NULLIF(TRIM(CAST({q} AS VARCHAR)), ''), 'SCORE'))"
     if canon in TEXT_CANON:
         return q if t == "VARCHAR" else f"CAST({q} AS VARCHAR)"
     if canon in JSONISH and t != "VARCHAR":
         return f"CAST(to_json({q}) AS VARCHAR)"  # nested Parquet/JSON values stored as JSON text
     return q
+
+
+SCORE_PROBE_ROWS = 10_000
+
+
+def _has_number(cur, source: Source, col: str) -> bool:
+    """True if source column ``col`` holds a number in its first 10,000 rows (enough to
+    tell scored evaluation rows from a signals export whose scores are all empty)."""
+    import duckdb
+
+    q = quote_ident(col)
+    try:
+        return cur.execute(
+            f"SELECT count(*) FROM (SELECT {q} AS v FROM {source.relation} LIMIT {SCORE_PROBE_ROWS}) "
+            "WHERE TRY_CAST(v AS DOUBLE) IS NOT NULL").fetchone()[0] > 0
+    except duckdb.Error:
+        if source.extras.get("fast"):
+            raise NeedsCarefulRead() from None  # read again, with rejects stored per line
+        return True  # the build that follows reports what is wrong with the file
 
 
 def _validate_numeric(cur, table: str, col: str, source: Source, orig: str, src_type: str) -> None:
@@ -144,8 +168,10 @@ def reads_once(source: Source, *, kind: str, mapping: dict | None) -> bool:
     first — so the relation may be a stream (the PostgreSQL sync's rows, read as they arrive)."""
     if source.check:
         return False
-    _kind, _layout, rename = plan_kind(source.columns, kind, mapping, source.label)
-    return not any(_checks_numeric(source, rename[o], t) or _checks_time(rename[o], t)
+    asked = []  # telling signals from scored rows reads the first rows: not a stream then
+    _kind, _layout, rename = plan_kind(source.columns, kind, mapping, source.label,
+                                       scored=lambda col: asked.append(col) or True)
+    return not asked and not any(_checks_numeric(source, rename[o], t) or _checks_time(rename[o], t)
                    for o, t in source.columns)
 
 
@@ -155,7 +181,8 @@ def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefi
     (wide layouts). For wide layouts the returned Built still needs :func:`build_scores`,
     run in a later transaction, because DuckDB row ids are final only after COMMIT.
     ``allow_empty``: no rows is not an error (an incremental sync with nothing new)."""
-    kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label)
+    kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label,
+                                      scored=lambda col: _has_number(cur, source, col))
     types = dict(source.columns)
     canon_types = {rename[c]: types[c] for c, _ in source.columns}
     warnings: list[str] = []

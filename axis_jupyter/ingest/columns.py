@@ -41,6 +41,10 @@ MONITORING_ALIASES = {
     "env": "environment", "stage": "environment",
 }
 
+# Human signals (reference §2.4): names are only lower-cased and underscored, as the reference
+# does, except that the reference's own sample calls the source column ``source``.
+SIGNALS_ALIASES = {"source": "source_name"}
+
 # Latency columns whose unit is milliseconds; values are kept as given and the unit is
 # recorded in the dataset metadata so views can label axes correctly.
 MS_LATENCY_NAMES = {"latency_ms", "duration_ms", "time_ms"}
@@ -106,7 +110,9 @@ def canonical_names(
         tables = [EVAL_ALIASES]
     elif kind == "auto":
         tables = [MONITORING_ALIASES, EVAL_ALIASES]
-    else:  # signals, kpi, rules: only lower-case/underscore, as the reference does
+    elif kind == "signals":
+        tables = [SIGNALS_ALIASES]
+    else:  # kpi, rules: only lower-case/underscore, as the reference does
         tables = []
     taken = set()
     # First pass: user mapping and names that are already canonical keep their place.

@@ -7,6 +7,8 @@ simple_judgment, fresh_annotation (annotations); long (signals, kpi); table (rul
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..errors import IngestError
 from .columns import NON_METRIC_NUMERIC
 
@@ -36,8 +38,19 @@ def wide_metric_columns(columns: dict[str, str], *, numeric_fallback: bool) -> l
             and not c.startswith("_axis")]
 
 
-def detect(columns: dict[str, str], kind: str, label: str) -> tuple[str, str]:
-    """Return (kind, layout) for canonical ``columns`` (name -> DuckDB type)."""
+# Human signals (reference §2.4): one row per (case, metric) with a ``signals`` object.
+SIGNALS_CORE = {"metric_name", "dataset_id", "signals"}
+
+
+def detect(columns: dict[str, str], kind: str, label: str,
+           scored: Callable[[], bool] | None = None) -> tuple[str, str]:
+    """Return (kind, layout) for canonical ``columns`` (name -> DuckDB type).
+
+    ``scored()`` says whether the ``metric_score`` column holds any number. Human-signal
+    exports carry the evaluation columns too (``metric_score``, ``parent``, ``run_id``,
+    ``passed``) but leave the scores empty: rows with ``metric_name``, ``dataset_id`` and
+    ``signals`` and no score are signals, not evaluation results. Without ``scored`` a
+    ``metric_score`` column counts as scored."""
     names = set(columns)
     has_time = "timestamp" in names
     has_source = bool(names & {"source_name", "source_component", "environment", "source_type"})
@@ -46,6 +59,8 @@ def detect(columns: dict[str, str], kind: str, label: str) -> tuple[str, str]:
         raise IngestError(f"kind={kind!r} is not one of auto, {', '.join(KINDS)}.")
 
     if kind == "auto":
+        if SIGNALS_CORE <= names and not (long_scores and (scored is None or scored())):
+            return "signals", "long"
         if {"kpi_name", "numeric_value"} <= names:
             return "kpi", "long"
         if "rule_name" in names and "action" in names:
@@ -123,12 +138,29 @@ REQUIRED = {
 }
 
 
+# Other names a required column may have (renamed to the canonical name on ingest).
+ALSO_ACCEPTED = {("signals", "source_name"): "source"}
+
+
 def check_required(kind: str, layout: str, names: set[str], label: str) -> None:
+    """Raise one IngestError naming every required column that is missing."""
+    missing = []
     for req in REQUIRED.get((kind, layout), []):
         options = req if isinstance(req, tuple) else (req,)
         if not names & set(options):
             want = " or ".join(repr(o) for o in options)
-            raise IngestError(
-                f"{label}: {kind} data needs a column {want}, which is missing. Add it, or map "
-                f"your column to it with mapping={{'your_column': '{options[0]}'}}."
-            )
+            also = ALSO_ACCEPTED.get((kind, options[0]))
+            missing.append((f"{want} (or {also!r})" if also else want, options[0]))
+    if len(missing) == 1:
+        want, first = missing[0]
+        raise IngestError(
+            f"{label}: {kind} data needs a column {want}, which is missing. Add it, or map "
+            f"your column to it with mapping={{'your_column': '{first}'}}."
+        )
+    if missing:
+        wants = [w for w, _ in missing]
+        raise IngestError(
+            f"{label}: {kind} data needs the columns {', '.join(wants[:-1])} and {wants[-1]}, "
+            f"which are missing. Add them, or map your columns to them with "
+            f"mapping={{'your_column': '{missing[0][1]}', ...}}."
+        )

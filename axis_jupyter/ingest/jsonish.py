@@ -62,3 +62,10 @@ def as_list(value: Any) -> list:
     if isinstance(parsed, list):
         return parsed
     return [parsed]
+
+
+def parse_container(value: Any) -> dict | list | None:
+    """A cell that holds an object or a list (JSON or Python-literal text, or the object
+    itself) as JSON-safe Python; ``None`` for anything else (scalars, bad text)."""
+    parsed = parse_jsonish(value)
+    return _json_safe(parsed) if isinstance(parsed, (dict, list)) else None

@@ -340,10 +340,82 @@ def kpi_trend(rows: list[dict], name: str, lines: list[str]) -> dict:
             "title": name, "data": {"name": "series"}, "datasets": {"series": rows}, "layer": layers}
 
 
+# ----------------------------------------------------------------------------- human signals
+# Plain Vega-Lite: the dashboard redraws them on every filter change.
+SIGNAL_PALETTE = ["#8B9F4F", "#D4AF37", "#B8C5D3", "#A4B86C", "#6B7A3A", "#F39C12", "#E74C3C", "#7F8C8D"]
+
+
+def signal_lines(rows: list[dict], title: str, percent: bool = True) -> dict:
+    """Weekly lines with markers, one per series (rates in 0-1 shown as percentages),
+    rows: {week, series, value, count, present}; one hover rule shows every series."""
+    y = {"field": "value", "type": "quantitative", "title": "% of cases" if percent else None,
+         "axis": {"format": ".0%"} if percent else {}}
+    tip = [{"field": "week", "type": "temporal", "title": "Week of"}, {"field": "series", "title": "Signal"},
+           {"field": "value", "format": ".1%" if percent else ",.2f", "title": "Value"},
+           {"field": "count", "title": "Cases"}]
+    return {"$schema": VEGA_LITE, "width": "container", "height": 200, "title": title,
+            "data": {"name": "rows"}, "datasets": {"rows": rows},
+            "mark": {"type": "line", "point": True},
+            "encoding": {"x": {"field": "week", "type": "temporal", "title": None}, "y": y,
+                         "color": {"field": "series", "type": "nominal", "title": None,
+                                   "legend": {"orient": "bottom"}},
+                         "tooltip": tip}}
+
+
+def signal_shares(rows: list[dict], title: str) -> dict:
+    """The share of each value of a string signal per week, stacked to 100 %,
+    rows: {week, series (the value), value (share), count}."""
+    return {"$schema": VEGA_LITE, "width": "container", "height": 200, "title": title,
+            "data": {"name": "rows"}, "datasets": {"rows": rows}, "mark": "bar",
+            "encoding": {"x": {"field": "week", "type": "temporal", "timeUnit": "yearweek", "title": None},
+                         "y": {"field": "value", "type": "quantitative", "stack": "normalize",
+                               "axis": {"format": ".0%"}, "title": "% of cases"},
+                         "color": {"field": "series", "type": "nominal", "title": None,
+                                   "scale": {"range": SIGNAL_PALETTE}},
+                         "tooltip": [{"field": "week", "type": "temporal", "title": "Week of"},
+                                     {"field": "series", "title": "Value"},
+                                     {"field": "value", "format": ".1%", "title": "Share"}]}}
+
+
+def signal_categories(rows: list[dict], kind: str, title: str, total: int) -> dict:
+    """Cases per value of a signal, rows: {value, count, share, color}, drawn as ``kind``:
+    bar (counts), horizontal_bar (% of cases, for long labels), stacked_bar (one bar, part
+    of the whole) or donut (the total in the centre). Colours from the display config."""
+    order = [r["value"] for r in rows]
+    colors = [r.get("color") or SIGNAL_PALETTE[i % len(SIGNAL_PALETTE)] for i, r in enumerate(rows)]
+    color = {"field": "value", "type": "nominal", "title": None, "sort": order,
+             "scale": {"domain": order, "range": colors}}
+    tip = [{"field": "value", "title": "Value"}, {"field": "count", "title": "Cases"},
+           {"field": "share", "format": ".1%", "title": "Share"}]
+    base = {"$schema": VEGA_LITE, "title": title, "data": {"name": "rows"}, "datasets": {"rows": rows}}
+    if kind == "horizontal_bar":
+        return {**base, "width": "container", "height": {"step": 22}, "mark": "bar",
+                "encoding": {"y": {"field": "value", "type": "nominal", "sort": order, "title": None},
+                             "x": {"field": "share", "type": "quantitative", "axis": {"format": ".0%"},
+                                   "title": "% of cases"}, "color": {**color, "legend": None}, "tooltip": tip}}
+    if kind == "stacked_bar":
+        return {**base, "width": "container", "height": 60, "mark": "bar",
+                "encoding": {"x": {"field": "count", "type": "quantitative", "stack": "normalize",
+                                   "axis": {"format": ".0%"}, "title": None},
+                             "color": {**color, "legend": {"orient": "bottom"}},
+                             "order": {"field": "count", "sort": "descending"}, "tooltip": tip}}
+    if kind == "donut":
+        return {**base, "width": 220, "height": 220, "layer": [
+            {"mark": {"type": "arc", "innerRadius": 60},
+             "encoding": {"theta": {"field": "count", "type": "quantitative"}, "color": color, "tooltip": tip}},
+            {"mark": {"type": "text", "fontSize": 20, "fontWeight": "bold"}, "data": {"values": [{"t": total}]},
+             "encoding": {"text": {"field": "t", "type": "quantitative", "format": ","}}}]}
+    return {**base, "width": "container", "height": 200, "mark": "bar",
+            "encoding": {"x": {"field": "value", "type": "nominal", "sort": order, "title": None,
+                               "axis": {"labelAngle": -30}},
+                         "y": {"field": "count", "type": "quantitative", "title": "Cases"},
+                         "color": {**color, "legend": None}, "tooltip": tip}}
+
+
 # ----------------------------------------------------------------------------- requests
 CHARTS: dict[str, Callable[..., dict]] = {f.__name__: f for f in (
     experiments, grouped_bar, bar_by_band, radar, box, violin, binned, value_bars, scatter, heatmap, pie,
-    trend, latency, pass_rates, kpi_trend)}
+    trend, latency, pass_rates, kpi_trend, signal_lines, signal_shares, signal_categories)}
 
 
 def build(request: dict) -> dict:

@@ -226,14 +226,23 @@ def _sql(magic: AxisMagic, args, cell):
 subcommand("sql", "sql SELECT ... | %%axis sql: run a read-only query", cell=True)(_sql)
 
 
-@magic_arguments()
-@argument("view", help="view name (e.g. scorecard)")
-@argument("dataset", nargs="?", default=None, help="dataset name")
-@argument("options", nargs="*", help="view options as key=value")
+@magic_arguments(name="axis show")
+@argument("view", nargs="?", default=None, metavar="VIEW", help="view name: scorecard, deepdive, compare, monitor, production, "
+                                                "runner, database, datasets, ...")
+@argument("dataset", nargs="?", default=None, metavar="DATASET", help="dataset name (optional when the store has one of "
+                                                  "the view's kind)")
+@argument("options", nargs="*", metavar="key=value", help="view options (e.g. experiment=baseline)")
 def _show(magic: AxisMagic, args, cell):
     """Show an inline view of a dataset."""
+    from ..payloads import views
     from .widgets import show
 
+    if not args.view:
+        raise UsageError("give a view: %axis show VIEW [DATASET] [key=value ...] (views: "
+                         f"{', '.join(sorted(views()))}).")
+    if args.dataset and "=" in args.dataset:  # %axis show monitor time=7d: options, no name
+        args.options.insert(0, args.dataset)
+        args.dataset = None
     opts = {}
     for item in args.options:
         key, sep, value = item.partition("=")
@@ -243,7 +252,7 @@ def _show(magic: AxisMagic, args, cell):
     return show(args.view, magic.store, args.dataset, **opts)
 
 
-subcommand("show", "show VIEW [DATASET] [key=value ...]: inline view (scorecard, ...)")(_show)
+subcommand("show", "show VIEW [DATASET] [key=value ...]: inline view (scorecard, ..., datasets: the data manager)")(_show)
 
 
 @magic_arguments()
@@ -254,8 +263,10 @@ def _help(magic: AxisMagic, args, cell):
         cmd = COMMANDS.get(args.topic)
         if cmd is None:
             raise UsageError(f"unknown command {args.topic!r}.")
-        print(cmd.fn.__doc__ or cmd.summary)
-        print(getattr(cmd.fn, "parser", None).format_help() if hasattr(cmd.fn, "parser") else "")
+        parser = getattr(cmd.fn, "parser", None)
+        # the parser's help has the usage line and the docstring once (fn.__doc__ repeats them)
+        text = parser.format_help() if parser is not None else cmd.summary
+        print(text.replace("::\n\n", "").replace(f"%_{cmd.name}", f"%axis {cmd.name}").strip())
         return None
     lines = ["%axis commands:"] + [f"  %axis {c.summary}" for c in COMMANDS.values()]
     lines.append("Use %axis help COMMAND for its options; %config AxisMagic for settings.")
@@ -338,3 +349,6 @@ def _eval(magic: AxisMagic, args, cell):
 
 
 subcommand("eval", "eval run DATASET --metrics a,b [--name N] | eval metrics: evaluation runs")(_eval)
+
+
+from . import copilot_magic  # noqa: E402,F401  (registers %axis ask and %axis report)

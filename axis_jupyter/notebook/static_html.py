@@ -175,6 +175,12 @@ def production(snap: dict) -> str:
             f"<td>{e(str(r['health']))}</td><td>{r['records']:,}</td></tr>" for r in qd["hierarchy"])
         parts.append("<table><thead><tr><th>Hierarchy</th><th>Score</th><th>Δ</th><th>Health</th><th>Records</th>"
                      f"</tr></thead><tbody>{rows}</tbody></table>")
+    sig = snap.get("signals")
+    if sig:
+        cards = "".join(f"<span style='margin-right:12px'>{e(str(k['label']))}: <b>"
+                        f"{_num(k['value'], '.1%') if k.get('format') == 'percent' else _num(k['value'], ',.4g')}</b></span>"
+                        for k in sig.get("cards", []))
+        parts.append(f"<div><i>Human signals</i> ({sig.get('total', 0):,} cases): {cards}</div>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -205,5 +211,30 @@ def database(snap: dict) -> str:
             f"<th>target</th><th>state</th></tr>{rows}</table></div>")
 
 
+def signals(snap: dict) -> str:
+    """The KPI strip and the first page of cases."""
+    if not snap:
+        return "<div>AXIS human signals (no data rendered yet)</div>"
+    e = html.escape
+
+    def value(k):
+        v = k.get("value")
+        if v is None:
+            return "—"
+        return f"{v:.1%}" if k.get("format") == "percent" else format(v, ",.4g")
+
+    cards = "".join(f"<span style='margin-right:12px'>{e(str(k.get('label')))}: <b>{value(k)}</b></span>"
+                    for k in snap.get("kpis", []))
+    table = snap.get("table") or {}
+    cols = [c for c in table.get("columns", []) if c["key"] in (table.get("defaults") or [])]
+    head = "".join(f"<th>{e(str(c['label']))}</th>" for c in cols)
+    rows = "".join("<tr>" + "".join(f"<td>{e('' if r.get(c['key']) is None else str(r.get(c['key'])))}</td>"
+                                    for c in cols) + "</tr>" for r in table.get("rows", []))
+    return ("<div class='axis-static axis-signals' style='font-family:system-ui,sans-serif;font-size:13px'>"
+            f"<div style='font-weight:600'>Human signals — {e(str(snap.get('dataset', '')))} "
+            f"({snap.get('total', 0):,} cases)</div><div>{cards}</div>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
 RENDERERS = {"scorecard": scorecard, "deepdive": deepdive, "compare": compare, "monitor": monitor,
-             "production": production, "runner": runner, "database": database}
+             "production": production, "signals": signals, "runner": runner, "database": database}

@@ -107,6 +107,12 @@ def _server_base(store) -> str:
     return path or "/"
 
 
+def _branding() -> dict:
+    from .. import branding
+
+    return branding.load()
+
+
 def resolve(ds_or_name, store=None):
     """(store, dataset name) from a Dataset, or a name plus an optional store."""
     from ..store.base import Dataset
@@ -145,6 +151,8 @@ class AxisView(anywidget.AnyWidget):
     snapshot = traitlets.Dict().tag(sync=True, echo_update=False)
     transport = traitlets.Unicode("kernel").tag(sync=True)
     server_base = traitlets.Unicode("").tag(sync=True)
+    #: theme.yaml palette and agents.yaml registry (axis_jupyter.branding), read once
+    branding = traitlets.Dict().tag(sync=True)
 
     def __init__(self, ds_or_name=None, store=None, *, params: dict | None = None,
                  compute: bool = True, **kwargs):
@@ -157,7 +165,8 @@ class AxisView(anywidget.AnyWidget):
         remote = is_remote(store) and not self.kernel_only
         super().__init__(view=self.view_name, dataset=name or "", params=dict(params or {}),
                          transport="server" if remote else "kernel",
-                         server_base=_server_base(store) if remote else "", **kwargs)
+                         server_base=_server_base(store) if remote else "",
+                         branding=_branding(), **kwargs)
         self.on_msg(self._on_custom_msg)
         if compute:
             self.refresh()
@@ -357,23 +366,28 @@ class Production(AxisView):
     a monitoring dataset. ``Production(mon_ds, kpi="kpi_ds", filters={"source_name": "Atlas"})``."""
 
     view_name = "production"
-    payload_keys = ("filters", "kpi")
-    options = ("kpi", "source_name", "environment", "segment", "source_type", "source_component")
+    payload_keys = ("filters", "kpi", "signals")
+    options = ("kpi", "signals", "source_name", "environment", "segment", "source_type", "source_component")
 
-    def __init__(self, ds_or_name=None, store=None, *, kpi=None, filters=None, **kwargs):
-        if ds_or_name is None and kpi is not None:
-            ds_or_name = kpi
+    def __init__(self, ds_or_name=None, store=None, *, kpi=None, signals=None, filters=None, **kwargs):
+        if ds_or_name is None:
+            ds_or_name = kpi if kpi is not None else signals
         first: dict[str, Any] = {"filters": dict(filters or {})}
-        if kpi:
-            first["kpi"] = kpi if isinstance(kpi, str) else getattr(kpi, "name", kpi)
+        for key, value in (("kpi", kpi), ("signals", signals)):
+            if value:
+                first[key] = value if isinstance(value, str) else getattr(value, "name", value)
         super().__init__(ds_or_name, store, params=first, **kwargs)
 
     @classmethod
     def from_magic(cls, store, dataset=None, **options):
-        """``%axis show production [MONITORING] [kpi=KPI] [source_name=...]``: with neither
-        named, the one monitoring and the one KPI dataset of the store."""
+        """``%axis show production [MONITORING] [kpi=KPI] [signals=SIGNALS] [source_name=...]``:
+        with neither MONITORING nor KPI named, the one monitoring and the one KPI dataset of
+        the store."""
         cls.check_options(options)
         kpi = options.pop("kpi", None)
+        signals = options.pop("signals", None)
+        if dataset is None and kpi is None and signals is not None:
+            return cls(None, store=store, signals=signals, filters=options)
         if dataset is None and kpi is None:
             ds = store.datasets()
             mons = ds[ds["kind"] == "monitoring"]["name"].tolist() if len(ds) else []
@@ -383,7 +397,30 @@ class Production(AxisView):
                                  f"(monitoring: {', '.join(mons) or 'none'}; kpi: {', '.join(kpis) or 'none'}).")
             dataset = mons[0] if mons else None
             kpi = kpis[0] if kpis else None
-        return cls(dataset, store=store, kpi=kpi, filters=options)
+        return cls(dataset, store=store, kpi=kpi, signals=signals, filters=options)
+
+
+class Signals(AxisView):
+    """The human-signals dashboard of a signals dataset: KPI strip with weekly sparklines,
+    filters, trends, the chart sections of the display config, the case table and each case
+    with its conversation. ``Signals(ds, filters={"environment": "prod"})``."""
+
+    view_name = "signals"
+    payload_keys = ("filters", "trend", "page_size")
+    options = ("trend", "page_size", "source_name", "source_component", "source_type", "environment")
+
+    def __init__(self, ds_or_name=None, store=None, *, filters=None, trend=None, page_size=25, **kwargs):
+        first: dict[str, Any] = {"filters": dict(filters or {}), "page_size": int(page_size)}
+        if trend:
+            first["trend"] = trend
+        super().__init__(ds_or_name, store, params=first, **kwargs)
+
+    @classmethod
+    def from_magic(cls, store, dataset=None, **options):
+        """``%axis show signals [DATASET] [environment=prod] [trend=<metric>__<signal>]``."""
+        cls.check_options(options)
+        rest = {k: options.pop(k) for k in ("trend", "page_size") if k in options}
+        return cls(dataset or _only_dataset(store, cls.view_name), store=store, filters=options, **rest)
 
 
 class Database(AxisView):
@@ -517,14 +554,18 @@ class _PlainView(AxisView):
         return cls(dataset, store=store, params=options)
 
 
+from .copilot_widgets import Copilot, Report  # noqa: E402  (they build on AxisView)
+
 # The widget class of each view, by view name.
 WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
-    Scorecard, DeepDive, Compare, Monitor, Production, Runner, Database)}
+    Scorecard, DeepDive, Compare, Monitor, Production, Signals, Runner, Database, Copilot, Report)}
 
 
 def widget_class(view: str) -> type[AxisView]:
     """The widget class of ``view``: its own, else a :class:`_PlainView` made for it."""
     spec = registry.get_view(view)  # a clear NotFoundError for an unknown view
+    if view == "datasets":
+        from . import manager  # noqa: F401  (defines and registers Datasets)
     cls = WIDGETS.get(view)
     if cls is None:
         cls = WIDGETS[view] = type(f"{view.title().replace('_', '')}View", (_PlainView,), {
@@ -535,6 +576,15 @@ def widget_class(view: str) -> type[AxisView]:
 def show(view: str, store, dataset: str | None = None, **options):
     """The widget of ``%axis show VIEW [DATASET] key=value ...``."""
     return widget_class(view).from_magic(store, dataset, **options)
+
+
+def __getattr__(name: str):
+    # Datasets lives in manager.py (it derives from AxisView); loaded on first use
+    if name == "Datasets":
+        from .manager import Datasets
+
+        return Datasets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Old names, kept: notebooks use them.

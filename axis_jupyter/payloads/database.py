@@ -36,14 +36,25 @@ def _local(store) -> bool:
 
 
 def payload(store, dataset=None) -> dict:
-    from ..sync import browser, engine
+    from ..sync import browser, client, engine
 
     try:
-        srcs = [c.public() for c in engine.sconfig.list_sources().values()]
+        if _local(store):
+            srcs = [c.public() for c in engine.sconfig.list_sources().values()]
+        else:
+            # the server's sources (those a kernel added with axis.add_source included),
+            # not this kernel's config folder
+            srcs = client.sources(store)
         config_error = None
     except AxisError as exc:
         srcs, config_error = [], str(exc)
-    status = engine.status_all(store) if _local(store) else {}
+    if _local(store):
+        status = engine.status_all(store)
+    else:
+        try:
+            status = client.sync_status(store)
+        except AxisError:
+            status = {}
     return jsonable({"sources": srcs, "status": status, "config_error": config_error,
                      "handles": browser.stats()})
 
@@ -141,4 +152,8 @@ SPEC = ViewSpec(
              "schema": schema, "distinct": distinct, "preview": preview, "query": query,
              "import_table": import_table, "import_query": import_query, "sync": sync,
              "reset_watermark": reset_watermark},
+    guarded={**{a: "axis:database" for a in ("connect", "disconnect", "tables", "schema",
+                                             "distinct", "preview", "query")},
+             "import_table": "axis:database", "import_query": "axis:database",
+             "sync": "axis:sync", "reset_watermark": "axis:sync"},
 )

@@ -36,6 +36,7 @@ from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params
 from .registry import ViewSpec, chart
+from .signals import production_section as signal_cards
 
 VIEW = "production"
 KPI_FILTERS = ("source_name", "environment", "source_type", "segment", "kpi_category")
@@ -152,14 +153,18 @@ def _quality_section(store, mon_ds, filters) -> dict:
     }
 
 
-def payload(store, dataset: str | None, kpi=None, filters=None, **unknown) -> dict:
-    """The Agent KPIs and AI Quality sections (human signals live elsewhere)."""
+def payload(store, dataset: str | None, kpi=None, signals=None, filters=None, **unknown) -> dict:
+    """The Agent KPIs, AI Quality and Human Signals (``signals=NAME``: the first KPI cards
+    of a human-signals dataset's strip) sections."""
     params.no_unknown(VIEW, "payload", unknown)
     t0 = time_mod.perf_counter()
+    if dataset and store.info(dataset)["kind"] == "signals":
+        dataset, signals = None, signals or dataset
     mon_ds, kpi_ds = _datasets(store, dataset, kpi)
     out: dict[str, Any] = {"view": VIEW, "dataset": dataset, "kpi_dataset": kpi_ds, "monitoring_dataset": mon_ds,
                            "kpi": _kpi_section(store, kpi_ds, filters) if kpi_ds else None,
-                           "quality": _quality_section(store, mon_ds, filters) if mon_ds else None}
+                           "quality": _quality_section(store, mon_ds, filters) if mon_ds else None,
+                           "signals": signal_cards(store, signals, filters) if signals else None}
     out["timing"] = {"total_ms": round((time_mod.perf_counter() - t0) * 1000, 2)}
     return jsonable(out)
 
@@ -237,5 +242,5 @@ SPEC = ViewSpec(
     name=VIEW,
     description="Production overview: agent KPIs, executive quality summary, source/component/metric scorecard",
     actions={"payload": payload, "kpi_trend": kpi_trend, "composition": composition, "metric_detail": metric_detail},
-    kinds=("monitoring", "kpi"),
+    kinds=("monitoring", "kpi", "signals"),
 )

@@ -28,6 +28,12 @@ class ViewSpec:
     actions: dict[str, Callable[..., dict]] = field(default_factory=dict)
     #: the dataset kinds the view shows; () when it needs no dataset
     kinds: tuple[str, ...] = ()
+    #: actions that do more than show data, with the authorization resource whose ``write``
+    #: they also need over HTTP (e.g. the database view's ``connect`` -> ``axis:database``),
+    #: so granting ``axis:views`` never grants a sync, a database connection or a run
+    guarded: dict[str, str] = field(default_factory=dict)
+    #: the columns its filter bar offers (None: every filterable column of the dataset)
+    filter_keys: tuple[str, ...] | None = None
 
 
 VIEWS: dict[str, ViewSpec] = {}
@@ -68,7 +74,12 @@ def call_action(store, dataset: str | None, view: str, action: str, params: dict
     spec = get_view(view)
     fn = spec.actions.get(action)
     if fn is None:
-        raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}).")
+        from .filterbar import shared_action  # filter_options and code: every view has them
+
+        fn = shared_action(spec, action)
+    if fn is None:
+        raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}, "
+                         "filter_options, code).")
     return fn(store, dataset, **check(view, action, params or {}, fn))
 
 

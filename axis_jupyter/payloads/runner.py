@@ -157,4 +157,5 @@ SPEC = ViewSpec(
     name=VIEW,
     description="Evaluation runner: mapping, metrics, live progress, results",
     actions={"setup": setup, "start": start, "status": status, "cancel": cancel},
+    guarded={"start": "axis:evals", "cancel": "axis:evals"},
 )

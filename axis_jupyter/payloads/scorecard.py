@@ -23,6 +23,7 @@ from ..errors import QueryError
 from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable
 from . import params
+from .report import SCORECARD_ACTIONS, SCORECARD_GUARDED
 from .registry import ViewSpec, chart
 
 VIEW = "scorecard"
@@ -191,6 +192,8 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
 SPEC = ViewSpec(
     name=VIEW,
     description="Evaluation scorecard: KPIs, weighted metric hierarchy, metric tree, drill-down",
-    actions={"payload": payload, "cases": cases, "case_tree": case_tree},
+    # report_setup, report_start, ...: the "Generate report" modal (payloads/report.py)
+    actions={"payload": payload, "cases": cases, "case_tree": case_tree, **SCORECARD_ACTIONS},
     kinds=("evals",),
+    guarded=SCORECARD_GUARDED,
 )

@@ -79,3 +79,21 @@ class Store(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+    def dataset_sizes(self, infos: list[dict]) -> dict:
+        """Bytes each dataset takes on disk, by name; None where this store cannot tell (a
+        store of another process answers with its server's own sizes)."""
+        return {i["name"]: None for i in infos}
+
+    # -- rich display: a plain HTML table here; the data manager widget under IPython ----
+    def _repr_html_(self) -> str:
+        from .display import datasets_html
+
+        return datasets_html(self)
+
+    def _ipython_display_(self) -> None:
+        # Only IPython calls this, so the notebook face (which imports IPython and
+        # anywidget) is loaded here by name and never by a script using the engine.
+        import importlib
+
+        importlib.import_module(f"{__package__.rpartition('.')[0]}.notebook.manager").display_store(self)

@@ -98,6 +98,14 @@ class Dataset:
             raise QueryError("format must be csv, json or markdown.")
         return fmt.export_markdown(res, wins)
 
+    def display_config(self, config: dict | None = None) -> dict:
+        """Human signals: the merged display config - kpi_strip, chart_sections, filters,
+        table_columns, color_maps (``signals_metrics.yaml`` and ``config`` over the one
+        generated from the schema; see :mod:`axis_jupyter.signals.display`)."""
+        from ..signals import api
+
+        return api.display_config(self.store, self.name, config)
+
     # Analytics registered after this class was made (plugins) ---------------------------
     def __getattr__(self, attr: str):
         a = registry.by_method().get(attr) if not attr.startswith("_") else None

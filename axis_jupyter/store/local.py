@@ -57,8 +57,9 @@ from ..ingest import build
 from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from ..jobs import JobRunner
+from ..signals import cases as signal_cases
 from . import budget as budgets
-from . import metadata, sandbox
+from . import metadata, sandbox, sizes
 from .base import Dataset, Store
 from .locks import lock_holder
 from .names import check_name, dataset_name_from  # noqa: F401 - importable from here
@@ -240,6 +241,9 @@ class LocalStore(Store):
         if self._closed:
             raise StoreError("this store is closed; call axis_jupyter.connect() again.")
 
+    def dataset_sizes(self, infos: list[dict]) -> dict:
+        return sizes.dataset_sizes(self, infos)
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -343,6 +347,8 @@ class LocalStore(Store):
         old = self._meta.get(name)
         if "latency_table" not in built.extras:
             build.build_record_latency(cur, built)
+        if built.kind == "signals":  # load and every sync (incremental too) rebuild the cases
+            signal_cases.build(cur, built)
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = metadata.compute_info(cur, name, built, label, version)
@@ -459,6 +465,9 @@ class LocalStore(Store):
             "records": ibis.table(self._schema(cur, records), name=records),
             "full": ibis.table(self._schema(cur, name), name=name),
         }
+        if info.get("cases_table"):
+            ct = info["cases_table"]
+            tables["cases"] = ibis.table(self._schema(cur, ct), name=ct)
         if info.get("latency_table") and info.get("latency_unique"):
             lt = info["latency_table"]
             tables["record_latency"] = ibis.table(self._schema(cur, lt), name=lt)

@@ -30,6 +30,16 @@ def add_source(store: RemoteStore, name: str, kind: str, url: str, dataset_query
                               headers={"Content-Type": "application/json"})["source"]
 
 
+def sources(store: RemoteStore) -> list[dict]:
+    """The sources saved on the server (no secrets): what the server syncs."""
+    return store.request_json("GET", "sync", "sources")["sources"]
+
+
+def sync_status(store: RemoteStore) -> dict:
+    """The server's sync status per dataset."""
+    return store.request_json("GET", "sync").get("datasets", {})
+
+
 def delete_source(store: RemoteStore, name: str) -> None:
     """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
     store.request_json("DELETE", "sync", "sources", name)

@@ -404,7 +404,9 @@ def view_names() -> list[str]:
 def view_actions() -> list[str]:
     from axis_jupyter.payloads import views
 
-    return sorted({a for v in views().values() for a in v.actions})
+    from axis_jupyter.payloads.filterbar import SHARED_ACTIONS
+
+    return sorted({a for v in views().values() for a in v.actions} | set(SHARED_ACTIONS))
 
 
 class ViewActionHandler(BoundedMixin, AxisHandler):
@@ -423,6 +425,7 @@ class ViewActionHandler(BoundedMixin, AxisHandler):
         from axis_jupyter.notebook.widgets import call_action
 
         params = self.json_body()
+        await self.authorize_guarded(view, action)
         if name is not None:
             self.store.info(name)
 
@@ -435,6 +438,21 @@ class ViewActionHandler(BoundedMixin, AxisHandler):
             body = await self.run_bounded(run)
             self.check_answer_size(len(body))
             self.finish(body)
+
+
+    async def authorize_guarded(self, view: str, action: str) -> None:
+        """An action that acts (connects to a database, syncs, starts a run) also needs
+        ``write`` on its own resource (``ViewSpec.guarded``), asked of the same authorizer."""
+        from axis_jupyter.payloads.registry import get_view
+
+        resource = get_view(view).guarded.get(action)
+        if resource is None:
+            return
+        allowed = await ensure_async(self.authorizer.is_authorized(
+            self, self.current_user, "write", resource))
+        if not allowed:
+            raise tornado.web.HTTPError(
+                403, f"User is not authorized to write on resource: {resource}.")
 
 
 # --------------------------------------------------------------------------- jobs

@@ -63,13 +63,19 @@ _R, _W, _X = (READ,), (WRITE,), (EXECUTE,)
 RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:health": {"read": _R},
     "axis:openapi": {"read": _R},
+    "axis:branding": {"read": _R},                   # theme.yaml palette and agents.yaml
     "axis:datasets": {"read": _R, "write": _W},      # POST uploads, DELETE removes
     "axis:rows": {"read": _R},
     "axis:analytics": {"read": _R, "write": _R},     # POST computes an analytic, changes nothing
     "axis:jobs": {"read": _R, "write": _W},          # DELETE cancels a job
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
+    "axis:signals": {"read": _R},                    # human signals: schema, config, cases
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
+    # Asking spends the owner's model budget and runs SQL the question steers (read-only,
+    # through the store's guard): like an evaluation run (write) and like query (execute).
+    "axis:copilot": {"read": _R, "write": _W + _X},
+    "axis:reports": {"read": _R, "write": _W},       # POST writes a report (model budget)
     # The browser reaches other databases from the server, with saved credentials, and
     # imports into the store.
     "axis:database": {"read": _X + _W, "write": _X + _W},
@@ -78,12 +84,21 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
 # axis:views is one route for every view: POST views/{view}/{action}. The views that only
 # show the store need read; the runner starts and cancels runs; the database view is the
 # database browser. A view or action not listed needs every scope.
-_READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production")
+_READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production", "signals")
 VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
     "database": {"*": _X + _W},
+    # the data manager: the list and the shared filter/code actions read; uploads and
+    # deletes write
+    "datasets": {"payload": _R, "filter_options": _R, "code": _R, "preview": _W, "commit": _W,
+                 "discard": _W, "delete": _W, "stage": _W},
+    # asking spends the owner's model budget and runs SQL the question steers (axis:copilot)
+    "copilot": {"setup": _R, "events": _R, "ask": _W + _X, "cancel": _W + _X},
+    # writing a report spends the owner's model budget (axis:reports); so from the scorecard
+    "report": {"setup": _R, "events": _R, "markdown": _R, "start": _W, "cancel": _W},
 }
+VIEW_SCOPES["scorecard"] = {"*": _R, "report_start": _W, "report_cancel": _W}
 
 
 def required_scopes(resource: str, action: str, path_kwargs: dict | None = None,
@@ -109,8 +124,10 @@ class AxisHubAuthorizer(JupyterHubAuthorizer):
       session from before) hold all three. A token the owner limited to some AXIS scopes
       holds only those.
     * Anyone else needs the scopes: a plain ``access:servers`` share gets nothing here.
-    * A user the hub did not identify (the server's kernel secret, see ``base.py``) holds
-      all three if it is the server's owner, else nothing.
+    * The server's kernel secret (``base.py``) is presented as the server's own API token, so
+      the hub identifies it as the owner with that token's scopes (the owner rule above). A
+      user without a hub model (no such request reaches a hub-run server today) holds all
+      three only if it is named as the owner.
     """
 
     @property

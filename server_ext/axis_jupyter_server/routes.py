@@ -56,6 +56,11 @@ CORE_ROUTES: list[tuple[str, type]] = [
 OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_sync",
     "axis_jupyter_server.handlers_evals",
+    "axis_jupyter_server.handlers_uploads",
+    "axis_jupyter_server.handlers_branding",
+    "axis_jupyter_server.handlers_copilot",
+    "axis_jupyter_server.handlers_reports",
+    "axis_jupyter_server.handlers_signals",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -77,8 +77,10 @@ def write_settings(dirpath: Path) -> None:
         p.write_text(json.dumps(value))
 
 
-def start_lab(tmp: Path, store: Path, startup_timeout: float = 120) -> Lab:
-    """JupyterLab on a free port under BASE_URL with token auth; AXIS_STORE=store."""
+def start_lab(tmp: Path, store: Path, startup_timeout: float = 120,
+              extra_env: dict[str, str] | None = None) -> Lab:
+    """JupyterLab on a free port under BASE_URL with token auth; AXIS_STORE=store.
+    ``extra_env``: more environment variables for the server (and the kernels it starts)."""
     tmp.mkdir(parents=True, exist_ok=True)
     root = tmp / "root"
     root.mkdir(exist_ok=True)
@@ -93,6 +95,7 @@ def start_lab(tmp: Path, store: Path, startup_timeout: float = 120) -> Lab:
         "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
         "IPYTHONDIR": str(tmp / "ipython"), "PYTHONUNBUFFERED": "1",
     })
+    env.update(extra_env or {})
     log = tmp / "lab.log"
     cmd = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--ServerApp.base_url={BASE_URL}", f"--IdentityProvider.token={token}",

@@ -14,6 +14,8 @@ import json
 
 import pytest
 
+from browser.filterbar_helpers import choose
+
 from browser.labserver import open_notebook, run_cell
 
 pytestmark = pytest.mark.browser
@@ -88,7 +90,7 @@ def test_deepdive_view(page, lab):
     wait_rendered(view, "chart-bar")
 
     # the experiment filter applies to everything
-    view.locator("[data-testid=experiment]").select_option(EXP)
+    choose(view, EXP)
     page.wait_for_function(
         """(v) => { const t = document.querySelector('[data-testid=axis-deepdive] [data-testid=summary] tr[data-metric=tone]');
                     return t && Math.abs(Number(t.dataset.mean) - v) < 1e-12; }""", arg=expected["exp"]["tone"], timeout=60_000)

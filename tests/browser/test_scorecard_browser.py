@@ -46,6 +46,7 @@ def expected():
     return expected_payloads()
 
 
+from browser.filterbar_helpers import choose, chosen  # noqa: E402
 from browser.labserver import open_notebook, run_cell  # noqa: E402
 
 
@@ -143,14 +144,14 @@ def click_a_bar(page, view):
     and the point clicked."""
     canvas = view.locator("[data-testid=chart] canvas")
     canvas.wait_for()
-    select = view.locator("[data-testid=experiment]")
-    before = select.input_value()
+    before = chosen(view)
     point = page.wait_for_function(BAR_POINT_JS, arg=canvas.element_handle(), polling=100,
                                timeout=30_000).json_value()
     canvas.click(position=point)
-    page.wait_for_function("(v) => document.querySelector('[data-testid=axis-scorecard] "
-                           "[data-testid=experiment]').value !== v", arg=before, timeout=30_000)
-    return select.input_value(), point
+    page.wait_for_function("(v) => [...document.querySelectorAll('[data-testid=axis-scorecard] "
+                           "[data-testid=chip][data-key=evaluation_name]')].map((c) => c.dataset.value)"
+                           ".join(',') !== v", arg=before, timeout=30_000)
+    return chosen(view), point
 
 
 # ------------------------------------------------------------------ tests
@@ -184,7 +185,7 @@ def test_scorecard_shared_store_http(page, lab, expected):
     wait_kpi(page, "overall", payloads[picked]["kpis"]["overall_score"])
     view.locator("[data-testid=chart] canvas").click(position=point)
     wait_kpi(page, "overall", payloads[None]["kpis"]["overall_score"])
-    assert view.locator("[data-testid=experiment]").input_value() == ""
+    assert chosen(view) == ""
 
     # the tidy tree: one node per metric-tree node, scores from the payload
     view.locator("[data-testid=tab-tree]").click()
@@ -209,7 +210,7 @@ def test_scorecard_shared_store_http(page, lab, expected):
     view.locator("[data-testid=drilldown] [data-testid=close]").click()
 
     # the experiment filter applies to everything
-    view.locator("[data-testid=experiment]").select_option("candidate_a")
+    choose(view, "candidate_a")
     wait_kpi(page, "overall", payloads["candidate_a"]["kpis"]["overall_score"])
     check_kpis(view, payloads["candidate_a"])
     check_rows(view, payloads["candidate_a"])
@@ -221,7 +222,7 @@ def test_scorecard_shared_store_http(page, lab, expected):
     # the view's calls go over HTTP meanwhile
     run_cell(page, 3, wait=False)
     page.wait_for_function(f"() => {CELL_OUT}(3).includes('busy')", timeout=30_000)
-    view.locator("[data-testid=experiment]").select_option("candidate_b")
+    choose(view, "candidate_b")
     wait_kpi(page, "overall", payloads["candidate_b"]["kpis"]["overall_score"])
     open_drill(page, view, "faithfulness", N_CASES)
     # the cell still runs (it cannot end before the release), so the kernel answered nothing
@@ -245,7 +246,7 @@ def test_scorecard_shared_store_http(page, lab, expected):
     snaps = [m["state"]["snapshot"] for m in state.values() if m["state"].get("view") == "scorecard"]
     assert snaps and snaps[0]["kpis"]["overall_score"] == pytest.approx(
         payloads["candidate_b"]["kpis"]["overall_score"], abs=1e-12)
-    assert snaps[0]["filters"] == {"evaluation_name": "candidate_b"}
+    assert snaps[0]["filters"] == {"evaluation_name": ["candidate_b"]}  # the bar is multi-select
 
 
 def test_scorecard_embedded_store_kernel(page, lab, expected, tmp_path):
@@ -266,7 +267,7 @@ def test_scorecard_embedded_store_kernel(page, lab, expected, tmp_path):
     open_drill(page, view, "conciseness", N_CASES)
     assert view.get_attribute("data-transport") == "kernel"
     view.locator("[data-testid=drilldown] [data-testid=close]").click()
-    view.locator("[data-testid=experiment]").select_option("")
+    choose(view, "")
     wait_kpi(page, "overall", payloads[None]["kpis"]["overall_score"])
     check_rows(view, payloads[None])
     assert view.get_attribute("data-transport") == "kernel"

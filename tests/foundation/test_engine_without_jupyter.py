@@ -15,7 +15,7 @@ import json, sys, warnings
 warnings.simplefilter("ignore")
 import pandas as pd
 import axis_jupyter
-from axis_jupyter import demo, demo_incidents
+from axis_jupyter import demo, demo_incidents, demo_signals
 from axis_jupyter.analytics import registry
 from axis_jupyter.evals.runs import wait_run
 from axis_jupyter.payloads import call_action, views
@@ -28,7 +28,9 @@ axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone
                         "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
                                      '{"tier": "free"}']}),
           name="with_metadata", kind="evals")
-DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi"}
+demo_signals.load_signals_demo(axis, n_cases=40, seed=1)
+DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi",
+           "signals": "demo_signals"}
 first = lambda query: axis.sql(query).iloc[:, 0].tolist()
 M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
 B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
@@ -43,6 +45,7 @@ ANALYTIC_PARAMS = {
     "paired_scores": {"metric": M1, **EVAL_PAIR},
     "metadata_breakdown": {"key": "tier"},
     "case_detail": {"dataset_id": CASE},
+    "signal_case": {"case_id": "cs-0000001"},
 }
 ON_METADATA = {"metadata_keys", "metadata_breakdown"}
 analytics = 0
@@ -62,8 +65,24 @@ ACTION_PARAMS = {
     ("production", "kpi_trend"): {"kpi_name": KPI},
     ("production", "metric_detail"): {"metric_name": MON_METRIC},
     ("runner", "setup"): {"source": "demo_evals"},
+    ("signals", "case"): {"case_id": "cs-0000001"},
+    ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    # the data manager: stage a small file, preview and load it, stage another to discard,
+    # delete what was loaded
+    ("datasets", "stage"): {"filename": "s.csv", "data": __import__("base64").b64encode(
+        b"dataset_id,metric_name,metric_score\nc1,m,0.5\nc2,m,0.7\n").decode()},
+    ("datasets", "commit"): {"name": "staged_ds"},
+    ("datasets", "delete"): {"name": "staged_ds"},
+    ("copilot", "ask"): {"question": "What stands out?"},
+    ("report", "start"): {"kind": "summary", "max_issues": 5},
+    ("scorecard", "report_setup"): {"node": "Accuracy"},
+    ("scorecard", "report_start"): {"kind": "grouped", "node": "Accuracy", "max_issues": 5},
 }
+# Actions that follow a job started by the action before them (the LLM is the test's
+# loopback server: ANTHROPIC_BASE_URL in the environment).
+FOLLOW = {"events", "cancel", "markdown", "report_events", "report_cancel", "report_markdown"}
+job_id = None
 ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
               ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
 # The database view's browser actions need a PostgreSQL server (tests/sync cover them).
@@ -81,12 +100,23 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
+        elif action in FOLLOW:
+            params["job_id"] = job_id
+        if view == "datasets" and action in ("preview", "commit", "discard"):
+            if action == "discard":
+                staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
+            params["upload"] = staged["upload"]
         dataset = ON_DATASET.get((view, action)) or (DATASET[spec.kinds[0]] if spec.kinds else None)
         out = call_action(axis, dataset, view, action, params)
         json.dumps(out, allow_nan=False)  # JSON-ready as it is
+        if (view, action) == ("datasets", "stage"):
+            staged = out
         if (view, action) == ("runner", "start"):
             run_id = out["run_id"]
             assert wait_run(run_id, timeout=120)["state"] == "succeeded"
+        if "job_id" in out and action not in FOLLOW:  # a question or report: let it finish
+            job_id = out["job_id"]
+            assert axis.jobs.get(job_id).wait_sync(120) and axis.jobs.get(job_id).state == "succeeded"
         actions += 1
 
 loaded = [m for m in ("IPython", "ipywidgets", "anywidget", "altair", "jupyter_server", "tornado")
@@ -97,11 +127,14 @@ print(json.dumps({"loaded": loaded, "analytics": analytics, "actions": actions, 
 '''
 
 
-def test_engine_imports_no_jupyter(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AXIS_SERVER")}
-    env["AXIS_HOME"] = str(tmp_path / "home")
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=600)
+def test_engine_imports_no_jupyter(tmp_path, monkeypatch):
+    from support.llm_server import serve_loopback
+
+    with serve_loopback(monkeypatch):  # the copilot's and the reports' actions call a model
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AXIS_SERVER")}
+        env["AXIS_HOME"] = str(tmp_path / "home")
+        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["loaded"] == []

@@ -26,8 +26,9 @@ def test_quickstart_runs_in_a_plain_kernel(tmp_path, monkeypatch):
     assert "candidate_a" in text and "AXIS error" not in text
     widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert len(widgets) == 3  # scorecard, compare, monitor
-    assert all("axis-static" in o["data"].get("text/html", "") for o in widgets)  # static fallback
+    assert len(widgets) == 5  # the store's data manager (a cell ending in `axis`), scorecard, compare, monitor, signals
+    views = [o for o in widgets if not o["data"]["text/plain"].startswith("VBox")]
+    assert len(views) == 4 and all("axis-static" in o["data"].get("text/html", "") for o in views)  # static fallback
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
 

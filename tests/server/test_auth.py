@@ -36,7 +36,7 @@ def registered_axis_routes(web_app) -> list[tuple[str, type]]:
     return found
 
 
-SAMPLES = ("sample", "0123abcd", "abc", "1")
+SAMPLES = ("sample", "0123abcd", "abc", "1", "0123456789abcdef")  # the last: a staged upload id
 
 
 def _sample(match: re.Match) -> str:

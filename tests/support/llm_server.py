@@ -6,6 +6,10 @@ client at this server (``ANTHROPIC_BASE_URL``). It implements ``POST /v1/message
     content_block_delta, content_block_stop, message_delta, message_stop);
   * tool_use replies when the request forces a tool (``tool_choice.type == "tool"``),
     whose input comes from a pluggable ``responder(request) -> dict``; plain text otherwise;
+  * scripted replies for agents: a responder may return a :class:`Scripted` reply with
+    any content blocks (text and ``tool_use`` calls the model chose) and stop reason
+    (``tool_use``, ``end_turn``, ``refusal``, ...); :func:`script` answers requests with a
+    list of such replies in order;
   * scripted failures (e.g. 429 with ``retry-after``, 500, 529) consumed in order;
   * an optional per-request delay (interruptible, so shutdown never hangs);
   * a request log and counter.
@@ -35,6 +39,49 @@ class Failure:
     status: int
     message: str = "scripted failure"
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Scripted:
+    """A reply with explicit content blocks, e.g. a model that calls tools of its choosing::
+
+        Scripted([text("Let me look."), tool_use("run_sql", {"query": "SELECT 1"})])
+
+    ``stop_reason`` defaults to ``tool_use`` when a block calls a tool, else ``end_turn``.
+    """
+
+    content: list[dict[str, Any]]
+    stop_reason: str | None = None
+    output_tokens: int | None = None
+
+
+def text(value: str) -> dict[str, Any]:
+    """A text content block."""
+    return {"type": "text", "text": value}
+
+
+def tool_use(name: str, input: dict[str, Any], id: str | None = None) -> dict[str, Any]:
+    """A tool_use content block (an id is assigned when none is given)."""
+    block = {"type": "tool_use", "name": name, "input": input}
+    if id is not None:
+        block["id"] = id
+    return block
+
+
+def script(*replies: Any) -> Responder:
+    """A responder giving ``replies`` in order, one per request. A callable reply is
+    called with the request (to check it or build the answer from it); after the last
+    reply every further request gets the last one again."""
+    queue = list(replies)
+    state = {"i": 0}
+
+    def responder(request: dict[str, Any]) -> Any:
+        i = min(state["i"], len(queue) - 1)
+        state["i"] += 1
+        reply = queue[i]
+        return reply(request) if callable(reply) else reply
+
+    return responder
 
 
 def default_responder(request: dict[str, Any]) -> Any:
@@ -184,6 +231,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _message(self, body: dict[str, Any], answer: Any) -> dict[str, Any]:
         owner = self.server_owner
         tool = _forced_tool(body)
+        if isinstance(answer, Scripted):
+            content = [dict(b, id=b.get("id") or owner.next_id("toolu")) if b.get("type") == "tool_use"
+                       else dict(b) for b in answer.content]
+            stop = answer.stop_reason or ("tool_use" if any(b["type"] == "tool_use" for b in content)
+                                          else "end_turn")
+            out_tokens = owner.output_tokens if answer.output_tokens is None else answer.output_tokens
+            return {"id": owner.next_id("msg"), "type": "message", "role": "assistant",
+                    "model": body.get("model", "loopback"), "content": content,
+                    "stop_reason": stop, "stop_sequence": None,
+                    "usage": {"input_tokens": owner.input_tokens, "output_tokens": out_tokens}}
         if tool is not None and isinstance(answer, dict):
             content = [{"type": "tool_use", "id": owner.next_id("toolu"), "name": tool["name"],
                         "input": answer}]
@@ -300,3 +357,17 @@ def serve_loopback(monkeypatch: Any = None, responder: Responder | None = None,
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+
+
+def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tool_result blocks of a request's last user message, each with its ``text``
+    (the content as one string) and ``is_error``."""
+    content = request["messages"][-1].get("content")
+    out = []
+    for block in content if isinstance(content, list) else []:
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            inner = block.get("content")
+            if isinstance(inner, list):
+                inner = "".join(b.get("text", "") for b in inner if isinstance(b, dict))
+            out.append({**block, "text": inner or "", "is_error": bool(block.get("is_error"))})
+    return out

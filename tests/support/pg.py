@@ -37,7 +37,7 @@ def context_factory(store, backend: str, pg_uri: str | None = None, prefix: str 
     """``make(name) -> AnalyticContext`` for dataset ``name`` of ``store``, on ``backend``.
 
     ``"duckdb"`` runs the analytics on the store itself. ``"postgres"`` copies the dataset's
-    tables (scores, records, full view) into PostgreSQL once, as ``{prefix}_{name}_{role}``,
+    tables (scores, records, full view, and the cases of human signals) into PostgreSQL once, as ``{prefix}_{name}_{role}``,
     and runs the same Ibis expressions there — that is how the analytics are kept portable.
     """
     from axis_jupyter.analytics import AnalyticContext
@@ -57,9 +57,11 @@ def context_factory(store, backend: str, pg_uri: str | None = None, prefix: str 
     def make_pg(name):
         info = store.info(name)
         tables = {}
-        for role, table in (("scores", info["scores_table"]),
-                            ("records", info.get("records_table") or info["scores_table"]),
-                            ("full", name)):
+        roles = [("scores", info["scores_table"]),
+                 ("records", info.get("records_table") or info["scores_table"]), ("full", name)]
+        if info.get("cases_table"):  # human signals: one row per case
+            roles.append(("cases", info["cases_table"]))
+        for role, table in roles:
             pg_name = f"{prefix}_{name}_{role}"
             if pg_name not in copied:
                 df = store.read(lambda cur: cur.execute(f'SELECT * FROM "{table}"').df())

@@ -1,4 +1,4 @@
-// Overlays: a panel over the view (drill-downs, test cases, traces), closed by its ✕, a
+// Overlays: a panel over the view (drill-downs, test cases, traces), closed by its ×, a
 // click beside the panel or Escape.
 import { h, clear } from "./dom.js";
 

@@ -1,6 +1,7 @@
 // The frame every AXIS view draws in, and what every view does around its calls.
 import { h } from "./dom.js";
 import { createTransport, errorText } from "./transport.js";
+import { applyPalette } from "./theme.js";
 
 /**
  * @typedef {import("./transport.js").AnyModel} AnyModel
@@ -72,6 +73,7 @@ export function viewCalls(transport, { root, status, errorBox, note }) {
  *   call `action` and apply(result) unless a newer refresh started meanwhile; the root is
  *   busy (class "axis-busy") until the newest one is done; errors go to the error line
  * @property {() => void} announceTransport set data-transport once the transport is known
+ * @property {import("./agents.js").Branding} branding theme.yaml palette and agents.yaml registry
  */
 
 /**
@@ -89,6 +91,9 @@ export function createShell(model, el, { cls, testid, attrs = {}, note }) {
   const errorBox = h("div", { class: "axis-error", hidden: true, "data-testid": "error" });
   const status = h("div", { class: "axis-status", "data-testid": "status" });
   const { call, showError } = viewCalls(transport, { root, status, errorBox, note });
+  /** @type {import("./agents.js").Branding} */
+  const branding = model.get("branding") || {};
+  applyPalette(root, branding.theme);
   el.append(root);
 
   let seq = 0;
@@ -115,7 +120,7 @@ export function createShell(model, el, { cls, testid, attrs = {}, note }) {
     });
   }
 
-  return { transport, root, errorBox, status, call, showError, refresh, announceTransport };
+  return { transport, root, errorBox, status, call, showError, refresh, announceTransport, branding };
 }
 
 /**

@@ -8,7 +8,8 @@ import "../lib/ui.css";
 import "./deepdive.css";
 import { h, clear } from "../lib/dom.js";
 import { createShell, snapshotOf, saveSnapshot, saveParams as mergeParams } from "../lib/shell.js";
-import { experimentFilter, tabButtons } from "../lib/controls.js";
+import { tabButtons } from "../lib/controls.js";
+import { filterBar, valuesOf } from "../lib/filterbar.js";
 import { ChartSet } from "../lib/charts.js";
 import { overlayBox, dismissable } from "../lib/overlay.js";
 import { testCaseView } from "../lib/test-case.js";
@@ -55,14 +56,30 @@ function render({ model, el }) {
   const tabs = h("div", { class: "axis-tabs", role: "tablist" });
   const body = h("div", { class: "axis-body", "data-testid": "body" });
   const overlay = overlayBox("case-panel");
-  root.append(header, shell.errorBox, tabs, body, shell.status, overlay);
+  // the shared filter bar; "Copy as code" gives ds.summary(...), the overview's numbers
+  const filters = filterBar({
+    call: shell.call, branding: shell.branding, time: true, get: () => state.filters,
+    onchange: (f) => {
+      state.filters = f;
+      state.cases.page = 1;
+      state.tree.caseId = null;
+      saveParams();
+      update();
+    },
+    code: () => ({ analytic: "summary", args: { threshold: state.payload ? state.payload.threshold : state.threshold } }),
+  });
+  root.append(header, filters.el, shell.errorBox, tabs, body, shell.status, overlay);
   const charts = new ChartSet(); // the charts of the current tab
 
   function saveParams() {
     mergeParams(model, { filters: state.filters, ui: { tab: state.tab } });
   }
 
-  const experiment = () => state.filters[EXP] || null;
+  /** the one experiment shown, or null (all, or several) */
+  const experiment = () => {
+    const v = valuesOf(state.filters, EXP);
+    return v.length === 1 ? v[0] : null;
+  };
 
   function update() {
     /** @type {Record<string, any>} */
@@ -86,18 +103,7 @@ function render({ model, el }) {
   function renderHeader() {
     const p = state.payload;
     clear(header).append(h("div", { class: "axis-title" }, "Deep dive ", h("span", { class: "axis-muted" }, p.dataset)));
-    const exps = p.experiments || [];
-    if (exps.length) {
-      header.append(experimentFilter(exps, experiment(), (v) => {
-        state.filters = { ...state.filters };
-        if (v) state.filters[EXP] = v;
-        else delete state.filters[EXP];
-        state.cases.page = 1;
-        state.tree.caseId = null;
-        saveParams();
-        update();
-      }));
-    }
+    filters.render();
   }
 
   function renderTabs() {
@@ -174,7 +180,7 @@ function render({ model, el }) {
     const panel = h("div", { class: "axis-panel", role: "dialog", "aria-label": `Test case ${id}` },
       h("div", { class: "axis-panel-head" },
         h("div", { class: "axis-title" }, "Test case ", h("span", { class: "axis-id", "data-testid": "case-id" }, id)),
-        h("button", { class: "axis-btn", "data-testid": "case-close", onclick: closeCase }, "✕")),
+        h("button", { class: "axis-btn", "data-testid": "case-close", onclick: closeCase, "aria-label": "Close" }, "×")),
       loading);
     overlay.append(panel);
     try {
@@ -208,9 +214,11 @@ function render({ model, el }) {
     update();
   }
   shell.announceTransport();
+  filters.load();
 
   return () => {
     model.off("change:snapshot", onSnapshot);
+    filters.dispose();
     shell.transport.dispose();
     charts.reset();
   };

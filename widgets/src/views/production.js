@@ -16,6 +16,7 @@ import { overlayBox } from "../lib/overlay.js";
 import { hiddenByCollapse } from "../lib/hierarchy.js";
 import { toggleIn } from "../lib/tree.js";
 import { errorText } from "../lib/transport.js";
+import { productionSignalCards } from "./signals/kpis.js";
 
 /** @type {Record<string, string>} */
 const ARROWS = { up: "▲", down: "▼", flat: "▬" };
@@ -42,7 +43,7 @@ function render({ model, el }) {
   root.append(header, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
 
-  const base = () => (state.kpi ? { filters: state.filters, kpi: state.kpi } : { filters: state.filters });
+  const base = () => ({ filters: state.filters, ...(state.kpi ? { kpi: state.kpi } : {}), ...(p0.signals ? { signals: p0.signals } : {}) });
 
   function update(t0 = performance.now()) {
     return shell.refresh("payload", base(), (payload) => {
@@ -69,7 +70,9 @@ function render({ model, el }) {
     clear(body);
     if (payload.kpi) body.append(kpiSection(payload.kpi));
     if (payload.quality) body.append(qualitySection(payload.quality));
-    if (!payload.kpi && !payload.quality) body.append(h("div", { class: "axis-empty" }, "No Monitoring Data"));
+    if (payload.signals) body.append(section("Human Signals", h("span", { class: "axis-chip" }, payload.signals.dataset),
+      productionSignalCards(payload.signals), "section-signals"));
+    if (!payload.kpi && !payload.quality && !payload.signals) body.append(h("div", { class: "axis-empty" }, "No Monitoring Data"));
     root.dataset.renderSeq = String((Number(root.dataset.renderSeq) || 0) + 1);
   }
 
@@ -126,7 +129,7 @@ function render({ model, el }) {
   async function loadKpiTrend(name, box) {
     const r = await call("kpi_trend", { ...base(), kpi_name: name });
     clear(box);
-    box.append(h("button", { class: "axis-btn", "data-testid": "kpi-trend-close", onclick: () => toggleKpi(name, box) }, "✕"));
+    box.append(h("button", { class: "axis-btn", "data-testid": "kpi-trend-close", onclick: () => toggleKpi(name, box), "aria-label": "Close" }, "×"));
     const c = h("div", {});
     box.append(c);
     await charts.draw(c, r.chart, { onError: (err) => c.append(h("div", { class: "axis-muted" }, errorText(err))) });
@@ -173,7 +176,7 @@ function render({ model, el }) {
           h("td", {}, lineSpark(r.sparkline, { width: 80, height: 18 })),
           h("td", { class: `axis-health-${r.health}` }, HEALTH[r.health]),
           h("td", { class: "axis-num" }, fmtInt(r.records)),
-          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "👁")));
+          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "Details")));
     });
   }
 
@@ -183,7 +186,7 @@ function render({ model, el }) {
     clear(overlay);
     const d = await call("metric_detail", { filters: state.filters, source_name: r.source_name, source_component: r.source_component, metric_name: r.metric_name });
     const panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
-      h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; } }, "✕")));
+      h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; }, "aria-label": "Close" }, "×")));
     if (!d.stats) {
       panel.append(h("div", {}, `${fmtInt(d.total)} labels`), table({
         rows: d.counts.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, x.category), h("td", { class: "axis-num" }, fmtInt(x.count)), h("td", { class: "axis-num" }, fmtPct(x.share)))),

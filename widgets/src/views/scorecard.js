@@ -8,12 +8,14 @@ import "./scorecard.css";
 import { h, clear, nextFrame } from "../lib/dom.js";
 import { scoreColor, fmtScore, fmtInt } from "../lib/format.js";
 import { createShell, snapshotOf, saveSnapshot, saveParams as mergeParams } from "../lib/shell.js";
-import { experimentFilter, tabButtons } from "../lib/controls.js";
+import { tabButtons } from "../lib/controls.js";
+import { filterBar, valuesOf } from "../lib/filterbar.js";
 import { kpiCard } from "../lib/kpi.js";
 import { keptChart } from "../lib/charts.js";
 import { hierarchyTable } from "./scorecard/table.js";
 import { treeTab, loadCaseTree } from "./scorecard/tree.js";
 import { drilldown } from "./scorecard/drilldown.js";
+import { reportModal } from "./scorecard/report.js";
 
 const EXP = "evaluation_name";
 
@@ -55,7 +57,20 @@ function render({ model, el }) {
   const body = h("div", { class: "axis-body" });
   const chart = keptChart(h("div", { class: "axis-chart", "data-testid": "chart" }), { hideWhenEmpty: true, onClick: filterByBar });
   const drill = drilldown(root, call, () => state.filters);
-  root.append(header, shell.errorBox, kpis, bar, tabs, body, chart.box, shell.status, drill.overlay);
+  // the shared filter bar: experiments, sources, any column with few values; "Copy as code"
+  // gives ds.summary(...), whose per-metric means are the hierarchy's leaf rows
+  const filters = filterBar({
+    call, branding: shell.branding, time: true, get: () => state.filters,
+    onchange: (f) => {
+      state.filters = f;
+      saveParams();
+      update();
+    },
+    code: () => ({ analytic: "summary", args: { threshold: state.payload ? state.payload.threshold : state.threshold } }),
+  });
+  const report = reportModal(root, call);
+  root.append(header, filters.el, shell.errorBox, kpis, bar, tabs, body, chart.box, shell.status, drill.overlay,
+    report.overlay);
 
   function saveParams() {
     const ui = { collapsed: [...state.collapsed], sort: state.sort, tab: state.tab };
@@ -68,7 +83,7 @@ function render({ model, el }) {
   /** @param {string | null} v the experiment to show, or null for all */
   function setExperiment(v) {
     state.filters = { ...state.filters };
-    if (v) state.filters[EXP] = v;
+    if (v) state.filters[EXP] = [v];
     else delete state.filters[EXP];
     saveParams();
   }
@@ -104,22 +119,16 @@ function render({ model, el }) {
     if (!field || datum[field] === undefined) return;
     const t0 = performance.now();
     const v = String(datum[field]);
-    setExperiment(state.filters[EXP] === v ? null : v);
-    renderHeader();
+    const now = valuesOf(state.filters, EXP);
+    setExperiment(now.length === 1 && now[0] === v ? null : v);
+    filters.render();
     update(t0);
   }
 
   function renderHeader() {
     const p = state.payload;
-    const exps = p.experiments || {};
     clear(header).append(h("div", { class: "axis-title" }, "Scorecard ", h("span", { class: "axis-muted" }, p.dataset)));
-    if (exps.column && (exps.values || []).length) {
-      header.append(experimentFilter(exps.values, state.filters[EXP], (v) => {
-        const t0 = performance.now();
-        setExperiment(v);
-        update(t0);
-      }));
-    }
+    filters.render();
   }
 
   function renderKpis() {
@@ -139,6 +148,8 @@ function render({ model, el }) {
       " / ",
       h("span", { class: "axis-high" }, `${k.high ?? 0} high`),
       h("span", { class: "axis-muted" }, ` (threshold ${state.payload.threshold})`),
+      h("button", { class: "axis-btn axis-report-open", "data-testid": "generate-report",
+        onclick: () => report.open(null) }, "📖 Generate Report"),
     );
   }
 
@@ -154,7 +165,8 @@ function render({ model, el }) {
   }
 
   /** @type {import("./scorecard/table.js").ScorecardContext} */
-  const ctx = { state, body, call, showError, saveParams, renderBody, openDrill: (metric) => drill.open(metric) };
+  const ctx = { state, body, call, showError, saveParams, renderBody, openDrill: (metric) => drill.open(metric),
+    openReport: (node) => report.open(node) };
 
   // ---------------------------------------------------------------- start
   const onSnapshot = () => {
@@ -174,9 +186,11 @@ function render({ model, el }) {
     update();
   }
   shell.announceTransport();
+  filters.load();
 
   return () => {
     model.off("change:snapshot", onSnapshot);
+    filters.dispose();
     shell.transport.dispose();
     chart.finalize();
   };

@@ -120,7 +120,7 @@ function metricRow(r) {
     "data-testid": "metric-row", "data-metric": r.metric_name, class: r.significant ? "axis-sig" : "",
     title: r.note || "",
   },
-  h("td", { "data-col": "metric_name" }, r.metric_name, r.note ? h("span", { class: "axis-note", title: r.note }, " ⓘ") : null),
+  h("td", { "data-col": "metric_name" }, r.metric_name, r.note ? h("span", { class: "axis-note axis-info", title: r.note, "aria-label": r.note }, "i") : null),
   cell("baseline_mean", fmtScore(r.baseline_mean)),
   cell("challenger_mean", fmtScore(r.challenger_mean)),
   cell("delta", h("span", { class: deltaClass(r.delta) }, fmtSigned(r.delta))),

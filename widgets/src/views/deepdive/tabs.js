@@ -186,7 +186,7 @@ function treeDetail(box, node, row, mode) {
   box.hidden = false;
   box.append(h("div", { class: "axis-panel-head" },
     h("div", { class: "axis-title" }, node.name, " ", h("span", { style: { color: scoreColor(node.score) } }, fmtScore(node.score))),
-    h("button", { class: "axis-btn", "data-testid": "tree-detail-close", onclick: () => { box.hidden = true; } }, "✕")));
+    h("button", { class: "axis-btn", "data-testid": "tree-detail-close", onclick: () => { box.hidden = true; }, "aria-label": "Close" }, "×")));
   box.append(h("div", { class: "axis-muted" }, `Weight ${node.weight ?? "—"} · ${fmtPct(node.norm_weight)} of siblings`));
   if (mode === "aggregated" && row) {
     box.append(metricStatsRow(row));

@@ -45,7 +45,7 @@ export async function scoreTab(ctx) {
 }
 
 /** @param {MonitorContext} ctx @param {any} row */
-const traceButton = (ctx, row) => h("button", { class: "axis-btn", "data-testid": "open-trace", onclick: () => ctx.openTrace(row) }, "👁");
+const traceButton = (ctx, row) => h("button", { class: "axis-btn", "data-testid": "open-trace", onclick: () => ctx.openTrace(row) }, "Trace");
 
 /** The lowest scores under a threshold. @param {MonitorContext} ctx @param {HTMLElement} box */
 async function loadFailing(ctx, box) {

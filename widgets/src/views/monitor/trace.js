@@ -45,7 +45,7 @@ function tracePanel(d, close) {
       h("span", { class: "axis-big", style: { color: scoreColor(d.metric_score) }, "data-testid": "detail-score" }, fmtScore(d.metric_score)),
       h("span", {}, ` ${d.metric_name}`), h("span", { class: "axis-id", "data-testid": "detail-trace" }, `  ${id}`),
       h("button", { class: "axis-btn", onclick: () => navigator.clipboard?.writeText(id) }, "Copy"),
-      h("button", { class: "axis-btn", "data-testid": "detail-close", onclick: close }, "✕")),
+      h("button", { class: "axis-btn", "data-testid": "detail-close", onclick: close, "aria-label": "Close" }, "×")),
     h("div", { class: "axis-row" }, box("Input", d.query), box("LLM Output", d.actual_output)),
     box("Expected Output", d.expected_output),
     box("Explanation", d.explanation, "axis-blue"), d.critique ? box("Critique", d.critique, "axis-amber") : null,

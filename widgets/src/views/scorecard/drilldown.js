@@ -1,5 +1,5 @@
 // The scorecard's drill-down (see ../scorecard.js): the test cases of one metric over
-// the view, paged by the server; closed by ✕, a click beside it or Escape.
+// the view, paged by the server; closed by ×, a click beside it or Escape.
 import { h, clear } from "../../lib/dom.js";
 import { scoreColor, fmtScore, fmtInt } from "../../lib/format.js";
 import { pagedTable } from "../../lib/table.js";
@@ -54,7 +54,7 @@ export function drilldown(root, call, filters) {
         h("div", {}, h("div", { class: "axis-title" }, metric),
           h("div", { class: "axis-muted", "data-testid": "cases-total", "data-value": data ? data.total : "" },
             data ? `${fmtInt(data.total)} test cases with this metric` : "Loading…")),
-        h("button", { class: "axis-btn", "data-testid": "close", onclick: close }, "✕")),
+        h("button", { class: "axis-btn", "data-testid": "close", onclick: close, "aria-label": "Close" }, "×")),
     );
     if (error) panel.append(h("div", { class: "axis-error" }, errorText(error)));
     if (data) {

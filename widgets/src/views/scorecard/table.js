@@ -18,6 +18,7 @@ import { visibleHierarchy } from "../../lib/hierarchy.js";
  * @property {() => void} saveParams keep the table's folding, sorting and tab in params
  * @property {() => void} renderBody redraw the current tab
  * @property {(metric: string) => void} openDrill show the test cases of a metric
+ * @property {(node: string) => void} openReport the report generator for a node and what is below it
  */
 
 /** @param {ScorecardContext} ctx */
@@ -53,7 +54,7 @@ export function hierarchyTable(ctx) {
     h("thead", {}, h("tr", {},
       sortHeader("Hierarchy", "name"), h("th", {}, "Type"), sortHeader("Score", "score"),
       h("th", {}, "Pass rate"), sortHeader("Weight", "weight"), h("th", {}, "Norm. Weight"),
-      h("th", {}, "Distribution"), h("th", {}, "Scores"))),
+      h("th", {}, "Distribution"), h("th", {}, "Scores"), h("th", {}, "Actions"))),
     h("tbody", {}, visibleHierarchy(rows, state.collapsed, state.sort).map((r) => hierarchyRow(ctx, r, change)))));
 }
 
@@ -89,5 +90,7 @@ function hierarchyRow(ctx, r, change) {
   h("td", { class: "axis-num" }, Number(r.weight).toFixed(2)),
   h("td", { class: "axis-num" }, fmtPct(r.norm_weight)),
   h("td", {}, sparkline(r.hist, r.mean)),
-  h("td", { class: "axis-num axis-muted" }, fmtInt(r.count)));
+  h("td", { class: "axis-num axis-muted" }, fmtInt(r.count)),
+  h("td", {}, h("button", { class: "axis-btn", "data-testid": "row-report", title: "AI report on this node and below",
+    onclick: (/** @type {Event} */ e) => { e.stopPropagation(); ctx.openReport(r.name); } }, "Report")));
 }

@@ -58,7 +58,7 @@ function leafDetail(ctx, box, node) {
   box.append(h("div", { class: "axis-modal-head" },
     h("div", { class: "axis-title" }, node.name, " ",
       h("span", { style: { color: scoreColor(node.score) } }, fmtScore(node.score))),
-    h("button", { class: "axis-btn", onclick: () => { box.hidden = true; } }, "✕")));
+    h("button", { class: "axis-btn", onclick: () => { box.hidden = true; }, "aria-label": "Close" }, "×")));
   box.append(h("div", { class: "axis-muted" }, `Weight ${node.weight ?? "—"} · ${fmtPct(node.norm_weight)} of siblings`));
   if (state.treeMode === "aggregated" && row) {
     box.append(metricStatsRow(row));

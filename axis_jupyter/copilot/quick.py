@@ -1,0 +1,88 @@
+"""Quick insights without a model: the reference's rule-based analysis, computed in SQL.
+
+Without ``ANTHROPIC_API_KEY`` the copilot still answers, with the rules of the reference's
+``/ai/analyze``, per metric of each dataset (from the ``summary`` analytic, one SQL query per
+dataset): a mean below 0.5 is a warning, a mean above 0.8 a success, a standard deviation
+above 0.3 a note on the spread. The answer says in one line that answers in words need the
+key, and it records its queries like any other answer (``answer.code()`` works).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import AxisError
+from .answer import Answer, QueryRecord, Step
+from .quoting import frame_rows
+
+LOW_MEAN, HIGH_MEAN, HIGH_SPREAD = 0.5, 0.8, 0.3
+NO_KEY_NOTE = ("Answers in words need `ANTHROPIC_API_KEY` (and optionally "
+               "`ANTHROPIC_BASE_URL`); meanwhile, these are rule-based quick insights computed "
+               "in SQL.")
+KINDS = ("evals", "monitoring", "signals")
+
+
+def insights_for(summary_rows: list[dict]) -> list[dict]:
+    """``[{type, metric, message}]`` for the rows of a summary (metric_name, count, mean,
+    std): warning for a low mean, success for a high one, info for a wide spread."""
+    out = []
+    for r in summary_rows:
+        metric, mean, std, n = r.get("metric_name"), r.get("mean"), r.get("std"), r.get("count")
+        if mean is None or not math.isfinite(mean):
+            continue
+        if mean < LOW_MEAN:
+            out.append({"type": "warning", "metric": metric,
+                        "message": f"low mean {mean:.3f} (n={n}): below {LOW_MEAN}"})
+        elif mean > HIGH_MEAN:
+            out.append({"type": "success", "metric": metric,
+                        "message": f"high mean {mean:.3f} (n={n}): above {HIGH_MEAN}"})
+        if std is not None and math.isfinite(std) and std > HIGH_SPREAD:
+            out.append({"type": "info", "metric": metric,
+                        "message": f"high spread: std {std:.3f} above {HIGH_SPREAD}"})
+    return out
+
+
+_ICON = {"warning": "⚠️", "success": "✅", "info": "ℹ️"}
+
+
+def quick_insights(store, question: str, datasets: list[str] | None = None) -> Answer:
+    """The rule-based answer for ``question`` over ``datasets`` (default: every evaluation,
+    monitoring and signals dataset)."""
+    answer = Answer(question=question, mode="rules", model=None)
+    names = list(store.datasets()["name"]) if datasets is None else list(datasets)
+    infos = [(n, store.info(n)) for n in names]
+    infos = [(n, i) for n, i in infos if i.get("kind") in KINDS]
+    lines = [NO_KEY_NOTE, ""]
+    if not infos:
+        lines.append("No evaluation or monitoring data is loaded yet: `axis.load(...)` a file "
+                     "first.")
+    for name, info in infos:
+        query = QueryRecord(kind="analytic", tool="quick_insights", dataset=name,
+                            analytic="summary", params={})
+        step = Step(id=f"q{len(answer.steps) + 1}", type="tool_use", tool="run_analytic",
+                    content=f"Running summary on {name}", metadata={"input": {
+                        "dataset": name, "analytic": "summary", "params": {}}})
+        answer.steps.append(step)
+        try:
+            df = store.analytic(name, "summary")
+        except AxisError as exc:
+            query.error = str(exc)
+            answer.queries.append(query)
+            lines.append(f"**{name}**: cannot summarise ({exc})")
+            continue
+        query.columns, query.preview = frame_rows(df, 200)
+        query.rows = len(query.preview)
+        answer.queries.append(query)
+        found = insights_for(df.to_dict("records"))
+        lines.append(f"**{name}** ({info.get('kind')}, {info.get('records', 0):,} records, "
+                     f"{len(df)} metrics)")
+        if not found:
+            lines.append("- no metric is below 0.5, above 0.8 or widely spread.")
+        lines += [f"- {_ICON[i['type']]} `{i['metric']}`: {i['message']}" for i in found]
+        lines.append("")
+        answer.steps.append(Step(id=f"q{len(answer.steps) + 1}", type="observation",
+                                 tool="run_analytic", content=f"{len(found)} insights"))
+    answer.text = "\n".join(lines).strip()
+    answer.steps.append(Step(id=f"q{len(answer.steps) + 1}", type="success",
+                             content="Quick insights (no API key)"))
+    return answer
