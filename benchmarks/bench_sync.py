@@ -15,6 +15,7 @@ table (rows / 10 records, 5 columns), then measures, for the same two queries:
                read from one snapshot, the results streamed into the canonical table, swapped
                in, metadata), once per read tier (``AXIS_SYNC_TIER`` arrow, then copy)
 (c') axis sync, arrow tier, with ``partition_column`` and ``sync_workers: 2``
+(c'') axis sync, arrow tier, the store's DuckDB ``memory_limit`` set (``--memory-limit``)
 (d) incremental  1% new result rows (and their records) appended by watermark (arrow tier)
 
 Each sync variant runs in a fresh process (spawned), so its peak RSS (``ru_maxrss``) is the
@@ -188,6 +189,8 @@ def main() -> None:
     ap.add_argument("--skip-cursor", action="store_true")
     ap.add_argument("--rounds", type=int, default=2,
                     help="full syncs per variant and drains of the floor; the best counts")
+    ap.add_argument("--memory-limit", default="512MB",
+                    help="DuckDB memory_limit of the store in the (c'') variant")
     ap.add_argument("--reuse", action="store_true",
                     help="with --keep-pg: keep the seeded tables when they already hold --rows rows")
     args = ap.parse_args()
@@ -239,11 +242,11 @@ def main() -> None:
 
     ctx = mp.get_context("spawn")
 
-    def variant(label, name, tier, partition=None, workers=1, incremental=False):
+    def variant(label, name, tier, partition=None, workers=1, incremental=False, memory_limit=None):
         print(f"{label} ...", flush=True)
         with ctx.Pool(1) as pool:
             return pool.apply(sync_child, (uri, str(work), name, tier, partition, workers,
-                                           args.rounds, n, incremental))
+                                           args.rounds, n, incremental, memory_limit))
 
     res["sync"] = {
         "arrow": variant("(c) axis sync (full), arrow tier, then (d) incremental", "bench", "arrow",
@@ -251,6 +254,9 @@ def main() -> None:
         "copy": variant("(c) axis sync (full), copy tier", "bench_copy", "copy"),
         "arrow_partitioned": variant("(c') axis sync (full), arrow tier, partitioned (2 workers)",
                                      "bench_par", "arrow", partition="id", workers=2),
+        "arrow_memory_limit": variant(f"(c'') axis sync (full), arrow tier, DuckDB memory_limit "
+                                      f"{args.memory_limit}", "bench_mem", "arrow",
+                                      memory_limit=args.memory_limit),
     }
     arrow = res["sync"]["arrow"]
     t_sync = arrow["best_s"]
@@ -266,7 +272,9 @@ def main() -> None:
                     "results_transfer_vs_floor>=0.45": res["results_transfer_ratio_vs_floor"] >= 0.45,
                     "speedup_vs_cursor>=6": res.get("speedup_vs_cursor", 0) >= 6,
                     "peak_rss<1GB": arrow["peak_rss_mb"] < 1024,
+                    "peak_rss<1GB_with_memory_limit": res["sync"]["arrow_memory_limit"]["peak_rss_mb"] < 1024,
                     "incremental<5%": res["incremental_fraction_of_full"] < 0.05}
+    res["memory_limit"] = args.memory_limit
     res["load_average_after"] = os.getloadavg()
 
     out = HERE / "results" / "sync.json"
@@ -279,13 +287,29 @@ def main() -> None:
 
 
 def sync_child(uri: str, work: str, name: str, tier: str, partition: str | None, workers: int,
-               rounds: int, n: int, incremental: bool) -> dict:
+               rounds: int, n: int, incremental: bool, memory_limit: str | None = None) -> dict:
     """One sync variant in a fresh process: full syncs (best of ``rounds``), then optionally an
     incremental sync of 1% new rows (removed again afterwards). Returns times, the best
-    round's stages and this process's peak RSS."""
+    round's stages and this process's peak RSS.
+
+    ``memory_limit``: DuckDB's ``memory_limit`` for the store (the store has no setting for
+    it; its default is 80% of RAM, and DuckDB keeps the pages a sync wrote cached up to it),
+    set where the store opens its database, before the configuration is locked."""
     os.environ["AXIS_SYNC_TIER"] = tier
     import axis_jupyter
     from axis_jupyter import sync
+
+    if memory_limit:
+        from axis_jupyter.store import sandbox
+
+        opened = sandbox.connect
+
+        def connect(path, staging):
+            con = opened(path, staging)
+            con.execute("SET memory_limit = ?", [memory_limit])
+            return con
+
+        sandbox.connect = connect
 
     cfg = Path(work) / "config"
     cfg.mkdir(parents=True, exist_ok=True)
@@ -348,7 +372,8 @@ def report(res: dict, n: int, floor_t: dict, it: dict, raw: dict) -> str:
         lines.append(f"| (b) cursor fetchmany(10000) + pandas -> DuckDB | {res['cursor_s']:.2f} | "
                      f"{rps(res['cursor_s'])} | {floor / res['cursor_s']:.2f}x | |")
     names = {"arrow": "(c) axis sync, full, arrow tier (ADBC)", "copy": "(c) axis sync, full, copy tier",
-             "arrow_partitioned": "(c') axis sync, full, arrow tier, partitioned (2 workers)"}
+             "arrow_partitioned": "(c') axis sync, full, arrow tier, partitioned (2 workers)",
+             "arrow_memory_limit": f"(c'') axis sync, full, arrow tier, DuckDB memory_limit {res['memory_limit']}"}
     for key, v in res["sync"].items():
         t = v["best_s"]
         lines.append(f"| {names[key]} | {t:.2f} | {rps(t)} | {floor / t:.2f}x | {v['peak_rss_mb']:.0f} MB |")
