@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import ParameterError
 
-__all__ = ["ParameterError", "check", "check_fields", "describe", "parse_text", "shown"]
+__all__ = ["ParameterError", "check", "check_fields", "coerce", "describe", "parse_text", "shown"]
 
 # Shorthands for the schemas used again and again.
 STRING = {"type": "string"}
@@ -262,4 +262,13 @@ def parse_text(name: str, raw: str, schema: dict) -> Any:
             value = json.loads(raw)
     except (ValueError, RecursionError):
         raise _fail(name, schema, raw) from None
+    return check(name, value, schema)
+
+
+def coerce(name: str, value: Any, schema: dict) -> Any:
+    """``value`` from Python or JSON (checked) or from text such as a magic option or a form
+    field (converted, then checked): the one way the analytics and view payloads read a
+    number or an integer parameter."""
+    if isinstance(value, str):
+        return parse_text(name, value, schema)
     return check(name, value, schema)

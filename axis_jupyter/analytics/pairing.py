@@ -11,6 +11,7 @@ import math
 
 import ibis
 
+from .. import params as schemas
 from ..errors import QueryError
 from .context import AnalyticContext
 from .evals import as_list, scores_table
@@ -106,20 +107,8 @@ def _ones(cond):
 
 
 def _num(value, name: str, lo: float | None = None, hi: float | None = None) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise QueryError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise QueryError(f"{name} must be between {lo} and {hi}, got {value!r}.")
-    return v
+    return float(schemas.coerce(name, value, schemas.number(lo, hi)))
 
 
 def _int(value, name: str, lo: int, hi: int) -> int:
-    try:
-        v = int(value)
-    except (TypeError, ValueError):
-        raise QueryError(f"{name} must be an integer, got {value!r}.") from None
-    if not lo <= v <= hi:
-        raise QueryError(f"{name} must be between {lo} and {hi}, got {v}.")
-    return v
+    return schemas.coerce(name, value, schemas.integer(lo, hi))

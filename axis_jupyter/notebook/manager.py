@@ -13,10 +13,10 @@ import traitlets
 
 from ..errors import QueryError
 from . import static_html
-from .widgets import WIDGETS, AxisView, resolve, widget_class
+from .widgets import WIDGETS, AxisView, _WithOutputArea, resolve, widget_class
 
 
-class Datasets(AxisView):
+class Datasets(_WithOutputArea, AxisView):
     """Every dataset of the store (kind, layout, rows, records, time range, size) with upload
     (drag and drop or a file picker, a preview of the first rows and the column mapping
     before anything is loaded), delete with confirmation and "open" for each view of a
@@ -29,11 +29,9 @@ class Datasets(AxisView):
     open_request = traitlets.Dict().tag(sync=True)
 
     def __init__(self, store=None, **kwargs):
-        import ipywidgets
-
         store, _ = resolve(None, store)
         super().__init__(None, store, **kwargs)
-        self.output = ipywidgets.Output()
+        self._make_output_area()
         self.opened = None
         self.observe(self._on_open_request, names="open_request")
 
@@ -48,8 +46,7 @@ class Datasets(AxisView):
         """Show ``view`` of ``dataset`` in ``output`` (what the row's Open button does)."""
         w = widget_class(view)(dataset, store=self._store)
         self.opened = w
-        self.output.outputs = ()
-        self.output.append_display_data(w)
+        self._show_below(w)
         return w
 
     def _on_open_request(self, change) -> None:
@@ -59,22 +56,7 @@ class Datasets(AxisView):
         try:
             self.open_view(req["view"], req["dataset"])
         except Exception as exc:  # noqa: BLE001 - say it where the view would be
-            self.output.outputs = ()
-            self.output.append_stdout(f"AXIS: could not open {req['view']} of {req['dataset']!r}: {exc}\n")
-
-    @property
-    def container(self):
-        import ipywidgets
-
-        box = getattr(self, "_container", None)
-        if box is None:
-            box = self._container = ipywidgets.VBox([self, self.output])
-        return box
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.container)
+            self._say_below(f"could not open {req['view']} of {req['dataset']!r}: {exc}")
 
 
 def display_store(store) -> None:

@@ -276,6 +276,39 @@ def _only_dataset(store, view: str) -> str:
 
 
 # ----------------------------------------------------------------------------- the views
+class _WithOutputArea:
+    """A view that opens other views below itself (the runner's "Open scorecard", the data
+    manager's "Open"): ``output`` is that area and ``container`` (what the magic displays,
+    and what displaying the view shows) holds the view and the area."""
+
+    def _make_output_area(self) -> None:
+        import ipywidgets
+
+        self.output = ipywidgets.Output()
+
+    def _show_below(self, widget) -> None:
+        self.output.outputs = ()
+        self.output.append_display_data(widget)
+
+    def _say_below(self, text: str) -> None:
+        self.output.outputs = ()
+        self.output.append_stdout(f"AXIS: {text}\n")
+
+    @property
+    def container(self):
+        import ipywidgets
+
+        box = getattr(self, "_container", None)
+        if box is None:
+            box = self._container = ipywidgets.VBox([self, self.output])
+        return box
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.container)
+
+
 class _EvaluationView(AxisView):
     """A view of one evaluation dataset whose first parameters are the experiments shown and
     the pass threshold."""
@@ -444,7 +477,7 @@ class Database(AxisView):
         return cls(store)
 
 
-class Runner(AxisView):
+class Runner(_WithOutputArea, AxisView):
     """The evaluation runner: pick a dataset, map its columns, choose metrics, start a run,
     follow it and open the scorecard of its results. ``Runner.container`` (what the magic
     displays, and what displaying a Runner shows) holds the runner and the ``output`` area
@@ -460,11 +493,9 @@ class Runner(AxisView):
     scorecard_request = traitlets.Dict().tag(sync=True)
 
     def __init__(self, dataset=None, store=None, **kwargs):
-        import ipywidgets
-
         store, name = resolve(dataset, store)
         super().__init__(name, store, params={"source": name or None}, compute=False, **kwargs)
-        self.output = ipywidgets.Output()
+        self._make_output_area()
         self.scorecard = None
         self.observe(self._on_scorecard_request, names="scorecard_request")
         self.refresh()
@@ -513,8 +544,7 @@ class Runner(AxisView):
             raise QueryError("no results dataset to open yet.")
         sc = Scorecard(dataset, store=self._store)
         self.scorecard = sc
-        self.output.outputs = ()
-        self.output.append_display_data(sc)
+        self._show_below(sc)
         return sc
 
     def _on_scorecard_request(self, change) -> None:
@@ -524,23 +554,7 @@ class Runner(AxisView):
         try:
             self.open_scorecard(name)
         except Exception as exc:  # noqa: BLE001 - show it where the scorecard would be
-            self.output.outputs = ()
-            self.output.append_stdout(f"AXIS: could not open the scorecard of {name!r}: {exc}\n")
-
-    @property
-    def container(self):
-        """The runner and the area where "Open scorecard" shows the results."""
-        import ipywidgets
-
-        box = getattr(self, "_container", None)
-        if box is None:
-            box = self._container = ipywidgets.VBox([self, self.output])
-        return box
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.container)
+            self._say_below(f"could not open the scorecard of {name!r}: {exc}")
 
 
 class _PlainView(AxisView):

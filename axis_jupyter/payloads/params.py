@@ -169,13 +169,7 @@ def threshold(value) -> float:
 
 def integer(value, name: str, lo: int, hi: int) -> int:
     """An integer from ``lo`` to ``hi`` (text such as "20" too)."""
-    try:
-        v = int(value)
-    except (TypeError, ValueError):
-        raise QueryError(f"{name} must be an integer, got {value!r}.") from None
-    if not lo <= v <= hi:
-        raise QueryError(f"{name} must be between {lo} and {hi}, got {v}.")
-    return v
+    return schemas.coerce(name, value, schemas.integer(lo, hi))
 
 
 def page(page, page_size, max_size: int) -> tuple[int, int]:

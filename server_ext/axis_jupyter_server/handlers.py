@@ -140,6 +140,19 @@ class DatasetsHandler(AxisHandler):
             self.set_header("Connection", "close")
         super().write_error(status_code, **kwargs)
 
+    def _received_upload(self):
+        """The streamed multipart body, closed, with its file on disk; or the error that ended
+        it (too large, malformed, no ``file`` field)."""
+        if self._upload_error is not None:
+            raise self._upload_error
+        up = self._upload
+        if up is None:  # pragma: no cover - prepare always sets it for POST
+            raise UploadError("upload the file as multipart/form-data.")
+        up.close()
+        if up.file_path is None:
+            raise UploadError("the upload has no file: send it in a multipart field named 'file'.")
+        return up
+
     @tornado.web.authenticated
     @authorized
     async def get(self):
@@ -153,14 +166,7 @@ class DatasetsHandler(AxisHandler):
         """Upload a file (multipart field ``file``) as a dataset; runs as an ``upload`` job."""
         from axis_jupyter.store.local import check_name, dataset_name_from
 
-        if self._upload_error is not None:
-            raise self._upload_error
-        up = self._upload
-        if up is None:  # pragma: no cover - prepare always sets it for POST
-            raise UploadError("upload the file as multipart/form-data.")
-        up.close()
-        if up.file_path is None:
-            raise UploadError("the upload has no file: send it in a multipart field named 'file'.")
+        up = self._received_upload()
         fields = up.fields
         args = self.query_args()
         name = args.get("name") or fields.get("name") or dataset_name_from(up.filename)

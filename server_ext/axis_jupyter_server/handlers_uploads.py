@@ -44,14 +44,7 @@ class UploadsHandler(DatasetsHandler):
     @authorized
     async def post(self):
         """Stage a file (multipart field ``file``) and preview its first rows; nothing is loaded."""
-        if self._upload_error is not None:
-            raise self._upload_error
-        up = self._upload
-        if up is None:  # pragma: no cover - prepare always sets it for POST
-            raise UploadError("upload the file as multipart/form-data.")
-        up.close()
-        if up.file_path is None:
-            raise UploadError("the upload has no file: send it in a multipart field named 'file'.")
+        up = self._received_upload()
         path, filename, tmpdir = up.file_path, up.filename, self._tmpdir
 
         def keep():

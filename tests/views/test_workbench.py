@@ -32,7 +32,8 @@ def store(home):
 def renamed_csv(path, n=30):
     """Demo results whose score and experiment columns have names no alias table knows."""
     df = demo.eval_results(n, seed=5).to_pandas()
-    df = df.rename(columns={"metric_score": "my_score", "evaluation_name": "exp"})
+    # without its score column, metric_name + dataset_id + signals would read as human signals
+    df = df.drop(columns=["signals"]).rename(columns={"metric_score": "my_score", "evaluation_name": "exp"})
     df["region"] = ["eu", "us"] * (len(df) // 2) + ["eu"] * (len(df) % 2)
     df.to_csv(path, index=False)
     return df
@@ -103,7 +104,7 @@ def test_payload_lists_every_dataset_with_size_time_range_and_views(store):
     p = call_action(store, None, "datasets", "payload", {})
     rows = {r["name"]: r for r in p["datasets"]}
     assert set(rows) == {"ev", "mon"}
-    assert rows["ev"]["views"] == ["compare", "deepdive", "scorecard"]
+    assert rows["ev"]["views"] == ["compare", "deepdive", "report", "scorecard"]
     assert "monitor" in rows["mon"]["views"] and "production" in rows["mon"]["views"]
     assert rows["ev"]["time_range"] is None and rows["mon"]["time_range"][0] < rows["mon"]["time_range"][1]
     assert rows["ev"]["rows"] == store.info("ev")["rows"] and rows["ev"]["records"] == 40
