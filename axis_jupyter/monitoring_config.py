@@ -359,6 +359,35 @@ def _title(name: str) -> str:
     return str(name).replace("_", " ").title()
 
 
+# What a KPI's name says when kpi.yaml does not: words (between underscores, spaces or
+# hyphens) that make it lower-is-better, and those that give its unit. A rising
+# "escalation_rate" is bad news, and a daily "tickets_handled" is a sum, not a mean.
+_LOWER_BETTER = {"escalation", "escalations", "error", "errors", "failure", "failures", "fail",
+                 "failed", "latency", "time", "duration", "wait", "cost", "costs", "churn",
+                 "abandon", "abandonment", "abandoned", "complaint", "complaints", "defect",
+                 "defects", "bounce", "reopen", "reopened", "incident", "incidents", "violation",
+                 "violations", "toxicity", "hallucination", "hallucinations", "timeout",
+                 "timeouts", "backlog", "refund", "refunds", "handoff", "handoffs", "drop", "drops"}
+_PERCENT = {"rate", "ratio", "pct", "percent", "percentage", "share", "fraction"}
+_SECONDS = {"time", "duration", "latency", "seconds", "secs", "sec"}
+_COUNT = {"count", "counts", "total", "number", "num", "volume", "tickets", "sessions",
+          "conversations", "calls", "messages", "users", "visits", "orders", "requests",
+          "handled", "escalations", "incidents", "errors", "refunds"}
+
+
+def infer_kpi_display(kpi: str) -> dict:
+    """Unit and polarity read from a KPI's name, for KPIs ``kpi.yaml`` does not describe:
+    ``escalation_rate`` -> percent, lower_better; ``avg_handle_time`` -> seconds,
+    lower_better; ``tickets_handled`` -> count; anything else a higher-is-better score."""
+    import re
+
+    words = {w for w in re.split(r"[_\s\-.]+", str(kpi).lower()) if w}
+    unit = ("percent" if words & _PERCENT else "seconds" if words & _SECONDS
+            else "count" if words & _COUNT else "score")
+    polarity = "lower_better" if words & _LOWER_BETTER else "higher_better"
+    return {"unit": unit, "polarity": polarity}
+
+
 def kpi_display(cfg: dict, kpi: str, source: str | None = None) -> dict:
     """Resolved display settings of one KPI: display_name, unit, polarity,
     card_display_value, trend_lines (source+kpi > source > kpi > global)."""
@@ -378,8 +407,9 @@ def kpi_display(cfg: dict, kpi: str, source: str | None = None) -> dict:
                 return layer[key]
         return cfg[key]
 
-    return {"display_name": pick("display_name", _title(kpi)), "unit": pick("unit", "score"),
-            "polarity": pick("polarity", "higher_better"),
+    guess = infer_kpi_display(kpi)  # only where kpi.yaml says nothing
+    return {"display_name": pick("display_name", _title(kpi)), "unit": pick("unit", guess["unit"]),
+            "polarity": pick("polarity", guess["polarity"]),
             "card_display_value": pick_card("card_display_value"),
             "trend_lines": pick_card("trend_lines")}
 

@@ -12,12 +12,13 @@ for analytics that serve a view rather than a person at a prompt).
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import QueryError
 from . import (alerts, classification, compare, deepdive, evals, health, issues, kpi, monitoring,
-               scorecard, signal_kpis, signals)
+               scorecard, signal_kpis, signals, testcases)
 from .parameters import check_params, schemas_of, signature_params
 
 
@@ -74,6 +75,8 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("experiments", compare.experiments, EVAL_KINDS),
     _a("agreement", compare.agreement, EVAL_KINDS),
     _a("paired_scores", compare.paired_scores, EVAL_KINDS, method=None),
+    # N experiments side by side, one test case at a time (analytics/testcases.py)
+    _a("test_cases", testcases.test_cases, EVAL_KINDS),
     # one experiment in depth (analytics/deepdive.py)
     _a("length_analysis", deepdive.length_analysis, EVAL_KINDS),
     _a("turn_analysis", deepdive.turn_analysis, EVAL_KINDS),
@@ -134,6 +137,33 @@ def get(name: str, kind: str) -> Analytic:
         raise QueryError(f"{name} does not apply to {kind} datasets (it works on "
                          f"{', '.join(a.kinds)}).")
     return a
+
+
+_NO_COLUMN = re.compile(r"'Table' object has no attribute '(\w+)'")
+
+
+def call(fn: Callable, ctx, params: dict):
+    """Run analytic ``fn`` on ``ctx``; a call it cannot take, or a column the dataset
+    lacks, is a :class:`QueryError` that says so (never an AttributeError: a 500)."""
+    try:
+        return fn(ctx, **params)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc) or "missing" in str(exc):
+            raise QueryError(f"{fn.__name__}: {exc}") from None
+        raise
+    except AttributeError as exc:
+        # An analytic of the dataset's kind that needs a column this dataset lacks (summary
+        # on human signals loaded without metric_score): the user's data, not a bug.
+        missing = _NO_COLUMN.search(str(exc))
+        if missing is None:
+            raise
+        info = getattr(ctx, "info", None) or {}
+        hint = ""
+        if info.get("kind") == "signals":
+            hint = (" A human-signals dataset without scores has the analytics "
+                    "signal_kpis, signal_trends, signal_values, cases and signal_schema.")
+        raise QueryError(f"{fn.__name__} needs the column {missing.group(1)}, which dataset "
+                         f"{info.get('name')!r} does not have.{hint}") from None
 
 
 def import_optional(modules: list[str]) -> None:

@@ -11,7 +11,7 @@ Reference: upstream-ui.md §1.2 (Scorecard) and §2.2 (how the hierarchy is deri
 * :func:`combine` — merges partials over the selected experiments into per-node stats.
 * :func:`build_hierarchy` — links nodes to parents, derives level, type and sibling-
   normalised weights and orders rows depth-first (roots by weight desc, then name).
-* :func:`kpis` — weighted overall score, score variance, metric/component counts.
+* :func:`kpis` — weighted overall score, the spread (std dev) of the metric means, metric/component counts.
 * :func:`scorecard` — the registered analytic ``"scorecard"``: the hierarchy as a DataFrame.
 
 Definitions (documented because the reference leaves some open):
@@ -19,8 +19,9 @@ Definitions (documented because the reference leaves some open):
   ``pass_rate``      share of non-null scores >= threshold (default 0.5), 0-1
   ``overall_score``  sum over roots of norm_weight * mean, renormalised over roots that have
                      a mean (a root with no scores does not drag the score to 0)
-  ``score_variance`` population standard deviation of the per-node means (every metric
-                     name in the table with a mean), the reference's "consistency measure"
+  ``score_std``      population standard deviation of the per-node means (every metric
+                     name in the table with a mean): the reference's "Score Variance", which
+                     is a standard deviation, so it is named one here
   ``metrics`` / ``components``  number of metric names whose recorded ``metric_type`` is
                      metric / component (case-insensitive; inferred type when none recorded)
 """
@@ -367,17 +368,17 @@ def overall_score(rows: list[dict]) -> float | None:
 
 def kpis(rows: list[dict], cases: int) -> dict:
     means = [r["mean"] for r in rows if r["mean"] is not None]
-    variance = None
+    spread = None  # the (population) standard deviation of the metric means: not a variance
     if means:
         mu = sum(means) / len(means)
-        variance = math.sqrt(sum((m - mu) ** 2 for m in means) / len(means))
+        spread = math.sqrt(sum((m - mu) ** 2 for m in means) / len(means))
 
     def kind(r):
         return normalise_type(r["recorded_type"]) if r["recorded_type"] else r["type"]
 
     return {
         "overall_score": overall_score(rows),
-        "score_variance": variance,
+        "score_std": spread,
         "test_cases": int(cases),
         "metrics": sum(1 for r in rows if kind(r) == "metric"),
         "components": sum(1 for r in rows if kind(r) == "component"),
@@ -395,7 +396,7 @@ def tree(rows: list[dict], score_key: str = "mean") -> dict | None:
         d = {"name": name, "score": r.get(score_key), "type": r["type"], "weight": r["weight"],
              "norm_weight": r["norm_weight"], "count": r.get("count"),
              "children": [node(c) for c in r["children"]]}
-        for extra in ("explanation", "signals"):
+        for extra in ("explanation", "signals", "critique"):
             if extra in r:
                 d[extra] = r[extra]
         return d

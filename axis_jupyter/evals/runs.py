@@ -167,7 +167,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
 
     specs = check_metrics(metrics, judge, thresholds)  # LLMNotConfigured here, up front
     params = {"source": source if isinstance(source, str) else str(getattr(source, "name", "frame")),
-              "metrics": [m if isinstance(m, str) else getattr(m, "key", str(m)) for m in metrics],
+              "metrics": [m if isinstance(m, str) else m.get("key") if isinstance(m, Mapping)
+                          else getattr(m, "key", str(m)) for m in metrics],  # names, not settings
               "name": name, "mapping": mapping, "concurrency": concurrency}
     plan = RunPlan(source=source, metrics=metrics, metric_names=[s.name for s in specs],
                    mapping=mapping, name=name, concurrency=concurrency,

@@ -34,6 +34,26 @@ def _spec(key: str, build: Callable[[], Any], **datasets) -> dict:
     return s
 
 
+def _with_colors(spec: dict, colors: dict | None, fields=("group", "label")) -> dict:
+    """``spec`` with the colour scale of every ``fields`` encoding set to ``colors``
+    ({domain, range}: the experiments' or roles' fixed colours, ``payloads.style``)."""
+    if not colors or not colors.get("domain"):
+        return spec
+
+    def visit(node):
+        if isinstance(node, dict):
+            enc = node.get("encoding")
+            col = enc.get("color") if isinstance(enc, dict) else None
+            if isinstance(col, dict) and col.get("field") in fields:
+                col["scale"] = {"domain": list(colors["domain"]), "range": list(colors["range"])}
+            for k in ("layer", "hconcat", "vconcat", "concat", "spec"):
+                child = node.get(k)
+                for c in (child if isinstance(child, list) else [child] if child else []):
+                    visit(c)
+    visit(spec)
+    return spec
+
+
 # ----------------------------------------------------------------------------- evaluation views
 def experiments(rows: list[dict]) -> dict:
     """The overall weighted score per experiment, coloured by score band, the selected ones
@@ -60,8 +80,8 @@ def experiments(rows: list[dict]) -> dict:
     return s
 
 
-def grouped_bar(rows: list[dict], title: str = "Mean score per metric") -> dict:
-    """rows: {metric_name, group, mean}."""
+def grouped_bar(rows: list[dict], title: str = "Mean score per metric", colors: dict | None = None) -> dict:
+    """rows: {metric_name, group, mean}; ``colors`` the experiments' fixed colours."""
     def build():
         import altair as alt
 
@@ -71,7 +91,7 @@ def grouped_bar(rows: list[dict], title: str = "Mean score per metric") -> dict:
             color=alt.Color("group:N", title="Experiment"),
             tooltip=["group:N", "metric_name:N", alt.Tooltip("mean:Q", format=".3f")],
         ).properties(width="container", height=240, title=title)
-    return _spec(f"grouped_bar:{title}", build, rows=rows)
+    return _with_colors(_spec(f"grouped_bar:{title}", build, rows=rows), colors)
 
 
 def bar_by_band(rows: list[dict], title: str = "Metric comparison") -> dict:
@@ -89,23 +109,67 @@ def bar_by_band(rows: list[dict], title: str = "Metric comparison") -> dict:
     return _spec(f"bar_by_band:{title}", build, rows=rows, rules=[{"y": 0.7}, {"y": 0.3}])
 
 
-def radar(rows: list[dict], title: str = "Metric overview") -> dict:
-    """Polar overlay of per-metric means (one colour per group), rows: {group, metric_name,
-    mean}. Vega-Lite has no radar mark; an arc in theta/radius gives the same reading."""
-    def build():
-        import altair as alt
-
-        base = alt.Chart(alt.NamedData("rows")).encode(
-            theta=alt.Theta("metric_name:N", sort=None),
-            radius=alt.Radius("mean:Q", scale=alt.Scale(domain=[0, 1], zero=True)),
-            color=alt.Color("group:N", title=None),
-            tooltip=["group:N", "metric_name:N", alt.Tooltip("mean:Q", format=".3f")])
-        return base.mark_arc(innerRadius=0, opacity=0.35, stroke="#fff").properties(
-            width=260, height=260, title=title)
-    return _spec(f"radar:{title}", build, rows=rows)
+RADAR_RINGS = (0.25, 0.5, 0.75, 1.0)
 
 
-def box(rows: list[dict], title: str = "Distribution") -> dict:
+def radar(rows: list[dict], title: str = "Metric overview", colors: dict | None = None) -> dict:
+    """Per-metric means as a labelled radar: one closed polygon per group over spokes named
+    by their metric, rings at 0.25-1.0; rows: {group, metric_name, mean}. Fewer than three
+    metrics make no readable radar, so those draw as grouped bars instead."""
+    import math
+
+    metrics = list(dict.fromkeys(r["metric_name"] for r in rows))
+    if len(metrics) < 3:
+        return grouped_bar(rows, title=title, colors=colors)
+    k = len(metrics)
+    ang = {m: 2 * math.pi * i / k for i, m in enumerate(metrics)}
+
+    def at(r, m):
+        return round(r * math.sin(ang[m]), 6), round(r * math.cos(ang[m]), 6)
+
+    rings = [{"ring": g, "i": i, "x": at(g, m)[0], "y": at(g, m)[1]}
+             for g in RADAR_RINGS for i, m in enumerate([*metrics, metrics[0]])]
+    spokes = [{"metric_name": m, "x": at(1, m)[0], "y": at(1, m)[1], "x0": 0, "y0": 0} for m in metrics]
+    labels = [{"metric_name": m, "x": at(1.14, m)[0], "y": at(1.14, m)[1],
+               "align": "center" if abs(at(1, m)[0]) < 0.2 else "left" if at(1, m)[0] > 0 else "right"}
+              for m in metrics]
+    ticks = [{"ring": g, "x": 0.02, "y": g, "label": f"{g:g}"} for g in RADAR_RINGS]
+    pts = []
+    for g in dict.fromkeys(r["group"] for r in rows):
+        mine = {r["metric_name"]: r["mean"] for r in rows if r["group"] == g}
+        for i, m in enumerate([*metrics, metrics[0]]):  # closed: back to the first spoke
+            v = mine.get(m)
+            r = 0.0 if v is None else max(0.0, min(1.0, float(v)))
+            x, y = at(r, m)
+            pts.append({"group": g, "metric_name": m, "mean": v, "i": i, "x": x, "y": y, "last": i == k})
+    xs = {"type": "quantitative", "axis": None, "scale": {"domain": [-1.45, 1.45]}}
+    color = {"field": "group", "type": "nominal", "title": None}
+    spec = {
+        "$schema": VEGA_LITE, "width": 320, "height": 300, "title": title,
+        "datasets": {"rings": rings, "spokes": spokes, "labels": labels, "ticks": ticks, "pts": pts},
+        "layer": [
+            {"data": {"name": "rings"}, "mark": {"type": "line", "color": "#cbd5e1", "strokeWidth": 1},
+             "encoding": {"x": {"field": "x", **xs}, "y": {"field": "y", **xs}, "detail": {"field": "ring"},
+                          "order": {"field": "i"}}},
+            {"data": {"name": "spokes"}, "mark": {"type": "rule", "color": "#cbd5e1"},
+             "encoding": {"x": {"field": "x0", **xs}, "y": {"field": "y0", **xs}, "x2": {"field": "x"},
+                          "y2": {"field": "y"}}},
+            {"data": {"name": "ticks"}, "mark": {"type": "text", "align": "left", "fontSize": 9, "color": "#94a3b8"},
+             "encoding": {"x": {"field": "x", **xs}, "y": {"field": "y", **xs}, "text": {"field": "label"}}},
+            {"data": {"name": "labels"}, "mark": {"type": "text", "fontSize": 11},
+             "encoding": {"x": {"field": "x", **xs}, "y": {"field": "y", **xs}, "text": {"field": "metric_name"},
+                          "align": {"field": "align", "type": "nominal", "scale": None}}},
+            {"data": {"name": "pts"}, "mark": {"type": "line", "strokeWidth": 2, "point": True},
+             "encoding": {"x": {"field": "x", **xs}, "y": {"field": "y", **xs}, "order": {"field": "i"},
+                          "color": color,
+                          "tooltip": [{"field": "group", "title": "Experiment"}, {"field": "metric_name", "title": "Metric"},
+                                      {"field": "mean", "format": ".3f", "title": "Mean"}]}},
+        ],
+    }
+    return _with_colors(spec, colors)
+
+
+def box(rows: list[dict], title: str = "Distribution", colors: dict | None = None) -> dict:
     """Box plots from quantiles, rows: {metric_name, group, min, q25, median, q75, max, mean}."""
     def build():
         import altair as alt
@@ -117,10 +181,10 @@ def box(rows: list[dict], title: str = "Distribution") -> dict:
             "group:N", "metric_name:N", alt.Tooltip("median:Q", format=".3f"), alt.Tooltip("mean:Q", format=".3f")])
         med = base.mark_tick(color="white", size=12).encode(y="median:Q")
         return (whisk + bx + med).properties(width="container", height=240, title=title)
-    return _spec(f"box:{title}", build, rows=rows)
+    return _with_colors(_spec(f"box:{title}", build, rows=rows), colors)
 
 
-def violin(rows: list[dict], title: str = "Score distribution") -> dict:
+def violin(rows: list[dict], title: str = "Score distribution", colors: dict | None = None) -> dict:
     """Violins from binned densities, rows: {metric_name, group, y (bin centre), density}:
     one panel per metric (columns) and experiment (rows)."""
     def build():
@@ -137,10 +201,10 @@ def violin(rows: list[dict], title: str = "Score distribution") -> dict:
             tooltip=["group:N", "metric_name:N", alt.Tooltip("y:Q", format=".2f", title="score"),
                      alt.Tooltip("density:Q", format=".3f")],
         ).properties(width=90, height=140, title=title)
-    return _spec(f"violin:{title}", build, rows=rows)
+    return _with_colors(_spec(f"violin:{title}", build, rows=rows), colors)
 
 
-def binned(rows: list[dict], x_title: str, title: str) -> dict:
+def binned(rows: list[dict], x_title: str, title: str, colors: dict | None = None) -> dict:
     """Count bars and a mean-score line per bin and group, rows from length/turn analysis."""
     def build():
         import altair as alt
@@ -154,7 +218,7 @@ def binned(rows: list[dict], x_title: str, title: str) -> dict:
             tooltip=["group:N", "bin_label:N", alt.Tooltip("mean_score:Q", format=".3f")])
         return alt.hconcat(bars.properties(width=260, height=200, title=f"{title}: records"),
                            line.properties(width=260, height=200, title=f"{title}: mean score"))
-    return _spec(f"binned:{x_title}:{title}", build, rows=rows)
+    return _with_colors(_spec(f"binned:{x_title}:{title}", build, rows=rows), colors)
 
 
 def value_bars(rows: list[dict], title: str) -> dict:
@@ -223,8 +287,8 @@ def heatmap(rows: list[dict], x: str, y: str, value: str, title: str, domain=(-1
     return s
 
 
-def pie(rows: list[dict], title: str = "Win share") -> dict:
-    """rows: {label, cases}."""
+def pie(rows: list[dict], title: str = "Win share", colors: dict | None = None) -> dict:
+    """rows: {label, cases}; ``colors`` the roles' fixed colours (baseline, challenger, tie)."""
     def build():
         import altair as alt
 
@@ -233,7 +297,7 @@ def pie(rows: list[dict], title: str = "Win share") -> dict:
             tooltip=["label:N", "cases:Q"]).properties(width=200, height=200, title="pie")
     s = _spec("pie", build, rows=rows)
     s["title"] = title
-    return s
+    return _with_colors(s, colors)
 
 
 # ----------------------------------------------------------------------------- monitoring views
@@ -252,19 +316,28 @@ def trend(rows: list[dict], good: float, passing: float, granularity: str) -> di
         "datasets": {"trends": rows, "refs": [{"y": good, "label": f"good {good:g}"},
                                                {"y": passing, "label": f"pass {passing:g}"}]},
         "layer": [
+            # one path per segment: a missing bucket leaves a gap instead of a bridging line
             {"data": {"name": "trends"}, "mark": {"type": "area", "opacity": 0.15},
              "encoding": {"x": x, "y": {"field": "p50", "type": "quantitative"},
-                          "y2": {"field": "p95"}, "color": color}},
+                          "y2": {"field": "p95"}, "color": color, "detail": {"field": "segment"}}},
             {"data": {"name": "trends"}, "params": [sel], "mark": {"type": "line", "point": True},
              "encoding": {"x": x, "y": {"field": "avg", "type": "quantitative", "title": "Mean score",
                                         "scale": {"domain": [0, 1]}},
-                          "color": color, "opacity": op,
+                          "color": color, "opacity": op, "detail": {"field": "segment"},
                           "tooltip": [{"field": "metric_name", "title": "Metric"},
                                       {"field": "bucket", "type": "temporal", "format": fmt},
                                       {"field": "avg", "format": ".3f", "title": "Avg"},
                                       {"field": "p50", "format": ".3f", "title": "P50"},
                                       {"field": "p95", "format": ".3f", "title": "P95"},
                                       {"field": "p99", "format": ".3f", "title": "P99"},
+                                      {"field": "count", "title": "n"}]}},
+            # a bucket the window only partly covers: a hollow ring around its point
+            {"data": {"name": "trends"}, "transform": [{"filter": "datum.partial"}],
+             "mark": {"type": "point", "filled": False, "size": 140, "strokeWidth": 1.5},
+             "encoding": {"x": x, "y": {"field": "avg", "type": "quantitative"}, "color": color,
+                          "tooltip": [{"field": "metric_name", "title": "Metric"},
+                                      {"field": "bucket", "type": "temporal", "format": fmt},
+                                      {"field": "coverage", "format": ".0%", "title": "Partial bucket: covered"},
                                       {"field": "count", "title": "n"}]}},
             {"data": {"name": "refs"}, "mark": {"type": "rule", "strokeDash": [4, 4]},
              "encoding": {"y": {"field": "y", "type": "quantitative"},
@@ -322,20 +395,34 @@ def pass_rates(rows: list[dict]) -> dict:
     }
 
 
-def kpi_trend(rows: list[dict], name: str, lines: list[str]) -> dict:
-    """A KPI's daily values (line filled to zero) and its dashed 7- and 30-day averages."""
+KPI_AXIS = {"percent": {"format": "%"}}
+KPI_UNIT_LABEL = {"percent_points": " (%)", "seconds": " (s)"}
+
+
+def kpi_trend(rows: list[dict], name: str, lines: list[str], unit: str = "score") -> dict:
+    """A KPI's daily values (line filled to zero; one path per run of consecutive days, so
+    a day without data is a gap) and its dashed 7- and 30-day averages; a percent KPI's
+    axis in percent (fractions: 0.12 -> 12%)."""
     layers = []
+    fractions = all(abs(r.get("value") or 0) <= 1.5 for r in rows)  # else already in percent
+    if unit == "percent" and not fractions:
+        unit = "percent_points"
+    fmt = ".1%" if unit == "percent" else ",.3f"
+    detail = {"detail": {"field": "segment"}} if rows and "segment" in rows[0] else {}
     if "daily" in lines:
-        layers.append({"mark": {"type": "area", "line": True, "opacity": 0.15},
+        layers.append({"mark": {"type": "area", "line": True, "point": True, "opacity": 0.15},
                        "encoding": {"x": {"field": "date", "type": "temporal", "title": None},
-                                    "y": {"field": "value", "type": "quantitative", "title": name},
+                                    "y": {"field": "value", "type": "quantitative",
+                                          "title": name + KPI_UNIT_LABEL.get(unit, ""),
+                                          "axis": KPI_AXIS.get(unit, {})},
+                                    **detail,
                                     "tooltip": [{"field": "date", "type": "temporal"},
-                                                {"field": "value", "format": ",.3f"}, {"field": "count"}]}})
+                                                {"field": "value", "format": fmt}, {"field": "count"}]}})
     for key, dash, color in (("avg_7d", [6, 3], "#d97706"), ("avg_30d", [2, 2], "#6b7280")):
         if key in lines:
             layers.append({"mark": {"type": "line", "strokeDash": dash, "color": color},
                            "encoding": {"x": {"field": "date", "type": "temporal"},
-                                        "y": {"field": key, "type": "quantitative"}}})
+                                        "y": {"field": key, "type": "quantitative"}, **detail}})
     return {"$schema": VEGA_LITE, "width": "container", "height": 180,
             "title": name, "data": {"name": "series"}, "datasets": {"series": rows}, "layer": layers}
 

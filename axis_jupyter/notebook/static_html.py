@@ -42,7 +42,7 @@ def scorecard(snap: dict) -> str:
     k = snap.get("kpis", {})
     e = html.escape
     cards = [("Overall weighted score", _fmt(k.get("overall_score")), params.band(k.get("overall_score"))),
-             ("Score variance", _fmt(k.get("score_variance")), "none"),
+             ("Score std dev", _fmt(k.get("score_std")), "none"),
              ("Test cases", _fmt(k.get("test_cases")), "none"),
              ("Metrics", _fmt(k.get("metrics")), "none"),
              ("Components", _fmt(k.get("components")), "none")]
@@ -90,9 +90,9 @@ def deepdive(snap: dict) -> str:
     rows = "".join(f"<tr><td>{e(str(r['metric_name']))}</td><td>{fmt(r['mean'])}</td><td>{fmt(r['std'])}</td>"
                    f"<td>{fmt(r['pass_rate'], True)}</td><td>{fmt(r['count'])}</td></tr>" for r in snap.get("summary", []))
     return ("<div class='axis-static axis-deepdive' style='font-family:system-ui,sans-serif;font-size:13px'>"
-            f"<b>AXIS deep dive — {e(str(snap.get('dataset')))}</b><div>Average {fmt(k.get('average_score'), True)} · "
-            f"pass rate {fmt(k.get('pass_rate'), True)} · {fmt(k.get('test_cases'))} test cases · variance "
-            f"{fmt(k.get('variance'))}</div><table><tr><th>Metric</th><th>Mean</th><th>Std</th><th>Pass rate</th>"
+            f"<b>AXIS deep dive — {e(str(snap.get('dataset')))}</b><div>Average {fmt(k.get('average_score'))} · "
+            f"pass rate {fmt(k.get('pass_rate'), True)} · {fmt(k.get('test_cases'))} test cases · std dev "
+            f"{fmt(k.get('std'))}</div><table><tr><th>Metric</th><th>Mean</th><th>Std</th><th>Pass rate</th>"
             f"<th>Count</th></tr>{rows}</table></div>")
 
 

@@ -347,19 +347,26 @@ class DeepDive(_EvaluationView):
 
 
 class Compare(AxisView):
-    """Head-to-head comparison of two experiments: verdict, per-metric statistics (paired t /
-    Wilcoxon or Welch, Cohen's d, 95% CI, Holm), win/loss, the case diff, charts and export.
+    """Experiments compared, in two modes: ``mode="cases"`` (the default) shows every
+    experiment side by side per test case (search, quick filters such as high variance,
+    sort, paging, a case dialog, CSV of everything filtered); ``mode="experiments"`` is the
+    head to head of two: verdict, per-metric statistics (paired t / Wilcoxon or Welch,
+    Cohen's d, 95% CI, Holm), win/loss, the case diff, charts and export.
 
-    ``Compare(ds, baseline="a", challenger="b")``; ``w.call("cases", {"outcome": "wins"})``
-    runs the same action as the front end."""
+    ``Compare(ds, baseline="a", challenger="b", mode="experiments")``;
+    ``w.call("test_cases", {"quick": "variance"})`` runs the same action as the front end."""
 
     view_name = "compare"
     payload_keys = ("baseline", "challenger", "metrics", "filters", "alpha", "tie_band", "threshold")
-    options = ("baseline", "challenger", "metrics", "alpha")
+    options = ("baseline", "challenger", "metrics", "alpha", "mode")
 
     def __init__(self, ds_or_name=None, store=None, *, baseline=None, challenger=None, metrics=None,
-                 filters: dict | None = None, alpha=None, **kwargs):
+                 filters: dict | None = None, alpha=None, mode=None, **kwargs):
+        if mode not in (None, "", "cases", "experiments"):
+            raise QueryError(f"mode must be cases or experiments, not {mode!r}.")
         first: dict[str, Any] = {"filters": dict(filters or {})}
+        if mode:
+            first["mode"] = mode
         for k, v in (("baseline", baseline), ("challenger", challenger), ("metrics", metrics), ("alpha", alpha)):
             if v not in (None, "", []):
                 first[k] = float(v) if k == "alpha" else v
@@ -603,3 +610,9 @@ def __getattr__(name: str):
 
 # Old names, kept: notebooks use them.
 DeepDiveView, CompareView, DatabaseView = DeepDive, Compare, Database
+
+
+# The alignment views' classes live in their own module (they import AxisView from here).
+from .alignment_widgets import Annotate, Calibrate  # noqa: E402
+
+WIDGETS.update({cls.view_name: cls for cls in (Annotate, Calibrate)})

@@ -12,6 +12,8 @@
 ``scatter``      {baseline, challenger, metric} -> baseline vs challenger per case (<= 2000 points)
 ``agreement``    {threshold, filters} -> pairwise pass/fail agreement and its heatmap
 ``export``       {format: csv|json|markdown, ...} -> {filename, mime, text}
+``test_cases``, ``test_case``, ``test_cases_export``: the "Test cases" mode for N experiments
+                 (``payloads/compare_cases.py``)
 
 Charts inline only aggregated rows (or one bounded sample of points).
 """
@@ -24,8 +26,9 @@ from typing import Any
 from ..analytics import compare, evals
 from ..errors import QueryError
 from ..wire import jsonable, records
-from . import params
+from . import compare_cases, params
 from .registry import ViewSpec, chart
+from .style import ROLE_COLORS, color_scale, dataset_colors
 
 VIEW = "compare"
 
@@ -72,6 +75,7 @@ def payload(store, dataset: str, baseline=None, challenger=None, metrics=None, f
                            f"this dataset has {len(r['experiments'])}.")
         return jsonable(out)
     grid, res, wins = r["grid"], r["result"], r["wins"]
+    colors = dataset_colors(store.info(dataset), r["experiments"])
     per_exp = (grid.groupby("evaluation_name", sort=True)
                .agg(cases=("cases", "first"), mean=("experiment_mean", "first")).reset_index())
     ranked = per_exp.sort_values("mean", ascending=False).to_dict("records")
@@ -83,16 +87,20 @@ def payload(store, dataset: str, baseline=None, challenger=None, metrics=None, f
     bar_rows = [{"metric_name": m, "group": g, "mean": v}
                 for m, g, v in zip(grid.metric_name, grid.evaluation_name, grid["mean"])]
     pair_rows = [row for row in bar_rows if row["group"] in (r["baseline"], r["challenger"])]
-    pie_rows = [{"label": w["experiment"] or "tie", "cases": w["cases"]} for w in wins.to_dict("records")]
+    # the outcome names the slice (a tie has no experiment: it once showed as "null")
+    pie_rows = [{"label": w["experiment"] if w["outcome"] != "tie" else "tie", "role": w["outcome"],
+                 "cases": w["cases"]} for w in wins.to_dict("records")]
     out.update(
         need_experiments=False, experiments=r["experiments"],
         experiment_stats=records(per_exp), leading=lead,
         baseline=r["baseline"], challenger=r["challenger"], alpha=float(alpha),
         grid=records(grid), metrics=records(res), verdict=compare.verdict(res) if len(res) else None,
-        win_loss=records(wins),
-        charts={"bar": chart("grouped_bar", rows=bar_rows),
-                "radar": chart("radar", rows=pair_rows, title="Radar: baseline vs challenger"),
-                "pie": chart("pie", rows=pie_rows, title="Win share per test case")},
+        win_loss=records(wins), colors=colors, role_colors=ROLE_COLORS,
+        charts={"bar": chart("grouped_bar", rows=bar_rows, colors=color_scale(colors)),
+                "radar": chart("radar", rows=pair_rows, title="Radar: baseline vs challenger",
+                               colors=color_scale(colors, [r["baseline"], r["challenger"]])),
+                "pie": chart("pie", rows=pie_rows, title="Win share per test case",
+                             colors=color_scale({w["label"]: ROLE_COLORS[w["role"]] for w in pie_rows}))},
     )
     out["timing"] = {"total_ms": round((time.perf_counter() - t0) * 1000, 2)}
     return jsonable(out)
@@ -123,7 +131,10 @@ def distribution(store, dataset: str, metric=None, metrics=None, filters=None, *
     chosen = metric or metrics
     df = store.view_read(dataset, lambda ctx: evals.quantiles(ctx, metric=chosen, filters=f, by="evaluation_name"))
     rows = records(df.rename(columns={"evaluation_name": "group"}))
-    return jsonable({"rows": rows, "chart": chart("box", rows=rows, title="Distribution per experiment")})
+    colors = color_scale(dataset_colors(store.info(dataset), [r["group"] for r in rows]),
+                         sorted({r["group"] for r in rows}))
+    return jsonable({"rows": rows, "chart": chart("box", rows=rows, title="Distribution per experiment",
+                                                  colors=colors)})
 
 
 def scatter(store, dataset: str, metric=None, baseline=None, challenger=None, filters=None,
@@ -174,6 +185,9 @@ SPEC = ViewSpec(
     name=VIEW,
     description="Compare experiments: head-to-head statistics, win/loss, case diff, export",
     actions={"payload": payload, "cases": cases, "distribution": distribution, "scatter": scatter,
-             "agreement": agreement, "export": export},
+             "agreement": agreement, "export": export, "test_cases": compare_cases.test_cases,
+             "test_case": compare_cases.test_case, "test_cases_export": compare_cases.test_cases_export},
     kinds=("evals",),
+    requires=("metric_name", "metric_score"),
+    data="evaluation data: a score per test case and metric",
 )

@@ -14,8 +14,10 @@ unused.
 ``distinct``        {handle, table, column, schema, limit} -> {values}
 ``preview``         {handle, table, schema, filters, columns, limit} -> {columns, data, row_count}
 ``query``           {handle, query, limit} -> {columns, data, row_count}
-``import_table``    {handle, table, schema, name, kind, filters, limit} -> {dataset, rows, kind}
-``import_query``    {handle, query, name, kind, limit} -> {dataset, rows, kind}
+``import_table``    {handle, table, schema, name, kind, filters, columns, mapping, limit} -> {dataset,
+                    rows, kind}: the import wizard (column mapping, value filters, row limit)
+``import_query``    {handle, query, name, kind, mapping, limit} -> {dataset, rows, kind}
+                    ``filters``: {column: value or [values]} or [{column, value(s)}]
 ``sync``            {source, full} -> the source's status after the sync
 ``reset_watermark`` {source}
 """
@@ -27,6 +29,12 @@ from ..wire import jsonable
 from .registry import ViewSpec
 
 VIEW = "database"
+#: what the import wizard offers to map a column to (AXIS's canonical column names)
+CANONICAL_FIELDS = ["dataset_id", "query", "actual_output", "expected_output", "evaluation_name",
+                    "metric_name", "metric_score", "metric_type", "parent", "weight", "explanation",
+                    "signals", "critique", "timestamp", "source_name", "source_component", "environment",
+                    "model_name", "latency", "trace_id", "kpi_name", "numeric_value", "judgment"]
+KINDS = ("auto", "evals", "monitoring", "signals", "annotations", "kpi", "rules")
 
 
 def _local(store) -> bool:
@@ -48,15 +56,22 @@ def payload(store, dataset=None) -> dict:
         config_error = None
     except AxisError as exc:
         srcs, config_error = [], str(exc)
+    return jsonable({"sources": srcs, "status": _status(store), "config_error": config_error,
+                     "handles": browser.stats(), "fields": CANONICAL_FIELDS, "kinds": list(KINDS)})
+
+
+def _status(store) -> dict:
+    """Sync status per source, from the store that syncs: this process's, or the Jupyter
+    server's for a kernel's store (the view once asked its own empty state there, so a
+    sync it had just run never showed)."""
+    from ..sync import client, engine
+
     if _local(store):
-        status = engine.status_all(store)
-    else:
-        try:
-            status = client.sync_status(store)
-        except AxisError:
-            status = {}
-    return jsonable({"sources": srcs, "status": status, "config_error": config_error,
-                     "handles": browser.stats()})
+        return engine.status_all(store)
+    try:
+        return client.sync_status(store)
+    except AxisError:
+        return {}
 
 
 def connect(store, dataset=None, *, host=None, port=5432, database=None, username=None,
@@ -114,29 +129,31 @@ def _imported(ds) -> dict:
 
 
 def import_table(store, dataset=None, *, handle, table, schema="public", name=None, kind="auto",
-                 filters=None, limit=10000) -> dict:
+                 filters=None, columns=None, mapping=None, limit=10000) -> dict:
+    """Import (at most ``limit`` rows of) a table: only ``columns`` when given, rows where
+    each filter column has one of its values, ``mapping`` {column: canonical name}."""
     from ..sync import browser
 
     return jsonable(_imported(browser.import_table(store, handle, table, name=name, schema=schema,
-                                                   kind=kind, filters=filters, limit=limit)))
+                                                   kind=kind, filters=filters, columns=columns,
+                                                   mapping=mapping, limit=limit)))
 
 
-def import_query(store, dataset=None, *, handle, query, name, kind="auto", limit=10000) -> dict:
+def import_query(store, dataset=None, *, handle, query, name, kind="auto", mapping=None,
+                 limit=10000) -> dict:
     from ..sync import browser
 
     return jsonable(_imported(browser.import_query(store, handle, query, name=name, kind=kind,
-                                                   limit=limit)))
+                                                   mapping=mapping, limit=limit)))
 
 
 def sync(store, dataset=None, *, source, full=False) -> dict:
+    """Sync ``source`` where the store lives; answers the source's status afterwards (the
+    same shape from this process's store and from the server's)."""
     from ..sync import engine
 
-    if not _local(store):
-        if hasattr(store, "sync"):
-            return jsonable({"status": store.sync(source, full=bool(full)).to_dict("records")})
-        raise AxisError("this store has no sync; run %axis sync in a notebook of the server.")
     engine.sync(store, source, full=bool(full))
-    return jsonable(engine.status_dict(store, source))
+    return jsonable(dict(_status(store).get(source) or {"source": source, "state": "unknown"}))
 
 
 def reset_watermark(store, dataset=None, *, source) -> dict:

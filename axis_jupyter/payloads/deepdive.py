@@ -1,7 +1,7 @@
 """What the deep-dive view shows (reference: upstream-ui.md §1.2 Deep Dive, catalogue rows 17-26).
 
 ``payload``      {filters, threshold} -> KPI cards (average score, pass rate, test cases,
-                 variance), per-metric summary, radar and bar charts, metrics, experiments,
+                 std dev and variance of every score), per-metric summary, radar and bar charts, metrics, experiments,
                  metadata keys
 ``distribution`` {metrics, kind, filters} -> quantiles per metric (and experiment) + box chart;
                  ``kind="violin"`` adds a 20-bin density over [0, 1] per metric and experiment
@@ -27,7 +27,9 @@ from ..analytics import deepdive, evals
 from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params, scorecard
+from .metric_stats import metric_stats
 from .registry import ViewSpec, chart
+from .style import color_scale, dataset_colors
 
 VIEW = "deepdive"
 VIOLIN_BINS = 20
@@ -62,7 +64,8 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     out: dict[str, Any] = {
         "view": VIEW, "dataset": dataset, "filters": f, "threshold": th,
         "kpis": {"average_score": k.get("mean"), "pass_rate": k.get("pass_rate"),
-                 "test_cases": k.get("cases"), "variance": k.get("var"), "scores": k.get("scores")},
+                 "test_cases": k.get("cases"), "variance": k.get("var"), "scores": k.get("scores"),
+                 "std": None if k.get("var") is None or k.get("var") != k.get("var") else float(k["var"]) ** 0.5},
         "summary": rows,
         "metrics": [r["metric_name"] for r in rows],
         "experiments": (info.get("filter_values") or {}).get("evaluation_name", []),
@@ -103,6 +106,12 @@ def _densities(ctx, names: list[str], f: dict, by: str | None) -> list[dict]:
     return out
 
 
+def _colors(store, dataset: str, groups) -> dict:
+    """The fixed colour of each experiment among ``groups`` (every view colours it alike)."""
+    shown = sorted({str(g) for g in groups if g is not None})
+    return color_scale(dataset_colors(store.info(dataset), shown), shown)
+
+
 def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **unknown) -> dict:
     """Quantiles per metric and experiment, drawn as boxes or violins."""
     params.no_unknown(VIEW, "distribution", unknown)
@@ -124,11 +133,12 @@ def distribution(store, dataset: str, metrics=None, kind="box", filters=None, **
         df["group"] = "Overall"
     rows = records(df)
     out = {"metrics": names, "kind": kind, "rows": rows}
+    colors = _colors(store, dataset, [r["group"] for r in rows])
     if kind == "violin":
         out["density"] = dens
-        out["chart"] = chart("violin", rows=dens or [], title="Score distribution")
+        out["chart"] = chart("violin", rows=dens or [], title="Score distribution", colors=colors)
     else:
-        out["chart"] = chart("box", rows=rows, title="Score distribution")
+        out["chart"] = chart("box", rows=rows, title="Score distribution", colors=colors)
     return jsonable(out)
 
 
@@ -168,7 +178,8 @@ def length(store, dataset: str, metric=None, bins=None, filters=None, **unknown)
     rows = records(df)
     return jsonable({"metric": metric, "rows": rows,
                      "chart": chart("binned", rows=rows, x_title="Response length (characters)",
-                                    title="Response length")})
+                                    title="Response length",
+                                    colors=_colors(store, dataset, [r.get("group") for r in rows]))})
 
 
 def turns(store, dataset: str, metric=None, filters=None, **unknown) -> dict:
@@ -181,7 +192,8 @@ def turns(store, dataset: str, metric=None, filters=None, **unknown) -> dict:
         return {"metric": metric, "rows": rows, "chart": None,
                 "message": "No multi-turn conversation data found in this dataset."}
     return jsonable({"metric": metric, "rows": rows,
-                     "chart": chart("binned", rows=rows, x_title="Turns", title="Conversation turns")})
+                     "chart": chart("binned", rows=rows, x_title="Turns", title="Conversation turns",
+                                    colors=_colors(store, dataset, [r.get("group") for r in rows]))})
 
 
 def metadata(store, dataset: str, key=None, metric=None, threshold=None, column=None, filters=None,
@@ -281,6 +293,9 @@ SPEC = ViewSpec(
     name=VIEW,
     description="Deep dive: overview, distributions, tradeoffs, length, turns, metadata, test-case panel",
     actions={"payload": payload, "distribution": distribution, "tradeoffs": tradeoffs, "length": length,
-             "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree},
+             "turns": turns, "metadata": metadata, "cases": cases, "case": case, "tree": tree,
+             "metric_stats": metric_stats},
     kinds=("evals",),
+    requires=("metric_name", "metric_score"),
+    data="evaluation data: a score per test case and metric",
 )

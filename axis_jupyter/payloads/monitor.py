@@ -39,6 +39,9 @@ from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable, records
 from . import params
 from .registry import ViewSpec, chart
+from .series import mark_series
+from .series import window as series_window
+from .units import latency_unit
 
 VIEW = "monitor"
 TRACE_COLUMNS = ["dataset_id", "trace_id", "timestamp", "model_name", "environment", "latency",
@@ -107,11 +110,12 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     # Row lists from here on: pandas operations on these few rows cost more than the rows.
     lat = records(r["latency"])[:1] if r["latency"] is not None else []
     pct = {k: lat[0][k] for k in ("p50", "p95", "p99")} if lat and lat[0]["p50"] is not None else {}
-    trends = records(r["trends"])
+    trends = mark_series(records(r["trends"]), granularity, *series_window(f, info))
     rate_rows = [{**row, "band": params.band(row["pass_rate"], missing="bad")} for row in records(r["pass_rates"])]
     alerts = records(r["alerts"])
     severities = [a["severity"] for a in alerts]
     opts = _options(info)
+    opts["latency_unit"] = latency_unit(info.get("latency_unit"), pct.get("p50"))
     hist = records(r["histogram"]) if r["histogram"] is not None else []
     summary = r["summary"]
     pass_min = cfg["threshold_alerts"]["pass_rate_min"]
@@ -296,4 +300,6 @@ SPEC = ViewSpec(
     actions={"payload": payload, "traces": traces, "failing": failing, "trace": trace,
              "classification": classification, "insights": insights, "alerts": alerts},
     kinds=("monitoring",),
+    requires=("metric_name", "metric_score", "timestamp"),
+    data="monitoring data: scored records with a timestamp",
 )

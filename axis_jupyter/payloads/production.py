@@ -15,6 +15,7 @@ left out, and the view then shows the sections it has data for.
 ``metric_detail`` {source_name, source_component, metric_name} -> stats tiles, daily trend
                   and recent values of a score metric, or category counts of a
                   classification metric
+``filter_options`` {kpi} -> the shared filter bar's fields over both datasets
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params
 from .registry import ViewSpec, chart
+from .series import mark_series
 from .signals import production_section as signal_cards
 
 VIEW = "production"
@@ -181,9 +183,11 @@ def kpi_trend(store, dataset: str | None, kpi_name=None, kpi=None, filters=None,
     df = store.view_read(kpi_ds, lambda ctx: kpi_analytics.kpi_trends(ctx, kpi_names=[kpi_name], filters=f))
     src = (f or {}).get("source_name") if isinstance((f or {}).get("source_name"), str) else None
     disp = monitoring_config.kpi_display(monitoring_config.load_kpi(), kpi_name, src)
-    rows = records(df)
+    # days without data leave a gap in the line (the window is the KPI's own dates)
+    rows = mark_series(records(df), "day", key="kpi_name", at="date")
     return jsonable({"kpi_name": kpi_name, "display": disp, "rows": rows,
-                     "chart": chart("kpi_trend", rows=rows, name=disp["display_name"], lines=disp["trend_lines"])})
+                     "chart": chart("kpi_trend", rows=rows, name=disp["display_name"], lines=disp["trend_lines"],
+                                    unit=disp["unit"])})
 
 
 def composition(store, dataset: str | None, title=None, kpi=None, filters=None, **unknown) -> dict:
@@ -238,9 +242,31 @@ def metric_detail(store, dataset: str | None, source_name=None, source_component
                      "trend": b.to_dict("records"), "recent": c.to_dict("records")})
 
 
+def filter_options(store, dataset: str | None, kpi=None, **unknown) -> dict:
+    """The filter bar's fields over both datasets the view shows: the KPI dataset's
+    KPI_FILTERS columns and the monitoring dataset's MON_FILTERS columns, the values of a
+    column both have merged. Each section then applies the filters it has columns for."""
+    from .filterbar import filter_options as fields_of
+
+    params.no_unknown(VIEW, "filter_options", unknown)
+    if dataset and store.info(dataset)["kind"] == "signals":
+        dataset = None
+    mon_ds, kpi_ds = _datasets(store, dataset, kpi)
+    merged: dict[str, dict] = {}
+    for ds, keys in ((kpi_ds, KPI_FILTERS), (mon_ds, MON_FILTERS)):
+        if not ds:
+            continue
+        for f in fields_of(store, ds)["fields"]:
+            if f["key"] in keys:
+                have = merged.setdefault(f["key"], {**f, "values": []})
+                have["values"] = sorted(set(have["values"]) | set(f["values"]))
+    return jsonable({"fields": list(merged.values()), "time_range": None})
+
+
 SPEC = ViewSpec(
     name=VIEW,
     description="Production overview: agent KPIs, executive quality summary, source/component/metric scorecard",
-    actions={"payload": payload, "kpi_trend": kpi_trend, "composition": composition, "metric_detail": metric_detail},
+    actions={"payload": payload, "kpi_trend": kpi_trend, "composition": composition, "metric_detail": metric_detail,
+             "filter_options": filter_options},
     kinds=("monitoring", "kpi", "signals"),
 )

@@ -28,6 +28,10 @@ class ViewSpec:
     actions: dict[str, Callable[..., dict]] = field(default_factory=dict)
     #: the dataset kinds the view shows; () when it needs no dataset
     kinds: tuple[str, ...] = ()
+    #: columns a dataset must have for the view to show it, and what such data is called:
+    #: a dataset without them gets "deepdive needs evaluation data ..." before any query
+    requires: tuple[str, ...] = ()
+    data: str = ""
     #: actions that do more than show data, with the authorization resource whose ``write``
     #: they also need over HTTP (e.g. the database view's ``connect`` -> ``axis:database``),
     #: so granting ``axis:views`` never grants a sync, a database connection or a run
@@ -80,7 +84,27 @@ def call_action(store, dataset: str | None, view: str, action: str, params: dict
     if fn is None:
         raise QueryError(f"view {view!r} has no action {action!r} (actions: {', '.join(spec.actions)}, "
                          "filter_options, code).")
+    if dataset and spec.requires:
+        suits(spec, dataset, store.info(dataset))
     return fn(store, dataset, **check(view, action, params or {}, fn))
+
+
+KIND_NAMES = {"evals": "evaluation", "monitoring": "monitoring", "annotations": "annotations",
+              "signals": "human signals", "kpi": "KPI", "rules": "rules"}
+
+
+def suits(spec: ViewSpec, dataset: str, info: dict) -> None:
+    """Raise a QueryError saying what data the view needs when ``dataset`` lacks the
+    columns it requires (rather than a missing-column error from deep inside a query)."""
+    have = {c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns") or []}
+    missing = [c for c in spec.requires if c not in have]
+    if not missing:
+        return
+    kind = KIND_NAMES.get(info.get("kind"), info.get("kind") or "unknown")
+    shows = [v.name for v in views().values() if v.requires and info.get("kind") in v.kinds]
+    raise QueryError(f"{spec.name} needs {spec.data or 'other data'} ({', '.join(spec.requires)}); "
+                     f"{dataset!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} dataset, which has no "
+                     f"{' or '.join(missing)}." + (f" Show it with: {', '.join(shows)}." if shows else ""))
 
 
 def chart(name: str, /, **data: Any) -> dict:

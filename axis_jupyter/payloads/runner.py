@@ -13,7 +13,9 @@ HTTP its actions are ``POST {base}axis/api/views/runner/{action}``.
             ``compatible`` flags for the suggested mapping, whether an LLM key is set,
             recent runs and defaults (name, concurrency)
 ``start``   {source (a dataset name, never a file path), metrics, mapping?, name?,
-            concurrency?} -> {run_id, status}
+            concurrency?, metric_params?} -> {run_id, status}; ``metric_params`` {metric key:
+            {parameter: value}} configures metrics that need it (the custom binary judge's
+            ``instruction``: the catalogue's ``params`` say which)
             (LLM metrics without a key: an error with the LLMNotConfigured message)
 ``status``  {run_id} -> the run status (state, done/total, fraction, running means, errors,
             summary once finished, ...; see ``axis_jupyter.evals.runs``)
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import QueryError
+from ..errors import ParameterError, QueryError
 from ..wire import jsonable, records
 from .registry import ViewSpec
 
@@ -49,6 +51,14 @@ _RESULT_COLUMNS = {"metric_name", "metric_score", "metric_type", "parent", "weig
                    "signals", "passed", "threshold", "metric_key", "metric_metadata", "cost_estimate",
                    "tokens_in", "tokens_out", "model_name", "llm_provider", "version", "error", "run_id"}
 PREVIEW_ROWS, PREVIEW_COLUMNS = 3, 5
+# What the runner asks for before it can start a metric: {metric key: [parameter]}. The
+# custom binary judge is an instruction and nothing else; without one it cannot run.
+METRIC_PARAMS: dict[str, list[dict]] = {
+    "binary_judge": [{"name": "instruction", "label": "Judge instruction", "required": True,
+                      "placeholder": "Score 1 when the answer follows the policy and cites a source; "
+                                     "else 0."}],
+}
+MAX_PARAM_CHARS = 20_000
 
 
 def _datasets(store) -> list[dict]:
@@ -84,7 +94,7 @@ def _catalogue(mapped: set[str]) -> list[dict]:
             "required_fields": req, "optional_fields": list(m.get("optional_fields") or []),
             "threshold": m.get("threshold"), "direction": m.get("direction"),
             "tags": list(m.get("tags") or []), "description": m.get("description") or "",
-            "compatible": set(req) <= mapped,
+            "compatible": set(req) <= mapped, "params": METRIC_PARAMS.get(m["key"], []),
         })
     return out
 
@@ -122,8 +132,44 @@ def setup(store, dataset=None, *, source: str | None = None) -> dict:
     })
 
 
+def configured_metrics(metrics: list, metric_params: dict | None) -> list:
+    """``metrics`` with the parameters each needs: a key stays a key, a configured one
+    becomes {key, **parameters}; a required parameter that is missing or empty is an error
+    naming it (before the run starts, so the runner shows it beside its Start button)."""
+    given = metric_params or {}
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise ParameterError("metric_params must be an object {metric: {parameter: value}}.",
+                             param="metric_params")
+    unknown = [k for k in given if k not in metrics]
+    if unknown:
+        raise ParameterError(f"metric_params names {unknown[0]!r}, which is not a selected metric.",
+                             param="metric_params")
+    out: list = []
+    for key in metrics:
+        spec = METRIC_PARAMS.get(key, [])
+        values = dict(given.get(key) or {})
+        known = {p["name"] for p in spec}
+        extra = [n for n in values if n not in known]
+        if extra:
+            raise ParameterError(f"{key} has no parameter {extra[0]!r}"
+                                 + (f" (parameters: {', '.join(sorted(known))})." if known else "."),
+                                 param=f"metric_params.{key}.{extra[0]}")
+        for p in spec:
+            v = values.get(p["name"])
+            if isinstance(v, str):
+                v = values[p["name"]] = v.strip()
+            if p.get("required") and not v:
+                raise ParameterError(f"{key} needs its {p['label'].lower()}: write what the judge should check.",
+                                     param=f"metric_params.{key}.{p['name']}")
+            if v is not None and (not isinstance(v, str) or len(v) > MAX_PARAM_CHARS):
+                raise ParameterError(f"{key}'s {p['label'].lower()} must be text of at most "
+                                     f"{MAX_PARAM_CHARS:,} characters.", param=f"metric_params.{key}.{p['name']}")
+        out.append({"key": key, **values} if values else key)
+    return out
+
+
 def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | None = None,
-          name: str | None = None, concurrency: int = 8) -> dict:
+          name: str | None = None, concurrency: int = 8, metric_params: dict | None = None) -> dict:
     """Start a run of ``metrics`` over dataset ``source``; answers its id and first status."""
     from ..evals.runs import run_status, start_run
 
@@ -131,6 +177,7 @@ def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | No
         raise QueryError("pick a dataset to evaluate.")
     if not isinstance(metrics, list) or not metrics:
         raise QueryError("select at least one metric.")
+    metrics = configured_metrics(metrics, metric_params)
     mapping = dict(mapping or {})
     for field in ("query", "actual_output"):
         if not mapping.get(field):

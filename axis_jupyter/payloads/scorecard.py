@@ -2,10 +2,14 @@
 
 ``payload``   {filters, threshold} -> KPI cards, hierarchy rows, tree, experiments (+ the
               chart of the overall score per experiment), timing
-``cases``     {metric, page, page_size, sort, filters} -> one page of the metric's cases
-              (dataset_id, query, metric_score, explanation) and the total, from DuckDB
+``cases``     {metric, page, page_size, sort, search, filters} -> one page of the metric's
+              cases (dataset_id, query, metric_score, explanation) and the total, from
+              DuckDB; worst first by default, ``search`` in id, query and explanation
 ``case_tree`` {dataset_id, filters, search, limit} -> the metric tree of one test case (its
-              own scores, explanations and signals) and a list of case ids to choose from
+              own scores, explanations, signals and critiques) and a list of case ids to
+              choose from
+``metric_stats`` {metric, filters} -> a metric's five-number summary and 10-bin histogram,
+              for the tree's leaf popup (``payloads/metric_stats.py``)
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..errors import QueryError
 from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable
 from . import params
+from .metric_stats import metric_stats
 from .report import SCORECARD_ACTIONS, SCORECARD_GUARDED
 from .registry import ViewSpec, chart
 
@@ -99,10 +104,12 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     return jsonable(out)
 
 
-def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, sort="score_desc",
-          filters=None, **unknown) -> dict:
+def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, sort="score_asc",
+          filters=None, search=None, **unknown) -> dict:
     """One page of the cases scored by ``metric``: dataset_id, query, metric_score,
-    explanation (+ evaluation_name when several experiments are shown) and the total."""
+    explanation (+ evaluation_name when several experiments are shown) and the total.
+    Worst first unless ``sort`` says otherwise (a drill-down is opened to find what fails);
+    ``search`` keeps cases whose id, query or explanation contains it (any case)."""
     params.no_unknown(VIEW, "cases", unknown)
     if not metric:
         raise QueryError("cases needs a metric name.")
@@ -114,6 +121,11 @@ def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, 
     def query(ctx):
         t = apply_filters(ctx.table("full"), filters)
         t = t.filter(t.metric_name == str(metric))
+        if search:
+            needle = str(search).lower()
+            hits = [t[c].cast("string").lower().contains(needle)
+                    for c in ("dataset_id", "query", "explanation") if c in t.columns]
+            t = t.filter(ibis.or_(*hits).fill_null(False))
         total = int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
         cols = [c for c in CASE_COLUMNS if c in t.columns]
         sel = filters.get(scorecard.EXPERIMENT_COLUMN)
@@ -135,7 +147,8 @@ def cases(store, dataset: str, metric: str | None = None, page=1, page_size=10, 
         for r in rows:
             r.setdefault(c, None)
     return jsonable({"metric": metric, "total": total, "page": page, "page_size": page_size,
-                     "pages": max(1, -(-total // page_size)), "sort": sort, "rows": rows})
+                     "pages": max(1, -(-total // page_size)), "sort": sort, "search": search or "",
+                     "rows": rows})
 
 
 def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, search=None,
@@ -164,7 +177,7 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
         c = t.filter((t.dataset_id == str(case)) & t.metric_name.notnull())
         aggs: dict[str, Any] = {"mean": c.metric_score.mean(), "min": c.metric_score.min(),
                                 "max": c.metric_score.max(), "count": c.metric_score.count()}
-        for col in ("parent", "weight", "metric_type", "explanation", "signals"):
+        for col in ("parent", "weight", "metric_type", "explanation", "signals", "critique"):
             if col in c.columns:
                 aggs[col] = c[col].arbitrary()
         return ids, case, ctx.execute(c.group_by("metric_name").aggregate(**aggs))
@@ -181,7 +194,7 @@ def case_tree(store, dataset: str, dataset_id: str | None = None, filters=None, 
     rows = scorecard.build_hierarchy(df)
     extra = df.set_index("metric_name")
     for r in rows:
-        for col in ("explanation", "signals"):
+        for col in ("explanation", "signals", "critique"):
             if col in extra.columns:
                 v = extra.at[r["name"], col]
                 r[col] = parse_jsonish(v) if col == "signals" else v
@@ -193,7 +206,10 @@ SPEC = ViewSpec(
     name=VIEW,
     description="Evaluation scorecard: KPIs, weighted metric hierarchy, metric tree, drill-down",
     # report_setup, report_start, ...: the "Generate report" modal (payloads/report.py)
-    actions={"payload": payload, "cases": cases, "case_tree": case_tree, **SCORECARD_ACTIONS},
+    actions={"payload": payload, "cases": cases, "case_tree": case_tree, "metric_stats": metric_stats,
+             **SCORECARD_ACTIONS},
     kinds=("evals",),
     guarded=SCORECARD_GUARDED,
+    requires=("metric_name", "metric_score"),
+    data="evaluation data: a score per test case and metric",
 )

@@ -226,8 +226,14 @@ class Browser:
         for f in _filters(filters):
             if f["column"] not in known:
                 raise QueryError(f"filter column {f['column']!r} is not a column of {schema}.{table}.")
-            where.append(pgsql.SQL("{} = {}").format(pgsql.Identifier(f["column"]),
-                                                      pgsql.Literal(f["value"])))
+            if isinstance(f["value"], (list, tuple)):  # one of several values (the wizard's filters)
+                # compared as text, so a value of any type matches the column it came from
+                # (distinct values travel as JSON) and never raises a type error
+                where.append(pgsql.SQL("{}::text = ANY({}::text[])").format(
+                    pgsql.Identifier(f["column"]), pgsql.Literal([_filter_value(v) for v in f["value"]])))
+            else:
+                where.append(pgsql.SQL("{} = {}").format(pgsql.Identifier(f["column"]),
+                                                          pgsql.Literal(f["value"])))
         q = pgsql.SQL("SELECT {p} FROM {s}.{t}").format(p=proj, s=pgsql.Identifier(schema),
                                                          t=pgsql.Identifier(table))
         if where:
@@ -262,15 +268,16 @@ class Browser:
 
     def import_table(self, store, handle: str, table: str, name: str | None = None,
                      schema: str = "public", kind: str = "auto", filters=None,
-                     mapping: dict | None = None, limit: int = 10000):
-        """Load (at most ``limit`` rows of) a table as dataset ``name``; returns the Dataset."""
+                     mapping: dict | None = None, limit: int = 10000, columns: list[str] | None = None):
+        """Load (at most ``limit`` rows, only ``columns`` when given) of a table as dataset
+        ``name``; returns the Dataset."""
         name = name or _safe_name(table)
         if not isinstance(store, LocalStore):  # a store served elsewhere: send it the rows
-            data = self.fetch_table(handle, table, schema, filters, None, limit)
+            data = self.fetch_table(handle, table, schema, filters, columns or None, limit)
             return store.load(data, name=name, kind=kind, mapping=mapping)
         limit = _cap(limit, 1, MAX_IMPORT_ROWS, "limit")
         with self._conn(handle) as conn:
-            query = self._table_query(conn, schema, table, filters, None, limit)
+            query = self._table_query(conn, schema, table, filters, columns or None, limit)
         return self._import(store, handle, query, name, kind, mapping)
 
     def import_query(self, store, handle: str, query: str, name: str, kind: str = "auto",
@@ -333,6 +340,16 @@ def _cap(v, lo, hi, name) -> int:
     return min(v, hi)
 
 
+def _filter_value(v) -> str | None:
+    """One value of an IN filter as PostgreSQL writes it as text (true/false, numbers as
+    themselves); never a list or object."""
+    if isinstance(v, (dict, list, tuple)):
+        raise QueryError("a filter's values must be single values (text, numbers, true or false).")
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return None if v is None else str(v)
+
+
 def _filters(filters) -> list[dict]:
     if not filters:
         return []
@@ -342,7 +359,8 @@ def _filters(filters) -> list[dict]:
     for f in filters:
         if not isinstance(f, dict) or "column" not in f:
             raise QueryError("filters must be [{column, value}, ...] or {column: value}.")
-        out.append({"column": str(f["column"]), "value": f.get("value")})
+        value = f["values"] if "values" in f else f.get("value")
+        out.append({"column": str(f["column"]), "value": value})
     return out
 
 

@@ -66,3 +66,8 @@ def sync(store: RemoteStore, name: str | None = None, full: bool = False,
     if name:
         rows = [r for r in rows if r.get("source") == name]
     return pd.DataFrame(rows)
+
+
+def sync_status(store: RemoteStore) -> dict[str, dict]:
+    """The server's sync status per source ({name: {state, rows, last_sync, ...}})."""
+    return store.request_json("GET", "sync")["datasets"]

@@ -284,7 +284,10 @@ def status(store, names: list[str] | None = None) -> pd.DataFrame:
 
 
 def status_all(store) -> dict[str, dict]:
-    """The same as :func:`status`, as ``{name: {...}}`` (JSON-able, for the HTTP API)."""
+    """The same as :func:`status`, as ``{name: {...}}`` (JSON-able, for the HTTP API); for a
+    store served by the Jupyter server, the server's (which runs its syncs)."""
+    if isinstance(store, RemoteStore):
+        return client.sync_status(store)
     return {n: status_dict(store, n) for n in _known_names(store)}
 
 

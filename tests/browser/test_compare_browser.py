@@ -129,7 +129,7 @@ def check_diff(view, exp: dict, i: int = 0):
 
 
 def test_compare_view(page, lab):
-    lab.write_notebook("compare.ipynb", [SETUP, f"%load_ext axis_jupyter\n%axis show compare {NAME}"])
+    lab.write_notebook("compare.ipynb", [SETUP, f"%load_ext axis_jupyter\n%axis show compare {NAME} mode=experiments"])
     open_notebook(page, lab, "compare.ipynb")
     assert "RemoteStore" in run_cell(page, 0)
     expected = json.loads((lab.root / "compare_expected.json").read_text())
@@ -146,6 +146,16 @@ def test_compare_view(page, lab):
     assert int(view.locator("[data-testid=kpi-cases]").get_attribute("data-value")) == N_CASES
     grid = view.locator("[data-testid=grid] tbody tr")
     assert grid.count() == 3
+    # the wide grid scrolls inside its own box (it once pushed the widget 155 px past the
+    # output area), and numeric headers sit over their numbers (right-aligned alike)
+    fit = view.evaluate("""(v) => { const g = v.querySelector('[data-testid=grid]');
+        const box = g.closest('.axis-scroll');
+        const cell = (sel) => getComputedStyle(g.querySelector(sel)).textAlign;
+        return {view: v.scrollWidth, client: v.clientWidth, boxed: !!box,
+                overflow: box ? getComputedStyle(box).overflowX : '',
+                th: cell('thead th.axis-num'), td: cell('tbody td.axis-num')}; }""")
+    assert fit["boxed"] and fit["overflow"] == "auto" and fit["view"] <= fit["client"] + 1, fit
+    assert fit["th"] == fit["td"] == "right", fit
     for chart in ("chart-pie", "chart-bar"):  # the payload's specs, drawn visibly
         view.locator(f"[data-testid={chart}][data-rendered='1'] canvas").first.wait_for(timeout=60_000)
 

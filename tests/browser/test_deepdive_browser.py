@@ -52,6 +52,10 @@ expected = {{
     'meta_05': dict(zip(*ds.analytic('metadata_breakdown', key='tier', filters=f)[['value', 'pass_rate']].T.values)),
     'meta_08': dict(zip(*ds.analytic('metadata_breakdown', key='tier', threshold=0.8, filters=f)[['value', 'pass_rate']].T.values)),
 }}
+q = ds.analytic('quantiles', metric='tone', filters=f).iloc[0]
+expected['tone_five'] = [float(q[k]) for k in ('min', 'q25', 'median', 'q75', 'max')]
+s = axis.sql("SELECT metric_score FROM {NAME} WHERE metric_name = 'tone' AND evaluation_name = '{EXP}'")['metric_score']
+expected['tone_hist'] = [int(((s * 10).astype(int).clip(0, 9) == b).sum()) for b in range(10)]
 case = ds.analytic('case_detail', dataset_id={CASE!r}, evaluation_name={EXP!r})
 expected['case'] = {{'query': case['query'].iloc[0], 'expected': case['expected_output'].iloc[0],
                     'scores': dict(zip(case.metric_name, case.metric_score))}}
@@ -131,7 +135,16 @@ def test_deepdive_view(page, lab):
     nodes.first.wait_for()
     got = {n.get_attribute("data-name"): float(n.get_attribute("data-score")) for n in nodes.all()}
     assert got == pytest.approx(expected["exp"], abs=1e-12)
+    # a leaf's popup: the five-number summary (IQR box, median tick) and a 10-bin histogram
     view.locator("[data-testid=tree-node][data-name=tone]").click()
+    five = view.locator("[data-testid=tree-detail] [data-testid=five-number]")
+    five.wait_for(timeout=60_000)
+    got = [float(five.get_attribute(f"data-{k}")) for k in ("min", "q25", "median", "q75", "max")]
+    assert got == pytest.approx(expected["tone_five"], abs=1e-12)
+    assert five.locator("[data-part=iqr]").count() == 1 and five.locator("[data-part=median]").count() == 1
+    hist = view.locator("[data-testid=tree-detail] [data-testid=histogram]")
+    assert [int(v) for v in hist.get_attribute("data-bins").split(",")] == expected["tone_hist"]
+    assert hist.locator("rect").count() == 10
     assert "Sample size" in view.locator("[data-testid=tree-detail]").text_content()
     view.locator("[data-testid=tree-individual]").click()
     wait_loaded(page, "tree")
@@ -145,6 +158,8 @@ def test_deepdive_view(page, lab):
     tone.click()
     detail = view.locator("[data-testid=tree-detail]").text_content()
     assert "Explanation" in detail and "OVERALL" in detail
+    # the case's critique, where it has one (even cases do)
+    assert view.locator("[data-testid=tree-detail] [data-testid=node-critique]").inner_text() == "Critique\nCould cite the source."
 
     # response length and conversation turns: bins per experiment as the API counts them
     view.locator("[data-testid=tab-length]").click()

@@ -26,6 +26,10 @@ def expected():
     out = {"7d": payload(time="7d"), "all": payload(time="all"),
            "all_prod": payload(time="all", filters={"environment": "prod"}),
            "traces": call_action(s, "mt", "monitor", "traces", {"time": "all", "filters": {"environment": "prod"}})}
+    # "Copy as code" of the prod view: ds.pass_rates(...) over the scope the view resolved
+    out["code"] = call_action(s, "mt", "monitor", "code", {
+        "analytic": "pass_rates", "args": {"threshold": out["all_prod"]["threshold"]},
+        "filters": out["all_prod"]["scope"]})["code"]
     yield out
     s.close()
 
@@ -35,6 +39,14 @@ def wait_value(page, testid, value, timeout=60_000):
         """([id, v]) => { const el = document.querySelector(`[data-testid=axis-monitor] [data-testid=${id}]`);
                           return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
         arg=[testid, value], timeout=timeout)
+
+
+def near_click(page, button, panel):
+    """The panel starts level with the clicked button (or as close as it fits) and is in
+    the window."""
+    b, p, vp = button.bounding_box(), panel.bounding_box(), page.viewport_size
+    assert 0 <= p["y"] < vp["height"] - 40, (p, vp)
+    assert abs(p["y"] - b["y"]) < max(60, p["height"]), (p, b)
 
 
 def test_monitor_in_jupyterlab(page, lab, expected):
@@ -64,12 +76,31 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     wait_value(page, "kpi-avg", expected["all"]["kpis"]["avg_score"])
     wait_value(page, "kpi-p95", expected["all"]["kpis"]["p95_latency"])
 
-    # a filter: environment = prod
-    view.locator("[data-testid=filter-environment]").select_option("prod")
+    # the shared filter bar: environment = prod, then prod and staging (two chips: every
+    # environment, the unfiltered numbers), then the staging chip removed
+    env = view.locator("[data-testid=filterbar] [data-testid=filter-environment]")
+    env.locator("summary").click()
+    env.locator("input[data-value=prod]").check()
     wait_value(page, "kpi-avg", expected["all_prod"]["kpis"]["avg_score"])
     wait_value(page, "kpi-pass", expected["all_prod"]["kpis"]["pass_rate"])
+    env.locator("input[data-value=staging]").check()
+    wait_value(page, "kpi-avg", expected["all"]["kpis"]["avg_score"])
+    chips = view.locator("[data-testid=filterbar] [data-testid=chip]")
+    assert sorted(chips.nth(i).get_attribute("data-value") for i in range(chips.count())) == ["prod", "staging"]
+    view.locator(".axis-title").first.click()  # closes the open menu, as a click beside a <select> does
+    view.locator("[data-testid=filterbar] [data-testid=chip][data-value=staging]").click()
+    wait_value(page, "kpi-avg", expected["all_prod"]["kpis"]["avg_score"])
+    wait_value(page, "kpi-pass", expected["all_prod"]["kpis"]["pass_rate"])
+    wait_value(page, "kpi-p95", expected["all_prod"]["kpis"]["p95_latency"])
     assert int(view.locator("[data-testid=kpi-alerts]").get_attribute("data-value")) == \
         expected["all_prod"]["kpis"]["alerts"]
+    assert chips.count() == 1
+    # "Copy as code": the call returning the pass rates shown (the same text as the API's)
+    view.locator("[data-testid=filterbar] [data-testid=copy-code]").click()
+    code = view.locator("[data-testid=filterbar] [data-testid=filter-code]")
+    code.wait_for(state="visible", timeout=30_000)
+    assert code.inner_text() == expected["code"]
+    assert "ds.pass_rates(" in expected["code"] and "environment='prod'" in expected["code"]
 
     # the trace table is paged in the engine; open the first trace
     first = expected["traces"]["rows"][0]
@@ -84,6 +115,16 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     assert detail.locator("[data-testid=detail-score]").inner_text() == f"{first['metric_score']:.3f}"
     assert first["trace_id"] in detail.locator("[data-testid=detail-trace]").inner_text()
     assert detail.locator("[data-testid=detail-metrics] tr").count() >= 4
+    # the trace opens beside the row it was opened from, in the window (it once opened at
+    # the top of the widget, off-screen from a click far down)
+    near_click(page, view.locator("[data-testid=trace-table] tbody tr").first.locator("[data-testid=open-trace]"),
+               detail.locator("[data-testid=trace-panel]"))
+    detail.locator("[data-testid=detail-close]").click()
+    last = view.locator("[data-testid=trace-table] tbody tr").last.locator("[data-testid=open-trace]")
+    last.scroll_into_view_if_needed()
+    last.click()
+    detail.locator("[data-testid=detail-score]").wait_for(timeout=60_000)
+    near_click(page, last, detail.locator("[data-testid=trace-panel]"))
     detail.locator("[data-testid=detail-close]").click()
 
     # the alerts tab lists what the engine computed

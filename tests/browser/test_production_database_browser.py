@@ -5,9 +5,11 @@ messages).
 * Production: KPI cards and the quality summary against the payload computed in this
   process on the same data; a KPI card opens its trend chart; a source row folds its
   components and metrics; a metric opens its detail panel (mean as computed here).
-* Database: the connect form opens a real PostgreSQL (the session's), lists its tables,
-  previews a read-only query and shows a table's columns; a refused connection shows the
-  driver's error and the password is not kept in the page.
+* Database: the connect form (every input labelled) opens a real PostgreSQL (the
+  session's), lists its tables, previews a read-only query (a refused statement clears the
+  previous result) and shows a table's columns; the import wizard maps, skips and filters
+  columns with a row limit; a refused connection shows the driver's error and the password
+  is not kept in the page.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def expected(kpi_config):
             s.load(mon, name="mon", kind="monitoring")
             s.load(kpi, name="kpi", kind="kpi")
         payload = call_action(s, "mon", "production", "payload", {"kpi": "kpi"})
+        fields = {f["key"]: f["values"] for f in
+                  call_action(s, "mon", "production", "filter_options", {"kpi": "kpi"})["fields"]}
+        segment = fields["segment"][0]
+        by_segment = call_action(s, "mon", "production", "payload", {"kpi": "kpi", "filters": {"segment": [segment]}})
         metric = next(r for r in payload["quality"]["hierarchy"] if r["level"] == "metric"
                       and r.get("category") in (None, "SCORE"))
         detail = call_action(s, "mon", "production", "metric_detail",
@@ -74,7 +80,7 @@ def expected(kpi_config):
             os.environ.pop("AXIS_CONFIG_DIR", None)
         else:
             os.environ["AXIS_CONFIG_DIR"] = before
-    return {"payload": payload, "metric": metric, "detail": detail}
+    return {"payload": payload, "metric": metric, "detail": detail, "segment": segment, "by_segment": by_segment}
 
 
 def value_of(view, testid) -> float:
@@ -108,6 +114,26 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
     card = view.locator(f"[data-testid=kpi-{first_kpi['kpi_name']}]")
     assert float(card.get_attribute("data-value")) == pytest.approx(first_kpi["card_value"])
 
+    # the shared filter bar: one segment (a KPI column) changes every KPI card to the
+    # numbers computed here; its chip's removal brings the unfiltered cards back
+    cards = lambda q: {x["kpi_name"]: x["card_value"] for c in q["kpi"]["categories"] for x in c["kpis"]}  # noqa: E731
+    assert cards(expected["by_segment"]) != cards(p)  # the filter changes the numbers
+    seg = view.locator("[data-testid=filterbar] [data-testid=filter-segment]")
+    seg.locator("summary").click()
+    seg.locator(f"input[data-value='{expected['segment']}']").check()
+    view.locator(".axis-title").first.click()  # closes the menu
+    for cat in expected["by_segment"]["kpi"]["categories"]:
+        for x in cat["kpis"]:
+            page.wait_for_function(
+                """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
+                                  return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
+                arg=[x["kpi_name"], x["card_value"]], timeout=60_000)
+    view.locator(f"[data-testid=filterbar] [data-testid=chip][data-value='{expected['segment']}']").click()
+    page.wait_for_function(
+        """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
+                          return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
+        arg=[first_kpi["kpi_name"], first_kpi["card_value"]], timeout=60_000)
+
     # a KPI card opens its daily trend; its ✕ closes it
     card.click()
     view.locator("[data-testid=kpi-trend] canvas").wait_for(timeout=60_000)
@@ -135,6 +161,10 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
     view.locator(f"[data-testid=scorecard] tr[data-key='{metric['key']}'] [data-testid=open-metric]").click()
     panel = view.locator("[data-testid=metric-detail]")
     panel.locator("[data-testid=md-mean]").wait_for(timeout=60_000)
+    # beside the clicked row, in the window (it once opened at the top of the widget)
+    button = view.locator(f"[data-testid=scorecard] tr[data-key='{metric['key']}'] [data-testid=open-metric]")
+    box, at, vp = panel.locator("[data-testid=metric-panel]").bounding_box(), button.bounding_box(), page.viewport_size
+    assert 0 <= box["y"] < vp["height"] - 40 and abs(box["y"] - at["y"]) < max(60, box["height"]), (box, at)
     assert value_of(panel, "md-mean") == pytest.approx(expected["detail"]["stats"]["mean"])
     panel.locator(".axis-chart canvas").wait_for(timeout=60_000)
     panel.locator("[data-testid=metric-close]").click()
@@ -163,6 +193,8 @@ def test_database_browser_in_jupyterlab(page, lab, pg_table, tmp_path):
         "import axis_jupyter\n"
         f"store = axis_jupyter.LocalStore({str(tmp_path / 'db.duckdb')!r})\nprint(type(store).__name__)",
         "from axis_jupyter import DatabaseView\nw = DatabaseView(store)\nw",
+        "cols = [c['name'] for c in store.info('runs_wiz')['columns']]\n"
+        "print(store.info('runs_wiz')['records'], sorted({'id', 'score', 'dataset_id', 'model'} & set(cols)))",
     ])
     open_notebook(page, lab, "database.ipynb")
     assert "LocalStore" in run_cell(page, 0)
@@ -170,6 +202,10 @@ def test_database_browser_in_jupyterlab(page, lab, pg_table, tmp_path):
     view = page.locator("[data-testid=axis-database]")
     view.locator("[data-testid=sources]").get_by_text("No sources yet").wait_for(timeout=60_000)
     form = view.locator("[data-testid=connect]")
+    # every input has its label
+    assert view.get_by_label("Host").get_attribute("name") == "host"
+    assert view.get_by_label("Password").get_attribute("type") == "password"
+    assert form.locator("input").count() == form.locator("label input").count() == 6
 
     # a refused connection: the driver's message, and the password is gone from the page
     form.locator("input[name=host]").fill("127.0.0.1")
@@ -191,12 +227,39 @@ def test_database_browser_in_jupyterlab(page, lab, pg_table, tmp_path):
     tables.get_by_text("dbview.runs").wait_for(timeout=60_000)
     assert error.is_hidden()
     view.locator("[data-testid=query]").fill("SELECT model, count(*) AS n FROM dbview.runs GROUP BY model ORDER BY model")
-    view.get_by_role("button", name="preview").click()
+    view.locator("[data-testid=run-query]").click()
     preview = view.locator("[data-testid=query-result] [data-testid=preview]")
     preview.wait_for(timeout=60_000)
     assert preview.locator("tbody tr").all_inner_texts() == ["m0\t8", "m1\t9", "m2\t8"]
+    # a refused statement replaces the previous result with its error
+    view.locator("[data-testid=query]").fill("DELETE FROM dbview.runs")
+    view.locator("[data-testid=run-query]").click()
+    view.locator("[data-testid=query-result] [data-testid=query-error]").wait_for(timeout=60_000)
+    assert preview.count() == 0
+    assert "only SELECT" in view.locator("[data-testid=query-error]").inner_text()
     tables.get_by_text("dbview.runs").click()
     columns = view.locator("[data-testid=table-detail] [data-testid=columns]")
     columns.wait_for(timeout=60_000)
     assert [t.split("\t")[0] for t in columns.locator("tbody tr").all_inner_texts()] == ["id", "model", "score"]
     assert view.locator("[data-testid=table-detail] [data-testid=sample] tbody tr").count() > 0
+
+    # the import wizard: id -> dataset_id, score -> metric_score, model kept only for m0 and m1,
+    # 100 rows at most; the preview shows what will be imported
+    view.locator("[data-testid=map-id]").select_option("dataset_id")
+    view.locator("[data-testid=map-score]").select_option("metric_score")
+    view.locator("[data-testid=filter-add]").click()
+    view.locator("[data-testid=filter-column-0]").select_option("model")
+    view.locator("[data-testid=filter-values-0] option", has_text="m2").wait_for(timeout=60_000)
+    view.locator("[data-testid=filter-values-0]").select_option(index=[0, 1])
+    view.locator("[data-testid=row-limit]").select_option("100")
+    view.locator("[data-testid=import-name]").fill("runs_wiz")
+    view.locator("[data-testid=wizard-preview]").click()
+    rows = view.locator("[data-testid=wizard-preview-table] tbody tr")
+    rows.first.wait_for(timeout=60_000)
+    assert rows.count() == 10 and all(t.split("\t")[1] in ("m0", "m1") for t in rows.all_inner_texts())
+    view.locator("[data-testid=wizard-import]").click()
+    done = view.locator("[data-testid=imported]")
+    done.wait_for(timeout=60_000)
+    assert done.get_attribute("data-rows") == "17" and done.get_attribute("data-dataset") == "runs_wiz"
+    out = run_cell(page, 2)
+    assert "17 ['dataset_id', 'model']" in out  # id and score became dataset_id and metric_score

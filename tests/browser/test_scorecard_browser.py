@@ -76,7 +76,9 @@ def check_kpis(view, payload):
     assert kpi(view, "overall").get_attribute("data-value") not in (None, "")
     assert float(kpi(view, "overall").get_attribute("data-value")) == pytest.approx(k["overall_score"], abs=1e-12)
     assert f"{k['overall_score']:.3f}" in kpi(view, "overall").inner_text()
-    assert float(kpi(view, "variance").get_attribute("data-value")) == pytest.approx(k["score_variance"], abs=1e-12)
+    # the spread of the metric means is a standard deviation, and says so
+    assert float(kpi(view, "std").get_attribute("data-value")) == pytest.approx(k["score_std"], abs=1e-12)
+    assert kpi(view, "std").inner_text().split("\n")[0].lower() == "score std dev"
     assert kpi(view, "cases").inner_text().split("\n")[1] == f"{k['test_cases']:,}"
     assert int(kpi(view, "metrics").get_attribute("data-value")) == k["metrics"] == 6
     assert int(kpi(view, "components").get_attribute("data-value")) == k["components"] == 3
@@ -200,13 +202,29 @@ def test_scorecard_shared_store_http(page, lab, expected):
     view.locator("[data-testid=tree-node][data-name='tone']").wait_for(state="detached")
     view.locator("[data-testid=tab-table]").click()
 
-    # drill-down: the cases of a metric, paged from DuckDB
-    n_tone = int((df.metric_name == "tone").sum())
+    # drill-down: the cases of a metric, paged from DuckDB, worst first
+    tone = df[df.metric_name == "tone"]
+    n_tone = len(tone)
     cases = open_drill(page, view, "tone", n_tone)
-    top = df[df.metric_name == "tone"].metric_score.max()
-    assert float(cases.nth(0).locator("td").nth(3).inner_text()) == pytest.approx(top, abs=5e-4)
+    score = lambda: float(cases.nth(0).locator("td").nth(3).inner_text())  # noqa: E731
+    assert score() == pytest.approx(tone.metric_score.min(), abs=5e-4)
     view.locator("[data-testid=drilldown] [data-testid=next]").click()
     page.wait_for_function("() => document.querySelector('[data-testid=cases-range]')?.innerText.startsWith('Showing 11')")
+    # best first on request, back on page 1
+    view.locator("[data-testid=drilldown] [data-testid=cases-sort]").select_option("score_desc")
+    page.wait_for_function("() => document.querySelector('[data-testid=cases-range]')?.innerText.startsWith('Showing 1–')")
+    assert score() == pytest.approx(tone.metric_score.max(), abs=5e-4)
+    # a search narrows to the cases whose id, query or explanation holds the text
+    needle = str(tone.dataset_id.iloc[0])
+    hits = tone[tone.dataset_id.str.lower().str.contains(needle.lower(), regex=False)
+                | tone["query"].fillna("").str.lower().str.contains(needle.lower(), regex=False)
+                | tone["explanation"].fillna("").str.lower().str.contains(needle.lower(), regex=False)]
+    view.locator("[data-testid=drilldown] [data-testid=cases-search]").fill(needle)
+    page.wait_for_function(
+        """(n) => document.querySelector('[data-testid=axis-scorecard] [data-testid=cases-total]')?.dataset.value === String(n)""",
+        arg=len(hits), timeout=30_000)
+    assert view.locator("[data-testid=drilldown] [data-testid=cases-total]").inner_text().startswith(f"{len(hits):,} test cases matching")
+    assert view.locator("[data-testid=drilldown] [data-testid=cases-search]").evaluate("el => el === document.activeElement")
     view.locator("[data-testid=drilldown] [data-testid=close]").click()
 
     # the experiment filter applies to everything

@@ -45,9 +45,11 @@ def test_kpi_trends(ctx_for, kpi_frame, kpi_yaml):
 
 
 def test_count_kpis_sum_without_config(ctx_for, kpi_frame):
-    """Without kpi.yaml every unit is 'score', so every KPI is a daily mean."""
-    got = kpi.kpi_trends(ctx_for("kpi"), kpi_names="tickets_handled")
-    exp = pandas_daily(kpi_frame[kpi_frame.kpi_name == "tickets_handled"], set())
+    """Without kpi.yaml a KPI's unit comes from its name: "tickets_handled" counts tickets,
+    so its day is the sum of its rows; "csat" is a score, a daily mean."""
+    got = kpi.kpi_trends(ctx_for("kpi"), kpi_names=["tickets_handled", "csat"]).sort_values(["kpi_name", "date"])
+    exp = pandas_daily(kpi_frame[kpi_frame.kpi_name.isin(["tickets_handled", "csat"])],
+                       {"tickets_handled"}).sort_values(["kpi_name", "date"])
     np.testing.assert_allclose(got.value.astype(float), exp.value)
 
 

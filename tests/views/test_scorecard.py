@@ -122,7 +122,8 @@ def close(a, b, tol=1e-9):
 def check_payload(p: dict, exp: dict) -> None:
     k = p["kpis"]
     assert close(k["overall_score"], exp["overall"])
-    assert close(k["score_variance"], exp["variance"])
+    assert close(k["score_std"], exp["variance"])  # a standard deviation, named so
+    assert "score_variance" not in k
     assert k["test_cases"] == exp["cases"]
     assert k["metrics"] == exp["metrics"]
     assert k["components"] == exp["components"]
@@ -220,7 +221,7 @@ def test_cases_page_matches_pandas(store, demo_ds):
     sub = df[(df.metric_name == "tone") & (df.evaluation_name == "candidate_b")]
     sub = sub.sort_values(["metric_score", "dataset_id"], ascending=[False, True])
     res = call_action(store, "ev", "scorecard", "cases",
-                      {"metric": "tone", "page": 2, "page_size": 10,
+                      {"metric": "tone", "page": 2, "page_size": 10, "sort": "score_desc",
                        "filters": {"evaluation_name": "candidate_b"}})
     assert res["total"] == len(sub) == 150
     assert res["pages"] == 15
@@ -232,6 +233,30 @@ def test_cases_page_matches_pandas(store, demo_ds):
     res = call_action(store, "ev", "scorecard", "cases", {"metric": "tone", "sort": "score_asc"})
     assert res["total"] == 450 and "evaluation_name" in res["rows"][0]
     assert res["rows"][0]["metric_score"] == df[df.metric_name == "tone"].metric_score.min()
+
+
+def test_drill_down_is_worst_first_and_searchable(store, demo_ds):
+    """A drill-down opens on the worst cases; a search keeps the cases whose id, query or
+    explanation holds the text (case-insensitive), paged and counted like pandas does."""
+    df = demo.eval_results(150, seed=5).to_pandas()
+    tone = df[df.metric_name == "tone"]
+    res = call_action(store, "ev", "scorecard", "cases", {"metric": "tone", "page_size": 20})
+    want = tone.sort_values(["metric_score", "dataset_id", "evaluation_name"]).head(20)
+    assert [(r["dataset_id"], r["metric_score"]) for r in res["rows"]] == list(zip(want.dataset_id, want.metric_score))
+    assert res["sort"] == "score_asc"
+    needle = str(tone["query"].dropna().iloc[3]).split()[1].upper()  # a word of a query
+    low = needle.lower()
+    hit = (tone.dataset_id.str.lower().str.contains(low, regex=False)
+           | tone["query"].fillna("").str.lower().str.contains(low, regex=False)
+           | tone["explanation"].fillna("").str.lower().str.contains(low, regex=False))
+    sub = tone[hit].sort_values(["metric_score", "dataset_id", "evaluation_name"])
+    assert 0 < len(sub) < len(tone)
+    res = call_action(store, "ev", "scorecard", "cases",
+                      {"metric": "tone", "search": needle, "page": 1, "page_size": 500})
+    assert res["total"] == len(sub) and res["search"] == needle
+    assert [r["dataset_id"] for r in res["rows"]] == sub.dataset_id.tolist()
+    none = call_action(store, "ev", "scorecard", "cases", {"metric": "tone", "search": "no such text anywhere"})
+    assert none["total"] == 0 and none["rows"] == []
 
 
 def test_cases_bad_params(store, demo_ds):
@@ -250,7 +275,7 @@ def test_cases_bad_params(store, demo_ds):
         warnings.simplefilter("ignore")
         store.load(pd.DataFrame({"kpi_name": ["a", "a"], "numeric_value": [1.0, 2.0],
                                  "created_at": ["2026-01-01", "2026-01-02"]}), name="k", kind="kpi")
-    with pytest.raises(AxisError, match="scorecard needs a metric_name column"):
+    with pytest.raises(AxisError, match="scorecard needs evaluation data: .*'k' is a KPI dataset"):
         call_action(store, "k", "scorecard", "payload", {})
 
 

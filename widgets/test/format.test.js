@@ -49,6 +49,11 @@ test("times, latencies and KPI units", () => {
   assert.equal(fmtTime("2024-05-01T12:34:56.789+00:00"), "2024-05-01 12:34:56");
   assert.equal(fmtTime(""), "—");
   assert.equal(fmtLatency(1234.6), "1,235");
+  assert.equal(fmtLatency(950, "ms"), "950 ms");
+  assert.equal(fmtLatency(1.254, "s"), "1.25 s");
+  assert.equal(fmtLatency(31.6, "s"), "32 s");
+  assert.equal(fmtUnit(12.5, "percent"), "12.5%"); // already a percentage
+  assert.equal(fmtUnit(-0.05, "percent"), "-5.0%");
   assert.equal(fmtUnit(0.25, "percent"), "25.0%");
   assert.equal(fmtUnit(12.4, "seconds"), "12 s");
   assert.equal(fmtUnit(1234.4, "count"), "1,234");

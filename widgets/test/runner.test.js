@@ -45,3 +45,22 @@ test("run totals are weighted by each metric's count", () => {
   assert.deepEqual(runTotals([{ count: 3, mean: 1, pass_rate: 1 }, { count: 1, mean: 0, pass_rate: 0 }]), { n: 4, avg: 0.75, pass: 0.75 });
   assert.deepEqual(runTotals([]), { n: 0, avg: null, pass: null });
 });
+
+test("Start is off, with the reason, while the run would be refused", async () => {
+  const { startBlocked, missingParams, metricParams } = await import("../src/views/runner/logic.js");
+  const judge = { key: "binary_judge", name: "Custom Binary Judge", needs_llm: true,
+    params: [{ name: "instruction", label: "Judge instruction", required: true }] };
+  const heur = { key: "exact_match", name: "Exact Match", needs_llm: false };
+  const mapping = { query: "q", actual_output: "a" };
+  const base = { active: false, busy: false, mapping, llmConfigured: true, values: {} };
+  assert.equal(startBlocked({ ...base, chosen: [] }), "select at least one metric");
+  assert.equal(startBlocked({ ...base, chosen: [heur] }), null);
+  assert.match(String(startBlocked({ ...base, chosen: [heur], mapping: { query: "q", actual_output: "" } })), /actual_output/);
+  assert.match(String(startBlocked({ ...base, chosen: [judge], llmConfigured: false })), /ANTHROPIC_API_KEY/);
+  assert.equal(startBlocked({ ...base, chosen: [judge, heur] }), "Custom Binary Judge needs its judge instruction");
+  assert.deepEqual(missingParams([judge], { binary_judge: { instruction: "  " } }), ["binary_judge.instruction"]);
+  const values = { binary_judge: { instruction: " cite a source " } };
+  assert.equal(startBlocked({ ...base, chosen: [judge], values }), null);
+  assert.deepEqual(metricParams([judge, heur], values), { binary_judge: { instruction: "cite a source" } });
+  assert.equal(startBlocked({ ...base, chosen: [heur], active: true }), "a run is in progress");
+});

@@ -59,9 +59,18 @@ export function fmtTime(v) {
   return String(v).replace("T", " ").slice(0, 19);
 }
 
-/** A latency, whole units with separators. @param {number | null | undefined} v */
-export function fmtLatency(v) {
-  return v === null || v === undefined ? "—" : `${Number(v).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+/**
+ * A latency: whole units with separators, and its unit when known ("950 ms"; seconds keep
+ * two decimals below 10: "1.25 s").
+ * @param {number | null | undefined} v
+ * @param {string} [unit] "ms" or "s"
+ */
+export function fmtLatency(v, unit) {
+  if (v === null || v === undefined) return "—";
+  const n = Number(v);
+  if (unit === "s") return `${n.toLocaleString("en-US", { maximumFractionDigits: Math.abs(n) < 10 ? 2 : 0 })} s`;
+  const text = n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+  return unit === "ms" ? `${text} ms` : text;
 }
 
 /**
@@ -71,8 +80,9 @@ export function fmtLatency(v) {
  */
 export function fmtUnit(v, unit) {
   if (v === null || v === undefined) return "—";
-  if (unit === "percent") return fmtPct(v);
-  if (unit === "seconds") return `${Number(v).toFixed(0)} s`;
+  // a rate is a fraction (0.12 -> 12.0%); one already in percent (12.0) is shown as it is
+  if (unit === "percent") return Math.abs(v) <= 1.5 ? fmtPct(v) : `${Number(v).toFixed(1)}%`;
+  if (unit === "seconds") return fmtLatency(v, "s");
   if (unit === "count") return fmtInt(Math.round(v));
   return fmtScore(v, 2);
 }

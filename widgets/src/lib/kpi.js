@@ -1,7 +1,6 @@
 // KPI cards: a label, a big value and an optional line below; the raw number is kept in
 // data-value for tests and tooling.
 import { h } from "./dom.js";
-import { fmtInt, fmtScore } from "./format.js";
 
 /**
  * @typedef {object} KpiSpec
@@ -31,18 +30,4 @@ export function kpiCard({ label, value, text, sub, color, testid }) {
  */
 export function kpiRow(cards, { small = false, testid } = {}) {
   return h("div", { class: small ? "axis-kpis small" : "axis-kpis", "data-testid": testid }, cards.map(kpiCard));
-}
-
-/**
- * The four statistics of one metric (sample size, mean, std dev, range) as a small row:
- * the side panels of the scorecard and deep-dive trees.
- * @param {{count?: number, mean?: number, std?: number, min?: number, max?: number}} row
- */
-export function metricStatsRow(row) {
-  return kpiRow([
-    { label: "Sample size", value: row.count, text: fmtInt(row.count) },
-    { label: "Mean", value: row.mean, text: fmtScore(row.mean) },
-    { label: "Std dev", value: row.std, text: fmtScore(row.std) },
-    { label: "Min – max", value: "", text: `${fmtScore(row.min, 2)} – ${fmtScore(row.max, 2)}` },
-  ], { small: true });
 }

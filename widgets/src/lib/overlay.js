@@ -34,3 +34,37 @@ export function closeOverlay(overlay) {
   overlay.hidden = true;
   clear(overlay);
 }
+
+/**
+ * Where a panel opened from a click should start inside its overlay: level with the
+ * clicked element (so it opens beside the row, not at the top of a long widget), moved up
+ * as far as needed to end inside the overlay, never above its top. Pure: unit tested.
+ * @param {number} anchorTop the clicked element's top (viewport px)
+ * @param {number} overlayTop the overlay's top (viewport px)
+ * @param {number} overlayHeight
+ * @param {number} panelHeight
+ * @param {number} [margin] space kept above and below, px
+ */
+export function panelTop(anchorTop, overlayTop, overlayHeight, panelHeight, margin = 12) {
+  const wanted = anchorTop - overlayTop - margin;
+  const lowest = overlayHeight - panelHeight - margin;
+  return Math.max(0, Math.min(wanted, lowest));
+}
+
+/**
+ * Move `panel` (inside the shown `overlay`) level with `anchor` and scroll it into view.
+ * The overlay covers the whole view, so without this a panel opened from a row far down
+ * a long widget appeared at the widget's top, off-screen from the click.
+ * @param {HTMLElement} overlay
+ * @param {HTMLElement} panel
+ * @param {Element | null | undefined} anchor
+ */
+export function placeNear(overlay, panel, anchor) {
+  overlay.style.paddingTop = "0";
+  if (anchor && anchor.isConnected) {
+    const o = overlay.getBoundingClientRect();
+    const a = anchor.getBoundingClientRect();
+    panel.style.marginTop = `${panelTop(a.top, o.top, overlay.clientHeight, panel.offsetHeight)}px`;
+  }
+  panel.scrollIntoView({ block: "nearest" });
+}

@@ -2,8 +2,10 @@
 // Python side: axis_jupyter/payloads/compare.py (actions payload, cases, distribution, scatter,
 // agreement, export). Every statistic shown is the one those actions (and ds.compare)
 // return; charts are their Vega-Lite specs; case lists are paged server-side.
-// The sections are drawn by compare/summary.js (KPIs, grid, verdict, per-metric table,
-// win/loss), compare/diff.js (case-level diff) and compare/charts.js (chart tabs).
+// Two modes: "Test cases" (every experiment side by side per case: compare/cases.js) and
+// "Head to head" (a baseline against a challenger). The sections are drawn by
+// compare/summary.js (KPIs, grid, verdict, per-metric table, win/loss), compare/diff.js
+// (case-level diff), compare/charts.js (chart tabs) and compare/cases.js (test cases).
 import "../lib/ui.css";
 import "./compare.css";
 import { h, clear } from "../lib/dom.js";
@@ -13,8 +15,16 @@ import { ChartSet } from "../lib/charts.js";
 import { kpisSection, gridSection, verdictSection, metricsSection, winsSection } from "./compare/summary.js";
 import { diffSection } from "./compare/diff.js";
 import { chartsSection } from "./compare/charts.js";
+import { casesSection } from "./compare/cases.js";
+import { initialCases, caseParams } from "./compare/cases-logic.js";
+import { filterBar } from "../lib/filterbar.js";
+import { segmented } from "../lib/controls.js";
 
-const SECTIONS = ["kpis", "grid", "pickers", "verdict", "table", "wins", "diff", "charts"];
+/** @type {Record<string, string[]>} the sections of each mode, top to bottom */
+const SECTIONS = {
+  cases: ["kpis", "grid", "charts", "cases"],
+  experiments: ["kpis", "grid", "pickers", "verdict", "table", "wins", "diff", "charts"],
+};
 
 /**
  * What a section draws with.
@@ -30,6 +40,9 @@ const SECTIONS = ["kpis", "grid", "pickers", "verdict", "table", "wins", "diff",
  * @property {() => {baseline: string, challenger: string}} pair
  * @property {() => Record<string, any>} filters
  * @property {(title: string, extra?: import("../lib/dom.js").Child) => HTMLElement} head a section title
+ * @property {HTMLElement} root the view's root
+ * @property {(text: string, mime: string, filename: string) => void} download save a file
+ * @property {(d: any) => void} onCases a page of test cases arrived
  */
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} ctx */
@@ -48,13 +61,42 @@ function render({ model, el }) {
     listSeq: 0, // the latest case-list, case and chart-tab requests (older answers are dropped)
     diffSeq: 0,
     chartSeq: 0,
+    /** @type {"cases" | "experiments"} */
+    mode: ui0.mode || p0.mode || "cases",
+    cases: initialCases(ui0.cases || {}),
+    /** @type {Record<string, any>} the filter bar's filters (experiment, source, metadata, time) */
+    filters: { ...(p0.filters || {}) },
+    /** @type {any} the last page of test cases */
+    casesData: null,
+    casesSeq: 0,
+    /** @type {Set<string>} test cases whose details are open */
+    casesExpanded: new Set(),
   };
 
   const shell = createShell(model, el, { cls: "axis-compare", testid: "axis-compare" });
   const { root } = shell;
   const header = h("div", { class: "axis-header" });
   const main = h("div", { class: "axis-body" });
-  root.append(header, shell.errorBox, main, shell.status);
+  // the shared filter bar; "Copy as code" gives the call behind the mode shown: the test
+  // cases' page (ds.test_cases) or the head-to-head statistics (ds.compare)
+  const filters = filterBar({
+    call: shell.call, branding: shell.branding, time: true, get: () => state.filters,
+    onchange: (f) => {
+      state.filters = f;
+      state.cases.page = 1;
+      ctx.resetDiff();
+      saveParams();
+      update();
+    },
+    code: () => {
+      if (state.mode === "cases") {
+        const { filters: _f, ...args } = caseParams(state.cases, {});
+        return { analytic: "test_cases", args };
+      }
+      return { analytic: "compare", args: ctx.pair() };
+    },
+  });
+  root.append(header, filters.el, shell.errorBox, main, shell.status);
 
   /** @type {CompareContext} */
   const ctx = {
@@ -70,13 +112,21 @@ function render({ model, el }) {
       state.diff.position = 1;
     },
     pair: () => ({ baseline: state.baseline, challenger: state.challenger }),
-    filters: () => (state.payload && state.payload.filters) || p0.filters || {},
+    filters: () => state.filters,
     head: (title, extra) => h("div", { class: "axis-subhead" }, h("span", {}, title), extra || null),
+    root,
+    download,
+    onCases(d) {
+      // the KPI card counts what the filters keep, of all the cases
+      const card = root.querySelector("[data-testid=kpi-cases] .axis-kpi-value");
+      if (card) card.textContent = d.total === d.all_cases ? fmtInt(d.all_cases) : `${fmtInt(d.total)} / ${fmtInt(d.all_cases)}`;
+      root.dataset.casesTotal = String(d.total);
+    },
   };
 
   function saveParams() {
     /** @type {Record<string, any>} */
-    const p = { ui: { sort: state.sort, chart: state.chartTab } };
+    const p = { ui: { sort: state.sort, chart: state.chartTab, mode: state.mode, cases: state.cases }, filters: state.filters };
     if (state.baseline) p.baseline = state.baseline;
     if (state.challenger) p.challenger = state.challenger;
     mergeParams(model, p);
@@ -104,7 +154,21 @@ function render({ model, el }) {
     ctx.charts.chart.reset();
     clear(header);
     clear(main);
-    header.append(h("div", { class: "axis-title" }, "Compare ", h("span", { class: "axis-muted" }, payload.dataset)));
+    header.append(h("div", { class: "axis-title" }, "Compare ", h("span", { class: "axis-muted" }, payload.dataset)),
+      segmented([["cases", "Test cases"], ["experiments", "Head to head"]], state.mode, (m) => {
+        state.mode = /** @type {"cases" | "experiments"} */ (m);
+        saveParams();
+        show(state.payload);
+      }, (m) => `mode-${m}`));
+    root.dataset.mode = state.mode;
+    filters.load();
+    filters.render();
+    if (payload.need_experiments && state.mode === "cases") {
+      ctx.sections.cases = h("div", { class: "axis-section axis-sec-cases", "data-testid": "section-cases" });
+      main.append(h("div", { class: "axis-muted" }, payload.message || ""), ctx.sections.cases);
+      casesSection(ctx);
+      return;
+    }
     if (payload.need_experiments) {
       main.append(h("div", { class: "axis-empty", "data-testid": "need-experiments" },
         h("div", { class: "axis-title" }, "Need multiple experiments"),
@@ -112,19 +176,23 @@ function render({ model, el }) {
         h("ul", {}, (payload.experiments || []).map((/** @type {string} */ e) => h("li", {}, e)))));
       return;
     }
-    header.append(exportButtons());
-    for (const k of SECTIONS) {
+    if (state.mode === "experiments") header.append(exportButtons());
+    ctx.sections = {};
+    for (const k of SECTIONS[state.mode]) {
       ctx.sections[k] = h("div", { class: `axis-section axis-sec-${k}`, "data-testid": `section-${k}` });
       main.append(ctx.sections[k]);
     }
     kpisSection(ctx);
     gridSection(ctx);
-    pickersSection();
-    verdictSection(ctx);
-    metricsSection(ctx);
-    winsSection(ctx);
-    diffSection(ctx);
+    if (state.mode === "experiments") {
+      pickersSection();
+      verdictSection(ctx);
+      metricsSection(ctx);
+      winsSection(ctx);
+      diffSection(ctx);
+    }
     chartsSection(ctx);
+    if (state.mode === "cases") casesSection(ctx);
     root.dataset.pair = `${payload.baseline}|${payload.challenger}`;
   }
 

@@ -36,7 +36,7 @@ function render({ model, el }) {
 
   const model_ = h("span", { class: "axis-muted", "data-testid": "model" });
   const header = h("div", { class: "axis-header" },
-    h("span", { class: "axis-title" }, "🤖 AI Copilot"), model_);
+    h("span", { class: "axis-title" }, "AI Copilot"), model_);
   const warn = h("div", { class: "axis-cp-warn", hidden: true, "data-testid": "no-key" });
   const empty = h("div", { class: "axis-cp-empty", "data-testid": "empty" });
   const thoughtsHead = h("button", { class: "axis-cp-thoughts-head", type: "button", "data-testid": "thoughts-toggle",
@@ -70,7 +70,7 @@ function render({ model, el }) {
     empty.hidden = state.messages.length > 0 || state.busy;
     const ctx = s.context || {};
     empty.append(
-      h("div", { class: "axis-cp-empty-title" }, "✨ Ask questions about your evaluation data"),
+      h("div", { class: "axis-cp-empty-title" }, "Ask questions about your evaluation data"),
       h("div", { class: "axis-cp-context", "data-testid": "context" },
         ctx.datasets ? `${ctx.datasets} datasets | ${(ctx.records || 0).toLocaleString()} records | ${ctx.metrics || 0} metrics`
           : "No data loaded"),

@@ -160,7 +160,7 @@ function render({ model, el }) {
   }
 
   /** What a tab draws with (see deepdive/tabs.js). @type {import("./deepdive/tabs.js").DeepDiveTab} */
-  const tab = { state, body, charts, load, renderBody, openCase, experiment };
+  const tab = { state, body, charts, load, renderBody, openCase, experiment, call };
 
   // ---------------------------------------------------------------- test-case panel
   function closeCase() {

@@ -9,6 +9,7 @@ import "./monitor.css";
 import { h, clear, nextFrame } from "../lib/dom.js";
 import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
 import { labelledSelect, tabButtons } from "../lib/controls.js";
+import { filterBar } from "../lib/filterbar.js";
 import { ChartSet, keptChart } from "../lib/charts.js";
 import { overlayBox } from "../lib/overlay.js";
 import { scoreTab } from "./monitor/score.js";
@@ -17,8 +18,6 @@ import { openTrace } from "./monitor/trace.js";
 
 /** @type {Record<string, string>} */
 const TIME_LABELS = { "1h": "Last hour", "6h": "Last 6 h", "24h": "Last 24 h", "7d": "Last 7 days", "30d": "Last 30 days", all: "All time", custom: "Custom" };
-/** @type {Record<string, string>} */
-const FILTER_LABELS = { environment: "Environment", source_name: "Source", source_component: "Component", source_type: "Type", model_name: "Model" };
 /** @type {Array<[string, string]>} */
 const BUCKETS = [["hour", "Hourly"], ["day", "Daily"], ["week", "Weekly"]];
 
@@ -33,7 +32,7 @@ const BUCKETS = [["hour", "Hourly"], ["day", "Daily"], ["week", "Weekly"]];
  * @property {() => Promise<void>} renderBody redraw the current tab
  * @property {ChartSet} charts the current tab's charts
  * @property {(name: string, testid: string) => ReturnType<typeof keptChart>} kept a score-tab chart kept across updates
- * @property {(row: any) => void} openTrace open the trace panel of a row
+ * @property {(row: any, anchor?: Element) => void} openTrace open the trace panel of a row, beside `anchor`
  */
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
@@ -60,7 +59,17 @@ function render({ model, el }) {
   const tabs = h("div", { class: "axis-tabs" });
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("trace-detail");
-  root.append(header, shell.errorBox, tabs, body, shell.status, overlay);
+  // the shared filter bar (multi-select per source/environment/... column, chips, "Copy as
+  // code"); the view's own time window, buckets and reset sit in it as extras. The code is
+  // ds.pass_rates(...) over the payload's resolved scope: the per-metric pass rates shown.
+  const filters = filterBar({
+    call: shell.call, branding: shell.branding, get: () => state.filters,
+    onchange: (f) => change(() => { state.filters = f; }),
+    extras: () => windowControls(),
+    code: () => (state.payload ? { analytic: "pass_rates", args: { threshold: state.payload.threshold },
+      filters: state.payload.scope || {} } : null),
+  });
+  root.append(header, filters.el, shell.errorBox, tabs, body, shell.status, overlay);
 
   const charts = new ChartSet();
   /** @type {Record<string, ReturnType<typeof keptChart>>} score-tab charts reused across updates */
@@ -130,24 +139,21 @@ function render({ model, el }) {
     if (header.dataset.key === key && header.firstChild) return;
     header.dataset.key = key;
     clear(header).append(h("div", { class: "axis-title" }, "Monitor ", h("span", { class: "axis-muted" }, p.dataset)));
-    const bar = h("div", { class: "axis-filters" });
-    for (const [key, values] of Object.entries(p.options.filters || {})) {
-      bar.append(labelledSelect({
-        label: FILTER_LABELS[key] || key, testid: `filter-${key}`, first: ["", "All"],
-        options: values.map((/** @type {string} */ v) => [v, v]), value: state.filters[key] || "",
-        onchange: (v) => change(() => {
-          state.filters = { ...state.filters };
-          if (v) state.filters[key] = v;
-          else delete state.filters[key];
-        }),
-      }));
-    }
-    bar.append(labelledSelect({
+    filters.load();
+    filters.render();
+  }
+
+  /** The time window, buckets and reset: the view's own controls in the filter bar. */
+  function windowControls() {
+    const p = state.payload;
+    if (!p) return [];
+    const bar = [];
+    bar.push(labelledSelect({
       label: "Time", testid: "time", options: Object.entries(TIME_LABELS), value: state.time,
       onchange: (v) => {
         if (v === "custom") {
           state.time = "custom";
-          renderHeader();
+          filters.render();
           return;
         }
         change(() => { state.time = v; });
@@ -157,18 +163,18 @@ function render({ model, el }) {
       const tr = state.time_range || p.options.time_range || [null, null];
       const from = /** @type {HTMLInputElement} */ (h("input", { type: "date", class: "axis-select", "data-testid": "time-start", value: (tr[0] || "").slice(0, 10) }));
       const to = /** @type {HTMLInputElement} */ (h("input", { type: "date", class: "axis-select", "data-testid": "time-end", value: (tr[1] || "").slice(0, 10) }));
-      bar.append(from, to, h("button", {
+      bar.push(from, to, h("button", {
         class: "axis-btn", "data-testid": "time-apply",
         onclick: () => change(() => { state.time_range = [from.value || null, to.value || null]; }),
       }, "Apply"));
     }
-    bar.append(labelledSelect({ label: "Buckets", testid: "granularity", options: BUCKETS, value: state.granularity,
+    bar.push(labelledSelect({ label: "Buckets", testid: "granularity", options: BUCKETS, value: state.granularity,
       onchange: (v) => change(() => { state.granularity = v; }) }));
-    bar.append(h("button", {
+    bar.push(h("button", {
       class: "axis-btn", "data-testid": "reset",
       onclick: () => change(() => { state.filters = {}; state.time = "24h"; state.time_range = null; }),
     }, "Reset"));
-    header.append(bar);
+    return bar;
   }
 
   function renderTabs() {
@@ -210,7 +216,7 @@ function render({ model, el }) {
   const ctx = {
     state, body, call: shell.call, scope, change, renderBody, charts,
     kept: (name, testid) => (kept[name] ||= keptChart(h("div", { class: "axis-chart", "data-testid": testid }))),
-    openTrace: (row) => openTrace(overlay, shell.call, row),
+    openTrace: (row, anchor) => openTrace(overlay, shell.call, row, anchor, state.payload?.options?.latency_unit),
   };
 
   // ---------------------------------------------------------------- start

@@ -6,13 +6,13 @@ import "./monitor.css"; // shared classes (.axis-filters, .axis-panel, ...)
 import "./production.css";
 import { h, clear } from "../lib/dom.js";
 import { scoreColor, fmtScore, fmtPct, fmtInt, fmtUnit, fmtTime, trendClass } from "../lib/format.js";
-import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
-import { select } from "../lib/controls.js";
+import { createShell, snapshotOf, saveSnapshot, saveParams } from "../lib/shell.js";
 import { kpiCard, kpiRow } from "../lib/kpi.js";
 import { table, tableHead } from "../lib/table.js";
 import { lineSpark } from "../lib/spark.js";
+import { filterBar } from "../lib/filterbar.js";
 import { ChartSet } from "../lib/charts.js";
-import { overlayBox } from "../lib/overlay.js";
+import { overlayBox, placeNear } from "../lib/overlay.js";
 import { hiddenByCollapse } from "../lib/hierarchy.js";
 import { toggleIn } from "../lib/tree.js";
 import { errorText } from "../lib/transport.js";
@@ -40,7 +40,18 @@ function render({ model, el }) {
   const header = h("div", { class: "axis-header" });
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("metric-detail");
-  root.append(header, shell.errorBox, body, shell.status, overlay);
+  // the shared filter bar over both datasets (the production view's own filter_options):
+  // source, environment, segment, ...; each section applies the filters it has columns for
+  const filters = filterBar({
+    call: (action, params) => call(action, action === "filter_options" && state.kpi ? { ...params, kpi: state.kpi } : params),
+    branding: shell.branding, get: () => state.filters,
+    onchange: (f) => {
+      state.filters = f;
+      saveParams(model, { filters: f });
+      update();
+    },
+  });
+  root.append(header, filters.el, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
 
   const base = () => ({ filters: state.filters, ...(state.kpi ? { kpi: state.kpi } : {}), ...(p0.signals ? { signals: p0.signals } : {}) });
@@ -67,6 +78,8 @@ function render({ model, el }) {
     state.payload = payload;
     charts.reset();
     clear(header).append(h("div", { class: "axis-title" }, "Production Overview"));
+    filters.load();
+    filters.render();
     clear(body);
     if (payload.kpi) body.append(kpiSection(payload.kpi));
     if (payload.quality) body.append(qualitySection(payload.quality));
@@ -80,17 +93,7 @@ function render({ model, el }) {
   /** @param {any} k */
   function kpiSection(k) {
     const dr = k.date_range || {};
-    const segSel = k.segments.length ? select({
-      testid: "segment", first: ["", "All Segments"], options: k.segments.map((/** @type {string} */ v) => [v, v]), value: state.filters.segment,
-      onchange: (v) => {
-        state.filters = { ...state.filters };
-        if (v) state.filters.segment = v;
-        else delete state.filters.segment;
-        update();
-      },
-    }) : null;
-    segSel?.addEventListener("click", (e) => e.stopPropagation()); // not a click on the section's summary
-    const right = h("span", {}, segSel, h("span", { class: "axis-chip", "data-testid": "date-range" }, dr.min_date ? `${dr.min_date} – ${dr.max_date} · ${dr.days} days` : "no data"));
+    const right = h("span", {}, h("span", { class: "axis-chip", "data-testid": "date-range" }, dr.min_date ? `${dr.min_date} – ${dr.max_date} · ${dr.days} days` : "no data"));
     const trendBox = h("div", { class: "axis-chart", "data-testid": "kpi-trend" });
     const content = [];
     for (const cat of k.categories) {
@@ -176,22 +179,30 @@ function render({ model, el }) {
           h("td", {}, lineSpark(r.sparkline, { width: 80, height: 18 })),
           h("td", { class: `axis-health-${r.health}` }, HEALTH[r.health]),
           h("td", { class: "axis-num" }, fmtInt(r.records)),
-          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {Event} */ e) => { e.stopPropagation(); openMetric(r); } }, "Details")));
+          h("td", {}, isGroup ? "" : h("button", { class: "axis-btn", "data-testid": "open-metric", onclick: (/** @type {any} */ e) => { e.stopPropagation(); openMetric(r, e.currentTarget); } }, "Details")));
     });
   }
 
-  /** One metric's statistics, daily trend and recent scores (or label counts). @param {any} r */
-  async function openMetric(r) {
+  /**
+   * One metric's statistics, daily trend and recent scores (or label counts), opened level
+   * with the clicked row (`anchor`) rather than at the top of the view.
+   * @param {any} r @param {Element} [anchor]
+   */
+  async function openMetric(r, anchor) {
     overlay.hidden = false;
-    clear(overlay);
+    const loading = h("div", { class: "axis-panel axis-muted" }, "Loading…");
+    clear(overlay).append(loading);
+    placeNear(overlay, loading, anchor);
     const d = await call("metric_detail", { filters: state.filters, source_name: r.source_name, source_component: r.source_component, metric_name: r.metric_name });
-    const panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
+    clear(overlay);
+    const panel = h("div", { class: "axis-panel", "data-testid": "metric-panel" }, h("div", { class: "axis-filters" }, h("b", {}, `${r.source_name} / ${r.source_component} / ${r.metric_name}`),
       h("button", { class: "axis-btn", "data-testid": "metric-close", onclick: () => { overlay.hidden = true; }, "aria-label": "Close" }, "×")));
     if (!d.stats) {
       panel.append(h("div", {}, `${fmtInt(d.total)} labels`), table({
         rows: d.counts.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, x.category), h("td", { class: "axis-num" }, fmtInt(x.count)), h("td", { class: "axis-num" }, fmtPct(x.share)))),
       }));
       overlay.append(panel);
+      placeNear(overlay, panel, anchor);
       return;
     }
     const st = d.stats;
@@ -202,7 +213,9 @@ function render({ model, el }) {
     const c = h("div", { class: "axis-chart" });
     panel.append(c);
     overlay.append(panel);
+    placeNear(overlay, panel, anchor);
     await charts.draw(c, dailyMeanSpec(d.trend), { onError: () => { /* chart optional */ } });
+    placeNear(overlay, panel, anchor); // taller now that the chart is drawn
     panel.append(table({
       rows: d.recent.map((/** @type {any} */ x) => h("tr", {}, h("td", {}, fmtTime(String(x.timestamp))), h("td", { class: "axis-num" }, fmtScore(x.metric_score)), h("td", { class: "axis-id" }, x.trace_id ?? x.dataset_id))),
     }));

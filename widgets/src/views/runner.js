@@ -13,9 +13,10 @@ import "../lib/ui.css";
 import "./runner.css";
 import { h } from "../lib/dom.js";
 import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
-import { FINAL, mappedFields, runnableMetrics } from "./runner/logic.js";
+import { FINAL, mappedFields, runnableMetrics, metricParams } from "./runner/logic.js";
 import { datasetStep, mappingStep, metricsStep, runStep } from "./runner/setup.js";
 import { progressSection, resultsSection } from "./runner/progress.js";
+import { errorText } from "../lib/transport.js";
 
 const POLL_MS = 500;
 
@@ -51,6 +52,10 @@ function render({ model, el }) {
     /** @type {ReturnType<typeof setTimeout> | undefined} */ timer: undefined,
     busy: false,
     disposed: false,
+    /** @type {Record<string, Record<string, string>>} settings of the metrics that need them */
+    params: {},
+    /** @type {string} why the last Start was refused */
+    startError: "",
   };
 
   const shell = createShell(model, el, { cls: "axis-runner", testid: "axis-runner" });
@@ -131,16 +136,22 @@ function render({ model, el }) {
 
   async function startRun() {
     showError(null);
+    state.startError = "";
     state.busy = true;
     runStep(ctx);
     try {
-      const out = await caller.call("start", {
+      const chosen = ctx.chosen();
+      /** @type {Record<string, any>} */
+      const params = {
         source: state.source,
-        metrics: ctx.chosen().map((m) => m.key),
+        metrics: chosen.map((m) => m.key),
         mapping: state.mapping,
         name: state.name || null,
         concurrency: state.concurrency,
-      });
+      };
+      const settings = metricParams(chosen, state.params);
+      if (Object.keys(settings).length) params.metric_params = settings;
+      const out = await caller.call("start", params);
       noteVia();
       state.runId = out.run_id;
       state.status = out.status;
@@ -150,7 +161,7 @@ function render({ model, el }) {
       resultsSection(ctx);
       schedulePoll(0);
     } catch (err) {
-      showError(err);
+      state.startError = `AXIS: ${errorText(err)}`;
     } finally {
       state.busy = false;
       runStep(ctx);

@@ -136,8 +136,8 @@ function render({ model, el }) {
     clear(kpis).append(
       kpiCard({ label: "Overall Weighted Score", value: k.overall_score, text: fmtScore(k.overall_score),
         color: scoreColor(k.overall_score), testid: "kpi-overall", sub: "weighted mean of root nodes" }),
-      kpiCard({ label: "Score Variance", value: k.score_variance, text: fmtScore(k.score_variance),
-        testid: "kpi-variance", sub: "consistency measure" }),
+      kpiCard({ label: "Score std dev", value: k.score_std, text: fmtScore(k.score_std),
+        testid: "kpi-std", sub: "spread of the metric means" }),
       kpiCard({ label: "Test Cases", value: k.test_cases, text: fmtInt(k.test_cases), testid: "kpi-cases" }),
       kpiCard({ label: "Metrics", value: k.metrics, text: fmtInt(k.metrics), testid: "kpi-metrics" }),
       kpiCard({ label: "Components", value: k.components, text: fmtInt(k.components), testid: "kpi-components" }),
@@ -149,7 +149,7 @@ function render({ model, el }) {
       h("span", { class: "axis-high" }, `${k.high ?? 0} high`),
       h("span", { class: "axis-muted" }, ` (threshold ${state.payload.threshold})`),
       h("button", { class: "axis-btn axis-report-open", "data-testid": "generate-report",
-        onclick: () => report.open(null) }, "📖 Generate Report"),
+        onclick: () => report.open(null) }, "Generate Report"),
     );
   }
 

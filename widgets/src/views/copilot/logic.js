@@ -6,12 +6,12 @@
 
 /** What each thought type is called and drawn with (the reference's copilot panel). */
 export const THOUGHT_KINDS = {
-  reasoning: { label: "Thinking", icon: "🧠" },
-  tool_use: { label: "Using tool", icon: "🔧" },
-  observation: { label: "Observing", icon: "👁" },
-  planning: { label: "Planning", icon: "📋" },
-  reflection: { label: "Reflecting", icon: "💡" },
-  decision: { label: "Deciding", icon: "🔀" },
+  reasoning: { label: "Thinking", icon: "?" },
+  tool_use: { label: "Using tool", icon: "⚙" },
+  observation: { label: "Observing", icon: "◉" },
+  planning: { label: "Planning", icon: "☰" },
+  reflection: { label: "Reflecting", icon: "◇" },
+  decision: { label: "Deciding", icon: "⇄" },
   error: { label: "Error", icon: "⚠" },
   success: { label: "Complete", icon: "✓" },
 };

@@ -2,12 +2,13 @@
 // the payload and its own action's result, and keeps its settings in the view's state.
 import { h, clear, debounce } from "../../lib/dom.js";
 import { scoreColor, fmtScore, fmtPct, fmtInt, isEmpty } from "../../lib/format.js";
-import { kpiRow, metricStatsRow } from "../../lib/kpi.js";
+import { kpiRow } from "../../lib/kpi.js";
 import { table, tableHead, pagedTable } from "../../lib/table.js";
 import { labelledSelect, segmented, optionsOf, searchBox, refocus } from "../../lib/controls.js";
-import { sparkline } from "../../lib/spark.js";
 import { renderTree, toggleIn } from "../../lib/tree.js";
 import { signalGroupsView } from "../../lib/signals.js";
+import { metricDistribution, caseNotes } from "../../lib/metric-popup.js";
+import { errorText } from "../../lib/transport.js";
 
 const CASE_PAGE = 10;
 
@@ -22,6 +23,7 @@ const CASE_PAGE = 10;
  * @property {() => void} renderBody redraw the current tab
  * @property {(id: string) => void} openCase open the test-case panel
  * @property {() => string | null} experiment the experiment filtered to
+ * @property {(action: string, params?: object) => Promise<any>} call run an action
  */
 
 /** @param {DeepDiveTab} t @param {boolean} all with an "All metrics" option */
@@ -38,10 +40,10 @@ function overview({ state, body, charts }) {
   const p = state.payload;
   const k = p.kpis || {};
   body.append(kpiRow([
-    { label: "Average score", value: k.average_score, text: fmtPct(k.average_score), color: scoreColor(k.average_score), testid: "kpi-average" },
+    { label: "Average score", value: k.average_score, text: fmtScore(k.average_score), color: scoreColor(k.average_score), testid: "kpi-average" },
     { label: "Pass rate", value: k.pass_rate, text: fmtPct(k.pass_rate), sub: `scores ≥ ${p.threshold}`, testid: "kpi-pass" },
     { label: "Test cases", value: k.test_cases, text: fmtInt(k.test_cases), testid: "kpi-cases" },
-    { label: "Variance", value: k.variance, text: fmtScore(k.variance, 4), testid: "kpi-variance" },
+    { label: "Std dev", value: k.std, text: fmtScore(k.std), sub: "of every score", testid: "kpi-std" },
   ], { testid: "kpis" }));
   body.append(h("div", { class: "axis-row" },
     charts.box(p.charts?.radar, "chart-radar", "axis-radar"),
@@ -171,31 +173,38 @@ function tree(t) {
         toggleIn(tr.collapsed, path);
         t.renderBody();
       },
-      onLeaf: (node) => treeDetail(detail, node, rows.get(node.name), d.mode),
+      onLeaf: (node) => treeDetail(t, detail, node, rows.get(node.name), d.mode),
     }));
   });
 }
 
 /**
- * The side panel of a clicked leaf: its statistics (aggregated) or its explanation,
- * signals and critique (one test case).
- * @param {HTMLElement} box @param {any} node @param {any} row @param {string} mode
+ * The side panel of a clicked leaf: its distribution (aggregated: the five-number summary
+ * and a 10-bin histogram) or its explanation, signals and critique (one test case).
+ * @param {DeepDiveTab} t @param {HTMLElement} box @param {any} node @param {any} row @param {string} mode
  */
-function treeDetail(box, node, row, mode) {
+async function treeDetail(t, box, node, row, mode) {
   clear(box);
   box.hidden = false;
+  box.dataset.metric = node.name;
   box.append(h("div", { class: "axis-panel-head" },
     h("div", { class: "axis-title" }, node.name, " ", h("span", { style: { color: scoreColor(node.score) } }, fmtScore(node.score))),
     h("button", { class: "axis-btn", "data-testid": "tree-detail-close", onclick: () => { box.hidden = true; }, "aria-label": "Close" }, "×")));
   box.append(h("div", { class: "axis-muted" }, `Weight ${node.weight ?? "—"} · ${fmtPct(node.norm_weight)} of siblings`));
-  if (mode === "aggregated" && row) {
-    box.append(metricStatsRow(row));
-    box.append(sparkline(row.hist, row.mean, { width: 260, height: 48 }));
+  if (mode === "aggregated") {
+    const slot = h("div", { class: "axis-muted" }, row ? "Loading…" : "");
+    box.append(slot);
+    try {
+      const st = await t.call("metric_stats", { metric: node.name, filters: t.state.filters });
+      if (box.dataset.metric === node.name) slot.replaceWith(metricDistribution(st));
+    } catch (err) {
+      slot.textContent = errorText(err);
+    }
   } else {
     const src = row || node;
-    if (src.explanation) box.append(h("div", { class: "axis-box axis-blue" }, h("b", {}, "Explanation"), h("div", { class: "axis-text" }, src.explanation)));
+    box.append(...caseNotes({ explanation: src.explanation }));
     if (!isEmpty(src.signals)) box.append(signalGroupsView(src.signals));
-    if (src.critique) box.append(h("div", { class: "axis-box axis-amber" }, h("b", {}, "Critique"), h("div", { class: "axis-text" }, src.critique)));
+    box.append(...caseNotes({ critique: src.critique }));
   }
 }
 

@@ -17,10 +17,11 @@ export async function scoreTab(ctx) {
   const { state, body } = ctx;
   const p = state.payload;
   const k = p.kpis;
+  const unit = p.options.latency_unit;
   const kp = kpiRow([
     { label: "Avg Score", value: k.avg_score, text: fmtScore(k.avg_score), color: scoreColor(k.avg_score), sub: k.avg_text, testid: "kpi-avg" },
     { label: "Pass Rate", value: k.pass_rate, text: fmtPct(k.pass_rate), sub: k.pass_text, testid: "kpi-pass" },
-    { label: "P95 Latency", value: k.p95_latency, text: fmtLatency(k.p95_latency), sub: p.options.latency_unit, testid: "kpi-p95" },
+    { label: "P95 Latency", value: k.p95_latency, text: fmtLatency(k.p95_latency, unit), sub: "of each record's latency", testid: "kpi-p95" },
     { label: "Active Alerts", value: k.alerts, text: fmtInt(k.alerts), color: k.errors ? "#dc2626" : k.warnings ? "#d97706" : undefined,
       sub: `${k.errors} errors · ${k.warnings} warnings`, testid: "kpi-alerts" },
   ]);
@@ -35,7 +36,7 @@ export async function scoreTab(ctx) {
   body.append(kp, trend.box,
     h("div", { class: "axis-row" },
       h("div", { class: "axis-col" }, h("div", { class: "axis-subhead" }, "Latency ", h("label", { class: "axis-filter" }, "Group by", groupSel),
-        h("span", { class: "axis-muted", "data-testid": "latency-pct" }, ` P50 ${fmtLatency(pct.p50)} · P95 ${fmtLatency(pct.p95)} · P99 ${fmtLatency(pct.p99)}`)), latency.box),
+        h("span", { class: "axis-muted", "data-testid": "latency-pct" }, ` P50 ${fmtLatency(pct.p50, unit)} · P95 ${fmtLatency(pct.p95, unit)} · P99 ${fmtLatency(pct.p99, unit)}`)), latency.box),
       h("div", { class: "axis-col" }, pass.box)),
     h("div", { class: "axis-subhead" }, "Top failing outputs"), failBox,
     h("div", { class: "axis-subhead" }, "All traces"), traceBox);
@@ -45,7 +46,7 @@ export async function scoreTab(ctx) {
 }
 
 /** @param {MonitorContext} ctx @param {any} row */
-const traceButton = (ctx, row) => h("button", { class: "axis-btn", "data-testid": "open-trace", onclick: () => ctx.openTrace(row) }, "Trace");
+const traceButton = (ctx, row) => h("button", { class: "axis-btn", "data-testid": "open-trace", onclick: (/** @type {any} */ e) => ctx.openTrace(row, e.currentTarget) }, "Trace");
 
 /** The lowest scores under a threshold. @param {MonitorContext} ctx @param {HTMLElement} box */
 async function loadFailing(ctx, box) {
@@ -88,7 +89,7 @@ async function loadTraces(ctx, box) {
       { key: "trace_id", label: "Trace ID", class: "axis-id", format: (v, row) => v ?? row.dataset_id },
       { key: "timestamp", label: "Timestamp", format: fmtTime },
       { key: "model_name", label: "Model" }, { key: "environment", label: "Env" },
-      { key: "latency", label: "Latency", class: "axis-num", format: fmtLatency },
+      { key: "latency", label: "Latency", class: "axis-num", format: (v) => fmtLatency(v, ctx.state.payload?.options?.latency_unit) },
       { key: "metric_name", label: "Metric" },
       { key: "metric_score", label: "Score", class: "axis-num", format: (v) => h("span", { style: { color: scoreColor(v) } }, fmtScore(v)) },
       { key: "_", label: "", format: (_v, row) => traceButton(ctx, row) },

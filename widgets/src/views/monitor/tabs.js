@@ -62,7 +62,7 @@ export async function insightsTab(ctx) {
       { key: "trace_id", label: "Trace ID", class: "axis-id", format: (v, row) => v ?? row.dataset_id },
       { key: "timestamp", label: "Timestamp", format: fmtTime }, { key: "metric_name", label: "Metric" },
       { key: "actual_output", label: "Output", class: "axis-wrap" }, { key: "explanation", label: "Explanation", class: "axis-wrap" },
-      { key: "_", label: "", format: (_v, row) => h("button", { class: "axis-btn", onclick: () => ctx.openTrace(row) }, "Details") },
+      { key: "_", label: "", format: (_v, row) => h("button", { class: "axis-btn", onclick: (/** @type {any} */ e) => ctx.openTrace(row, e.currentTarget) }, "Details") },
     ],
   }));
 }

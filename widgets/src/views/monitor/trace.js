@@ -5,24 +5,33 @@ import { scoreColor, fmtScore, fmtTime, fmtLatency } from "../../lib/format.js";
 import { table } from "../../lib/table.js";
 import { signalBlocksView } from "../../lib/signals.js";
 import { errorText } from "../../lib/transport.js";
+import { placeNear } from "../../lib/overlay.js";
 
 /**
- * Open the trace of `row` in `overlay`.
+ * Open the trace of `row` in `overlay`, level with `anchor` (the clicked button), so a
+ * trace opened far down the view shows where the click was, not at the view's top.
  * @param {HTMLElement} overlay
  * @param {(action: string, params?: object) => Promise<any>} call
  * @param {{dataset_id: string, metric_name: string}} row
+ * @param {Element} [anchor]
+ * @param {string} [unit] the dataset's latency unit
  */
-export async function openTrace(overlay, call, row) {
+export async function openTrace(overlay, call, row, anchor, unit) {
   overlay.hidden = false;
-  clear(overlay);
-  overlay.append(h("div", { class: "axis-muted" }, "Loading…"));
+  const loading = h("div", { class: "axis-panel axis-muted" }, "Loading…");
+  clear(overlay).append(loading);
+  placeNear(overlay, loading, anchor);
   const close = () => { overlay.hidden = true; };
+  /** @type {HTMLElement} */
+  let panel;
   try {
     const d = await call("trace", { dataset_id: row.dataset_id, metric: row.metric_name });
-    clear(overlay).append(tracePanel(d, close));
+    panel = tracePanel({ ...d, latency_unit: unit }, close);
   } catch (err) {
-    clear(overlay).append(h("div", { class: "axis-error" }, errorText(err)), h("button", { class: "axis-btn", onclick: close }, "Close"));
+    panel = h("div", { class: "axis-panel" }, h("div", { class: "axis-error" }, errorText(err)), h("button", { class: "axis-btn", onclick: close }, "Close"));
   }
+  clear(overlay).append(panel);
+  placeNear(overlay, panel, anchor);
 }
 
 /**
@@ -40,7 +49,7 @@ const valueText = (v) => (typeof v === "object" ? JSON.stringify(v) : String(v))
  */
 function tracePanel(d, close) {
   const id = d.trace_id ?? d.dataset_id;
-  return h("div", { class: "axis-panel" },
+  return h("div", { class: "axis-panel", "data-testid": "trace-panel" },
     h("div", { class: "axis-panel-head" },
       h("span", { class: "axis-big", style: { color: scoreColor(d.metric_score) }, "data-testid": "detail-score" }, fmtScore(d.metric_score)),
       h("span", {}, ` ${d.metric_name}`), h("span", { class: "axis-id", "data-testid": "detail-trace" }, `  ${id}`),
@@ -57,5 +66,5 @@ function tracePanel(d, close) {
         h("td", { class: "axis-num" }, m.metric_score === null ? (m.explanation ?? "—") : fmtScore(m.metric_score)))),
     }),
     h("div", { class: "axis-kv" }, Object.entries(d.metadata || {}).map(([k, v]) => [h("span", { class: "axis-muted" }, k), h("span", {}, valueText(v))])),
-    h("div", { class: "axis-muted" }, `${d.model_name ?? ""} · ${d.environment ?? ""} · latency ${fmtLatency(d.latency)} · ${fmtTime(d.timestamp)}`));
+    h("div", { class: "axis-muted" }, `${d.model_name ?? ""} · ${d.environment ?? ""} · latency ${fmtLatency(d.latency, d.latency_unit)} · ${fmtTime(d.timestamp)}`));
 }

@@ -80,7 +80,7 @@ export function reportPanel({ call, node = null, metrics = null, testid = "repor
     const counts = s.counts || {};
     clear(body).append(
       h("div", { class: "axis-rp-summary", "data-testid": "report-summary" },
-        `📖 ${counts.metrics ?? "?"} metrics · ${counts.components ?? 0} components · ${counts.cases ?? "?"} test cases · `,
+        `${counts.metrics ?? "?"} metrics · ${counts.components ?? 0} components · ${counts.cases ?? "?"} test cases · `,
         h("span", { class: "axis-rp-low" }, `${counts.low ?? 0} low`), " / ",
         h("span", { class: "axis-rp-high" }, `${counts.high ?? 0} high`),
         node ? h("span", { class: "axis-muted" }, ` · scope: ${node} and below`) : null),

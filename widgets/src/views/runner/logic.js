@@ -98,3 +98,64 @@ export function runTotals(rows) {
   const pass = n ? rows.reduce((a, r) => a + (r.pass_rate ?? 0) * (r.count || 0), 0) / n : null;
   return { n, avg, pass };
 }
+
+/**
+ * @typedef {{name: string, label: string, required?: boolean, placeholder?: string}} MetricParam
+ */
+
+/**
+ * The selected metrics' parameters that are required and still empty, as "key.name".
+ * @param {Array<Metric & {params?: MetricParam[]}>} chosen
+ * @param {Record<string, Record<string, string>>} values metric key -> parameter -> text
+ */
+export function missingParams(chosen, values) {
+  const out = [];
+  for (const m of chosen) {
+    for (const p of m.params || []) {
+      if (p.required && !String(values[m.key]?.[p.name] ?? "").trim()) out.push(`${m.key}.${p.name}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The `metric_params` of a start: the filled parameters of the selected metrics.
+ * @param {Array<Metric & {params?: MetricParam[]}>} chosen
+ * @param {Record<string, Record<string, string>>} values
+ */
+export function metricParams(chosen, values) {
+  /** @type {Record<string, Record<string, string>>} */
+  const out = {};
+  for (const m of chosen) {
+    for (const p of m.params || []) {
+      const v = String(values[m.key]?.[p.name] ?? "").trim();
+      if (v) (out[m.key] ||= {})[p.name] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * Why Start cannot be pressed now, or null when it can: the run would be refused, so the
+ * button says so instead of failing after the click.
+ * @param {{active: boolean, busy: boolean, chosen: Array<Metric & {params?: MetricParam[]}>,
+ *   mapping: Record<string, string>, llmConfigured: boolean, values: Record<string, Record<string, string>>}} s
+ */
+export function startBlocked({ active, busy, chosen, mapping, llmConfigured, values }) {
+  if (active) return "a run is in progress";
+  if (busy) return "starting…";
+  if (!chosen.length) return "select at least one metric";
+  const missing = missingRequired(mapping);
+  if (missing.length) return `map the required field(s): ${missing.join(", ")}`;
+  if (!llmConfigured && chosen.some((m) => m.needs_llm)) {
+    return "LLM metrics are selected but no ANTHROPIC_API_KEY is set where the run executes: deselect them or set the key";
+  }
+  const params = missingParams(chosen, values);
+  if (params.length) {
+    const [key] = params[0].split(".");
+    const m = chosen.find((c) => c.key === key);
+    const p = (m?.params || []).find((x) => `${key}.${x.name}` === params[0]);
+    return `${m?.name || key} needs its ${(p?.label || "settings").toLowerCase()}`;
+  }
+  return null;
+}

@@ -76,7 +76,7 @@ export function resultsSection(ctx) {
     kpiRow([
       { label: "Rows evaluated", value: st.records, text: fmtInt(st.records), testid: "kpi-rows" },
       { label: "Metrics", value: rows.length, text: fmtInt(rows.length), testid: "kpi-metrics" },
-      { label: "Avg score", value: avg, text: fmtPct(avg), color: scoreColor(avg), testid: "kpi-avg" },
+      { label: "Avg score", value: avg, text: fmtScore(avg), color: scoreColor(avg), testid: "kpi-avg" },
       { label: "Pass rate", value: pass, text: fmtPct(pass), color: scoreColor(pass), testid: "kpi-pass" },
     ]),
     table({

@@ -4,7 +4,7 @@ import { h, clear } from "../../lib/dom.js";
 import { fmtInt } from "../../lib/format.js";
 import { select } from "../../lib/controls.js";
 import { table } from "../../lib/table.js";
-import { ACTIVE, isCompatible, missingRequired, shownMetrics } from "./logic.js";
+import { ACTIVE, isCompatible, missingRequired, shownMetrics, startBlocked } from "./logic.js";
 
 /** @typedef {import("../runner.js").RunnerContext} RunnerContext */
 
@@ -183,19 +183,45 @@ export function runStep(ctx) {
       state.concurrency = Math.max(1, Math.min(64, parseInt(e.target.value, 10) || 8));
     },
   });
-  const canStart = !active && !state.busy && chosen.length > 0 && !missingRequired(state.mapping).length;
+  const blocked = startBlocked({ active: !!active, busy: state.busy, chosen, mapping: state.mapping,
+    llmConfigured: !!state.setup?.llm_configured, values: state.params });
   const rows = info.records ?? info.rows;
-  sec.run.append(step("4", "Run"),
+  // the settings some selected metrics need (the custom binary judge's instruction)
+  const settings = chosen.filter((m) => (/** @type {any} */ (m).params || []).length).map((m) => {
+    const mm = /** @type {any} */ (m);
+    return h("div", { class: "axis-rn-param", "data-testid": `params-${m.key}` }, mm.params.map((/** @type {any} */ p) => {
+      // the label wraps its field (no id: two runners may be on one page)
+      const area = /** @type {HTMLTextAreaElement} */ (h("textarea", { class: "axis-select axis-rn-textarea", rows: 3, placeholder: p.placeholder || "",
+        "data-testid": `param-${m.key}-${p.name}`, "aria-required": p.required ? "true" : undefined,
+        oninput: (/** @type {any} */ e) => {
+          (state.params[m.key] ||= {})[p.name] = e.target.value;
+          const again = startBlocked({ active: !!active, busy: state.busy, chosen, mapping: state.mapping,
+            llmConfigured: !!state.setup?.llm_configured, values: state.params });
+          const btn = /** @type {HTMLButtonElement | null} */ (sec.run.querySelector("[data-testid=start]"));
+          if (btn) btn.disabled = !!again;
+          const why = sec.run.querySelector("[data-testid=start-blocked]");
+          if (why) why.textContent = again || "";
+        } }));
+      area.value = state.params[m.key]?.[p.name] || "";
+      return h("label", { class: "axis-rn-field-block" },
+        h("span", {}, `${m.name}: ${p.label}`, p.required ? h("span", { class: "axis-rn-req", title: "required" }, " *") : null), area);
+    }));
+  });
+  sec.run.append(step("4", "Run"), ...settings,
     h("div", { class: "axis-rn-summary", "data-testid": "config-summary" },
       `${fmtInt(rows)} rows · ${chosen.length} metric${chosen.length === 1 ? "" : "s"} ` +
         `(${nLlm} LLM, ${chosen.length - nLlm} heuristic) · ${fmtInt((rows ?? 0) * chosen.length)} scores`),
     h("div", { class: "axis-rn-toolbar" },
       h("label", {}, "Name ", nameInput),
       h("label", {}, "Concurrency ", concInput),
-      h("button", { class: "axis-btn active", disabled: !canStart, "data-testid": "start", onclick: ctx.startRun }, "Start evaluation"),
-      h("button", { class: "axis-btn", disabled: !active, "data-testid": "cancel", onclick: ctx.cancelRun }, "Cancel")));
+      h("button", { class: "axis-btn active", disabled: !!blocked, "data-testid": "start", onclick: ctx.startRun,
+        title: blocked || "Start the run" }, "Start evaluation"),
+      h("button", { class: "axis-btn", disabled: !active, "data-testid": "cancel", onclick: ctx.cancelRun }, "Cancel"),
+      h("span", { class: "axis-muted", "data-testid": "start-blocked" }, active || state.busy ? "" : blocked || "")));
   if (nLlm && state.setup && !state.setup.llm_configured) {
     sec.run.append(h("div", { class: "axis-rn-warn", "data-testid": "llm-warning" },
-      "LLM metrics are selected but no ANTHROPIC_API_KEY is set where the run executes; the run will be refused."));
+      "LLM metrics are selected but no ANTHROPIC_API_KEY is set where the run executes, so Start is off: deselect them or set the key."));
   }
+  // a refusal is shown here, beside the button that asked, not at the top of the view
+  if (state.startError) sec.run.append(h("div", { class: "axis-error", "data-testid": "run-error" }, state.startError));
 }

@@ -1,12 +1,16 @@
 // The scorecard's drill-down (see ../scorecard.js): the test cases of one metric over
-// the view, paged by the server; closed by ×, a click beside it or Escape.
+// the view, paged, sorted (worst first) and searched by the server; closed by ×, a click
+// beside it or Escape.
 import { h, clear } from "../../lib/dom.js";
 import { scoreColor, fmtScore, fmtInt } from "../../lib/format.js";
 import { pagedTable } from "../../lib/table.js";
 import { overlayBox, dismissable, closeOverlay } from "../../lib/overlay.js";
 import { errorText } from "../../lib/transport.js";
+import { labelledSelect, searchBox, refocus } from "../../lib/controls.js";
 
 const PAGE_SIZE = 10;
+/** @type {Array<[string, string]>} the payload's sorts, worst first being the default */
+const SORTS = [["score_asc", "Worst first"], ["score_desc", "Best first"], ["id", "By test case id"]];
 
 /**
  * The drill-down overlay of a scorecard: `overlay` goes into the view, `open(metric)`
@@ -17,21 +21,32 @@ const PAGE_SIZE = 10;
  */
 export function drilldown(root, call, filters) {
   const overlay = overlayBox("drilldown");
-  /** @type {{metric: string, page: number, data: any, error?: unknown} | null} */
+  /** @type {{metric: string, page: number, sort: string, search: string, data: any, error?: unknown, seq: number} | null} */
   let drill = null;
+  let seq = 0;
 
-  /** @param {string} metric @param {number} [page] */
-  async function open(metric, page = 1) {
-    drill = { metric, page, data: null };
+  /**
+   * Show a page of `metric`'s cases; a new metric starts worst first with no search.
+   * @param {string} metric @param {number} [page] @param {{sort?: string, search?: string}} [how]
+   */
+  async function open(metric, page = 1, how = {}) {
+    const same = drill && drill.metric === metric;
+    const sort = how.sort ?? (same && drill ? drill.sort : "score_asc");
+    const search = how.search ?? (same && drill ? drill.search : "");
+    const mine = ++seq;
+    drill = { metric, page, sort, search, data: same && drill ? drill.data : null, seq: mine };
     draw();
     try {
-      const data = await call("cases", { metric, page, page_size: PAGE_SIZE, sort: "score_desc", filters: filters() });
-      if (!drill || drill.metric !== metric) return;
+      const data = await call("cases", { metric, page, page_size: PAGE_SIZE, sort, search, filters: filters() });
+      if (!drill || drill.seq !== mine) return;  // a later request answers for the view
       drill.data = data;
+      drill.error = undefined;
       draw();
     } catch (err) {
-      if (drill) drill.error = err;
-      draw();
+      if (drill && drill.seq === mine) {
+        drill.error = err;
+        draw();
+      }
     }
   }
 
@@ -42,19 +57,26 @@ export function drilldown(root, call, filters) {
   dismissable(overlay, root, close);
 
   function draw() {
+    // read before the redraw removes the box: the user keeps typing in the new one
+    const typing = document.activeElement?.getAttribute("data-testid") === "cases-search";
     clear(overlay);
     if (!drill) {
       overlay.hidden = true;
       return;
     }
     overlay.hidden = false;
-    const { metric, data, error } = drill;
+    const { metric, data, error, sort, search } = drill;
     const panel = h("div", { class: "axis-modal", role: "dialog" },
       h("div", { class: "axis-modal-head" },
         h("div", {}, h("div", { class: "axis-title" }, metric),
           h("div", { class: "axis-muted", "data-testid": "cases-total", "data-value": data ? data.total : "" },
-            data ? `${fmtInt(data.total)} test cases with this metric` : "Loading…")),
+            data ? `${fmtInt(data.total)} test cases ${search ? `matching “${search}”` : "with this metric"}` : "Loading…")),
         h("button", { class: "axis-btn", "data-testid": "close", onclick: close, "aria-label": "Close" }, "×")),
+      h("div", { class: "axis-strip" },
+        labelledSelect({ label: "Sort ", testid: "cases-sort", options: SORTS, value: sort,
+          onchange: (v) => open(metric, 1, { sort: v }) }),
+        searchBox({ testid: "cases-search", placeholder: "Search id, query or explanation…", value: search,
+          onsearch: (v) => open(metric, 1, { search: v.trim() }) })),
     );
     if (error) panel.append(h("div", { class: "axis-error" }, errorText(error)));
     if (data) {
@@ -74,6 +96,7 @@ export function drilldown(root, call, filters) {
       }));
     }
     overlay.append(panel);
+    if (typing) refocus(overlay, "cases-search");
   }
 
   return { overlay, open };

@@ -3,10 +3,10 @@
 import { h, clear } from "../../lib/dom.js";
 import { scoreColor, fmtScore, fmtPct } from "../../lib/format.js";
 import { segmented, labelledSelect, optionsOf } from "../../lib/controls.js";
-import { metricStatsRow } from "../../lib/kpi.js";
-import { sparkline } from "../../lib/spark.js";
 import { renderTree, toggleIn } from "../../lib/tree.js";
 import { signalListView } from "../../lib/signals.js";
+import { metricDistribution, caseNotes } from "../../lib/metric-popup.js";
+import { errorText } from "../../lib/transport.js";
 
 /** @typedef {import("./table.js").ScorecardContext} ScorecardContext */
 
@@ -47,25 +47,32 @@ export function treeTab(ctx) {
 }
 
 /**
- * The side panel of a leaf: its statistics (aggregated) or its explanation and signals.
+ * The side panel of a leaf: its distribution (aggregated: the five-number summary and a
+ * 10-bin histogram from the `metric_stats` action) or one case's explanation, signals and
+ * critique.
  * @param {ScorecardContext} ctx @param {HTMLElement} box @param {any} node
  */
-function leafDetail(ctx, box, node) {
+async function leafDetail(ctx, box, node) {
   const { state } = ctx;
   clear(box);
   box.hidden = false;
-  const row = (state.payload.rows || []).find((/** @type {any} */ r) => r.name === node.name);
+  box.dataset.metric = node.name;
   box.append(h("div", { class: "axis-modal-head" },
     h("div", { class: "axis-title" }, node.name, " ",
       h("span", { style: { color: scoreColor(node.score) } }, fmtScore(node.score))),
-    h("button", { class: "axis-btn", onclick: () => { box.hidden = true; }, "aria-label": "Close" }, "×")));
+    h("button", { class: "axis-btn", "data-testid": "tree-detail-close", onclick: () => { box.hidden = true; }, "aria-label": "Close" }, "×")));
   box.append(h("div", { class: "axis-muted" }, `Weight ${node.weight ?? "—"} · ${fmtPct(node.norm_weight)} of siblings`));
-  if (state.treeMode === "aggregated" && row) {
-    box.append(metricStatsRow(row));
-    box.append(sparkline(row.hist, row.mean, { width: 240, height: 48 }));
-    box.append(h("div", {}, h("button", { class: "axis-btn", onclick: () => ctx.openDrill(node.name) }, "Show test cases")));
+  if (state.treeMode === "aggregated") {
+    const slot = h("div", { class: "axis-muted" }, "Loading…");
+    box.append(slot, h("div", {}, h("button", { class: "axis-btn", onclick: () => ctx.openDrill(node.name) }, "Show test cases")));
+    try {
+      const st = await ctx.call("metric_stats", { metric: node.name, filters: state.filters });
+      if (box.dataset.metric === node.name) slot.replaceWith(metricDistribution(st));
+    } catch (err) {
+      slot.textContent = errorText(err);
+    }
   } else {
-    if (node.explanation) box.append(h("div", { class: "axis-explanation" }, h("b", {}, "Explanation"), h("div", {}, node.explanation)));
+    box.append(...caseNotes(node));
     if (node.signals) box.append(signalListView(node.signals));
   }
 }

@@ -32,7 +32,7 @@ export function caseTable({ table, columns, colorMaps, onsort, onpage, onsize, o
   }, c.label, table.sort_by === c.key ? (table.descending ? " ▼" : " ▲") : "")), h("th", {}, "")));
   const body = h("tbody", {}, table.rows.map((/** @type {any} */ r) => h("tr", { "data-case": r.dataset_id },
     shown.map((/** @type {any} */ c) => h("td", { class: c.key === "message_count" ? "axis-num" : "" }, cell(c.key, r[c.key], colorMaps))),
-    h("td", {}, h("button", { class: "axis-btn", "data-testid": "open-case", title: "Open the case", onclick: () => onopen(r.dataset_id) }, "👁")))));
+    h("td", {}, h("button", { class: "axis-btn", "data-testid": "open-case", title: "Open the case", onclick: () => onopen(r.dataset_id) }, "Open")))));
   const pager = h("div", { class: "axis-pager" },
     h("span", {}, "Rows "), select({ testid: "page-size", options: PAGE_SIZES.map((n) => [n, String(n)]), value: table.page_size,
       onchange: (v) => onsize(Number(v)) }),

@@ -1,0 +1,64 @@
+"""The monitor on the shared filter bar: several values of a column at once (the chips),
+and "Copy as code" giving the ``ds.pass_rates(...)`` call that returns the per-metric pass
+rates the view shows, over the window the view resolved (checked against pandas)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from axis_jupyter.notebook.widgets import call_action
+
+
+def test_multi_value_filters_and_copy_as_code(mstore, mon_frame):
+    envs = sorted(mon_frame.environment.dropna().unique())[:2]
+    assert len(envs) == 2
+    filters = {"environment": envs}
+    p = call_action(mstore, "mon", "monitor", "payload", {"time": "7d", "granularity": "day", "filters": filters})
+    end = mon_frame.timestamp.max() + pd.Timedelta(microseconds=1)
+    df = mon_frame[mon_frame.environment.isin(envs) & (mon_frame.timestamp >= end - pd.Timedelta(hours=168))]
+    s = df[(df.metric_category == "SCORE") & df.metric_score.notna()]
+    assert p["kpis"]["scores"] == len(s)
+    assert p["kpis"]["avg_score"] == pytest.approx(s.metric_score.mean())
+    shown = {r["metric_name"]: r["pass_rate"] for r in p["pass_rates"]}
+    assert shown == pytest.approx(s.groupby("metric_name").metric_score.apply(lambda x: (x >= 0.5).mean()).to_dict())
+
+    # the scope the view resolved (filters plus the 7-day window) is what the code filters on
+    assert p["scope"]["environment"] == envs and len(p["scope"]["time_range"]) == 2
+    code = call_action(mstore, "mon", "monitor", "code",
+                       {"analytic": "pass_rates", "args": {"threshold": p["threshold"]}, "filters": p["scope"]})["code"]
+    assert "ds.pass_rates(" in code and "environment=" in code and "time_range=" in code
+    ns = {"axis": mstore}
+    exec(code.replace("\nds.", "\nresult = ds."), ns)
+    got = ns["result"].set_index("metric_name")["pass_rate"].to_dict()
+    assert got == pytest.approx(shown, abs=1e-12)
+
+
+def test_filter_bar_fields_are_the_monitors_columns(mstore, mon_frame):
+    o = call_action(mstore, "mon", "monitor", "filter_options", {})
+    fields = {f["key"]: f["values"] for f in o["fields"]}
+    assert fields["environment"] == sorted(mon_frame.environment.dropna().unique())
+    assert "metric_category" not in fields and "dataset_id" not in fields
+
+
+def test_production_filter_bar_spans_both_datasets(mstore, mon_frame, kpi_frame):
+    o = call_action(mstore, "mon", "production", "filter_options", {"kpi": "kpi"})
+    fields = {f["key"]: f["values"] for f in o["fields"]}
+    # segment lives in the KPI data only, source_component in the monitoring data only;
+    # a column both have offers the values of both
+    assert fields["segment"] == sorted(kpi_frame.segment.dropna().unique())
+    assert fields["source_component"] == sorted(mon_frame.source_component.dropna().unique())
+    assert fields["source_name"] == sorted(set(kpi_frame.source_name.dropna()) | set(mon_frame.source_name.dropna()))
+    assert "metric_name" not in fields and "kpi_name" not in fields
+
+    # several segments at once: each KPI card counts the rows pandas keeps; the quality
+    # section (no segment column) is unchanged
+    segs = fields["segment"][:2]
+    p_all = call_action(mstore, "mon", "production", "payload", {"kpi": "kpi"})
+    p = call_action(mstore, "mon", "production", "payload", {"kpi": "kpi", "filters": {"segment": segs}})
+    sub = kpi_frame[kpi_frame.segment.isin(segs) & kpi_frame.numeric_value.notna()]
+    cards = {x["kpi_name"]: x for c in p["kpi"]["categories"] for x in c["kpis"]}
+    assert {k: c["record_count"] for k, c in cards.items()} == sub.groupby("kpi_name").size().to_dict()
+    same = ("total_metrics", "avg_score", "pass_rate")  # freshness ages with the clock
+    assert {k: p["quality"]["summary"][k] for k in same} == {k: p_all["quality"]["summary"][k] for k in same}
+    assert p["quality"]["hierarchy"] == p_all["quality"]["hierarchy"]
