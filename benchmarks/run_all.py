@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_ingest.py", "bench_analytics.py", "bench_monitoring.py", "bench_compare.py",
            "bench_evals.py", "bench_sync.py", "bench_view.py", "bench_monitor_view.py",
-           "bench_reports.py", "bench_copilot.py", "bench_signals.py"]
+           "bench_reports.py", "bench_copilot.py", "bench_signals.py", "bench_graph.py"]
 
 
 def main() -> int:

@@ -71,6 +71,7 @@ PARAMS: dict[str, dict] = {
     "column": P.STRING,
     "key": P.STRING,
     "sample": P.integer(1, 5000),
+    "rule_id": {"type": "string", "minLength": 1, "maxLength": 600},
     "quick": P.one_of("all", "top", "bottom", "variance", "differ"),
     "full_text": P.BOOL,
     "fields": P.NAMES,

@@ -576,10 +576,12 @@ class _PlainView(AxisView):
 
 
 from .copilot_widgets import Copilot, Report  # noqa: E402  (they build on AxisView)
+from .memory_widgets import GraphExplorer, RulesDashboard  # noqa: E402  (they build on _PlainView)
 
 # The widget class of each view, by view name.
 WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
-    Scorecard, DeepDive, Compare, Monitor, Production, Signals, Runner, Database, Copilot, Report)}
+    Scorecard, DeepDive, Compare, Monitor, Production, Signals, Runner, Database, Copilot, Report,
+    RulesDashboard, GraphExplorer)}
 
 
 def widget_class(view: str) -> type[AxisView]:

@@ -298,8 +298,7 @@ class LocalStore(Store):
         """Transaction 1: read the source into the new version's first table."""
         if isinstance(source, (str, os.PathLike)):
             def mapping_names(cols):
-                return build.canonical_names(
-                    cols, "auto" if kind == "auto" else build.alias_family(kind), mapping)
+                return build.reader_names(cols, kind, mapping)
             src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
                               encoding=encoding, mapping_names=mapping_names, careful=careful,
                               stage=stage)

@@ -28,9 +28,11 @@ axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone
                         "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
                                      '{"tier": "free"}']}),
           name="with_metadata", kind="evals")
+from axis_jupyter.graph.demo import rules_frame
+axis.load(rules_frame(60, seed=1), name="demo_rules", kind="rules")
 demo_signals.load_signals_demo(axis, n_cases=40, seed=1)
 DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi",
-           "signals": "demo_signals"}
+           "rules": "demo_rules", "signals": "demo_signals"}
 first = lambda query: axis.sql(query).iloc[:, 0].tolist()
 M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
 B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
@@ -45,6 +47,7 @@ ANALYTIC_PARAMS = {
     "paired_scores": {"metric": M1, **EVAL_PAIR},
     "metadata_breakdown": {"key": "tier"},
     "case_detail": {"dataset_id": CASE},
+    "rule_trace": {"rule_id": "R000001"},
     "signal_case": {"case_id": "cs-0000001"},
 }
 ON_METADATA = {"metadata_keys", "metadata_breakdown"}
@@ -71,6 +74,16 @@ ACTION_PARAMS = {
     ("signals", "case"): {"case_id": "cs-0000001"},
     ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    ("memory", "trace"): {"rule_id": "R000001"},
+    ("memory", "create"): {"fields": {"id": "E1", "name": "engine rule", "action": "refer"}},
+    ("memory", "update"): {"rule_id": "E1", "fields": {"action": "decline"}},
+    ("memory", "delete"): {"rule_id": "E1"},
+    ("memory", "graph_search"): {"text": "debt"},
+    ("memory", "graph_neighbourhood"): {"node_id": "Rule:R000001"},
+    ("memory", "graph_node"): {"node_id": "Rule:R000001"},
+    ("graph", "search"): {"text": "debt"},
+    ("graph", "neighbourhood"): {"node_id": "Rule:R000001", "depth": 2},
+    ("graph", "node"): {"node_id": "Rule:R000001"},
     ("annotate", "label"): {"record_id": first("SELECT min(evaluation_name || '/' || dataset_id) FROM demo_evals")[0],
                             "judgment": 1, "critique": "fine"},
     ("calibrate", "save_judge"): {"judge": {"name": "engine_test"}},
