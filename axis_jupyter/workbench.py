@@ -79,10 +79,39 @@ class Workbench:
     def evaluate(self, source: Any, metrics: list, mapping: dict[str, str] | None = None,
                  name: str | None = None, **kwargs) -> Dataset:
         """Score a dataset (by name) or a file/frame with ``metrics`` and load the results
-        as evaluation dataset ``name``. See :func:`axis_jupyter.evals.api.evaluate`."""
-        from .evals.api import evaluate
+        as evaluation dataset ``name``; ``agent={url, body, answer_path, headers_env}`` fills
+        empty outputs from your agent first, ``provider=``/``model=`` pick the judges.
+        Returns an ``EvalRun``. See :func:`axis_jupyter.evals.evaluate.evaluate`."""
+        from .evals.evaluate import evaluate
 
         return evaluate(self, source, metrics, mapping=mapping, name=name, **kwargs)
+
+    def run(self, name: str):
+        """Re-open the evaluation run whose results are dataset ``name`` (an ``EvalRun``:
+        ``export``, ``failed``, ``rerun_failed``, ``compare_with``, and every analytic)."""
+        from .evals.results import open_run
+
+        return open_run(self, name)
+
+    def runs(self) -> pd.DataFrame:
+        """The stored evaluation runs: name, source, run_id, metrics, agent, rows, records,
+        updated (newest first)."""
+        from .evals.results import list_runs
+
+        return list_runs(self)
+
+    def test_agent(self, agent: dict, query: str = "Hello, how are you?") -> dict:
+        """Call your agent once with ``query`` and show the raw reply and the answer
+        extracted from it (from where runs are executed: the server for a server's store)."""
+        if isinstance(self, remote.RemoteStore):
+            import json
+
+            return self.request_json("POST", "evals", "agent", "test",
+                                     content=json.dumps({"agent": agent, "query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        from .evals.agent import test_connection
+
+        return test_connection(agent, query)
 
     # -- the copilot (axis_jupyter.copilot) ----------------------------------------------
     def ask(self, question: str, *, datasets=None, new: bool = False, conversation=None,

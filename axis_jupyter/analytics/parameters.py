@@ -78,6 +78,8 @@ PARAMS: dict[str, dict] = {
     "signal": P.STRING,
     "columns": P.NAMES,
     "recent": P.BOOL,
+    # true: read the raw rows even when the dataset's summaries could answer (summaries/)
+    "exact": P.BOOL,
 }
 
 # (analytic, parameter) -> schema, where one analytic reads a name differently.

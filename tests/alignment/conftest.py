@@ -14,23 +14,11 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 from alignment_helpers import make_records_csv  # noqa: E402
-from tests.support.llm_server import LoopbackLLM, serve_loopback  # noqa: E402
-
-_LLM_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN",
-            "AXIS_JUDGE_MODEL", "AXIS_JUDGE_CACHE")
-
+from tests.support.llm_fixtures import clean_llm_env, llm_server  # noqa: E402,F401 - fixtures of this folder
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in _LLM_ENV:
-        monkeypatch.delenv(name, raising=False)
+def _annotator_alice(monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "alice")
-
-
-@pytest.fixture
-def llm_server(monkeypatch) -> LoopbackLLM:
-    with serve_loopback(monkeypatch) as server:
-        yield server
 
 
 @pytest.fixture
