@@ -145,10 +145,38 @@ def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
                                  "map another column to 'timestamp'.")
 
 
-def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
+def _checks_numeric(source: Source, canon: str, src_type: str) -> bool:
+    """Whether a column's values are checked to be numbers before the build."""
+    return (not source.line_based and (canon in NUMERIC_CANON or canon.endswith("_score"))
+            and not is_numeric(src_type))
+
+
+def _checks_time(canon: str, src_type: str) -> bool:
+    """Whether a column's values are checked to be date/times before the build."""
+    t = src_type.upper()
+    return canon in ("timestamp", "created_at") and not (t.startswith("TIMESTAMP") or t == "DATE")
+
+
+def reads_once(source: Source, *, kind: str, mapping: dict | None) -> bool:
+    """Whether :func:`build_records` reads ``source.relation`` exactly once — no value checks
+    first — so the relation may be a stream (the PostgreSQL sync's rows, read as they arrive)."""
+    if source.check or kind == "rules":  # rules: .rules builds them, reading the rows its own way
+        return False
+    asked = []  # telling signals from scored rows reads the first rows: not a stream then
+    _kind, _layout, rename = plan_kind(source.columns, kind, mapping, source.label,
+                                       scored=lambda col: asked.append(col) or True)
+    if _kind == "rules":
+        return False
+    return not asked and not any(_checks_numeric(source, rename[o], t) or _checks_time(rename[o], t)
+                   for o, t in source.columns)
+
+
+def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str,
+                  allow_empty: bool = False) -> Built:
     """Step 1: create ``{prefix}_long`` (long layouts: the only table) or ``{prefix}_records``
     (wide layouts). For wide layouts the returned Built still needs :func:`build_scores`,
     run in a later transaction, because DuckDB row ids are final only after COMMIT.
+    ``allow_empty``: no rows is not an error (an incremental sync with nothing new).
     Rules have roles rather than aliases: :mod:`.rules` builds them."""
     if kind == "rules":
         from .rules import build_rules
@@ -166,13 +194,11 @@ def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefi
     extras: dict[str, Any] = {}
 
     # Numeric and timestamp columns of sources without line numbers are validated up front.
-    if not source.line_based:
-        for orig, t in source.columns:
-            c = rename[orig]
-            if c in NUMERIC_CANON or c.endswith("_score"):
-                _validate_numeric(cur, "", c, source, orig, t)
     for orig, t in source.columns:
-        if rename[orig] in ("timestamp", "created_at"):
+        if _checks_numeric(source, rename[orig], t):
+            _validate_numeric(cur, "", rename[orig], source, orig, t)
+    for orig, t in source.columns:
+        if _checks_time(rename[orig], t):
             _validate_timestamp(cur, source, orig, t)
 
     select = [f"{_expr(o, rename[o], t, kind_)} AS {quote_ident(rename[o])}" for o, t in source.columns]
@@ -223,12 +249,12 @@ def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefi
         warnings += source.check(cur, insert_rows)
 
     n = cur.execute(f"SELECT count(*) FROM {quote_ident(main)}").fetchone()[0]
-    if n == 0:
+    if n == 0 and not allow_empty:
         raise IngestError(f"{source.label}: no rows could be read. Nothing was loaded.")
 
     metric_cols: list[str] = []
     if not wide:
-        if kind_ in ("evals", "monitoring"):
+        if kind_ in ("evals", "monitoring") and n:
             bad = cur.execute(f"SELECT count(*) FROM {quote_ident(main)} WHERE metric_name IS NULL").fetchone()[0]
             if bad == n:
                 raise IngestError(f"{source.label}: column 'metric_name' is empty on every row.")

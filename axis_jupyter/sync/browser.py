@@ -8,9 +8,14 @@ generic message. At most 100 handles exist at once.
 
 Everything user-supplied is checked: schema, table and column names must exist (looked up
 in ``information_schema`` with parameters) before they are quoted into SQL; filter values
-are parameters. An ad-hoc query must be one SELECT; it runs wrapped as
-``SELECT * FROM (<query>) LIMIT %s`` over the extended protocol (one statement only), in a
-``READ ONLY`` transaction with a statement timeout.
+are quoted as literals by psycopg. An ad-hoc query must be one SELECT; it runs wrapped as
+``SELECT * FROM (<query>) LIMIT n`` in a ``READ ONLY`` transaction with a statement timeout
+(previews over the extended protocol, which refuses a second statement outright).
+
+Imports (``import_table``, ``import_query``) into the embedded store stream through the
+sync's read tiers (:mod:`.imports`): the rows go from PostgreSQL straight into the dataset's
+canonical tables, never through Python objects (ADBC's Arrow batches or COPY, by the same
+``sync_tier`` setting as syncs).
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ import psycopg
 from psycopg import sql as pgsql
 
 from ..errors import AxisError, NotFoundError, QueryError
+from ..store.local import LocalStore
 from ..wire import jsonable
 from . import config as sconfig
-from .readers import clean_pg_error
+from . import imports
+from .readers import SyncError, clean_pg_error
 
 log = logging.getLogger("axis_jupyter.sync.browser")
 
@@ -203,6 +210,10 @@ class Browser:
             return [_jsonable(r[0]) for r in conn.execute(q, [limit]).fetchall()]
 
     def _table_select(self, conn, schema, table, filters, columns, limit, offset=0):
+        return conn.execute(self._table_query(conn, schema, table, filters, columns, limit, offset))
+
+    def _table_query(self, conn, schema, table, filters, columns, limit, offset=0) -> str:
+        """SELECT of (some columns of) a checked table, filter values as quoted literals."""
         cols = [c["name"] for c in self._columns(conn, schema, table)]
         known = set(cols)
         proj = pgsql.SQL("*")
@@ -211,24 +222,24 @@ class Browser:
             if bad:
                 raise QueryError(f"{schema}.{table} has no column {bad[0]!r}.")
             proj = pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
-        where, params = [], []
+        where = []
         for f in _filters(filters):
             if f["column"] not in known:
                 raise QueryError(f"filter column {f['column']!r} is not a column of {schema}.{table}.")
             if isinstance(f["value"], (list, tuple)):  # one of several values (the wizard's filters)
                 # compared as text, so a value of any type matches the column it came from
                 # (distinct values travel as JSON) and never raises a type error
-                where.append(pgsql.SQL("{}::text = ANY(%s::text[])").format(pgsql.Identifier(f["column"])))
-                params.append([_filter_value(v) for v in f["value"]])
+                where.append(pgsql.SQL("{}::text = ANY({}::text[])").format(
+                    pgsql.Identifier(f["column"]), pgsql.Literal([_filter_value(v) for v in f["value"]])))
             else:
-                where.append(pgsql.SQL("{} = %s").format(pgsql.Identifier(f["column"])))
-                params.append(f["value"])
+                where.append(pgsql.SQL("{} = {}").format(pgsql.Identifier(f["column"]),
+                                                          pgsql.Literal(f["value"])))
         q = pgsql.SQL("SELECT {p} FROM {s}.{t}").format(p=proj, s=pgsql.Identifier(schema),
                                                          t=pgsql.Identifier(table))
         if where:
             q = q + pgsql.SQL(" WHERE ") + pgsql.SQL(" AND ").join(where)
-        q = q + pgsql.SQL(" LIMIT %s OFFSET %s")
-        return conn.execute(q, [*params, limit, offset])
+        q = q + pgsql.SQL(" LIMIT {} OFFSET {}").format(pgsql.Literal(int(limit)), pgsql.Literal(int(offset)))
+        return q.as_string(conn)
 
     def preview(self, handle: str, table: str, schema: str = "public", filters=None,
                 columns: list[str] | None = None, limit: int = 10) -> dict:
@@ -260,13 +271,33 @@ class Browser:
                      mapping: dict | None = None, limit: int = 10000, columns: list[str] | None = None):
         """Load (at most ``limit`` rows, only ``columns`` when given) of a table as dataset
         ``name``; returns the Dataset."""
-        data = self.fetch_table(handle, table, schema, filters, columns or None, limit)
-        return store.load(data, name=name or _safe_name(table), kind=kind, mapping=mapping)
+        name = name or _safe_name(table)
+        if not isinstance(store, LocalStore):  # a store served elsewhere: send it the rows
+            data = self.fetch_table(handle, table, schema, filters, columns or None, limit)
+            return store.load(data, name=name, kind=kind, mapping=mapping)
+        limit = _cap(limit, 1, MAX_IMPORT_ROWS, "limit")
+        with self._conn(handle) as conn:
+            query = self._table_query(conn, schema, table, filters, columns or None, limit)
+        return self._import(store, handle, query, name, kind, mapping)
 
     def import_query(self, store, handle: str, query: str, name: str, kind: str = "auto",
                      mapping: dict | None = None, limit: int = 10000):
-        data = self.fetch_query(handle, query, limit)
-        return store.load(data, name=name, kind=kind, mapping=mapping)
+        """Load (at most ``limit`` rows of) one read-only SELECT as dataset ``name``."""
+        if not isinstance(store, LocalStore):
+            data = self.fetch_query(handle, query, limit)
+            return store.load(data, name=name, kind=kind, mapping=mapping)
+        limit = _cap(limit, 1, MAX_IMPORT_ROWS, "limit")
+        wrapped = f"SELECT * FROM (\n{check_select(query)}\n) AS _axis_q LIMIT {limit}"
+        return self._import(store, handle, wrapped, name, kind, mapping)
+
+    def _import(self, store, handle: str, query: str, name: str, kind: str, mapping):
+        h = self._get(handle)
+        try:
+            return imports.import_rows(store, h.conninfo, query, name=name, kind=kind,
+                                       mapping=mapping, label=f"database import ({h.target})",
+                                       timeout_s=60)
+        except SyncError as exc:
+            raise QueryError(f"the import failed: {exc}") from None
 
 
 BROWSER = Browser()

@@ -109,7 +109,11 @@ DUCKDB_DEFAULTS: dict[str, Any] = {
     # Ours: the bulk COPY of a sync is bounded by this (query_timeout, capped at 120 s as in
     # the reference, bounds probes, previews and the browser).
     "sync_timeout": 3600,
+    # Ours: which read tier a sync uses (auto: arrow, else copy, else cursor; see sync/feeds.py).
+    # The environment variable AXIS_SYNC_TIER overrides it (CI runs the sync tests per tier).
+    "sync_tier": "auto",
 }
+SYNC_TIERS = ("auto", "arrow", "copy", "cursor")
 
 # Passwords given inside a URL to add_source(): kept for this process only.
 _SESSION_SECRETS: dict[str, str] = {}
@@ -231,6 +235,7 @@ class StoreSettings:
     query_concurrency: int = 8
     sync_workers: int = 1
     sync_timeout: int = 3600
+    sync_tier: str = "auto"
     enabled: bool = True
     path: str | None = None
 
@@ -431,6 +436,11 @@ def load_store_settings() -> StoreSettings:
         mode = "startup" if _as_bool(where, "auto_sync_on_startup", raw["auto_sync_on_startup"]) else "manual"
     if mode not in ("startup", "manual"):
         raise _err(where, "sync_mode", f"must be startup or manual (got {mode!r}).")
+    tier = os.environ.get("AXIS_SYNC_TIER") or cfg["sync_tier"]
+    if tier not in SYNC_TIERS:
+        where_tier = "environment variable AXIS_SYNC_TIER" if os.environ.get("AXIS_SYNC_TIER") \
+            else f"{where}: key 'sync_tier'"
+        raise ConfigError(f"{where_tier} must be one of {', '.join(SYNC_TIERS)} (got {tier!r}).")
     return StoreSettings(
         sync_mode=mode, enabled=_as_bool(where, "enabled", cfg["enabled"]), path=cfg.get("path"),
         sync_chunk_size=_as_int(where, "sync_chunk_size", cfg["sync_chunk_size"], 100),
@@ -438,6 +448,7 @@ def load_store_settings() -> StoreSettings:
         query_concurrency=_as_int(where, "query_concurrency", cfg["query_concurrency"], 1),
         sync_workers=_as_int(where, "sync_workers", cfg["sync_workers"], 1, 64),
         sync_timeout=_as_int(where, "sync_timeout", cfg["sync_timeout"], 0),
+        sync_tier=tier,
     )
 
 

@@ -1,23 +1,35 @@
 """Full sync: every query read again into fresh tables, swapped in by one short transaction.
 
-Raw and canonical tables are written under fresh names, outside the store's write lock
-(readers and other writers keep working), then swapped in by one write transaction (view +
-metadata). A failed or cancelled sync drops what it wrote and leaves the previous data as it
-was; the previous tables stay listed for a grace period, then are dropped.
+The reads land in fresh, versioned tables, outside the store's write lock (readers and other
+writers keep working), in one pass (:mod:`.land`):
+
+1. a split source's dataset rows land as they are (the kept table later increments join);
+2. the results rows (or a single-query source's rows) stream straight into the canonical
+   table, each joined with its dataset row on the way;
+3. the watermarks are read from PostgreSQL in the same snapshot;
+4. wide layouts get their long scores table (a second transaction: record ids are DuckDB row
+   ids, final only after COMMIT);
+5. one write transaction swaps the dataset in (view + metadata).
+
+A failed or cancelled sync drops what it wrote and leaves the previous data as it was; the
+previous tables stay listed for a grace period, then are dropped. The time of each step is
+kept in the sync's metadata (``stages``).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 
 from ..ingest import build
 from ..ingest.readers import quote_ident
+from . import land
 from . import readers as rd
-from .join import join_source, query_hash, watermarks
+from .join import plan_join, query_hash, watermarks
 from .readers import SyncCancelled
-from .run import AnyEvent, SyncRun, check_columns, open_snapshot, read_table, subqueries
+from .run import SyncRun, check_columns, open_snapshot, progress_for, reading, subqueries
 
 DROP_GRACE_S = 5.0
 
@@ -36,70 +48,72 @@ def full_sync(store, run: SyncRun) -> dict:
             _drop_tables(store, created)
 
 
+class Stages:
+    """Seconds per step of a sync, for its metadata (``stages``) and the benchmark."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._t, 3)
+        self._t = now
+
+
 def _rebuild(store, run: SyncRun, created: list[str]) -> dict:
     cfg = run.cfg
-    subs = subqueries(cfg)
+    subs = dict(subqueries(cfg))
     tag = uuid.uuid4().hex[:6]
     version = store.next_prefix(cfg.name)[1]
     prefix = f"_axis_t_{cfg.name}_{version}{tag}"
-    raw = {sub: f"{prefix}_src_{sub}" for sub, _ in subs}
+    label = f"postgres {cfg.describe_target()} ({cfg.name})"
+    stages = Stages()
     snap = open_snapshot(cfg, run.settings)
+    results: dict[str, rd.ReadResult] = {}
+    kept: dict[str, str] = {}
     try:
         cols = {}
-        for sub, q in subs:
+        for sub, q in subs.items():
             cols[sub] = rd.describe(snap, q, f"source {cfg.name!r}, {sub}_query")
             check_columns(cfg, sub, cols[sub])
-        run.emit("reading", tables={sub: {"rows": 0} for sub, _ in subs})
-        results: dict[str, rd.ReadResult] = {}
-        errors: list[BaseException] = []
-        abort = threading.Event()  # one sub-table failed: stop the other one
-        user_cancel = run.cancel
-        run.cancel = AnyEvent(user_cancel, abort)
-
-        def read(sub, q):
-            try:
-                created.append(raw[sub])
-                results[sub] = read_table(store, snap, run, sub, q, cols[sub], raw[sub])
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-                abort.set()
-
-        threads = [threading.Thread(target=read, args=(sub, q), name=f"axis-sync-{sub}")
-                   for sub, q in subs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        run.cancel = user_cancel
-        if errors:
-            real = [e for e in errors if not isinstance(e, SyncCancelled)]
-            raise (real or errors)[0]
+        stages.mark("describe")
+        run.emit("reading", tables={sub: {"rows": 0} for sub in subs})
+        how = reading(run, snap)
+        main = "results" if cfg.split else "data"
+        with store.cursor() as cur:
+            side = None
+            if cfg.split:
+                kept["dataset"] = f"{prefix}_src_dataset"
+                created.append(kept["dataset"])
+                results["dataset"] = land.land_raw(
+                    cur, how, subs["dataset"], cols["dataset"], kept["dataset"],
+                    label=f"source {cfg.name!r}, dataset query",
+                    progress=progress_for(run, snap, "dataset", subs["dataset"]))
+                side = land.DatasetSide(plan_join(cfg, cols["results"], cols["dataset"]),
+                                        quote_ident(kept["dataset"]), results["dataset"].rows,
+                                        cols["dataset"])
+                stages.mark("dataset")
+            built, results[main] = land.land_canonical(
+                cur, how, subs[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
+                prefix=prefix, label=f"source {cfg.name!r}, {main} query", build_label=label,
+                dataset=side, progress=progress_for(run, snap, main, subs[main]),
+                partition=cfg.partition_column)
+            created.append(built.records_table or built.scores_table)
+            stages.mark(main)
+            if results[main].source_seconds is not None:
+                stages.seconds[f"{main}_source"] = round(results[main].source_seconds, 3)
         if run.cancelled():
             raise SyncCancelled("the sync was cancelled; nothing was replaced.")
+        run.emit("building", rows={s: r.rows for s, r in results.items()})
+        marks = watermarks(snap, cfg, subs, cols)
+        stages.mark("watermarks")
     finally:
         snap.close()
 
-    # Canonical tables, in their own transactions (outside the store's write lock).
-    run.emit("building", rows={s: r.rows for s, r in results.items()})
-    label = f"postgres {cfg.describe_target()} ({cfg.name})"
-    with store.cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            src = join_source(cur, cfg, raw, label)
-            built = build.build_records(cur, src, kind=cfg.kind, mapping=cfg.columns or None,
-                                        prefix=prefix)
-            marks = watermarks(cur, cfg, raw)
-            for sub in list(raw):
-                if sub != "dataset":  # the dataset side is kept to join future increments
-                    cur.execute(f"DROP TABLE {quote_ident(raw[sub])}")
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        created.append(built.records_table or built.scores_table)
-        if built.records_table is not None:
-            # Wide layouts: the long scores table in a second transaction (record ids are
-            # DuckDB row ids, final only after COMMIT).
+    if built.records_table is not None:
+        # Wide layouts: the long scores table (record ids are row ids, final after COMMIT).
+        with store.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 build.build_scores(cur, built)
@@ -107,21 +121,21 @@ def _rebuild(store, run: SyncRun, created: list[str]) -> dict:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            created.append(built.scores_table)
+        created.append(built.scores_table)
+    stages.mark("build")
     if run.cancelled():
         raise SyncCancelled("the sync was cancelled; nothing was replaced.")
-    kept_raw = {k: v for k, v in raw.items() if k == "dataset"}
     sync_meta = {
         "source": cfg.name, "sync_type": "full", "last_sync": now_iso(),
         "incremental_column": cfg.incremental_column, "watermarks": marks,
-        "raw_tables": kept_raw, "query_hash": query_hash(cfg),
+        "raw_tables": kept, "query_hash": query_hash(cfg),
         "rows_read": sum(r.rows for r in results.values()),
         "incremental_rows": 0, "truncated": any(r.truncated for r in results.values()),
         "tier": "+".join(sorted({r.tier for r in results.values()})),
         "read_seconds": {s: round(r.seconds, 3) for s, r in results.items()},
         "columns": {s: [[c.name, c.duck] for c in cols[s]] for s in cols},
     }
-    tables = [t for t in (built.records_table, built.scores_table) if t] + list(kept_raw.values())
+    tables = [t for t in (built.records_table, built.scores_table) if t] + list(kept.values())
     run.emit("swapping")
     old_tables = list((store.infos().get(cfg.name) or {}).get("tables", []))
 
@@ -129,9 +143,13 @@ def _rebuild(store, run: SyncRun, created: list[str]) -> dict:
         v = store.next_prefix(cfg.name)[1]
         # The previous tables stay (listed) for a grace period: a reader that looked up
         # the dataset's tables just before this commit can still run its query.
-        return store.commit_dataset(wcur, cfg.name, built, label, v,
+        info = store.commit_dataset(wcur, cfg.name, built, label, v,
                                     extra={"tables": tables + [t for t in old_tables if t not in tables],
                                            "sync": sync_meta})
+        stages.mark("swap")
+        info["sync"]["stages"] = dict(stages.seconds)
+        store.save_info(wcur, cfg.name, info)
+        return info
 
     info = store.write(swap)
     created.clear()

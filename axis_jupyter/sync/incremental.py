@@ -1,9 +1,11 @@
-"""Incremental sync: only rows past the watermark are read and appended, in one transaction.
+"""Incremental sync: only rows past the watermark are read, then appended in one transaction.
 
 Used when the source has an ``incremental_column``, a watermark is stored and nothing about
-the queries changed (see ``engine.sync_one``). The new rows are read, built into canonical
-rows and appended to the live tables, and the metadata (counts, watermarks) saved, all in
-one write transaction: a failure changes nothing (and the engine then clears the
+the queries changed (see ``engine.sync_one``). Like a full sync, the reads land outside the
+store's write lock, in one pass (:mod:`.land`): the new dataset rows as they are, the new
+results rows straight in canonical form, joined with the kept dataset table plus the new
+dataset rows. One short write transaction then appends them to the live tables and saves
+the metadata (counts, watermarks): a failure changes nothing (and the engine then clears the
 watermarks, so the next sync is a full rebuild).
 """
 
@@ -14,26 +16,36 @@ import uuid
 from ..ingest import build
 from ..ingest.readers import quote_ident
 from ..summaries import append_rows
+from . import land
 from . import readers as rd
-from .full import now_iso
-from .join import join_source, watermarks
+from .full import Stages, _drop_tables, now_iso
+from .join import plan_join, watermarks
 from .readers import SyncCancelled, SyncError
-from .run import SyncRun, open_snapshot, read_table, subqueries
+from .run import SyncRun, open_snapshot, progress_for, reading, subqueries
 
 
 def incremental_sync(store, run: SyncRun, info: dict) -> dict:
     """Append the rows past the watermarks; returns {rows, sync_type, incremental_rows}."""
+    staged: list[str] = []
+    try:
+        return _append(store, run, info, staged)
+    finally:
+        _drop_tables(store, staged)  # the increment's staging tables, appended or not
+
+
+def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
     cfg = run.cfg
     meta = info["sync"]
     marks = meta["watermarks"]
     col = cfg.incremental_column
-    subs = subqueries(cfg)
+    subs = dict(subqueries(cfg))
     tag = uuid.uuid4().hex[:6]
     label = info.get("source") or f"postgres {cfg.describe_target()} ({cfg.name})"
+    stages = Stages()
     snap = open_snapshot(cfg, run.settings)
     try:
         queries, cols = {}, {}
-        for sub, q in subs:
+        for sub, q in subs.items():
             c = rd.describe(snap, q, f"source {cfg.name!r}, {sub}_query")
             if [[x.name, x.duck] for x in c] != (meta.get("columns") or {}).get(sub):
                 raise SyncError(f"source {cfg.name!r}: the {sub} query's columns changed since "
@@ -44,63 +56,73 @@ def incremental_sync(store, run: SyncRun, info: dict) -> dict:
                 if wm is None:
                     raise SyncError(f"source {cfg.name!r}: no watermark for the {sub} query; "
                                     "run a full sync.")
-                with snap.lock:
-                    queries[sub] = rd.incremental_query(snap.coord, q, col, wm)
+                queries[sub] = rd.incremental_query(snap, q, col, wm)
             else:  # a dataset query without the column is small: it is re-read whole
                 queries[sub] = q
-        before = info["rows"]
-
-        def tx(cur):
-            inc: dict[str, str] = {}
-            read = {}
-            for sub, _q in subs:
-                t = f"_axis_t_{cfg.name}_inc{tag}_{sub}"
-                read[sub] = read_table(store, snap, run, sub, queries[sub], cols[sub], t, cur=cur)
-                inc[sub] = t
-            if run.cancelled():
-                raise SyncCancelled("the sync was cancelled; nothing was changed.")
-            run.emit("appending", rows={s: r.rows for s, r in read.items()})
-            raw_live = meta.get("raw_tables") or {}
-            if "dataset" in inc:
-                if queries["dataset"] is dict(subs)["dataset"]:  # re-read whole: replace
-                    cur.execute(f"DELETE FROM {quote_ident(raw_live['dataset'])}")
-                cur.execute(f"INSERT INTO {quote_ident(raw_live['dataset'])} SELECT * FROM "
-                            f"{quote_ident(inc['dataset'])}")
-            new_rows_main = inc.get("results") or inc.get("data")
-            n_new = cur.execute(f"SELECT count(*) FROM {quote_ident(new_rows_main)}").fetchall()[0][0] \
-                if new_rows_main else 0
-            changed: dict = {}
-            if n_new:
-                src_raw = {"data": inc["data"]} if "data" in inc else \
-                    {"results": inc["results"], "dataset": raw_live["dataset"]}
-                src = join_source(cur, cfg, src_raw, label)
-                tmp = build.build_records(cur, src, kind=cfg.kind, mapping=cfg.columns or None,
-                                          prefix=f"_axis_t_{cfg.name}_inc{tag}_b")
-                try:
-                    changed.update(_append_built(cur, info, tmp))
-                finally:
-                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tmp.records_table or tmp.scores_table)}")
-            new_marks = watermarks(cur, cfg, inc, marks)
-            for t in inc.values():
-                cur.execute(f"DROP TABLE {quote_ident(t)}")
-            built = build.Built(info["kind"], info["layout"], info.get("records_table"),
-                                info["scores_table"], info.get("metric_columns") or [],
-                                extras={**{k: info[k] for k in ("latency_table", "latency_unique", "latency_unit")
-                                           if k in info}, **changed})
-            sync_meta = dict(meta, sync_type="incremental", last_sync=now_iso(), watermarks=new_marks,
-                             rows_read=sum(r.rows for r in read.values()),
-                             tier="+".join(sorted({r.tier for r in read.values()})) or meta.get("tier"))
-            new_info = store.commit_dataset(cur, cfg.name, built, label, info["version"],
-                                            extra={"tables": info["tables"], "sync": sync_meta})
-            sync_meta["incremental_rows"] = new_info["rows"] - before
-            new_info["sync"] = sync_meta
-            store.save_info(cur, cfg.name, new_info)
-            return new_info
-
-        run.emit("reading", tables={sub: {"rows": 0} for sub, _ in subs})
-        new_info = store.write(tx)
+        stages.mark("describe")
+        run.emit("reading", tables={sub: {"rows": 0} for sub in subs})
+        how = reading(run, snap)
+        main = "results" if cfg.split else "data"
+        kept = (meta.get("raw_tables") or {}).get("dataset")
+        read: dict[str, rd.ReadResult] = {}
+        new_dataset = None
+        with store.cursor() as cur:
+            side = None
+            if cfg.split:
+                new_dataset = f"_axis_t_{cfg.name}_inc{tag}_dataset"
+                staged.append(new_dataset)
+                read["dataset"] = land.land_raw(
+                    cur, how, queries["dataset"], cols["dataset"], new_dataset,
+                    label=f"source {cfg.name!r}, dataset query",
+                    progress=progress_for(run, snap, "dataset", queries["dataset"]))
+                # Re-read whole (no incremental column): the new rows replace the kept ones.
+                relation = quote_ident(new_dataset) if queries["dataset"] == subs["dataset"] else \
+                    f"(SELECT * FROM {quote_ident(kept)} UNION ALL SELECT * FROM {quote_ident(new_dataset)})"
+                rows = cur.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+                side = land.DatasetSide(plan_join(cfg, cols["results"], cols["dataset"]), relation,
+                                        rows, cols["dataset"])
+                stages.mark("dataset")
+            built, read[main] = land.land_canonical(
+                cur, how, queries[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
+                prefix=f"_axis_t_{cfg.name}_inc{tag}_b", label=f"source {cfg.name!r}, {main} query",
+                build_label=label, dataset=side, allow_empty=True,
+                progress=progress_for(run, snap, main, queries[main]))
+            staged.append(built.records_table or built.scores_table)
+            stages.mark(main)
+        if run.cancelled():
+            raise SyncCancelled("the sync was cancelled; nothing was changed.")
+        new_marks = watermarks(snap, cfg, queries, cols, marks)
+        stages.mark("watermarks")
     finally:
         snap.close()
+    before = info["rows"]
+
+    def tx(cur):
+        run.emit("appending", rows={s: r.rows for s, r in read.items()})
+        if new_dataset is not None:
+            if queries["dataset"] == subs["dataset"]:
+                cur.execute(f"DELETE FROM {quote_ident(kept)}")
+            cur.execute(f"INSERT INTO {quote_ident(kept)} SELECT * FROM {quote_ident(new_dataset)}")
+        n_new = cur.execute(f"SELECT count(*) FROM {quote_ident(built.scores_table)}").fetchall()[0][0] \
+            if built.records_table is None else None
+        changed = _append_built(cur, info, built) if n_new != 0 else {}
+        live = build.Built(info["kind"], info["layout"], info.get("records_table"),
+                           info["scores_table"], info.get("metric_columns") or [],
+                           extras={**{k: info[k] for k in ("latency_table", "latency_unique", "latency_unit")
+                                      if k in info}, **changed})
+        sync_meta = dict(meta, sync_type="incremental", last_sync=now_iso(), watermarks=new_marks,
+                         rows_read=sum(r.rows for r in read.values()),
+                         tier="+".join(sorted({r.tier for r in read.values()})) or meta.get("tier"))
+        new_info = store.commit_dataset(cur, cfg.name, live, label, info["version"],
+                                        extra={"tables": info["tables"], "sync": sync_meta})
+        stages.mark("swap")
+        sync_meta["incremental_rows"] = new_info["rows"] - before
+        sync_meta["stages"] = dict(stages.seconds)
+        new_info["sync"] = sync_meta
+        store.save_info(cur, cfg.name, new_info)
+        return new_info
+
+    new_info = store.write(tx)
     return {"rows": new_info["rows"], "sync_type": "incremental",
             "incremental_rows": new_info["sync"]["incremental_rows"]}
 

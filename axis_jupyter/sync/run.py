@@ -1,22 +1,20 @@
-"""One sync in progress: its job, cancel flag and progress, and the reads it makes.
+"""One sync in progress: its job, cancel flag and progress, and how it reads.
 
 A sync runs as a job (:mod:`axis_jupyter.jobs`); :class:`SyncRun` turns the engine's steps
-into the job's progress (``phase`` plus step fields, merged into the job's progress dict)
-and reads one query of the source into a DuckDB table with the best tier available
-(:mod:`.readers`).
+into the job's progress (``phase`` plus step fields, merged into the job's progress dict).
+:func:`reading` gives its reads their tier settings (:mod:`.tiers`).
 """
 
 from __future__ import annotations
 
 import threading
-from contextlib import nullcontext
 
 from .. import wire
 from ..errors import ConfigError
-from ..ingest.readers import quote_ident
 from ..jobs import Job
 from . import config as sconfig
 from . import readers as rd
+from . import tiers
 from .readers import SyncError
 
 
@@ -78,41 +76,21 @@ def open_snapshot(cfg, settings) -> rd.Snapshot:
         raise SyncError(f"source {cfg.name!r} ({cfg.describe_target()}): {exc}") from None
 
 
-def read_table(store, snap: rd.Snapshot, run: SyncRun, sub: str, query: str, cols: list[rd.Column],
-               table: str, cur=None) -> rd.ReadResult:
-    """Read one sub-query into DuckDB ``table`` (on ``cur``, else a cursor of its own)."""
-    cfg, settings = run.cfg, run.settings
-    label = f"source {cfg.name!r}, {sub} query"
+def reading(run: SyncRun, snap: rd.Snapshot) -> tiers.Reading:
+    """How this sync's reads go: its tier setting, workers, cancel flag; fallbacks reported."""
+    def notice(message: str) -> None:
+        run.job.log(message)
+        run.emit("fallback", message=message)
+
+    return tiers.Reading.of(snap, run.settings, run.cancel, notice)
+
+
+def progress_for(run: SyncRun, snap: rd.Snapshot, sub: str, query: str):
+    """The progress callback of one sub-query's read (rows so far, PostgreSQL's estimate)."""
     estimate = rd.estimate_rows(snap, query)
 
-    def prog(rows):
+    def prog(rows: int) -> None:
         run.tables[sub] = {"rows": rows, "estimate": estimate}
         run.emit("reading", table=sub, rows=rows, estimate=estimate, tables=dict(run.tables))
 
-    # One reader connection per stream when the snapshot can be shared; else every read
-    # runs on the coordinator, one at a time.
-    serial = nullcontext() if snap.shareable else snap.lock
-    with (store.cursor() if cur is None else nullcontext(cur)) as c:
-        if rd.pipes_supported():
-            parts = [query]
-            pcol = next((x for x in cols if x.name == cfg.partition_column), None)
-            if pcol is not None and settings.sync_workers > 1 and snap.shareable:
-                parts = rd.partition_queries(snap, query, pcol, settings.sync_workers)
-            try:
-                if snap.shareable:
-                    streams = [(snap.reader(), q) for q in parts]
-                else:
-                    streams = [(snap.coord, query)]
-                with serial:
-                    return rd.copy_into_duckdb(c, table, streams, cols, label=label,
-                                               cancel=run.cancel, progress=prog)
-            except rd.CopyFormatError as exc:
-                run.emit("fallback", table=sub, message=f"COPY could not be parsed ({exc}); "
-                         "reading through a cursor.")
-                c.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
-        conn = snap.reader() if snap.shareable else snap.coord
-        with serial:
-            return rd.cursor_into_duckdb(c, table, conn, query, cols, label=label,
-                                         chunk_size=settings.sync_chunk_size,
-                                         max_rows=settings.max_sync_rows, cancel=run.cancel,
-                                         progress=prog)
+    return prog

@@ -19,6 +19,17 @@ def axis_config(tmp_path, monkeypatch):
     return d
 
 
+TIERS = ("arrow", "copy", "cursor")
+
+
+@pytest.fixture(params=TIERS)
+def tier(request, monkeypatch):
+    """Each read tier forced in turn (``AXIS_SYNC_TIER``), for the tests every tier must pass.
+    A tier that cannot run here fails its test (forcing it raises), it is never skipped."""
+    monkeypatch.setenv("AXIS_SYNC_TIER", request.param)
+    return request.param
+
+
 @pytest.fixture
 def pg(pg_uri):
     """(uri, schema, connection): a fresh schema seeded with a small split-sync dataset.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from axis_jupyter.errors import NotFoundError, QueryError
+from axis_jupyter.errors import IngestError, NotFoundError, QueryError
 from axis_jupyter.sync.browser import Browser, HandleExpired, TooManyHandles
 
 pytestmark = pytest.mark.postgres
@@ -71,14 +71,49 @@ def test_schema_sample_distinct_preview_query(browser, pg):
     assert big["row_count"] == 100  # capped
 
 
-def test_import_table_and_query(browser, pg, store):
+def test_import_table_and_query(browser, pg, store, axis_config, tier):
     uri, schema, _ = pg
     h = browser.connect(url=uri)["handle"]
     ds = browser.import_table(store, h, "scores", schema=schema, name="imported", kind="evals")
-    assert store.info("imported")["rows"] == 200
+    assert store.info("imported")["rows"] == 200 and store.info("imported")["imported"]["tier"] == tier
     ds = browser.import_query(store, h, f"SELECT dataset_id, metric_name, metric_score FROM {schema}.scores "
                               "WHERE metric_score > 0.5", name="q_import", kind="evals")
-    assert ds.summary()["count"].sum() == 80
+    assert ds.summary()["count"].sum() == 80 and store.info("q_import")["imported"]["tier"] == tier
+    # filters and the row cap reach PostgreSQL; a quote in a value is part of the value
+    browser.import_table(store, h, "scores", schema=schema, name="capped", kind="evals", limit=7)
+    assert store.info("capped")["rows"] == 7
+    with pytest.raises(IngestError, match="no rows"):
+        browser.import_table(store, h, "scores", schema=schema, name="none", kind="evals",
+                             filters={"metric_name": "x' OR '1'='1"})
+    assert "none" not in store.datasets()["name"].tolist()
+
+
+def test_failed_import_keeps_the_old_dataset(browser, pg, store, axis_config, tier):
+    uri, schema, _ = pg
+    h = browser.connect(url=uri)["handle"]
+    browser.import_table(store, h, "scores", schema=schema, name="imported", kind="evals")
+    version = store.info("imported")["version"]
+    with pytest.raises(QueryError, match="division by zero"):  # fails in PostgreSQL mid-read
+        browser.import_query(store, h, f"SELECT dataset_id, metric_name, 1 / (id - 150) AS metric_score "
+                             f"FROM {schema}.scores ORDER BY id", name="imported", kind="evals")
+    assert store.info("imported")["version"] == version
+    assert store.sql("SELECT count(*) AS n FROM imported")["n"][0] == 200
+    tables = store.read(lambda c: [r[0] for r in c.execute("SELECT table_name FROM duckdb_tables()").fetchall()])
+    assert {t for t in tables if t.startswith("_axis_t_imported")} == set(store.info("imported")["tables"])
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT 1; DROP TABLE {s}.scores",
+    "WITH d AS (DELETE FROM {s}.scores RETURNING *) SELECT * FROM d",
+    "SELECT 1) AS x; DROP TABLE {s}.scores; --",
+])
+def test_import_query_is_one_read_only_select(browser, pg, store, axis_config, tier, query):
+    uri, schema, conn = pg
+    h = browser.connect(url=uri)["handle"]
+    with pytest.raises(QueryError):
+        browser.import_query(store, h, query.format(s=schema), name="bad", kind="evals")
+    assert conn.execute(f"SELECT count(*) FROM {schema}.scores").fetchone()[0] == 200
+    assert "bad" not in store.datasets()["name"].tolist()
 
 
 @pytest.mark.parametrize("table", ['scores"; DROP TABLE x; --', "scores' OR '1'='1", "pg_authid"])

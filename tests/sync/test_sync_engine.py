@@ -27,13 +27,13 @@ def _add(store, pg, name="ev", **kw):
     return sync.add_source(store, name, **args)
 
 
-def test_full_sync_split(store, pg, axis_config):
+def test_full_sync_split(store, pg, axis_config, tier):
     _add(store, pg)
     events = []
     df = sync.sync(store, "ev", progress=events.append)
     row = df.iloc[0]
     assert row["state"] == "ready" and row["sync_type"] == "full"
-    assert row["rows"] == 200
+    assert row["rows"] == 200 and row["tier"] == tier
     assert row["watermark"].startswith("2026-01-01 03:20:00")  # max updated_at of the results
     phases = [e["phase"] for e in events]
     assert phases[0] == "connecting" and "reading" in phases and phases[-1] == "done"
@@ -55,14 +55,14 @@ def test_full_sync_split(store, pg, axis_config):
     assert st.set_index("source").loc["ev", "state"] == "ready"
 
 
-def test_incremental_appends_only_new_rows(store, pg, axis_config):
+def test_incremental_appends_only_new_rows(store, pg, axis_config, tier):
     uri, schema, conn = pg
     _add(store, pg)
     sync.sync(store, "ev")
     add_rows(conn, schema, 201, 30)
     df = sync.sync(store, "ev")
     row = df.iloc[0]
-    assert row["sync_type"] == "incremental"
+    assert row["sync_type"] == "incremental" and row["tier"] == tier
     assert row["rows"] == 230 and row["incremental_rows"] == 30
     assert store.sql("SELECT count(*) AS n FROM ev WHERE query = 'new question'")["n"][0] == 30
     assert store.sql("SELECT count(DISTINCT id) AS n FROM ev")["n"][0] == 230
@@ -74,7 +74,7 @@ def test_incremental_appends_only_new_rows(store, pg, axis_config):
     assert row["sync_type"] == "full" and row["rows"] == 230
 
 
-def test_watermark_reset_forces_full(store, pg, axis_config):
+def test_watermark_reset_forces_full(store, pg, axis_config, tier):
     uri, schema, conn = pg
     _add(store, pg)
     sync.sync(store, "ev")
@@ -87,7 +87,7 @@ def test_watermark_reset_forces_full(store, pg, axis_config):
     assert row["watermark"] is not None
 
 
-def test_failure_halfway_keeps_old_data(store, pg, axis_config):
+def test_failure_halfway_keeps_old_data(store, pg, axis_config, tier):
     uri, schema, conn = pg
     _add(store, pg)
     sync.sync(store, "ev")
@@ -106,7 +106,6 @@ def test_failure_halfway_keeps_old_data(store, pg, axis_config):
     assert store.info("ev")["version"] == old_version
     assert store.sql("SELECT count(*) AS n FROM ev")["n"][0] == 200
     assert store.dataset("ev").summary()["count"].sum() == 200
-    leftovers = store.sql("SELECT table_name FROM duckdb_tables()") if False else None  # noqa: F841
     tables = store.read(lambda c: [r[0] for r in c.execute("SELECT table_name FROM duckdb_tables()").fetchall()])
     assert set(t for t in tables if t.startswith("_axis_t_ev")) == set(store.info("ev")["tables"])
 
@@ -119,7 +118,7 @@ def _slow_source(store, pg, name="slow", per_row=0.002):
                                          f"FROM {schema}.scores s")
 
 
-def test_server_killed_mid_read_keeps_old_data(store, pg, axis_config, pg_uri):
+def test_server_killed_mid_read_keeps_old_data(store, pg, axis_config, pg_uri, tier):
     uri, schema, conn = pg
     _add(store, pg, name="slow")
     sync.sync(store, "slow")
@@ -132,8 +131,10 @@ def test_server_killed_mid_read_keeps_old_data(store, pg, axis_config, pg_uri):
     def kill():
         deadline = time.time() + 20
         while time.time() < deadline and not killed:
+            # the read in flight: COPY (arrow and copy tiers) or FETCH (cursor tier)
             rows = killer.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s "
-                                  "AND query LIKE 'COPY%%' AND state = 'active'", [rd.APP_NAME]).fetchall()
+                                  "AND (query LIKE 'COPY%%' OR query LIKE 'FETCH%%') "
+                                  "AND state = 'active'", [rd.APP_NAME]).fetchall()
             if rows:
                 time.sleep(0.3)  # let some rows stream first
                 for (pid,) in killer.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
@@ -153,7 +154,7 @@ def test_server_killed_mid_read_keeps_old_data(store, pg, axis_config, pg_uri):
     assert store.sql("SELECT count(*) AS n FROM slow")["n"][0] == 200
 
 
-def test_concurrent_reads_and_second_sync_refused(store, pg, axis_config):
+def test_concurrent_reads_and_second_sync_refused(store, pg, axis_config, tier):
     uri, schema, conn = pg
     _add(store, pg, name="slow")
     sync.sync(store, "slow")
@@ -192,10 +193,10 @@ def test_concurrent_reads_and_second_sync_refused(store, pg, axis_config):
     t.join()
     assert "error" not in out, out.get("error")
     assert reads >= 1 and states_seen >= 1  # the reads and the status check ran mid-sync
-    assert out["df"].iloc[0]["rows"] == 1700
+    assert out["df"].iloc[0]["rows"] == 1700 and out["df"].iloc[0]["tier"] == tier
 
 
-def test_cancel_leaves_old_data(store, pg, axis_config):
+def test_cancel_leaves_old_data(store, pg, axis_config, tier):
     uri, schema, conn = pg
     _add(store, pg, name="slow")
     sync.sync(store, "slow")
@@ -215,21 +216,15 @@ def test_cancel_leaves_old_data(store, pg, axis_config):
     assert store.sql("SELECT count(*) AS n FROM slow")["n"][0] == 200
 
 
-def test_partitioned_parallel_copy(store, pg, axis_config):
+@pytest.mark.parametrize("forced", ["arrow", "copy"])
+def test_partitioned_parallel_reads(store, pg, axis_config, monkeypatch, forced):
+    monkeypatch.setenv("AXIS_SYNC_TIER", forced)
     (axis_config / "duckdb.yaml").write_text(yaml.safe_dump({"duckdb": {"sync_workers": 3}}))
     _add(store, pg, partition_column="id")
     row = sync.sync(store, "ev").iloc[0]
-    assert row["rows"] == 200 and row["tier"] == "copy+parallel_copy"
+    # the dataset query has no id column: one stream; the results: three ranges at once
+    assert row["rows"] == 200 and row["tier"] == f"{forced}+parallel_{forced}"
     assert store.sql("SELECT count(DISTINCT id) AS n, min(id) AS lo, max(id) AS hi FROM ev").iloc[0].tolist() == [200, 1, 200]
-
-
-def test_cursor_fallback_tier(store, pg, axis_config, monkeypatch):
-    monkeypatch.setattr(rd, "pipes_supported", lambda: False)
-    _add(store, pg)
-    row = sync.sync(store, "ev").iloc[0]
-    assert row["rows"] == 200 and row["tier"] == "cursor"
-    got = store.sql("SELECT count(*) FILTER (WHERE explanation IS NULL) AS n FROM ev")
-    assert got["n"][0] == 28
 
 
 def test_kpi_single_query(store, pg, axis_config):
@@ -253,7 +248,7 @@ def test_unknown_and_bad_sources(store, axis_config, pg):
         sync.sync(store, "ev")
 
 
-def test_monitoring_sync_keeps_the_record_latency_index(store, pg, axis_config):
+def test_monitoring_sync_keeps_the_record_latency_index(store, pg, axis_config, tier):
     """A long monitoring source: the full sync builds the record-latency index and an
     incremental sync appends the new records to it."""
     uri, schema, conn = pg

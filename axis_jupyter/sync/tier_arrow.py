@@ -1,0 +1,190 @@
+"""The Arrow tier: Apache Arrow's ADBC PostgreSQL driver, record batches straight into DuckDB.
+
+The driver reads ``COPY (query) TO STDOUT (FORMAT binary)`` and decodes it into Arrow record
+batches in C++ (no Python object per value, no text to parse again); DuckDB scans the
+batches as they arrive (:class:`~.feeds.Tap`). It is the fastest tier measured on the
+sync benchmark (benchmarks/README.md) and the default when the ``adbc-driver-postgresql``
+package is installed.
+
+* **Snapshot.** Each ADBC connection opens ``REPEATABLE READ READ ONLY`` and joins the sync's
+  exported snapshot (``SET TRANSACTION SNAPSHOT``), like the COPY tier's connections. A
+  snapshot that cannot be exported (some replicas) rules this tier out.
+* **Types.** The query is wrapped so every column arrives as an Arrow type DuckDB reads the
+  same way the other tiers would: ``numeric`` as ``float8``, ``oid`` as ``int8`` and every type
+  without a DuckDB counterpart (json, uuid, arrays, intervals, bytea, …) as its text form.
+* **Partitions** (``partition_column`` and ``sync_workers`` > 1): one connection per range,
+  each decoded by its own thread (the driver releases the GIL while it reads and decodes),
+  their batches merged into the one stream DuckDB reads.
+* **Cancellation.** A watcher cancels the running statements (``adbc_cancel``) when the sync
+  is cancelled, so a read waiting on a slow query stops at once.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from .feeds import Feed, Tap, register
+from .readers import Column, Snapshot, SyncError, clean_pg_error, quote_pg_ident
+
+try:  # optional at run time; the project's dependencies install it
+    import adbc_driver_postgresql.dbapi as adbc_pg
+except ImportError:  # pragma: no cover - exercised where the package is missing
+    adbc_pg = None
+
+# Batches of about this size: small enough that PostgreSQL, the decoder and DuckDB overlap
+# (and that memory stays low), large enough that the per-batch overhead does not count.
+BATCH_BYTES = 4 << 20
+
+# Text, varchar and char arrive as Arrow strings already.
+_NATIVE_TEXT = {25, 1042, 1043}
+
+
+def available() -> bool:
+    return adbc_pg is not None
+
+
+def arrow_query(query: str, columns: list[Column]) -> str:
+    """``query`` with each column cast to a type the driver and DuckDB agree on."""
+    parts = []
+    for c in columns:
+        q = quote_pg_ident(c.name)
+        if c.oid == 1700:
+            expr = f"{q}::float8"
+        elif c.oid == 26:
+            expr = f"{q}::int8"
+        elif c.duck == "VARCHAR" and c.oid not in _NATIVE_TEXT:
+            expr = f"{q}::text"
+        else:
+            expr = q
+        parts.append(f"{expr} AS {q}")
+    return f"SELECT {', '.join(parts)} FROM ({query}\n) AS _axis_q"
+
+
+class _Reader:
+    """One ADBC connection inside the snapshot, running one query."""
+
+    def __init__(self, snap: Snapshot, query: str, label: str):
+        self.conn = self.cur = self.reader = None
+        try:
+            self.conn = adbc_pg.connect(snap.libpq_conninfo(), autocommit=True)
+            self.cur = self.conn.cursor()
+            for stmt in ("SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'",
+                         "SET extra_float_digits = 1",
+                         f"SET statement_timeout = {int(snap.copy_timeout_s or 0) * 1000}",
+                         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                         f"SET TRANSACTION SNAPSHOT {snap.literal(snap.snapshot_id)}"):
+                self.cur.execute(stmt)
+            self.cur.adbc_statement.set_options(
+                **{"adbc.postgresql.batch_size_hint_bytes": str(BATCH_BYTES)})
+            self.cur.execute(query)
+            self.reader = self.cur.fetch_record_batch()
+        except Exception as exc:  # the driver's errors are OSError/ADBC errors: one message
+            self.close()
+            raise SyncError(f"{label}: reading from PostgreSQL failed: {clean_pg_error(exc)}") from None
+
+    def cancel(self) -> None:
+        try:
+            self.cur.adbc_cancel()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        for obj in (self.reader, self.cur, self.conn):
+            if obj is not None:
+                try:
+                    obj.close()
+                except Exception:
+                    pass
+
+
+_DONE = object()
+
+
+class ArrowFeed(Feed):
+    """One query (or its partitions) through ADBC, as one Arrow stream for DuckDB."""
+
+    def __init__(self, snap: Snapshot, queries: list[str], columns: list[Column], *, label: str,
+                 cancel, progress=None):
+        super().__init__(cancel, progress)
+        self.tier = "parallel_arrow" if len(queries) > 1 else "arrow"
+        self.snap, self.queries, self.columns, self.label = snap, queries, columns, label
+        self.readers: list[_Reader] = []
+        self._duck = None
+        self.finished = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def open(self, cur) -> None:
+        try:
+            for q in self.queries:
+                self.readers.append(_Reader(self.snap, arrow_query(q, self.columns), self.label))
+        except BaseException:
+            for r in self.readers:
+                r.close()
+            raise
+        schema = self.readers[0].reader.schema
+        batches = iter(self.readers[0].reader) if len(self.readers) == 1 else self._merged()
+        self._duck = cur
+        self._name = register(cur, Tap(self, schema, batches).reader())
+        self.relation = self._name
+        watcher = threading.Thread(target=self._watch, daemon=True, name="axis-arrow-cancel")
+        watcher.start()
+        self.threads.append(watcher)
+
+    def _watch(self) -> None:
+        while not self.finished.wait(0.2):
+            if self.cancel.is_set():
+                for r in self.readers:
+                    r.cancel()
+                return
+
+    def _merged(self):
+        """The partitions' batches as one stream, each partition read by its own thread."""
+        q: queue.Queue = queue.Queue(maxsize=2 * len(self.readers))
+
+        def put(item) -> bool:
+            while not self.finished.is_set():
+                try:
+                    q.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def pump(reader: _Reader) -> None:
+            try:
+                for batch in reader.reader:
+                    if not put(batch):
+                        return
+                put(_DONE)
+            except BaseException as exc:  # noqa: BLE001 - handed to the stream's consumer
+                put(exc)
+
+        for r in self.readers:
+            t = threading.Thread(target=pump, args=(r,), daemon=True, name="axis-arrow-part")
+            t.start()
+            self.threads.append(t)
+        done = 0
+        while done < len(self.readers):
+            item = q.get()
+            if item is _DONE:
+                done += 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+
+    def close(self, failed: bool) -> None:
+        self.finished.set()
+        if failed:
+            for r in self.readers:
+                r.cancel()
+        if self._duck is not None:
+            try:
+                self._duck.unregister(self._name)
+            except Exception:
+                pass
+        for t in self.threads:
+            t.join()
+        for r in self.readers:
+            r.close()
