@@ -53,6 +53,14 @@ def query_timeout() -> float:
         return DEFAULT_QUERY_TIMEOUT
 
 
+def memory_limit() -> str | None:
+    """DuckDB's ``memory_limit`` for the store (``AXIS_MEMORY_LIMIT``, e.g. ``4GB``; unset:
+    DuckDB's default, 80% of the machine's RAM). DuckDB keeps the pages a load or sync wrote
+    cached up to this limit, so on a shared JupyterHub host set it per user."""
+    raw = os.environ.get("AXIS_MEMORY_LIMIT", "").strip()
+    return raw or None
+
+
 # Thresholds shared by every view (reference: PASSING_RATE 0.5, GREEN 0.7, RED 0.3).
 PASS_THRESHOLD = 0.5
 GOOD_THRESHOLD = 0.7

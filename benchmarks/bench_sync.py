@@ -292,24 +292,14 @@ def sync_child(uri: str, work: str, name: str, tier: str, partition: str | None,
     incremental sync of 1% new rows (removed again afterwards). Returns times, the best
     round's stages and this process's peak RSS.
 
-    ``memory_limit``: DuckDB's ``memory_limit`` for the store (the store has no setting for
-    it; its default is 80% of RAM, and DuckDB keeps the pages a sync wrote cached up to it),
-    set where the store opens its database, before the configuration is locked."""
+    ``memory_limit``: DuckDB's ``memory_limit`` for the store (``AXIS_MEMORY_LIMIT``; its
+    default is 80% of RAM, and DuckDB keeps the pages a sync wrote cached up to it)."""
     os.environ["AXIS_SYNC_TIER"] = tier
     import axis_jupyter
     from axis_jupyter import sync
 
     if memory_limit:
-        from axis_jupyter.store import sandbox
-
-        opened = sandbox.connect
-
-        def connect(path, staging):
-            con = opened(path, staging)
-            con.execute("SET memory_limit = ?", [memory_limit])
-            return con
-
-        sandbox.connect = connect
+        os.environ["AXIS_MEMORY_LIMIT"] = memory_limit
 
     cfg = Path(work) / "config"
     cfg.mkdir(parents=True, exist_ok=True)

@@ -52,6 +52,7 @@ from typing import Iterator
 
 import duckdb
 
+from .. import config
 from ..errors import StoreError
 
 PREFIXES = ("axis-stage-", "axis-pipe-", "axis-upload-")
@@ -96,6 +97,13 @@ def connect(path: str, staging: Path) -> duckdb.DuckDBPyConnection:
                              "axis_jupyter.connect(path), which returns that same store.")
         con.execute("SET allowed_directories = ?", [[str(staging) + os.sep]])
         con.execute("SET enable_external_access = false")
+        limit = config.memory_limit()
+        if limit is not None:
+            try:
+                con.execute("SET memory_limit = ?", [limit])
+            except duckdb.Error:
+                raise StoreError(f"AXIS_MEMORY_LIMIT must be a size such as 4GB or 512MB, "
+                                 f"not {limit!r}.") from None
     except BaseException:
         con.close()
         raise

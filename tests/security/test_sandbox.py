@@ -306,3 +306,23 @@ def test_one_sandboxed_database_per_file_and_process(tmp_path, monkeypatch):
         assert again is not first and again.sql("SELECT 2 AS x")["x"].tolist() == [2]
     finally:
         again.close()
+
+
+def test_memory_limit_is_a_setting_and_sql_cannot_raise_it(tmp_path, monkeypatch):
+    """``AXIS_MEMORY_LIMIT`` caps DuckDB's memory (its cache of written pages included); the
+    locked configuration keeps a query from raising it, and a bad value is named."""
+    import axis_jupyter
+    from axis_jupyter.errors import StoreError
+
+    monkeypatch.setenv("AXIS_MEMORY_LIMIT", "300MB")
+    store = axis_jupyter.LocalStore(tmp_path / "m.duckdb")
+    try:
+        limit = store.read(lambda cur: cur.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        assert limit.replace(" ", "") in ("286.1MiB", "300.0MB", "300MB")
+        with pytest.raises(Exception):
+            store.read(lambda cur: cur.execute("SET memory_limit = '8GB'"))
+    finally:
+        store.close()
+    monkeypatch.setenv("AXIS_MEMORY_LIMIT", "lots")
+    with pytest.raises(StoreError, match="AXIS_MEMORY_LIMIT"):
+        axis_jupyter.LocalStore(tmp_path / "n.duckdb")
