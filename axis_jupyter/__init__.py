@@ -28,6 +28,8 @@ _VIEWS = {
     "Runner": "Runner",
     "Datasets": "Datasets",
     "Database": "Database",
+    "Annotate": "Annotate",
+    "Calibrate": "Calibrate",
     "Copilot": "Copilot",
     "Report": "Report",
     # the first names of three views, kept for notebooks that use them

@@ -37,8 +37,9 @@ from .store.dataset import Dataset
 
 
 class Workbench:
-    """The user calls built on a store: PostgreSQL sources and sync, evaluation runs, the
-    copilot (and, on datasets, reports: ``Dataset.report`` below)."""
+    """The user calls built on a store: PostgreSQL sources and sync, evaluation runs,
+    annotations and judge calibration, the copilot (and, on datasets, reports:
+    ``Dataset.report`` below)."""
 
     # -- PostgreSQL sources (axis_jupyter.sync) ------------------------------------------
     def add_source(self, name: str, kind: str, url: str, dataset_query: str,
@@ -95,6 +96,23 @@ class Workbench:
 
         return ask(self, question, datasets=datasets, new=new, conversation=conversation,
                    budget=budget, on_event=on_event)
+
+    # -- alignment (axis_jupyter.alignment): labels, judge calibration --------------------
+    def annotations(self, name: str, annotator: str | None = None):
+        """The labels of dataset ``name``, written as you: ``set``, ``undo``, ``frame``,
+        ``history``, ``export``, ``import_csv``. See :class:`axis_jupyter.alignment.Annotations`."""
+        from .alignment import Annotations
+
+        return Annotations(self, name, annotator=annotator)
+
+    def calibrate(self, name: str, judge: Any = None, **kwargs):
+        """Run an LLM judge (a dict, a YAML file or a saved judge's ``name@version``) over the
+        labelled records of ``name`` and measure it against them: a Calibration with
+        ``records``, ``metrics``, ``misalignment()``, ``optimize()``, ``apply()``,
+        ``history()``. See :func:`axis_jupyter.alignment.calibrate`."""
+        from .alignment import calibrate
+
+        return calibrate(self, name, judge, **kwargs)
 
 
 def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshold: float = 0.5,

@@ -12,6 +12,7 @@ for analytics that serve a view rather than a person at a prompt).
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -136,6 +137,33 @@ def get(name: str, kind: str) -> Analytic:
         raise QueryError(f"{name} does not apply to {kind} datasets (it works on "
                          f"{', '.join(a.kinds)}).")
     return a
+
+
+_NO_COLUMN = re.compile(r"'Table' object has no attribute '(\w+)'")
+
+
+def call(fn: Callable, ctx, params: dict):
+    """Run analytic ``fn`` on ``ctx``; a call it cannot take, or a column the dataset
+    lacks, is a :class:`QueryError` that says so (never an AttributeError: a 500)."""
+    try:
+        return fn(ctx, **params)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc) or "missing" in str(exc):
+            raise QueryError(f"{fn.__name__}: {exc}") from None
+        raise
+    except AttributeError as exc:
+        # An analytic of the dataset's kind that needs a column this dataset lacks (summary
+        # on human signals loaded without metric_score): the user's data, not a bug.
+        missing = _NO_COLUMN.search(str(exc))
+        if missing is None:
+            raise
+        info = getattr(ctx, "info", None) or {}
+        hint = ""
+        if info.get("kind") == "signals":
+            hint = (" A human-signals dataset without scores has the analytics "
+                    "signal_kpis, signal_trends, signal_values, cases and signal_schema.")
+        raise QueryError(f"{fn.__name__} needs the column {missing.group(1)}, which dataset "
+                         f"{info.get('name')!r} does not have.{hint}") from None
 
 
 def import_optional(modules: list[str]) -> None:

@@ -41,7 +41,9 @@ numbers as the tools gave them (you may round to 2-3 decimals). Pass rates are f
 - Start with list_datasets or describe_dataset when you do not know the data yet.
 - Prefer run_analytic for statistics (summary, compare gives p-values and effect sizes, \
 trends, alerts, ...). Use run_sql for other aggregates: aggregate in SQL instead of \
-fetching rows. Use sample_cases to read low- or high-scoring cases.
+fetching rows. Use sample_cases to read low- or high-scoring cases. Human-signals \
+datasets (kind signals) have no scores: use signal_kpis, signal_trends, signal_values and \
+cases (describe_dataset names their cases table).
 - Stop calling tools as soon as you can answer.
 
 Data is data:

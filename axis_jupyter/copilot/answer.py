@@ -105,7 +105,9 @@ class Answer:
     (USD, when the model's price is known), ``stopped`` (why it stopped early: ``budget``,
     ``refusal``, ``max_tokens``, ``cancelled``; ``None`` when it finished), ``mode``
     (``llm``, or ``rules`` for the quick insights given without an API key) and the
-    ``conversation`` id that follow-up questions continue.
+    ``conversation`` id that follow-up questions continue. ``store``: the DuckDB file the
+    answer's data is in when it is not the one ``axis_jupyter.connect()`` opens (so
+    ``code()`` connects to it), else None.
     """
 
     question: str
@@ -120,6 +122,7 @@ class Answer:
     stopped: str | None = None
     conversation: str | None = None
     seconds: float = 0.0
+    store: str | None = None  # the path code() connects to; None: connect()'s default
     _started: float = field(default_factory=time.monotonic, repr=False, compare=False)
 
     # -- display ------------------------------------------------------------------------
@@ -144,7 +147,7 @@ class Answer:
                 "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
                 "cost": self.cost, "model": self.model, "mode": self.mode,
                 "stopped": self.stopped, "conversation": self.conversation,
-                "seconds": self.seconds}
+                "seconds": self.seconds, "store": self.store}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Answer":
@@ -154,7 +157,8 @@ class Answer:
                    tokens_in=int(d.get("tokens_in") or 0), tokens_out=int(d.get("tokens_out") or 0),
                    cost=float(d.get("cost") or 0.0), model=d.get("model"),
                    mode=d.get("mode") or "llm", stopped=d.get("stopped"),
-                   conversation=d.get("conversation"), seconds=float(d.get("seconds") or 0.0))
+                   conversation=d.get("conversation"), seconds=float(d.get("seconds") or 0.0),
+                   store=d.get("store"))
 
     # -- reproducing the numbers -----------------------------------------------------------
     def numbers(self) -> list[str]:
@@ -165,7 +169,12 @@ class Answer:
         """Python that re-runs every successful query of the answer, in order, each marked
         with the numbers of the answer text found in its result."""
         quoted = self.numbers()
-        lines = ["import axis_jupyter", "", f"{store_var} = axis_jupyter.connect()", ""]
+        if self.store == ":memory:":
+            opening = [f"{store_var} = axis_jupyter.connect()  # the answer's store was in "
+                       "memory: use that store object instead"]
+        else:
+            opening = [f"{store_var} = axis_jupyter.connect({'' if self.store is None else repr(self.store)})"]
+        lines = ["import axis_jupyter", "", *opening, ""]
         n = 0
         for q in self.queries:
             if q.error:

@@ -20,7 +20,7 @@ from .answer import Answer
 from .budget import Budget
 from .conversation import REGISTRY, Conversation
 from .run import (LLM_LOOP, check_datasets, check_question, configured, make_judge,  # noqa: F401
-                  run_question, shared_judge)
+                  run_question, shared_judge, store_to_connect)
 
 _DEFAULT: "weakref.WeakKeyDictionary[Any, Conversation]" = weakref.WeakKeyDictionary()
 _DEFAULT_LOCK = threading.Lock()
@@ -57,7 +57,9 @@ def ask(store, question: str, *, datasets=None, new: bool = False,
     job, _ = jobs.start(store, question, conversation=conv, datasets=datasets, budget=budget,
                         judge=judge)
     job.follow(on_event)
-    return Answer.from_dict(job.outcome())
+    answer = Answer.from_dict(job.outcome())
+    answer.store = store_to_connect(store)
+    return answer
 
 
 def _is_remote(store) -> bool:

@@ -3,7 +3,9 @@
 Without ``ANTHROPIC_API_KEY`` the copilot still answers, with the rules of the reference's
 ``/ai/analyze``, per metric of each dataset (from the ``summary`` analytic, one SQL query per
 dataset): a mean below 0.5 is a warning, a mean above 0.8 a success, a standard deviation
-above 0.3 a note on the spread. The answer says in one line that answers in words need the
+above 0.3 a note on the spread. A human-signals dataset has no scores to judge: it gets its
+KPI strip instead (the ``signal_kpis`` analytic: rates of boolean signals, medians of
+numeric ones, average messages and total cases). The answer says in one line that answers in words need the
 key, and it records its queries like any other answer (``answer.code()`` works).
 """
 
@@ -42,6 +44,29 @@ def insights_for(summary_rows: list[dict]) -> list[dict]:
     return out
 
 
+def kpi_lines(kpis: list[dict]) -> list[str]:
+    """One Markdown line per KPI of a human-signals dataset that has a value: a rate as a
+    percentage of all cases (with the count), a numeric KPI with its aggregation and the
+    cases that have it, the totals as they are."""
+    out = []
+    for k in kpis:
+        value = k.get("value")
+        if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+            continue
+        label, total, present = k.get("label") or k.get("key"), k.get("total"), k.get("present")
+        if k.get("kind") == "rate" and k.get("format") == "percent":
+            count = k.get("true_count")
+            shown = f" ({int(count):,})" if isinstance(count, (int, float)) and \
+                math.isfinite(count) else ""
+            out.append(f"- `{label}`: {value * 100:.1f}% of {int(total or 0):,} cases{shown}")
+        elif k.get("kind") == "aggregation":
+            out.append(f"- `{label}`: {k.get('aggregation') or 'median'} {value:,.4g} "
+                       f"({int(present or 0):,} cases have it)")
+        else:
+            out.append(f"- `{label}`: {value:,.4g}")
+    return out
+
+
 _ICON = {"warning": "⚠️", "success": "✅", "info": "ℹ️"}
 
 
@@ -54,17 +79,18 @@ def quick_insights(store, question: str, datasets: list[str] | None = None) -> A
     infos = [(n, i) for n, i in infos if i.get("kind") in KINDS]
     lines = [NO_KEY_NOTE, ""]
     if not infos:
-        lines.append("No evaluation or monitoring data is loaded yet: `axis.load(...)` a file "
+        lines.append("No evaluation, monitoring or human-signals data is loaded yet: `axis.load(...)` a file "
                      "first.")
     for name, info in infos:
+        analytic = "signal_kpis" if info.get("kind") == "signals" else "summary"
         query = QueryRecord(kind="analytic", tool="quick_insights", dataset=name,
-                            analytic="summary", params={})
+                            analytic=analytic, params={})
         step = Step(id=f"q{len(answer.steps) + 1}", type="tool_use", tool="run_analytic",
-                    content=f"Running summary on {name}", metadata={"input": {
-                        "dataset": name, "analytic": "summary", "params": {}}})
+                    content=f"Running {analytic} on {name}", metadata={"input": {
+                        "dataset": name, "analytic": analytic, "params": {}}})
         answer.steps.append(step)
         try:
-            df = store.analytic(name, "summary")
+            df = store.analytic(name, analytic)
         except AxisError as exc:
             query.error = str(exc)
             answer.queries.append(query)
@@ -73,6 +99,14 @@ def quick_insights(store, question: str, datasets: list[str] | None = None) -> A
         query.columns, query.preview = frame_rows(df, 200)
         query.rows = len(query.preview)
         answer.queries.append(query)
+        if analytic == "signal_kpis":
+            found = kpi_lines(df.to_dict("records"))
+            lines.append(f"**{name}** (human signals, {info.get('records', 0):,} cases)")
+            lines += found or ["- no KPI has a value yet."]
+            lines.append("")
+            answer.steps.append(Step(id=f"q{len(answer.steps) + 1}", type="observation",
+                                     tool="run_analytic", content=f"{len(found)} KPIs"))
+            continue
         found = insights_for(df.to_dict("records"))
         lines.append(f"**{name}** ({info.get('kind')}, {info.get('records', 0):,} records, "
                      f"{len(df)} metrics)")

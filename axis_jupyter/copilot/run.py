@@ -84,6 +84,25 @@ def run_question(store, question: str, conversation: Conversation, *,
         return LLM_LOOP.run(agent.ask(question, conversation))
 
 
+def store_to_connect(store) -> str | None:
+    """What ``answer.code()`` passes to ``axis_jupyter.connect`` for an answer of
+    ``axis.ask`` on an embedded store: None when a plain ``connect()`` opens the same file
+    (the default store), else its path (``":memory:"`` for a throwaway store, which no
+    code can open again). The Jupyter server's answers keep None: a kernel's
+    ``connect()`` reaches that store."""
+    from pathlib import Path
+
+    from .. import config
+
+    location = getattr(store, "location", None)
+    if location is None or location == ":memory:":
+        return location
+    default = config.default_store_path()
+    if default != ":memory:" and Path(default).expanduser().resolve() == Path(location).resolve():
+        return None
+    return str(location)
+
+
 class _LLMLoop:
     """One event loop thread for every question of this process.
 

@@ -189,8 +189,26 @@ class Toolbox:
                    "time_range": info.get("time_range"),
                    "data": {"example_rows": {"columns": ex_cols, "rows": ex_rows},
                             "text_columns": text_cols}}
+        if info.get("kind") == "signals" and info.get("cases_table"):
+            payload["cases"] = self._cases_part(name, info)
         return ToolOutcome(as_data(payload), summary=f"{len(cols)} columns, "
                            f"{len(info.get('metrics') or [])} metrics")
+
+    def _cases_part(self, name: str, info: dict) -> dict:
+        """A human-signals dataset's cases table: what the model needs to query it (the
+        long table above has one row per case and metric, with signals as JSON text)."""
+        schema = self.store.analytic(name, "signal_schema")
+        signals = schema[schema["role"] == "signal"] if "role" in schema else schema
+        types = {c: t for c, t in zip(signals.get("column", []), signals.get("type", []))}
+        table = info["cases_table"]
+        cols = self.store.read(lambda cur: cur.execute(
+            f'SELECT * FROM "{table}" LIMIT 0').description)
+        return {"sql_table": table,
+                "about": "one row per case (dataset_id): case fields and one column per "
+                         "<metric>__<signal>. Prefer run_analytic signal_kpis (rates 0-1, "
+                         "medians, totals), signal_trends, signal_values or cases on this "
+                         "dataset; run_sql on this table for anything else.",
+                "columns": [{"name": d[0], "signal_type": types.get(d[0])} for d in cols]}
 
     def _tool_run_sql(self, query: str) -> ToolOutcome:
         if not isinstance(query, str):

@@ -351,4 +351,48 @@ def _eval(magic: AxisMagic, args, cell):
 subcommand("eval", "eval run DATASET --metrics a,b [--name N] | eval metrics: evaluation runs")(_eval)
 
 
+# ----------------------------------------------------------------------------------
+# Alignment
+
+
+@magic_arguments()
+@argument("dataset", help="the dataset whose labels the judge is measured against")
+@argument("--judge", "-j", default=None,
+          help="a judge YAML file or a saved judge's name (name or name@version); default: "
+               "the default judge")
+@argument("--annotator", default=None, help="only this annotator's labels (default: the newest "
+                                            "label of each record)")
+def _calibrate(magic: AxisMagic, args, cell):
+    """Run an LLM judge over the labelled records and measure it against people."""
+    from ..alignment import calibrate
+    from .progress import Progress
+
+    bar = Progress("calibrate")
+
+    def on_event(event: str, data: Any) -> None:
+        if event == "progress" and isinstance(data, dict) and "done" in data:
+            bar.update(int(data["done"]), int(data.get("total") or 0))
+
+    judge = args.judge.strip("'\"") if args.judge else None
+    try:
+        cal = calibrate(magic.store, args.dataset.strip("'\""), judge, annotator=args.annotator,
+                        progress=on_event)
+    except BaseException:
+        bar.close("failed")
+        raise
+    bar.close()
+    m = cal.metrics
+    kappa = "undefined" if m.kappa is None else f"{m.kappa:.3f}"
+    interval = "" if m.kappa_ci_low is None else f" [{m.kappa_ci_low:.3f}, {m.kappa_ci_high:.3f}]"
+    print(f"Judge {cal.data['run']['judge_name']} v{cal.data['run']['judge_version']} on "
+          f"{m.n:,} labelled records: kappa {kappa}{interval} ({m.kappa_band or 'n/a'}), "
+          f"accuracy {m.accuracy if m.accuracy is None else round(m.accuracy, 3)}, "
+          f"verdict: {m.verdict}. Run {cal.run_id}.")
+    return cal
+
+
+subcommand("calibrate", "calibrate DATASET [--judge FILE|NAME]: measure an LLM judge against "
+                        "the labels")(_calibrate)
+
+
 from . import copilot_magic  # noqa: E402,F401  (registers %axis ask and %axis report)

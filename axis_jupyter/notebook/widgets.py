@@ -610,3 +610,9 @@ def __getattr__(name: str):
 
 # Old names, kept: notebooks use them.
 DeepDiveView, CompareView, DatabaseView = DeepDive, Compare, Database
+
+
+# The alignment views' classes live in their own module (they import AxisView from here).
+from .alignment_widgets import Annotate, Calibrate  # noqa: E402
+
+WIDGETS.update({cls.view_name: cls for cls in (Annotate, Calibrate)})

@@ -4,7 +4,7 @@ The steps, each announced as a ``thought`` event with the reference's fixed ids:
 
 1. ``extract-1`` (planning): extract the issues with the ``issues`` analytic in SQL;
 2. ``extract-2`` (observation): how many issues across how many metrics;
-3. insight patterns from the pattern pipeline, when it is installed (``insights`` event);
+3. insight patterns from the pattern pipeline, :mod:`axis_jupyter.patterns` (``insights`` event);
 4. ``generate-1`` (reasoning): the model writes the report, streamed as ``text`` events;
 5. ``complete-1`` (success).
 
@@ -130,7 +130,7 @@ def generate_report(store, dataset: str, kind: str = "summary", mode: str = "low
     thought("generate-1", "reasoning", f"Writing a {kind} report on {len(issues)} issues "
             f"({len(groups)} metric groups) with {judge.model}")
     text, found = LLM_LOOP.run(_write(judge, request, issues, meta, emit, cancelled,
-                                     insights and insight_patterns.available()))
+                                     insights))
     report.text = text.strip()
     if found is not None:
         report.insights = found

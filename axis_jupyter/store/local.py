@@ -580,9 +580,4 @@ class LocalStore(Store):
 
 
 def _call(fn, ctx, params):
-    try:
-        return fn(ctx, **params)
-    except TypeError as exc:
-        if "unexpected keyword" in str(exc) or "missing" in str(exc):
-            raise QueryError(f"{fn.__name__}: {exc}") from None
-        raise
+    return analytics_registry.call(fn, ctx, params)

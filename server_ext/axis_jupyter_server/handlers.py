@@ -18,10 +18,12 @@ from axis_jupyter import errors as axis_errors
 from axis_jupyter import params as P
 from axis_jupyter import wire
 from axis_jupyter.analytics.parameters import FILTERS
+from axis_jupyter.alignment.identity import acting_as
 from axis_jupyter.errors import AxisError, ParameterError, ResultTooLargeError
 
 from .base import AxisHandler, SSEMixin
 from .bounds import BoundedMixin
+from .identity import user_name
 from .multipart import MultipartStream, UploadError, boundary_from, upload_tempdir
 from .params import Body, Param, Spec, described
 
@@ -435,8 +437,10 @@ class ViewActionHandler(BoundedMixin, AxisHandler):
         if name is not None:
             self.store.info(name)
 
+        user = user_name(self)  # who the action acts for: never a field of the request
+
         def run():
-            with without_contents():  # imports of the database view: no data in errors
+            with without_contents(), acting_as(user):  # imports of the database view: no data in errors
                 return wire.dumps(call_action(self.store, name, view, action, params))
 
         # Run and encode in the thread pool: a payload's JSON costs a few ms, not the loop's.

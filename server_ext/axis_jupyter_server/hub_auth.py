@@ -70,6 +70,9 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "axis:jobs": {"read": _R, "write": _W},          # DELETE cancels a job
     "axis:evals": {"read": _R, "write": _W},         # POST starts a run (or suggests its mapping)
     "axis:sync": {"read": _R, "write": _W},
+    # reading labels, runs and judges is read; labelling, calibrating and the LLM analyses
+    # (they cost money) are write
+    "axis:alignment": {"read": _R, "write": _W},
     "axis:signals": {"read": _R},                    # human signals: schema, config, cases
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
     # Asking spends the owner's model budget and runs SQL the question steers (read-only,
@@ -89,6 +92,10 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
     "database": {"*": _X + _W},
+    # labelling writes the store; the calibration view's LLM calls cost money
+    "annotate": {"payload": _R, "page": _R, "record": _R, "label": _W, "undo": _W},
+    "calibrate": {"payload": _R, "status": _R, "fewshot": _R, "patterns": _W, "start": _W,
+                  "misalignment": _W, "optimize": _W, "save_judge": _W},
     # the data manager: the list and the shared filter/code actions read; uploads and
     # deletes write
     "datasets": {"payload": _R, "filter_options": _R, "code": _R, "preview": _W, "commit": _W,

@@ -61,6 +61,7 @@ OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_copilot",
     "axis_jupyter_server.handlers_reports",
     "axis_jupyter_server.handlers_signals",
+    "axis_jupyter_server.handlers_alignment",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")

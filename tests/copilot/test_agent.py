@@ -146,6 +146,27 @@ def test_answer_code_reproduces_the_numbers(cstore, frame, llm, judge, monkeypat
     assert ns["result_2"].iloc[0]["cohens_d"] == pytest.approx(seen["compare"]["cohens_d"], abs=1e-6)
 
 
+def test_answer_code_opens_the_store_the_answer_came_from(cstore, llm, judge, monkeypatch):
+    """A store opened at its own path (not connect()'s default): the code connects to that
+    file, so it runs as written in a fresh namespace and gives the numbers again."""
+    monkeypatch.setenv("AXIS_STORE", str(cstore.location) + ".other.duckdb")
+    seen: dict = {}
+    llm.responder = best_experiment_script(seen)
+    answer = ask(cstore, QUESTION, new=True, judge=judge)
+    assert answer.store == str(cstore.location)
+    code = answer.code()
+    assert f"axis = axis_jupyter.connect({str(cstore.location)!r})" in code
+    ns: dict = {}
+    exec(compile(code, "answer_code", "exec"), ns)  # no monkeypatch: the real connect()
+    assert ns["axis"] is cstore  # this process's open store on that file
+    assert ns["result_1"].iloc[0]["mean_score"] == pytest.approx(seen["best"][1])
+    # where connect() opens this very store, the code says just that
+    monkeypatch.setenv("AXIS_STORE", str(cstore.location))
+    llm.responder = best_experiment_script({})
+    again = ask(cstore, QUESTION, new=True, judge=judge)
+    assert again.store is None and "axis = axis_jupyter.connect()\n" in again.code()
+
+
 def test_answer_round_trips_as_json(cstore, llm, judge):
     llm.responder = best_experiment_script({})
     answer = run_question(cstore, QUESTION, REGISTRY.new(), judge=judge)

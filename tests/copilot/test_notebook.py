@@ -62,3 +62,26 @@ def test_notebook_with_the_loopback_llm(tmp_path, monkeypatch):
     assert "analytic('summary', by='evaluation_name')" in text_  # answer.code()
     assert "Context relevancy is weakest." in text_
     assert (tmp_path / "accuracy-report.md").read_text().startswith("# Summary report: demo_evals")
+
+
+def test_notebook_without_a_key_after_human_signals(tmp_path, monkeypatch):
+    """The store already holds human signals (notebooks/signals.ipynb loads them into the
+    same default store): the rule-based answer covers them with their KPIs and nothing
+    fails (before: the summary of a dataset without scores crashed the question)."""
+    import warnings
+
+    import axis_jupyter
+    from axis_jupyter import demo_signals
+
+    _env(monkeypatch, tmp_path)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    store = axis_jupyter.LocalStore(tmp_path / "nb.duckdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store.load(demo_signals.signal_rows(60, seed=2), name="demo_signals", kind="signals")
+    store.close()  # the kernel opens the file
+    text, outputs = run_notebook(tmp_path)
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert "AXIS error" not in text
+    assert "**demo_signals** (human signals, 60 cases)" in text
+    assert "`Total Cases`: 60" in text

@@ -103,3 +103,68 @@ def test_bad_questions_and_datasets_are_named(cstore, monkeypatch):
     with pytest.raises(ParameterError, match="budget.tool_calls"):
         from axis_jupyter.copilot import Budget
         Budget.coerce({"tool_calls": 0})
+
+
+@pytest.fixture
+def with_signals(cstore):
+    """The evaluation store plus a human-signals dataset (no scores: cases and KPIs only)."""
+    import warnings
+
+    from axis_jupyter import demo_signals
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cstore.load(demo_signals.signal_rows(120, seed=5), name="hs", kind="signals")
+    return cstore
+
+
+def test_without_a_key_signals_get_their_kpis(with_signals, monkeypatch):
+    """A human-signals dataset beside the evaluations: the rule-based answer covers both,
+    the signals with their KPI strip (it has no scores to judge), each number as the
+    signal_kpis analytic gives it."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    answer = ask(with_signals, "what stands out?", new=True)
+    assert answer.mode == "rules" and answer.stopped is None
+    assert sorted((q.analytic, q.dataset, q.error) for q in answer.queries) == [
+        ("signal_kpis", "hs", None), ("summary", "results", None)]
+    kpis = with_signals.analytic("hs", "signal_kpis").set_index("key")
+    lines = answer.text.splitlines()
+    assert "**hs** (human signals, 120 cases)" in lines
+    esc = kpis.loc["escalation_type__is_escalated"]
+    assert (f"- `{esc['label']}`: {esc['value'] * 100:.1f}% of 120 cases "
+            f"({int(esc['true_count'])})") in lines
+    assert "- `Total Cases`: 120" in lines
+    assert "signal_kpis" in answer.code()
+
+
+def test_eval_analytics_on_signals_name_the_missing_column(with_signals):
+    """summary (or sample_cases) on signals without scores is a clear error naming the
+    column, for the user and for the model's tool call alike; never a crash."""
+    from axis_jupyter.copilot.tools import Toolbox
+    from axis_jupyter.errors import QueryError
+
+    with pytest.raises(QueryError, match="needs the column metric_score.*signal_kpis"):
+        with_signals.dataset("hs").summary()
+    out = Toolbox(with_signals).run("sample_cases", {"dataset": "hs"})
+    assert out.is_error and "needs the column metric_score" in out.text
+
+
+def test_the_model_learns_the_cases_table_of_signals(with_signals):
+    """describe_dataset gives a signals dataset's cases table and its typed signal columns,
+    and run_sql on that table answers like the KPI analytic."""
+    import json
+
+    from axis_jupyter.copilot.tools import Toolbox
+
+    tools = Toolbox(with_signals, datasets=["hs"])
+    described = json.loads(tools.run("describe_dataset", {"name": "hs"}).text)
+    cases = described["cases"]
+    cols = {c["name"]: c["signal_type"] for c in cases["columns"]}
+    assert cols["escalation_type__is_escalated"] == "boolean"
+    assert cols["message_count"] is None  # a case field, not a signal
+    out = tools.run("run_sql", {"query": "SELECT avg(CAST(escalation_type__is_escalated AS INT)) AS r "
+                                         f"FROM {cases['sql_table']}"})
+    assert not out.is_error
+    rate = json.loads(out.text)["data"][0][0]
+    kpis = with_signals.analytic("hs", "signal_kpis").set_index("key")
+    assert rate == pytest.approx(kpis.loc["escalation_type__is_escalated", "value"])

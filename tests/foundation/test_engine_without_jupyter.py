@@ -71,6 +71,9 @@ ACTION_PARAMS = {
     ("signals", "case"): {"case_id": "cs-0000001"},
     ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    ("annotate", "label"): {"record_id": first("SELECT min(evaluation_name || '/' || dataset_id) FROM demo_evals")[0],
+                            "judgment": 1, "critique": "fine"},
+    ("calibrate", "save_judge"): {"judge": {"name": "engine_test"}},
     # the data manager: stage a small file, preview and load it, stage another to discard,
     # delete what was loaded
     ("datasets", "stage"): {"filename": "s.csv", "data": __import__("base64").b64encode(
@@ -91,6 +94,10 @@ ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composi
 # The database view's browser actions need a PostgreSQL server (tests/sync cover them).
 NEEDS_POSTGRES = {"connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
                   "import_table", "import_query", "sync", "reset_watermark"}
+# labels for the calibrate view's judge run (the annotate view's undo takes back its own)
+for i, rid in enumerate(first("SELECT DISTINCT evaluation_name || '/' || dataset_id AS r "
+                              "FROM demo_evals ORDER BY r LIMIT 4")):
+    axis.annotations("demo_evals").set(rid, judgment=i % 2)
 actions = skipped = 0
 run_id = None
 for view, spec in views().items():
@@ -103,8 +110,10 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
-        elif action in FOLLOW:
+        elif action in FOLLOW or (view, action) == ("calibrate", "status"):
             params["job_id"] = job_id
+        if (view, action) in (("calibrate", "misalignment"), ("calibrate", "optimize")):
+            params["run_id"] = calibration_run  # the run the calibrate view's start made
         if view == "datasets" and action in ("preview", "commit", "discard"):
             if action == "discard":
                 staged = call_action(axis, None, view, "stage", ACTION_PARAMS[(view, "stage")])
@@ -120,6 +129,8 @@ for view, spec in views().items():
         if "job_id" in out and action not in FOLLOW:  # a question or report: let it finish
             job_id = out["job_id"]
             assert axis.jobs.get(job_id).wait_sync(120) and axis.jobs.get(job_id).state == "succeeded"
+            if (view, action) == ("calibrate", "start"):
+                calibration_run = axis.jobs.get(job_id).result["run_id"]
         actions += 1
 
 loaded = [m for m in ("IPython", "ipywidgets", "anywidget", "altair", "jupyter_server", "tornado")

@@ -33,11 +33,11 @@ def _env(**extra) -> dict:
 
 
 class RealServer:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, store_path: Path | None = None):
         self.tmp = tmp
         self.root = tmp / "root"
         self.runtime = tmp / "runtime"
-        self.store_path = tmp / "store" / "shared.duckdb"
+        self.store_path = store_path or tmp / "store" / "shared.duckdb"
         self.token = secrets.token_hex(16)
         for p in (self.root, self.runtime):
             p.mkdir(parents=True)

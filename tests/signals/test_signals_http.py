@@ -106,6 +106,17 @@ async def test_other_kinds_and_unknown_names(api, hs):
     assert r.code == 400 and "signal_kpis does not apply to evals" in _json(r)["error"]
 
 
+@pytest.mark.parametrize("analytic", ["summary", "issues", "distribution", "pass_rates"])
+async def test_score_analytics_on_signals_without_scores_are_400s(api, hs, analytic):
+    """Signals loaded without metric_score: the score analytics say which column is
+    missing and which analytics apply (before: an AttributeError, a 500)."""
+    r = await api("POST", "datasets", "hs", "analytics", analytic, body={})
+    assert r.code == 400, r.body
+    err = _json(r)["error"]
+    assert "needs the column metric_score" in err and "signal_kpis" in err
+    assert "Traceback" not in err and "AttributeError" not in err
+
+
 async def test_a_kernels_remote_store_gets_the_same_answers(axis_state, hs, http_server, jp_http_port, jp_base_url):
     """What a notebook started by the server does: Dataset methods over HTTP (Arrow)."""
     import asyncio

@@ -104,7 +104,7 @@ def test_payload_lists_every_dataset_with_size_time_range_and_views(store):
     p = call_action(store, None, "datasets", "payload", {})
     rows = {r["name"]: r for r in p["datasets"]}
     assert set(rows) == {"ev", "mon"}
-    assert rows["ev"]["views"] == ["compare", "deepdive", "report", "scorecard"]
+    assert rows["ev"]["views"] == ["annotate", "calibrate", "compare", "deepdive", "report", "scorecard"]
     assert "monitor" in rows["mon"]["views"] and "production" in rows["mon"]["views"]
     assert rows["ev"]["time_range"] is None and rows["mon"]["time_range"][0] < rows["mon"]["time_range"][1]
     assert rows["ev"]["rows"] == store.info("ev")["rows"] and rows["ev"]["records"] == 40

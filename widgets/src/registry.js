@@ -1,5 +1,7 @@
 // Every view's front end, by the name its Python widget class gives it (the `view` trait,
 // AxisView.view_name). A new view adds one line here (see widgets/README.md).
+import annotate from "./views/annotate.js";
+import calibrate from "./views/calibrate.js";
 import compare from "./views/compare.js";
 import copilot from "./views/copilot.js";
 import database from "./views/database.js";
@@ -19,6 +21,8 @@ import signals from "./views/signals.js";
 
 /** @type {Record<string, ViewModule>} */
 export const VIEWS = {
+  annotate,
+  calibrate,
   compare,
   copilot,
   database,
