@@ -32,6 +32,8 @@ _VIEWS = {
     "Calibrate": "Calibrate",
     "Copilot": "Copilot",
     "Report": "Report",
+    "RulesDashboard": "RulesDashboard",
+    "GraphExplorer": "GraphExplorer",
     # the first names of three views, kept for notebooks that use them
     "DeepDiveView": "DeepDive",
     "CompareView": "Compare",

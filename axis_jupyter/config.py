@@ -57,3 +57,62 @@ def query_timeout() -> float:
 PASS_THRESHOLD = 0.5
 GOOD_THRESHOLD = 0.7
 RED_THRESHOLD = 0.3
+
+
+# LLM prices, USD per million tokens (input, output), by provider and model-name prefix (the
+# longest matching prefix wins). Token counts come from each reply's usage; a run's cost is
+# tokens x these prices. Override or extend them with ``$AXIS_LLM_PRICES`` (JSON) or
+# ``<config dir>/llm_prices.yaml``, both shaped like this table; unknown models cost 0.
+LLM_PRICES: dict[str, dict[str, tuple[float, float]]] = {
+    "anthropic": {
+        "claude-opus-4-5": (5.0, 25.0),
+        "claude-opus-4": (15.0, 75.0),
+        "claude-sonnet-4": (3.0, 15.0),
+        "claude-3-7-sonnet": (3.0, 15.0),
+        "claude-3-5-sonnet": (3.0, 15.0),
+        "claude-haiku-4-5": (1.0, 5.0),
+        "claude-3-5-haiku": (0.8, 4.0),
+        "claude-3-haiku": (0.25, 1.25),
+    },
+    "openai": {
+        "gpt-4o-mini": (0.15, 0.6),
+        "gpt-4o": (2.5, 10.0),
+        "gpt-4.1-nano": (0.1, 0.4),
+        "gpt-4.1-mini": (0.4, 1.6),
+        "gpt-4.1": (2.0, 8.0),
+        "o3-mini": (1.1, 4.4),
+        "o3": (2.0, 8.0),
+        "o1-mini": (1.1, 4.4),
+        "o1": (15.0, 60.0),
+    },
+}
+LLM_PRICES["azure"] = LLM_PRICES["openai"]  # Azure deployments are named by the user; same models
+
+
+def llm_prices(provider: str) -> dict[str, tuple[float, float]]:
+    """The price table of ``provider``: the defaults, then the file, then the variable."""
+    import json
+
+    table = dict(LLM_PRICES.get(provider, {}))
+    overrides: list[dict] = []
+    path = config_dir() / "llm_prices.yaml"
+    if path.is_file():
+        import yaml
+
+        try:
+            overrides.append(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        except (OSError, yaml.YAMLError):
+            pass  # a broken price file costs nothing but the prices; never a failed run
+    raw = os.environ.get("AXIS_LLM_PRICES", "").strip()
+    if raw:
+        try:
+            overrides.append(json.loads(raw))
+        except ValueError:
+            pass
+    for extra in overrides:
+        for prefix, pair in (extra.get(provider) or {}).items() if isinstance(extra, dict) else ():
+            try:
+                table[str(prefix)] = (float(pair[0]), float(pair[1]))
+            except (TypeError, ValueError, IndexError, KeyError):
+                continue
+    return table

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from .errors import StoreError
+from .errors import IngestError, StoreError
 from .jobs import JobRunner
 from .store import local, remote
 from .store.local import live_store
@@ -38,8 +38,8 @@ from .store.dataset import Dataset
 
 class Workbench:
     """The user calls built on a store: PostgreSQL sources and sync, evaluation runs,
-    annotations and judge calibration, the copilot (and, on datasets, reports:
-    ``Dataset.report`` below)."""
+    annotations and judge calibration, the copilot, decision memory and its knowledge
+    graph (and, on datasets, reports: ``Dataset.report`` below)."""
 
     # -- PostgreSQL sources (axis_jupyter.sync) ------------------------------------------
     def add_source(self, name: str, kind: str, url: str, dataset_query: str,
@@ -79,10 +79,39 @@ class Workbench:
     def evaluate(self, source: Any, metrics: list, mapping: dict[str, str] | None = None,
                  name: str | None = None, **kwargs) -> Dataset:
         """Score a dataset (by name) or a file/frame with ``metrics`` and load the results
-        as evaluation dataset ``name``. See :func:`axis_jupyter.evals.api.evaluate`."""
-        from .evals.api import evaluate
+        as evaluation dataset ``name``; ``agent={url, body, answer_path, headers_env}`` fills
+        empty outputs from your agent first, ``provider=``/``model=`` pick the judges.
+        Returns an ``EvalRun``. See :func:`axis_jupyter.evals.evaluate.evaluate`."""
+        from .evals.evaluate import evaluate
 
         return evaluate(self, source, metrics, mapping=mapping, name=name, **kwargs)
+
+    def run(self, name: str):
+        """Re-open the evaluation run whose results are dataset ``name`` (an ``EvalRun``:
+        ``export``, ``failed``, ``rerun_failed``, ``compare_with``, and every analytic)."""
+        from .evals.results import open_run
+
+        return open_run(self, name)
+
+    def runs(self) -> pd.DataFrame:
+        """The stored evaluation runs: name, source, run_id, metrics, agent, rows, records,
+        updated (newest first)."""
+        from .evals.results import list_runs
+
+        return list_runs(self)
+
+    def test_agent(self, agent: dict, query: str = "Hello, how are you?") -> dict:
+        """Call your agent once with ``query`` and show the raw reply and the answer
+        extracted from it (from where runs are executed: the server for a server's store)."""
+        if isinstance(self, remote.RemoteStore):
+            import json
+
+            return self.request_json("POST", "evals", "agent", "test",
+                                     content=json.dumps({"agent": agent, "query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        from .evals.agent import test_connection
+
+        return test_connection(agent, query)
 
     # -- the copilot (axis_jupyter.copilot) ----------------------------------------------
     def ask(self, question: str, *, datasets=None, new: bool = False, conversation=None,
@@ -113,6 +142,50 @@ class Workbench:
         from .alignment import calibrate
 
         return calibrate(self, name, judge, **kwargs)
+
+    # -- decision memory and the knowledge graph (axis_jupyter.graph) --------------------
+    def load(self, source: Any, name: str | None = None, kind: str = "auto",
+             mapping: dict[str, str] | None = None, encoding: str = "utf-8", *,
+             roles: dict[str, str] | None = None, **kwargs) -> Dataset:
+        """Load a file or frame as dataset ``name`` (see the store's ``load``).
+        ``roles={role: your_column}`` (rules: ``{"name": "title", "group_by": "factor"}``)
+        says which of your columns plays each role of a rules dataset; it implies
+        ``kind="rules"`` and overrides ``field_roles`` of ``memory.yaml``."""
+        if roles is not None:
+            from .memory_config import roles_mapping
+
+            if kind not in ("auto", "rules"):
+                raise IngestError(f"roles= is for rules datasets, not kind={kind!r}.")
+            kind, mapping = "rules", {**roles_mapping(roles), **(mapping or {})}
+        return super().load(source, name=name, kind=kind, mapping=mapping, encoding=encoding,
+                            **kwargs)
+
+    def rules(self, name: str | None = None):
+        """The rules of rules dataset ``name`` (None: the only one): ``create(**fields)``,
+        ``update(rule_id, **fields)``, ``delete(rule_id)``, ``get``, ``history()``."""
+        from .graph import open_rules
+
+        return open_rules(self, name)
+
+    def graph(self, name: str | None = None):
+        """The knowledge graph of rules dataset ``name`` (None: the only one), kept in step
+        with its rules: ``summary()``, ``subgraph()``, ``search(text)``,
+        ``neighbourhood(node_id, depth)``."""
+        from .graph import open_graph
+
+        return open_graph(self, name)
+
+    def drop(self, name: str) -> None:
+        super().drop(name)
+        from .graph import api
+
+        api.dataset_dropped(self, name)  # its knowledge graph, if one was built here
+
+    def close(self) -> None:
+        from .graph import connection
+
+        connection.close_for(self)  # an embedded FalkorDB stops with its store
+        super().close()
 
 
 def _report(self: Dataset, kind: str = "summary", *, mode: str = "low", threshold: float = 0.5,

@@ -13,8 +13,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_ingest.py", "bench_analytics.py", "bench_monitoring.py", "bench_compare.py",
-           "bench_evals.py", "bench_sync.py", "bench_view.py", "bench_monitor_view.py",
-           "bench_reports.py", "bench_copilot.py", "bench_signals.py"]
+           "bench_evals.py", "bench_agent_run.py", "bench_sync.py", "bench_view.py",
+           "bench_monitor_view.py", "bench_reports.py", "bench_copilot.py", "bench_signals.py",
+           "bench_graph.py", "bench_summaries.py"]
 
 
 def main() -> int:

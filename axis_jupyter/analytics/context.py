@@ -5,11 +5,16 @@ Analytics are functions ``fn(ctx, **params) -> DataFrame`` that build Ibis expre
 expression to DuckDB SQL and runs it on its own cursor (one cursor per read; no per-call Ibis
 backend, which costs ~60 ms to create). Tests run the same functions on a PostgreSQL-backed
 Ibis connection, which keeps the expressions backend-portable.
+
+``ctx.answer(what, raw, exact=..., **request)`` lets an analytic be answered from the
+dataset's pre-aggregated summaries when ``ctx.planner`` (``axis_jupyter.summaries``, set by the
+store) can, else by ``raw()``; ``ctx.paths`` records which one answered each request, and why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any, Callable
 
 import ibis
@@ -32,6 +37,10 @@ class AnalyticContext:
     info: dict = field(default_factory=dict)  # the dataset's metadata (kind, layout, ...)
     #: rows of a result as dicts straight from the engine (no DataFrame), when it can
     run_records: Callable[[Any], list[dict]] | None = None
+    #: answers requests from the summaries (``summaries.Planner``); None: always the raw table
+    planner: Any = None
+    #: one entry per :meth:`answer`: {what, path ("summary" or "raw"), reason, ms}
+    paths: list = field(default_factory=list)
 
     def table(self, role: str = "scores") -> ibis.Table:
         try:
@@ -47,6 +56,29 @@ class AnalyticContext:
         if self.run_records is not None:
             return self.run_records(expr)
         return self.run(expr).to_dict("records")
+
+    def answer(self, what: str, raw: Callable[[], Any], *, exact: bool = False, **request):
+        """``what`` (e.g. ``"scorecard_binned"``) from the summaries when the planner can
+        answer ``request`` from them and ``exact`` is false, else ``raw()``."""
+        t0 = perf_counter()
+        reason = "exact=True asks for the raw table" if exact else "the dataset has no summaries"
+        if self.planner is not None and not exact:
+            value, reason = self.planner.answer(self, what, **request)
+            if reason is None:
+                self.paths.append({"what": what, "path": "summary", "reason": None,
+                                   "ms": round((perf_counter() - t0) * 1000, 2)})
+                return value
+        value = raw()
+        self.paths.append({"what": what, "path": "raw", "reason": reason,
+                           "ms": round((perf_counter() - t0) * 1000, 2)})
+        return value
+
+    @property
+    def path(self) -> str | None:
+        """"summary" when every answer so far came from summaries, "raw" when none did,
+        "mixed" otherwise (None before any)."""
+        used = {p["path"] for p in self.paths}
+        return None if not used else used.pop() if len(used) == 1 else "mixed"
 
     @property
     def record_level(self) -> bool:

@@ -71,12 +71,15 @@ PARAMS: dict[str, dict] = {
     "column": P.STRING,
     "key": P.STRING,
     "sample": P.integer(1, 5000),
+    "rule_id": {"type": "string", "minLength": 1, "maxLength": 600},
     "quick": P.one_of("all", "top", "bottom", "variance", "differ"),
     "full_text": P.BOOL,
     "fields": P.NAMES,
     "signal": P.STRING,
     "columns": P.NAMES,
     "recent": P.BOOL,
+    # true: read the raw rows even when the dataset's summaries could answer (summaries/)
+    "exact": P.BOOL,
 }
 
 # (analytic, parameter) -> schema, where one analytic reads a name differently.

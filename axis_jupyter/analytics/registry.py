@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..errors import QueryError
 from . import (alerts, classification, compare, deepdive, evals, health, issues, kpi, monitoring,
-               scorecard, signal_kpis, signals, testcases)
+               rules, scorecard, signal_kpis, signals, testcases)
 from .parameters import check_params, schemas_of, signature_params
 
 
@@ -58,6 +58,7 @@ def _a(name: str, fn: Callable, kinds: tuple[str, ...], method: str | None = "")
 
 EVAL_KINDS = ("evals", "monitoring", "signals")
 MONITORING = ("monitoring",)
+RULES = ("rules",)
 ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     # evaluation results (analytics/evals.py)
     _a("summary", evals.summary, EVAL_KINDS),
@@ -110,6 +111,18 @@ ANALYTICS: dict[str, Analytic] = {a.name: a for a in [
     _a("signal_kpis", signal_kpis.signal_kpis, ("signals",)),
     _a("signal_trends", signal_kpis.signal_trends, ("signals",)),
     _a("signal_values", signal_kpis.signal_values, ("signals",)),
+    # decision memory (analytics/rules.py)
+    _a("rules_summary", rules.rules_summary, RULES),
+    _a("rules_by_action", rules.rules_by_action, RULES),
+    _a("rules_by_product", rules.rules_by_product, RULES),
+    _a("hard_stops", rules.hard_stops, RULES),
+    _a("decision_quality", rules.decision_quality, RULES),
+    _a("soft_thresholds", rules.soft_thresholds, RULES),
+    _a("status_counts", rules.status_counts, RULES),
+    _a("batches", rules.batches, RULES),
+    _a("rule_trace", rules.rule_trace, RULES),
+    _a("conflicts", rules.conflicts, RULES),
+    _a("rule_options", rules.rule_options, RULES, method=None),
 ]}
 
 

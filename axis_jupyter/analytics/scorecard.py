@@ -151,7 +151,8 @@ def node_meta_expr(ctx: AnalyticContext) -> ibis.Table:
     properties of a metric, so callers may cache them per dataset version)."""
     t = ctx.table("scores")
     t = t.filter(t.metric_name.notnull())
-    aggs = {c: t[c].arbitrary() for c in ("parent", "weight", "metric_type") if c in t.columns}
+    # min, not arbitrary: PostgreSQL has no FIRST, and the summaries' node table agrees
+    aggs = {c: t[c].min() for c in ("parent", "weight", "metric_type") if c in t.columns}
     if not aggs:
         return t.select("metric_name").distinct()
     return t.group_by("metric_name").aggregate(**aggs)
@@ -413,10 +414,24 @@ def tree(rows: list[dict], score_key: str = "mean") -> dict | None:
             "synthetic": True, "children": kids}
 
 
-def scorecard(ctx: AnalyticContext, filters: dict | None = None, threshold=None) -> pd.DataFrame:
+def planned_partials(ctx: AnalyticContext, filters: dict | None, threshold: float,
+                     exact: bool = False) -> list[dict]:
+    """The records of :func:`node_partials` through the planner: from the dataset's summaries
+    when they answer ``filters`` and ``threshold`` (and ``exact`` is false), else from
+    :func:`binned_expr` over the raw table (``ctx.paths`` says which)."""
+    rows = ctx.answer("scorecard_binned", lambda: ctx.records(binned_expr(ctx, filters, threshold)),
+                      exact=exact, filters=filters, threshold=threshold)
+    meta = ctx.answer("node_meta", lambda: ctx.records(node_meta_expr(ctx)), exact=exact)
+    return clean_partials(merge_binned(rows, meta))
+
+
+def scorecard(ctx: AnalyticContext, filters: dict | None = None, threshold=None,
+              exact: bool = False) -> pd.DataFrame:
     """The hierarchical scorecard: name, parent, level, type, mean, min, max, std, count,
-    pass_rate, weight, norm_weight, h0..h4 (histogram counts over [0, 1]) in display order."""
-    partials = node_partials(ctx, filters, threshold, by_experiment=False)
+    pass_rate, weight, norm_weight, h0..h4 (histogram counts over [0, 1]) in display order.
+    Answered from the dataset's summaries when they cover ``filters`` (``exact=True``: always
+    from the raw rows); both give the same numbers."""
+    partials = planned_partials(ctx, filters, _threshold(threshold), exact)
     rows = build_hierarchy(combine(partials))
     df = pd.DataFrame(rows, columns=HIERARCHY_COLUMNS)
     hist = pd.DataFrame([r["hist"] for r in rows] or None, columns=[f"h{i}" for i in range(BINS)])

@@ -12,7 +12,7 @@ Entry points for callers:
 
 from .base import (EvalError, HeuristicMetric, Metric, MetricConfigError, MetricContext,
                    MetricNotFound, MetricResult, MissingFields, Signal)
-from .registry import (ENTRY_POINT_GROUP, compatible, create, get, keys, list_metrics,
+from .registry import (ENTRY_POINT_GROUP, compatible, create, describe, get, keys, list_metrics,
                        load_entry_points, load_rubrics, metric, register, unregister)
 from .runner import ROW_COLUMNS, MetricSpec, ascore_items, resolve_metrics, score_items
 from .tree import MetricTree
@@ -21,7 +21,7 @@ __all__ = [
     "ENTRY_POINT_GROUP", "EvalError", "HeuristicMetric", "Metric", "MetricConfigError",
     "MetricContext", "MetricNotFound", "MetricResult", "MetricSpec", "MetricTree",
     "MissingFields", "ROW_COLUMNS", "Signal", "ascore_items", "binary_judge", "compatible",
-    "create", "get", "keys", "list_metrics", "load_entry_points", "load_rubrics", "metric",
+    "create", "describe", "get", "keys", "list_metrics", "load_entry_points", "load_rubrics", "metric",
     "register", "resolve_metrics", "score_items", "unregister",
 ]
 

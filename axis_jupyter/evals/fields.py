@@ -15,6 +15,28 @@ from typing import Any
 from .base import is_missing
 
 
+# Reference §2.7: canonical field <- first case-insensitive exact match from these names.
+FIELD_PATTERNS: dict[str, list[str]] = {
+    "dataset_id": ["dataset_id", "record_id", "item_id", "row_id", "id", "index"],
+    "query": ["query", "question", "input", "prompt", "user_input", "user_message"],
+    "actual_output": ["actual_output", "output", "response", "answer", "assistant_response",
+                      "completion", "generated"],
+    "expected_output": ["expected_output", "expected", "ground_truth", "reference", "target", "gold"],
+    "retrieved_content": ["retrieved_content", "context", "retrieved", "documents", "chunks", "sources"],
+    "conversation": ["conversation", "messages", "chat_history", "dialog"],
+    "latency": ["latency", "response_time", "duration", "time_ms"],
+    "tools_called": ["tools_called", "tools", "function_calls", "actions"],
+    "expected_tools": ["expected_tools", "required_tools", "target_tools"],
+    "acceptance_criteria": ["acceptance_criteria", "criteria", "requirements"],
+    "additional_input": ["additional_input", "metadata", "extra_input"],
+    "document_text": ["document_text", "document", "doc_text"],
+    "actual_reference": ["actual_reference", "citations"],
+    "expected_reference": ["expected_reference", "expected_citations"],
+    "trace_id": ["trace_id", "traceid", "span_id"],
+    "observation_id": ["observation_id", "observationid", "langfuse_id"],
+}
+
+
 def as_text(value: Any) -> str:
     """A string for text fields; missing values become ''."""
     if value is None:

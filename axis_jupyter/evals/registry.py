@@ -170,3 +170,38 @@ def _read_yaml(source: Any) -> Any:
         except yaml.YAMLError as exc:
             raise MetricConfigError(f"invalid YAML: {exc}") from exc
     return source
+
+
+def describe_spec(spec: Any) -> Any:
+    """A metric as given to a run, as JSON-ready data that :func:`create` accepts again: a
+    key stays a key, an instance becomes ``{key, **params}``, a mapping is kept."""
+    import json
+
+    if isinstance(spec, Metric):
+        data: Any = {"key": spec.key, **spec.params}
+    elif isinstance(spec, Mapping):
+        data = dict(spec)
+    else:
+        return str(spec)
+    return json.loads(json.dumps(data, default=str))
+
+
+def describe(key: str) -> dict[str, Any]:
+    """How metric ``key`` works: its fields, threshold, and for LLM judges each step's
+    prompt (instruction) and output schema, and how the score is derived."""
+    cls = get(key)
+    out: dict[str, Any] = {
+        "key": cls.key, "name": cls.name, "description": cls.description, "needs_llm": bool(cls.needs_llm),
+        "required_fields": list(cls.required_fields), "optional_fields": list(cls.optional_fields),
+        "threshold": float(cls.default_threshold), "score_range": list(cls.score_range),
+        "direction": "higher" if cls.higher_is_better else "lower", "version": str(cls.version),
+        "scoring": getattr(cls, "scoring", "") or (cls.compute.__doc__ or "").strip() or cls.description,
+        "prompts": [],
+    }
+    for step, instruction, tool in getattr(cls, "prompts", ()) or ():
+        out["prompts"].append({"step": step, "instruction": instruction, "tool": tool.name,
+                               "output_schema": tool.input_schema})
+    rubric = getattr(cls, "instruction", None)
+    if isinstance(rubric, str) and rubric and out["prompts"]:
+        out["prompts"][0]["instruction"] = rubric
+    return out

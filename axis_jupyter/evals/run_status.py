@@ -1,11 +1,12 @@
 """The status dict of an evaluation run, from its job (``Job.to_dict()`` shape)::
 
-    run_id, state (queued|running|succeeded|failed|cancelled), stage (preparing|scoring|
-    storing), done, total (items x metrics), fraction, means {metric: running mean},
+    run_id, state (queued|running|succeeded|failed|cancelled), stage (preparing|agent|
+    scoring|storing), done, total (items x metrics; items to fill while stage is agent), fraction, means {metric: running mean},
     errors (rows without a score), metric_errors {metric: n}, first_errors {metric: text},
     dataset (results dataset name), source, metrics, summary (metric_name, count, mean, std,
     min, max, pass_rate per metric, once finished), rows, records, llm (requests, cache_hits,
-    retries, tokens, cost), error, error_type, cancel_requested, created, started, finished,
+    retries, tokens, cost; by_model per provider/model), agent (called, filled, failed,
+    kept, p50_ms, max_ms, once finished), provider, model, error, error_type, cancel_requested, created, started, finished,
     elapsed, executor (thread | job | server), log
 """
 
@@ -41,6 +42,7 @@ def status_from_job(d: Mapping[str, Any], executor: str = "job", logs: list | No
         "dataset": r.get("dataset") or params.get("name"), "source": params.get("source"),
         "metrics": params.get("metrics") or [], "summary": r.get("summary") or [],
         "rows": r.get("rows"), "records": r.get("records"), "llm": r.get("llm"),
+        "agent": r.get("agent"), "provider": params.get("provider"), "model": params.get("model"),
         "error": d.get("error"), "error_type": d.get("error_type"),
         "cancel_requested": bool(d.get("cancel_requested")),
         "created": d.get("created"), "started": started, "finished": finished,

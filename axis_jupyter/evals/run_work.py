@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import wire
 from ..errors import AxisError
+from .runner import _CACHES, shared_cache  # noqa: F401  (_CACHES re-exported: runs.py, benchmarks)
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress events (the last one is always sent)
 CANCEL_POLL = 0.05  # seconds between checks of the cancel flag while scoring
@@ -29,30 +30,16 @@ class RunCancelled(AxisError):
     status = 409
 
 
-# ------------------------------------------------------------------ judges and their cache
-_lock = threading.Lock()
-_CACHES: dict[Any, Any] = {}
+# ------------------------------------------------------------------ judges
+def make_judge(concurrency: int = 8, provider: str | None = None, model: str | None = None):
+    """A Judge for ``provider``/``model`` (default: config and environment) with
+    ``concurrency`` requests in flight and the shared verdict cache. Raises
+    ``LLMNotConfigured`` without the provider's key."""
+    from ..llm.providers import build_judge
 
-
-def shared_cache(path: str | None = None):
-    """The process-wide JudgeCache for ``path`` (in-memory when None)."""
-    from ..llm import JudgeCache
-
-    with _lock:
-        cache = _CACHES.get(path)
-        if cache is None:
-            cache = _CACHES[path] = JudgeCache(path)
-        return cache
-
-
-def make_judge(concurrency: int = 8):
-    """A Judge from the environment with ``concurrency`` requests in flight and the shared
-    verdict cache. Raises ``LLMNotConfigured`` without a key."""
-    from ..llm import Judge, JudgeConfig
-
-    cfg = JudgeConfig.from_env(max_concurrency=max(1, int(concurrency)))
-    cache = shared_cache(cfg.cache_path) if cfg.cache else None
-    return Judge(cfg, cache=cache)
+    judge = build_judge(provider, model, concurrency=concurrency)
+    judge.cache = shared_cache(judge.config.cache_path) if judge.config.cache else None
+    return judge
 
 
 # ------------------------------------------------------------------ the plan and its execution
@@ -72,6 +59,10 @@ class RunPlan:
     detail: bool | None = None
     params: dict = field(default_factory=dict)
     public_errors: bool = False  # load errors without the data's content (HTTP callers)
+    agent: Any = None  # an AgentConfig: fill empty outputs first
+    provider: str | None = None
+    model: str | None = None
+    specs: list = field(default_factory=list)
 
 
 class Tracker:
@@ -117,28 +108,39 @@ class Tracker:
         self.job.progress(**self.snapshot())
 
 
-def llm_usage(judge: Any) -> dict | None:
-    if judge is None:
+def llm_usage(judges: Any) -> dict | None:
+    """Requests, cache hits, retries, tokens and cost of a run's judges: in total, and per
+    provider and model under ``by_model`` ("provider/model")."""
+    if judges is None:
         return None
-    u = judge.usage
-    return {"requests": u.requests, "cache_hits": u.cache_hits, "retries": u.retries,
-            "tokens_in": u.tokens_in, "tokens_out": u.tokens_out, "cost": u.cost,
-            "model": judge.model}
+    if not isinstance(judges, (list, tuple)):
+        judges = [judges]
+    judges = list({id(j): j for j in judges if j is not None}.values())
+    if not judges:
+        return None
+    keys = ("requests", "cache_hits", "retries", "tokens_in", "tokens_out", "cost")
+    total = {k: 0 for k in keys}
+    by_model: dict[str, dict] = {}
+    for j in judges:
+        u = {k: getattr(j.usage, k) for k in keys}
+        label = f"{getattr(j, 'provider', 'anthropic')}/{j.model}"
+        slot = by_model.setdefault(label, {k: 0 for k in keys})
+        for k in keys:
+            total[k] += u[k]
+            slot[k] += u[k]
+    return {**total, "model": judges[0].model, "provider": getattr(judges[0], "provider", None),
+            "by_model": by_model}
 
 
-async def _score(items: Any, plan: RunPlan, judge: Any, detail: bool, tracker: Tracker,
-                 cancel_event: threading.Event) -> list[dict[str, Any]]:
-    from .runner import ascore_items
-
-    task = asyncio.ensure_future(ascore_items(
-        items, plan.metrics, judge=judge, thresholds=plan.thresholds,
-        max_concurrent=plan.concurrency, detail=detail, on_progress=tracker.progress,
-        on_rows=tracker.rows))
+async def cancellable(coro: Any, cancel_event: threading.Event) -> Any:
+    """Await ``coro``, cancelling it (and every request it has in flight) within
+    ``CANCEL_POLL`` seconds of ``cancel_event`` being set (then ``RunCancelled``)."""
+    task = asyncio.ensure_future(coro)
     try:
         while not task.done():
             await asyncio.wait({task}, timeout=CANCEL_POLL)
             if cancel_event.is_set() and not task.done():
-                task.cancel()  # cancels every in-flight judge request with it
+                task.cancel()
                 try:
                     await task
                 except asyncio.CancelledError:
@@ -148,11 +150,61 @@ async def _score(items: Any, plan: RunPlan, judge: Any, detail: bool, tracker: T
     finally:
         if not task.done():
             task.cancel()
-        if judge is not None:
+
+
+async def _score(items: Any, plan: RunPlan, judge: Any, detail: bool, tracker: Tracker,
+                 cancel_event: threading.Event, pool: dict) -> list[dict[str, Any]]:
+    from .runner import ascore_items
+
+    try:
+        return await cancellable(ascore_items(
+            items, plan.metrics, judge=judge, thresholds=plan.thresholds,
+            max_concurrent=plan.concurrency, detail=detail, on_progress=tracker.progress,
+            on_rows=tracker.rows, provider=plan.provider, model=plan.model, judge_pool=pool,
+            shared_cache=True),
+            cancel_event)
+    finally:
+        for j in [judge, *pool.values()]:
+            if j is None:
+                continue
             try:
-                await judge.aclose()  # the HTTP client belongs to this run's event loop
+                await j.aclose()  # the HTTP client belongs to this run's event loop
             except Exception:  # noqa: BLE001
                 pass
+
+
+def _fill(items: Any, plan: RunPlan, job: Any) -> Any:
+    """The agent stage: fill empty outputs, with progress and a warning per failed item."""
+    from .agent import AgentCaller, afill_outputs, to_fill
+
+    n = len(to_fill(items))
+    job.progress(stage="agent", done=0, total=n)
+    job.log(f"calling the agent ({plan.agent.mode}) for {n:,} item(s) without an output")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= PROGRESS_INTERVAL:
+            last[0] = now
+            job.progress(stage="agent", done=done, total=total)
+
+    async def go():
+        caller = AgentCaller(plan.agent, plan.concurrency)
+        try:
+            return await cancellable(afill_outputs(items, plan.agent, concurrency=plan.concurrency,
+                                                   on_progress=progress, caller=caller),
+                                     job.cancel_event)
+        finally:
+            await caller.aclose()
+
+    items, stats = asyncio.run(go())
+    for w in stats["warnings"][:20]:
+        job.log(f"agent: item {w['dataset_id']}: {w['message']}", "warning")
+    if stats["failed"] > 20:
+        job.log(f"agent: {stats['failed'] - 20:,} more item(s) without an answer", "warning")
+    job.log(f"agent answered {stats['filled']:,} of {stats['called']:,} item(s)"
+            + (f" (median {stats['p50_ms']:.0f} ms)" if stats["p50_ms"] is not None else ""))
+    return items, {k: v for k, v in stats.items() if k != "warnings"}
 
 
 def execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
@@ -167,12 +219,18 @@ def execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
 
 
 def _execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
-    from .api import prepare_items, store_results
+    from .api import check_fields, prepare_items, present_fields, required_of, store_results
     from .runner import rows_to_frame
 
     job.progress(stage="preparing", done=0, total=None)
     ds_name, items = prepare_items(store, plan.source, plan.mapping, plan.name)
+    if plan.specs:
+        check_fields(plan.specs, present_fields(items, required_of(plan.specs), agent=plan.agent is not None))
     job.check_cancelled()
+    agent_stats = None
+    if plan.agent is not None:
+        items, agent_stats = _fill(items, plan, job)
+        job.check_cancelled()
     n = len(items)
     total = n * len(plan.metric_names)
     job.log(f"scoring {n:,} items x {len(plan.metric_names)} metrics from {ds_name!r}")
@@ -180,15 +238,15 @@ def _execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
     job.progress(**tracker.snapshot())
     judge = plan.judge
     if plan.needs_llm:
-        # The SDK import takes seconds on a cold start; do it here, not on the scoring
-        # loop, where it would block the cancel watcher.
+        # The SDK imports take seconds on a cold start; do them here, not on the scoring
+        # loop, where they would block the cancel watcher.
         import anthropic  # noqa: F401
+        import openai  # noqa: F401
 
         job.check_cancelled()
-        if judge is None:
-            judge = make_judge(plan.concurrency)
     detail = plan.detail if plan.detail is not None else n <= DETAIL_MAX_ITEMS
-    rows = asyncio.run(_score(items, plan, judge, detail, tracker, job.cancel_event))
+    pool: dict = {}
+    rows = asyncio.run(_score(items, plan, judge, detail, tracker, job.cancel_event, pool))
     tracker.emit()
     job.check_cancelled()
     for name, count in tracker.errors.items():
@@ -196,11 +254,16 @@ def _execute(store: Any, plan: RunPlan, job: Any) -> dict[str, Any]:
             job.log(f"{name}: {count:,} item(s) without a score — {tracker.first_errors.get(name, '')}",
                     "warning")
     job.progress(stage="storing")
-    ds = store_results(store, rows_to_frame(rows), items, plan.name, job.id)
+    from .api import run_config
+
+    config = run_config(plan.source, plan.metrics, plan.mapping, plan.thresholds, plan.agent,
+                        plan.provider, plan.model, plan.concurrency)
+    ds = store_results(store, rows_to_frame(rows), items, plan.name, job.id, config)
     info = ds.info
     summary = ds.summary()
     job.log(f"results stored as dataset {plan.name!r}")
     return wire.jsonable({"dataset": plan.name, "inputs": ds_name, "run_id": job.id,
                                "rows": info["rows"], "records": info["records"],
                                "metrics": plan.metric_names, "errors": sum(tracker.errors.values()),
-                               "summary": summary.to_dict("records"), "llm": llm_usage(judge)})
+                               "summary": summary.to_dict("records"), "agent": agent_stats,
+                               "llm": llm_usage([judge, *pool.values()])})

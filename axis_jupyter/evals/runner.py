@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import json
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -29,14 +30,34 @@ ROW_COLUMNS = [
 ]
 _HEURISTIC_CHUNK = 5000  # rows per worker-thread hop: big enough to amortise, small enough to cancel
 
+# The process-wide verdict caches of background runs and judges built per metric: one per
+# cache file (None: in memory), so a re-run is answered from the cache.
+_lock = threading.Lock()
+_CACHES: dict[Any, Any] = {}
+
+
+def shared_cache(path: str | None = None):
+    """The process-wide JudgeCache for ``path`` (in-memory when None)."""
+    from ..llm import JudgeCache
+
+    with _lock:
+        cache = _CACHES.get(path)
+        if cache is None:
+            cache = _CACHES[path] = JudgeCache(path)
+        return cache
+
+
 
 @dataclass
 class MetricSpec:
-    """A metric as used in one run: its row name, instance and effective threshold."""
+    """A metric as used in one run: its row name, instance and effective threshold, and the
+    judge provider/model it asked for (None: the run's)."""
 
     name: str
     metric: Metric
     threshold: float
+    provider: str | None = None
+    model: str | None = None
 
 
 def resolve_metrics(metrics: Iterable[str | Metric | Mapping[str, Any]],
@@ -48,16 +69,22 @@ def resolve_metrics(metrics: Iterable[str | Metric | Mapping[str, Any]],
     thresholds = dict(thresholds or {})
     specs: list[MetricSpec] = []
     for entry in metrics:
-        name = None
-        threshold = None
+        name = threshold = provider = model = None
         if isinstance(entry, Mapping):
             entry = dict(entry)
             name = entry.pop("name", None)
             threshold = entry.pop("threshold", None)
+            provider = entry.pop("provider", None)
+            model = entry.pop("model", None)
         m = create(entry)
         name = name or m.key
         threshold = thresholds.get(name, threshold if threshold is not None else m.default_threshold)
-        specs.append(MetricSpec(name=name, metric=m, threshold=float(threshold)))
+        if provider is not None:
+            from ..llm.providers import check_provider
+
+            check_provider(provider, f"{name}: provider")
+        specs.append(MetricSpec(name=name, metric=m, threshold=float(threshold),
+                                provider=provider, model=str(model) if model else None))
     names = [s.name for s in specs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -152,17 +179,62 @@ def _as_records(items: Any) -> list[dict[str, Any]]:
     return [dict(it) for it in items]
 
 
+def judge_key(spec: MetricSpec, provider: str | None, model: str | None) -> tuple[str, str]:
+    """The (provider, model) that judges ``spec``: its own, else the run's, else config/env."""
+    from ..llm.providers import resolve
+
+    return resolve(spec.provider or provider, spec.model or (model if not spec.provider or
+                                                              spec.provider == provider else None))
+
+
+def judges_for(specs: Sequence[MetricSpec], *, judge: Any = None, provider: str | None = None,
+               model: str | None = None, concurrency: int = 8,
+               pool: dict | None = None, shared: bool = False) -> dict[str, Any]:
+    """The judge of each LLM metric, by metric name, one Judge per (provider, model).
+
+    ``judge``: the run's judge object, used for metrics that name no provider/model of their
+    own. ``pool``: (provider, model) -> Judge, filled here (the caller closes them).
+    ``shared``: the judges use the process-wide verdict cache (background runs) instead of
+    one of their own.
+    Raises ``LLMNotConfigured`` for a provider without its key, before any request.
+    """
+    from ..llm.providers import build_judge
+
+    pool = {} if pool is None else pool
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if not spec.metric.needs_llm:
+            continue
+        if judge is not None and spec.provider is None and spec.model is None:
+            out[spec.name] = judge
+            continue
+        key = judge_key(spec, provider, model)
+        if key not in pool:
+            built = build_judge(*key, concurrency=concurrency)
+            if shared:
+                built.cache = shared_cache(built.config.cache_path) if built.config.cache else None
+            pool[key] = built
+        out[spec.name] = pool[key]
+    return out
+
+
 async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str, Any]], *,
                        judge: Any = None, thresholds: Mapping[str, float] | None = None,
                        max_concurrent: int = 8, id_field: str = "dataset_id", detail: bool = True,
                        on_progress: Callable[[int, int], None] | None = None,
-                       on_rows: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
+                       on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
+                       provider: str | None = None, model: str | None = None,
+                       judge_pool: dict | None = None, shared_cache: bool = False) -> list[dict[str, Any]]:
     """Score every item with every metric; returns result rows (see ``ROW_COLUMNS``).
 
     ``on_progress(done, total)`` is called as (item x metric) results complete;
     ``on_rows(rows)`` receives each batch of finished rows (for running means) just before.
-    Without an explicit ``judge`` one is built from the environment with
-    ``max_concurrency=max_concurrent``, so the judge's own request limit never caps the run.
+    LLM metrics are judged by ``judge`` when given, else by a judge per (provider, model)
+    (:func:`judges_for`: a metric's own ``provider``/``model``, then ``provider``/``model``,
+    then config and environment) with ``max_concurrency=max_concurrent``, so the judge's own
+    request limit never caps the run. ``judge_pool`` collects the judges built (the caller
+    closes them; without it they are closed here); ``shared_cache``: they share the
+    process-wide verdict cache.
 
     ``detail=False`` lets heuristic metrics use their column fast path (scores only,
     empty explanation/signals) — for 100k-row runs.
@@ -170,10 +242,25 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
     """
     specs = resolve_metrics(metrics, thresholds)
     llm_specs = [s for s in specs if s.metric.needs_llm]
-    if llm_specs and judge is None:
-        from ..llm import Judge
+    own_pool = judge_pool is None
+    judge_pool = {} if own_pool else judge_pool
+    # raises LLMNotConfigured up front
+    spec_judges = judges_for(llm_specs, judge=judge, provider=provider, model=model,
+                             concurrency=max_concurrent, pool=judge_pool, shared=shared_cache)
+    try:
+        return await _score_all(items, specs, llm_specs, spec_judges, max_concurrent, id_field,
+                                detail, on_progress, on_rows)
+    finally:
+        if own_pool:
+            for j in judge_pool.values():
+                try:
+                    await j.aclose()
+                except Exception:  # noqa: BLE001
+                    pass
 
-        judge = Judge.from_env(max_concurrency=max_concurrent)  # raises LLMNotConfigured up front
+
+async def _score_all(items, specs, llm_specs, spec_judges, max_concurrent, id_field, detail,
+                     on_progress, on_rows) -> list[dict[str, Any]]:
     # A DataFrame's columns feed the heuristic fast path directly (no per-row dicts).
     frame_columns = _frame_columns(items) if not detail else None
     all_fast = not detail and all(isinstance(s.metric, HeuristicMetric) for s in specs)
@@ -232,6 +319,7 @@ async def ascore_items(items: Any, metrics: Iterable[str | Metric | Mapping[str,
         shared = [dict() for _ in records]  # per-item cache shared by sibling metrics
 
         async def one(idx: int, spec: MetricSpec) -> dict[str, Any]:
+            judge = spec_judges[spec.name]
             async with sem:
                 ctx = MetricContext(judge=judge, shared=shared[idx], threshold=spec.threshold,
                                     config=spec.metric.params)

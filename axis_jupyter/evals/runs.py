@@ -34,6 +34,7 @@ import time
 import uuid
 from typing import Any, Callable, Mapping
 
+from .. import wire
 from ..errors import AxisError, ConflictError, NotFoundError, QueryError
 from ..jobs import Job, JobRunner
 from ..store.remote import RemoteStore
@@ -128,7 +129,8 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
               name: str | None = None, concurrency: int = 8, *, judge: Any = None,
               thresholds: dict | None = None, detail: bool | None = None,
               runner: JobRunner | None = None, allow_files: bool = True,
-              public_errors: bool = False) -> str:
+              public_errors: bool = False, agent: Any = None, provider: str | None = None,
+              model: str | None = None) -> str:
     """Start scoring ``source`` (a dataset name, file path or frame) with ``metrics`` in the
     background; the results become evaluation dataset ``name``. Returns the run id.
 
@@ -142,6 +144,10 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
     ``judge`` is given), ``ConflictError`` when a run with that name is already running.
     ``runner``: the JobRunner to use (default: the store's, ``store.jobs``).
     ``detail``: explanations/signals for heuristic metrics (default: up to 20,000 items).
+    ``agent``: fill empty outputs from the user's agent first (``AgentConfigError`` for bad
+    settings, before anything starts; see :mod:`.agent_config`), reached from the process
+    that runs the job. ``provider``/``model``: the judges' (see :mod:`axis_jupyter.llm.providers`).
+    A metric whose required field is not mapped is refused up front (``MissingFields``).
     """
     from .api import check_metrics
 
@@ -163,18 +169,36 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
 
     if isinstance(store, RemoteStore):
         return _start_on_server(store, source, metrics, mapping, name, concurrency, judge,
-                                thresholds, detail)
+                                thresholds, detail, agent, provider, model)
 
-    specs = check_metrics(metrics, judge, thresholds)  # LLMNotConfigured here, up front
+    from .agent_config import AgentConfig
+    from .api import check_fields, mapped_fields
+
+    specs = check_metrics(metrics, judge, thresholds, provider, model)  # LLMNotConfigured, up front
+    agent_cfg = AgentConfig.parse(agent)
+    if agent_cfg is not None and agent_cfg.mode == "prompt":
+        from ..llm.providers import check_configured
+
+        check_configured(agent_cfg.provider, agent_cfg.model)
+    info = _info_or_none(store, source) if isinstance(source, str) and _looks_like_name(source) else None
+    if info is not None:  # a missing dataset fails the run's job, with its message
+        cols = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
+        present = set(mapped_fields(cols, mapping)) | {"dataset_id"}
+        if agent_cfg is not None:
+            present |= {"actual_output", "latency"}
+        check_fields(specs, present)  # MissingFields naming the field, before any job
     params = {"source": source if isinstance(source, str) else str(getattr(source, "name", "frame")),
-              "metrics": [m if isinstance(m, str) else m.get("key") if isinstance(m, Mapping)
+              "metrics": [m if isinstance(m, str) else (m.get("name") or m.get("key")) if isinstance(m, Mapping)
                           else getattr(m, "key", str(m)) for m in metrics],  # names, not settings
-              "name": name, "mapping": mapping, "concurrency": concurrency}
+              "name": name, "mapping": mapping, "concurrency": concurrency,
+              "agent": agent_cfg.public() if agent_cfg is not None else None,
+              "provider": provider, "model": model}
     plan = RunPlan(source=source, metrics=metrics, metric_names=[s.name for s in specs],
                    mapping=mapping, name=name, concurrency=concurrency,
                    needs_llm=any(s.metric.needs_llm for s in specs), judge=judge,
                    thresholds=thresholds, detail=detail, params=params,
-                   public_errors=public_errors)
+                   public_errors=public_errors, agent=agent_cfg, provider=provider, model=model,
+                   specs=specs)
     jobs = runner if _usable(runner) else _JOB_RUNNER if _usable(_JOB_RUNNER) else store.jobs
     key = f"eval:{name}"
     current = jobs.running(key)
@@ -186,8 +210,51 @@ def start_run(store: Any, source: Any, metrics: list, mapping: dict | None = Non
     return job.id
 
 
+def start_rerun(store: Any, name: str, *, agent: Any = None, runner: JobRunner | None = None) -> str:
+    """Score the failed rows of stored run ``name`` again in the background (see
+    ``EvalRun.rerun_failed``), as an ``eval_run`` job followed like any run. Returns its id.
+    On a client of the server's store the re-run is started there (``POST
+    evals/results/{name}/rerun``)."""
+    from .results import open_run
+
+    if isinstance(store, RemoteStore):
+        body = {"agent": agent} if agent is not None else {}
+        reply = store.request_json("POST", "evals", "results", name, "rerun",
+                                   content=json.dumps(body).encode(),
+                                   headers={"Content-Type": "application/json"})
+        job_id = reply["job"]["id"]
+        _remember(job_id, _RemoteRun(store, job_id))
+        return job_id
+    run = open_run(store, name)  # NotFoundError / EvalError before any job
+    jobs = runner if _usable(runner) else _JOB_RUNNER if _usable(_JOB_RUNNER) else store.jobs
+    key = f"eval:{name}"
+    current = jobs.running(key)
+    if current is not None:
+        raise ConflictError(f"an evaluation run named {name!r} is already {current.state} "
+                            f"(run {current.id}); wait for it or cancel it first.")
+    n_failed = len(run.failed())
+
+    def work(job):
+        job.progress(stage="scoring", done=0, total=n_failed)
+        job.log(f"re-running {n_failed:,} failed row(s) of {name!r}")
+        out = run.rerun_failed(agent=agent)
+        summary = out.summary()
+        left = len(out.failed())
+        job.progress(stage="storing", done=n_failed, total=n_failed)
+        job.log(f"results stored as dataset {name!r}; {left:,} row(s) still without a score")
+        info = out.info
+        return wire.jsonable({"dataset": name, "run_id": job.id, "rows": info["rows"],
+                              "records": info["records"], "metrics": list(summary["metric_name"]),
+                              "errors": left, "summary": summary.to_dict("records")})
+
+    params = {"source": run.config.get("source"), "name": name, "rerun_of": name, "metrics": []}
+    job = jobs.start(RUN_KIND, work, key=key, params=params)
+    _remember(job.id, _JobRun(jobs, job))
+    return job.id
+
+
 def _start_on_server(store: RemoteStore, source, metrics, mapping, name, concurrency, judge,
-                     thresholds, detail) -> str:
+                     thresholds, detail, agent=None, provider=None, model=None) -> str:
     if judge is not None:
         raise QueryError("a judge object cannot be sent to the server; configure the "
                          "server's ANTHROPIC_API_KEY / AXIS_JUDGE_MODEL instead.")
@@ -199,11 +266,25 @@ def _start_on_server(store: RemoteStore, source, metrics, mapping, name, concurr
         body["thresholds"] = thresholds
     if detail is not None:
         body["detail"] = bool(detail)
+    if agent is not None:
+        body["agent"] = agent if isinstance(agent, Mapping) else {
+            k: v for k, v in vars(agent).items() if v is not None}
+    if provider:
+        body["provider"] = provider
+    if model:
+        body["model"] = model
     reply = store.request_json("POST", "evals", "runs", content=json.dumps(body).encode(),
                                headers={"Content-Type": "application/json"})
     job_id = reply["job"]["id"]
     _remember(job_id, _RemoteRun(store, job_id))
     return job_id
+
+
+def _info_or_none(store: Any, name: str) -> dict | None:
+    try:
+        return store.info(name)
+    except NotFoundError:
+        return None
 
 
 def _looks_like_name(source: str) -> bool:
@@ -273,5 +354,5 @@ def list_runs(limit: int = 20) -> list[dict]:
 
 
 __all__ = ["RUN_KIND", "RunCancelled", "cancel_run", "follow_run", "list_runs", "make_judge",
-           "run_status", "shared_cache", "start_run", "status_from_job", "use_job_runner",
-           "wait_run"]
+           "run_status", "shared_cache", "start_rerun", "start_run", "status_from_job",
+           "use_job_runner", "wait_run"]

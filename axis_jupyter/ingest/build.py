@@ -10,12 +10,12 @@ Everything here runs inside the caller's transaction; a raised error rolls all o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import IngestError
 from .columns import JSONISH, LIGHT_DIMENSIONS, MS_LATENCY_NAMES, canonical_names, normalise_name
 from .detect import check_required, detect, is_numeric, wide_metric_columns
+from .built import Built, run as _run  # Built lives there (ingest/rules.py builds one too)
 from .readers import NeedsCarefulRead, Source, quote_ident, quote_literal
 
 NUMERIC_CANON = {"metric_score", "weight", "threshold", "latency", "cost_estimate", "numeric_value"}
@@ -24,22 +24,16 @@ TEXT_CANON = {"dataset_id", "evaluation_name", "metric_name", "metric_type", "pa
               "kpi_name", "kpi_category", "metric_category", "run_id"}
 
 
-@dataclass
-class Built:
-    kind: str
-    layout: str
-    records_table: str | None  # wide layouts only
-    scores_table: str  # the long table every analytic reads
-    metric_columns: list[str]  # wide: the score columns of the records table
-    warnings: list[str] = field(default_factory=list)
-    extras: dict = field(default_factory=dict)
-
-    @property
-    def tables(self) -> list[str]:
-        """Every table of this build (records, scores, the record-latency index of long
-        monitoring data and the cases table of human signals)."""
-        return [t for t in (self.records_table, self.scores_table, self.extras.get("latency_table"),
-                            self.extras.get("cases_table")) if t]
+def reader_names(columns: list[str], kind: str, mapping: dict | None) -> dict[str, str]:
+    """Original -> canonical names as a file reader sees them (it reads the columns whose
+    canonical name is in :data:`NUMERIC_CANON` or ends in ``_score`` as numbers). Rules,
+    named or recognised by ``rule_name`` and ``action``, have no such columns (a threshold
+    is text: ``DTI > 45%``), so their names are returned wrapped as ``rules.<name>.text``, which
+    matches none (nor ends in ``_score``)."""
+    names = canonical_names(columns, "auto" if kind == "auto" else alias_family(kind), mapping)
+    if kind == "rules" or (kind == "auto" and {"rule_name", "action"} <= set(names.values())):
+        return {c: f"rules.{n}.text" for c, n in names.items()}
+    return names
 
 
 def alias_family(kind: str) -> str:
@@ -154,9 +148,18 @@ def _validate_timestamp(cur, source: Source, orig: str, src_type: str) -> None:
 def build_records(cur, source: Source, *, kind: str, mapping: dict | None, prefix: str) -> Built:
     """Step 1: create ``{prefix}_long`` (long layouts: the only table) or ``{prefix}_records``
     (wide layouts). For wide layouts the returned Built still needs :func:`build_scores`,
-    run in a later transaction, because DuckDB row ids are final only after COMMIT."""
+    run in a later transaction, because DuckDB row ids are final only after COMMIT.
+    Rules have roles rather than aliases: :mod:`.rules` builds them."""
+    if kind == "rules":
+        from .rules import build_rules
+
+        return build_rules(cur, source, mapping=mapping, prefix=prefix)
     kind_, layout, rename = plan_kind(source.columns, kind, mapping, source.label,
                                       scored=lambda col: _has_number(cur, source, col))
+    if kind_ == "rules":
+        from .rules import build_rules
+
+        return build_rules(cur, source, mapping=mapping, prefix=prefix)
     types = dict(source.columns)
     canon_types = {rename[c]: types[c] for c, _ in source.columns}
     warnings: list[str] = []
@@ -328,39 +331,7 @@ def _unique(cur, table: str, key: str) -> bool:
                             f"FROM {quote_ident(table)}").fetchone()[0])
 
 
-def _run(cur, sql: str, source: Source) -> None:
-    import duckdb
-
-    try:
-        cur.execute(sql)
-    except duckdb.Error as exc:
-        if source.extras.get("fast"):
-            raise NeedsCarefulRead() from None  # read again, with rejects stored per line
-        msg = _first(exc)
-        if isinstance(exc, duckdb.ConversionException):
-            raise IngestError(f"{source.label}: a value could not be converted ({msg}). Fix the value "
-                              "or pass kind/mapping so the column is read as text.",
-                              public=f"{source.label}: a value could not be converted. Fix the "
-                                     "value or pass kind/mapping so the column is read as text.") from exc
-        if "unicode" in msg.lower() or "utf" in msg.lower():
-            raise IngestError(f"{source.label}: not valid UTF-8 ({msg}). Re-save the file as UTF-8 "
-                              "or pass encoding='latin-1' to load().",
-                              public=f"{source.label}: not valid UTF-8. Re-save the file as UTF-8 "
-                                     "or pass encoding='latin-1'.") from exc
-        if isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException)):
-            raise IngestError(f"{source.label}: cannot read ({msg}). The file may be truncated or "
-                              "malformed.",
-                              public=f"{source.label}: cannot read. The file may be truncated or "
-                                     "malformed.") from exc
-        raise
-
-
 def _col_no(source: Source, orig: str) -> str:
     """The 1-based position of source column ``orig`` (messages that must not quote it)."""
     names = [c for c, _ in source.columns]
     return str(names.index(orig) + 1) if orig in names else "?"
-
-
-def _first(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

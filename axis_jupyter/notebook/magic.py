@@ -316,8 +316,15 @@ subcommand("sync", "sync [SOURCE] [--full] [--list]: sync PostgreSQL sources int
 
 
 @magic_arguments()
-@argument("action", choices=["run", "metrics"], help="run: score a dataset; metrics: list the catalogue")
-@argument("source", nargs="?", default=None, help="dataset name or file path")
+@argument("action", choices=["run", "metrics", "runs", "export", "rerun", "test-agent"],
+          help="run: score a dataset; metrics: the catalogue; runs: stored runs; export RUN PATH; "
+               "rerun RUN: only its failed rows; test-agent: call --agent once")
+@argument("source", nargs="?", default=None, help="dataset name or file path (export/rerun: the run)")
+@argument("path", nargs="?", default=None, help="export: the file (.csv, .parquet, .json, .jsonl)")
+@argument("--agent", "-a", default=None, help='JSON agent settings, e.g. \'{"url": "http://...", '
+          '"answer_path": "choices.0.message.content"}\'')
+@argument("--provider", default=None, help="the judges' provider: anthropic, openai or azure")
+@argument("--model", default=None, help="the judges' model")
 @argument("--metrics", "-M", default="", help="comma-separated metric keys (see %%axis eval metrics)")
 @argument("--name", "-n", default=None, help="name of the results dataset (default eval_<run id>)")
 @argument("--mapping", "-m", default=None, help='JSON field mapping, e.g. \'{"actual_output": "answer"}\'')
@@ -329,6 +336,25 @@ def _eval(magic: AxisMagic, args, cell):
     store = magic.store
     if args.action == "metrics":
         return store.metrics()
+    if args.action == "runs":
+        return store.runs()
+    agent = _json_arg(args.agent, "--agent")
+    if args.action == "test-agent":
+        if agent is None:
+            raise UsageError("%axis eval test-agent needs --agent '{\"url\": ...}'.")
+        return store.test_agent(agent, args.source or "Hello, how are you?")
+    if args.action in ("export", "rerun") and not args.source:
+        raise UsageError(f"%axis eval {args.action} needs the run's name.")
+    if args.action == "export":
+        if not args.path:
+            raise UsageError("%axis eval export RUN PATH: give the file to write.")
+        path = store.run(args.source).export(args.path)
+        print(f"Wrote {path}.")
+        return None
+    if args.action == "rerun":
+        run = store.run(args.source).rerun_failed(agent=agent)
+        print(f"Re-ran the failed rows of '{run.name}': {len(run.failed()):,} still without a score.")
+        return run.summary()
     if not args.source:
         raise UsageError("%axis eval run needs a dataset name or file path.")
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
@@ -338,7 +364,8 @@ def _eval(magic: AxisMagic, args, cell):
     try:
         ds = store.evaluate(args.source.strip("'\""), metrics, mapping=_json_arg(args.mapping, "--mapping"),
                             name=args.name, max_concurrent=args.concurrency,
-                            on_progress=lambda done, total: bar.update(done, total))
+                            on_progress=lambda done, total: bar.update(done, total), agent=agent,
+                            provider=args.provider, model=args.model)
     except BaseException:
         bar.close("failed")
         raise
@@ -348,7 +375,9 @@ def _eval(magic: AxisMagic, args, cell):
     return ds.summary()
 
 
-subcommand("eval", "eval run DATASET --metrics a,b [--name N] | eval metrics: evaluation runs")(_eval)
+subcommand("eval", "eval run DATASET --metrics a,b [--name N] [--agent JSON] [--provider P --model M] | "
+                   "eval metrics | eval runs | eval export RUN PATH | eval rerun RUN | "
+                   "eval test-agent [QUERY] --agent JSON: evaluation runs")(_eval)
 
 
 # ----------------------------------------------------------------------------------

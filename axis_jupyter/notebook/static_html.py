@@ -236,5 +236,31 @@ def signals(snap: dict) -> str:
             f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def memory(snap: dict) -> str:
+    """The rules dashboard's summary: counts, rules by action, the conflicts."""
+    e = html.escape
+    sm = snap.get("summary") or {}
+    counts = " · ".join(f"{label} {_fmt(sm.get(k))}" for label, k in (
+        ("rules", "rules_count"), ("risk factors", "risk_factors_count"), ("mitigants", "mitigants_count"),
+        ("hard stops", "hard_stops_count")))
+    rows = "".join(f"<tr><td><span style='color:{e(str(a.get('color')))}'>■</span> {e(str(a.get('action')))}</td>"
+                   f"<td>{_fmt(a.get('count'))}</td></tr>" for a in snap.get("by_action") or [])
+    conflicts = snap.get("conflicts_count") or 0
+    warn = f"<div style='color:#92400e'>⚠ {conflicts} conflicts</div>" if conflicts else ""
+    return (f"<div class='axis-static axis-memory'><b>AXIS decision memory — {e(str(snap.get('dataset', '')))}"
+            f"</b><div>{counts}</div>{warn}<table><tr><th>action</th><th>rules</th></tr>{rows}</table></div>")
+
+
+def graph(snap: dict) -> str:
+    """The knowledge graph's counts per node type and relation."""
+    e = html.escape
+    sm = snap.get("summary") or {}
+    nodes = " · ".join(f"{e(str(k))} {_fmt(v)}" for k, v in (sm.get("nodes_by_type") or {}).items())
+    edges = " · ".join(f"{e(str(k))} {_fmt(v)}" for k, v in (sm.get("edges_by_relation") or {}).items())
+    return (f"<div class='axis-static axis-graph'><b>AXIS knowledge graph — {e(str(snap.get('dataset', '')))}"
+            f"</b><div>nodes: {nodes}</div><div>edges: {edges}</div></div>")
+
+
 RENDERERS = {"scorecard": scorecard, "deepdive": deepdive, "compare": compare, "monitor": monitor,
-             "production": production, "signals": signals, "runner": runner, "database": database}
+             "production": production, "signals": signals, "runner": runner, "database": database,
+             "memory": memory, "graph": graph}

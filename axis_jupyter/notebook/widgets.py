@@ -484,86 +484,6 @@ class Database(AxisView):
         return cls(store)
 
 
-class Runner(_WithOutputArea, AxisView):
-    """The evaluation runner: pick a dataset, map its columns, choose metrics, start a run,
-    follow it and open the scorecard of its results. ``Runner.container`` (what the magic
-    displays, and what displaying a Runner shows) holds the runner and the ``output`` area
-    where "Open scorecard" shows :class:`Scorecard` of the results."""
-
-    view_name = "runner"
-    payload_action = "setup"
-    needs_dataset = False
-
-    #: the run the front end is watching (set by the front end, or by :meth:`start`)
-    run_id = traitlets.Unicode("").tag(sync=True)
-    #: {"dataset": name, "n": counter}: set by the front end's "Open scorecard" button
-    scorecard_request = traitlets.Dict().tag(sync=True)
-
-    def __init__(self, dataset=None, store=None, **kwargs):
-        store, name = resolve(dataset, store)
-        super().__init__(name, store, params={"source": name or None}, compute=False, **kwargs)
-        self._make_output_area()
-        self.scorecard = None
-        self.observe(self._on_scorecard_request, names="scorecard_request")
-        self.refresh()
-
-    @classmethod
-    def from_magic(cls, store, dataset=None, **options):
-        """``%axis show runner [DATASET]``: the runner with its scorecard area."""
-        if options:
-            raise QueryError("%axis show runner takes only an optional dataset name "
-                             f"(got {', '.join(sorted(options))}).")
-        return cls(dataset, store=store).container
-
-    # -- Python API ------------------------------------------------------------------
-    def call(self, action: str, params: dict | None = None) -> dict:
-        return run_action(self._store, None, self.view, action, params)  # runs span datasets
-
-    def payload_params(self) -> dict:
-        return {"source": (self.params or {}).get("source") or self.dataset or None}
-
-    def start(self, metrics: list, source: str | None = None, mapping: dict | None = None,
-              name: str | None = None, concurrency: int = 8) -> str:
-        """Start a run from Python (the front end follows it like a clicked Start)."""
-        source = source or self.dataset
-        if mapping is None:
-            mapping = (self.call("setup", {"source": source}) or {}).get("mapping", {})
-        out = self.call("start", {"source": source, "metrics": list(metrics), "mapping": mapping,
-                                  "name": name, "concurrency": concurrency})
-        self.run_id = out["run_id"]
-        return self.run_id
-
-    def status(self) -> dict:
-        if not self.run_id:
-            raise QueryError("no run started from this runner yet.")
-        return self.call("status", {"run_id": self.run_id})
-
-    def cancel(self) -> dict:
-        if not self.run_id:
-            raise QueryError("no run started from this runner yet.")
-        return self.call("cancel", {"run_id": self.run_id})
-
-    def open_scorecard(self, dataset: str | None = None) -> Scorecard:
-        """Show the scorecard of ``dataset`` (default: the last run's results) in ``output``."""
-        if dataset is None:
-            dataset = self.status().get("dataset")
-        if not dataset:
-            raise QueryError("no results dataset to open yet.")
-        sc = Scorecard(dataset, store=self._store)
-        self.scorecard = sc
-        self._show_below(sc)
-        return sc
-
-    def _on_scorecard_request(self, change) -> None:
-        name = (change.get("new") or {}).get("dataset")
-        if not name:
-            return
-        try:
-            self.open_scorecard(name)
-        except Exception as exc:  # noqa: BLE001 - show it where the scorecard would be
-            self._say_below(f"could not open the scorecard of {name!r}: {exc}")
-
-
 class _PlainView(AxisView):
     """A view that needs no Python beyond its payload module: ``%axis show`` options become
     its first ``params``."""
@@ -576,10 +496,13 @@ class _PlainView(AxisView):
 
 
 from .copilot_widgets import Copilot, Report  # noqa: E402  (they build on AxisView)
+from .runner_widget import Runner  # noqa: E402  (builds on AxisView)
+from .memory_widgets import GraphExplorer, RulesDashboard  # noqa: E402  (they build on _PlainView)
 
 # The widget class of each view, by view name.
 WIDGETS: dict[str, type[AxisView]] = {cls.view_name: cls for cls in (
-    Scorecard, DeepDive, Compare, Monitor, Production, Signals, Runner, Database, Copilot, Report)}
+    Scorecard, DeepDive, Compare, Monitor, Production, Signals, Runner, Database, Copilot, Report,
+    RulesDashboard, GraphExplorer)}
 
 
 def widget_class(view: str) -> type[AxisView]:

@@ -67,6 +67,13 @@ VIEW_PARAMS: dict[str, dict] = {
     "concurrency": schemas.integer(1, 256),
     "page_size": schemas.integer(1, 500),
     "limit": schemas.integer(1, 100_000),
+    # decision memory and the knowledge graph (payloads/memory.py, payloads/graph.py)
+    "fields": schemas.OBJECT,
+    "rule_id": {"type": "string", "minLength": 1, "maxLength": 600},
+    "node_id": {"type": "string", "minLength": 3, "maxLength": 600},
+    "depth": schemas.integer(1, 3),
+    "text": {"type": "string", "minLength": 1, "maxLength": 200},
+    "types": {"type": "array", "items": schemas.one_of("RiskFactor", "Rule", "Outcome", "Mitigant", "Source")},
 }
 
 # (view, action, parameter) -> schema where an action reads a shared name its own way.

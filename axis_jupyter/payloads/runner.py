@@ -13,13 +13,22 @@ HTTP its actions are ``POST {base}axis/api/views/runner/{action}``.
             ``compatible`` flags for the suggested mapping, whether an LLM key is set,
             recent runs and defaults (name, concurrency)
 ``start``   {source (a dataset name, never a file path), metrics, mapping?, name?,
-            concurrency?, metric_params?} -> {run_id, status}; ``metric_params`` {metric key:
-            {parameter: value}} configures metrics that need it (the custom binary judge's
-            ``instruction``: the catalogue's ``params`` say which)
-            (LLM metrics without a key: an error with the LLMNotConfigured message)
+            concurrency?, agent?, provider?, model?, metric_params?} -> {run_id, status};
+            ``metric_params`` {metric key: {parameter: value}} configures metrics that need it
+            (the custom binary judge's ``instruction``: the catalogue's ``params`` say which)
+            (LLM metrics without a key: an error with the LLMNotConfigured message; the agent
+            is called from where the run executes — the Jupyter server for a server's store)
 ``status``  {run_id} -> the run status (state, done/total, fraction, running means, errors,
             summary once finished, ...; see ``axis_jupyter.evals.runs``)
 ``cancel``  {run_id} -> the run status after asking it to stop
+``test_agent`` {agent, query?} -> one call to the agent: ok, status, latency_ms, request, raw
+            reply, extracted answer, error ("Test connection")
+``open_run`` {dataset} -> a stored run: its settings, summary, failed rows, and the earlier
+            runs of the same source it can be compared with
+``export``  {dataset, format} -> {filename, mime, size, base64}: the results as a download
+``rerun``   {dataset} -> {run_id, status}: score only the failed rows again (a run to follow)
+``compare`` {dataset, earlier} -> {dataset, baseline, challenger}: both runs in one dataset
+            for the compare view
 """
 
 from __future__ import annotations
@@ -123,12 +132,19 @@ def setup(store, dataset=None, *, source: str | None = None) -> dict:
         runs = list_runs(5)
     except Exception:  # noqa: BLE001 - the list is a convenience
         runs = []
+    from ..evals.results import list_runs as stored_runs
+    from ..llm.providers import PROVIDERS, env_provider, resolve
+
+    results = records(stored_runs(store)[["name", "source", "metrics", "agent", "records", "updated"]])
     return jsonable({
         "datasets": datasets, "source": source or None, "columns": columns, "preview": preview,
         "mapping": mapping, "required": REQUIRED,
         "fields": [{"field": f, "label": label, "required": req} for f, label, req in FIELDS],
         "metrics": _catalogue(mapped), "llm_configured": configured(),
-        "runs": runs, "defaults": {"name": _default_name(names, source), "concurrency": 8},
+        "providers": {p: configured(provider=p) for p in PROVIDERS},
+        "judge": dict(zip(("provider", "model"), resolve())), "default_provider": env_provider(),
+        "runs": runs, "results": results,
+        "defaults": {"name": _default_name(names, source), "concurrency": 8},
     })
 
 
@@ -169,7 +185,9 @@ def configured_metrics(metrics: list, metric_params: dict | None) -> list:
 
 
 def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | None = None,
-          name: str | None = None, concurrency: int = 8, metric_params: dict | None = None) -> dict:
+          name: str | None = None, concurrency: int = 8, agent: dict | None = None,
+          provider: str | None = None, model: str | None = None,
+          metric_params: dict | None = None) -> dict:
     """Start a run of ``metrics`` over dataset ``source``; answers its id and first status."""
     from ..evals.runs import run_status, start_run
 
@@ -179,13 +197,67 @@ def start(store, dataset=None, *, source: str, metrics: list, mapping: dict | No
         raise QueryError("select at least one metric.")
     metrics = configured_metrics(metrics, metric_params)
     mapping = dict(mapping or {})
-    for field in ("query", "actual_output"):
+    for field in ("query",) if agent else ("query", "actual_output"):
         if not mapping.get(field):
-            raise QueryError(f"map a column to the required field {field!r}.")
+            raise QueryError(f"map a column to the required field {field!r}"
+                             + (" (or connect an agent to fill it)." if field == "actual_output" else "."))
     # Datasets only: this action also answers HTTP requests, and must not load server files.
     run_id = start_run(store, source, metrics, mapping=mapping, name=name or None,
-                       concurrency=concurrency, allow_files=False, public_errors=True)
+                       concurrency=concurrency, allow_files=False, public_errors=True,
+                       agent=agent or None, provider=provider or None, model=model or None)
     return jsonable({"run_id": run_id, "status": run_status(run_id)})
+
+
+def test_agent(store, dataset=None, *, agent: dict, query: str = "Hello, how are you?") -> dict:
+    """"Test connection": one call to the agent, from where runs execute."""
+    if hasattr(store, "test_agent"):
+        return jsonable(store.test_agent(agent, query))
+    from ..evals.agent import test_connection
+
+    return jsonable(test_connection(agent, query))
+
+
+def open_run(store, dataset=None, *, name: str) -> dict:
+    """A stored run: settings, summary, failed rows and the runs it can be compared with."""
+    from ..evals.results import list_runs, open_run as reopen
+
+    run = reopen(store, name)
+    cfg = run.config
+    failed = run.failed()
+    others = list_runs(store)
+    earlier = [n for n, s in zip(others["name"], others["source"]) if s == cfg.get("source") and n != name]
+    return jsonable({"dataset": name, "config": {k: v for k, v in cfg.items() if not k.startswith("_")},
+                     "run_id": cfg.get("_run_id"), "summary": records(run.summary()),
+                     "failed": int(len(failed)), "records": run.info.get("records"), "earlier": earlier})
+
+
+def export(store, dataset=None, *, name: str, format: str = "csv") -> dict:
+    """The results of run ``name`` as a file, base64-encoded for the browser to save."""
+    import base64
+
+    from ..evals.results import MIME, export_bytes, open_run as reopen
+
+    if format not in MIME:
+        raise QueryError(f"format must be one of {', '.join(MIME)}, not {format!r}.")
+    data = export_bytes(reopen(store, name).frame(), format)
+    return {"filename": f"{name}.{format}", "mime": MIME[format], "size": len(data),
+            "base64": base64.b64encode(data).decode("ascii")}
+
+
+def rerun(store, dataset=None, *, name: str) -> dict:
+    """Score the failed rows of run ``name`` again, as a run the view follows."""
+    from ..evals.runs import run_status, start_rerun
+
+    run_id = start_rerun(store, name)
+    return jsonable({"run_id": run_id, "status": run_status(run_id)})
+
+
+def compare(store, dataset=None, *, name: str, earlier: str) -> dict:
+    """Runs ``earlier`` and ``name`` in one dataset (``<name>_vs_<earlier>``) to compare."""
+    from ..evals.results import open_run as reopen
+
+    ds = reopen(store, name).compare_with(earlier)
+    return {"dataset": ds.name, "baseline": earlier, "challenger": name}
 
 
 def status(store, dataset=None, *, run_id: str) -> dict:
@@ -203,6 +275,10 @@ def cancel(store, dataset=None, *, run_id: str) -> dict:
 SPEC = ViewSpec(
     name=VIEW,
     description="Evaluation runner: mapping, metrics, live progress, results",
-    actions={"setup": setup, "start": start, "status": status, "cancel": cancel},
-    guarded={"start": "axis:evals", "cancel": "axis:evals"},
+    actions={"setup": setup, "start": start, "status": status, "cancel": cancel,
+             "test_agent": test_agent, "open_run": open_run, "export": export, "rerun": rerun,
+             "compare": compare},
+    # Actions that write (start a run, store a comparison) or call out (the agent) need
+    # ``axis:evals`` write; reading a run or downloading it does not.
+    guarded={a: "axis:evals" for a in ("start", "cancel", "test_agent", "rerun", "compare")},
 )

@@ -46,11 +46,14 @@ def _key(value) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dict:
-    """Everything the scorecard shows for ``filters``; see the module docstring."""
+def payload(store, dataset: str, filters=None, threshold=None, exact=False, **unknown) -> dict:
+    """Everything the scorecard shows for ``filters``; see the module docstring. The numbers
+    come from the dataset's summaries when they cover the filters (``exact``: always from
+    the raw rows); ``timing.path`` says which ("summary", "raw" or "mixed")."""
     params.no_unknown(VIEW, "payload", unknown)
     t_start = time.perf_counter()
     filters = params.filters(filters)
+    exact = bool(exact)  # checked as a boolean by params.check (registry.call_action)
     info = store.info(dataset)
     th = params.threshold(threshold)
     version = (store.location, id(store), info.get("scores_table"), info.get("version"),
@@ -63,13 +66,17 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
                                     lambda: scorecard.binned_expr(ctx, sql_filters, th))
         c_expr = _EXPRS.get_or_make(("cases", version, _key(filters)),
                                     lambda: scorecard.case_count_expr(ctx, filters))
-        meta = _NODE_META.get_or_make(version, lambda: ctx.records(scorecard.node_meta_expr(ctx)))
-        partials = scorecard.clean_partials(scorecard.merge_binned(ctx.records(p_expr), meta))
-        cases = int(ctx.records(c_expr)[0]["n"] or 0)
-        return partials, cases, selected, (time.perf_counter() - t0) * 1000
+        meta = _NODE_META.get_or_make(version, lambda: ctx.answer(
+            "node_meta", lambda: ctx.records(scorecard.node_meta_expr(ctx)), exact=exact))
+        binned = ctx.answer("scorecard_binned", lambda: ctx.records(p_expr), exact=exact,
+                            filters=sql_filters, threshold=th)
+        partials = scorecard.clean_partials(scorecard.merge_binned(binned, meta))
+        cases = ctx.answer("case_count", lambda: int(ctx.records(c_expr)[0]["n"] or 0),
+                           exact=exact, filters=filters)
+        return partials, cases, selected, (time.perf_counter() - t0) * 1000, ctx.path, ctx.paths
 
     timing: dict[str, float] = {}
-    partials, cases, selected, query_ms = store.view_read(dataset, query, timing)
+    partials, cases, selected, query_ms, path, paths = store.view_read(dataset, query, timing)
     rows = scorecard.build_hierarchy(scorecard.combine(partials, selected))
     k = scorecard.kpis(rows, cases)
     leaves = [r for r in rows if not r["children"] and r["mean"] is not None]
@@ -100,7 +107,8 @@ def payload(store, dataset: str, filters=None, threshold=None, **unknown) -> dic
     }
     out["timing"] = {"query_ms": round(query_ms, 2), "duckdb_ms": round(timing["duckdb_ms"], 2),
                      "compile_ms": round(timing["compile_ms"], 2),
-                     "total_ms": round((time.perf_counter() - t_start) * 1000, 2)}
+                     "total_ms": round((time.perf_counter() - t_start) * 1000, 2),
+                     "path": path, "paths": paths}
     return jsonable(out)
 
 

@@ -58,6 +58,7 @@ from ..ingest.jsonish import parse_jsonish
 from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_source, quote_ident
 from ..jobs import JobRunner
 from ..signals import cases as signal_cases
+from ..summaries import Planner, build_summaries, summary_tables
 from . import budget as budgets
 from . import metadata, sandbox, sizes
 from .base import Dataset, Store
@@ -298,8 +299,7 @@ class LocalStore(Store):
         """Transaction 1: read the source into the new version's first table."""
         if isinstance(source, (str, os.PathLike)):
             def mapping_names(cols):
-                return build.canonical_names(
-                    cols, "auto" if kind == "auto" else build.alias_family(kind), mapping)
+                return build.reader_names(cols, kind, mapping)
             src = file_source(cur, source, numeric=build.NUMERIC_CANON, text=text_cols,
                               encoding=encoding, mapping_names=mapping_names, careful=careful,
                               stage=stage)
@@ -349,11 +349,14 @@ class LocalStore(Store):
             build.build_record_latency(cur, built)
         if built.kind == "signals":  # load and every sync (incremental too) rebuild the cases
             signal_cases.build(cur, built)
+        if "summary" not in built.extras:  # an incremental sync extends them (summaries.append_rows)
+            built.extras["summary"] = build_summaries(cur, built.scores_table)
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = metadata.compute_info(cur, name, built, label, version)
         info.update(extra or {})
-        info["tables"] = list(info["tables"]) + [t for t in built.tables if t not in info["tables"]]
+        info["tables"] = list(info["tables"]) + [t for t in [*built.tables, *summary_tables(info)]
+                                                 if t not in info["tables"]]
         if old:
             for t in old.get("tables", []):
                 if t not in info["tables"]:
@@ -471,7 +474,8 @@ class LocalStore(Store):
         if info.get("latency_table") and info.get("latency_unique"):
             lt = info["latency_table"]
             tables["record_latency"] = ibis.table(self._schema(cur, lt), name=lt)
-        return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info)
+        planner = Planner.for_info(info, lambda t: ibis.table(self._schema(cur, t), name=t))
+        return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info, planner=planner)
 
     def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:
         info = self.info(dataset)

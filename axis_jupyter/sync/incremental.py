@@ -13,6 +13,7 @@ import uuid
 
 from ..ingest import build
 from ..ingest.readers import quote_ident
+from ..summaries import append_rows
 from . import readers as rd
 from .full import now_iso
 from .join import join_source, watermarks
@@ -106,12 +107,15 @@ def incremental_sync(store, run: SyncRun, info: dict) -> dict:
 
 def _append_built(cur, info: dict, tmp: build.Built) -> dict:
     """Append a freshly built increment (long layout) to the live canonical table (and the
-    record-latency index); returns the metadata that changed."""
+    record-latency index and the summaries); returns the metadata that changed."""
     if tmp.records_table is not None or tmp.layout != info["layout"] or info.get("records_table"):
         raise SyncError("the new rows have a different layout than the synced dataset; run a "
                         "full sync (full=True).")
     cur.execute(f"INSERT INTO {quote_ident(info['scores_table'])} BY NAME SELECT * FROM "
                 f"{quote_ident(tmp.scores_table)}")
+    changed = {}
     if info.get("latency_table"):
-        return {"latency_unique": build.append_record_latency(cur, info["latency_table"], tmp.scores_table)}
-    return {}
+        changed["latency_unique"] = build.append_record_latency(cur, info["latency_table"], tmp.scores_table)
+    if info.get("summary"):  # the summaries take the new rows only
+        changed["summary"] = append_rows(cur, info["summary"], tmp.scores_table)
+    return changed

@@ -115,6 +115,10 @@ class AxisExtension(ExtensionApp):
     max_user_queue = Int(16, config=True,
                          help="Heavy requests of one user that may wait for a free slot (in order, "
                               "holding no worker thread); one more answers 429.")
+    graph_url = Unicode(None, allow_none=True, config=True,
+                        help="FalkorDB of the knowledge graphs (falkor://host:6379; the password "
+                             "in $AXIS_GRAPH_PASSWORD). Default: $AXIS_GRAPH_URL, else an "
+                             "embedded FalkorDB owned by this server.")
     set_kernel_env = Bool(True, config=True,
                           help="Put AXIS_SERVER_URL/AXIS_SERVER_TOKEN in the environment kernels "
                                "inherit, so axis_jupyter.connect() in a notebook uses this server.")
@@ -166,6 +170,10 @@ class AxisExtension(ExtensionApp):
             max_result_bytes=self.max_result_bytes,
             user_slots=UserSlots(self.max_user_requests, self.max_user_queue))
         self.settings[STATE_KEY] = self.state
+        if self.store_error is None and self.graph_url:
+            from axis_jupyter.graph import connection
+
+            connection.configure(store, self.graph_url)
         if self.store_error is None:
             self._export_env()
         self.log.info("AXIS: store %s, API at %s", path, api_path)
@@ -211,6 +219,9 @@ class AxisExtension(ExtensionApp):
             handlers_sync.stop_sync_services(self.state)
         self.state.jobs.shutdown(wait=False)
         self.state.call_pool.shutdown(wait=False, cancel_futures=True)
+        from axis_jupyter.graph import connection
+
+        connection.close_for(self.state.store)  # the embedded FalkorDB goes with the store
         self.state.store.close()
 
 

@@ -74,6 +74,8 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     # (they cost money) are write
     "axis:alignment": {"read": _R, "write": _W},
     "axis:signals": {"read": _R},                    # human signals: schema, config, cases
+    "axis:memory": {"read": _R, "write": _W},        # POST/PUT/DELETE change rules
+    "axis:graph": {"read": _R, "write": _W},         # POST rebuilds a knowledge graph
     "axis:query": {"read": _X, "write": _X},         # the caller's own SQL
     # Asking spends the owner's model budget and runs SQL the question steers (read-only,
     # through the store's guard): like an evaluation run (write) and like query (execute).
@@ -91,6 +93,8 @@ _READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production", "sig
 VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
     "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
+    "memory": {"*": _R, "create": _W, "update": _W, "delete": _W},  # the rule editor writes
+    "graph": {"*": _R},
     "database": {"*": _X + _W},
     # labelling writes the store; the calibration view's LLM calls cost money
     "annotate": {"payload": _R, "page": _R, "record": _R, "label": _W, "undo": _W},

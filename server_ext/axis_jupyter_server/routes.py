@@ -62,6 +62,8 @@ OPTIONAL_ROUTE_MODULES = [
     "axis_jupyter_server.handlers_reports",
     "axis_jupyter_server.handlers_signals",
     "axis_jupyter_server.handlers_alignment",
+    "axis_jupyter_server.handlers_memory",
+    "axis_jupyter_server.handlers_graph",
 ]
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -185,6 +185,11 @@ def test_scorecard_shared_store_http(page, lab, expected):
     # a click on an experiment's bar in the (canvas) chart filters to it; a second click clears
     picked, point = click_a_bar(page, view)
     wait_kpi(page, "overall", payloads[picked]["kpis"]["overall_score"])
+    # the filter change was answered from the pre-aggregated summaries, and the view says so
+    # (issue 18; the first render comes from the kernel's snapshot, without a status line)
+    page.wait_for_function("() => document.querySelector('[data-testid=axis-scorecard]').dataset.path")
+    assert view.get_attribute("data-path") == payloads[picked]["timing"]["path"] == "summary"
+    assert "from summaries" in view.locator("[data-testid=status]").first.inner_text()
     view.locator("[data-testid=chart] canvas").click(position=point)
     wait_kpi(page, "overall", payloads[None]["kpis"]["overall_score"])
     assert chosen(view) == ""

@@ -124,3 +124,46 @@ def test_static_html_shows_the_last_summary(store):
                                                               "pass_rate": 0.1}]}}
     html = w.static_html()
     assert "bleu" in html and "0.250" in html and "10.0%" in html and "res" in html
+
+
+# -- the agent, results out and past runs ------------------------------------------------
+def test_agent_test_start_with_agent_export_rerun_and_compare(sample_store):
+    import base64
+    import io
+
+    import pandas as pd
+
+    from support.agent_server import LoopbackAgent
+
+    with LoopbackAgent() as agent:
+        cfg = {"mode": "api", "url": agent.url + "/flat", "answer_path": "response", "retries": 0}
+        t = act(sample_store, "test_agent", agent=cfg, query="ping")
+        assert t["ok"] and t["answer"] == "answer: ping" and '"response"' in t["raw"]
+        agent.fail_next(500)
+        mapping = {**act(sample_store, "setup", source="inputs")["mapping"], "actual_output": ""}
+        out = act(sample_store, "start", source="inputs", metrics=["token_f1"], mapping=mapping,
+                  name="view_agent", agent=cfg, concurrency=1)
+        st = wait_run(out["run_id"], timeout=60)
+        assert st["state"] == "succeeded" and st["agent"]["failed"] == 1 and st["errors"] == 1
+
+        setup = act(sample_store, "setup", source="inputs")
+        assert [r["name"] for r in setup["results"]] == ["view_agent"] and setup["results"][0]["agent"]
+        assert setup["providers"] == {"anthropic": False, "openai": False, "azure": False}
+        opened = act(sample_store, "open_run", name="view_agent")
+        assert opened["failed"] == 1 and opened["config"]["agent"]["url"] == cfg["url"] and opened["earlier"] == []
+
+        f = act(sample_store, "export", name="view_agent", format="parquet")
+        assert f["filename"] == "view_agent.parquet" and f["mime"] == "application/vnd.apache.parquet"
+        assert len(pd.read_parquet(io.BytesIO(base64.b64decode(f["base64"])))) == N_ITEMS
+
+        rr = act(sample_store, "rerun", name="view_agent")
+        st = wait_run(rr["run_id"], timeout=60)
+        assert st["state"] == "succeeded" and st["errors"] == 0 and st["dataset"] == "view_agent"
+        assert act(sample_store, "open_run", name="view_agent")["failed"] == 0
+
+    sample_store.evaluate("inputs", ["token_f1"], name="view_ref")
+    assert act(sample_store, "open_run", name="view_agent")["earlier"] == ["view_ref"]
+    cmp = act(sample_store, "compare", name="view_agent", earlier="view_ref")
+    assert cmp == {"dataset": "view_agent_vs_view_ref", "baseline": "view_ref", "challenger": "view_agent"}
+    with pytest.raises(Exception, match="actual_output.*or connect an agent"):
+        act(sample_store, "start", source="inputs", metrics=["token_f1"], mapping={"query": "query"})

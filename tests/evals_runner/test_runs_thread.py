@@ -55,14 +55,26 @@ def test_bad_source_fails_the_run_with_its_message(sample_store):
     assert "missing_dataset" in st["error"]
 
 
-def test_unmapping_a_field_counts_failed_scores(sample_store):
-    run_id = start_run(sample_store, "inputs", ["exact_match", "length_constraint"],
-                       mapping={"expected_output": ""}, name="unmapped")
+def test_unmapping_a_required_field_refuses_the_metric_up_front(sample_store):
+    from axis_jupyter.evals import MissingFields
+
+    with pytest.raises(MissingFields, match="exact_match: missing required field.*expected_output"):
+        start_run(sample_store, "inputs", ["exact_match", "length_constraint"],
+                  mapping={"expected_output": ""}, name="unmapped")
+    assert not sample_store.jobs.list("eval_run")
+
+
+def test_a_field_empty_on_some_items_counts_failed_scores(sample_store):
+    frame = sample_store.rows("inputs", page=1, page_size=100)[0]
+    frame["expected_output"] = frame["expected_output"].astype(object)
+    frame.loc[frame.index[:3], "expected_output"] = None  # three items without a reference
+    sample_store.load(frame, name="partial")
+    run_id = start_run(sample_store, "partial", ["exact_match", "length_constraint"], name="unmapped")
     st = wait_run(run_id, timeout=30)
     assert st["state"] == "succeeded"
-    assert st["errors"] == N_ITEMS and st["metric_errors"] == {"exact_match": N_ITEMS}
+    assert st["errors"] == 3 and st["metric_errors"] == {"exact_match": 3}
     assert "expected_output" in st["first_errors"]["exact_match"]
-    assert st["means"]["exact_match"] is None and st["means"]["length_constraint"] is not None
+    assert st["means"]["length_constraint"] is not None
 
 
 def test_cancel_stops_a_slow_llm_run_promptly(sample_store, monkeypatch):

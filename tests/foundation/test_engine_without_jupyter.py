@@ -28,9 +28,11 @@ axis.load(pd.DataFrame({"dataset_id": ["a", "b", "c", "d"], "metric_name": "tone
                         "metadata": ['{"tier": "gold"}', '{"tier": "free"}', '{"tier": "gold"}',
                                      '{"tier": "free"}']}),
           name="with_metadata", kind="evals")
+from axis_jupyter.graph.demo import rules_frame
+axis.load(rules_frame(60, seed=1), name="demo_rules", kind="rules")
 demo_signals.load_signals_demo(axis, n_cases=40, seed=1)
 DATASET = {"evals": "demo_evals", "monitoring": "incident_monitoring", "kpi": "incident_kpi",
-           "signals": "demo_signals"}
+           "rules": "demo_rules", "signals": "demo_signals"}
 first = lambda query: axis.sql(query).iloc[:, 0].tolist()
 M1, M2 = first("SELECT DISTINCT metric_name FROM demo_evals ORDER BY 1 LIMIT 2")
 B, C = first("SELECT DISTINCT evaluation_name FROM demo_evals ORDER BY 1 LIMIT 2")
@@ -45,6 +47,7 @@ ANALYTIC_PARAMS = {
     "paired_scores": {"metric": M1, **EVAL_PAIR},
     "metadata_breakdown": {"key": "tier"},
     "case_detail": {"dataset_id": CASE},
+    "rule_trace": {"rule_id": "R000001"},
     "signal_case": {"case_id": "cs-0000001"},
 }
 ON_METADATA = {"metadata_keys", "metadata_breakdown"}
@@ -57,6 +60,10 @@ for name, a in registry.load_all().items():
 
 monitor = {"filters": {}, "time": "all"}
 setup = call_action(axis, None, "runner", "setup", {"source": "demo_evals"})
+# an earlier run of the same dataset, for the runner's "compare" action
+from axis_jupyter.evals.runs import start_run
+assert wait_run(start_run(axis, "demo_evals", ["contains"], mapping=setup["mapping"],
+                          name="earlier_run"), timeout=120)["state"] == "succeeded"
 ACTION_PARAMS = {
     ("scorecard", "cases"): {"metric": M1},
     ("deepdive", "metadata"): {"key": "tier"},
@@ -71,6 +78,20 @@ ACTION_PARAMS = {
     ("signals", "case"): {"case_id": "cs-0000001"},
     ("signals", "kpi_trend"): {"key": "escalation_type__is_escalated"},
     ("runner", "start"): {"source": "demo_evals", "metrics": ["contains"], "mapping": setup["mapping"]},
+    # the agent in prompt mode: the loopback LLM answers
+    ("runner", "test_agent"): {"agent": {"mode": "prompt", "prompt_template": "{{query}}"}, "query": "hi"},
+    ("runner", "export"): {"format": "parquet"},
+    ("runner", "compare"): {"earlier": "earlier_run"},
+    ("memory", "trace"): {"rule_id": "R000001"},
+    ("memory", "create"): {"fields": {"id": "E1", "name": "engine rule", "action": "refer"}},
+    ("memory", "update"): {"rule_id": "E1", "fields": {"action": "decline"}},
+    ("memory", "delete"): {"rule_id": "E1"},
+    ("memory", "graph_search"): {"text": "debt"},
+    ("memory", "graph_neighbourhood"): {"node_id": "Rule:R000001"},
+    ("memory", "graph_node"): {"node_id": "Rule:R000001"},
+    ("graph", "search"): {"text": "debt"},
+    ("graph", "neighbourhood"): {"node_id": "Rule:R000001", "depth": 2},
+    ("graph", "node"): {"node_id": "Rule:R000001"},
     ("annotate", "label"): {"record_id": first("SELECT min(evaluation_name || '/' || dataset_id) FROM demo_evals")[0],
                             "judgment": 1, "critique": "fine"},
     ("calibrate", "save_judge"): {"judge": {"name": "engine_test"}},
@@ -110,6 +131,8 @@ for view, spec in views().items():
             params.update(monitor)
         if view == "runner" and action in ("status", "cancel"):
             params["run_id"] = run_id
+        elif view == "runner" and action in ("open_run", "export", "rerun", "compare"):
+            params["name"] = results  # the run "start" stored
         elif action in FOLLOW or (view, action) == ("calibrate", "status"):
             params["job_id"] = job_id
         if (view, action) in (("calibrate", "misalignment"), ("calibrate", "optimize")):
@@ -125,7 +148,11 @@ for view, spec in views().items():
             staged = out
         if (view, action) == ("runner", "start"):
             run_id = out["run_id"]
-            assert wait_run(run_id, timeout=120)["state"] == "succeeded"
+            done = wait_run(run_id, timeout=120)
+            assert done["state"] == "succeeded"
+            results = done["dataset"]
+        if (view, action) == ("runner", "rerun"):
+            assert wait_run(out["run_id"], timeout=120)["state"] == "succeeded"
         if "job_id" in out and action not in FOLLOW:  # a question or report: let it finish
             job_id = out["job_id"]
             assert axis.jobs.get(job_id).wait_sync(120) and axis.jobs.get(job_id).state == "succeeded"

@@ -7,6 +7,8 @@ import copilot from "./views/copilot.js";
 import database from "./views/database.js";
 import datasets from "./views/datasets.js";
 import deepdive from "./views/deepdive.js";
+import graph from "./views/graph.js";
+import memory from "./views/memory.js";
 import monitor from "./views/monitor.js";
 import production from "./views/production.js";
 import report from "./views/report.js";
@@ -28,6 +30,8 @@ export const VIEWS = {
   database,
   datasets,
   deepdive,
+  graph,
+  memory,
   monitor,
   production,
   report,

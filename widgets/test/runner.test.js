@@ -37,13 +37,43 @@ test("progress: percent done, and the phase shown", () => {
   assert.equal(progressPercent({ state: "queued" }), 0);
   assert.equal(runPhase({ state: "queued" }), 0);
   assert.equal(runPhase({ state: "running", stage: "preparing" }), 0);
-  assert.equal(runPhase({ state: "running", stage: "scoring" }), 1);
-  assert.equal(runPhase({ state: "cancelled" }), 2);
+  assert.equal(runPhase({ state: "running", stage: "scoring" }), 2);
+  assert.equal(runPhase({ state: "cancelled" }), 3);
 });
 
 test("run totals are weighted by each metric's count", () => {
   assert.deepEqual(runTotals([{ count: 3, mean: 1, pass_rate: 1 }, { count: 1, mean: 0, pass_rate: 0 }]), { n: 4, avg: 0.75, pass: 0.75 });
   assert.deepEqual(runTotals([]), { n: 0, avg: null, pass: null });
+});
+
+import { agentSettings, emptyAgent } from "../src/views/runner/logic.js";
+
+test("an agent stands in for actual_output and latency", () => {
+  const m = mappedFields({ query: "q" }, "ds", true);
+  assert.ok(m.has("actual_output") && m.has("latency"));
+  assert.deepEqual(missingRequired({ query: "q" }, true), []);
+  assert.deepEqual(missingRequired({ query: "q" }, false), ["actual_output"]);
+});
+
+test("the agent form becomes the settings a run is sent, or names what is wrong", () => {
+  assert.equal(agentSettings(emptyAgent()), null);
+  const api = { ...emptyAgent(), mode: "api", url: " http://localhost:9/chat ", answer_path: "choices.0.message.content",
+    headers_env: "Authorization: Bearer ${AXIS_AGENT_TOKEN}\n\nX-Key:AXIS_AGENT_KEY" };
+  assert.deepEqual(agentSettings(api), {
+    mode: "api", url: "http://localhost:9/chat", body: { query: "{{query}}" }, answer_path: "choices.0.message.content",
+    headers_env: { Authorization: "Bearer ${AXIS_AGENT_TOKEN}", "X-Key": "AXIS_AGENT_KEY" }, timeout: 30 });
+  assert.match(agentSettings({ ...api, url: "localhost" }).error, /http/);
+  assert.match(agentSettings({ ...api, body: "{query: {{query}}}" }).error, /JSON/);
+  assert.match(agentSettings({ ...api, headers_env: "no colon" }).error, /Header: VARIABLE/);
+  assert.match(agentSettings({ ...api, timeout: "-2" }).error, /Timeout/);
+  assert.deepEqual(agentSettings({ ...emptyAgent(), mode: "prompt", provider: "openai" }), {
+    mode: "prompt", system_prompt: "You are a helpful assistant.", prompt_template: "{{query}}", timeout: 30, provider: "openai" });
+});
+
+test("the phases include the agent", () => {
+  assert.equal(runPhase({ state: "running", stage: "agent" }), 1);
+  assert.equal(runPhase({ state: "running", stage: "scoring" }), 2);
+  assert.equal(runPhase({ state: "succeeded" }), 3);
 });
 
 test("Start is off, with the reason, while the run would be refused", async () => {
@@ -63,4 +93,7 @@ test("Start is off, with the reason, while the run would be refused", async () =
   assert.equal(startBlocked({ ...base, chosen: [judge], values }), null);
   assert.deepEqual(metricParams([judge, heur], values), { binary_judge: { instruction: "cite a source" } });
   assert.equal(startBlocked({ ...base, chosen: [heur], active: true }), "a run is in progress");
+  // an agent fills actual_output; the warning names the chosen judge's key
+  assert.equal(startBlocked({ ...base, chosen: [heur], mapping: { query: "q", actual_output: "" }, agent: true }), null);
+  assert.match(String(startBlocked({ ...base, chosen: [judge], llmConfigured: false, llmKey: "OPENAI_API_KEY", values })), /OPENAI_API_KEY/);
 });

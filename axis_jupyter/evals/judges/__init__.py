@@ -1,6 +1,6 @@
 """LLM-judged metrics. Importing this package registers them."""
 
-from . import rag, reference, rubric  # noqa: F401  (registration side effect)
+from . import context, conversation, rag, reference, rubric  # noqa: F401  (registration side effect)
 from .base import JudgeSession, LLMMetric
 from .rubric import RubricJudge, binary_judge, rubric_class
 

@@ -73,10 +73,15 @@ class JudgeSession:
 
 
 class LLMMetric(Metric):
-    """Base for judged metrics: subclasses implement ``verdicts`` and ``formula``."""
+    """Base for judged metrics: subclasses implement ``verdicts`` and ``formula``, and
+    document themselves with ``prompts`` — (step, instruction, ToolSpec) for each judge
+    step; the ToolSpec's input_schema is the step's output schema — and ``scoring``, how
+    the score is derived from the verdicts (``axis_jupyter.evals.describe(key)`` shows both)."""
 
     needs_llm: ClassVar[bool] = True
     tags: ClassVar[tuple[str, ...]] = ("llm",)
+    prompts: ClassVar[tuple[tuple[str, str, ToolSpec], ...]] = ()
+    scoring: ClassVar[str] = ""
 
     async def verdicts(self, item: Mapping[str, Any], session: JudgeSession) -> dict[str, Any]:
         raise NotImplementedError

@@ -86,6 +86,10 @@ class Faithfulness(LLMMetric):
     required_fields = ("query", "actual_output", "retrieved_content")
     tags = ("llm", "rag")
     version = "1"
+    prompts = (("claims", CLAIMS_INSTRUCTION, CLAIMS_TOOL),
+               ("faithfulness", FAITH_INSTRUCTION, _batch_tool("record_faithfulness", FAITH_LABELS)))
+    scoring = ("mean over the answer's claims of supported 1, partial 0.5, no_evidence 0 (-1 with "
+               "strict=True), contradicted -1; clamped to 0-1; no claims: 1.")
 
     def __init__(self, strict: bool = False, **kw: Any):
         super().__init__(strict=strict, **kw)
@@ -134,6 +138,10 @@ class AnswerRelevancy(LLMMetric):
     description = "Share of the answer's claims that are relevant to the query (idk counts unless penalised)."
     required_fields = ("query", "actual_output")
     tags = ("llm", "rag")
+    prompts = (("claims", CLAIMS_INSTRUCTION, CLAIMS_TOOL),
+               ("relevancy", RELEVANCY_INSTRUCTION["task"], _batch_tool("record_relevancy", RELEVANCY_LABELS)))
+    scoring = ("(yes claims + idk claims, unless penalize_ambiguity) / claims; no claims: 1. "
+               "mode=strict asks whether each claim directly answers the query.")
 
     def __init__(self, mode: str = "task", penalize_ambiguity: bool = False, **kw: Any):
         super().__init__(mode=mode, penalize_ambiguity=penalize_ambiguity, **kw)

@@ -28,6 +28,8 @@ class FactualAccuracy(LLMMetric):
     required_fields = ("query", "actual_output", "expected_output")
     tags = ("llm", "reference")
     default_threshold = 0.8
+    prompts = (("facts", FACTS_INSTRUCTION, FACTS_TOOL),)
+    scoring = "supported facts / facts of the answer; no facts: 1."
 
     async def verdicts(self, item, session):
         payload = {k: as_text(item.get(k)) for k in self.required_fields}
@@ -69,6 +71,10 @@ class Completeness(LLMMetric):
     required_fields = ("query", "actual_output", "expected_output")
     optional_fields = ("acceptance_criteria",)
     tags = ("llm", "reference")
+    prompts = (("coverage_criteria", COVERAGE_INSTRUCTION["criteria"], COVERAGE_TOOL),
+               ("coverage_reference", COVERAGE_INSTRUCTION["reference"], COVERAGE_TOOL))
+    scoring = ("addressed points / points (the acceptance criteria when given, else the reference "
+               "answer's key points); no points: not scored.")
 
     def missing_fields(self, item):
         # Criteria can stand in for the reference answer.

@@ -37,6 +37,8 @@ class Criteria(LLMMetric):
     description = "Mean verdict over acceptance_criteria (met 1, partial 0.5, not met 0)."
     required_fields = ("query", "actual_output", "acceptance_criteria")
     tags = ("llm", "rubric")
+    prompts = (("criteria", CRITERIA_INSTRUCTION, CRITERIA_TOOL),)
+    scoring = "mean over the criteria of met 1, partial 0.5, not_met 0 (a criterion without a verdict: not_met)."
 
     async def verdicts(self, item, session):
         criteria = criteria_list(item.get("acceptance_criteria"))
@@ -89,6 +91,8 @@ class Conciseness(LLMMetric):
     optional_fields = ("query",)
     tags = ("llm", "style")
     default_threshold = 0.8
+    prompts = (("conciseness", CONCISE_INSTRUCTION, CONCISE_TOOL),)
+    scoring = "the judge's score, clamped to 0-1; the redundant segments are signals."
 
     async def verdicts(self, item, session):
         payload = {k: as_text(item.get(k)) for k in ("query", "actual_output", "expected_output")}
@@ -121,6 +125,8 @@ class Tone(LLMMetric):
     optional_fields = ("persona_description",)
     tags = ("llm", "style")
     default_threshold = 0.8
+    prompts = (("tone", TONE_INSTRUCTION, TONE_TOOL),)
+    scoring = "the judge's score, clamped to 0-1; tone/style matches and the differences are signals."
 
     async def verdicts(self, item, session):
         payload = {k: as_text(item.get(k)) for k in ("actual_output", "expected_output")}
@@ -165,6 +171,10 @@ class RubricJudge(LLMMetric):
     instruction: ClassVar[str] = ""
     scale: ClassVar[str] = "binary"
     examples: ClassVar[tuple[Mapping[str, Any], ...]] = ()
+    prompts = (("judgment", "(the judge's instruction, the scale's sentence and the examples)",
+                tool("record_judgment", "Record the score and a short explanation.",
+                     {"score": SCALES["binary"][0], "explanation": {"type": "string"}})),)
+    scoring = "the score normalised to 0-1: binary as is, 0-1 clamped, 1-5 as (score - 1) / 4."
 
     def __init__(self, instruction: str | None = None, examples: list[Mapping[str, Any]] | None = None,
                  scale: str | None = None, required_fields: list[str] | None = None, **kw: Any):

@@ -8,13 +8,16 @@
 //
 // Calls go through createTransport: HTTP when the store lives in this page's Jupyter
 // server, otherwise the kernel. runner/setup.js draws the four setup steps,
-// runner/progress.js the progress and results; runner/logic.js holds the pure rules.
+// runner/agent.js the optional agent (and "Test connection"), runner/progress.js the
+// progress and results (downloads, re-run failed, compare with an earlier run, past
+// runs); runner/logic.js holds the pure rules.
 import "../lib/ui.css";
 import "./runner.css";
 import { h } from "../lib/dom.js";
 import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
-import { FINAL, mappedFields, runnableMetrics, metricParams } from "./runner/logic.js";
+import { FINAL, agentSettings, emptyAgent, exportBlob, mappedFields, metricParams, runnableMetrics } from "./runner/logic.js";
 import { datasetStep, mappingStep, metricsStep, runStep } from "./runner/setup.js";
+import { agentStep } from "./runner/agent.js";
 import { progressSection, resultsSection } from "./runner/progress.js";
 import { errorText } from "../lib/transport.js";
 
@@ -24,7 +27,7 @@ const POLL_MS = 500;
  * What the runner's sections draw with.
  * @typedef {object} RunnerContext
  * @property {any} state
- * @property {Record<"data" | "map" | "metrics" | "run" | "prog" | "result", HTMLElement>} sec
+ * @property {Record<"data" | "map" | "agent" | "metrics" | "run" | "prog" | "result", HTMLElement>} sec
  * @property {() => Set<string>} mapped the fields a run will have
  * @property {() => import("./runner/logic.js").Metric[]} chosen the selected metrics that can run
  * @property {() => void} redraw redraw the sections that depend on the mapping and selection
@@ -33,6 +36,12 @@ const POLL_MS = 500;
  * @property {() => void} cancelRun
  * @property {() => void} openScorecard
  * @property {() => void} newRun
+ * @property {(action: string, params: any) => Promise<any>} call
+ * @property {() => boolean} agentOn an agent fills the empty outputs
+ * @property {(name: string, format: string) => void} download
+ * @property {(name: string) => void} rerunFailed
+ * @property {(name: string, earlier: string) => void} compareWith
+ * @property {(name: string) => void} openPast
  */
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
@@ -47,6 +56,11 @@ function render({ model, el }) {
     name: "",
     nameEdited: false,
     concurrency: 8,
+    agent: emptyAgent(),
+    /** @type {any} */ agentTest: null,
+    judgeProvider: "",
+    judgeModel: "",
+    /** @type {any} */ opened: null,
     runId: model.get("run_id") || "",
     /** @type {any} */ status: null,
     /** @type {ReturnType<typeof setTimeout> | undefined} */ timer: undefined,
@@ -66,10 +80,11 @@ function render({ model, el }) {
   /** @param {string} testid @param {boolean} [hidden] */
   const section = (testid, hidden = false) => h("section", { class: "axis-rn-section", hidden, "data-testid": testid });
   const sec = {
-    data: section("dataset-section"), map: section("mapping-section"), metrics: section("metrics-section"),
+    data: section("dataset-section"), map: section("mapping-section"), agent: section("agent-section", true),
+    metrics: section("metrics-section"),
     run: section("run-section"), prog: section("progress-section", true), result: section("results-section", true),
   };
-  root.append(header, shell.errorBox, sec.data, sec.map, sec.metrics, sec.run, sec.prog, sec.result);
+  root.append(header, shell.errorBox, sec.data, sec.map, sec.agent, sec.metrics, sec.run, sec.prog, sec.result);
 
   function noteVia() {
     const last = caller.stats.last;
@@ -81,19 +96,22 @@ function render({ model, el }) {
   /** @type {RunnerContext} */
   const ctx = {
     state, sec,
-    mapped: () => mappedFields(state.mapping, state.source),
+    mapped: () => mappedFields(state.mapping, state.source, ctx.agentOn()),
+    agentOn: () => state.agent.mode !== "none",
+    call: (action, params) => caller.call(action, params),
     chosen: () => runnableMetrics(state.selected, state.setup?.metrics || [], ctx.mapped()),
     redraw: () => {
       mappingStep(ctx);
       metricsStep(ctx);
       runStep(ctx);
     },
-    loadSetup, startRun, cancelRun, openScorecard, newRun,
+    loadSetup, startRun, cancelRun, openScorecard, newRun, download, rerunFailed, compareWith, openPast,
   };
 
   function renderAll() {
     datasetStep(ctx);
     mappingStep(ctx);
+    agentStep(ctx);
     metricsStep(ctx);
     runStep(ctx);
     progressSection(ctx);
@@ -137,6 +155,12 @@ function render({ model, el }) {
   async function startRun() {
     showError(null);
     state.startError = "";
+    const agent = agentSettings(state.agent);
+    if (agent && "error" in agent) {
+      state.startError = `AXIS: ${agent.error}`;
+      runStep(ctx);
+      return;
+    }
     state.busy = true;
     runStep(ctx);
     try {
@@ -148,11 +172,15 @@ function render({ model, el }) {
         mapping: state.mapping,
         name: state.name || null,
         concurrency: state.concurrency,
+        agent,
+        provider: state.judgeProvider || null,
+        model: state.judgeModel || null,
       };
       const settings = metricParams(chosen, state.params);
       if (Object.keys(settings).length) params.metric_params = settings;
       const out = await caller.call("start", params);
       noteVia();
+      state.opened = null;
       state.runId = out.run_id;
       state.status = out.status;
       model.set("run_id", out.run_id);
@@ -212,7 +240,7 @@ function render({ model, el }) {
     // the results dataset now exists: refresh the picker without losing the selections
     try {
       const s = await caller.call("setup", state.source ? { source: state.source } : {});
-      state.setup = { ...state.setup, datasets: s.datasets, runs: s.runs };
+      state.setup = { ...state.setup, datasets: s.datasets, runs: s.runs, results: s.results };
       datasetStep(ctx);
     } catch {
       /* not essential */
@@ -220,12 +248,78 @@ function render({ model, el }) {
   }
 
   function openScorecard() {
-    const name = state.status?.dataset;
+    const name = state.opened?.dataset || state.status?.dataset;
     if (!name) return;
     model.set("scorecard_request", { dataset: name, n: Date.now() });
     model.save_changes();
     const note = sec.result.querySelector("[data-testid=scorecard-note]");
     if (note) note.textContent = `Scorecard of ${name} opened below.`;
+  }
+
+  /** @param {string} name @param {string} format */
+  async function download(name, format) {
+    showError(null);
+    try {
+      const file = await caller.call("export", { name, format });
+      const url = URL.createObjectURL(exportBlob(file));
+      const a = h("a", { href: url, download: file.filename, "data-testid": "download-link" });
+      root.append(a);
+      a.click();
+      setTimeout(() => {
+        URL.revokeObjectURL(url);
+        a.remove();
+      }, 1000);
+      root.dataset.downloaded = `${file.filename}:${file.size}`;
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  /** @param {string} name */
+  async function rerunFailed(name) {
+    showError(null);
+    try {
+      const out = await caller.call("rerun", { name });
+      state.opened = null;
+      state.runId = out.run_id;
+      state.status = out.status;
+      model.set("run_id", out.run_id);
+      model.save_changes();
+      progressSection(ctx);
+      resultsSection(ctx);
+      schedulePoll(0);
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  /** @param {string} name @param {string} earlier */
+  async function compareWith(name, earlier) {
+    showError(null);
+    try {
+      const out = await caller.call("compare", { name, earlier });
+      model.set("scorecard_request", { ...out, view: "compare", n: Date.now() });
+      model.save_changes();
+      const note = sec.result.querySelector("[data-testid=scorecard-note]");
+      if (note) note.textContent = `Comparison ${out.dataset} opened below.`;
+      loadDatasetsQuietly();
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  /** @param {string} name */
+  async function openPast(name) {
+    showError(null);
+    try {
+      state.opened = await caller.call("open_run", { name });
+      state.status = null;
+      state.runId = "";
+      progressSection(ctx);
+      resultsSection(ctx);
+    } catch (err) {
+      showError(err);
+    }
   }
 
   function newRun() {

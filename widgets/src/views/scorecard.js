@@ -46,7 +46,10 @@ function render({ model, el }) {
       root.dataset.queryMs = String(t.query_ms);
       root.dataset.serverMs = String(t.total_ms);
       root.dataset.duckdbMs = String(t.duckdb_ms ?? "");
-      return ` (query ${t.query_ms.toFixed(0)} ms)`;
+      // which data answered: the pre-aggregated summaries, the raw rows or both (issue 18)
+      root.dataset.path = String(t.path ?? "");
+      const via = t.path === "summary" ? ", from summaries" : t.path === "mixed" ? ", partly from summaries" : "";
+      return ` (query ${t.query_ms.toFixed(0)} ms${via})`;
     },
   });
   const { root, call, showError } = shell;

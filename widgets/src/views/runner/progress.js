@@ -4,6 +4,7 @@ import { h, clear } from "../../lib/dom.js";
 import { scoreColor, fmtScore, fmtPct, fmtInt } from "../../lib/format.js";
 import { kpiRow } from "../../lib/kpi.js";
 import { table } from "../../lib/table.js";
+import { select } from "../../lib/controls.js";
 import { FINAL, progressPercent, runPhase, runTotals } from "./logic.js";
 
 /** @typedef {import("../runner.js").RunnerContext} RunnerContext */
@@ -21,7 +22,7 @@ export function progressSection(ctx) {
   const done = st.done || 0;
   const pct = progressPercent(st);
   const phase = runPhase(st);
-  const steps = ["Validate", "Evaluate", "Complete"].map((label, i) =>
+  const steps = ["Validate", "Agent", "Evaluate", "Complete"].map((label, i) =>
     h("span", { class: `axis-rn-phase${i < phase ? " past" : i === phase ? " current" : ""}` }, label));
   sec.append(
     h("div", { class: "axis-rn-step" },
@@ -49,6 +50,10 @@ export function progressSection(ctx) {
       `${fmtInt(st.errors)} score(s) failed: `,
       warnings.map(([k, n]) => `${k} ${fmtInt(n)}${st.first_errors?.[k] ? ` (${st.first_errors[k]})` : ""}`).join("; ")));
   }
+  if (st.agent && st.agent.failed) {
+    sec.append(h("div", { class: "axis-rn-warn", "data-testid": "agent-warnings" },
+      `The agent did not answer ${fmtInt(st.agent.failed)} of ${fmtInt(st.agent.called)} item(s); their outputs stay empty (see the log).`));
+  }
   if (st.state === "failed" && st.error) {
     sec.append(h("div", { class: "axis-error", "data-testid": "run-error" }, st.error));
   }
@@ -60,17 +65,38 @@ export function progressSection(ctx) {
   }
 }
 
+/**
+ * What the results section shows: the finished run being followed, or a past run opened.
+ * @param {RunnerContext} ctx
+ * @returns {null | {dataset: string, summary: any[], records: number, failed: number, earlier: string[], llm: any, past: boolean}}
+ */
+function shownRun(ctx) {
+  const { state } = ctx;
+  if (state.opened) {
+    const o = state.opened;
+    return { dataset: o.dataset, summary: o.summary, records: o.records, failed: o.failed, earlier: o.earlier, llm: null, past: true };
+  }
+  const st = state.status;
+  if (!st || st.state !== "succeeded") return null;
+  /** @type {any[]} */
+  const past = state.setup?.results || [];
+  const earlier = past.filter((r) => r.name !== st.dataset && r.source === (st.source || state.source)).map((r) => r.name);
+  const failed = (st.errors || 0) + (st.agent?.failed || 0);
+  return { dataset: st.dataset, summary: st.summary || [], records: st.records, failed, earlier, llm: st.llm, past: false };
+}
+
 /** @param {RunnerContext} ctx */
 export function resultsSection(ctx) {
-  const st = ctx.state.status;
+  const run = shownRun(ctx);
   const sec = clear(ctx.sec.result);
-  if (!st || st.state !== "succeeded") {
+  if (!run) {
     sec.hidden = true;
     return;
   }
   sec.hidden = false;
+  const st = { ...run, dataset: run.dataset };
   /** @type {any[]} */
-  const rows = st.summary || [];
+  const rows = run.summary || [];
   const { avg, pass } = runTotals(rows);
   sec.append(
     kpiRow([
@@ -96,7 +122,19 @@ export function resultsSection(ctx) {
     h("div", { class: "axis-rn-toolbar" },
       h("button", { class: "axis-btn active", "data-testid": "open-scorecard", onclick: ctx.openScorecard }, "Open scorecard"),
       h("button", { class: "axis-btn", "data-testid": "new-run", onclick: ctx.newRun }, "New evaluation"),
-      st.llm ? h("span", { class: "axis-muted", "data-testid": "llm-usage" }, `LLM: ${fmtInt(st.llm.requests)} requests, ${fmtInt(st.llm.cache_hits)} cached`) : null,
+      st.llm ? h("span", { class: "axis-muted", "data-testid": "llm-usage" },
+        `LLM: ${fmtInt(st.llm.requests)} requests, ${fmtInt(st.llm.cache_hits)} cached, ${fmtInt((st.llm.tokens_in || 0) + (st.llm.tokens_out || 0))} tokens, $${(st.llm.cost || 0).toFixed(4)}`) : null,
       h("span", { class: "axis-muted", "data-testid": "scorecard-note" })),
+    h("div", { class: "axis-rn-toolbar", "data-testid": "run-actions", "data-dataset": st.dataset },
+      h("span", {}, "Download"),
+      ["csv", "parquet", "json"].map((f) => h("button", { class: "axis-btn", "data-testid": `download-${f}`,
+        onclick: () => ctx.download(st.dataset, f) }, f.toUpperCase())),
+      h("button", { class: "axis-btn", "data-testid": "rerun-failed", disabled: !run.failed,
+        title: run.failed ? "score only the failed rows again" : "nothing failed",
+        onclick: () => ctx.rerunFailed(st.dataset) }, `Re-run failed (${fmtInt(run.failed)})`),
+      run.earlier.length ? h("span", {}, "Compare with ", select({
+        testid: "compare-earlier", first: ["", "— an earlier run —"], options: run.earlier.map((n) => [n, n]), value: "",
+        onchange: (v) => v && ctx.compareWith(st.dataset, v),
+      })) : h("span", { class: "axis-muted", "data-testid": "no-earlier" }, "no earlier run of this dataset to compare")),
   );
 }

@@ -33,6 +33,15 @@ export function datasetStep(ctx) {
     options: ds.map((d) => [d.name, d.name]), value: state.source,
     onchange: (v) => ctx.loadSetup(v || null),
   }));
+  /** @type {any[]} */
+  const past = s.results || [];
+  if (past.length) {
+    sec.data.append(h("span", { class: "axis-rn-card" }, "or ", select({
+      testid: "past-run", first: ["", `— open a past run (${past.length}) —`],
+      options: past.map((r) => [r.name, `${r.name} (${r.source ?? "?"})`]), value: ctx.state.opened?.dataset || "",
+      onchange: (v) => v && ctx.openPast(v),
+    })));
+  }
   const info = ds.find((d) => d.name === state.source);
   if (!info) return;
   sec.data.append(h("span", { class: "axis-rn-card", "data-testid": "dataset-card" },
@@ -73,7 +82,7 @@ export function mappingStep(ctx) {
       sel));
   }
   sec.map.append(grid);
-  const missing = missingRequired(state.mapping);
+  const missing = missingRequired(state.mapping, ctx.agentOn());
   if (missing.length) {
     sec.map.append(h("div", { class: "axis-rn-warn", "data-testid": "mapping-warning" }, `Map the required field(s): ${missing.join(", ")}.`));
   }
@@ -183,8 +192,14 @@ export function runStep(ctx) {
       state.concurrency = Math.max(1, Math.min(64, parseInt(e.target.value, 10) || 8));
     },
   });
-  const blocked = startBlocked({ active: !!active, busy: state.busy, chosen, mapping: state.mapping,
-    llmConfigured: !!state.setup?.llm_configured, values: state.params });
+  const providers = state.setup?.providers || {};
+  const judge = state.setup?.judge || {};
+  const provider = state.judgeProvider || state.setup?.default_provider || "anthropic";
+  const llmKey = { anthropic: "ANTHROPIC_API_KEY", openai: "OPENAI_API_KEY", azure: "AZURE_OPENAI_API_KEY" }[provider] || "an API key";
+  const llmConfigured = state.setup?.providers ? !!providers[provider] : !!state.setup?.llm_configured;
+  const blockedNow = () => startBlocked({ active: !!active, busy: state.busy, chosen, mapping: state.mapping,
+    llmConfigured, llmKey, agent: ctx.agentOn(), values: state.params });
+  const blocked = blockedNow();
   const rows = info.records ?? info.rows;
   // the settings some selected metrics need (the custom binary judge's instruction)
   const settings = chosen.filter((m) => (/** @type {any} */ (m).params || []).length).map((m) => {
@@ -195,8 +210,7 @@ export function runStep(ctx) {
         "data-testid": `param-${m.key}-${p.name}`, "aria-required": p.required ? "true" : undefined,
         oninput: (/** @type {any} */ e) => {
           (state.params[m.key] ||= {})[p.name] = e.target.value;
-          const again = startBlocked({ active: !!active, busy: state.busy, chosen, mapping: state.mapping,
-            llmConfigured: !!state.setup?.llm_configured, values: state.params });
+          const again = blockedNow();
           const btn = /** @type {HTMLButtonElement | null} */ (sec.run.querySelector("[data-testid=start]"));
           if (btn) btn.disabled = !!again;
           const why = sec.run.querySelector("[data-testid=start-blocked]");
@@ -214,13 +228,27 @@ export function runStep(ctx) {
     h("div", { class: "axis-rn-toolbar" },
       h("label", {}, "Name ", nameInput),
       h("label", {}, "Concurrency ", concInput),
+      nLlm ? h("label", {}, "Judge ", select({
+        testid: "judge-provider", value: state.judgeProvider, first: ["", `${judge.provider || "default"}`],
+        options: Object.keys(providers).map((p) => [p, `${p}${providers[p] ? "" : " (no key)"}`]),
+        onchange: (v) => {
+          state.judgeProvider = v;
+          runStep(ctx);
+        },
+      })) : null,
+      nLlm ? h("input", {
+        class: "axis-select", "data-testid": "judge-model", value: state.judgeModel, placeholder: judge.model || "model",
+        oninput: (/** @type {any} */ e) => {
+          state.judgeModel = e.target.value;
+        },
+      }) : null,
       h("button", { class: "axis-btn active", disabled: !!blocked, "data-testid": "start", onclick: ctx.startRun,
         title: blocked || "Start the run" }, "Start evaluation"),
       h("button", { class: "axis-btn", disabled: !active, "data-testid": "cancel", onclick: ctx.cancelRun }, "Cancel"),
       h("span", { class: "axis-muted", "data-testid": "start-blocked" }, active || state.busy ? "" : blocked || "")));
-  if (nLlm && state.setup && !state.setup.llm_configured) {
+  if (nLlm && state.setup && !llmConfigured) {
     sec.run.append(h("div", { class: "axis-rn-warn", "data-testid": "llm-warning" },
-      "LLM metrics are selected but no ANTHROPIC_API_KEY is set where the run executes, so Start is off: deselect them or set the key."));
+      `LLM metrics are selected but no ${llmKey} is set where the run executes, so Start is off: deselect them, pick another judge or set the key.`));
   }
   // a refusal is shown here, beside the button that asked, not at the top of the view
   if (state.startError) sec.run.append(h("div", { class: "axis-error", "data-testid": "run-error" }, state.startError));

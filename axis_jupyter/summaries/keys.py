@@ -1,0 +1,97 @@
+"""Which columns key the summaries, and whether a request's filters are among them.
+
+Keys are the columns the views filter and group on (``ingest.columns.FILTER_COLUMNS``:
+experiment, metric, source, environment, ...) that the scores table has, with at most
+:data:`MAX_KEY_VALUES` distinct values each (and a twentieth of the rows, at least
+:data:`MIN_KEY_VALUES`), plus the day of ``timestamp``
+(:data:`TIME_KEY`, truncated to midnight). A time range is answerable from the summaries
+only when both of its ends fall on midnight (a day bucket is then wholly in or out).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..ingest.columns import FILTER_COLUMNS
+from ..ingest.readers import quote_ident
+
+SCORECARD_BINS = 5  # analytics.scorecard.BINS (tests check they agree)
+FINE_BINS = 1000  # equal bins over [0, 1] for percentiles (see percentiles.BOUND)
+MAX_KEY_VALUES = 1000
+MIN_KEY_VALUES = 50
+TIME_KEY = "timestamp"
+EXPERIMENT = "evaluation_name"
+TIME_FILTERS = ("time_range", "time_start", "time_end")
+REQUIRED = ("metric_name", "metric_score")
+
+
+def choose_keys(cur, table: str) -> dict | None:
+    """The candidate keys of the DuckDB table ``table``: {rows, keys, has_time}; None when
+    the table has no rows, or no metric_name and numeric metric_score.
+
+    One scan counts each filter column's values (approximately) and keeps those with few;
+    keys are metric_name, the experiment, then the others fewest values first, so the
+    widest is the first given up when a summary has too many groups (``tables``)."""
+    cols = {r[0]: r[1] for r in cur.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}
+    if any(c not in cols for c in REQUIRED) or not _numeric(cols["metric_score"]):
+        return None
+    candidates = [c for c in FILTER_COLUMNS if c in cols and c != "metric_name"]
+    sel = ", ".join(["count(*)", *(f"approx_count_distinct({quote_ident(c)})" for c in candidates)])
+    rows, *counts = cur.execute(f"SELECT {sel} FROM {quote_ident(table)}").fetchall()[0]
+    if not rows:
+        return None
+    # a key with about as many values as rows would make the summary as big as the table
+    most = min(MAX_KEY_VALUES, max(MIN_KEY_VALUES, rows // 20))
+    # the experiment next (the scorecard groups by it), then the others, fewest values first
+    kept = sorted(((c != EXPERIMENT, n or 0, i), c) for i, (c, n) in enumerate(zip(candidates, counts))
+                  if (n or 0) <= most)
+    has_time = TIME_KEY in cols and cols[TIME_KEY].upper().startswith("TIMESTAMP")
+    return {"rows": int(rows), "keys": ["metric_name", *(c for _, c in kept)], "has_time": has_time}
+
+
+def _numeric(duck_type: str) -> bool:
+    t = duck_type.upper()
+    return any(t.startswith(p) for p in ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "INT", "BIGINT",
+                                         "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"))
+
+
+def _midnight(value) -> bool:
+    """True for a missing end or a time exactly at midnight (unparseable: False, so the raw
+    path reports the bad value)."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    if ts is pd.NaT or pd.isna(ts):
+        return False
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts == ts.normalize()
+
+
+def unanswerable(filters: dict | None, keys: list[str], has_time: bool,
+                 by: tuple[str, ...] = ()) -> str | None:
+    """Why ``filters`` (and groupings ``by``) cannot be answered from summaries keyed by
+    ``keys``; None when they can."""
+    for col in by:
+        if col not in keys:
+            return f"grouping by {col} (not a summary key)"
+    if filters is not None and not isinstance(filters, dict):
+        return "filters are not an object"
+    for key, value in (filters or {}).items():
+        if key in TIME_FILTERS:
+            if value is None:
+                continue
+            if not has_time:
+                return "a time range (the summaries have no time bucket)"
+            ends = value if key == "time_range" else [value]
+            if not isinstance(ends, (list, tuple)) or \
+                    not all(_midnight(v) for v in ends):
+                return f"{key} does not fall on day boundaries"
+        elif key not in keys:
+            return f"a filter on {key} (not a summary key)"
+    return None

@@ -1,0 +1,161 @@
+"""The planner: answer an analytic's request from the summary tables when it can.
+
+``Planner.answer(ctx, what, **request)`` returns ``(value, None)`` when the summaries answer
+``what`` and ``(None, reason)`` when they cannot (``reason`` says why, for the timing the views
+show); :meth:`AnalyticContext.answer` then runs the raw query. A request is answerable when
+
+* the summaries cover every row of the dataset (a writer that appended rows without
+  extending them makes them stale: the raw table answers until the next build);
+* every filter is on a key column (time ranges must fall on day boundaries) and every
+  grouping is a key;
+* what it asks is summarised (a pass threshold among the configured ones; percentiles of
+  scores within [0, 1], whose fine bins give the error :data:`.percentiles.BOUND`).
+
+What it answers (each the same records the raw expression would give):
+
+``scorecard_binned`` (filters, threshold)  rows of ``analytics.scorecard.binned_expr``
+``case_count``       (filters)             distinct dataset_id among the filtered rows
+``node_meta``        ()                    metric_name, parent, weight, metric_type
+``quantiles``        (metric, filters, by) the frame of ``analytics.evals.quantiles``
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..analytics.evals import as_list
+from ..analytics.filters import apply_filters
+from ..analytics.memo import Lru, plain_key
+from .keys import unanswerable
+from .percentiles import quantiles
+from .tables import case_keys
+
+EXPERIMENT = "evaluation_name"
+QUARTILES = {"q25": 0.25, "median": 0.5, "q75": 0.75}
+_EXPRS = Lru(512)  # summary expressions by (tables, request); the tables are versioned
+
+
+class Planner:
+    """The summaries of one dataset version: ``tables`` (role -> Ibis table, bound to the
+    context's engine) and their metadata ``meta`` (``info["summary"]``)."""
+
+    def __init__(self, tables: dict[str, ibis.Table], meta: dict):
+        self.tables = tables
+        self.meta = meta
+        self.keys: list[str] = list(meta["keys"])
+        self.has_time = bool(meta.get("time_bucket"))
+
+    @classmethod
+    def for_info(cls, info: dict, table: Callable[[str], ibis.Table]) -> "Planner | None":
+        """The planner of a dataset's metadata (None without summaries); ``table(name)``
+        gives the engine's table of that name."""
+        meta = info.get("summary")
+        if not meta or not meta.get("tables"):
+            return None
+        return cls({role: table(name) for role, name in meta["tables"].items()}, meta)
+
+    # ------------------------------------------------------------------ dispatch
+    def answer(self, ctx, what: str, **request) -> tuple[Any, str | None]:
+        fn = getattr(self, f"_{what}", None)
+        if fn is None:
+            return None, f"{what} is not summarised"
+        rows = ctx.info.get("rows")
+        if rows is not None and int(rows) != int(self.meta.get("source_rows", -1)):
+            return None, "the summaries do not cover every row (stale)"
+        return fn(ctx, **request)
+
+    def _memo(self, key: tuple, make: Callable[[], Any]):
+        names = tuple(sorted((r, t.get_name()) for r, t in self.tables.items()))
+        try:
+            return _EXPRS.get_or_make((names, *[plain_key(k) for k in key]), make)
+        except TypeError:  # an unusual filter value: build it every time
+            return make()
+
+    # ------------------------------------------------------------------ answers
+    def _scorecard_binned(self, ctx, filters=None, threshold=None):
+        if EXPERIMENT in ctx.table("scores").columns and EXPERIMENT not in self.keys:
+            return None, f"{EXPERIMENT} has too many values to be a summary key"
+        why = unanswerable(filters, self.keys, self.has_time)
+        if why:
+            return None, why
+        col = self._passes(threshold)
+        if col is None:
+            return None, f"threshold {threshold} is not summarised"
+
+        def make():
+            s = apply_filters(self.tables["stats"], filters)
+            keys = [EXPERIMENT, "metric_name"] if EXPERIMENT in self.keys else ["metric_name"]
+            return s.group_by([*keys, "_bin"]).aggregate(
+                n=s.n.sum(), total=s.total.sum(), sumsq=s.sumsq.sum(), min=s["min"].min(),
+                max=s["max"].max(), passes=s[col].sum())
+
+        return ctx.records(self._memo(("binned", filters, col), make)), None
+
+    def _passes(self, threshold) -> str | None:
+        for i, th in enumerate(self.meta["thresholds"]):
+            if threshold is not None and float(threshold) == float(th):
+                return f"passes_{i}"
+        return None
+
+    def _case_count(self, ctx, filters=None):
+        if "cases" not in self.tables:
+            return None, "the dataset has no dataset_id to count cases by"
+        why = unanswerable(filters, case_keys(self.keys), self.has_time)
+        if why:
+            return None, why
+
+        def make():
+            c = apply_filters(self.tables["cases"], filters)
+            return c.aggregate(n=c.dataset_id.nunique())
+
+        return int(ctx.records(self._memo(("cases", filters), make))[0]["n"] or 0), None
+
+    def _node_meta(self, ctx):
+        return ctx.records(self.tables["nodes"]), None
+
+    def _quantiles(self, ctx, metric=None, filters=None, by=None):
+        by, metrics = as_list(by), as_list(metric)
+        if "bins" not in self.tables:
+            return None, "no fine bins (too many groups)"
+        # the fine bins have their own keys (those that keep them small) and no day
+        why = unanswerable(filters, list(self.meta["bin_keys"]), False, tuple(by))
+        if why:
+            return None, why
+        group = [*by, "metric_name"]
+
+        def narrowed(role):
+            t = apply_filters(self.tables[role], filters)
+            return t.filter(t.metric_name.isin(metrics)) if metrics else t
+
+        def make():
+            s = narrowed("stats")
+            b = narrowed("bins")
+            stats = s.group_by(group).aggregate(count=s.n.sum(), total=s.total.sum(),
+                                                sumsq=s.sumsq.sum(), min=s["min"].min(),
+                                                max=s["max"].max())
+            return stats, b.group_by([*group, "_fbin"]).aggregate(n=b.n.sum())
+
+        stats_expr, bins_expr = self._memo(("quantiles", filters, metrics, by), make)
+        stats = ctx.execute(stats_expr)
+        counted = stats[stats["count"].fillna(0).astype("int64") > 0]
+        if ((counted["min"].astype(float) < 0) | (counted["max"].astype(float) > 1)).any():
+            return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
+        stats["count"] = stats["count"].fillna(0).astype("int64")
+        n = stats["count"].to_numpy()
+        total = stats["total"].astype(float).fillna(0).to_numpy()
+        sumsq = stats["sumsq"].astype(float).fillna(0).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(n > 0, total / n, np.nan)
+            var = np.maximum((sumsq - total * total / n) / (n - 1), 0.0)
+        stats["mean"] = mean  # NaN for an empty group, as the raw frame has
+        stats["std"] = np.where(n > 1, np.sqrt(var), np.nan)
+        stats["min"] = stats["min"].astype(float)
+        stats["max"] = stats["max"].astype(float)
+        out = quantiles(stats, ctx.execute(bins_expr), group, QUARTILES)
+        cols = ["metric_name", *by, "count", "mean", "std", "min", *QUARTILES, "max"]
+        return out[cols].sort_values([*by, "metric_name"], na_position="last", kind="stable",
+                                     ignore_index=True), None

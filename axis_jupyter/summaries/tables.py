@@ -1,0 +1,224 @@
+"""The summary tables of a dataset version, as portable Ibis expressions over its scores table.
+
+Four tables, named after the scores table (so they are versioned and dropped with it):
+
+``stats``  keys [+ day] + ``_bin`` (the scorecard's 5-bin histogram bin of the score) ->
+           rows, n (non-null scores), total, sumsq, min, max, passes_<i> (scores >= the
+           i-th configured threshold). Rows with a null metric_name are left out, as every
+           score analytic leaves them out.
+``bins``   ``bin_keys`` (a prefix of the keys that fits; no day) + ``_fbin``
+           (:data:`FINE_BINS` equal bins over [0, 1], clamped) -> n: the mergeable sketch
+           percentiles come from (:mod:`.percentiles`); left out when nothing fits.
+``cases``  the distinct (keys but the metric's [+ day], dataset_id) of every row: a
+           test-case count (distinct ids) over any key filter but metric_name, metric_type
+           or metric_category, exactly.
+``nodes``  metric_name -> parent, weight, metric_type (the scorecard's node attributes).
+
+Every aggregate merges by re-aggregating (sum of sums, min of mins), so an increment is
+appended as its own rows (:func:`append_rows`) and queries always group again.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
+from ..ingest.readers import quote_ident
+from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
+
+THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
+ROLES = ("stats", "bins", "cases", "nodes")
+# A summary table gets at most this share of the rows (at least MIN_ROWS): one fiftieth
+# of the scan is what makes a filter change fast; keys are given up, widest first, to fit.
+MAX_SHARE = 0.02
+MIN_ROWS = 5000
+NODE_ATTRS = ("parent", "weight", "metric_type")
+
+
+def _score(t: ibis.Table):
+    return t.metric_score.cast("float64")
+
+
+def _binned(t: ibis.Table, bins: int):
+    s = _score(t)
+    # the scorecard's own expression; a null score may land in a bin (GREATEST/LEAST skip
+    # NULLs in DuckDB) but adds nothing: n, sums and passes count non-null scores only
+    return ibis.greatest(ibis.least((s * bins).floor().cast("int64"), bins - 1), 0)
+
+
+def stats_expr(t: ibis.Table, keys: list[str], has_time: bool, thresholds=THRESHOLDS) -> ibis.Table:
+    t = t.filter(t.metric_name.notnull())
+    extra = {"_bin": _binned(t, SCORECARD_BINS)}
+    if has_time:
+        extra[TIME_KEY] = t[TIME_KEY].truncate("D")
+    m = t.mutate(**extra)
+    s = _score(m)
+    aggs = {"rows": m.count(), "n": s.count(), "total": s.sum(), "sumsq": (s * s).sum(),
+            "min": s.min(), "max": s.max()}
+    for i, th in enumerate(thresholds):
+        aggs[f"passes_{i}"] = ibis.ifelse(s >= th, 1, 0).sum()
+    group = [*keys, *([TIME_KEY] if has_time else []), "_bin"]
+    return m.group_by(group).aggregate(**aggs)
+
+
+def bins_expr(t: ibis.Table, keys: list[str]) -> ibis.Table:
+    t = t.filter(t.metric_name.notnull() & t.metric_score.notnull())
+    m = t.mutate(_fbin=_binned(t, FINE_BINS))
+    return m.group_by([*keys, "_fbin"]).aggregate(n=m.count())
+
+
+# properties of a metric, not of a case: keying cases by them would copy each case per value
+METRIC_ATTRS = ("metric_name", "metric_type", "metric_category")
+
+
+def case_keys(keys: list[str]) -> list[str]:
+    return [k for k in keys if k not in METRIC_ATTRS]
+
+
+def cases_expr(t: ibis.Table, keys: list[str], has_time: bool) -> ibis.Table | None:
+    if "dataset_id" not in t.columns:
+        return None
+    cols = {k: t[k] for k in case_keys(keys)}
+    if has_time:
+        cols[TIME_KEY] = t[TIME_KEY].truncate("D")
+    return t.select(**cols, dataset_id=t.dataset_id).distinct()
+
+
+def nodes_expr(t: ibis.Table) -> ibis.Table:
+    t = t.filter(t.metric_name.notnull())
+    # min, not arbitrary: portable (PostgreSQL has no FIRST) and the same on every build;
+    # the attributes are properties of a metric, equal on its rows
+    aggs = {c: t[c].min() for c in NODE_ATTRS if c in t.columns}
+    if not aggs:
+        return t.select("metric_name").distinct()
+    return t.group_by("metric_name").aggregate(**aggs)
+
+
+def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
+    """role -> the expression that builds (or, over new rows only, extends) that table."""
+    keys, has_time = meta["keys"], bool(meta["time_bucket"])
+    out = {"stats": stats_expr(t, keys, has_time, meta["thresholds"]), "nodes": nodes_expr(t)}
+    if meta.get("bin_keys"):
+        out["bins"] = bins_expr(t, meta["bin_keys"])
+    cases = cases_expr(t, keys, has_time)
+    if cases is not None:
+        out["cases"] = cases
+    return out
+
+
+def max_rows(rows: int) -> int:
+    return max(MIN_ROWS, int(rows * MAX_SHARE))
+
+
+def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> ibis.Table:
+    """The stats table ``s`` re-grouped by fewer keys (or without the day): exact, since
+    every column merges."""
+    aggs = {"rows": s["rows"].sum(), "n": s.n.sum(), "total": s.total.sum(),
+            "sumsq": s.sumsq.sum(), "min": s["min"].min(), "max": s["max"].max(),
+            **{f"passes_{i}": s[f"passes_{i}"].sum() for i in range(len(thresholds))}}
+    return s.group_by([*keys, *([TIME_KEY] if has_time else []), "_bin"]).aggregate(**aggs)
+
+
+
+
+def _table(cur, name: str) -> ibis.Table:
+    # execute, not the relation API: the caller's cursor may hold an unfinished result
+    # (a fetchone), which relations refuse to run beside
+    schema = cur.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
+    return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
+
+
+def _count(cur, name: str) -> int:
+    return int(cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0])
+
+
+def _create(cur, name: str, expr: ibis.Table, order: list[str]) -> int:
+    """CREATE ``name`` from ``expr``, its rows sorted by ``order`` (so DuckDB skips the row
+    groups a key filter excludes); returns its row count."""
+    by = f" ORDER BY {', '.join(quote_ident(c) for c in order)}" if order else ""
+    cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM "
+                f"({ibis.to_sql(expr, dialect='duckdb')}){by}")
+    return _count(cur, name)
+
+
+def _regroup(cur, name: str, make, order: list[str]) -> int:
+    """Replace table ``name`` by ``make(its Ibis table)`` (a roll-up of itself)."""
+    tmp = f"{name}__regroup"
+    n = _create(cur, tmp, make(_table(cur, name)), order)
+    cur.execute(f"DROP TABLE {quote_ident(name)}")
+    cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
+    return n
+
+
+def _bin_keys(cur, stats: str, keys: list[str], limit: int) -> list[str] | None:
+    """The longest prefix of ``keys`` whose fine-bin table stays under ``limit`` rows, from
+    the stats table: a group of n scores fills at most min(n, FINE_BINS) bins (no scan of the
+    raw rows, no trial build). None when even metric_name alone does not fit."""
+    for i in range(len(keys), 0, -1):
+        by = ", ".join(quote_ident(k) for k in keys[:i])
+        bound = cur.execute(f"SELECT sum(least(n, {FINE_BINS})) FROM (SELECT sum(n) AS n FROM "
+                            f"{quote_ident(stats)} GROUP BY {by})").fetchall()[0][0]
+        if (bound or 0) <= limit:
+            return keys[:i]
+    return None
+
+
+def build_summaries(cur, scores_table: str) -> dict | None:
+    """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
+    caller's transaction) and return their metadata (``info["summary"]``): keys,
+    time_bucket, bin_keys, thresholds, fine_bins, tables (role -> name), source_rows; None
+    when the table has nothing to summarise.
+
+    The stats are built from the raw rows once, with every candidate key, and while they
+    have more than :func:`max_rows` rows rolled up from themselves (the day first, then the
+    widest key); the fine bins take the keys the stats say fit. Four scans of the raw rows
+    (key counts, stats, bins, cases; the node attributes a fifth, on one key)."""
+    layout = choose_keys(cur, scores_table)
+    if layout is None:
+        return None
+    limit = max_rows(layout["rows"])
+    t = _table(cur, scores_table)
+    names = {role: f"{scores_table}_sum_{role}" for role in ROLES}
+    keys, day = list(layout["keys"]), layout["has_time"]
+
+    def stats_order():
+        return [*keys, *([TIME_KEY] if day else []), "_bin"]
+
+    n = _create(cur, names["stats"], stats_expr(t, keys, day, THRESHOLDS), stats_order())
+    while n > limit and (day or len(keys) > 1):
+        if day:
+            day = False
+        else:
+            keys = keys[:-1]
+        n = _regroup(cur, names["stats"], lambda s: stats_rollup(s, keys, day, THRESHOLDS), stats_order())
+    bin_keys = _bin_keys(cur, names["stats"], keys, limit)
+    tables = {"stats": names["stats"]}
+    if bin_keys:
+        _create(cur, names["bins"], bins_expr(t, bin_keys), [*bin_keys, "_fbin"])
+        tables["bins"] = names["bins"]
+    meta = {"keys": keys, "time_bucket": "day" if day else None, "bin_keys": bin_keys,
+            "thresholds": list(THRESHOLDS), "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
+    cases = cases_expr(t, keys, day)
+    if cases is not None:
+        _create(cur, names["cases"], cases, [*case_keys(keys), *([TIME_KEY] if day else [])])
+        tables["cases"] = names["cases"]
+    _create(cur, names["nodes"], nodes_expr(t), ["metric_name"])
+    tables["nodes"] = names["nodes"]
+    meta["tables"] = tables
+    return meta
+
+
+def append_rows(cur, summary: dict, new_table: str) -> dict:
+    """Extend the summaries described by ``summary`` with the rows of ``new_table`` (an
+    increment with the scores table's columns) on ``cur``; returns the new metadata."""
+    t = _table(cur, new_table)
+    for role, expr in exprs(t, summary).items():
+        name = summary["tables"].get(role)
+        if name:
+            cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {ibis.to_sql(expr, dialect='duckdb')}")
+    return dict(summary, source_rows=int(summary["source_rows"]) + _count(cur, new_table))
+
+
+def summary_tables(info: dict) -> list[str]:
+    """The names of a dataset's summary tables (none without a summary)."""
+    return list(((info.get("summary") or {}).get("tables") or {}).values())
