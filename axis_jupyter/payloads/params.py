@@ -81,6 +81,10 @@ OVERRIDES: dict[tuple[str, str, str], dict] = {
     ("deepdive", "length", "bins"): analytics_params.OVERRIDES[("length_analysis", "bins")],
     ("database", "preview", "filters"): {"anyOf": [schemas.OBJECT, {"type": "array"}]},
     ("database", "import_table", "filters"): {"anyOf": [schemas.OBJECT, {"type": "array"}]},
+    # compare's test-case table: ``fields`` is the field picker's list of names (the
+    # memory view's ``fields`` is an object)
+    **{("compare", a, "fields"): analytics_params.PARAMS["fields"]
+       for a in ("test_cases", "test_cases_export", "test_case")},
 }
 
 

@@ -60,5 +60,7 @@ def test_production_filter_bar_spans_both_datasets(mstore, mon_frame, kpi_frame)
     cards = {x["kpi_name"]: x for c in p["kpi"]["categories"] for x in c["kpis"]}
     assert {k: c["record_count"] for k, c in cards.items()} == sub.groupby("kpi_name").size().to_dict()
     same = ("total_metrics", "avg_score", "pass_rate")  # freshness ages with the clock
-    assert {k: p["quality"]["summary"][k] for k in same} == {k: p_all["quality"]["summary"][k] for k in same}
-    assert p["quality"]["hierarchy"] == p_all["quality"]["hierarchy"]
+    assert {k: p["quality"]["summary"][k] for k in same} == pytest.approx({k: p_all["quality"]["summary"][k] for k in same})
+    rows = lambda q: [(r["key"], r["count"], r["records"], r["health"]) for r in q["quality"]["hierarchy"]]  # noqa: E731
+    assert rows(p) == rows(p_all)  # sums in another order may differ in the last bit: approx
+    assert [r["score"] for r in p["quality"]["hierarchy"]] == pytest.approx([r["score"] for r in p_all["quality"]["hierarchy"]])
