@@ -68,7 +68,6 @@ VIEW_PARAMS: dict[str, dict] = {
     "page_size": schemas.integer(1, 500),
     "limit": schemas.integer(1, 100_000),
     # decision memory and the knowledge graph (payloads/memory.py, payloads/graph.py)
-    "fields": schemas.OBJECT,
     "rule_id": {"type": "string", "minLength": 1, "maxLength": 600},
     "node_id": {"type": "string", "minLength": 3, "maxLength": 600},
     "depth": schemas.integer(1, 3),
@@ -81,10 +80,9 @@ OVERRIDES: dict[tuple[str, str, str], dict] = {
     ("deepdive", "length", "bins"): analytics_params.OVERRIDES[("length_analysis", "bins")],
     ("database", "preview", "filters"): {"anyOf": [schemas.OBJECT, {"type": "array"}]},
     ("database", "import_table", "filters"): {"anyOf": [schemas.OBJECT, {"type": "array"}]},
-    # compare's test-case table: ``fields`` is the field picker's list of names (the
-    # memory view's ``fields`` is an object)
-    **{("compare", a, "fields"): analytics_params.PARAMS["fields"]
-       for a in ("test_cases", "test_cases_export", "test_case")},
+    # ``fields`` is a list of field names everywhere (the analytics' meaning: compare's
+    # field picker, a report's context fields) except in the rule editor, where it is the rule
+    **{("memory", a, "fields"): schemas.OBJECT for a in ("create", "update")},
 }
 
 

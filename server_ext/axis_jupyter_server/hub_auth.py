@@ -92,7 +92,9 @@ RESOURCE_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
 _READ_VIEWS = ("scorecard", "compare", "deepdive", "monitor", "production", "signals")
 VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     **{view: {"*": _R} for view in _READ_VIEWS},
-    "runner": {"setup": _R, "status": _R, "start": _W, "cancel": _W},
+    # the runner's agent test calls the user's agent from the server, so it writes like a run
+    "runner": {"setup": _R, "status": _R, "open_run": _R, "export": _R, "start": _W,
+               "cancel": _W, "test_agent": _W, "rerun": _W, "compare": _W},
     "memory": {"*": _R, "create": _W, "update": _W, "delete": _W},  # the rule editor writes
     "graph": {"*": _R},
     "database": {"*": _X + _W},
