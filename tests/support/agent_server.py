@@ -18,11 +18,12 @@ Only 127.0.0.1 is bound, on a random free port.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
+
+from .loopback import LoopbackServer
 
 
 def default_answer(body: Any) -> str:
@@ -52,7 +53,10 @@ class Seen:
     at: float
 
 
-class LoopbackAgent:
+class LoopbackAgent(LoopbackServer):
+    thread_name = "loopback-agent"
+    request_queue_size = 128  # a run's concurrency bursts at once
+
     def __init__(self, *, delay: float = 0.0, answer_for: Callable[[Any], str] | None = None):
         self.delay = delay
         self.answer_for = answer_for or default_answer
@@ -60,44 +64,11 @@ class LoopbackAgent:
         self.seen: list[Seen] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "LoopbackAgent":
-        owner = self
-
-        class Handler(_Handler):
-            agent = owner
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._server.request_queue_size = 128
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="loopback-agent", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "LoopbackAgent":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        return self.root
 
     def fail_next(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
         for _ in range(times):
@@ -116,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:  # noqa: N802
-        a = self.agent
+        a = self.server_owner
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -166,3 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+LoopbackAgent.handler = _Handler  # the handler is written below the server it serves
+
+

@@ -20,11 +20,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
+
+from .loopback import LoopbackServer
 
 try:  # tests/ on sys.path (most suites) or the repository root (tests/evals)
     from support.llm_server import example_for
@@ -70,8 +71,10 @@ def user_payload(request: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-class LoopbackChat:
+class LoopbackChat(LoopbackServer):
     """``with LoopbackChat(responder) as srv:``; ``srv.base_url`` ends in ``/v1``."""
+
+    thread_name = "loopback-chat"
 
     def __init__(self, responder: Responder | None = None, *, delay: float = 0.0,
                  prompt_tokens: int = 50, completion_tokens: int = 10):
@@ -83,48 +86,12 @@ class LoopbackChat:
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
         self.request_count = 0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def root(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     @property
     def base_url(self) -> str:
         return self.root + "/v1"
-
-    def start(self) -> "LoopbackChat":
-        owner = self
-
-        class Handler(_Handler):
-            server_owner = owner
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="loopback-chat", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "LoopbackChat":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def fail_next(self, status: int, *, times: int = 1, message: str | None = None,
                   headers: dict[str, str] | None = None) -> None:
@@ -247,6 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+LoopbackChat.handler = _Handler  # the handler is written below the server it serves
 
 
 @contextmanager

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
+
+from .loopback import LoopbackServer
 
 Responder = Callable[[dict[str, Any]], Any]
 
@@ -113,8 +114,10 @@ def _forced_tool(request: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-class LoopbackLLM:
+class LoopbackLLM(LoopbackServer):
     """Start with ``with LoopbackLLM(responder) as srv:`` or ``start()``/``stop()``."""
+
+    thread_name = "loopback-llm"
 
     def __init__(self, responder: Responder | None = None, *, delay: float = 0.0,
                  input_tokens: int = 100, output_tokens: int = 20):
@@ -125,46 +128,13 @@ class LoopbackLLM:
         self.failures: list[Failure] = []
         self.requests: list[dict[str, Any]] = []
         self.request_count = 0  # every POST, including scripted failures
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     # -- lifecycle -------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "server not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "LoopbackLLM":
-        owner = self
-
-        class Handler(_Handler):
-            server_owner = owner
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="loopback-llm",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "LoopbackLLM":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        return self.root
 
     # -- scripting -------------------------------------------------------------------
     def fail_next(self, status: int, *, times: int = 1, message: str | None = None,
@@ -306,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+LoopbackLLM.handler = _Handler  # the handler is written below the server it serves
 
 
 def tool_name(request: dict[str, Any]) -> str | None:

@@ -1,0 +1,56 @@
+"""What the loopback test servers (Messages API, Chat Completions, a user's agent) share: an
+HTTP server on 127.0.0.1 in a daemon thread, started and stopped with ``with``.
+
+A subclass sets ``handler`` (a ``BaseHTTPRequestHandler`` that reads its server object as
+``self.server_owner``) and ``thread_name``, and calls ``super().__init__()``."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class LoopbackServer:
+    handler: type[BaseHTTPRequestHandler]
+    thread_name = "loopback"
+    request_queue_size = 5  # socketserver's default; the agent server takes bursts
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def root(self) -> str:
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        handler = type("Handler", (self.handler,), {"server_owner": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+        self._server.request_queue_size = self.request_queue_size
+        self._server.server_bind()
+        self._server.server_activate()
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name=self.thread_name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
