@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import params as P
-from ..errors import NotFoundError
 from . import run
 from .budget import Budget
 from .conversation import REGISTRY, Conversation
@@ -51,17 +49,10 @@ def start(store, question: Any, *, conversation: str | Conversation | None = Non
 
 def question_job(runner, job_id: str):
     """The copilot job ``job_id`` of ``runner`` (NotFoundError for any other job)."""
-    job = runner.get(str(job_id))
-    if job.kind != KIND:
-        raise NotFoundError(f"no copilot question {job_id!r}.")
-    return job
+    return runner.get(job_id, KIND, "copilot question")
 
 
 def poll(job, after: int = 0) -> dict:
     """``{state, events: [{seq, event, data}], answer (once succeeded), error}``: the job's
     events after sequence number ``after``."""
-    after = P.check("after", after, P.integer(0, 10**12))
-    events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in job.events_after(after)]
-    return {"state": job.state, "events": events,
-            "answer": job.result if job.state == "succeeded" else None,
-            "error": job.error if job.state == "failed" else None}
+    return job.poll(after, "answer")

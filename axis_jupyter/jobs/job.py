@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .. import params as P
 from ..errors import INTERNAL, AxisError, ConflictError, StoreError, error_class
 
 log = logging.getLogger("axis_jupyter.jobs")
@@ -134,6 +135,15 @@ class Job:
         if result:
             d["result"] = self.result
         return d
+
+    def poll(self, after: int = 0, result_key: str = "result") -> dict:
+        """``{state, events: [{seq, event, data}], <result_key> (once succeeded), error}``:
+        what a view polling this job (no SSE through a kernel) needs after event ``after``."""
+        after = P.check("after", after, P.integer(0, 10**12))
+        events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in self.events_after(after)]
+        return {"state": self.state, "events": events,
+                result_key: self.result if self.state == "succeeded" else None,
+                "error": self.error if self.state == "failed" else None}
 
     def events_after(self, seq: int) -> list[Event]:
         """The kept events with a sequence number above ``seq``, in order."""

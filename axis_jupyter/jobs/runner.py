@@ -83,11 +83,15 @@ class JobRunner:
             thread.start()
         return job
 
-    def get(self, job_id: str) -> Job:
-        job = self._jobs.get(job_id)
-        if job is None:
+    def get(self, job_id: str, kind: str | None = None, what: str = "job") -> Job:
+        """The job ``job_id``; with ``kind``, only a job of that kind (any other id is a
+        NotFoundError naming ``what``, e.g. "copilot question")."""
+        job = self._jobs.get(str(job_id))
+        if job is None and kind is None:
             raise NotFoundError(f"no job {job_id!r} (it may have finished long ago and been "
                                 "forgotten; GET jobs lists the known ones).")
+        if job is None or (kind is not None and job.kind != kind):
+            raise NotFoundError(f"no {what} {job_id!r}.")
         return job
 
     def list(self, kind: str | None = None) -> list[Job]:

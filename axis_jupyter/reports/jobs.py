@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import params as P
-from ..errors import ConflictError, NotFoundError
+from ..errors import ConflictError
 from ..analytics import registry
 from .generate import check_kind, generate_report, make_judge, subtree_metrics
 from .report import Report
@@ -53,19 +52,12 @@ def start(store, dataset: str, kind: str = "summary", *, metrics=None, node: str
 
 def report_job(runner, job_id: str):
     """The report job ``job_id`` of ``runner`` (NotFoundError for any other job)."""
-    job = runner.get(str(job_id))
-    if job.kind != KIND:
-        raise NotFoundError(f"no report job {job_id!r}.")
-    return job
+    return runner.get(job_id, KIND, "report job")
 
 
 def poll(job, after: int = 0) -> dict:
     """``{state, events, report (once succeeded), error}`` after sequence ``after``."""
-    after = P.check("after", after, P.integer(0, 10**12))
-    events = [{"seq": e.seq, "event": e.event, "data": e.data} for e in job.events_after(after)]
-    return {"state": job.state, "events": events,
-            "report": job.result if job.state == "succeeded" else None,
-            "error": job.error if job.state == "failed" else None}
+    return job.poll(after, "report")
 
 
 def markdown(job) -> tuple[str, str]:
