@@ -20,6 +20,8 @@ appended as its own rows (:func:`append_rows`) and queries always group again.
 
 from __future__ import annotations
 
+import warnings
+
 import ibis
 
 from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
@@ -123,8 +125,11 @@ def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> 
 
 def _table(cur, name: str) -> ibis.Table:
     # execute, not the relation API: the caller's cursor may hold an unfinished result
-    # (a fetchone), which relations refuse to run beside
-    schema = cur.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
+    # (a fetchone), which relations refuse to run beside. DuckDB warns that Arrow output of
+    # an executed statement copies its rows; there are none here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        schema = cur.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
     return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
 
 
