@@ -5,31 +5,14 @@ Messages API (the judge, the analysis and apply & re-run too)."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
+from tests.support import notebooks
 from tests.support.llm_server import tool_name, user_payload
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_notebook(tmp_path, monkeypatch) -> tuple[str, list]:
-    monkeypatch.setenv("AXIS_STORE", str(tmp_path / "align.duckdb"))
-    monkeypatch.delenv("AXIS_SERVER_URL", raising=False)
-    nb_path = tmp_path / "alignment.ipynb"
-    shutil.copy(ROOT / "notebooks" / "alignment.ipynb", nb_path)
-    nb = nbformat.read(nb_path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    outs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outs)
-    errors = [o for o in outs if o.output_type == "error"]
-    assert not errors, errors
-    widgets = [o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    return text, widgets
+    ran = notebooks.run_notebook("alignment.ipynb", tmp_path, monkeypatch)
+    return ran.text, ran.widgets
 
 
 def test_runs_without_a_key(tmp_path, monkeypatch):
