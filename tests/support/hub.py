@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHP = REPO / "tests" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
