@@ -5,6 +5,7 @@ every earlier method name and positional order still working, filters as keyword
 from __future__ import annotations
 
 import inspect
+import re
 import pydoc
 
 import pandas as pd
@@ -73,7 +74,9 @@ def test_ipython_question_mark_and_tab_completion(ip, demo_store):
     from IPython.core.completer import provisionalcompleter
 
     ip.user_ns["ds"] = demo_store["demo_monitoring"]
-    info = ip.object_inspect_text("ds.trends")  # what ``ds.trends?`` shows
+    # what ``ds.trends?`` shows; another test may have turned IPython's colours on, so the
+    # ANSI escapes are dropped before reading the text
+    info = re.sub(r"\x1b\[[0-9;]*m", "", ip.object_inspect_text("ds.trends"))
     assert "granularity: str = 'day'" in info and "p95" in info
 
     def complete(code: str) -> set[str]:
