@@ -6,8 +6,8 @@ show); :meth:`AnalyticContext.answer` then runs the raw query. A request is answ
 
 * the summaries cover every row of the dataset (a writer that appended rows without
   extending them makes them stale: the raw table answers until the next build);
-* every filter is on a key column (time ranges must fall on day boundaries) and every
-  grouping is a key;
+* every filter is on a key column and every grouping is a key (with a time range, which
+  must fall on day boundaries, the keys of the days table);
 * what it asks is summarised (a pass threshold among the configured ones; percentiles of
   scores within [0, 1], whose fine bins give the error :data:`.percentiles.BOUND`).
 
@@ -30,7 +30,7 @@ import pandas as pd
 from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
-from .keys import unanswerable
+from .keys import TIME_FILTERS, unanswerable
 from .percentiles import quantiles
 from .tables import case_keys
 
@@ -44,10 +44,18 @@ class Planner:
     context's engine) and their metadata ``meta`` (``info["summary"]``)."""
 
     def __init__(self, tables: dict[str, ibis.Table], meta: dict):
-        self.tables = tables
+        self.tables = dict(tables)
         self.meta = meta
         self.keys: list[str] = list(meta["keys"])
         self.has_time = bool(meta.get("time_bucket"))
+        if "day_keys" not in meta:  # built before the days table had its own: stats keyed by day
+            if self.has_time:
+                self.tables["days"] = self.tables["stats"]
+            self.day_keys = self.keys if self.has_time else []
+            self.cases_day = self.has_time
+        else:
+            self.day_keys = list(meta["day_keys"] or [])
+            self.cases_day = bool(meta.get("cases_day"))
 
     @classmethod
     def for_info(cls, info: dict, table: Callable[[str], ibis.Table]) -> "Planner | None":
@@ -76,24 +84,35 @@ class Planner:
             return make()
 
     # ------------------------------------------------------------------ answers
+    def _stats_for(self, filters) -> tuple[str, list[str]]:
+        """The stats table that can answer ``filters`` and its keys: the days table for a
+        time range (when there is one), else the stats table (which has no day)."""
+        timed = isinstance(filters, dict) and any(filters.get(k) is not None for k in TIME_FILTERS)
+        if timed and "days" in self.tables:
+            return "days", self.day_keys
+        return "stats", self.keys
+
     def _scorecard_binned(self, ctx, filters=None, threshold=None):
         if EXPERIMENT in ctx.table("scores").columns and EXPERIMENT not in self.keys:
             return None, f"{EXPERIMENT} has too many values to be a summary key"
-        why = unanswerable(filters, self.keys, self.has_time)
+        role, keys = self._stats_for(filters)
+        why = unanswerable(filters, keys, role == "days")
         if why:
             return None, why
+        if EXPERIMENT in ctx.table("scores").columns and EXPERIMENT not in keys:
+            return None, f"{EXPERIMENT} is not a key of the days table"
         col = self._passes(threshold)
         if col is None:
             return None, f"threshold {threshold} is not summarised"
 
         def make():
-            s = apply_filters(self.tables["stats"], filters)
+            s = apply_filters(self.tables[role], filters)
             keys = [EXPERIMENT, "metric_name"] if EXPERIMENT in self.keys else ["metric_name"]
             return s.group_by([*keys, "_bin"]).aggregate(
                 n=s.n.sum(), total=s.total.sum(), sumsq=s.sumsq.sum(), min=s["min"].min(),
                 max=s["max"].max(), passes=s[col].sum())
 
-        return ctx.records(self._memo(("binned", filters, col), make)), None
+        return ctx.records(self._memo(("binned", role, filters, col), make)), None
 
     def _passes(self, threshold) -> str | None:
         for i, th in enumerate(self.meta["thresholds"]):
@@ -104,7 +123,7 @@ class Planner:
     def _case_count(self, ctx, filters=None):
         if "cases" not in self.tables:
             return None, "the dataset has no dataset_id to count cases by"
-        why = unanswerable(filters, case_keys(self.keys), self.has_time)
+        why = unanswerable(filters, case_keys(self.keys), self.cases_day)
         if why:
             return None, why
 

@@ -136,3 +136,39 @@ def test_too_many_groups_roll_up_and_still_answer_exactly(store, monkeypatch):
     assert fast["count"].tolist() == raw["count"].tolist()
     assert fast["pass_rate"].tolist() == raw["pass_rate"].tolist()
     assert fast["mean"].tolist() == pytest.approx(raw["mean"].tolist(), rel=1e-9)
+
+
+def test_the_days_table_has_its_own_keys_and_answers_whole_days(store, monkeypatch):
+    """A time range is answered from the days table, which keeps fewer keys than the stats
+    when the day would multiply the groups past DAY_GROUPS: a time range with a key it
+    dropped reads the raw rows (and says why); the same key without a time range, and a time
+    range with the keys it kept, come from summaries, equal to the raw rows."""
+    from axis_jupyter.summaries import tables
+
+    monkeypatch.setattr(tables, "DAY_GROUPS", 400)  # 6 metrics x 3 experiments x 5 bins x 5 days = 450
+    store.load(eval_frame(), name="d", kind="evals")
+    summary = store.info("d")["summary"]
+    assert summary["time_bucket"] == "day" and summary["day_keys"] == ["metric_name"]
+    assert {"evaluation_name", "source_name"} <= set(summary["keys"])
+    day = {"time_range": ["2026-03-02", "2026-03-04"]}
+
+    def both(filters):
+        def run(exact):
+            def fn(ctx):
+                return scorecard.scorecard(ctx, filters, exact=exact), ctx.paths
+            return store.view_read("d", fn)
+        return run(False), run(True)
+
+    for filters, path in [({**day, "metric_name": "tone"}, "raw"),  # the experiment: not a day key
+                          ({"source_name": "web"}, "summary"), ({**day, "source_name": "web"}, "raw")]:
+        (fast, paths), (raw, _) = both(filters)
+        assert paths[0]["path"] == path, (filters, paths[0])
+        assert fast["count"].tolist() == raw["count"].tolist() and raw["count"].sum() > 0
+        assert fast["pass_rate"].tolist() == raw["pass_rate"].tolist()
+    monkeypatch.setattr(tables, "DAY_GROUPS", 5000)
+    store.load(eval_frame(), name="d", kind="evals")
+    assert store.info("d")["summary"]["day_keys"] == store.info("d")["summary"]["keys"]
+    (fast, paths), (raw, _) = both({**day, "source_name": "web", "evaluation_name": "tuned"})
+    assert paths[0]["path"] == "summary"
+    assert fast["count"].tolist() == raw["count"].tolist() and raw["count"].sum() > 0
+    assert fast["h0"].tolist() == raw["h0"].tolist()
