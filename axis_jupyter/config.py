@@ -61,6 +61,13 @@ def memory_limit() -> str | None:
     return raw or None
 
 
+def summaries_enabled() -> bool:
+    """False when ``AXIS_SUMMARIES`` is ``off`` (or 0, false, no): every analytic then reads
+    the raw rows, as with ``exact=True`` on each call (to compare the two paths, or to rule
+    the summaries out when a number looks wrong). Summaries are still built and kept."""
+    return os.environ.get("AXIS_SUMMARIES", "").strip().lower() not in ("off", "0", "false", "no")
+
+
 # Thresholds shared by every view (reference: PASSING_RATE 0.5, GREEN 0.7, RED 0.3).
 PASS_THRESHOLD = 0.5
 GOOD_THRESHOLD = 0.7

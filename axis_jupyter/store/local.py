@@ -58,6 +58,7 @@ from ..ingest.readers import NeedsCarefulRead, RetryAsText, file_source, frame_s
 from ..jobs import JobRunner
 from ..signals import cases as signal_cases
 from ..summaries import Planner, build_summaries, summary_tables
+from ..summaries.planner import OFF
 from . import budget as budgets
 from . import metadata, sandbox, sizes
 from .attached_store import AttachedDatasets
@@ -352,7 +353,8 @@ class LocalStore(AttachedDatasets, Store):
         if built.kind == "signals":  # load and every sync (incremental too) rebuild the cases
             signal_cases.build(cur, built)
         if "summary" not in built.extras:  # an incremental sync extends them (summaries.append_rows)
-            built.extras["summary"] = build_summaries(cur, built.scores_table)
+            built.extras["summary"] = build_summaries(cur, built.scores_table,
+                                                      cases=built.kind != "monitoring")
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = metadata.compute_info(cur, name, built, label, version)
@@ -480,7 +482,8 @@ class LocalStore(AttachedDatasets, Store):
         if info.get("latency_table") and info.get("latency_unique"):
             lt = info["latency_table"]
             tables["record_latency"] = ibis.table(self._schema(cur, lt), name=lt)
-        planner = Planner.for_info(info, lambda t: ibis.table(self._schema(cur, t), name=t))
+        planner = Planner.for_info(info, lambda t: ibis.table(self._schema(cur, t), name=t)) \
+            if config.summaries_enabled() else OFF
         return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info, planner=planner)
 
     def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:

@@ -210,12 +210,14 @@ def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[s
     return None
 
 
-def build_summaries(cur, scores_table: str) -> dict | None:
+def build_summaries(cur, scores_table: str, cases: bool = True) -> dict | None:
     """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
     caller's transaction) and return their metadata (``info["summary"]``): keys,
     time_bucket ("day" when there is a days table), day_keys, bin_keys, cases_day,
     thresholds, fine_bins, tables (role -> name), source_rows; None when the table has
-    nothing to summarise.
+    nothing to summarise. ``cases=False`` leaves the distinct-cases table out (monitoring
+    data: each record is its own case, so the table would be as long as the records, and
+    no monitoring view counts test cases).
 
     The stats are built from the raw rows once, with every candidate key, and while they
     have more than :func:`max_rows` rows rolled up from themselves (the widest key given up
@@ -251,7 +253,7 @@ def build_summaries(cur, scores_table: str) -> dict | None:
     meta = {"keys": keys, "time_bucket": "day" if day_keys else None, "day_keys": day_keys,
             "bin_keys": bin_keys, "cases_day": bool(day_keys), "thresholds": list(THRESHOLDS),
             "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
-    cases = cases_expr(t, keys, bool(day_keys))
+    cases = cases_expr(t, keys, bool(day_keys)) if cases else None
     if cases is not None:
         # sorted by the first key only (the experiment: the filter it serves most): sorting
         # by every key costs a third more than the distinct itself

@@ -172,3 +172,14 @@ def test_the_days_table_has_its_own_keys_and_answers_whole_days(store, monkeypat
     assert paths[0]["path"] == "summary"
     assert fast["count"].tolist() == raw["count"].tolist() and raw["count"].sum() > 0
     assert fast["h0"].tolist() == raw["h0"].tolist()
+
+
+def test_axis_summaries_off_reads_the_raw_rows_and_says_why(sstore, monkeypatch):
+    monkeypatch.setenv("AXIS_SUMMARIES", "off")
+    out = call_action(sstore, "ev", "scorecard", "payload", {"filters": {"environment": "prod"}})
+    assert out["timing"]["path"] == "raw"
+    assert all(p["reason"] == "AXIS_SUMMARIES is off" for p in out["timing"]["paths"])
+    monkeypatch.setenv("AXIS_SUMMARIES", "on")
+    again = call_action(sstore, "ev", "scorecard", "payload", {"filters": {"environment": "prod"}})
+    assert again["timing"]["path"] == "summary"
+    assert again["kpis"]["test_cases"] == out["kpis"]["test_cases"] > 0

@@ -9,6 +9,6 @@ def test_notebook_runs_and_shows_both_paths(tmp_path, monkeypatch):
     text = notebooks.run_notebook("summaries.ipynb", tmp_path, monkeypatch).text
     assert "summary path: summary | exact=True: raw" in text
     assert "same test cases: True" in text
-    assert "non-key filter:" in text and "trace_id (not a summary key)" in text
+    assert "non-key filter:" in text and "dataset_id (not a summary key)" in text
     err = float(text.split("largest quartile difference:")[1].split()[0])
     assert err <= 0.0005
