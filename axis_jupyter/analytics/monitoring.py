@@ -84,9 +84,13 @@ def records_table(ctx: AnalyticContext, filters, *cols: str) -> ibis.Table:
     return t.group_by([*key, *dims]).aggregate(latency=t.latency.max())
 
 
-def latency(ctx: AnalyticContext, by=None, filters=None) -> pd.DataFrame:
-    """Latency percentiles, each record once: [by...], count, mean, min, max, p50, p95, p99."""
-    return ctx.execute(_latency_expr(ctx, as_list(by), filters))
+def latency(ctx: AnalyticContext, by=None, filters=None, exact: bool = False) -> pd.DataFrame:
+    """Latency percentiles, each record once: [by...], count, mean, min, max, p50, p95, p99.
+    From the dataset's latency sketch when it covers the request (percentiles then within
+    1% of the raw ones, relatively; the rest equal); ``exact=True`` reads the raw rows."""
+    by = as_list(by)
+    return ctx.answer("latency", lambda: ctx.execute(_latency_expr(ctx, by, filters)), exact=exact,
+                      by=by, filters=filters)
 
 
 @memo_expr

@@ -353,8 +353,10 @@ class LocalStore(AttachedDatasets, Store):
         if built.kind == "signals":  # load and every sync (incremental too) rebuild the cases
             signal_cases.build(cur, built)
         if "summary" not in built.extras:  # an incremental sync extends them (summaries.append_rows)
-            built.extras["summary"] = build_summaries(cur, built.scores_table,
-                                                      cases=built.kind != "monitoring")
+            unique = built.extras.get("latency_unique")
+            built.extras["summary"] = build_summaries(
+                cur, built.scores_table, cases=built.kind != "monitoring",
+                latency_table=built.extras.get("latency_table") if unique else None)
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = metadata.compute_info(cur, name, built, label, version)

@@ -22,19 +22,25 @@ from .tables import FINE_BINS
 BOUND = 0.5 / FINE_BINS
 
 
+def fine_centre(fbin: np.ndarray) -> np.ndarray:
+    return (fbin + 0.5) / FINE_BINS
+
+
 def quantiles(groups: pd.DataFrame, bins: pd.DataFrame, group: list[str],
-              qs: dict[str, float]) -> pd.DataFrame:
+              qs: dict[str, float], bin_col: str = "_fbin", estimate=fine_centre) -> pd.DataFrame:
     """``groups`` (one row per group: the ``group`` columns, count, min, max) with a column
-    per name of ``qs`` (NaN for an empty group): ``quantile_cont`` of the group's scores within :data:`BOUND`, from
-    ``bins`` (the ``group`` columns, ``_fbin``, ``n``). Vectorised: a view may ask for
-    thousands of groups of a thousand bins each."""
+    per name of ``qs`` (NaN for an empty group): ``quantile_cont`` of the group's scores
+    within :data:`BOUND`, from ``bins`` (the ``group`` columns, ``bin_col``, ``n``).
+    ``estimate(bin)`` is the estimate of every value in a bin (the fine bins' centre here; the
+    log-spaced latency bins give their own, :func:`.latency.estimate`). Vectorised: a view
+    may ask for thousands of groups of a thousand bins each."""
     groups = groups.reset_index(drop=True)
     ids = groups[group].assign(_gid=np.arange(len(groups)))
     b = bins.merge(ids, on=group, how="inner")  # pandas matches null keys with null keys
-    b = b.sort_values(["_gid", "_fbin"], kind="stable")
+    b = b.sort_values(["_gid", bin_col], kind="stable")
     n = b["n"].to_numpy(dtype="int64")
     cum = np.cumsum(n)
-    fbin = b["_fbin"].to_numpy(dtype="int64")
+    fbin = b[bin_col].to_numpy(dtype="int64")
     gid = b["_gid"].to_numpy()
     start = np.zeros(len(groups), dtype="int64")  # scores before each group's first bin
     if len(b):
@@ -49,7 +55,7 @@ def quantiles(groups: pd.DataFrame, bins: pd.DataFrame, group: list[str],
         clamped to [min, max]; the first and last are min and max exactly."""
         if len(cum):
             pos = np.searchsorted(cum, start + j, side="right")
-            centre = (fbin[np.minimum(pos, len(fbin) - 1)] + 0.5) / FINE_BINS
+            centre = estimate(fbin[np.minimum(pos, len(fbin) - 1)])
         else:
             centre = np.full(len(j), np.nan)
         est = np.minimum(np.maximum(centre, lo), hi)

@@ -17,6 +17,8 @@ What it answers (each the same records the raw expression would give):
 ``case_count``       (filters)             distinct dataset_id among the filtered rows
 ``node_meta``        ()                    metric_name, parent, weight, metric_type
 ``quantiles``        (metric, filters, by) the frame of ``analytics.evals.quantiles``
+``latency``          (by, filters)         the frame of ``analytics.monitoring.latency``
+                                           (percentiles within :data:`.latency.BOUND`, relative)
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import TIME_FILTERS, unanswerable
+from . import latency as log_bins
 from .percentiles import quantiles
 from .tables import case_keys
 
 EXPERIMENT = "evaluation_name"
 QUARTILES = {"q25": 0.25, "median": 0.5, "q75": 0.75}
+P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}  # analytics.monitoring.P50_95_99
 _EXPRS = Lru(512)  # summary expressions by (tables, request); the tables are versioned
 
 
@@ -178,6 +182,43 @@ class Planner:
         cols = ["metric_name", *by, "count", "mean", "std", "min", *QUARTILES, "max"]
         return out[cols].sort_values([*by, "metric_name"], na_position="last", kind="stable",
                                      ignore_index=True), None
+
+    def _latency(self, ctx, by=None, filters=None):
+        if "lat" not in self.tables:
+            return None, "no latency sketch (not monitoring data with one latency per record)"
+        by = as_list(by)
+        why = unanswerable(filters, list(self.meta.get("latency_keys") or []), False, tuple(by))
+        if why:
+            return None, why
+
+        def make():
+            t = apply_filters(self.tables["lat"], filters)
+            aggs = {"count": t.n.sum(), "total": t.total.sum(), "min": t["min"].min(),
+                    "max": t["max"].max()}
+            # no grouping: a global aggregate, one row even for no records (as the raw one)
+            stats = t.group_by(by).aggregate(**aggs) if by else t.aggregate(**aggs)
+            return stats, t.group_by([*by, "_lbin"]).aggregate(n=t.n.sum())
+
+        stats_expr, bins_expr = self._memo(("latency", filters, by), make)
+        stats, bins = ctx.execute(stats_expr), ctx.execute(bins_expr)
+        group = by or ["_all"]
+        if not by:
+            stats["_all"] = 0
+            bins["_all"] = 0
+        if (pd.to_numeric(stats["min"], errors="coerce") < 0).any():
+            return None, "negative latencies (the log-spaced bins cover zero and up)"
+        stats["count"] = stats["count"].fillna(0).astype("int64")
+        n = stats["count"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stats["mean"] = np.where(n > 0, stats["total"].astype(float).to_numpy() / n, np.nan)
+        stats["min"] = stats["min"].astype(float)
+        stats["max"] = stats["max"].astype(float)
+        out = quantiles(stats, bins, group, P50_95_99, bin_col="_lbin",
+                        estimate=log_bins.estimate)
+        out = out[[*by, "count", "mean", "min", "max", *P50_95_99]]
+        if by:
+            out = out.sort_values(by, na_position="last", kind="stable", ignore_index=True)
+        return out, None
 
 
 class _Off:

@@ -53,6 +53,16 @@ def _postgres(pg_uri, store, name):
             c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
         tables[role] = pg.create_table(table, expr)
+    if meta.get("latency_keys") is not None:  # the sketch, from one row per record
+        from axis_jupyter.summaries.latency import bins_expr
+        t = base.table("scores")
+        dims = [c for c in meta["latency_keys"] if c in t.columns]
+        r = t.group_by(["dataset_id", *dims]).aggregate(latency=t.latency.max())
+        table = f"sum_{name}_summary_lat"
+        with pg.con.cursor() as c:
+            c.execute(f'DROP TABLE IF EXISTS "{table}"')
+        pg.con.commit()
+        tables["lat"] = pg.create_table(table, bins_expr(r, meta["latency_keys"]))
 
     def make():
         return AnalyticContext(tables=base.tables, run=base.run, info=base.info,

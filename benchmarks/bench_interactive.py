@@ -1,0 +1,187 @@
+"""Interactive benchmark (issue 18): a filter change in the scorecard and in the monitor view
+on the data of ``interactive_data.py`` (default 100,000,000 long evaluation rows and as many
+monitoring rows), in a real JupyterLab (the AXIS server extension owns the store) and
+headless Chromium, side by side with the raw DuckDB query of the same request.
+
+Measured, in one run:
+
+* **raw DuckDB** of each request, in-process on the same file: the scorecard's SQL on the raw
+  table (``bench_summaries.raw_floor``: per-node stats and histogram, distinct test cases)
+  and the monitor payload's DuckDB time on the raw path;
+* **the views from summaries**: a lab started with ``AXIS_MEMORY_LIMIT`` (3GB by default);
+  the time from the ``<select>`` change event to the re-rendered view, measured in the page,
+  and the same request's server and DuckDB times; the path the scorecard reports;
+* **the views on the raw path**: a second lab with ``AXIS_SUMMARIES=off`` (every request as
+  with ``exact=True``), the same rounds;
+* the **peak memory** (VmHWM) of each lab's server process, which owns the store.
+
+    flock /work/helpers/bench.lock .venv/bin/python benchmarks/bench_interactive.py --rows 100000000
+
+Writes benchmarks/results/interactive_<rows>.json and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the JupyterLab/Chromium launcher
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from common import DATA, RESULTS  # noqa: E402
+from interactive_data import store_path  # noqa: E402
+
+SCORECARD = ("ev", "axis-scorecard", "experiment", ["exp_1", "exp_3", ""])
+MONITOR = ("mon", "axis-monitor", "filter-environment", ["prod", "staging", ""])
+
+
+def med(xs):
+    xs = [x for x in xs if x == x]
+    return round(statistics.median(xs), 1) if xs else None
+
+
+def raw_duckdb(path: Path, repeat: int) -> dict:
+    """Milliseconds of the raw DuckDB work of each request, in this process."""
+    import axis_jupyter
+    from axis_jupyter.payloads import monitor as monitor_view
+
+    from bench_summaries import raw_floor
+
+    os.environ["AXIS_SUMMARIES"] = "off"
+    store = axis_jupyter.LocalStore(path)
+    out = {"scorecard": {}, "monitor": {}}
+    try:
+        for value in SCORECARD[3]:
+            f = {"evaluation_name": value} if value else {}
+            raw_floor(store, "ev", f)  # warm
+            out["scorecard"][value or "all"] = med([raw_floor(store, "ev", f) for _ in range(repeat)])
+        for value in MONITOR[3]:
+            f = {"environment": value} if value else None
+            runs = [monitor_view.payload(store, "mon", filters=f, time="30d", granularity="day")["timing"]
+                    for _ in range(repeat + 1)][1:]
+            out["monitor"][value or "all"] = med([t["duckdb_ms"] for t in runs])
+    finally:
+        store.close()
+        os.environ.pop("AXIS_SUMMARIES", None)
+    return out
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def browser_rounds(lab, repeat: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from browser.labserver import launch_chromium, open_notebook, run_cell
+
+    out = {}
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for name, (dataset, testid, select, values) in (("scorecard", SCORECARD), ("monitor", MONITOR)):
+            cls = "Scorecard" if name == "scorecard" else "Monitor"
+            extra = "" if name == "scorecard" else ", time='30d', granularity='day'"
+            lab.write_notebook(f"{name}.ipynb", [
+                f"import axis_jupyter\nfrom axis_jupyter import {cls}\n"
+                f"w = {cls}({dataset!r}, store=axis_jupyter.connect(){extra})\nw"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_notebook(page, lab, f"{name}.ipynb")
+            run_cell(page, 0, timeout=900_000)
+            sel = f"[data-testid={testid}]"
+            view = page.locator(sel)
+            view.locator(f"[data-testid={select}]").wait_for(timeout=900_000)
+
+            def change(value: str) -> dict:
+                if name == "monitor":  # the previous update's tables loaded too
+                    page.wait_for_function("(s) => document.querySelector(s).dataset.pending === '0'",
+                                           arg=sel, timeout=300_000)
+                before = int(view.get_attribute("data-render-seq") or 0)
+                view.locator(f"[data-testid={select}]").select_option(value)
+                page.wait_for_function(
+                    """([s, n]) => { const el = document.querySelector(s);
+                                     return Number(el.dataset.renderSeq) > n && !el.classList.contains('axis-busy')
+                                            && el.dataset.duckdbMs !== undefined; }""",
+                    arg=[sel, before], timeout=300_000)
+                return page.evaluate("""(s) => { const el = document.querySelector(s);
+                    return {update_ms: Number(el.dataset.updateMs), server_ms: Number(el.dataset.serverMs),
+                            duckdb_ms: Number(el.dataset.duckdbMs), path: el.dataset.path || null}; }""", sel)
+
+            for v in (values[1], values[-1]):  # warm-up: imports, compiled queries, buffers
+                change(v)
+            samples = {v or "all": [] for v in values}
+            for _ in range(repeat):
+                for v in values:
+                    samples[v or "all"].append(change(v))
+            out[name] = samples
+            page.close()
+        browser.close()
+    return out
+
+
+def lab_run(path: Path, tmp: Path, repeat: int, env: dict) -> dict:
+    from browser.labserver import start_lab
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    lab = start_lab(tmp, path, startup_timeout=300, extra_env=env)
+    try:
+        rounds = browser_rounds(lab, repeat)
+        rounds["server_peak_mb"] = peak_mb(lab.proc.pid)
+    finally:
+        lab.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return rounds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--memory-limit", default="3GB")
+    args = ap.parse_args()
+    path = store_path(args.rows)
+    if not path.exists():
+        sys.exit(f"{path} is missing: run benchmarks/interactive_data.py --rows {args.rows} first")
+    doc = {"rows_requested": args.rows, "date": time.strftime("%Y-%m-%d %H:%M"),
+           "loadavg_before": [round(x, 2) for x in os.getloadavg()], "memory_limit": args.memory_limit}
+    print("raw DuckDB of each request ...", flush=True)
+    doc["raw_duckdb_ms"] = raw_duckdb(path, args.repeat)
+    print(doc["raw_duckdb_ms"], flush=True)
+    env = {"AXIS_MEMORY_LIMIT": args.memory_limit}
+    print("views from summaries ...", flush=True)
+    doc["summaries"] = lab_run(path, DATA / "interactive-lab", args.repeat, env)
+    print("views on the raw path (AXIS_SUMMARIES=off) ...", flush=True)
+    doc["raw_path"] = lab_run(path, DATA / "interactive-lab", args.repeat, {**env, "AXIS_SUMMARIES": "off"})
+    doc["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    load = RESULTS / f"interactive_load_{args.rows}.json"
+    if load.exists():
+        doc["load"] = json.loads(load.read_text())
+    lines = ["| view | filter | raw DuckDB ms | from summaries: change -> rendered ms | server ms | "
+             "DuckDB in request ms | path | raw path (AXIS_SUMMARIES=off): change -> rendered ms | server ms |",
+             "|---|---|---:|---:|---:|---:|---|---:|---:|"]
+    for view in ("scorecard", "monitor"):
+        for key, fast in doc["summaries"][view].items():
+            slow = doc["raw_path"][view][key]
+            row = [view, key, doc["raw_duckdb_ms"][view][key], med([s["update_ms"] for s in fast]),
+                   med([s["server_ms"] for s in fast]), med([s["duckdb_ms"] for s in fast]),
+                   fast[0]["path"] or "-", med([s["update_ms"] for s in slow]), med([s["server_ms"] for s in slow])]
+            lines.append("| " + " | ".join(str(c) for c in row) + " |")
+    doc["table"] = lines
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"interactive_{args.rows}.json").write_text(json.dumps(doc, indent=2))
+    print("\n".join(lines))
+    print(f"server peak MB: summaries {doc['summaries']['server_peak_mb']}, raw {doc['raw_path']['server_peak_mb']}")
+
+
+if __name__ == "__main__":
+    main()
