@@ -48,24 +48,51 @@ def med(xs):
     return round(statistics.median(xs), 1) if xs else None
 
 
+def rebuild(path: Path) -> dict:
+    """Seconds to (re)build each dataset's summaries alone (``%axis summaries build``)."""
+    import axis_jupyter
+    from axis_jupyter.summaries.rebuild import rebuild as build
+
+    store = axis_jupyter.LocalStore(path)
+    out = {}
+    try:
+        for name in ("ev", "mon"):
+            t0 = time.perf_counter()
+            meta = build(store, name)
+            out[name] = {"build_s": round(time.perf_counter() - t0, 1),
+                         **{k: meta.get(k) for k in ("keys", "day_keys", "bin_keys", "latency_keys")}}
+            print(name, out[name], flush=True)
+    finally:
+        store.close()
+    return out
+
+
 def raw_duckdb(path: Path, repeat: int) -> dict:
-    """Milliseconds of the raw DuckDB work of each request, in this process."""
+    """Milliseconds of the raw DuckDB work of each request, in this process; and the monitor
+    payload in-process with summaries (its path: the page does not show it)."""
     import axis_jupyter
     from axis_jupyter.payloads import monitor as monitor_view
 
     from bench_summaries import raw_floor
 
-    os.environ["AXIS_SUMMARIES"] = "off"
     store = axis_jupyter.LocalStore(path)
-    out = {"scorecard": {}, "monitor": {}}
+    out = {"scorecard": {}, "monitor": {}, "monitor_in_process_with_summaries": {}}
     try:
+        for value in MONITOR[3]:
+            f = {"environment": value} if value else None
+            runs = [monitor_view.payload(store, "mon", filters=f, time="all", granularity="day")["timing"]
+                    for _ in range(repeat + 1)][1:]
+            out["monitor_in_process_with_summaries"][value or "all"] = {
+                "total_ms": med([t["total_ms"] for t in runs]), "duckdb_ms": med([t["duckdb_ms"] for t in runs]),
+                "path": runs[-1]["path"], "paths": runs[-1]["paths"]}
+        os.environ["AXIS_SUMMARIES"] = "off"
         for value in SCORECARD[3]:
             f = {"evaluation_name": value} if value else {}
             raw_floor(store, "ev", f)  # warm
             out["scorecard"][value or "all"] = med([raw_floor(store, "ev", f) for _ in range(repeat)])
         for value in MONITOR[3]:
             f = {"environment": value} if value else None
-            runs = [monitor_view.payload(store, "mon", filters=f, time="30d", granularity="day")["timing"]
+            runs = [monitor_view.payload(store, "mon", filters=f, time="all", granularity="day")["timing"]
                     for _ in range(repeat + 1)][1:]
             out["monitor"][value or "all"] = med([t["duckdb_ms"] for t in runs])
     finally:
@@ -91,7 +118,7 @@ def browser_rounds(lab, repeat: int) -> dict:
         browser = launch_chromium(pw)
         for name, (dataset, testid, select, values) in (("scorecard", SCORECARD), ("monitor", MONITOR)):
             cls = "Scorecard" if name == "scorecard" else "Monitor"
-            extra = "" if name == "scorecard" else ", time='30d', granularity='day'"
+            extra = "" if name == "scorecard" else ", time='all', granularity='day'"
             lab.write_notebook(f"{name}.ipynb", [
                 f"import axis_jupyter\nfrom axis_jupyter import {cls}\n"
                 f"w = {cls}({dataset!r}, store=axis_jupyter.connect(){extra})\nw"])
@@ -148,12 +175,17 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--memory-limit", default="3GB")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="first (re)build the summaries alone, timed (%%axis summaries build)")
     args = ap.parse_args()
     path = store_path(args.rows)
     if not path.exists():
         sys.exit(f"{path} is missing: run benchmarks/interactive_data.py --rows {args.rows} first")
     doc = {"rows_requested": args.rows, "date": time.strftime("%Y-%m-%d %H:%M"),
            "loadavg_before": [round(x, 2) for x in os.getloadavg()], "memory_limit": args.memory_limit}
+    if args.rebuild:
+        print("rebuilding the summaries ...", flush=True)
+        doc["rebuild"] = rebuild(path)
     print("raw DuckDB of each request ...", flush=True)
     doc["raw_duckdb_ms"] = raw_duckdb(path, args.repeat)
     print(doc["raw_duckdb_ms"], flush=True)

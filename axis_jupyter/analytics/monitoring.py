@@ -153,10 +153,14 @@ def _histogram_expr(ctx, bins, by, filters):
 
 
 def pass_rates(ctx: AnalyticContext, threshold: float | None = None, by=None, filters=None,
-               metric_category: str | None = "SCORE") -> pd.DataFrame:
-    """Per metric: metric_name, [by...], count, pass_rate (fraction >= threshold), avg."""
+               metric_category: str | None = "SCORE", exact: bool = False) -> pd.DataFrame:
+    """Per metric: metric_name, [by...], count, pass_rate (fraction >= threshold), avg.
+    From the dataset's summaries when they cover the request (the same counts and rates;
+    averages to rounding); ``exact=True`` reads the raw rows."""
     by = as_list(by)
-    return ctx.execute(_pass_rates_expr(ctx, _threshold(threshold), by, filters, metric_category))
+    th = _threshold(threshold)
+    return ctx.answer("pass_rates", lambda: ctx.execute(_pass_rates_expr(ctx, th, by, filters, metric_category)),
+                      exact=exact, threshold=th, by=by, filters=filters, metric_category=metric_category)
 
 
 @memo_expr

@@ -316,6 +316,26 @@ subcommand("sync", "sync [SOURCE] [--full] [--list]: sync PostgreSQL sources int
 
 
 @magic_arguments()
+@argument("action", choices=["build", "show"], help="build: (re)build them; show: their keys and tables")
+@argument("name", help="dataset name")
+def _summaries(magic: AxisMagic, args, cell):
+    """The pre-aggregated summaries of a dataset: build them (a dataset loaded before they
+    existed has none) or show their keys and tables."""
+    from ..summaries.rebuild import rebuild
+
+    if args.action == "build":
+        meta = rebuild(magic.store, args.name)
+    else:
+        meta = magic.store.info(args.name).get("summary")
+    if not meta:
+        return f"{args.name} has no summaries (no metric_name and numeric metric_score)."
+    return {k: meta.get(k) for k in ("keys", "time_bucket", "day_keys", "bin_keys", "latency_keys", "tables")}
+
+
+subcommand("summaries", "summaries build|show NAME: (re)build or show a dataset's summaries")(_summaries)
+
+
+@magic_arguments()
 @argument("action", choices=["run", "metrics", "runs", "export", "rerun", "test-agent"],
           help="run: score a dataset; metrics: the catalogue; runs: stored runs; export RUN PATH; "
                "rerun RUN: only its failed rows; test-agent: call --agent once")

@@ -72,9 +72,12 @@ def _summary_expr(ctx, filters, threshold: float):
 
 
 def _summary(ctx, filters, threshold: float) -> dict:
-    r = ctx.execute(_summary_expr(ctx, filters, threshold)).iloc[0]
-    return {"scores": int(r["n"] or 0), "avg_score": None if pd.isna(r["avg"]) else float(r["avg"]),
-            "pass_rate": None if pd.isna(r["pass_rate"]) else float(r["pass_rate"])}
+    def raw() -> dict:
+        r = ctx.execute(_summary_expr(ctx, filters, threshold)).iloc[0]
+        return {"scores": int(r["n"] or 0), "avg_score": None if pd.isna(r["avg"]) else float(r["avg"]),
+                "pass_rate": None if pd.isna(r["pass_rate"]) else float(r["pass_rate"])}
+
+    return ctx.answer("score_summary", raw, filters=filters, threshold=threshold)
 
 
 def payload(store, dataset: str, filters=None, time="24h", time_range=None, anchor="data",
@@ -101,6 +104,12 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
                 out["latency_by"] = monitoring.latency(ctx, by=group_by, filters=fa)
         out["pass_rates"] = monitoring.pass_rates(ctx, threshold=th, filters=fa)
         out["alerts"] = find_alerts(ctx, granularity=granularity, filters=fa, config=None)
+        # trends (percentiles per bucket), the latency histogram and the alerts always read
+        # the raw rows: with summaries answering the rest, the update is "mixed"
+        paths = [*ctx.paths, {"what": "trends, latency histogram, alerts", "path": "raw",
+                              "reason": "not summarised", "ms": None}]
+        out["path"] = "raw" if ctx.path in (None, "raw") else "mixed"
+        out["paths"] = paths
         return out
 
     timing: dict[str, float] = {}
@@ -151,7 +160,9 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     out["timing"] = {"total_ms": round((time_mod.perf_counter() - t0) * 1000, 2),
                      "analytics_ms": round(analytics_s * 1000, 2),
                      "duckdb_ms": round(timing["duckdb_ms"], 2),
-                     "compile_ms": round(timing["compile_ms"], 2)}
+                     "compile_ms": round(timing["compile_ms"], 2),
+                     # which requests the summaries answered (the rest read the raw rows)
+                     "path": r["path"], "paths": r["paths"]}
     return out
 
 

@@ -27,7 +27,8 @@ SAMPLE_ABOVE = 2_000_000
 
 
 def choose_keys(cur, table: str) -> dict | None:
-    """The candidate keys of the DuckDB table ``table``: {rows, keys, has_time, days}; None
+    """The candidate keys of the DuckDB table ``table``: {rows, unnamed_rows (without a
+    metric_name: the summaries leave them out), keys, has_time, days}; None
     when the table has no rows, or no metric_name and numeric metric_score. ``days`` bounds
     the number of distinct days of ``timestamp`` (from its min and max; 0 without one).
 
@@ -45,7 +46,8 @@ def choose_keys(cur, table: str) -> dict | None:
     ts = quote_ident(TIME_KEY)
     # the time span rides along the same scan (two cheap aggregates, no per-row day)
     span = f"date_diff('day', min({ts}), max({ts})) + 1" if has_time else "0"
-    rows, days = cur.execute(f"SELECT count(*), {span} FROM {quote_ident(table)}").fetchall()[0]
+    rows, named, days = cur.execute(f"SELECT count(*), count(metric_name), {span} "
+                                    f"FROM {quote_ident(table)}").fetchall()[0]
     if not rows:
         return None
     sample = " USING SAMPLE 10% (system)" if rows > SAMPLE_ABOVE else ""
@@ -58,7 +60,8 @@ def choose_keys(cur, table: str) -> dict | None:
     # the experiment next (the scorecard groups by it), then the others, fewest values first
     kept = sorted(((c != EXPERIMENT, n or 0, i), c) for i, (c, n) in enumerate(zip(candidates, counts))
                   if (n or 0) <= most)
-    return {"rows": int(rows), "keys": ["metric_name", *(c for _, c in kept)],
+    return {"rows": int(rows), "unnamed_rows": int(rows) - int(named),
+            "keys": ["metric_name", *(c for _, c in kept)],
             "has_time": has_time and bool(days), "days": int(days or 0)}
 
 

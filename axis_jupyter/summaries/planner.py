@@ -17,6 +17,10 @@ What it answers (each the same records the raw expression would give):
 ``case_count``       (filters)             distinct dataset_id among the filtered rows
 ``node_meta``        ()                    metric_name, parent, weight, metric_type
 ``quantiles``        (metric, filters, by) the frame of ``analytics.evals.quantiles``
+``pass_rates``       (threshold, by, filters, metric_category)
+                                           the frame of ``analytics.monitoring.pass_rates``
+``score_summary``    (filters, threshold)  n, avg, pass_rate of the SCORE rows (the monitor's
+                                           KPIs), when no row lacks a metric_name
 ``latency``          (by, filters)         the frame of ``analytics.monitoring.latency``
                                            (percentiles within :data:`.latency.BOUND`, relative)
 """
@@ -182,6 +186,59 @@ class Planner:
         cols = ["metric_name", *by, "count", "mean", "std", "min", *QUARTILES, "max"]
         return out[cols].sort_values([*by, "metric_name"], na_position="last", kind="stable",
                                      ignore_index=True), None
+
+    def _scores(self, ctx, filters, by, category):
+        """(the stats or days table filtered as the raw score analytics filter the rows:
+        ``filters`` and the metric category, SCORE matching NULL), None) or (None, why)."""
+        role, keys = self._stats_for(filters)
+        why = unanswerable(filters, keys, role == "days", tuple(by))
+        if why:
+            return None, why
+        t = apply_filters(self.tables[role], filters)
+        if category and "metric_category" in ctx.table("scores").columns:
+            if "metric_category" not in keys:
+                return None, "metric_category is not a summary key"
+            c = str(category).upper()
+            t = t.filter(t.metric_category.isnull() | (t.metric_category == "SCORE")) \
+                if c == "SCORE" else t.filter(t.metric_category == c)
+        elif category and str(category).upper() != "SCORE":
+            return None, f"no metric_category column for {category}"
+        return t, None
+
+    def _pass_rates(self, ctx, threshold=None, by=None, filters=None, metric_category="SCORE"):
+        by = as_list(by)
+        col = self._passes(threshold)
+        if col is None:
+            return None, f"threshold {threshold} is not summarised"
+        t, why = self._scores(ctx, filters, by, metric_category)
+        if why:
+            return None, why
+        expr = self._memo(("pass_rates", filters, by, col, metric_category), lambda: t.group_by(
+            ["metric_name", *by]).aggregate(count=t.n.sum(), passes=t[col].sum(), total=t.total.sum()))
+        df = ctx.execute(expr)
+        n = df["count"].fillna(0).astype("int64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df["pass_rate"] = np.where(n > 0, df["passes"].astype(float) / n, np.nan)
+            df["avg"] = np.where(n > 0, df["total"].astype(float) / n, np.nan)
+        df["count"] = n
+        out = df[["metric_name", *by, "count", "pass_rate", "avg"]]
+        return out.sort_values(["metric_name", *by], kind="stable", ignore_index=True), None
+
+    def _score_summary(self, ctx, filters=None, threshold=None):
+        if int(self.meta.get("unnamed_rows", -1)) != 0:  # the KPIs count rows without a metric too
+            return None, "rows without a metric_name (the summaries leave them out)"
+        col = self._passes(threshold)
+        if col is None:
+            return None, f"threshold {threshold} is not summarised"
+        t, why = self._scores(ctx, filters, (), "SCORE")
+        if why:
+            return None, why
+        expr = self._memo(("score_summary", filters, col), lambda: t.aggregate(
+            n=t.n.sum(), passes=t[col].sum(), total=t.total.sum()))
+        r = ctx.records(expr)[0]
+        n = int(r["n"] or 0)
+        return {"scores": n, "avg_score": float(r["total"]) / n if n else None,
+                "pass_rate": float(r["passes"]) / n if n else None}, None
 
     def _latency(self, ctx, by=None, filters=None):
         if "lat" not in self.tables:

@@ -263,7 +263,8 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         tables["bins"] = names["bins"]
     meta = {"keys": keys, "time_bucket": "day" if day_keys else None, "day_keys": day_keys,
             "bin_keys": bin_keys, "cases_day": bool(day_keys), "thresholds": list(THRESHOLDS),
-            "fine_bins": FINE_BINS, "source_rows": layout["rows"]}
+            "fine_bins": FINE_BINS, "source_rows": layout["rows"],
+            "unnamed_rows": layout["unnamed_rows"]}
     cases = cases_expr(t, keys, bool(day_keys)) if cases else None
     if cases is not None:
         # sorted by the first key only (the experiment: the filter it serves most): sorting

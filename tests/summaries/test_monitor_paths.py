@@ -1,0 +1,79 @@
+"""The monitor view's KPIs, pass rates and latency percentiles come from summaries when its
+filters are keys and its time window whole days (or all), equal to the raw rows (DuckDB and
+PostgreSQL for the analytics; the view on DuckDB)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from axis_jupyter import demo
+from axis_jupyter.analytics import monitoring
+from axis_jupyter.payloads import monitor
+from axis_jupyter.summaries.latency import BOUND
+
+
+@pytest.fixture
+def mstore(store):
+    store.load(demo.monitoring_records(1500, days=5, seed=4), name="m", kind="monitoring")
+    return store
+
+
+@pytest.mark.parametrize("filters", [None, {"environment": "prod"},
+                                     {"source_name": ["Atlas", "Nova"], "environment": "staging"},
+                                     {"time_range": ["2026-01-21", "2026-01-23"]}])
+def test_pass_rates_from_summaries_equal_raw(mstore, contexts, filters):
+    make = contexts(mstore, "m")
+    for th, by in ((0.5, None), (0.7, "environment")):
+        ctx = make()
+        fast = monitoring.pass_rates(ctx, threshold=th, by=by, filters=filters)
+        assert ctx.paths[-1]["path"] == "summary", ctx.paths[-1]
+        raw = monitoring.pass_rates(make(), threshold=th, by=by, filters=filters, exact=True)
+        assert len(raw) > 0
+        for col in ("metric_name", "count", "pass_rate", *([by] if by else [])):
+            assert fast[col].tolist() == raw[col].tolist(), col
+        assert fast["avg"].tolist() == pytest.approx(raw["avg"].tolist(), rel=1e-9)
+
+
+def test_the_monitor_view_says_what_summaries_answered(mstore):
+    def both(**kw):
+        fast = monitor.payload(mstore, "m", **kw)
+        kinds = {p["what"]: p["path"] for p in fast["timing"]["paths"]}
+        return fast, kinds
+
+    fast, kinds = both(time="all", filters={"environment": "prod"}, granularity="day")
+    assert fast["timing"]["path"] == "mixed"
+    assert kinds["score_summary"] == kinds["pass_rates"] == kinds["latency"] == "summary"
+    assert kinds["trends, latency histogram, alerts"] == "raw"
+    import os
+    os.environ["AXIS_SUMMARIES"] = "off"
+    try:
+        raw = monitor.payload(mstore, "m", time="all", filters={"environment": "prod"}, granularity="day")
+    finally:
+        del os.environ["AXIS_SUMMARIES"]
+    assert raw["timing"]["path"] == "raw"
+    assert fast["kpis"]["scores"] == raw["kpis"]["scores"] > 0
+    assert fast["kpis"]["pass_rate"] == raw["kpis"]["pass_rate"]
+    assert fast["kpis"]["avg_score"] == pytest.approx(raw["kpis"]["avg_score"], rel=1e-9)
+    assert [(r["metric_name"], r["count"], r["pass_rate"]) for r in fast["pass_rates"]] == \
+        [(r["metric_name"], r["count"], r["pass_rate"]) for r in raw["pass_rates"]]
+    for q in ("p50", "p95", "p99"):
+        a, b = fast["latency"]["percentiles"][q], raw["latency"]["percentiles"][q]
+        assert abs(a - b) <= BOUND * b * (1 + 1e-9)
+    assert fast["trends"] == raw["trends"]
+    # a window that does not fall on midnight: the KPIs read the raw rows, and say why
+    part, kinds = both(time="24h", filters={"environment": "prod"})
+    assert kinds["score_summary"] == "raw"
+    reasons = {p["what"]: p["reason"] for p in part["timing"]["paths"]}
+    assert "day boundaries" in reasons["score_summary"]
+
+
+def test_rows_without_a_metric_keep_the_kpis_on_the_raw_rows(store):
+    df = demo.monitoring_records(300, days=3, seed=2).to_pandas()
+    df.loc[df.index[:7], "metric_name"] = None
+    store.load(df, name="nm", kind="monitoring")
+    out = monitor.payload(store, "nm", time="all")
+    reasons = {p["what"]: (p["path"], p["reason"]) for p in out["timing"]["paths"]}
+    assert reasons["score_summary"][0] == "raw" and "metric_name" in reasons["score_summary"][1]
+    assert out["kpis"]["scores"] == int(df["metric_score"].notna().sum())
+    assert reasons["pass_rates"][0] == "summary"
