@@ -39,8 +39,12 @@ sys.path.insert(0, str(HERE.parent))
 from common import DATA, RESULTS  # noqa: E402
 from interactive_data import store_path  # noqa: E402
 
-SCORECARD = ("ev", "axis-scorecard", "experiment", ["exp_1", "exp_3", ""])
-MONITOR = ("mon", "axis-monitor", "filter-environment", ["prod", "staging", ""])
+# (dataset, view test id, filter-bar key, values): raw_duckdb times each value alone ("" =
+# no filter); the page ticks and unticks the values in the filter bar, one change at a time
+SCORECARD = ("ev", "axis-scorecard", "evaluation_name", ["exp_1", "exp_3", ""])
+MONITOR = ("mon", "axis-monitor", "environment", ["prod", "staging", ""])
+# each step toggles one checkbox: [a], [a, b], [b], [] (all)
+STEPS = [("tick", 0, "one"), ("tick", 1, "two"), ("untick", 0, "one"), ("untick", 1, "all")]
 
 
 def med(xs):
@@ -127,14 +131,17 @@ def browser_rounds(lab, repeat: int) -> dict:
             run_cell(page, 0, timeout=900_000)
             sel = f"[data-testid={testid}]"
             view = page.locator(sel)
-            view.locator(f"[data-testid={select}]").wait_for(timeout=900_000)
+            field = view.locator(f"[data-testid=filterbar] [data-testid=filter-{select}]").first
+            field.wait_for(timeout=900_000)
+            field.locator("summary").click()  # the menu stays open: one click per change
 
-            def change(value: str) -> dict:
+            def change(action: str, value: str) -> dict:
                 if name == "monitor":  # the previous update's tables loaded too
                     page.wait_for_function("(s) => document.querySelector(s).dataset.pending === '0'",
                                            arg=sel, timeout=300_000)
                 before = int(view.get_attribute("data-render-seq") or 0)
-                view.locator(f"[data-testid={select}]").select_option(value)
+                box = field.locator(f"input[data-value='{value}']")
+                box.check() if action == "tick" else box.uncheck()
                 page.wait_for_function(
                     """([s, n]) => { const el = document.querySelector(s);
                                      return Number(el.dataset.renderSeq) > n && !el.classList.contains('axis-busy')
@@ -144,12 +151,13 @@ def browser_rounds(lab, repeat: int) -> dict:
                     return {update_ms: Number(el.dataset.updateMs), server_ms: Number(el.dataset.serverMs),
                             duckdb_ms: Number(el.dataset.duckdbMs), path: el.dataset.path || null}; }""", sel)
 
-            for v in (values[1], values[-1]):  # warm-up: imports, compiled queries, buffers
-                change(v)
-            samples = {v or "all": [] for v in values}
+            a, b = values[0], values[1]
+            for action, i, _ in STEPS:  # warm-up: imports, compiled queries, buffers
+                change(action, (a, b)[i])
+            samples = {label: [] for _, _, label in STEPS}
             for _ in range(repeat):
-                for v in values:
-                    samples[v or "all"].append(change(v))
+                for action, i, label in STEPS:
+                    samples[label].append(change(action, (a, b)[i]))
             out[name] = samples
             page.close()
         browser.close()
@@ -201,10 +209,15 @@ def main() -> None:
     lines = ["| view | filter | raw DuckDB ms | from summaries: change -> rendered ms | server ms | "
              "DuckDB in request ms | path | raw path (AXIS_SUMMARIES=off): change -> rendered ms | server ms |",
              "|---|---|---:|---:|---:|---:|---|---:|---:|"]
-    for view in ("scorecard", "monitor"):
+    for view, spec in (("scorecard", SCORECARD), ("monitor", MONITOR)):
+        floor_of = {"one": spec[3][0], "two": None, "all": ""}  # the raw floor of one value
         for key, fast in doc["summaries"][view].items():
             slow = doc["raw_path"][view][key]
-            row = [view, key, doc["raw_duckdb_ms"][view][key], med([s["update_ms"] for s in fast]),
+            value = floor_of[key]
+            floor = doc["raw_duckdb_ms"][view][value or "all"] if value is not None else "-"
+            label = {"one": f"{spec[2]} = {spec[3][0]} or {spec[3][1]}", "two": f"{spec[2]} in ({spec[3][0]}, {spec[3][1]})",
+                     "all": "no filter"}[key]
+            row = [view, label, floor, med([s["update_ms"] for s in fast]),
                    med([s["server_ms"] for s in fast]), med([s["duckdb_ms"] for s in fast]),
                    fast[0]["path"] or "-", med([s["update_ms"] for s in slow]), med([s["server_ms"] for s in slow])]
             lines.append("| " + " | ".join(str(c) for c in row) + " |")
