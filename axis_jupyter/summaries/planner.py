@@ -135,11 +135,35 @@ class Planner:
         if why:
             return None, why
 
+        total = self._case_total(ctx, filters)
+        if total is not None:
+            return total, None
+
         def make():
             c = apply_filters(self.tables["cases"], filters)
             return c.aggregate(n=c.dataset_id.nunique())
 
         return int(ctx.records(self._memo(("cases", filters), make))[0]["n"] or 0), None
+
+    def _case_total(self, ctx, filters) -> int | None:
+        """The count from the case totals: no filter, or one key equal to one string."""
+        if "case_totals" not in self.tables:
+            return None
+        # apply_filters skips a time bound of None; None elsewhere means IS NULL
+        items = [(k, v) for k, v in (filters or {}).items() if not (k in TIME_FILTERS and v is None)]
+        if len(items) > 1:
+            return None
+        key = value = None
+        if items:
+            key, value = items[0]
+            if isinstance(value, (list, tuple)) and len(value) == 1:
+                value = value[0]
+            if key in TIME_FILTERS or not isinstance(value, str):
+                return None
+        t = self.tables["case_totals"]
+        cond = (t.key.isnull() & t.value.isnull()) if key is None else ((t.key == key) & (t.value == value))
+        rows = ctx.records(self._memo(("case_total", key, value), lambda: t.filter(cond).select("n")))
+        return int(rows[0]["n"]) if rows else 0
 
     def _node_meta(self, ctx):
         return ctx.records(self.tables["nodes"]), None

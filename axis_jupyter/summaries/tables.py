@@ -17,6 +17,11 @@ Up to six tables, named after the scores table (so they are versioned and droppe
 ``cases``  the distinct (keys but the metric's [+ day], dataset_id) of every row: a
            test-case count (distinct ids) over any key filter but metric_name, metric_type
            or metric_category, exactly.
+``case_totals`` key, value -> n: the distinct test cases of the whole dataset (key and
+           value NULL) and of each value of each case key (no day): the common requests (no
+           filter, one experiment) without counting distinct ids over the cases table, which
+           has as many rows as cases x experiments. Not mergeable: dropped by an incremental
+           sync (the cases table answers then).
 ``nodes``  metric_name -> parent, weight, metric_type (the scorecard's node attributes).
 ``lat``    monitoring data with a record-latency index: log-spaced latency bins per
            ``latency_keys`` (the keys the index has), one count per record
@@ -42,7 +47,7 @@ from . import latency
 from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
 
 THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
-ROLES = ("stats", "days", "bins", "cases", "nodes", "lat")
+ROLES = ("stats", "days", "bins", "cases", "nodes", "lat", "case_totals")
 # A summary table gets at most this share of the rows (at least MIN_ROWS): one fiftieth
 # of the scan is what makes a filter change fast; keys are given up, widest first, to fit.
 MAX_SHARE = 0.02
@@ -206,6 +211,14 @@ def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str]) -> None:
         cur.execute(f"ALTER TABLE {quote_ident(stats)} DROP COLUMN {quote_ident('_node_' + c)}")
 
 
+def _case_totals(cur, name: str, cases: str, keys: list[str]) -> None:
+    src = quote_ident(cases)
+    parts = [f"SELECT NULL::VARCHAR AS key, NULL::VARCHAR AS value, count(DISTINCT dataset_id) AS n FROM {src}"]
+    parts += [f"SELECT '{k}' AS key, CAST({quote_ident(k)} AS VARCHAR) AS value, count(DISTINCT dataset_id) AS n "
+              f"FROM {src} WHERE {quote_ident(k)} IS NOT NULL GROUP BY 2" for k in keys]
+    cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {' UNION ALL '.join(parts)}")
+
+
 def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[str] | None:
     """The longest prefix of ``keys`` whose days table stays under ``limit`` groups, bounded
     from the stats table: each (prefix, histogram bin) group on at most every day."""
@@ -271,6 +284,8 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         # by every key costs a third more than the distinct itself
         _create(cur, names["cases"], cases, case_keys(keys)[:1])
         tables["cases"] = names["cases"]
+        _case_totals(cur, names["case_totals"], names["cases"], case_keys(keys))
+        tables["case_totals"] = names["case_totals"]
     tables["nodes"] = names["nodes"]
     meta["latency_keys"] = None
     if latency_table:
@@ -304,11 +319,15 @@ def append_rows(cur, summary: dict, new_table: str) -> dict:
     """Extend the summaries described by ``summary`` with the rows of ``new_table`` (an
     increment with the scores table's columns) on ``cur``; returns the new metadata."""
     t = _table(cur, new_table)
-    lat = summary["tables"].get("lat")
-    if lat:  # an increment may add metric rows to known records: rebuilt on the next load
-        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(lat)}")
-        summary = dict(summary, latency_keys=None,
-                       tables={r: n for r, n in summary["tables"].items() if r != "lat"})
+    # the latency bins (an increment may add metric rows to known records) and the case
+    # totals (distinct counts do not add up) wait for the next load
+    for role in ("lat", "case_totals"):
+        name = summary["tables"].get(role)
+        if name:
+            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+            summary = dict(summary, tables={r: n for r, n in summary["tables"].items() if r != role})
+    if "lat" not in summary["tables"]:
+        summary["latency_keys"] = None
     for role, expr in exprs(t, summary).items():
         name = summary["tables"].get(role)
         if name:

@@ -38,8 +38,9 @@ def test_monitor_payload_numbers(mstore, mon_frame, time, hours):
     assert k["avg_score"] == pytest.approx(s.metric_score.mean())
     assert k["pass_rate"] == pytest.approx((s.metric_score >= 0.5).mean())
     rec = df.drop_duplicates("dataset_id")
-    assert k["p95_latency"] == pytest.approx(np.percentile(rec.latency, 95))
-    assert p["latency"]["percentiles"]["p99"] == pytest.approx(np.percentile(rec.latency, 99))
+    # from the latency summaries when the window is whole days ("all"): within their 1% bound
+    assert k["p95_latency"] == pytest.approx(np.percentile(rec.latency, 95), rel=0.01)
+    assert p["latency"]["percentiles"]["p99"] == pytest.approx(np.percentile(rec.latency, 99), rel=0.01)
     counts, _ = np.histogram(rec.latency, bins=20)
     assert [b["count"] for b in p["latency"]["bins"]] == counts.tolist()
     trend = pd.DataFrame(p["trends"])
