@@ -274,12 +274,18 @@ PRODUCTION_CARDS = 5
 SOURCE_FILTERS = ("source_name", "source_component", "source_type", "environment")
 
 
+def production_filters(store, ds: str, filters) -> dict | None:
+    """The filters of the production view that apply to signals dataset ``ds``: its source
+    fields and the time range (the other datasets' columns are left out)."""
+    present = set(store.info(ds)["signals"]["source_fields"]) | {"time_range"}
+    return params.filters(filters, allowed=tuple(k for k in (*SOURCE_FILTERS, "time_range") if k in present)) or None
+
+
 def production_section(store, dataset: str, filters=None) -> dict:
     """The production view's Human Signals section: the first five KPI cards of the strip
     (value, weekly sparkline, cases), filtered by the source fields of ``filters``."""
     ds = _signals_dataset(store, dataset)
-    present = set(store.info(ds)["signals"]["source_fields"]) | {"time_range"}
-    f = params.filters(filters, allowed=tuple(k for k in (*SOURCE_FILTERS, "time_range") if k in present)) or None
+    f = production_filters(store, ds, filters)
     kpis = store.analytic(ds, "signal_kpis", filters=f)
     cards = records(kpis.head(PRODUCTION_CARDS))
     return {"dataset": ds, "total": int(kpis.total.iloc[0]) if len(kpis) else _count(store, ds, f), "cards": cards}

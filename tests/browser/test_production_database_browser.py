@@ -69,6 +69,12 @@ def expected(kpi_config):
                   call_action(s, "mon", "production", "filter_options", {"kpi": "kpi"})["fields"]}
         segment = fields["segment"][0]
         by_segment = call_action(s, "mon", "production", "payload", {"kpi": "kpi", "filters": {"segment": [segment]}})
+        # "Copy as code" of the segment view, and what running it gives (the cards' values)
+        code = call_action(s, "mon", "production", "code", {"kpi": "kpi", "filters": {"segment": [segment]},
+                                                              "analytic": "production"})["code"]
+        ns = {"axis": s}
+        exec(code.replace("\nkpis.kpi_panels(", "\nran = kpis.kpi_panels("), ns)
+        ran = ns["ran"].set_index("kpi_name")["card_value"].to_dict()
         metric = next(r for r in payload["quality"]["hierarchy"] if r["level"] == "metric"
                       and r.get("category") in (None, "SCORE"))
         detail = call_action(s, "mon", "production", "metric_detail",
@@ -80,7 +86,8 @@ def expected(kpi_config):
             os.environ.pop("AXIS_CONFIG_DIR", None)
         else:
             os.environ["AXIS_CONFIG_DIR"] = before
-    return {"payload": payload, "metric": metric, "detail": detail, "segment": segment, "by_segment": by_segment}
+    return {"payload": payload, "metric": metric, "detail": detail, "segment": segment, "by_segment": by_segment,
+            "code": code, "ran": ran}
 
 
 def value_of(view, testid) -> float:
@@ -128,6 +135,14 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
                 """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
                                   return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
                 arg=[x["kpi_name"], x["card_value"]], timeout=60_000)
+    # "Copy as code": the calls behind the cards on screen; run here, they give those values
+    view.locator("[data-testid=filterbar] [data-testid=copy-code]").click()
+    code = view.locator("[data-testid=filterbar] [data-testid=filter-code]")
+    code.wait_for(state="visible", timeout=30_000)
+    assert code.inner_text() == expected["code"]
+    assert f"segment={expected['segment']!r}" in expected["code"]
+    shown = {x: float(view.locator(f"[data-testid=kpi-{x}]").get_attribute("data-value")) for x in expected["ran"]}
+    assert shown == pytest.approx(expected["ran"])
     view.locator(f"[data-testid=filterbar] [data-testid=chip][data-value='{expected['segment']}']").click()
     page.wait_for_function(
         """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);

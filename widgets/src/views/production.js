@@ -41,10 +41,14 @@ function render({ model, el }) {
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("metric-detail");
   // the shared filter bar over both datasets (the production view's own filter_options):
-  // source, environment, segment, ...; each section applies the filters it has columns for
+  // source, environment, segment, ...; each section applies the filters it has columns for.
+  // "Copy as code" gives one call per section (the view's own `code` action: kpi_panels,
+  // hierarchy, signal_kpis), each on its dataset with the filters that section applies.
   const filters = filterBar({
-    call: (action, params) => call(action, action === "filter_options" && state.kpi ? { ...params, kpi: state.kpi } : params),
+    call: (action, params) => call(action, action === "filter_options" ? withDatasets(params, false)
+      : action === "code" ? withDatasets(params, true) : params),
     branding: shell.branding, get: () => state.filters,
+    code: () => (state.payload ? { analytic: "production", filters: state.filters } : null),
     onchange: (f) => {
       state.filters = f;
       saveParams(model, { filters: f });
@@ -54,6 +58,9 @@ function render({ model, el }) {
   root.append(header, filters.el, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
 
+  /** The view's other datasets added to a call of the bar. @param {object | undefined} params @param {boolean} signals */
+  const withDatasets = (params, signals) => ({ ...(params || {}), ...(state.kpi ? { kpi: state.kpi } : {}),
+    ...(signals && p0.signals ? { signals: p0.signals } : {}) });
   const base = () => ({ filters: state.filters, ...(state.kpi ? { kpi: state.kpi } : {}), ...(p0.signals ? { signals: p0.signals } : {}) });
 
   function update(t0 = performance.now()) {
