@@ -11,6 +11,8 @@
                metric, the conversation's messages
 ``trend``      {signal, filters} -> the trend chart of one signal (none: the KPI strip's rates)
 ``kpi_trend``  {key, filters} -> one KPI's weekly trend chart
+``filter_options`` {} -> the shared filter bar's fields: the display config's filters (source
+               fields with the dataset's values, signals with their options) and the time range
 
 Everything comes from the signals analytics (``store.analytic``), so the dashboard answers
 the same from the kernel and from the server. Filters are the cases' columns: source fields,
@@ -103,6 +105,17 @@ def _filter_options(config: dict, info: dict) -> list[dict]:
             out.append({"kind": "metric", "key": f"{f['metric']}__{f['signal']}", "label": f.get("label"),
                         "options": list(f.get("options") or [])})
     return out
+
+
+def filter_options(store, dataset: str | None, **unknown) -> dict:
+    """The filter bar's fields (see the module docstring): one multi-select per filter of
+    the display config, so a source field takes several values as a signal does."""
+    ds = _signals_dataset(store, dataset)
+    _no_unknown("filter_options", unknown)
+    info = store.info(ds)
+    fields = [{"key": f["key"], "label": f["label"] or _label(f["key"]), "values": [str(v) for v in f["options"]]}
+              for f in _filter_options(api.display_config(store, ds), info)]
+    return jsonable({"fields": fields, "time_range": info.get("time_range")})
 
 
 def _trend_options(schema: dict) -> list[list[str]]:
@@ -294,6 +307,7 @@ def production_section(store, dataset: str, filters=None) -> dict:
 SPEC = ViewSpec(
     name=VIEW,
     description="Human signals: KPI strip, filters, trends, chart sections, cases and one case",
-    actions={"payload": payload, "cases": cases, "case": case, "trend": trend, "kpi_trend": kpi_trend},
+    actions={"payload": payload, "cases": cases, "case": case, "trend": trend, "kpi_trend": kpi_trend,
+             "filter_options": filter_options},
     kinds=("signals",),
 )
