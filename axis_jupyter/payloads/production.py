@@ -31,6 +31,7 @@ import ibis
 import pandas as pd
 
 from .. import monitoring_config
+from ..branding import agents_for
 from ..analytics import kpi as kpi_analytics
 from ..analytics import monitoring
 from ..analytics.alerts import DEFAULT_COMPONENT, UNKNOWN_SOURCE, health_status, hierarchy, scores_table
@@ -157,6 +158,8 @@ def _quality_section(store, mon_ds, filters) -> dict:
             "freshness": _freshness(last),
         },
         "hierarchy": records(h),
+        # the source rows' agents.yaml labels and avatars
+        "agents": agents_for(h["source_name"].unique()) if len(h) else {},
     }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..branding import agents_for
 from ..errors import ParameterError, QueryError
 from ..signals import api
 from ..wire import jsonable, records
@@ -224,8 +225,10 @@ def _page(store, ds, filters, page, page_size, sort_by, descending) -> dict:
     page, page_size = params.page(page or 1, page_size or 25, MAX_PAGE_SIZE)
     df, total = api.case_page(store, ds, filters=filters, sort_by=sort_by or None, descending=bool(descending),
                               page=page, page_size=page_size)
+    agents = agents_for(df["source_name"].unique()) if "source_name" in df.columns else {}
     return {"rows": records(df), "total": total, "page": page, "page_size": page_size,
-            "sort_by": sort_by or None, "descending": bool(descending), "columns": list(df.columns)}
+            "sort_by": sort_by or None, "descending": bool(descending), "columns": list(df.columns),
+            "agents": agents}
 
 
 def cases(store, dataset: str | None, filters=None, page: int = 1, page_size: int = 25, sort_by=None,

@@ -3,7 +3,8 @@ Chromium, each on a store embedded in the kernel (the views call through anywidg
 messages).
 
 * Production: KPI cards and the quality summary against the payload computed in this
-  process on the same data; a KPI card opens its trend chart; a source row folds its
+  process on the same data; copy as code; a source row shows its agents.yaml label; a KPI
+  card opens its trend chart; a source row folds its
   components and metrics; a metric opens its detail panel (mean as computed here).
 * Database: the connect form (every input labelled) opens a real PostgreSQL (the
   session's), lists its tables, previews a read-only query (a refused statement clears the
@@ -44,6 +45,7 @@ def kpi_config(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("axis-config")
     (d / "kpi.yaml").write_text(yaml.safe_dump({"kpi": demo_incidents.KPI_CONFIG}, sort_keys=False))
+    (d / "agents.yaml").write_text("- {name: Atlas, label: Atlas Support, role: Support agent}\n")
     return d
 
 
@@ -156,6 +158,13 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
     view.locator("[data-testid=kpi-trend-close]").click()
     page.wait_for_function("() => !document.querySelector('[data-testid=axis-production] [data-testid=kpi-trend] canvas')",
                            timeout=30_000)
+
+    # a source row shows its agent (agents.yaml: label and initials); others their name
+    atlas = view.locator("[data-testid=scorecard] tr[data-level=source] [data-testid=agent][data-source=Atlas]")
+    assert atlas.locator(".axis-agent-label").inner_text() == "Atlas Support"
+    assert atlas.locator(".axis-avatar-initials").inner_text() == "AS"
+    assert p["quality"]["agents"] == {"Atlas": {"label": "Atlas Support", "role": "Support agent",
+                                                "avatar": None, "description": ""}}
 
     # a source row folds its components and metrics
     rows = view.locator("[data-testid=scorecard] tbody tr")

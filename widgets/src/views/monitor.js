@@ -34,6 +34,7 @@ const BUCKETS = [["hour", "Hourly"], ["day", "Daily"], ["week", "Weekly"]];
  * @property {ChartSet} charts the current tab's charts
  * @property {(name: string, testid: string) => ReturnType<typeof keptChart>} kept a score-tab chart kept across updates
  * @property {(row: any, anchor?: Element) => void} openTrace open the trace panel of a row, beside `anchor`
+ * @property {import("../lib/agents.js").Branding} branding agents.yaml labels for the source column
  */
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
@@ -218,7 +219,7 @@ function render({ model, el }) {
 
   /** @type {MonitorContext} */
   const ctx = {
-    state, body, call: shell.call, scope, change, renderBody, charts,
+    state, body, call: shell.call, scope, change, renderBody, charts, branding: shell.branding,
     kept: (name, testid) => (kept[name] ||= keptChart(h("div", { class: "axis-chart", "data-testid": testid }))),
     openTrace: (row, anchor) => openTrace(overlay, shell.call, row, anchor, state.payload?.options?.latency_unit),
   };

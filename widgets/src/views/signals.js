@@ -160,7 +160,7 @@ function render({ model, el }) {
   function drawTable(t) {
     if (!tableBox) return;
     clear(tableBox).append(caseTable({
-      table: t, columns: state.columns || t.defaults, colorMaps: state.payload.color_maps || {},
+      table: t, columns: state.columns || t.defaults, colorMaps: state.payload.color_maps || {}, branding: shell.branding,
       onsort: (key) => { state.sort = cycleSort(state.sort, key); state.page = 1; loadCases(); },
       onpage: (page) => { state.page = page; loadCases(); },
       onsize: (size) => { state.pageSize = size; state.page = 1; loadCases(); },
