@@ -293,6 +293,7 @@ SOURCE_FILTERS = ("source_name", "source_component", "source_type", "environment
 def production_filters(store, ds: str, filters) -> dict | None:
     """The filters of the production view that apply to signals dataset ``ds``: its source
     fields and the time range (the other datasets' columns are left out)."""
+    ds = _signals_dataset(store, ds)
     present = set(store.info(ds)["signals"]["source_fields"]) | {"time_range"}
     return params.filters(filters, allowed=tuple(k for k in (*SOURCE_FILTERS, "time_range") if k in present)) or None
 

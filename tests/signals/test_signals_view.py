@@ -160,6 +160,16 @@ def test_production_view_has_a_human_signals_section(hs):
     assert len(sec["cards"]) == 5 and sec["total"] == int(kpis.total.iloc[0])
     assert [c["value"] for c in sec["cards"]] == pytest.approx(kpis.value.head(5).tolist())
     assert p["kpi"] is not None  # the KPI section is still there
+    # copy as code: the signals block gives the cards shown (segment is a KPI column only)
+    f = {"source_name": "Nova", "segment": ["enterprise"]}
+    p = call_action(hs, "kpis", "production", "payload", {"signals": "hs", "filters": f})
+    code = call_action(hs, "kpis", "production", "code", {"signals": "hs", "filters": f})["code"]
+    block = code.split("# Human Signals")[1]
+    assert "signals = axis.dataset('hs')" in block and "segment" not in block
+    ns = {"axis": hs}
+    exec(code, ns)
+    ran = eval(block.strip().splitlines()[-1], ns)
+    assert ran.value.head(5).tolist() == pytest.approx([c["value"] for c in p["signals"]["cards"]])
     alone = call_action(hs, "hs", "production", "payload", {})  # a signals dataset as the view's dataset
     assert alone["signals"]["dataset"] == "hs" and alone["kpi"] is None and alone["quality"] is None
     w = Production(None, store=hs, signals="hs")
