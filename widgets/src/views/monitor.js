@@ -81,7 +81,8 @@ function render({ model, el }) {
           if (f) state.filters = f;
         });
       },
-      chip: (id) => (id === "custom" && state.time_range ? `${state.time_range[0] || "…"} – ${state.time_range[1] || "…"}` : null),
+      chip: (id) => (id !== "custom" ? null : state.time_range ? `${state.time_range[0] || "…"} – ${state.time_range[1] || "…"}`
+        : "custom, choose the dates and Apply"),
       custom: () => customRange(),
     },
     extras: () => bucketControl(),
