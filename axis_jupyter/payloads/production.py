@@ -38,7 +38,7 @@ from ..analytics.alerts import DEFAULT_COMPONENT, UNKNOWN_SOURCE, health_status,
 from ..analytics.alerts import alerts as find_alerts
 from ..analytics.classification import classification as category_counts
 from ..analytics.filters import apply_filters
-from ..errors import ParameterError, QueryError
+from ..errors import QueryError
 from ..wire import jsonable, records
 from . import params
 from .registry import ViewSpec, chart
