@@ -115,7 +115,7 @@ def test_attach_form_posts_attach_and_the_scorecard_matches_duckdb(page, lab, pg
                for k in ("backend", "table", "name", "mapping", "password_env"))
     info = lab.api("axis/api/datasets/pg_form").json()
     assert info["attached"]["engine"] == "postgres" and info["tables"] == []
-    assert (info["kind"], info["rows"], info["records"]) == ("evals", rows, N_CASES * len(demo.EXPERIMENTS))
+    assert (info["kind"], info["rows"], info["records"]) == ("evals", rows, N_CASES)
     row = view.locator("[data-testid=dataset-row][data-name=pg_form]")
     row.wait_for()
     assert row.get_attribute("data-rows") == str(rows)
