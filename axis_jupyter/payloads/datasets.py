@@ -119,6 +119,9 @@ def attach(store, dataset=None, *, name, backend, table, kind="auto", mapping=No
     """Attach an engine's table (``backend``: a URL or a configured source's name); the
     answer is the dataset's row as the list shows it (no URL, no password: the row's
     ``source`` names the engine, host and table only)."""
+    from ..store.names import check_name
+
+    name = check_name(name)  # before connecting: a bad name costs no connection
     mapping = staging.check_mapping(mapping)
     ds = store.attach(name, backend, table, kind=staging.check_kind(kind or "auto"),
                       mapping=mapping or None, password_env=password_env or None)

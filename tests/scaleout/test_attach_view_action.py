@@ -42,6 +42,7 @@ def test_attach_action_lists_the_dataset_without_credentials(kernel_store, pg_ta
 @pytest.mark.parametrize("body, param", [
     ({"backend": "postgresql://axis:hunter2@db/prod"}, "backend"),
     ({"backend": "no_such_source"}, "backend"),
+    ({"name": "a b"}, "name"),
     ({"table": ""}, "table"),
     ({"table": "no_such_table"}, "table"),
     ({"kind": "bogus"}, "kind"),
