@@ -23,8 +23,10 @@ and dark themes both work; the palette adds the brand colours (accent, chart col
       avatar: atlas.png            # a file under assets/agents/, or an https:// or data: URL
       description: Answers billing questions.
 
-Every view that shows a source shows its label and avatar instead. A bad file raises a
-ConfigError naming the file and the key at fault.
+Every view that shows a source shows its label and avatar instead: the filter bar's source
+menu from the branding every widget carries, the tables that list sources from the
+``agents`` map their payload carries (:func:`agents_for`). A bad file raises a ConfigError
+naming the file and the key at fault.
 """
 
 from __future__ import annotations
@@ -160,6 +162,23 @@ def agents(base: Path | None = None) -> list[dict]:
                     "description": a.get("description") or "",
                     "active": bool(a.get("active", True))})
     return out
+
+
+def agents_for(sources) -> dict[str, dict]:
+    """``{source_name: {label, role, avatar, description}}``: the agents.yaml entries of the
+    sources a payload lists (a table's source column), so the table shows each source's
+    label and avatar from the payload alone (a saved notebook's snapshot too). Sources the
+    registry does not name are left out; a bad file gives none (every view reports it
+    through the branding it carries)."""
+    wanted = {str(s) for s in sources if s is not None and s == s}  # s == s: not NaN
+    if not wanted:
+        return {}
+    try:
+        registry = agents()
+    except ConfigError:
+        return {}
+    return {a["name"]: {k: a[k] for k in ("label", "role", "avatar", "description")}
+            for a in registry if a["name"] in wanted}
 
 
 def load() -> dict:

@@ -75,7 +75,7 @@ def main() -> None:
     import pyarrow.parquet as pq
 
     from support.pg import start_postgres
-    from support.spark import start_spark
+    from support.spark import LOCAL_CONF, start_spark
 
     from axis_jupyter.workbench import open_local
 
@@ -105,7 +105,7 @@ def main() -> None:
     prep["postgres attach (counts)"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    spark = start_spark(work / "spark")
+    spark = start_spark(work / "spark", LOCAL_CONF)
     prep["spark start"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -18,6 +18,7 @@ from time import perf_counter
 from typing import Any, Callable
 
 import ibis
+import ibis.common.exceptions
 import pandas as pd
 
 from ..errors import QueryError
@@ -84,6 +85,16 @@ class AnalyticContext:
     def record_level(self) -> bool:
         """True when the records table holds one row per record (wide layouts)."""
         return self.info.get("records_table") is not None
+
+
+def dialect_of(expr) -> str:
+    """The SQL dialect ``expr`` will run in: its backend's name (``"pyspark"``,
+    ``"postgres"``, ...), or ``duckdb`` for unbound tables (the embedded store compiles those
+    for DuckDB). For the few analytics whose fastest plan differs by engine."""
+    try:
+        return ibis.get_backend(expr).name
+    except ibis.common.exceptions.IbisError:
+        return "duckdb"
 
 
 class _SqlCache(Lru):

@@ -32,12 +32,11 @@ import functools
 import operator
 
 import ibis
-import ibis.common.exceptions
 import pandas as pd
 
 from ..errors import ParameterError, QueryError
 from ..ingest.jsonish import parse_jsonish
-from .context import AnalyticContext
+from .context import AnalyticContext, dialect_of
 from .filters import apply_filters
 
 MODES = ("low", "high", "overall")
@@ -74,15 +73,6 @@ def md5_bucket(digest, dialect: str = "portable") -> ibis.Value:
     hex_digits = ibis.literal(_HEX)
     terms = [hex_digits.find(digest.substr(i, 1)) * pow(16, 31 - i, 1000) for i in range(32)]
     return functools.reduce(operator.add, terms) % 1000
-
-
-def dialect_of(expr) -> str:
-    """The SQL dialect ``expr`` will run in: its backend's name, or ``duckdb`` for unbound
-    tables (the embedded store compiles those for DuckDB, see analytics/context.py)."""
-    try:
-        return ibis.get_backend(expr).name
-    except ibis.common.exceptions.IbisError:
-        return "duckdb"
 
 
 def sampled_ids(ids: ibis.Column, sample_rate: float) -> ibis.Table:

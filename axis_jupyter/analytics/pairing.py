@@ -7,8 +7,6 @@ scores of both sides, and checks of numeric parameters.
 
 from __future__ import annotations
 
-import math
-
 import ibis
 
 from .. import params as schemas

@@ -66,7 +66,11 @@ def check_url(url: Any, param: str = "backend") -> dict:
         raise ParameterError(f"{param} must not refer to environment variables (${{...}}): a "
                              "URL is used as written; give the password with password_env.",
                              param=param)
-    u = urlsplit(url)
+    try:
+        u = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        raise ParameterError(f"{param} is not a valid URL (check the host: an IPv6 address "
+                             "goes in brackets, [::1]).", param=param) from None
     scheme = u.scheme.lower()
     if scheme not in allowed_schemes():
         raise ParameterError(f"{param}: the scheme {scheme or '(none)'}:// is not one attach "

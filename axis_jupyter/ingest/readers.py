@@ -238,7 +238,7 @@ def _csv_source(cur, p: Path, label: str, *, numeric: set[str], text: set[str], 
     canon = mapping_names(header)
     must_be_numeric = {c for c in header if canon.get(c) in numeric or canon.get(c, "").endswith("_score")}
     types = {c: "VARCHAR" for c in header if c in text}
-    opts = [f"header=true", f"delim={quote_literal(delim)}", "quote='\"'", "escape='\"'",
+    opts = ["header=true", f"delim={quote_literal(delim)}", "quote='\"'", "escape='\"'",
             f"encoding={quote_literal(encoding.lower())}"]
     tag = uuid.uuid4().hex[:12]
     rej_t, rej_s = f"_axis_rej_{tag}", f"_axis_scan_{tag}"

@@ -14,6 +14,12 @@
              path; the server runs it as an upload job: ``POST axis/api/uploads/{id}/commit``)
 ``discard``  {upload} -> the staged file removed
 ``delete``   {name} -> the dataset dropped
+``attach``   {name, backend, table, kind, mapping, password_env} -> the attached dataset's
+             row (the kernel path; over HTTP the view posts to ``axis/api/attach``, whose
+             ``axis:database`` scope this action also needs there: ``guarded``)
+
+The payload's ``sources`` are the configured sync sources' names, which the attach form
+offers as backends (a source's connection and password stay in its YAML and environment).
 """
 
 from __future__ import annotations
@@ -44,7 +50,19 @@ def payload(store, dataset=None) -> dict:
 
     return jsonable({"datasets": dataset_rows(store), "store": getattr(store, "location", None),
                      "uploads": "kernel" if isinstance(store, LocalStore) else "server",
-                     "kernel_upload_limit": KERNEL_UPLOAD_LIMIT})
+                     "kernel_upload_limit": KERNEL_UPLOAD_LIMIT, "sources": source_names()})
+
+
+def source_names() -> list[str]:
+    """The configured sync sources (attachable by name); none when their folder cannot be
+    read (the data manager still lists the datasets)."""
+    from ..errors import AxisError
+    from ..sync import config as sconfig
+
+    try:
+        return sorted(sconfig.list_sources())
+    except (AxisError, OSError):
+        return []
 
 
 def stage(store, dataset=None, *, filename, data) -> dict:
@@ -96,9 +114,25 @@ def delete(store, dataset=None, *, name) -> dict:
     return {"deleted": name}
 
 
+def attach(store, dataset=None, *, name, backend, table, kind="auto", mapping=None,
+           password_env=None) -> dict:
+    """Attach an engine's table (``backend``: a URL or a configured source's name); the
+    answer is the dataset's row as the list shows it (no URL, no password: the row's
+    ``source`` names the engine, host and table only)."""
+    from ..store.names import check_name
+
+    name = check_name(name)  # before connecting: a bad name costs no connection
+    mapping = staging.check_mapping(mapping)
+    ds = store.attach(name, backend, table, kind=staging.check_kind(kind or "auto"),
+                      mapping=mapping or None, password_env=password_env or None)
+    row = next((r for r in dataset_rows(store) if r["name"] == ds.name), {"name": ds.name})
+    return jsonable({"dataset": row})
+
+
 SPEC = ViewSpec(
     name=VIEW,
-    description="the data manager: datasets, uploads with a preview, delete",
+    description="the data manager: datasets, uploads with a preview, attach, delete",
     actions={"payload": payload, "stage": stage, "preview": preview, "commit": commit,
-             "discard": discard, "delete": delete},
+             "discard": discard, "delete": delete, "attach": attach},
+    guarded={"attach": "axis:database"},
 )

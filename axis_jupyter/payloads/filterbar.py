@@ -100,10 +100,11 @@ def _literal(v: Any) -> str:
 
 
 def call_code(dataset: str, analytic: str, filters: dict | None = None, args: dict | None = None,
-              *, store_var: str = "axis") -> str:
+              *, store_var: str = "axis", var: str = "ds") -> str:
     """``ds = axis.dataset(NAME)`` and ``ds.<analytic>(args…, filters…)``: the Python call
     returning the numbers a view shows for these filters. Empty filters are left out;
-    filter keys that are not Python names go in a ``**{…}`` mapping."""
+    filter keys that are not Python names go in a ``**{…}`` mapping. ``var`` names the
+    dataset variable (a view spanning several datasets gives each its own)."""
     if not isinstance(analytic, str) or not _IDENT.match(analytic):
         raise ParameterError("analytic must be the name of a dataset method, e.g. summary.",
                              param="analytic")
@@ -122,7 +123,7 @@ def call_code(dataset: str, analytic: str, filters: dict | None = None, args: di
             odd[k] = v
     if odd:
         parts.append(f"**{_literal(odd)}")
-    return f"ds = {store_var}.dataset({dataset!r})\nds.{analytic}({', '.join(parts)})"
+    return f"{var} = {store_var}.dataset({dataset!r})\n{var}.{analytic}({', '.join(parts)})"
 
 
 def code(store, dataset=None, *, analytic, args=None, filters=None) -> dict:

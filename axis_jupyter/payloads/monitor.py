@@ -34,6 +34,7 @@ from ..analytics.classification import classification_trends, group_signals
 from ..analytics.classification import insights as analysis_rows
 from ..analytics.filters import apply_filters
 from ..analytics.memo import memo_expr
+from ..branding import agents_for
 from ..errors import QueryError
 from ..ingest.jsonish import parse_jsonish
 from ..wire import jsonable, records
@@ -198,8 +199,9 @@ def traces(store, dataset: str, filters=None, time="24h", time_range=None, ancho
         return total, ctx.execute(t.order_by(order).select(*cols).limit(page_size, offset=(page - 1) * page_size))
 
     total, df = store.view_read(dataset, q)
+    agents = agents_for(df["source_name"].unique()) if "source_name" in df.columns else {}
     return jsonable({"total": total, "page": page, "page_size": page_size, "pages": max(1, -(-total // page_size)),
-                     "sort": sort, "descending": bool(descending), "rows": records(df)})
+                     "sort": sort, "descending": bool(descending), "rows": records(df), "agents": agents})
 
 
 def failing(store, dataset: str, filters=None, time="24h", time_range=None, anchor="data", threshold=0.5,

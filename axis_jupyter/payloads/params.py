@@ -83,6 +83,8 @@ OVERRIDES: dict[tuple[str, str, str], dict] = {
     # ``fields`` is a list of field names everywhere (the analytics' meaning: compare's
     # field picker, a report's context fields) except in the rule editor, where it is the rule
     **{("memory", a, "fields"): schemas.OBJECT for a in ("create", "update")},
+    # the production view's human-signals dataset (a name)
+    **{("production", a, "signals"): _TEXT for a in ("payload", "code")},
 }
 
 

@@ -16,6 +16,10 @@ left out, and the view then shows the sections it has data for.
                   and recent values of a score metric, or category counts of a
                   classification metric
 ``filter_options`` {kpi} -> the shared filter bar's fields over both datasets
+``code``          {kpi, signals, filters} -> the Python calls returning the numbers shown:
+                  ``kpi_panels`` (the KPI cards), ``hierarchy`` (the quality scorecard) and
+                  ``signal_kpis`` (the human-signals cards), each on its own dataset with the
+                  filters that section applies
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import ibis
 import pandas as pd
 
 from .. import monitoring_config
+from ..branding import agents_for
 from ..analytics import kpi as kpi_analytics
 from ..analytics import monitoring
 from ..analytics.alerts import DEFAULT_COMPONENT, UNKNOWN_SOURCE, health_status, hierarchy, scores_table
@@ -38,6 +43,7 @@ from ..wire import jsonable, records
 from . import params
 from .registry import ViewSpec, chart
 from .series import mark_series
+from .signals import production_filters as signal_filters
 from .signals import production_section as signal_cards
 
 VIEW = "production"
@@ -152,6 +158,8 @@ def _quality_section(store, mon_ds, filters) -> dict:
             "freshness": _freshness(last),
         },
         "hierarchy": records(h),
+        # the source rows' agents.yaml labels and avatars
+        "agents": agents_for(h["source_name"].unique()) if len(h) else {},
     }
 
 
@@ -263,10 +271,41 @@ def filter_options(store, dataset: str | None, kpi=None, **unknown) -> dict:
     return jsonable({"fields": list(merged.values()), "time_range": None})
 
 
+def code(store, dataset: str | None, kpi=None, signals=None, filters=None, analytic=None, args=None,
+         **unknown) -> dict:
+    """``{code}``: one call per section the view shows, on that section's dataset with the
+    filters it applies (a column one dataset lacks is left out of its call, as the section
+    leaves it out). ``analytic`` and ``args`` (the filter bar's generic request) are
+    accepted and not used: the sections name their own analytics."""
+    from .filterbar import call_code
+
+    params.no_unknown(VIEW, "code", unknown)
+    if filters is not None and not isinstance(filters, dict):
+        raise QueryError('filters must be an object such as {"source_name": "Atlas"}.')
+    if dataset and store.info(dataset)["kind"] == "signals":
+        dataset, signals = None, signals or dataset
+    mon_ds, kpi_ds = _datasets(store, dataset, kpi)
+    blocks = []
+    if kpi_ds:
+        f = params.filters(filters, allowed=KPI_FILTERS, example=KPI_EXAMPLE)
+        blocks.append("# Agent KPIs: card_value and record_count per kpi_name\n"
+                      + call_code(kpi_ds, "kpi_panels", f, var="kpis"))
+    if mon_ds:
+        f = params.filters(filters, allowed=MON_FILTERS, example=KPI_EXAMPLE)
+        blocks.append("# Quality scorecard: score, records and health per source / component / metric\n"
+                      + call_code(mon_ds, "hierarchy", f, var="quality"))
+    if signals:
+        blocks.append("# Human Signals: the first five rows are the cards\n"
+                      + call_code(signals, "signal_kpis", signal_filters(store, signals, filters), var="signals"))
+    if not blocks:
+        raise QueryError("the production view shows nothing to reproduce: give it a monitoring or KPI dataset.")
+    return {"code": "\n".join(blocks)}
+
+
 SPEC = ViewSpec(
     name=VIEW,
     description="Production overview: agent KPIs, executive quality summary, source/component/metric scorecard",
     actions={"payload": payload, "kpi_trend": kpi_trend, "composition": composition, "metric_detail": metric_detail,
-             "filter_options": filter_options},
+             "filter_options": filter_options, "code": code},
     kinds=("monitoring", "kpi", "signals"),
 )

@@ -11,6 +11,8 @@
                metric, the conversation's messages
 ``trend``      {signal, filters} -> the trend chart of one signal (none: the KPI strip's rates)
 ``kpi_trend``  {key, filters} -> one KPI's weekly trend chart
+``filter_options`` {} -> the shared filter bar's fields: the display config's filters (source
+               fields with the dataset's values, signals with their options) and the time range
 
 Everything comes from the signals analytics (``store.analytic``), so the dashboard answers
 the same from the kernel and from the server. Filters are the cases' columns: source fields,
@@ -23,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..branding import agents_for
 from ..errors import ParameterError, QueryError
 from ..signals import api
 from ..wire import jsonable, records
@@ -103,6 +106,17 @@ def _filter_options(config: dict, info: dict) -> list[dict]:
             out.append({"kind": "metric", "key": f"{f['metric']}__{f['signal']}", "label": f.get("label"),
                         "options": list(f.get("options") or [])})
     return out
+
+
+def filter_options(store, dataset: str | None, **unknown) -> dict:
+    """The filter bar's fields (see the module docstring): one multi-select per filter of
+    the display config, so a source field takes several values as a signal does."""
+    ds = _signals_dataset(store, dataset)
+    _no_unknown("filter_options", unknown)
+    info = store.info(ds)
+    fields = [{"key": f["key"], "label": f["label"] or _label(f["key"]), "values": [str(v) for v in f["options"]]}
+              for f in _filter_options(api.display_config(store, ds), info)]
+    return jsonable({"fields": fields, "time_range": info.get("time_range")})
 
 
 def _trend_options(schema: dict) -> list[list[str]]:
@@ -211,8 +225,10 @@ def _page(store, ds, filters, page, page_size, sort_by, descending) -> dict:
     page, page_size = params.page(page or 1, page_size or 25, MAX_PAGE_SIZE)
     df, total = api.case_page(store, ds, filters=filters, sort_by=sort_by or None, descending=bool(descending),
                               page=page, page_size=page_size)
+    agents = agents_for(df["source_name"].unique()) if "source_name" in df.columns else {}
     return {"rows": records(df), "total": total, "page": page, "page_size": page_size,
-            "sort_by": sort_by or None, "descending": bool(descending), "columns": list(df.columns)}
+            "sort_by": sort_by or None, "descending": bool(descending), "columns": list(df.columns),
+            "agents": agents}
 
 
 def cases(store, dataset: str | None, filters=None, page: int = 1, page_size: int = 25, sort_by=None,
@@ -274,12 +290,19 @@ PRODUCTION_CARDS = 5
 SOURCE_FILTERS = ("source_name", "source_component", "source_type", "environment")
 
 
+def production_filters(store, ds: str, filters) -> dict | None:
+    """The filters of the production view that apply to signals dataset ``ds``: its source
+    fields and the time range (the other datasets' columns are left out)."""
+    ds = _signals_dataset(store, ds)
+    present = set(store.info(ds)["signals"]["source_fields"]) | {"time_range"}
+    return params.filters(filters, allowed=tuple(k for k in (*SOURCE_FILTERS, "time_range") if k in present)) or None
+
+
 def production_section(store, dataset: str, filters=None) -> dict:
     """The production view's Human Signals section: the first five KPI cards of the strip
     (value, weekly sparkline, cases), filtered by the source fields of ``filters``."""
     ds = _signals_dataset(store, dataset)
-    present = set(store.info(ds)["signals"]["source_fields"]) | {"time_range"}
-    f = params.filters(filters, allowed=tuple(k for k in (*SOURCE_FILTERS, "time_range") if k in present)) or None
+    f = production_filters(store, ds, filters)
     kpis = store.analytic(ds, "signal_kpis", filters=f)
     cards = records(kpis.head(PRODUCTION_CARDS))
     return {"dataset": ds, "total": int(kpis.total.iloc[0]) if len(kpis) else _count(store, ds, f), "cards": cards}
@@ -288,6 +311,7 @@ def production_section(store, dataset: str, filters=None) -> dict:
 SPEC = ViewSpec(
     name=VIEW,
     description="Human signals: KPI strip, filters, trends, chart sections, cases and one case",
-    actions={"payload": payload, "cases": cases, "case": case, "trend": trend, "kpi_trend": kpi_trend},
+    actions={"payload": payload, "cases": cases, "case": case, "trend": trend, "kpi_trend": kpi_trend,
+             "filter_options": filter_options},
     kinds=("signals",),
 )

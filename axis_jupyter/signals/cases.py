@@ -83,7 +83,6 @@ def build(cur, built) -> None:
 
 def _build(cur, built, long: str, cases: str, cols: dict, tmp: dict) -> dict:
     L = quote_ident(long)
-    has = cols.__contains__
     # 1. Rows SQL cannot read as they are: rewritten as flat JSON in Python.
     todo = cur.execute(
         f"SELECT rowid, signals FROM {L} WHERE signals IS NOT NULL AND trim(signals) <> '' "
@@ -177,7 +176,7 @@ def _types_and_values(cur, V: str, P: str, index: dict, metadata: list[str]):
     if not strings:
         return types, values
     keys = ", ".join(f"({quote_literal(m)}, {index[(m, k)]})" for m, k in strings)
-    text = f"CASE WHEN json_type(p.val) = 'VARCHAR' THEN p.val ->> '$' ELSE CAST(p.val AS VARCHAR) END"
+    text = "CASE WHEN json_type(p.val) = 'VARCHAR' THEN p.val ->> '$' ELSE CAST(p.val AS VARCHAR) END"
     rows = cur.execute(
         "SELECT metric, i, s, n FROM (SELECT metric, i, s, count(*) OVER (PARTITION BY metric, i) AS n, "
         "row_number() OVER (PARTITION BY metric, i ORDER BY s) AS r FROM ("

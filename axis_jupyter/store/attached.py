@@ -25,7 +25,7 @@ import ibis.expr.datatypes as dt
 import pandas as pd
 
 from ..errors import IngestError, QueryError
-from ..ingest.build import NUMERIC_CANON, TEXT_CANON, alias_family, plan_kind
+from ..ingest.build import NUMERIC_CANON, TEXT_CANON, plan_kind
 from ..ingest.columns import FILTER_COLUMNS, JSONISH, MS_LATENCY_NAMES, normalise_name
 from ..ingest.detect import wide_metric_columns
 from .metadata import MAX_FILTER_VALUES

@@ -339,13 +339,14 @@ class LocalStore(AttachedDatasets, Store):
         return f"_axis_t_{name}_{version}", version
 
     def commit_dataset(self, cur, name: str, built: build.Built, label: str, version: int,
-                       extra: dict | None = None) -> dict:
+                       extra: dict | None = None, grown: metadata.Growth | None = None) -> dict:
         """Swap freshly built tables in as dataset ``name`` (inside the caller's transaction).
 
         Points the dataset's view at the new tables, records the metadata (``extra`` is
         merged over the computed one) and drops the previous version's tables unless
         ``extra["tables"]`` keeps them listed. Used by ``load`` and by the Postgres sync;
-        call it inside :meth:`write`. Returns the metadata.
+        call it inside :meth:`write`. ``grown``: the live tables took new rows (an incremental
+        sync), so the metadata is the previous one plus theirs. Returns the metadata.
         """
         old = self._meta.get(name)
         if "latency_table" not in built.extras:
@@ -359,7 +360,7 @@ class LocalStore(AttachedDatasets, Store):
                 latency_table=built.extras.get("latency_table") if unique else None)
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
-        info = metadata.compute_info(cur, name, built, label, version)
+        info = metadata.compute_info(cur, name, built, label, version, grown)
         info.update(extra or {})
         info["tables"] = list(info["tables"]) + [t for t in [*built.tables, *summary_tables(info)]
                                                  if t not in info["tables"]]

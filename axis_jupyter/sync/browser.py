@@ -40,6 +40,7 @@ from ..wire import jsonable
 from . import config as sconfig
 from . import imports
 from .readers import SyncError, clean_pg_error
+from .sqltext import strip_sql_literals
 
 log = logging.getLogger("axis_jupyter.sync.browser")
 
@@ -372,7 +373,7 @@ def check_select(query: str) -> str:
     if not isinstance(query, str) or not query.strip():
         raise QueryError("the query is empty.")
     q = query.strip().rstrip(";").strip()
-    bare = sconfig._strip_sql_literals(q)
+    bare = strip_sql_literals(q)
     if ";" in bare:
         raise QueryError("send exactly one statement (found ';').")
     m = _FIRST_WORD.match(bare)

@@ -35,11 +35,6 @@ def sources(store: RemoteStore) -> list[dict]:
     return store.request_json("GET", "sync", "sources")["sources"]
 
 
-def sync_status(store: RemoteStore) -> dict:
-    """The server's sync status per dataset."""
-    return store.request_json("GET", "sync").get("datasets", {})
-
-
 def delete_source(store: RemoteStore, name: str) -> None:
     """Delete a source saved on the server (404 unknown, 409 while it syncs)."""
     store.request_json("DELETE", "sync", "sources", name)

@@ -60,7 +60,6 @@ from .. import config as axis_config
 from ..errors import ConfigError, NotFoundError
 from .config_values import (_as_bool, _as_int, _check_url_port, _err, _ident, _port,  # noqa: F401
                             _query, check_secret_env)
-from .sqltext import strip_sql_literals as _strip_sql_literals  # noqa: F401 - browser.py uses it
 
 # Section name in YAML <-> AXIS dataset kind.
 SECTION_KIND = {"eval_db": "evals", "monitoring_db": "monitoring",

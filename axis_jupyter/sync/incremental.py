@@ -15,6 +15,7 @@ import uuid
 
 from ..ingest import build
 from ..ingest.readers import quote_ident
+from ..store.metadata import Growth
 from ..summaries import append_rows
 from . import land
 from . import readers as rd
@@ -105,7 +106,7 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
             cur.execute(f"INSERT INTO {quote_ident(kept)} SELECT * FROM {quote_ident(new_dataset)}")
         n_new = cur.execute(f"SELECT count(*) FROM {quote_ident(built.scores_table)}").fetchall()[0][0] \
             if built.records_table is None else None
-        changed = _append_built(cur, info, built) if n_new != 0 else {}
+        changed, grown = _append_built(cur, info, built) if n_new != 0 else ({}, None)
         live = build.Built(info["kind"], info["layout"], info.get("records_table"),
                            info["scores_table"], info.get("metric_columns") or [],
                            extras={**{k: info[k] for k in ("latency_table", "latency_unique", "latency_unit")
@@ -114,7 +115,8 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
                          rows_read=sum(r.rows for r in read.values()),
                          tier="+".join(sorted({r.tier for r in read.values()})) or meta.get("tier"))
         new_info = store.commit_dataset(cur, cfg.name, live, label, info["version"],
-                                        extra={"tables": info["tables"], "sync": sync_meta})
+                                        extra={"tables": info["tables"], "sync": sync_meta},
+                                        grown=grown)
         stages.mark("swap")
         sync_meta["incremental_rows"] = new_info["rows"] - before
         sync_meta["stages"] = dict(stages.seconds)
@@ -127,12 +129,20 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
             "incremental_rows": new_info["sync"]["incremental_rows"]}
 
 
-def _append_built(cur, info: dict, tmp: build.Built) -> dict:
+def _append_built(cur, info: dict, tmp: build.Built) -> tuple[dict, Growth]:
     """Append a freshly built increment (long layout) to the live canonical table (and the
-    record-latency index and the summaries); returns the metadata that changed."""
+    record-latency index and the summaries); returns the metadata that changed and what the
+    rest of the metadata needs to follow (the new rows, the records they add)."""
     if tmp.records_table is not None or tmp.layout != info["layout"] or info.get("records_table"):
         raise SyncError("the new rows have a different layout than the synced dataset; run a "
                         "full sync (full=True).")
+    live, new = quote_ident(info["scores_table"]), quote_ident(tmp.scores_table)
+    has_ids = "dataset_id" in {r[0] for r in cur.execute(f"DESCRIBE {new}").fetchall()}
+    # Records the increment adds: its ids the live table does not hold yet (a probe of the
+    # live table's ids against the few new ones, not a distinct count of the whole table).
+    new_records = cur.execute(
+        f"SELECT count(DISTINCT dataset_id) FROM {new} n WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {live} l WHERE l.dataset_id = n.dataset_id)").fetchone()[0] if has_ids else 0
     cur.execute(f"INSERT INTO {quote_ident(info['scores_table'])} BY NAME SELECT * FROM "
                 f"{quote_ident(tmp.scores_table)}")
     changed = {}
@@ -140,4 +150,4 @@ def _append_built(cur, info: dict, tmp: build.Built) -> dict:
         changed["latency_unique"] = build.append_record_latency(cur, info["latency_table"], tmp.scores_table)
     if info.get("summary"):  # the summaries take the new rows only
         changed["summary"] = append_rows(cur, info["summary"], tmp.scores_table)
-    return changed
+    return changed, Growth(previous=info, added=tmp.scores_table, new_records=new_records)

@@ -12,8 +12,11 @@ package is installed.
 * **Types.** The query is wrapped so every column arrives as an Arrow type DuckDB reads the
   same way the other tiers would: ``numeric`` as ``float8``, ``oid`` as ``int8`` and every type
   without a DuckDB counterpart (json, uuid, arrays, intervals, bytea, …) as its text form.
+* **Read ahead.** Each connection is drained by its own thread (the driver releases the GIL
+  while it reads and decodes), a batch or two ahead of DuckDB: decoding the next batch
+  overlaps DuckDB's work on the last one instead of waiting for it (on the sync benchmark,
+  1–2 s of a 5M-row read).
 * **Partitions** (``partition_column`` and ``sync_workers`` > 1): one connection per range,
-  each decoded by its own thread (the driver releases the GIL while it reads and decodes),
   their batches merged into the one stream DuckDB reads.
 * **Cancellation.** A watcher cancels the running statements (``adbc_cancel``) when the sync
   is cancelled, so a read waiting on a slow query stops at once.
@@ -123,7 +126,7 @@ class ArrowFeed(Feed):
                 r.close()
             raise
         schema = self.readers[0].reader.schema
-        batches = iter(self.readers[0].reader) if len(self.readers) == 1 else self._merged()
+        batches = self._merged()
         self._duck = cur
         self._name = register(cur, Tap(self, schema, batches).reader())
         self.relation = self._name
@@ -139,7 +142,7 @@ class ArrowFeed(Feed):
                 return
 
     def _merged(self):
-        """The partitions' batches as one stream, each partition read by its own thread."""
+        """The readers' batches as one stream, each reader drained by its own thread."""
         q: queue.Queue = queue.Queue(maxsize=2 * len(self.readers))
 
         def put(item) -> bool:

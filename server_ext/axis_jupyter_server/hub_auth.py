@@ -103,9 +103,9 @@ VIEW_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
     "calibrate": {"payload": _R, "status": _R, "fewshot": _R, "patterns": _W, "start": _W,
                   "misalignment": _W, "optimize": _W, "save_judge": _W},
     # the data manager: the list and the shared filter/code actions read; uploads and
-    # deletes write
+    # deletes write; attaching connects the server to a database, as POST attach does
     "datasets": {"payload": _R, "filter_options": _R, "code": _R, "preview": _W, "commit": _W,
-                 "discard": _W, "delete": _W, "stage": _W},
+                 "discard": _W, "delete": _W, "stage": _W, "attach": _X + _W},
     # asking spends the owner's model budget and runs SQL the question steers (axis:copilot)
     "copilot": {"setup": _R, "events": _R, "ask": _W + _X, "cancel": _W + _X},
     # writing a report spends the owner's model budget (axis:reports); so from the scorecard

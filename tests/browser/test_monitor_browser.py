@@ -25,7 +25,10 @@ def expected():
 
     out = {"7d": payload(time="7d"), "all": payload(time="all"),
            "all_prod": payload(time="all", filters={"environment": "prod"}),
-           "traces": call_action(s, "mt", "monitor", "traces", {"time": "all", "filters": {"environment": "prod"}})}
+           "traces": call_action(s, "mt", "monitor", "traces", {"time": "all", "filters": {"environment": "prod"}}),
+           # the time chip removed: the default window (last 24 h of the data) of prod
+           "24h_prod": payload(time="24h", filters={"environment": "prod"}),
+           "traces_24h_prod": call_action(s, "mt", "monitor", "traces", {"time": "24h", "filters": {"environment": "prod"}})}
     # "Copy as code" of the prod view: ds.pass_rates(...) over the scope the view resolved
     out["code"] = call_action(s, "mt", "monitor", "code", {
         "analytic": "pass_rates", "args": {"threshold": out["all_prod"]["threshold"]},
@@ -71,10 +74,13 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     assert int(view.locator("[data-testid=kpi-alerts]").get_attribute("data-value")) == k["alerts"]
     view.locator("[data-testid=trend-chart] canvas").first.wait_for(timeout=60_000)
 
-    # the time window: all time
-    view.locator("[data-testid=time]").select_option("all")
+    # the time window is the filter bar's: its select and a chip ("Last 7 days", as opened)
+    time_chip = view.locator("[data-testid=filterbar] [data-testid=chip][data-key=time]")
+    assert time_chip.inner_text().startswith("Time: Last 7 days")
+    view.locator("[data-testid=filterbar] [data-testid=time]").select_option("all")
     wait_value(page, "kpi-avg", expected["all"]["kpis"]["avg_score"])
     wait_value(page, "kpi-p95", expected["all"]["kpis"]["p95_latency"])
+    assert time_chip.inner_text().startswith("Time: All time")
 
     # the shared filter bar: environment = prod, then prod and staging (two chips: every
     # environment, the unfiltered numbers), then the staging chip removed
@@ -85,7 +91,7 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     wait_value(page, "kpi-pass", expected["all_prod"]["kpis"]["pass_rate"])
     env.locator("input[data-value=staging]").check()
     wait_value(page, "kpi-avg", expected["all"]["kpis"]["avg_score"])
-    chips = view.locator("[data-testid=filterbar] [data-testid=chip]")
+    chips = view.locator("[data-testid=filterbar] [data-testid=chip][data-key=environment]")
     assert sorted(chips.nth(i).get_attribute("data-value") for i in range(chips.count())) == ["prod", "staging"]
     view.locator(".axis-title").first.click()  # closes the open menu, as a click beside a <select> does
     view.locator("[data-testid=filterbar] [data-testid=chip][data-value=staging]").click()
@@ -133,3 +139,24 @@ def test_monitor_in_jupyterlab(page, lab, expected):
     n = expected["all_prod"]["kpis"]
     assert view.locator("[data-testid=alert-errors]").inner_text() == f"{n['errors']} Errors"
     assert view.locator("[data-testid=alert]").count() == n["alerts"]
+
+    # the time chip removed: the default window (last 24 h); every panel follows: the
+    # alerts listed, then the score tab's KPI cards and its trace table
+    q = expected["24h_prod"]["kpis"]
+    assert (q["alerts"], q["avg_score"]) != (n["alerts"], n["avg_score"])  # the window changes the numbers
+    time_chip.click()
+    page.wait_for_function(
+        """(t) => document.querySelector('[data-testid=axis-monitor] [data-testid=alert-errors]')?.innerText === t""",
+        arg=f"{q['errors']} Errors", timeout=60_000)
+    assert view.locator("[data-testid=alert]").count() == q["alerts"]
+    assert time_chip.count() == 0
+    assert view.locator("[data-testid=filterbar] [data-testid=time]").input_value() == "24h"
+    view.locator("[data-testid=tab-score]").click()
+    wait_value(page, "kpi-avg", q["avg_score"])
+    wait_value(page, "kpi-pass", q["pass_rate"])
+    wait_value(page, "kpi-p95", q["p95_latency"])
+    assert int(view.locator("[data-testid=kpi-alerts]").get_attribute("data-value")) == q["alerts"]
+    total = expected["traces_24h_prod"]["total"]
+    page.wait_for_function(
+        """(t) => (document.querySelector('[data-testid=axis-monitor] [data-testid=trace-table-range]')?.innerText || '').endsWith(t)""",
+        arg=f"of {total:,}", timeout=60_000)

@@ -3,7 +3,8 @@ Chromium, each on a store embedded in the kernel (the views call through anywidg
 messages).
 
 * Production: KPI cards and the quality summary against the payload computed in this
-  process on the same data; a KPI card opens its trend chart; a source row folds its
+  process on the same data; copy as code; a source row shows its agents.yaml label; a KPI
+  card opens its trend chart; a source row folds its
   components and metrics; a metric opens its detail panel (mean as computed here).
 * Database: the connect form (every input labelled) opens a real PostgreSQL (the
   session's), lists its tables, previews a read-only query (a refused statement clears the
@@ -44,6 +45,7 @@ def kpi_config(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("axis-config")
     (d / "kpi.yaml").write_text(yaml.safe_dump({"kpi": demo_incidents.KPI_CONFIG}, sort_keys=False))
+    (d / "agents.yaml").write_text("- {name: Atlas, label: Atlas Support, role: Support agent}\n")
     return d
 
 
@@ -69,6 +71,12 @@ def expected(kpi_config):
                   call_action(s, "mon", "production", "filter_options", {"kpi": "kpi"})["fields"]}
         segment = fields["segment"][0]
         by_segment = call_action(s, "mon", "production", "payload", {"kpi": "kpi", "filters": {"segment": [segment]}})
+        # "Copy as code" of the segment view, and what running it gives (the cards' values)
+        code = call_action(s, "mon", "production", "code", {"kpi": "kpi", "filters": {"segment": [segment]},
+                                                              "analytic": "production"})["code"]
+        ns = {"axis": s}
+        exec(code.replace("\nkpis.kpi_panels(", "\nran = kpis.kpi_panels("), ns)
+        ran = ns["ran"].set_index("kpi_name")["card_value"].to_dict()
         metric = next(r for r in payload["quality"]["hierarchy"] if r["level"] == "metric"
                       and r.get("category") in (None, "SCORE"))
         detail = call_action(s, "mon", "production", "metric_detail",
@@ -80,7 +88,8 @@ def expected(kpi_config):
             os.environ.pop("AXIS_CONFIG_DIR", None)
         else:
             os.environ["AXIS_CONFIG_DIR"] = before
-    return {"payload": payload, "metric": metric, "detail": detail, "segment": segment, "by_segment": by_segment}
+    return {"payload": payload, "metric": metric, "detail": detail, "segment": segment, "by_segment": by_segment,
+            "code": code, "ran": ran}
 
 
 def value_of(view, testid) -> float:
@@ -128,6 +137,14 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
                 """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
                                   return el && Math.abs(Number(el.dataset.value) - v) < 1e-9; }""",
                 arg=[x["kpi_name"], x["card_value"]], timeout=60_000)
+    # "Copy as code": the calls behind the cards on screen; run here, they give those values
+    view.locator("[data-testid=filterbar] [data-testid=copy-code]").click()
+    code = view.locator("[data-testid=filterbar] [data-testid=filter-code]")
+    code.wait_for(state="visible", timeout=30_000)
+    assert code.inner_text() == expected["code"]
+    assert f"segment={expected['segment']!r}" in expected["code"]
+    shown = {x: float(view.locator(f"[data-testid=kpi-{x}]").get_attribute("data-value")) for x in expected["ran"]}
+    assert shown == pytest.approx(expected["ran"])
     view.locator(f"[data-testid=filterbar] [data-testid=chip][data-value='{expected['segment']}']").click()
     page.wait_for_function(
         """([id, v]) => { const el = document.querySelector(`[data-testid=axis-production] [data-testid=kpi-${id}]`);
@@ -141,6 +158,13 @@ def test_production_overview_in_jupyterlab(page, lab, expected, kpi_config, tmp_
     view.locator("[data-testid=kpi-trend-close]").click()
     page.wait_for_function("() => !document.querySelector('[data-testid=axis-production] [data-testid=kpi-trend] canvas')",
                            timeout=30_000)
+
+    # a source row shows its agent (agents.yaml: label and initials); others their name
+    atlas = view.locator("[data-testid=scorecard] tr[data-level=source] [data-testid=agent][data-source=Atlas]")
+    assert atlas.locator(".axis-agent-label").inner_text() == "Atlas Support"
+    assert atlas.locator(".axis-avatar-initials").inner_text() == "AS"
+    assert p["quality"]["agents"] == {"Atlas": {"label": "Atlas Support", "role": "Support agent",
+                                                "avatar": None, "description": ""}}
 
     # a source row folds its components and metrics
     rows = view.locator("[data-testid=scorecard] tbody tr")

@@ -2,13 +2,15 @@
 the server's store (the kernel's ``connect()`` is the server; the view fetches over HTTP).
 
 The KPI strip, the case count and the charts are checked against the HTTP API (the
-analytics), then a filter changes and they are checked again, a header sorts the cases on
+analytics), then filters change on the shared filter bar (a source field, a signal, a time
+preset as the bar's time chip; chips removed) and they are checked again each time, a header sorts the cases on
 the server, and a case opens with its conversation and signals as the API answers them.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -82,9 +84,12 @@ def test_signals_dashboard_in_jupyterlab(page, lab):
     view.locator("[data-testid=vega-priority_level__priority_level] canvas, "
                  "[data-testid^=vega-] canvas").first.wait_for(timeout=60_000)
 
-    # a source filter: every number follows
-    view.locator("[data-testid=filter-environment]").select_option("prod")
+    # a source filter on the shared filter bar: every number follows
+    bar = view.locator("[data-testid=filterbar]")
+    bar.locator("[data-testid=filter-environment] summary").click()
+    bar.locator("[data-testid=filter-environment] input[data-value=prod]").check()
     seq = wait_render(page, seq)
+    view.locator("[data-testid=hs-total]").click()  # a click outside closes the menu
     prod = {"environment": "prod"}
     check_kpis(view, kpis(lab, prod))
     n_prod = count(lab, prod)
@@ -92,13 +97,52 @@ def test_signals_dashboard_in_jupyterlab(page, lab):
     assert view.locator("[data-testid=cases-title]").inner_text() == f"Cases ({n_prod:,} total)"
 
     # a signal filter (multi-select) on top of it
-    view.locator("[data-testid='filter-sentiment_category__sentiment_category'] summary").click()
-    view.locator("[data-testid='filter-sentiment_category__sentiment_category'] [data-testid=opt-negative]").check()
+    sentiment = bar.locator("[data-testid='filter-sentiment_category__sentiment_category']")
+    sentiment.locator("summary").click()
+    sentiment.locator("input[data-value=negative]").check()
     seq = wait_render(page, seq)
-    both = {"environment": "prod", "sentiment_category__sentiment_category": ["negative"]}
+    view.locator("[data-testid=hs-total]").click()
+    both = {"environment": ["prod"], "sentiment_category__sentiment_category": ["negative"]}
     check_kpis(view, kpis(lab, both))
-    assert view.locator("[data-testid=filter-count]").inner_text() == "2"
+    chips = bar.locator("[data-testid=chip]")
+    assert sorted(chips.nth(i).get_attribute("data-value") for i in range(chips.count())) == ["negative", "prod"]
     assert view.locator("[data-testid=hs-cases]").get_attribute("data-total") == str(count(lab, both))
+
+    # a time preset is the bar's window: a chip with the range the cases are counted over
+    newest = post(lab, f"axis/api/datasets/{NAME}/views/signals/filter_options", {})["time_range"][1]
+    end = (date.fromisoformat(newest[:10]) + timedelta(days=1))
+    window = [(end - timedelta(days=30)).isoformat(), end.isoformat()]
+    bar.locator("[data-testid=time]").select_option("30d")
+    seq = wait_render(page, seq)
+    timed = {**both, "time_range": window}
+    assert count(lab, timed) != count(lab, both)  # the window leaves cases out
+    check_kpis(view, kpis(lab, timed))
+    assert view.locator("[data-testid=hs-cases]").get_attribute("data-total") == str(count(lab, timed))
+    assert bar.locator("[data-testid=chip][data-key=time]").inner_text().startswith(f"Time: 30 days ({window[0]} – {window[1]})")
+    # "Copy as code": the KPI strip's call with the filters on screen
+    bar.locator("[data-testid=copy-code]").click()
+    code = bar.locator("[data-testid=filter-code]")
+    code.wait_for(state="visible", timeout=30_000)
+    assert code.inner_text() == post(lab, f"axis/api/datasets/{NAME}/views/signals/code",
+                                     {"analytic": "signal_kpis", "args": {}, "filters": timed})["code"]
+    # the signal chip removed: the KPI strip, the case count and the title follow
+    bar.locator("[data-testid=chip][data-value=negative]").click()
+    seq = wait_render(page, seq)
+    prod_30d = {"environment": ["prod"], "time_range": window}
+    check_kpis(view, kpis(lab, prod_30d))
+    n = count(lab, prod_30d)
+    assert view.locator("[data-testid=hs-cases]").get_attribute("data-total") == str(n)
+    assert view.locator("[data-testid=cases-title]").inner_text() == f"Cases ({n:,} total)"
+    # the time chip removed: all time again, the signal filter back on for what follows
+    bar.locator("[data-testid=chip][data-key=time]").click()
+    seq = wait_render(page, seq)
+    check_kpis(view, kpis(lab, {"environment": ["prod"]}))
+    assert bar.locator("[data-testid=time]").input_value() == "all"
+    sentiment.locator("summary").click()
+    sentiment.locator("input[data-value=negative]").check()
+    seq = wait_render(page, seq)
+    view.locator("[data-testid=hs-total]").click()
+    check_kpis(view, kpis(lab, both))
 
     # the server sorts: a click on Messages sorts ascending, a second descending
     header = view.locator("[data-testid=th-message_count]")

@@ -6,6 +6,7 @@ legible, charts on the page's background; screenshots kept under test-artifacts/
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -146,22 +147,42 @@ def test_filter_chips_update_every_panel_and_copy_as_code(page, lab):
 # the colour of each element's text and of what is behind it (the first ancestor with an
 # opaque background), as the page computes them
 CONTRAST_JS = """(sel) => {
-    const lum = (c) => {
-        const m = c.match(/rgba?\\(([\\d.]+)[, ]+([\\d.]+)[, ]+([\\d.]+)/);
+    // any CSS colour (color-mix() computes to color(srgb …)) as [r, g, b, a], through a canvas
+    const rgba = (c) => {
+        const x = document.createElement('canvas').getContext('2d');
+        x.clearRect(0, 0, 1, 1);
+        x.fillStyle = c;
+        x.fillRect(0, 0, 1, 1);
+        const d = x.getImageData(0, 0, 1, 1).data;
+        return [d[0], d[1], d[2], d[3] / 255];
+    };
+    const lum = ([r, g, b]) => {
         const f = (x) => { const s = x / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
-        return 0.2126 * f(+m[1]) + 0.7152 * f(+m[2]) + 0.0722 * f(+m[3]);
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
     };
+    // what is behind the text: the backgrounds up the tree, translucent ones (a tinted
+    // cell) laid over the first opaque one, as the page paints them
     const bgOf = (el) => {
+        const layers = [];
         for (let e = el; e; e = e.parentElement) {
-            const b = getComputedStyle(e).backgroundColor;
-            if (b && !b.startsWith('rgba(0, 0, 0, 0)') && b !== 'transparent') return b;
+            const c = rgba(getComputedStyle(e).backgroundColor);
+            if (c[3] === 0) continue;
+            layers.push(c);
+            if (c[3] === 1) break;
         }
-        return 'rgb(255, 255, 255)';
+        let out = layers.length && layers[layers.length - 1][3] === 1 ? layers.pop() : [255, 255, 255, 1];
+        while (layers.length) {
+            const [r, g, b, a] = layers.pop();
+            out = [r * a + out[0] * (1 - a), g * a + out[1] * (1 - a), b * a + out[2] * (1 - a), 1];
+        }
+        return out;
     };
+    const css = ([r, g, b]) => `rgb(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)})`;
     return [...document.querySelectorAll(sel)].filter((e) => e.offsetParent && e.textContent.trim()).map((e) => {
-        const fg = getComputedStyle(e).color, bg = bgOf(e);
+        const fg = rgba(getComputedStyle(e).color), bg = bgOf(e);
         const a = lum(fg), b = lum(bg);
-        return {sel, text: e.textContent.trim().slice(0, 30), fg, bg, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+        return {sel, text: e.textContent.trim().slice(0, 30), fg: css(fg), bg: css(bg),
+                ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
     });
 }"""
 
@@ -227,3 +248,53 @@ def test_light_and_dark_themes_are_legible(page, lab):
         results[tag] = checks
     # the two themes differ where the page does: text light on dark, dark on light
     assert results["light"][0]["fg"] != results["dark"][0]["fg"]
+
+
+# the parts that turned unreadable in the dark theme: compare's selected rows (the pair
+# compared head to head in the experiment grid, with their baseline / challenger tags) and
+# the production overview's date chip
+DARK_DEFECTS = {"compare-selected": ["[data-testid=axis-compare] [data-testid=grid] tr.axis-row-selected td",
+                                     "[data-testid=axis-compare] [data-testid=grid] tr.axis-row-selected b",
+                                     "[data-testid=axis-compare] [data-testid=grid] tr.axis-row-selected .axis-tag"],
+                "production-date": ["[data-testid=axis-production] [data-testid=date-range]"]}
+
+
+def test_compare_selected_rows_and_production_date_chip_are_legible_in_both_themes(page, lab):
+    lab.write_notebook("dark_defects.ipynb", [
+        "import warnings, axis_jupyter\nfrom axis_jupyter import demo, demo_incidents, Compare, Production\n"
+        "axis = axis_jupyter.connect()\n"
+        "ds = axis.load(demo.eval_results(60, seed=2), name='wb_dark', kind='evals')\n"
+        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+        "    axis.load(demo_incidents.monitoring_incidents(400, days=5, seed=3), name='wb_dark_mon', kind='monitoring')\n"
+        "    axis.load(demo_incidents.kpi_records(10, rows_per_day=3, seed=3), name='wb_dark_kpi', kind='kpi')\n"
+        "Compare(ds, baseline='baseline', challenger='candidate_a', mode='experiments')",
+        "Production('wb_dark_mon', kpi='wb_dark_kpi')",
+    ])
+    open_notebook(page, lab, "dark_defects.ipynb")
+    run_cell(page, 0)
+    run_cell(page, 1)
+    grid = page.locator("[data-testid=axis-compare] [data-testid=grid]")
+    grid.locator("tr.axis-row-selected").nth(1).wait_for(timeout=60_000)
+    assert [grid.locator("tr.axis-row-selected").nth(i).get_attribute("data-exp") for i in range(2)] == \
+        ["baseline", "candidate_a"]
+    chip = page.locator("[data-testid=axis-production] [data-testid=date-range]")
+    chip.wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    seen = {}
+    for theme in ("JupyterLab Light", "JupyterLab Dark"):
+        set_theme(page, theme)
+        page.wait_for_timeout(200)  # the theme's colours painted
+        tag = "dark" if theme.endswith("Dark") else "light"
+        grid.screenshot(path=str(ARTIFACTS / f"workbench-compare-selected-{tag}.png"))
+        page.locator("[data-testid=axis-production] [data-testid=section-kpi] > summary").screenshot(
+            path=str(ARTIFACTS / f"workbench-production-date-{tag}.png"))
+        for part, sels in DARK_DEFECTS.items():
+            checks = [c for sel in sels for c in page.evaluate(CONTRAST_JS, sel)]
+            assert {c["sel"] for c in checks} == set(sels), (part, checks)  # every part is on the page
+            # WCAG AA for text: 4.5
+            bad = [c for c in checks if c["ratio"] < 4.5]
+            assert not bad, (theme, part, bad[:5])
+            seen[(part, tag)] = checks
+    # the selected row's background is the theme's (dark in the dark theme), not a light tint
+    lum = lambda rgb: sum(int(x) for x in re.findall(r"\d+", rgb)[:3])  # noqa: E731
+    assert lum(seen[("compare-selected", "dark")][0]["bg"]) < 3 * 100 < lum(seen[("compare-selected", "light")][0]["bg"])

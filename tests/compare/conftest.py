@@ -1,6 +1,6 @@
 """Generated evaluation data for the compare and deep-dive tests, loaded into a DuckDB store
-on disk and copied to the session's PostgreSQL, with ``ctx_for(name)`` giving an
-AnalyticContext on either backend (the same Ibis expressions run on both)."""
+on disk and copied to the session's PostgreSQL and its local Spark, with ``ctx_for(name)``
+giving an AnalyticContext on each backend (the same Ibis expressions run on all three)."""
 
 from __future__ import annotations
 
@@ -135,10 +135,11 @@ def duck(tmp_path_factory, frames):
     store.close()
 
 
-@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+@pytest.fixture(scope="session", params=["duckdb", "postgres", "spark"])
 def ctx_for(request, duck):
     """ctx_for(name) -> AnalyticContext on the chosen backend."""
     from support.pg import context_factory
 
     pg_uri = request.getfixturevalue("pg_uri") if request.param == "postgres" else None
-    return context_factory(duck, request.param, pg_uri, prefix="cmp")
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    return context_factory(duck, request.param, pg_uri, prefix="cmp", spark=spark)

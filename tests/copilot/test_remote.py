@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from support.axis_server import axis_env_restored
+from support.axis_server import no_llm_key  # noqa: F401  (fixture)
 from support.llm_server import Scripted, script, serve_loopback, text, tool_use
 
 from .conftest import results_frame
@@ -16,12 +16,7 @@ from .conftest import results_frame
 SQL = "SELECT count(DISTINCT dataset_id) AS cases FROM results"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch):
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
-    with axis_env_restored():
-        yield
+pytestmark = pytest.mark.usefixtures("no_llm_key")
 
 
 async def test_ask_and_report_from_a_kernel(axis_state, http_server, jp_http_port, jp_base_url,

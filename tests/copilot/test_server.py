@@ -10,18 +10,13 @@ import warnings
 
 import pytest
 
-from support.axis_server import axis_env_restored
+from support.axis_server import no_llm_key  # noqa: F401  (fixture)
 from support.llm_server import Scripted, script, text, tool_use
 
 from .conftest import results_frame
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch):
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
-    with axis_env_restored():
-        yield
+pytestmark = pytest.mark.usefixtures("no_llm_key")
 
 
 def body(resp) -> dict:

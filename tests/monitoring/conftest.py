@@ -1,5 +1,5 @@
 """Generated monitoring and KPI data (axis_jupyter.demo_incidents) in a DuckDB store on disk,
-copied to the session's PostgreSQL (and, for the tests marked ``spark``, its local Spark);
+copied to the session's PostgreSQL and its local Spark;
 ``ctx_for(name)`` gives an AnalyticContext on each backend, so the same Ibis analytics run
 on all of them."""
 
@@ -49,14 +49,10 @@ def mstore(tmp_path_factory, mon_frame, kpi_frame):
 
 
 def pytest_generate_tests(metafunc):
-    """``ctx_for`` runs each test on DuckDB and PostgreSQL, and on Spark too for the tests
-    marked ``@pytest.mark.spark`` (a few: Spark's start and its jobs are slow on two cores,
-    and tests/foundation covers the shared analytics on Spark)."""
+    """``ctx_for`` runs each test on DuckDB, PostgreSQL and the session's local Spark."""
     if "ctx_for" in metafunc.fixturenames:
-        backends = ["duckdb", "postgres"]
-        if metafunc.definition.get_closest_marker("spark"):
-            backends.append("spark")
-        metafunc.parametrize("ctx_for", backends, indirect=True, scope="session")
+        metafunc.parametrize("ctx_for", ["duckdb", "postgres", "spark"], indirect=True,
+                             scope="session")
 
 
 @pytest.fixture(scope="session")

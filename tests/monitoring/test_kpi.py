@@ -64,7 +64,6 @@ def test_kpi_filters_and_time_range(ctx_for, kpi_frame, kpi_yaml):
                                exp.sort_values(["kpi_name", "date"]).avg_7d)
 
 
-@pytest.mark.spark
 def test_kpi_panels(ctx_for, kpi_frame, kpi_yaml):
     got = kpi.kpi_panels(ctx_for("kpi"))
     exp = pandas_daily(kpi_frame, {"tickets_handled"})

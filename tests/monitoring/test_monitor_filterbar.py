@@ -64,3 +64,46 @@ def test_production_filter_bar_spans_both_datasets(mstore, mon_frame, kpi_frame)
     rows = lambda q: [(r["key"], r["count"], r["records"], r["health"]) for r in q["quality"]["hierarchy"]]  # noqa: E731
     assert rows(p) == rows(p_all)  # sums in another order may differ in the last bit: approx
     assert [r["score"] for r in p["quality"]["hierarchy"]] == pytest.approx([r["score"] for r in p_all["quality"]["hierarchy"]])
+
+
+def test_production_copy_as_code_gives_the_cards_and_scorecard_shown(mstore, mon_frame, kpi_frame):
+    src = sorted(set(kpi_frame.source_name.dropna()) & set(mon_frame.source_name.dropna()))[:2]
+    segs = sorted(kpi_frame.segment.dropna().unique())[:2]
+    assert src and segs
+    filters = {"source_name": src, "segment": segs}
+    p = call_action(mstore, "mon", "production", "payload", {"kpi": "kpi", "filters": filters})
+    out = call_action(mstore, "mon", "production", "code", {"kpi": "kpi", "filters": filters,
+                                                             "analytic": "production"})["code"]
+    # one call per section on its own dataset; segment is a KPI column only, so the
+    # scorecard's call leaves it out as the section does
+    assert "kpis = axis.dataset('kpi')" in out and "quality = axis.dataset('mon')" in out
+    assert "kpis.kpi_panels(" in out and "quality.hierarchy(" in out
+    assert "segment=" in out.split("quality.hierarchy(")[0] and "segment" not in out.split("quality.hierarchy(")[1]
+    ns = {"axis": mstore}
+    exec(out, ns)
+    cards = {x["kpi_name"]: x for c in p["kpi"]["categories"] for x in c["kpis"]}
+    ran = mstore.dataset("kpi").kpi_panels(source_name=src, segment=segs).set_index("kpi_name")
+    # the code as given, executed line by line: the expressions are the last lines of each block
+    lines = [ln for ln in out.splitlines() if ln and not ln.startswith("#")]
+    got_kpi = eval(lines[1], ns).set_index("kpi_name")
+    got_q = eval(lines[3], ns)
+    assert got_kpi["card_value"].to_dict() == pytest.approx({k: c["card_value"] for k, c in cards.items()})
+    assert got_kpi["record_count"].to_dict() == {k: c["record_count"] for k, c in cards.items()}
+    assert got_kpi["card_value"].to_dict() == pytest.approx(ran["card_value"].to_dict())
+    shown = p["quality"]["hierarchy"]
+    assert [(r.key, r.records) for r in got_q.itertuples()] == [(r["key"], r["records"]) for r in shown]
+    scores = [None if pd.isna(v) else v for v in got_q["score"]]  # classification leaves have none
+    assert [v is None for v in scores] == [r["score"] is None for r in shown]
+    assert [v for v in scores if v is not None] == pytest.approx([r["score"] for r in shown if r["score"] is not None])
+    # and against pandas: the records of each source the scorecard lists
+    m = mon_frame[mon_frame.source_name.isin(src)]
+    per_source = {r["source_name"]: r["records"] for r in p["quality"]["hierarchy"] if r["level"] == "source"}
+    assert per_source == m[m.metric_name.notna()].groupby("source_name").size().to_dict()
+
+
+def test_production_code_names_a_bad_filters_parameter(mstore):
+    from axis_jupyter.errors import ParameterError
+
+    with pytest.raises(ParameterError) as e:
+        call_action(mstore, "mon", "production", "code", {"kpi": "kpi", "filters": "Atlas"})
+    assert "filters" in str(e.value)

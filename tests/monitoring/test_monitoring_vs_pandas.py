@@ -50,7 +50,6 @@ def test_trends(ctx_for, mon_frame, granularity):
         np.testing.assert_allclose(got[c].astype(float), exp[c], rtol=1e-9, atol=1e-12, err_msg=c)
 
 
-@pytest.mark.spark
 def test_latency_percentiles(ctx_for, mon_frame):
     got = mon.latency(ctx_for("mon"), by="source_name")
     rec = mon_frame.drop_duplicates("dataset_id")
@@ -95,7 +94,6 @@ def test_pass_rates(ctx_for, mon_frame, threshold):
         assert float(got.at[m, "avg"]) == pytest.approx(exp.at[m, "avg"], rel=1e-12)
 
 
-@pytest.mark.spark
 def test_classification_counts(ctx_for, mon_frame):
     got = cl.classification(ctx_for("mon"))
     c = mon_frame[mon_frame.metric_category == "CLASSIFICATION"]
@@ -129,7 +127,6 @@ def test_classification_trends(ctx_for, mon_frame, granularity):
     np.testing.assert_allclose(shares[ct.columns].to_numpy(), (ct.T / ct.sum(axis=1)).T.to_numpy())
 
 
-@pytest.mark.spark
 def test_insights_paging(ctx_for, mon_frame):
     ctx = ctx_for("mon")
     a = mon_frame[mon_frame.metric_category == "ANALYSIS"].sort_values(
@@ -147,7 +144,6 @@ def test_insights_paging(ctx_for, mon_frame):
     assert int(hit["total_count"].iloc[0]) == int(a.explanation.str.contains("defect").sum())
 
 
-@pytest.mark.spark
 def test_health_levels(ctx_for, mon_frame):
     s = scores(mon_frame)
     for level, keys in al.LEVELS.items():

@@ -10,17 +10,12 @@ import warnings
 
 import pytest
 
-from support.axis_server import axis_env_restored
+from support.axis_server import no_llm_key  # noqa: F401  (fixture)
 
 REPORT_MD = "## Overall Health\nWeak on context relevancy (`case_000012`).\n"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch):
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
-    with axis_env_restored():
-        yield
+pytestmark = pytest.mark.usefixtures("no_llm_key")
 
 
 def body(resp) -> dict:

@@ -23,6 +23,7 @@ def _names(store) -> set[str]:
     ("pyspark://?spark.jars=/tmp/evil.jar", "may set only"),
     ("pyspark://cluster:7077/", "takes settings only"),
     ("postgresql://axis@db:99999/prod", "port"),
+    ("postgresql://axis@[::1/prod", "is not a valid URL"),  # urlsplit's ValueError: no 500
     ("not a url", "must be a URL"),  # nor a source's name
 ])
 def test_refused_backends_name_the_parameter(xstore, backend, says):

@@ -32,6 +32,7 @@ def jp_server_config(axis_store_path):
     ("database", "sync", {"source": "nothing"}),
     ("runner", "start", {"source": "demo_evals", "metrics": ["exact_match"]}),
     ("runner", "cancel", {"run_id": "x"}),
+    ("datasets", "attach", {"name": "x", "backend": "postgresql://u@127.0.0.1:1/db", "table": "t"}),
 ])
 async def test_acting_view_actions_need_their_own_resource(api, axis_state, view, action, body):
     r = await api("POST", "views", view, action, body=body)

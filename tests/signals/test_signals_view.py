@@ -46,6 +46,40 @@ def test_payload_numbers_match_the_analytics(hs):
     assert {"source_name", "environment", "sentiment_category__sentiment_category"} <= keys
 
 
+def test_the_shared_filter_bar_offers_the_dashboards_filters_and_its_chips_filter_every_panel(hs):
+    """The signals view on the shared filter bar: one multi-select per filter of the display
+    config (a source field takes several values now), the dataset's time range for the
+    presets, and the payload's ``filters`` parameter as it was (lists, time_range)."""
+    o = call_action(hs, "hs", "signals", "filter_options", {})
+    fields = {f["key"]: f for f in o["fields"]}
+    p0 = call_action(hs, "hs", "signals", "payload", {})
+    assert list(fields) == [f["key"] for f in p0["filters"]]
+    assert fields["environment"]["values"] == hs.info("hs")["filter_values"]["environment"]
+    assert fields["sentiment_category__sentiment_category"]["values"] == next(
+        f["options"] for f in p0["filters"] if f["key"] == "sentiment_category__sentiment_category")
+    assert all(f["label"] for f in o["fields"])
+    assert o["time_range"] == hs.info("hs")["time_range"]
+    # two chips of one source field and a time range: every panel of the payload follows
+    envs = fields["environment"]["values"][:2]
+    start = str(o["time_range"][0])[:10]
+    f = {"environment": envs, "time_range": [start, "2100-01-01"],
+         "sentiment_category__sentiment_category": ["negative"]}
+    p = call_action(hs, "hs", "signals", "payload", {"filters": f})
+    n = int(hs.analytic("hs", "case_count", filters=f)["cases"].iloc[0])
+    assert 0 < n < p0["total"]
+    assert p["total"] == n and p["table"]["total"] == n
+    kpis = hs.analytic("hs", "signal_kpis", filters=f)
+    assert [k["value"] for k in p["kpis"]] == pytest.approx(kpis.value.tolist(), nan_ok=True)
+    bar = next(c for s in p["sections"] for c in s["charts"] if c["type"] in ("bar", "stacked_bar"))
+    vals = hs.analytic("hs", "signal_values", signal=bar["column"], filters=f)
+    assert [(x["value"], x["count"]) for x in bar["items"]] == list(zip(vals.value, vals["count"]))
+    # "Copy as code" (the shared action): ds.signal_kpis(...) returning the KPI strip shown
+    code = call_action(hs, "hs", "signals", "code", {"analytic": "signal_kpis", "filters": f})["code"]
+    ns = {"axis": hs}
+    exec(code.replace("\nds.", "\nresult = ds."), ns)
+    assert ns["result"].value.tolist() == pytest.approx([k["value"] for k in p["kpis"]], nan_ok=True)
+
+
 def test_every_chart_type_of_a_configured_section(hs, tmp_path, monkeypatch):
     monkeypatch.setenv("AXIS_CONFIG_DIR", str(tmp_path))
     charts = [{"metric": "priority_level", "signal": "priority_level", "type": t}
@@ -126,6 +160,16 @@ def test_production_view_has_a_human_signals_section(hs):
     assert len(sec["cards"]) == 5 and sec["total"] == int(kpis.total.iloc[0])
     assert [c["value"] for c in sec["cards"]] == pytest.approx(kpis.value.head(5).tolist())
     assert p["kpi"] is not None  # the KPI section is still there
+    # copy as code: the signals block gives the cards shown (segment is a KPI column only)
+    f = {"source_name": "Nova", "segment": ["enterprise"]}
+    p = call_action(hs, "kpis", "production", "payload", {"signals": "hs", "filters": f})
+    code = call_action(hs, "kpis", "production", "code", {"signals": "hs", "filters": f})["code"]
+    block = code.split("# Human Signals")[1]
+    assert "signals = axis.dataset('hs')" in block and "segment" not in block
+    ns = {"axis": hs}
+    exec(code, ns)
+    ran = eval(block.strip().splitlines()[-1], ns)
+    assert ran.value.head(5).tolist() == pytest.approx([c["value"] for c in p["signals"]["cards"]])
     alone = call_action(hs, "hs", "production", "payload", {})  # a signals dataset as the view's dataset
     assert alone["signals"]["dataset"] == "hs" and alone["kpi"] is None and alone["quality"] is None
     w = Production(None, store=hs, signals="hs")

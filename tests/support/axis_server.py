@@ -30,6 +30,17 @@ def axis_env_restored():
 
 
 @pytest.fixture
+def no_llm_key(monkeypatch):
+    """A server test of an LLM feature: no developer's key or endpoint reaches it, and the
+    in-process server's AXIS_SERVER_* variables are undone afterwards. A module imports it
+    and names it in ``pytestmark = pytest.mark.usefixtures("no_llm_key")``."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    with axis_env_restored():
+        yield
+
+
+@pytest.fixture
 def axis_store_path(tmp_path):
     return tmp_path / "store" / "axis.duckdb"
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
 
-from .loopback import LoopbackServer
+from .loopback import LoopbackServer, serving
 
 try:  # tests/ on sys.path (most suites) or the repository root (tests/evals)
     from support.llm_server import example_for
@@ -224,22 +223,7 @@ def serve_chat(monkeypatch: Any = None, responder: Responder | None = None,
                **kwargs: Any) -> Iterator[LoopbackChat]:
     """Run a LoopbackChat and select it as the judge provider through the environment
     (``AXIS_JUDGE_PROVIDER=openai``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``)."""
-    server = LoopbackChat(responder, **kwargs).start()
-    env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "test-key-loopback",
-           "AXIS_JUDGE_PROVIDER": "openai"}
-    saved = {k: os.environ.get(k) for k in env}
-    try:
-        for k, v in env.items():
-            if monkeypatch is not None:
-                monkeypatch.setenv(k, v)
-            else:
-                os.environ[k] = v
+    env = lambda s: {"OPENAI_BASE_URL": s.base_url, "OPENAI_API_KEY": "test-key-loopback",  # noqa: E731
+                     "AXIS_JUDGE_PROVIDER": "openai"}
+    with serving(LoopbackChat(responder, **kwargs), env, monkeypatch) as server:
         yield server
-    finally:
-        server.stop()
-        if monkeypatch is None:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
-from .loopback import LoopbackServer
+from .loopback import LoopbackServer, serving
 
 Responder = Callable[[dict[str, Any]], Any]
 
@@ -305,31 +305,11 @@ from typing import Iterator  # noqa: E402
 @contextmanager
 def serve_loopback(monkeypatch: Any = None, responder: Responder | None = None,
                    **kwargs: Any) -> Iterator[LoopbackLLM]:
-    """Run a LoopbackLLM and point the anthropic client at it via env vars.
-
-    With a pytest ``monkeypatch`` the variables are restored after the test; without
-    one they are set and removed here (for scripts and benchmarks).
-    """
-    import os
-
-    server = LoopbackLLM(responder, **kwargs).start()
-    env = {"ANTHROPIC_BASE_URL": server.base_url, "ANTHROPIC_API_KEY": "test-key-loopback"}
-    saved = {k: os.environ.get(k) for k in env}
-    try:
-        for k, v in env.items():
-            if monkeypatch is not None:
-                monkeypatch.setenv(k, v)
-            else:
-                os.environ[k] = v
+    """Run a LoopbackLLM and point the anthropic client at it via env vars (restored
+    afterwards, by ``monkeypatch`` when given)."""
+    env = lambda s: {"ANTHROPIC_BASE_URL": s.base_url, "ANTHROPIC_API_KEY": "test-key-loopback"}  # noqa: E731
+    with serving(LoopbackLLM(responder, **kwargs), env, monkeypatch) as server:
         yield server
-    finally:
-        server.stop()
-        if monkeypatch is None:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 def tool_results(request: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,9 +6,11 @@ A subclass sets ``handler`` (a ``BaseHTTPRequestHandler`` that reads its server 
 
 from __future__ import annotations
 
+import os
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable, Iterator
 
 
 class LoopbackServer:
@@ -54,3 +56,29 @@ class LoopbackServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+@contextmanager
+def serving(server: LoopbackServer, env_for: Callable[[Any], dict[str, str]],
+            monkeypatch: Any = None) -> Iterator[Any]:
+    """Start ``server`` with the environment variables ``env_for(server)`` set (the ones that
+    point a client at it; its address is known once it runs), and stop it afterwards. With a
+    pytest ``monkeypatch`` pytest restores the variables; without one (scripts, benchmarks)
+    they are restored here."""
+    env = env_for(server.start())
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        for k, v in env.items():
+            if monkeypatch is not None:
+                monkeypatch.setenv(k, v)
+            else:
+                os.environ[k] = v
+        yield server
+    finally:
+        server.stop()
+        if monkeypatch is None:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v

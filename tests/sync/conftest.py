@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,6 +19,26 @@ def axis_config(tmp_path, monkeypatch):
     d.mkdir()
     monkeypatch.setenv("AXIS_CONFIG_DIR", str(d))
     return d
+
+
+# The sync's HTTP tests: a Jupyter server under a base URL that needs escaping, with the
+# extension's store in this test's folder and the config folder above.
+_SERVER_EXT = Path(__file__).resolve().parents[2] / "server_ext"
+if str(_SERVER_EXT) not in sys.path:
+    sys.path.insert(0, str(_SERVER_EXT))
+
+
+@pytest.fixture
+def jp_base_url():
+    return "/a%40b/"
+
+
+@pytest.fixture
+def jp_server_config(tmp_path, axis_config):
+    from traitlets.config import Config
+
+    return Config({"ServerApp": {"jpserver_extensions": {"axis_jupyter_server": True}},
+                   "AxisExtension": {"store_path": str(tmp_path / "store" / "axis.duckdb")}})
 
 
 TIERS = ("arrow", "copy", "cursor")

@@ -5,31 +5,13 @@ server's, which runs the sync)."""
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
 
 from axis_jupyter.notebook.widgets import call_action
 
-_ROOT = Path(__file__).resolve().parents[2]
-if str(_ROOT / "server_ext") not in sys.path:
-    sys.path.insert(0, str(_ROOT / "server_ext"))
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def jp_base_url():
-    return "/a%40b/"
-
-
-@pytest.fixture
-def jp_server_config(tmp_path, axis_config):
-    from traitlets.config import Config
-
-    return Config({"ServerApp": {"jpserver_extensions": {"axis_jupyter_server": True}},
-                   "AxisExtension": {"store_path": str(tmp_path / "store" / "axis.duckdb")}})
 
 
 async def test_sync_status_shows_after_a_sync_from_a_kernel(pg, jp_serverapp, http_server, jp_http_port,

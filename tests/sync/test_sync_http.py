@@ -4,30 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-_ROOT = Path(__file__).resolve().parents[2]
-if str(_ROOT / "server_ext") not in sys.path:
-    sys.path.insert(0, str(_ROOT / "server_ext"))
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def jp_base_url():
-    return "/a%40b/"
-
-
-@pytest.fixture
-def jp_server_config(tmp_path, axis_config):
-    from traitlets.config import Config
-
-    return Config({"ServerApp": {"jpserver_extensions": {"axis_jupyter_server": True}},
-                   "AxisExtension": {"store_path": str(tmp_path / "store" / "axis.duckdb")}})
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 // Pure helpers of the filter bar, the theme and the data manager's upload.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { chipsOf, cleanFilters, toggleValue, valuesOf } from "../src/lib/filterbar.js";
+import { chipsOf, cleanFilters, toggleValue, valuesOf, windowChip } from "../src/lib/filterbar.js";
 import { contrast, luminance, vegaConfig } from "../src/lib/theme.js";
 import { agentOf, initials } from "../src/lib/agents.js";
 import { fmtBytes, nameFromFile, shareOf } from "../src/views/datasets/upload.js";
@@ -24,6 +24,20 @@ test("chips name the field and the agent label; time ranges read as dates", () =
   assert.deepEqual(chips, [{ key: "source_name", value: "atlas", text: "Source: ATLAS" },
     { key: "time_range", value: "", text: "Time: 2026-01-01 – …" }]);
   assert.deepEqual(cleanFilters({ a: [], b: "", c: null, time_range: [null, null], d: ["x"] }), { d: ["x"] });
+});
+
+test("a time window away from its default is one chip, named by its preset or the view", () => {
+  const presets = /** @type {Array<[string, string]>} */ ([["24h", "Last 24 h"], ["7d", "Last 7 days"], ["custom", "Custom"]]);
+  let id = "24h";
+  const w = { presets, initial: "24h", get: () => id, set: () => {},
+    chip: (/** @type {string} */ x) => (x === "custom" ? "2026-01-01 – 2026-01-31" : null) };
+  assert.equal(windowChip(w), null);  // the default: no chip
+  id = "7d";
+  assert.deepEqual(windowChip(w), { key: "time", value: "7d", text: "Time: Last 7 days" });
+  id = "custom";
+  assert.deepEqual(windowChip(w), { key: "time", value: "custom", text: "Time: 2026-01-01 – 2026-01-31" });
+  id = "90d";  // a preset the list lacks reads as its id
+  assert.equal(windowChip({ ...w, chip: undefined })?.text, "Time: 90d");
 });
 
 test("vega config follows the theme variables and puts the palette first", () => {

@@ -6,6 +6,7 @@
 // reads the view's filters and hands changes back through onchange.
 import { h, clear } from "./dom.js";
 import { agentBadge, sourceLabel } from "./agents.js";
+import { labelledSelect } from "./controls.js";
 import { errorText } from "./transport.js";
 
 /**
@@ -56,6 +57,18 @@ export function chipsOf(filters, fields, show = (_k, v) => v) {
   return out;
 }
 
+/**
+ * The chip of a time window that is not the view's default: {key: "time", value, text},
+ * or null at the default. Pure.
+ * @param {TimeWindow} w
+ */
+export function windowChip(w) {
+  const id = w.get();
+  if (!id || id === w.initial) return null;
+  const label = (w.presets.find(([v]) => v === id) || [id, id])[1];
+  return { key: "time", value: id, text: `Time: ${(w.chip && w.chip(id)) || label}` };
+}
+
 /** `filters` without empty entries. Pure. @param {Filters} filters @returns {Filters} */
 export function cleanFilters(filters) {
   /** @type {Filters} */
@@ -78,6 +91,21 @@ export function cleanFilters(filters) {
  * @property {boolean} [time] offer a time range (when the dataset has timestamps)
  * @property {() => import("./dom.js").Child[]} [extras] the view's own controls
  * @property {import("./agents.js").Branding} [branding]
+ * @property {TimeWindow} [window] a time window chosen from presets (the bar's time select
+ *   and its chip) rather than `time`'s free date range
+ */
+
+/**
+ * A view's time window on the bar: a select of presets and, away from the default, a chip
+ * whose removal goes back to it. The view keeps the window and maps it to its requests.
+ * @typedef {object} TimeWindow
+ * @property {Array<[string, string]>} presets [id, label]
+ * @property {string} initial the default preset (no chip)
+ * @property {() => string} get the preset in force
+ * @property {(id: string, filters?: Filters) => void} set choose a preset (and, with
+ *   `filters`, replace the filters in the same change: the bar's Clear)
+ * @property {(id: string) => string | null} [chip] the chip's text for a preset (else its label)
+ * @property {() => import("./dom.js").Child[]} [custom] inputs shown beside the select (a custom range)
  */
 
 /**
@@ -85,7 +113,7 @@ export function cleanFilters(filters) {
  * `load()` to fetch the dataset's fields (once; again after `reload()`).
  * @param {FilterBarOpts} opts
  */
-export function filterBar({ call, get, onchange, code, time = false, extras, branding }) {
+export function filterBar({ call, get, onchange, code, time = false, extras, branding, window: win }) {
   const el = h("div", { class: "axis-filterbar", "data-testid": "filterbar" });
   /** @type {FilterField[]} */
   let fields = [];
@@ -139,6 +167,13 @@ export function filterBar({ call, get, onchange, code, time = false, extras, bra
     return h("span", { class: "axis-filter" }, "Time ", input(0, "filter-time-start"), " – ", input(1, "filter-time-end"));
   }
 
+  /** The window's preset select (and the view's custom inputs). */
+  function windowInputs() {
+    if (!win) return [];
+    return [labelledSelect({ label: "Time ", testid: "time", options: win.presets, value: win.get(),
+      onchange: (v) => { codeBox.hidden = true; win.set(v); render(); } }), ...(win.custom ? win.custom() : [])];
+  }
+
   async function copyCode() {
     const want = code && code();
     if (!want) return;
@@ -159,20 +194,41 @@ export function filterBar({ call, get, onchange, code, time = false, extras, bra
     }
   }
 
+  /** Back to the window's default; with `filters`, those replace the filters in the same change. @param {Filters} [filters] */
+  function resetWindow(filters) {
+    if (!win) return;
+    codeBox.hidden = true;
+    win.set(win.initial, filters);
+    render();
+  }
+
+  /** A chip's click: its value (or the window) goes. @param {{key: string, value: string}} c */
+  function remove(c) {
+    if (c.key === "time" && win) resetWindow();
+    else change(c.key === "time_range" ? { ...get(), time_range: null } : toggleValue(get(), c.key, c.value));
+  }
+
+  function clearAll() {
+    if (win && win.get() !== win.initial) resetWindow({});
+    else change({});
+  }
+
   function render() {
     const f = get();
-    const chips = chipsOf(f, fields, show);
+    // with a window, the time chip is the window's (the range it sets is not a second chip)
+    const chips = chipsOf(win ? { ...f, time_range: null } : f, fields, show);
+    const wc = win ? windowChip(win) : null;
+    if (wc) chips.unshift(wc);
     clear(el).append(...[
       h("div", { class: "axis-fb-row" },
-        fields.map(fieldMenu), timeInputs(), ...(extras ? extras() : []),
+        fields.map(fieldMenu), timeInputs(), ...windowInputs(), ...(extras ? extras() : []),
         h("span", { class: "axis-fb-spacer" }),
         code ? h("button", { class: "axis-btn", "data-testid": "copy-code", title: "The Python call that returns these numbers", onclick: copyCode }, "Copy as code") : null),
       chips.length ? h("div", { class: "axis-chips", "data-testid": "chips" },
         chips.map((c) => h("button", { class: "axis-chip", "data-testid": "chip", "data-key": c.key, "data-value": c.value,
-          title: "Remove this filter",
-          onclick: () => change(c.key === "time_range" ? { ...get(), time_range: null } : toggleValue(get(), c.key, c.value)) },
+          title: "Remove this filter", onclick: () => remove(c) },
         c.text, h("span", { class: "axis-chip-x", "aria-hidden": "true" }, "×"))),
-        h("button", { class: "axis-btn axis-fb-clear", "data-testid": "clear-filters", onclick: () => change({}) }, "Clear")) : null,
+        h("button", { class: "axis-btn axis-fb-clear", "data-testid": "clear-filters", onclick: clearAll }, "Clear")) : null,
       codeBox].filter((x) => x !== null));
   }
 

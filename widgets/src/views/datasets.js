@@ -3,7 +3,8 @@
 // "Open" (any view of its kind, shown below the widget by the kernel) and "Delete" (after
 // a confirmation); an upload zone (drop or pick a file): the file is staged, its first
 // rows previewed with the role of each column and the mapping, which the user may change,
-// and only "Load" loads it (a server job whose progress the view follows).
+// and only "Load" loads it (a server job whose progress the view follows); "Attach a table"
+// opens the attach form (datasets/attach.js): a table that stays in its engine.
 import "../lib/ui.css";
 import "./datasets.css";
 import { h, clear } from "../lib/dom.js";
@@ -12,6 +13,7 @@ import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
 import { errorText } from "../lib/transport.js";
 import { table } from "../lib/table.js";
 import { base64Of, commitOnServer, fmtBytes, nameFromFile, shareOf, uploadToServer } from "./datasets/upload.js";
+import { attachForm, attachOnServer } from "./datasets/attach.js";
 
 const KINDS = ["auto", "evals", "monitoring", "signals", "annotations", "kpi", "rules"];
 
@@ -33,13 +35,23 @@ function render({ model, el }) {
   const progress = h("div", { class: "axis-ds-progress", "data-testid": "upload-progress", hidden: true });
   const previewBox = h("div", { class: "axis-ds-preview", "data-testid": "preview", hidden: true });
   const list = h("div", { class: "axis-ds-list" });
-  root.append(head, shell.errorBox, zone, progress, previewBox, list, shell.status);
+  const attach = attachForm({
+    sources: () => (state.payload && state.payload.sources) || [],
+    submit: async (body) => {
+      const via = await shell.transport.decide();
+      const out = via === "server" ? await attachOnServer(body) : await call("attach", body);
+      return out.dataset;
+    },
+    done: () => { refresh(); },
+  });
+  root.append(head, shell.errorBox, zone, attach.node, progress, previewBox, list, shell.status);
 
   // ------------------------------------------------------------------ the list
   function show(/** @type {any} */ p) {
     state.payload = p;
     clear(head).append(h("div", { class: "axis-title" }, "Datasets ",
-      h("span", { class: "axis-muted" }, `${p.datasets.length} in ${p.store || "the store"}`)));
+      h("span", { class: "axis-muted" }, `${p.datasets.length} in ${p.store || "the store"}`)),
+    h("button", { class: "axis-btn", "data-testid": "attach-open", onclick: () => attach.toggle() }, "Attach a table…"));
     const rows = p.datasets.map((/** @type {any} */ d) => datasetRow(d));
     clear(list).append(p.datasets.length
       ? table({ testid: "datasets", head: headRow(), rows })
@@ -70,7 +82,9 @@ function render({ model, el }) {
       actions.append(h("button", { class: "axis-btn", "data-testid": "delete", onclick: () => { state.confirm = d.name; show(state.payload); } }, "Delete"));
     }
     return h("tr", { "data-testid": "dataset-row", "data-name": d.name, "data-rows": d.rows, "data-kind": d.kind },
-      h("td", { class: "axis-id" }, d.name), h("td", {}, d.kind), h("td", {}, d.layout || ""),
+      h("td", { class: "axis-id" }, d.name, String(d.source || "").startsWith("attached:")
+        ? h("div", { class: "axis-muted", "data-testid": "attached-source" }, d.source) : null),
+      h("td", {}, d.kind), h("td", {}, d.layout || ""),
       h("td", { class: "axis-num" }, fmtInt(d.rows)), h("td", { class: "axis-num" }, fmtInt(d.records)),
       h("td", {}, tr), h("td", { class: "axis-num", "data-value": d.size_bytes ?? "" }, d.size_bytes === null ? "in memory" : fmtBytes(d.size_bytes)),
       actions);

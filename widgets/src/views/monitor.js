@@ -18,6 +18,7 @@ import { openTrace } from "./monitor/trace.js";
 
 /** @type {Record<string, string>} */
 const TIME_LABELS = { "1h": "Last hour", "6h": "Last 6 h", "24h": "Last 24 h", "7d": "Last 7 days", "30d": "Last 30 days", all: "All time", custom: "Custom" };
+const DEFAULT_TIME = "24h";
 /** @type {Array<[string, string]>} */
 const BUCKETS = [["hour", "Hourly"], ["day", "Daily"], ["week", "Weekly"]];
 
@@ -33,6 +34,7 @@ const BUCKETS = [["hour", "Hourly"], ["day", "Daily"], ["week", "Weekly"]];
  * @property {ChartSet} charts the current tab's charts
  * @property {(name: string, testid: string) => ReturnType<typeof keptChart>} kept a score-tab chart kept across updates
  * @property {(row: any, anchor?: Element) => void} openTrace open the trace panel of a row, beside `anchor`
+ * @property {import("../lib/agents.js").Branding} branding agents.yaml labels for the source column
  */
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
@@ -40,7 +42,7 @@ function render({ model, el }) {
   const p0 = model.get("params") || {};
   const state = {
     /** @type {Record<string, any>} */ filters: { ...(p0.filters || {}) },
-    time: p0.time || "24h",
+    time: p0.time || DEFAULT_TIME,
     /** @type {Array<string | null> | null} */ time_range: p0.time_range || null,
     anchor: p0.anchor || "data",
     granularity: p0.granularity || "hour",
@@ -60,12 +62,30 @@ function render({ model, el }) {
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("trace-detail");
   // the shared filter bar (multi-select per source/environment/... column, chips, "Copy as
-  // code"); the view's own time window, buckets and reset sit in it as extras. The code is
+  // code"); the time window is the bar's window (its select and a "Time: …" chip whose
+  // removal goes back to the last 24 h), the buckets sit in it as an extra. The code is
   // ds.pass_rates(...) over the payload's resolved scope: the per-metric pass rates shown.
   const filters = filterBar({
     call: shell.call, branding: shell.branding, get: () => state.filters,
     onchange: (f) => change(() => { state.filters = f; }),
-    extras: () => windowControls(),
+    window: {
+      presets: Object.entries(TIME_LABELS), initial: DEFAULT_TIME, get: () => state.time,
+      set: (id, f) => {
+        if (id === "custom" && !f) {  // the range is chosen first, then applied
+          state.time = "custom";
+          return;
+        }
+        change(() => {
+          state.time = id;
+          if (id !== "custom") state.time_range = null;
+          if (f) state.filters = f;
+        });
+      },
+      chip: (id) => (id !== "custom" ? null : state.time_range ? `${state.time_range[0] || "…"} – ${state.time_range[1] || "…"}`
+        : "custom, choose the dates and Apply"),
+      custom: () => customRange(),
+    },
+    extras: () => bucketControl(),
     code: () => (state.payload ? { analytic: "pass_rates", args: { threshold: state.payload.threshold },
       filters: state.payload.scope || {} } : null),
   });
@@ -143,38 +163,24 @@ function render({ model, el }) {
     filters.render();
   }
 
-  /** The time window, buckets and reset: the view's own controls in the filter bar. */
-  function windowControls() {
+  /** The dates of a custom window and their Apply (beside the bar's time select). */
+  function customRange() {
     const p = state.payload;
-    if (!p) return [];
-    const bar = [];
-    bar.push(labelledSelect({
-      label: "Time", testid: "time", options: Object.entries(TIME_LABELS), value: state.time,
-      onchange: (v) => {
-        if (v === "custom") {
-          state.time = "custom";
-          filters.render();
-          return;
-        }
-        change(() => { state.time = v; });
-      },
-    }));
-    if (state.time === "custom") {
-      const tr = state.time_range || p.options.time_range || [null, null];
-      const from = /** @type {HTMLInputElement} */ (h("input", { type: "date", class: "axis-select", "data-testid": "time-start", value: (tr[0] || "").slice(0, 10) }));
-      const to = /** @type {HTMLInputElement} */ (h("input", { type: "date", class: "axis-select", "data-testid": "time-end", value: (tr[1] || "").slice(0, 10) }));
-      bar.push(from, to, h("button", {
-        class: "axis-btn", "data-testid": "time-apply",
-        onclick: () => change(() => { state.time_range = [from.value || null, to.value || null]; }),
-      }, "Apply"));
-    }
-    bar.push(labelledSelect({ label: "Buckets", testid: "granularity", options: BUCKETS, value: state.granularity,
-      onchange: (v) => change(() => { state.granularity = v; }) }));
-    bar.push(h("button", {
-      class: "axis-btn", "data-testid": "reset",
-      onclick: () => change(() => { state.filters = {}; state.time = "24h"; state.time_range = null; }),
-    }, "Reset"));
-    return bar;
+    if (!p || state.time !== "custom") return [];
+    const tr = state.time_range || p.options.time_range || [null, null];
+    const from = /** @type {HTMLInputElement} */ (h("input", { type: "date", class: "axis-select", "data-testid": "time-start", "aria-label": "From", value: (tr[0] || "").slice(0, 10) }));
+    const to = /** @type {HTMLInputElement} */ (h("input", { type: "date", class: "axis-select", "data-testid": "time-end", "aria-label": "To", value: (tr[1] || "").slice(0, 10) }));
+    return [from, to, h("button", {
+      class: "axis-btn", "data-testid": "time-apply",
+      onclick: () => change(() => { state.time_range = [from.value || null, to.value || null]; }),
+    }, "Apply")];
+  }
+
+  /** The buckets of the trends: the view's own control in the filter bar. */
+  function bucketControl() {
+    if (!state.payload) return [];
+    return [labelledSelect({ label: "Buckets", testid: "granularity", options: BUCKETS, value: state.granularity,
+      onchange: (v) => change(() => { state.granularity = v; }) })];
   }
 
   function renderTabs() {
@@ -214,7 +220,7 @@ function render({ model, el }) {
 
   /** @type {MonitorContext} */
   const ctx = {
-    state, body, call: shell.call, scope, change, renderBody, charts,
+    state, body, call: shell.call, scope, change, renderBody, charts, branding: shell.branding,
     kept: (name, testid) => (kept[name] ||= keptChart(h("div", { class: "axis-chart", "data-testid": testid }))),
     openTrace: (row, anchor) => openTrace(overlay, shell.call, row, anchor, state.payload?.options?.latency_unit),
   };

@@ -17,6 +17,7 @@ import { hiddenByCollapse } from "../lib/hierarchy.js";
 import { toggleIn } from "../lib/tree.js";
 import { errorText } from "../lib/transport.js";
 import { productionSignalCards } from "./signals/kpis.js";
+import { sourceCell } from "../lib/agents.js";
 
 /** @type {Record<string, string>} */
 const ARROWS = { up: "▲", down: "▼", flat: "▬" };
@@ -41,10 +42,14 @@ function render({ model, el }) {
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("metric-detail");
   // the shared filter bar over both datasets (the production view's own filter_options):
-  // source, environment, segment, ...; each section applies the filters it has columns for
+  // source, environment, segment, ...; each section applies the filters it has columns for.
+  // "Copy as code" gives one call per section (the view's own `code` action: kpi_panels,
+  // hierarchy, signal_kpis), each on its dataset with the filters that section applies.
   const filters = filterBar({
-    call: (action, params) => call(action, action === "filter_options" && state.kpi ? { ...params, kpi: state.kpi } : params),
+    call: (action, params) => call(action, action === "filter_options" ? withDatasets(params, false)
+      : action === "code" ? withDatasets(params, true) : params),
     branding: shell.branding, get: () => state.filters,
+    code: () => (state.payload ? { analytic: "production", filters: state.filters } : null),
     onchange: (f) => {
       state.filters = f;
       saveParams(model, { filters: f });
@@ -54,6 +59,9 @@ function render({ model, el }) {
   root.append(header, filters.el, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
 
+  /** The view's other datasets added to a call of the bar. @param {object | undefined} params @param {boolean} signals */
+  const withDatasets = (params, signals) => ({ ...(params || {}), ...(state.kpi ? { kpi: state.kpi } : {}),
+    ...(signals && p0.signals ? { signals: p0.signals } : {}) });
   const base = () => ({ filters: state.filters, ...(state.kpi ? { kpi: state.kpi } : {}), ...(p0.signals ? { signals: p0.signals } : {}) });
 
   function update(t0 = performance.now()) {
@@ -156,7 +164,7 @@ function render({ model, el }) {
     const scorecard = h("table", { class: "axis-table", "data-testid": "scorecard" });
     const draw = () => clear(scorecard).append(
       tableHead(["Hierarchy", "Category", "Score", "Trend", "Health", "Records", ""]),
-      h("tbody", {}, qualityRows(rows, draw)));
+      h("tbody", {}, qualityRows(rows, draw, q.agents)));
     draw();
     const controls = h("div", { class: "axis-filters" },
       h("button", { class: "axis-btn", "data-testid": "expand-all", onclick: () => { state.collapsed.clear(); draw(); } }, "Expand All"),
@@ -165,14 +173,16 @@ function render({ model, el }) {
   }
 
   /**
-   * The rows of the source > component > metric scorecard; a click on a group folds it.
-   * @param {any[]} rows @param {() => void} redraw
+   * The rows of the source > component > metric scorecard; a click on a group folds it. A
+   * source row shows its agent (agents.yaml: avatar and label, from the payload's `agents`).
+   * @param {any[]} rows @param {() => void} redraw @param {Record<string, any> | undefined} agents
    */
-  function qualityRows(rows, redraw) {
+  function qualityRows(rows, redraw, agents) {
     return rows.filter((r) => !hiddenByCollapse(r, rows, state.collapsed)).map((r) => {
         const isGroup = r.level !== "metric";
         return h("tr", { class: "axis-hrow", "data-key": r.key, "data-level": r.level, onclick: () => { if (isGroup) { toggleIn(state.collapsed, r.key); redraw(); } } },
-          h("td", { style: { paddingLeft: `${INDENT[r.level] + 4}px` } }, isGroup ? (state.collapsed.has(r.key) ? "▸ " : "▾ ") : "• ", r.name),
+          h("td", { style: { paddingLeft: `${INDENT[r.level] + 4}px` } }, isGroup ? (state.collapsed.has(r.key) ? "▸ " : "▾ ") : "• ",
+            r.level === "source" ? sourceCell(r.source_name, agents, shell.branding) : r.name),
           h("td", {}, r.category || ""),
           h("td", { class: "axis-num", style: { color: scoreColor(r.score) } }, fmtScore(r.score),
             r.delta !== null && r.delta !== undefined ? h("span", { class: r.delta >= 0 ? "axis-up" : "axis-down", "data-testid": "delta" }, ` ${r.delta >= 0 ? "+" : ""}${r.delta.toFixed(3)}`) : ""),

@@ -180,14 +180,7 @@ function render({ model, el }) {
       if (Object.keys(settings).length) params.metric_params = settings;
       const out = await caller.call("start", params);
       noteVia();
-      state.opened = null;
-      state.runId = out.run_id;
-      state.status = out.status;
-      model.set("run_id", out.run_id);
-      model.save_changes();
-      progressSection(ctx);
-      resultsSection(ctx);
-      schedulePoll(0);
+      follow(out);
     } catch (err) {
       state.startError = `AXIS: ${errorText(err)}`;
     } finally {
@@ -205,6 +198,21 @@ function render({ model, el }) {
     } catch (err) {
       showError(err);
     }
+  }
+
+  /**
+   * Show and poll the run the server just started (a new run or a rerun of failed items).
+   * @param {{run_id: string, status: any}} out
+   */
+  function follow(out) {
+    state.opened = null;
+    state.runId = out.run_id;
+    state.status = out.status;
+    model.set("run_id", out.run_id);
+    model.save_changes();
+    progressSection(ctx);
+    resultsSection(ctx);
+    schedulePoll(0);
   }
 
   function schedulePoll(delay = POLL_MS) {
@@ -280,14 +288,7 @@ function render({ model, el }) {
     showError(null);
     try {
       const out = await caller.call("rerun", { name });
-      state.opened = null;
-      state.runId = out.run_id;
-      state.status = out.status;
-      model.set("run_id", out.run_id);
-      model.save_changes();
-      progressSection(ctx);
-      resultsSection(ctx);
-      schedulePoll(0);
+      follow(out);
     } catch (err) {
       showError(err);
     }

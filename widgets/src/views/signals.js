@@ -1,8 +1,10 @@
 // The human-signals dashboard (anywidget front end).
 // Python side: axis_jupyter/payloads/signals.py (actions payload, cases, case, trend,
-// kpi_trend). Parts: KPI strip (signals/kpis.js), filters (signals/filters.js), the trend of
-// a chosen signal, chart sections (signals/sections.js), the case table
-// (signals/cases.js) and one case (signals/detail.js).
+// kpi_trend, filter_options). Parts: the shared filter bar (lib/filterbar.js: a multi-select
+// per source field and signal, the time presets as its window, the active values as chips,
+// "Copy as code" giving ds.signal_kpis(...) for the KPI strip), the KPI strip
+// (signals/kpis.js), the trend of a chosen signal, chart sections (signals/sections.js), the
+// case table (signals/cases.js) and one case (signals/detail.js).
 import "../lib/ui.css";
 import "./signals.css";
 import { h, clear } from "../lib/dom.js";
@@ -13,11 +15,11 @@ import { ChartSet } from "../lib/charts.js";
 import { overlayBox, dismissable } from "../lib/overlay.js";
 import { errorText } from "../lib/transport.js";
 import { kpiStrip, showKpiTrend } from "./signals/kpis.js";
-import { filtersPanel } from "./signals/filters.js";
+import { filterBar } from "../lib/filterbar.js";
 import { chartSections } from "./signals/sections.js";
 import { caseTable } from "./signals/cases.js";
 import { openCase } from "./signals/detail.js";
-import { cycleSort } from "./signals/logic.js";
+import { cycleSort, presetRange, TIME_PRESETS } from "./signals/logic.js";
 
 /** @param {{model: import("../lib/shell.js").AnyModel, el: HTMLElement}} args */
 function render({ model, el }) {
@@ -30,7 +32,6 @@ function render({ model, el }) {
     sort: { key: /** @type {string | null} */ (null), descending: false },
     page: 1, pageSize: p0.page_size || 25,
     /** @type {string[] | null} */ columns: null,
-    filtersOpen: true,
     /** @type {any} */ payload: null,
   };
   const shell = createShell(model, el, { cls: "axis-signals", testid: "axis-signals" });
@@ -39,7 +40,32 @@ function render({ model, el }) {
   const body = h("div", { class: "axis-body" });
   const overlay = overlayBox("case-overlay");
   dismissable(overlay, root, () => { overlay.hidden = true; clear(overlay); });
-  root.append(header, shell.errorBox, body, shell.status, overlay);
+  const filters = filterBar({
+    call, branding: shell.branding, get: () => state.filters,
+    onchange: (f) => { state.filters = f; state.page = 1; update(); },
+    // a preset is a time_range ending with the newest case; its chip is the bar's time chip
+    window: {
+      presets: TIME_PRESETS.map(([id, label]) => /** @type {[string, string]} */ ([id, label])), initial: "all",
+      get: () => state.preset,
+      set: (id, f) => {
+        const next = { ...(f || state.filters) };
+        const range = presetRange(id, state.payload?.newest);
+        if (range) next.time_range = range;
+        else delete next.time_range;
+        state.filters = next;
+        state.preset = id;
+        state.page = 1;
+        update();
+      },
+      chip: (id) => {
+        const r = presetRange(id, state.payload?.newest);
+        const label = (TIME_PRESETS.find((x) => x[0] === id) || [id, id])[1];
+        return r ? `${label} (${r[0]} – ${r[1]})` : null;
+      },
+    },
+    code: () => ({ analytic: "signal_kpis", filters: state.filters }),
+  });
+  root.append(header, filters.el, shell.errorBox, body, shell.status, overlay);
   const charts = new ChartSet();
   /** @type {HTMLElement | null} */ let tableBox = null;
   /** @type {HTMLElement | null} */ let trendBox = null;
@@ -67,10 +93,9 @@ function render({ model, el }) {
     kpiBox = h("div", { class: "axis-hs-kpi-trend", hidden: true, "data-testid": "kpi-trend" });
     trendBox = h("div", { class: "axis-hs-trend", "data-testid": "signal-trend" });
     tableBox = h("div", {});
+    filters.load();
+    filters.render();
     clear(body).append(
-      filtersPanel({ filters: p.filters, active: state.filters, preset: state.preset, newest: p.newest, open: state.filtersOpen,
-        ontoggle: (open) => { state.filtersOpen = open; },
-        onchange: (filters, preset) => { state.filters = filters; state.preset = preset; state.page = 1; update(); } }),
       kpiStrip(p.kpis, { selected: state.kpi, onpick: toggleKpi }), kpiBox,
       trendSection(p), ...chartSections(p.sections, p.charts || {}, (spec, testid) => charts.box(spec, testid)),
       tableBox);
@@ -135,7 +160,7 @@ function render({ model, el }) {
   function drawTable(t) {
     if (!tableBox) return;
     clear(tableBox).append(caseTable({
-      table: t, columns: state.columns || t.defaults, colorMaps: state.payload.color_maps || {},
+      table: t, columns: state.columns || t.defaults, colorMaps: state.payload.color_maps || {}, branding: shell.branding,
       onsort: (key) => { state.sort = cycleSort(state.sort, key); state.page = 1; loadCases(); },
       onpage: (page) => { state.page = page; loadCases(); },
       onsize: (size) => { state.pageSize = size; state.page = 1; loadCases(); },
@@ -162,6 +187,7 @@ function render({ model, el }) {
   shell.announceTransport();
   return () => {
     shell.transport.dispose();
+    filters.dispose();
     charts.reset();
   };
 }

@@ -239,7 +239,8 @@ function sideTable(ctx, parts, d) {
   const body = h("tbody", {});
   for (const row of d.rows) {
     const open = expanded.has(row.case_id);
-    body.append(h("tr", { "data-testid": "case-row", "data-case": row.case_id, "data-mean": row.mean ?? "", "data-std": row.std ?? "" },
+    body.append(h("tr", { "data-testid": "case-row", "data-case": row.case_id, "data-mean": row.mean ?? "", "data-std": row.std ?? "",
+      class: open ? "axis-row-selected" : undefined },
       h("td", {}, h("button", { class: "axis-btn axis-link", "data-testid": "case-expand", "aria-expanded": open ? "true" : "false",
         title: open ? "Hide the details" : "Show the details", onclick: () => {
           if (open) expanded.delete(row.case_id);

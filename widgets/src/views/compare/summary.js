@@ -57,11 +57,16 @@ export function gridSection(ctx) {
       metrics.map((m) => h("th", { class: "axis-num" }, m)))),
     h("tbody", {}, exps.map((e) => {
       const s = stats.get(e) || {};
-      return h("tr", { "data-exp": e },
+      // the pair compared head to head are the grid's selected rows (theme colours: legible in dark)
+      const chosen = e === state.baseline || e === state.challenger;
+      return h("tr", { "data-exp": e, class: chosen ? "axis-row-selected" : undefined, "aria-selected": chosen ? "true" : undefined },
         h("td", {}, h("b", {}, e), e === state.baseline ? h("span", { class: "axis-tag" }, "baseline") : null,
           e === state.challenger ? h("span", { class: "axis-tag axis-tag-c" }, "challenger") : null),
         h("td", { class: "axis-num" }, fmtInt(s.cases)),
-        h("td", { class: "axis-num" }, h("b", { style: { color: scoreColor(s.mean) } }, fmtScore(s.mean))),
+        // the band as a dot beside text in the theme's colour: green text on a tinted row
+        // (or on white) falls below WCAG's 4.5:1
+        h("td", { class: "axis-num" }, h("span", { class: "axis-dot", style: { background: scoreColor(s.mean) }, "aria-hidden": "true" }),
+          h("b", {}, fmtScore(s.mean))),
         metrics.map((m) => {
           const r = at.get(`${e}\u0000${m}`);
           const v = r ? r.mean : null;

@@ -1,6 +1,7 @@
 // The monitor's score tab (see ../monitor.js): KPI cards, the trend, latency and pass-rate
 // charts (kept across updates), the top failing outputs and all traces.
 import { h, clear } from "../../lib/dom.js";
+import { sourceCell } from "../../lib/agents.js";
 import { scoreColor, fmtScore, fmtPct, fmtInt, fmtTime, fmtLatency } from "../../lib/format.js";
 import { kpiRow } from "../../lib/kpi.js";
 import { pagedTable, table } from "../../lib/table.js";
@@ -88,6 +89,7 @@ async function loadTraces(ctx, box) {
     columns: [
       { key: "trace_id", label: "Trace ID", class: "axis-id", format: (v, row) => v ?? row.dataset_id },
       { key: "timestamp", label: "Timestamp", format: fmtTime },
+      { key: "source_name", label: "Source", format: (v) => sourceCell(v, r.agents, ctx.branding) },
       { key: "model_name", label: "Model" }, { key: "environment", label: "Env" },
       { key: "latency", label: "Latency", class: "axis-num", format: (v) => fmtLatency(v, ctx.state.payload?.options?.latency_unit) },
       { key: "metric_name", label: "Metric" },

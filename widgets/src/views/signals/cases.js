@@ -4,6 +4,7 @@
 import { h } from "../../lib/dom.js";
 import { fmtInt, fmtTime } from "../../lib/format.js";
 import { select } from "../../lib/controls.js";
+import { sourceCell } from "../../lib/agents.js";
 import { pageWindow, signalText } from "./logic.js";
 
 export const PAGE_SIZES = [10, 25, 50, 100];
@@ -11,10 +12,12 @@ export const PAGE_SIZES = [10, 25, 50, 100];
 /**
  * @param {{table: any, columns: string[], colorMaps: Record<string, Record<string, string>>,
  *   onsort: (key: string) => void, onpage: (page: number) => void, onsize: (size: number) => void,
- *   oncolumns: (keys: string[]) => void, onopen: (caseId: string) => void}} opts
- *   columns: the keys shown, in the order of table.columns
+ *   oncolumns: (keys: string[]) => void, onopen: (caseId: string) => void,
+ *   branding?: import("../../lib/agents.js").Branding}} opts
+ *   columns: the keys shown, in the order of table.columns; the source column shows each
+ *   source's agent (table.agents, else branding)
  */
-export function caseTable({ table, columns, colorMaps, onsort, onpage, onsize, oncolumns, onopen }) {
+export function caseTable({ table, columns, colorMaps, onsort, onpage, onsize, oncolumns, onopen, branding }) {
   const all = table.columns;
   const shown = all.filter((/** @type {any} */ c) => columns.includes(c.key));
   const pages = Math.max(1, Math.ceil(table.total / table.page_size));
@@ -31,7 +34,8 @@ export function caseTable({ table, columns, colorMaps, onsort, onpage, onsize, o
     onclick: c.sortable === false ? undefined : () => onsort(c.key),
   }, c.label, table.sort_by === c.key ? (table.descending ? " ▼" : " ▲") : "")), h("th", {}, "")));
   const body = h("tbody", {}, table.rows.map((/** @type {any} */ r) => h("tr", { "data-case": r.dataset_id },
-    shown.map((/** @type {any} */ c) => h("td", { class: c.key === "message_count" ? "axis-num" : "" }, cell(c.key, r[c.key], colorMaps))),
+    shown.map((/** @type {any} */ c) => h("td", { class: c.key === "message_count" ? "axis-num" : "" },
+      c.key === "source_name" ? sourceCell(r[c.key], table.agents, branding) : cell(c.key, r[c.key], colorMaps))),
     h("td", {}, h("button", { class: "axis-btn", "data-testid": "open-case", title: "Open the case", onclick: () => onopen(r.dataset_id) }, "Open")))));
   const pager = h("div", { class: "axis-pager" },
     h("span", {}, "Rows "), select({ testid: "page-size", options: PAGE_SIZES.map((n) => [n, String(n)]), value: table.page_size,
