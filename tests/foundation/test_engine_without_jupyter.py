@@ -112,9 +112,11 @@ FOLLOW = {"events", "cancel", "markdown", "report_events", "report_cancel", "rep
 job_id = None
 ON_DATASET = {("deepdive", "metadata"): "with_metadata", ("production", "composition"): "incident_kpi",
               ("production", "kpi_trend"): "incident_kpi"}  # the production view's payload: monitoring
-# The database view's browser actions need a PostgreSQL server (tests/sync cover them).
-NEEDS_POSTGRES = {"connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
-                  "import_table", "import_query", "sync", "reset_watermark"}
+# The database view's browser actions and the data manager's attach need a PostgreSQL server
+# (tests/sync and tests/scaleout cover them).
+NEEDS_POSTGRES = {("database", a) for a in (
+    "connect", "disconnect", "tables", "schema", "distinct", "preview", "query",
+    "import_table", "import_query", "sync", "reset_watermark")} | {("datasets", "attach")}
 # labels for the calibrate view's judge run (the annotate view's undo takes back its own)
 for i, rid in enumerate(first("SELECT DISTINCT evaluation_name || '/' || dataset_id AS r "
                               "FROM demo_evals ORDER BY r LIMIT 4")):
@@ -123,7 +125,7 @@ actions = skipped = 0
 run_id = None
 for view, spec in views().items():
     for action in spec.actions:
-        if view == "database" and action in NEEDS_POSTGRES:
+        if (view, action) in NEEDS_POSTGRES:
             skipped += 1
             continue
         params = dict(ACTION_PARAMS.get((view, action), {}))
