@@ -99,7 +99,10 @@ def _comparable(x):
     return x
 
 
-def test_monitor_payload_and_trends_match(xstore, attached):
+def test_monitor_payload_and_trends_match(xstore, attached, monkeypatch):
+    # the raw path on both: the DuckDB copy would answer its latency percentiles from the
+    # summaries' bins (within 1%), which an attached table does not have
+    monkeypatch.setenv("AXIS_SUMMARIES", "off")
     _, mo = attached("postgres")
     got = monitor.payload(xstore, mo, time="all")
     exp = monitor.payload(xstore, "mo_duck", time="all")
