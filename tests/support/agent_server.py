@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
-from .loopback import LoopbackServer
+from .loopback import LoopbackHandler, LoopbackServer
 
 
 def default_answer(body: Any) -> str:
@@ -78,18 +77,12 @@ class LoopbackAgent(LoopbackServer):
         return [s.path for s in self.seen]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     agent: LoopbackAgent
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
 
     def do_POST(self) -> None:  # noqa: N802
         a = self.server_owner
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.body()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -126,17 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
                 a.in_flight -= 1
 
     def _send(self, status: int, text: str, ctype: str, headers: dict[str, str] | None = None) -> None:
-        data = text.encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("content-type", ctype)
-            self.send_header("content-length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        self.send(status, text.encode("utf-8"), ctype, headers)
 
 
 LoopbackAgent.handler = _Handler  # the handler is written below the server it serves

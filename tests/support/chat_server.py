@@ -21,10 +21,9 @@ import itertools
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
 
-from .loopback import LoopbackServer, serving
+from .loopback import LoopbackHandler, LoopbackServer, serving
 
 try:  # tests/ on sys.path (most suites) or the repository root (tests/evals)
     from support.llm_server import example_for
@@ -109,17 +108,11 @@ class LoopbackChat(LoopbackServer):
         return f"{prefix}-{next(self._ids):06d}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server_owner: LoopbackChat
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
 
     def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b"{}"
+        raw = self.body() or b"{}"
         path = self.path.split("?")[0].rstrip("/")
         if not (path == "/v1/chat/completions" or
                 (path.startswith("/openai/deployments/") and path.endswith("/chat/completions"))):
@@ -162,17 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_tokens": o.prompt_tokens + o.completion_tokens}
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        self.send(status, json.dumps(payload).encode(), "application/json", headers)
 
     def _stream(self, body: dict[str, Any], fn: dict[str, Any] | None, answer: Any, model: str) -> None:
         owner = self.server_owner

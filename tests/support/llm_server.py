@@ -22,10 +22,9 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
-from .loopback import LoopbackServer, serving
+from .loopback import LoopbackHandler, LoopbackServer, serving
 
 Responder = Callable[[dict[str, Any]], Any]
 
@@ -157,19 +156,11 @@ class LoopbackLLM(LoopbackServer):
         return f"{prefix}_{next(self._ids):06d}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server_owner: LoopbackLLM
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; with Nagle's algorithm on, the client's
-    # delayed ACK stalls every reply by ~40 ms on loopback (a real API does not do that).
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt: str, *args: Any) -> None:  # keep pytest output clean
-        pass
 
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b"{}"
+        raw = self.body() or b"{}"
         if self.path.split("?")[0].rstrip("/") != "/v1/messages":
             return self._json(404, {"type": "error", "error": {"type": "not_found_error",
                                                                 "message": f"no route {self.path}"}})
@@ -224,18 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": {"input_tokens": owner.input_tokens, "output_tokens": owner.output_tokens}}
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.send_header("request-id", self.server_owner.next_id("req"))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # client went away (cancelled)
-            pass
+        self.send(status, json.dumps(payload).encode(), "application/json",
+                  {"request-id": self.server_owner.next_id("req"), **(headers or {})})
 
     def _stream(self, message: dict[str, Any]) -> None:
         events: list[tuple[str, dict[str, Any]]] = []
