@@ -25,6 +25,7 @@ Writes benchmarks/results/summaries.json and prints a markdown table.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import sys
@@ -132,14 +133,17 @@ def main() -> None:
     for f in FILTERS:  # warm: schemas, compiled SQL, DuckDB buffers
         payload(f, False), payload(f, True)
     floor, raw, fast = [], [], []
+    by_filter: dict[int, dict[str, list]] = {i: {"raw": [], "summary": []} for i in range(len(FILTERS))}
     paths = set()
     for _ in range(args.repeat):
-        for f in FILTERS:
+        for i, f in enumerate(FILTERS):
             floor.append(raw_floor(store, "ev", f))
             ms, _, raw_out = payload(f, True)
             raw.append(ms)
+            by_filter[i]["raw"].append(ms)
             ms, path, fast_out = payload(f, False)
             fast.append(ms)
+            by_filter[i]["summary"].append(ms)
             paths.add(path)
             assert fast_out["kpis"]["test_cases"] == raw_out["kpis"]["test_cases"]
             assert [r["count"] for r in fast_out["rows"]] == [r["count"] for r in raw_out["rows"]]
@@ -161,6 +165,9 @@ def main() -> None:
         "keys": summary["keys"], "time_bucket": summary["time_bucket"],
         "scorecard_ms": {"raw_duckdb_floor": round(med(floor), 1), "payload_raw": round(med(raw), 1),
                          "payload_summary": round(med(fast), 1)},
+        "scorecard_ms_by_filter": [{"filters": FILTERS[i], "payload_raw": round(med(v["raw"]), 1),
+                                    "payload_summary": round(med(v["summary"]), 1)}
+                                   for i, v in by_filter.items()],
         "scorecard_speedup_vs_raw_payload": round(med(raw) / med(fast), 1),
         "scorecard_speedup_vs_raw_floor": round(med(floor) / med(fast), 1),
         "summary_paths": sorted(p for p in paths if p),
@@ -176,7 +183,10 @@ def main() -> None:
         ("quantiles by experiment, raw", result["quantiles_ms"]["raw"]),
         ("quantiles by experiment, summaries", result["quantiles_ms"]["summary"]),
     ], ("path", "median ms")))
-    print({k: v for k, v in result.items() if k not in ("scorecard_ms", "quantiles_ms", "filters")})
+    print(table([(json.dumps(r["filters"]), r["payload_raw"], r["payload_summary"])
+                 for r in result["scorecard_ms_by_filter"]], ("filters", "raw ms", "summary ms")))
+    print({k: v for k, v in result.items()
+           if k not in ("scorecard_ms", "quantiles_ms", "filters", "scorecard_ms_by_filter")})
     store.close()
 
 

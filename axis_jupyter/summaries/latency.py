@@ -31,6 +31,8 @@ import math
 import ibis
 import numpy as np
 
+from ..ingest.readers import quote_ident
+
 ALPHA = 0.01
 GAMMA = (1 + ALPHA) / (1 - ALPHA)
 BOUND = ALPHA
@@ -55,3 +57,52 @@ def estimate(lbin: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", under="ignore"):
         value = 2.0 * np.power(GAMMA, lbin.astype("float64")) / (GAMMA + 1.0)
     return np.where(lbin == ZERO_BIN, 0.0, value)
+
+
+def append(cur, name: str, index: str, new_long: str, keys: list[str], to_sql) -> bool:
+    """Add the records of the increment ``new_long`` (long rows) to the sketch ``name`` of the
+    record-latency index ``index``, before the index takes them; False when the sketch
+    cannot stay exact (the caller drops it: the raw rows answer until the next load).
+
+    A record is counted once, with the max latency of its rows (per id and dimensions, as
+    the raw path and the index group them). An id the index does not hold is a new record:
+    its bin is added (n, total, min, max merge by re-aggregating). An id it holds is already
+    counted: unchanged when its new rows carry the same dimensions and no larger latency
+    (metric rows arriving late for a known record), else its old bin would have to lose a
+    value, which min and max cannot do: False. So is an id with two sets of dimensions in
+    the increment. Cost: the increment's records and a probe of the index by id."""
+    from ..ingest.build import _latency_columns  # the index's id and dimensions
+    from .tables import _table
+
+    found = _latency_columns(cur, index)
+    cols = {r[0] for r in cur.execute(f"DESCRIBE {quote_ident(new_long)}").fetchall()}
+    if found is None or not {found[0], *found[1], "latency"} <= cols:
+        return False
+    key, dims = found
+    k = quote_ident(key)
+    rec = f"{new_long}__records"
+    keep = ", ".join(quote_ident(c) for c in (key, *dims))
+    cur.execute(f"CREATE TEMP TABLE {quote_ident(rec)} AS SELECT {keep}, max(latency) AS latency "
+                f"FROM {quote_ident(new_long)} GROUP BY ALL")
+    try:
+        same = " AND ".join(["TRUE", *(f"i.{quote_ident(d)} IS NOT DISTINCT FROM r.{quote_ident(d)}"
+                                       for d in dims)])
+        one_each = (f"(SELECT count(*) FROM {quote_ident(rec)}) = "
+                    f"(SELECT count(*) FROM (SELECT DISTINCT {k} FROM {quote_ident(rec)}))")
+        bad = cur.execute(
+            f"SELECT NOT {one_each} OR EXISTS (SELECT 1 FROM {quote_ident(rec)} r WHERE EXISTS "
+            f"(SELECT 1 FROM {quote_ident(index)} i WHERE i.{k} IS NOT DISTINCT FROM r.{k}) AND NOT "
+            f"EXISTS (SELECT 1 FROM {quote_ident(index)} i WHERE i.{k} IS NOT DISTINCT FROM r.{k} "
+            f"AND {same} AND (r.latency IS NULL OR r.latency <= i.latency)))").fetchone()[0]
+        if bad:
+            return False
+        fresh = f"{rec}__new"
+        cur.execute(f"CREATE TEMP TABLE {quote_ident(fresh)} AS SELECT * FROM {quote_ident(rec)} r "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {quote_ident(index)} i "
+                    f"WHERE i.{k} IS NOT DISTINCT FROM r.{k})")
+        r = _table(cur, fresh)
+        cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {to_sql(bins_expr(r, keys))}")
+        cur.execute(f"DROP TABLE {quote_ident(fresh)}")
+        return True
+    finally:
+        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(rec)}")

@@ -14,7 +14,8 @@ show); :meth:`AnalyticContext.answer` then runs the raw query. A request is answ
 What it answers (each the same records the raw expression would give):
 
 ``scorecard_binned`` (filters, threshold)  rows of ``analytics.scorecard.binned_expr``
-``case_count``       (filters)             distinct dataset_id among the filtered rows
+``case_count``       (filters)             distinct dataset_id among the filtered rows (any set of
+                                           experiments from the case masks; else the cases)
 ``node_meta``        ()                    metric_name, parent, weight, metric_type
 ``quantiles``        (metric, filters, by) the frame of ``analytics.evals.quantiles``
 ``pass_rates``       (threshold, by, filters, metric_category)
@@ -129,15 +130,16 @@ class Planner:
         return None
 
     def _case_count(self, ctx, filters=None):
+        total = self._case_masks(ctx, filters)
+        if total is None:
+            total = self._case_total(ctx, filters)  # a store built before the masks
+        if total is not None:
+            return total, None
         if "cases" not in self.tables:
             return None, "the dataset has no dataset_id to count cases by"
         why = unanswerable(filters, case_keys(self.keys), self.cases_day)
         if why:
             return None, why
-
-        total = self._case_total(ctx, filters)
-        if total is not None:
-            return total, None
 
         def make():
             c = apply_filters(self.tables["cases"], filters)
@@ -145,11 +147,49 @@ class Planner:
 
         return int(ctx.records(self._memo(("cases", filters), make))[0]["n"] or 0), None
 
-    def _case_total(self, ctx, filters) -> int | None:
-        """The count from the case totals: no filter, or one key equal to one string."""
-        if "case_totals" not in self.tables:
+    def _case_masks(self, ctx, filters) -> int | None:
+        """The count from the case masks (:mod:`.case_masks`): any set of experiments (when
+        they have bits), with at most one other key equal to one text value or NULL."""
+        if "case_masks" not in self.tables or not isinstance(filters, (dict, type(None))):
             return None
-        # apply_filters skips a time bound of None; None elsewhere means IS NULL
+        meta = self.meta.get("case_masks") or {}
+        exps = meta.get("experiments")
+        items = {k: v for k, v in (filters or {}).items() if not (k in TIME_FILTERS and v is None)}
+        sel = None
+        if exps and EXPERIMENT in items:
+            picked = items.pop(EXPERIMENT)
+            picked = list(picked) if isinstance(picked, (list, tuple)) else [picked]
+            if not picked or not all(isinstance(e, str) for e in picked):
+                return None  # an empty list is the raw path's error; NULL is not a bit
+            sel = sum(1 << exps.index(e) for e in set(picked) if e in exps)
+        if len(items) > 1:
+            return None
+        key = value = None
+        if items:
+            ((key, value),) = items.items()
+            if isinstance(value, (list, tuple)) and len(value) == 1:
+                value = value[0]
+            if key not in meta.get("keys", ()) or not (value is None or isinstance(value, str)):
+                return None
+            if not ctx.table("scores")[key].type().is_string():
+                return None  # a text value would not compare as the raw path's typed one
+        t = self.tables["case_masks"]
+
+        def make():
+            cond = t.key.isnull() if key is None else (
+                (t.key == key) & (t.value.isnull() if value is None else t.value == value))
+            if sel is not None:
+                cond = cond & ((t.mask & sel) != 0)
+            return t.filter(cond).aggregate(n=t.n.sum())
+
+        rows = ctx.records(self._memo(("case_masks", key, value, sel), make))
+        return int(rows[0]["n"] or 0) if rows else 0
+
+    def _case_total(self, ctx, filters) -> int | None:
+        """The count from the case totals of a store built before the case masks: no
+        filter, or one key equal to one string (``%axis summaries build`` replaces them)."""
+        if "case_totals" not in self.tables or not isinstance(filters, (dict, type(None))):
+            return None
         items = [(k, v) for k, v in (filters or {}).items() if not (k in TIME_FILTERS and v is None)]
         if len(items) > 1:
             return None

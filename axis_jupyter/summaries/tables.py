@@ -17,19 +17,20 @@ Up to six tables, named after the scores table (so they are versioned and droppe
 ``cases``  the distinct (keys but the metric's [+ day], dataset_id) of every row: a
            test-case count (distinct ids) over any key filter but metric_name, metric_type
            or metric_category, exactly.
-``case_totals`` key, value -> n: the distinct test cases of the whole dataset (key and
-           value NULL) and of each value of each case key (no day): the common requests (no
-           filter, one experiment) without counting distinct ids over the cases table, which
-           has as many rows as cases x experiments. Not mergeable: dropped by an incremental
-           sync (the cases table answers then).
+``case_masks`` key, value, mask -> n: how many test cases appear in exactly the experiments
+           of ``mask`` (a bit per experiment), over the whole dataset (key and value NULL)
+           and over the rows of each value of each other case key: a test-case count for
+           any set of experiments, alone or with one other key equal to one value, as a
+           sum over the masks that intersect it, exactly (:mod:`.case_masks`).
 ``nodes``  metric_name -> parent, weight, metric_type (the scorecard's node attributes).
 ``lat``    monitoring data with a record-latency index: log-spaced latency bins per
            ``latency_keys`` (the keys the index has), one count per record
-           (:mod:`.latency`); dropped by an incremental sync (the raw rows answer until the
-           next load).
+           (:mod:`.latency`).
 
 Every aggregate merges by re-aggregating (sum of sums, min of mins), so an increment is
-appended as its own rows (:func:`append_rows`) and queries always group again. Sizes are
+appended as its own rows (:func:`append_rows`) and queries always group again; the case
+masks and the latency sketch check the increment's cases and records against the ones
+already counted first (:func:`.case_masks.append`, :func:`.latency.append`). Sizes are
 decided from the stats table (a group of n scores fills at most min(n, 5) histogram bins and
 min(n, 1000) fine bins, and appears on at most every day), never by a trial build: one scan
 of the raw rows per table.
@@ -43,11 +44,12 @@ import ibis
 
 from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
 from ..ingest.readers import quote_ident
-from . import latency
+from . import case_masks, latency
 from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
 
 THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
-ROLES = ("stats", "days", "bins", "cases", "nodes", "lat", "case_totals")
+ROLES = ("stats", "days", "bins", "cases", "nodes", "lat", "case_masks")
+LEGACY = ("case_totals",)  # built by earlier versions; dropped by the next append or build
 # A summary table gets at most this share of the rows (at least MIN_ROWS): one fiftieth
 # of the scan is what makes a filter change fast; keys are given up, widest first, to fit.
 MAX_SHARE = 0.02
@@ -211,14 +213,6 @@ def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str]) -> None:
         cur.execute(f"ALTER TABLE {quote_ident(stats)} DROP COLUMN {quote_ident('_node_' + c)}")
 
 
-def _case_totals(cur, name: str, cases: str, keys: list[str]) -> None:
-    src = quote_ident(cases)
-    parts = [f"SELECT NULL::VARCHAR AS key, NULL::VARCHAR AS value, count(DISTINCT dataset_id) AS n FROM {src}"]
-    parts += [f"SELECT '{k}' AS key, CAST({quote_ident(k)} AS VARCHAR) AS value, count(DISTINCT dataset_id) AS n "
-              f"FROM {src} WHERE {quote_ident(k)} IS NOT NULL GROUP BY 2" for k in keys]
-    cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {' UNION ALL '.join(parts)}")
-
-
 def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[str] | None:
     """The longest prefix of ``keys`` whose days table stays under ``limit`` groups, bounded
     from the stats table: each (prefix, histogram bin) group on at most every day."""
@@ -284,8 +278,9 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         # by every key costs a third more than the distinct itself
         _create(cur, names["cases"], cases, case_keys(keys)[:1])
         tables["cases"] = names["cases"]
-        _case_totals(cur, names["case_totals"], names["cases"], case_keys(keys))
-        tables["case_totals"] = names["case_totals"]
+        meta["case_masks"] = case_masks.build(cur, names["case_masks"], names["cases"],
+                                              case_keys(keys), limit, _sql)
+        tables["case_masks"] = names["case_masks"]
     tables["nodes"] = names["nodes"]
     meta["latency_keys"] = None
     if latency_table:
@@ -315,23 +310,42 @@ def _build_latency(cur, name: str, index: str, keys: list[str], limit: int) -> l
     return lat_keys
 
 
-def append_rows(cur, summary: dict, new_table: str) -> dict:
+def _sql(expr) -> str:
+    return ibis.to_sql(expr, dialect="duckdb")
+
+
+def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = None) -> dict:
     """Extend the summaries described by ``summary`` with the rows of ``new_table`` (an
-    increment with the scores table's columns) on ``cur``; returns the new metadata."""
+    increment with the scores table's columns) on ``cur``; returns the new metadata. Every
+    table takes the new rows only (no scan of the rows already summarised).
+    ``latency_table``: the record-latency index, before it takes the increment's records
+    (the sketch counts the records it does not hold yet)."""
     t = _table(cur, new_table)
-    # the latency bins (an increment may add metric rows to known records) and the case
-    # totals (distinct counts do not add up) wait for the next load
-    for role in ("lat", "case_totals"):
-        name = summary["tables"].get(role)
-        if name:
-            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-            summary = dict(summary, tables={r: n for r, n in summary["tables"].items() if r != role})
-    if "lat" not in summary["tables"]:
+    tables = dict(summary["tables"])
+    summary = dict(summary, tables=tables)
+    for role in LEGACY:  # an earlier layout's table, which cannot take new rows
+        if role in tables:
+            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
+    if "lat" in tables and not (latency_table and latency.append(
+            cur, tables["lat"], latency_table, new_table, list(summary.get("latency_keys") or []), _sql)):
+        # a known record's latency changed (see latency.append): the raw rows answer
+        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat'))}")
+    if "lat" not in tables:
         summary["latency_keys"] = None
+    limit = max_rows(int(summary["source_rows"]))
     for role, expr in exprs(t, summary).items():
-        name = summary["tables"].get(role)
-        if name:
-            cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {ibis.to_sql(expr, dialect='duckdb')}")
+        name = tables.get(role)
+        if not name:
+            continue
+        if role == "cases" and "case_masks" in tables:
+            inc = f"{new_table}__cases"
+            cur.execute(f"CREATE TEMP TABLE {quote_ident(inc)} AS {_sql(expr)}")
+            summary["case_masks"] = case_masks.append(
+                cur, tables["case_masks"], name, inc, summary["case_masks"],
+                case_keys(summary["keys"]), limit, _sql)
+            cur.execute(f"DROP TABLE {quote_ident(inc)}")
+            continue
+        cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {_sql(expr)}")
     return dict(summary, source_rows=int(summary["source_rows"]) + _count(cur, new_table))
 
 

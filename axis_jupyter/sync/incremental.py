@@ -146,8 +146,10 @@ def _append_built(cur, info: dict, tmp: build.Built) -> tuple[dict, Growth]:
     cur.execute(f"INSERT INTO {quote_ident(info['scores_table'])} BY NAME SELECT * FROM "
                 f"{quote_ident(tmp.scores_table)}")
     changed = {}
+    if info.get("summary"):  # the summaries take the new rows only; the latency sketch
+        # first, while the record-latency index still tells which records it has counted
+        changed["summary"] = append_rows(cur, info["summary"], tmp.scores_table,
+                                         latency_table=info.get("latency_table"))
     if info.get("latency_table"):
         changed["latency_unique"] = build.append_record_latency(cur, info["latency_table"], tmp.scores_table)
-    if info.get("summary"):  # the summaries take the new rows only
-        changed["summary"] = append_rows(cur, info["summary"], tmp.scores_table)
     return changed, Growth(previous=info, added=tmp.scores_table, new_records=new_records)

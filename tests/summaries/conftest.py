@@ -23,7 +23,8 @@ def contexts(request):
 
     DuckDB: the store's own context on a cursor kept open for the test. PostgreSQL: the
     dataset's tables copied there and its summaries built there from the same Ibis
-    expressions the store builds them with (``summaries.tables.exprs``)."""
+    expressions the store builds them with (``summaries.tables.exprs``, the case masks'
+    ``masks_expr`` over the cases built there)."""
     from contextlib import ExitStack
 
     with ExitStack() as stack:
@@ -53,6 +54,14 @@ def _postgres(pg_uri, store, name):
             c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
         tables[role] = pg.create_table(table, expr)
+    if meta.get("case_masks"):  # from the cases table, as the store builds them
+        from axis_jupyter.summaries.case_masks import masks_expr
+        table = f"sum_{name}_summary_case_masks"
+        with pg.con.cursor() as c:
+            c.execute(f'DROP TABLE IF EXISTS "{table}"')
+        pg.con.commit()
+        tables["case_masks"] = pg.create_table(table, masks_expr(
+            tables["cases"], meta["case_masks"]["keys"], meta["case_masks"]["experiments"]))
     if meta.get("latency_keys") is not None:  # the sketch, from one row per record
         from axis_jupyter.summaries.latency import bins_expr
         t = base.table("scores")

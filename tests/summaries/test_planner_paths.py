@@ -185,10 +185,10 @@ def test_axis_summaries_off_reads_the_raw_rows_and_says_why(sstore, monkeypatch)
     assert again["kpis"]["test_cases"] == out["kpis"]["test_cases"] > 0
 
 
-def test_case_totals_answer_no_filter_and_one_value_exactly(sstore):
-    """The test-case count of the common requests comes from the case totals; the others
+def test_case_masks_answer_no_filter_and_one_value_exactly(sstore):
+    """The test-case count of the common requests comes from the case masks; the others
     from the distinct cases; every one equals the raw count."""
-    assert "case_totals" in sstore.info("ev")["summary"]["tables"]
+    assert "case_masks" in sstore.info("ev")["summary"]["tables"]
     for filters in ({}, {"evaluation_name": "tuned"}, {"environment": ["prod"]}, {"environment": None},
                     {"evaluation_name": "tuned", "source_name": "web"}, {"environment": "nowhere"},
                     {"time_range": ["2026-03-02", "2026-03-04"]}):
