@@ -183,7 +183,8 @@ class Planner:
             return t.filter(cond).aggregate(n=t.n.sum())
 
         rows = ctx.records(self._memo(("case_masks", key, value, sel), make))
-        return int(rows[0]["n"] or 0) if rows else 0
+        n = rows[0]["n"] if rows else None
+        return 0 if n is None or n != n else int(n)  # the sum of no rows: NULL (NaN in pandas)
 
     def _case_total(self, ctx, filters) -> int | None:
         """The count from the case totals of a store built before the case masks: no
