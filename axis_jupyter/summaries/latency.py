@@ -64,21 +64,22 @@ def append(cur, name: str, index: str, new_long: str, keys: list[str], to_sql) -
     record-latency index ``index``, before the index takes them; False when the sketch
     cannot stay exact (the caller drops it: the raw rows answer until the next load).
 
-    A record is counted once, with the max latency of its rows (per id and dimensions, as
-    the raw path and the index group them). An id the index does not hold is a new record:
-    its bin is added (n, total, min, max merge by re-aggregating). An id it holds is already
-    counted: unchanged when its new rows carry the same dimensions and no larger latency
-    (metric rows arriving late for a known record), else its old bin would have to lose a
-    value, which min and max cannot do: False. So is an id with two sets of dimensions in
-    the increment. Cost: the increment's records and a probe of the index by id."""
+    A record is counted once, with the max latency of its rows per id and requested
+    dimensions (the raw path groups so); the sketch answers dimensions among its ``keys``
+    only. An id the index does not hold is a new record: its bin is added (n, total, min,
+    max merge by re-aggregating). An id it holds is already counted: unchanged when its new
+    rows carry the same ``keys`` values and no larger latency (metric rows arriving late for
+    a known record), else its old bin would have to lose a value, which min and max cannot
+    do: False. So is an id with two sets of ``keys`` values in the increment. Cost: the
+    increment's records and a probe of the index by id."""
     from ..ingest.build import _latency_columns  # the index's id and dimensions
     from .tables import _table
 
     found = _latency_columns(cur, index)
     cols = {r[0] for r in cur.execute(f"DESCRIBE {quote_ident(new_long)}").fetchall()}
-    if found is None or not {found[0], *found[1], "latency"} <= cols:
+    if found is None or not {found[0], *keys, "latency"} <= cols or not set(keys) <= set(found[1]):
         return False
-    key, dims = found
+    key, dims = found[0], [d for d in keys if d != found[0]]
     k = quote_ident(key)
     rec = f"{new_long}__records"
     keep = ", ".join(quote_ident(c) for c in (key, *dims))
