@@ -14,6 +14,8 @@ transaction. Measured side by side, interleaved rounds over a cycle of filter ch
 * **payload, summary path**: the same action answered from the summaries;
 * **quantiles** (``ds.quantiles(by="evaluation_name")``), raw and from the summaries, and
   the largest quartile difference (the stated bound is 0.0005);
+* an **incremental update** (``--increment`` rows, half new cases, half known cases in a new
+  experiment): the milliseconds of ``append_rows`` and of its case-mask update;
 * **load** time, the **summary build** time (rebuilt alone on the loaded table) and its share,
   the summary tables' rows, and the process's peak RSS.
 
@@ -104,10 +106,59 @@ def raw_floor(store, name: str, filters: dict) -> float:
     return store.read(run)
 
 
+def increment(store, rows: int) -> dict:
+    """An incremental sync's summary update, measured: ``rows`` new rows (half new cases of
+    exp_0, half known cases of exp_1 in a new experiment exp_new) appended to the scores
+    table and then to the summaries (``append_rows``) in one write, as
+    ``sync.incremental`` does; then the two-experiment test-case count from the case masks
+    is checked against the raw path."""
+    from axis_jupyter.summaries import append_rows, case_masks
+
+    info = store.info("ev")
+    scores = info["scores_table"]
+    half = rows // 2
+    spent: dict[str, float] = {}
+    inner = case_masks.append
+
+    def timed(*a, **kw):
+        t0 = time.perf_counter()
+        try:
+            return inner(*a, **kw)
+        finally:
+            spent["case_masks_ms"] = (time.perf_counter() - t0) * 1000
+
+    def tx(cur):
+        cur.execute(f"""CREATE TEMP TABLE _bench_inc AS
+            (SELECT * REPLACE ('new_' || dataset_id AS dataset_id) FROM "{scores}"
+             WHERE evaluation_name = 'exp_0' LIMIT {half})
+            UNION ALL (SELECT * REPLACE ('exp_new' AS evaluation_name) FROM "{scores}"
+             WHERE evaluation_name = 'exp_1' LIMIT {rows - half})""")
+        cur.execute(f'INSERT INTO "{scores}" SELECT * FROM _bench_inc')
+        t0 = time.perf_counter()
+        case_masks.append = timed
+        try:
+            meta = append_rows(cur, info["summary"], "_bench_inc")
+        finally:
+            case_masks.append = inner
+        spent["append_rows_ms"] = (time.perf_counter() - t0) * 1000
+        cur.execute("DROP TABLE _bench_inc")
+        store.save_info(cur, "ev", dict(info, summary=meta, rows=info["rows"] + rows))
+
+    store.write(tx)
+    for f in ({"evaluation_name": ["exp_0", "exp_new"], "source_name": "web"}, {}):
+        fast = scorecard_view.payload(store, "ev", filters=f)
+        raw = scorecard_view.payload(store, "ev", filters=f, exact=True)
+        assert {p["what"]: p["path"] for p in fast["timing"]["paths"]}["case_count"] == "summary"
+        assert fast["kpis"]["test_cases"] == raw["kpis"]["test_cases"], f
+    return {"rows": rows, **{k: round(v, 1) for k, v in spent.items()}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--increment", type=int, default=100_000,
+                    help="rows of the incremental update measured at the end (0: none)")
     args = ap.parse_args()
     parquet = generate(args.rows)
     db = DATA / f"summaries_{args.rows}.duckdb"
@@ -175,6 +226,8 @@ def main() -> None:
         "quantiles_max_abs_error": q_err, "peak_rss_mb": round(peak_mb),
         "filters": FILTERS,
     }
+    if args.increment:
+        result["incremental_update"] = increment(store, args.increment)
     save("summaries", result)
     print(table([
         ("raw DuckDB SQL of the request (floor of the raw path)", result["scorecard_ms"]["raw_duckdb_floor"]),
