@@ -42,6 +42,7 @@ from __future__ import annotations
 import ibis
 
 from ..ingest.readers import quote_ident
+from . import duck
 
 MASK_BITS = 62
 EXPERIMENT = "evaluation_name"
@@ -93,17 +94,15 @@ def experiments_of(cur, cases: str) -> list[str] | None:
     return values if len(values) <= MASK_BITS else None
 
 
-def build(cur, name: str, cases: str, case_keys: list[str], limit: int, to_sql) -> dict:
+def build(cur, name: str, cases: str, case_keys: list[str], limit: int) -> dict:
     """CREATE ``name`` from the cases table ``cases``; its metadata {experiments, keys}
-    (``info["summary"]["case_masks"]``). ``to_sql(expr)`` compiles Ibis for DuckDB;
-    over ``limit`` rows, the table is built again without bits."""
-    from .tables import _table  # the cursor-safe Ibis table of a DuckDB table
-
-    t = _table(cur, cases)
+    (``info["summary"]["case_masks"]``); over ``limit`` rows, the table is built again
+    without bits."""
+    t = duck.table(cur, cases)
     experiments = experiments_of(cur, cases)
     for exps in ((experiments, None) if experiments else (None,)):
         keys = layout(t, case_keys, exps)
-        cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {to_sql(masks_expr(t, keys, exps))}")
+        cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {duck.sql(masks_expr(t, keys, exps))}")
         n = cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
         if n <= limit:
             break
@@ -118,7 +117,7 @@ def _bit_sql(experiments: list[str] | None) -> str:
 
 
 def append(cur, name: str, cases: str, inc: str, meta: dict, case_keys: list[str],
-           limit: int, to_sql) -> dict:
+           limit: int) -> dict:
     """Take the increment's distinct cases (the DuckDB table ``inc``, the cases table's
     columns) into ``name`` and into the cases table ``cases``; returns the new metadata.
     See the module docstring for why this stays exact."""
@@ -130,7 +129,7 @@ def append(cur, name: str, cases: str, inc: str, meta: dict, case_keys: list[str
             if r[0] not in set(exps)]
         if len(exps) + len(fresh) > MASK_BITS:
             _insert_new_cases(cur, cases, inc)
-            return build(cur, name, cases, case_keys, limit, to_sql)
+            return build(cur, name, cases, case_keys, limit)
         exps = [*exps, *fresh]
     old = f"{inc}__old"
     cur.execute(f"CREATE TEMP TABLE {quote_ident(old)} AS SELECT * FROM {quote_ident(cases)} "
@@ -162,7 +161,7 @@ def append(cur, name: str, cases: str, inc: str, meta: dict, case_keys: list[str
     for t in (merged, old):
         cur.execute(f"DROP TABLE {quote_ident(t)}")
     if rows > limit:  # too many masks now: the table without bits (see the module docstring)
-        return build(cur, name, cases, case_keys, limit, to_sql)
+        return build(cur, name, cases, case_keys, limit)
     return dict(meta, experiments=exps)
 
 

@@ -32,6 +32,7 @@ import ibis
 import numpy as np
 
 from ..ingest.readers import quote_ident
+from . import duck
 
 ALPHA = 0.01
 GAMMA = (1 + ALPHA) / (1 - ALPHA)
@@ -59,7 +60,7 @@ def estimate(lbin: np.ndarray) -> np.ndarray:
     return np.where(lbin == ZERO_BIN, 0.0, value)
 
 
-def append(cur, name: str, index: str, new_long: str, keys: list[str], to_sql) -> bool:
+def append(cur, name: str, index: str, new_long: str, keys: list[str]) -> bool:
     """Add the records of the increment ``new_long`` (long rows) to the sketch ``name`` of the
     record-latency index ``index``, before the index takes them; False when the sketch
     cannot stay exact (the caller drops it: the raw rows answer until the next load).
@@ -73,7 +74,6 @@ def append(cur, name: str, index: str, new_long: str, keys: list[str], to_sql) -
     do: False. So is an id with two sets of ``keys`` values in the increment. Cost: the
     increment's records and a probe of the index by id."""
     from ..ingest.build import _latency_columns  # the index's id and dimensions
-    from .tables import _table
 
     found = _latency_columns(cur, index)
     cols = {r[0] for r in cur.execute(f"DESCRIBE {quote_ident(new_long)}").fetchall()}
@@ -101,8 +101,8 @@ def append(cur, name: str, index: str, new_long: str, keys: list[str], to_sql) -
         cur.execute(f"CREATE TEMP TABLE {quote_ident(fresh)} AS SELECT * FROM {quote_ident(rec)} r "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {quote_ident(index)} i "
                     f"WHERE i.{k} IS NOT DISTINCT FROM r.{k})")
-        r = _table(cur, fresh)
-        cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {to_sql(bins_expr(r, keys))}")
+        r = duck.table(cur, fresh)
+        cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {duck.sql(bins_expr(r, keys))}")
         cur.execute(f"DROP TABLE {quote_ident(fresh)}")
         return True
     finally:

@@ -38,13 +38,11 @@ of the raw rows per table.
 
 from __future__ import annotations
 
-import warnings
-
 import ibis
 
 from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
 from ..ingest.readers import quote_ident
-from . import case_masks, latency
+from . import case_masks, duck, latency
 from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
 
 THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
@@ -157,18 +155,7 @@ def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> 
 
 
 
-def _table(cur, name: str) -> ibis.Table:
-    # execute, not the relation API: the caller's cursor may hold an unfinished result
-    # (a fetchone), which relations refuse to run beside. DuckDB warns that Arrow output of
-    # an executed statement copies its rows; there are none here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        schema = cur.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").to_arrow_table().schema
-    return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
-
-
-def _count(cur, name: str) -> int:
-    return int(cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0])
+_table, _count, _sql = duck.table, duck.count, duck.sql  # short names used below
 
 
 def _create(cur, name: str, expr: ibis.Table, order: list[str]) -> int:
@@ -279,7 +266,7 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         _create(cur, names["cases"], cases, case_keys(keys)[:1])
         tables["cases"] = names["cases"]
         meta["case_masks"] = case_masks.build(cur, names["case_masks"], names["cases"],
-                                              case_keys(keys), limit, _sql)
+                                              case_keys(keys), limit)
         tables["case_masks"] = names["case_masks"]
     tables["nodes"] = names["nodes"]
     meta["latency_keys"] = None
@@ -310,10 +297,6 @@ def _build_latency(cur, name: str, index: str, keys: list[str], limit: int) -> l
     return lat_keys
 
 
-def _sql(expr) -> str:
-    return ibis.to_sql(expr, dialect="duckdb")
-
-
 def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = None) -> dict:
     """Extend the summaries described by ``summary`` with the rows of ``new_table`` (an
     increment with the scores table's columns) on ``cur``; returns the new metadata. Every
@@ -327,7 +310,7 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
         if role in tables:
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
     if "lat" in tables and not (latency_table and latency.append(
-            cur, tables["lat"], latency_table, new_table, list(summary.get("latency_keys") or []), _sql)):
+            cur, tables["lat"], latency_table, new_table, list(summary.get("latency_keys") or []))):
         # a known record's latency changed (see latency.append): the raw rows answer
         cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat'))}")
     if "lat" not in tables:
@@ -342,7 +325,7 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
             cur.execute(f"CREATE TEMP TABLE {quote_ident(inc)} AS {_sql(expr)}")
             summary["case_masks"] = case_masks.append(
                 cur, tables["case_masks"], name, inc, summary["case_masks"],
-                case_keys(summary["keys"]), limit, _sql)
+                case_keys(summary["keys"]), limit)
             cur.execute(f"DROP TABLE {quote_ident(inc)}")
             continue
         cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {_sql(expr)}")
