@@ -151,3 +151,41 @@ def test_scorecard_counts_equal_an_attached_postgres_table(attached_pair):
         assert paths["case_count"] == "summary", filters
         raw = scorecard_view.payload(store, "ov_pg", filters=filters)
         assert fast["kpis"]["test_cases"] == raw["kpis"]["test_cases"], filters
+
+
+def test_summaries_built_before_the_masks_keep_their_case_totals(ostore):
+    """A store whose summaries have the earlier case totals (no filter, one value) still
+    answers those from them, the rest from the cases; ``%axis summaries build`` (rebuild)
+    replaces them by the masks."""
+    from axis_jupyter.summaries.rebuild import rebuild
+
+    info = ostore.info("ov")
+    meta = info["summary"]
+    cases, legacy = meta["tables"]["cases"], meta["tables"]["case_masks"].replace("case_masks", "case_totals")
+
+    def downgrade(cur):  # the earlier layout: key, value -> n
+        cur.execute(f'CREATE TABLE "{legacy}" AS SELECT NULL::VARCHAR AS key, NULL::VARCHAR AS value, '
+                    f'count(DISTINCT dataset_id) AS n FROM "{cases}" UNION ALL SELECT \'environment\', '
+                    f'environment, count(DISTINCT dataset_id) FROM "{cases}" WHERE environment IS NOT NULL '
+                    f'GROUP BY 2')
+        cur.execute(f'DROP TABLE "{meta["tables"]["case_masks"]}"')
+        tables = {r: n for r, n in meta["tables"].items() if r != "case_masks"}
+        old = {k: v for k, v in meta.items() if k != "case_masks"}
+        ostore.save_info(cur, "ov", dict(info, summary=dict(old, tables={**tables, "case_totals": legacy})))
+
+    ostore.write(downgrade)
+    def planned(filters):
+        def fn(ctx):
+            return without_cases(ctx).planner.answer(ctx, "case_count", filters=filters), \
+                scorecard.case_count(ctx, filters)
+        return ostore.view_read("ov", fn)
+
+    for filters in ({}, {"environment": "prod"}):
+        (fast, why), raw = planned(filters)
+        assert why is None and fast == raw, filters
+    (_, why), _ = planned({"evaluation_name": ["a", "b"]})
+    assert why is not None  # two experiments: the cases table answers (not the totals)
+    rebuild(ostore, "ov")
+    tables = ostore.info("ov")["summary"]["tables"]
+    assert "case_masks" in tables and "case_totals" not in tables
+    assert legacy not in set(ostore.sql("SELECT table_name FROM information_schema.tables")["table_name"])
