@@ -46,7 +46,6 @@ from . import duck
 
 MASK_BITS = 62
 EXPERIMENT = "evaluation_name"
-COLUMNS = ("key", "value", "mask", "n")
 
 
 def _lit(value: str) -> str:

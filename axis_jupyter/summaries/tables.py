@@ -1,6 +1,6 @@
 """The summary tables of a dataset version, as portable Ibis expressions over its scores table.
 
-Up to six tables, named after the scores table (so they are versioned and dropped with it):
+Up to seven tables, named after the scores table (so they are versioned and dropped with it):
 
 ``stats``  keys + ``_bin`` (the scorecard's 5-bin histogram bin of the score) -> rows, n
            (non-null scores), total, sumsq, min, max, passes_<i> (scores >= the i-th
