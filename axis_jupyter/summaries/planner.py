@@ -23,10 +23,13 @@ What it answers (each the same records the raw expression would give):
                                            KPIs), when no row lacks a metric_name
 ``latency``          (by, filters)         the frame of ``analytics.monitoring.latency``
                                            (percentiles within :data:`.latency.BOUND`, relative)
+``trends``, ``latency_histogram``, ``score_series``, ``record_series``, ``class_series``
+                                           the monitor view's: :mod:`.monitor_answers`
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import ibis
@@ -38,6 +41,7 @@ from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import TIME_FILTERS, unanswerable
 from . import latency as log_bins
+from . import monitor_answers
 from .percentiles import quantiles
 from .tables import case_keys
 
@@ -77,6 +81,8 @@ class Planner:
     # ------------------------------------------------------------------ dispatch
     def answer(self, ctx, what: str, **request) -> tuple[Any, str | None]:
         fn = getattr(self, f"_{what}", None)
+        if fn is None and what in monitor_answers.ANSWERS:  # the monitor view's (trends, ...)
+            fn = functools.partial(monitor_answers.ANSWERS[what], self)
         if fn is None:
             return None, f"{what} is not summarised"
         rows = ctx.info.get("rows")
@@ -265,15 +271,15 @@ class Planner:
                 "pass_rate": float(r["passes"]) / n if n else None}, None
 
     def _latency(self, ctx, by=None, filters=None):
-        if "lat" not in self.tables:
+        if "lat" not in self.tables and "lat_days" not in self.tables:
             return None, "no latency sketch (not monitoring data with one latency per record)"
         by = as_list(by)
-        why = unanswerable(filters, list(self.meta.get("latency_keys") or []), False, tuple(by))
+        # the day-less sketch, or with a time range the per-day one (summaries.daily)
+        t, why = monitor_answers.latency_table(self, filters, by)
         if why:
             return None, why
 
         def make():
-            t = apply_filters(self.tables["lat"], filters)
             aggs = {"count": t.n.sum(), "total": t.total.sum(), "min": t["min"].min(),
                     "max": t["max"].max()}
             # no grouping: a global aggregate, one row even for no records (as the raw one)

@@ -37,6 +37,7 @@ of the raw rows per table.
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import ibis
@@ -133,6 +134,10 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
         out["days"] = stats_expr(t, day_keys, True, meta["thresholds"])
     if meta.get("bin_keys"):
         out["bins"] = bins_expr(t, meta["bin_keys"])
+    if meta.get("day_bin_keys"):
+        from .daily import day_bins_expr
+
+        out["day_bins"] = day_bins_expr(t, meta["day_bin_keys"])
     cases = cases_expr(t, keys, bool(meta.get("cases_day")))
     if cases is not None:
         out["cases"] = cases
@@ -232,7 +237,7 @@ def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[s
 
 
 def build_summaries(cur, scores_table: str, cases: bool = True,
-                    latency_table: str | None = None) -> dict | None:
+                    latency_table: str | None = None, daily: bool = False) -> dict | None:
     """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
     caller's transaction) and return their metadata (``info["summary"]``): keys,
     time_bucket ("day" when there is a days table), day_keys, bin_keys, cases_day,
@@ -241,12 +246,14 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
     data: each record is its own case, so the table would be as long as the records, and
     no monitoring view counts test cases). ``latency_table``: the dataset's record-latency
     index (one row per record), from which the latency sketch is built
-    (:mod:`.latency`, role ``lat``).
+    (:mod:`.latency`, role ``lat``). ``daily``: also the per-day score bins and latency
+    sketch of the monitor view (:mod:`.daily`; monitoring data).
 
     The stats are built from the raw rows once, with every candidate key, and while they
     have more than :func:`max_rows` rows rolled up from themselves (the widest key given up
     first); the days table and the fine bins take the keys the stats say fit. One scan of
     the raw rows per table (key counts, stats with the node attributes, days, bins, cases)."""
+    started = time.perf_counter()
     layout = choose_keys(cur, scores_table)
     if layout is None:
         return None
@@ -292,7 +299,13 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         meta["latency_keys"] = _build_latency(cur, names["lat"], latency_table, keys, limit)
         if meta["latency_keys"] is not None:
             tables["lat"] = names["lat"]
+    if daily:
+        from .daily import build_daily
+
+        build_daily(cur, scores_table, t, meta, tables, latency_table if meta["latency_keys"] is not None else None,
+                    layout["days"] if layout["has_time"] else 0, limit)
     meta["tables"] = tables
+    meta.setdefault("build_s", {})["total"] = round(time.perf_counter() - started, 3)
     return meta
 
 
@@ -321,13 +334,15 @@ def append_rows(cur, summary: dict, new_table: str) -> dict:
     t = _table(cur, new_table)
     # the latency bins (an increment may add metric rows to known records) and the case
     # totals (distinct counts do not add up) wait for the next load
-    for role in ("lat", "case_totals"):
+    for role in ("lat", "lat_days", "case_totals"):
         name = summary["tables"].get(role)
         if name:
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
             summary = dict(summary, tables={r: n for r, n in summary["tables"].items() if r != role})
     if "lat" not in summary["tables"]:
         summary["latency_keys"] = None
+    if "lat_days" not in summary["tables"]:
+        summary["lat_day_keys"] = None
     for role, expr in exprs(t, summary).items():
         name = summary["tables"].get(role)
         if name:
