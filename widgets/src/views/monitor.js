@@ -57,14 +57,17 @@ function render({ model, el }) {
   };
 
   // The status line adds the payload's server time and which data answered it: the
-  // pre-aggregated summaries, the raw rows or both (issue 18; as the scorecard's).
+  // pre-aggregated summaries, the raw rows or both (issue 18; as the scorecard's). The
+  // trace tables load after the payload and take the line over: they keep its note.
+  let viewNote = "";
   const shell = createShell(model, el, {
     cls: "axis-monitor", testid: "axis-monitor",
     note: (last, out) => {
       const t = out?.timing;
-      if (last.action !== "payload" || !t) return "";
+      if (last.action !== "payload" || !t) return viewNote ? ` · view ${viewNote}` : "";
       root.dataset.path = String(t.path ?? "");
-      return ` (server ${Number(t.total_ms).toFixed(0)} ms${pathNote(t.path)})`;
+      viewNote = `(server ${Number(t.total_ms).toFixed(0)} ms${pathNote(t.path)})`;
+      return ` ${viewNote}`;
     },
   });
   const { root } = shell;
