@@ -1,67 +1,61 @@
 """Grouped percentiles and equal-width histograms from binned counts.
 
-Both read rows of (group..., bin, n, min, max) sorted by group then bin, where min and max
-are the exact extremes of the values in that bin (the per-day tables of :mod:`.daily` keep
-them). A bin's values are estimated by the bin's estimate (its centre, or the log-spaced
-estimate) clamped to the bin's own [min, max]: a bin holding one value, or ties only, is
-then exact, and no estimate leaves the bin, so the bounds of :mod:`.percentiles` and
-:mod:`.latency` hold.
+Both read rows of (group..., bin, n, min, max), where min and max are the exact extremes
+of the values in that bin (the per-day tables of :mod:`.daily` keep them). A bin's values
+are estimated by the bin's estimate (its centre, or the log-spaced estimate) clamped to
+the bin's own [min, max]: a bin holding one value, or ties only, is then exact, and no
+estimate leaves its bin, so the bounds of :mod:`.percentiles` and :mod:`.latency` hold.
 """
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
-
-def runs(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """The start of each run of equal ``keys`` in ``df`` (sorted by them), with len(df)
-    appended; nulls equal nulls."""
-    n = len(df)
-    if not n:
-        return np.array([0], dtype="int64")
-    new = np.zeros(n, dtype=bool)
-    new[0] = True
-    for k in keys:
-        c = df[k].to_numpy()
-        same = c[1:] == c[:-1]
-        both_null = pd.isna(c[1:]) & pd.isna(c[:-1])
-        new[1:] |= ~(same | both_null)
-    return np.r_[np.flatnonzero(new), n]
+from . import latency
 
 
-def quantiles(df: pd.DataFrame, keys: list[str], bin_estimate, qs: dict[str, float]) -> pd.DataFrame:
-    """Per run of ``keys`` in ``df`` (rows: keys, bin, n, min, max; sorted): the keys, count,
-    min, max and a column per name of ``qs``: ``quantile_cont`` estimated from the bins.
-    ``bin_estimate(bins)`` is the estimate of every value of each bin before clamping."""
-    starts = runs(df, keys)
-    first = starts[:-1]
-    n = df["n"].to_numpy(dtype="int64")
-    lo_bin = df["min"].to_numpy(dtype="float64")
-    hi_bin = df["max"].to_numpy(dtype="float64")
-    est = np.minimum(np.maximum(bin_estimate(df["bin"].to_numpy(dtype="int64")), lo_bin), hi_bin)
-    cum = np.cumsum(n)
-    before = (cum - n)[first] if len(df) else np.zeros(0, dtype="int64")
-    count = np.add.reduceat(n, first) if len(df) else np.zeros(0, dtype="int64")
-    lo = np.minimum.reduceat(lo_bin, first) if len(df) else np.zeros(0)
-    hi = np.maximum.reduceat(hi_bin, first) if len(df) else np.zeros(0)
-    out = df.iloc[first][keys].reset_index(drop=True)
-    out["count"], out["min"], out["max"] = count, lo, hi
+def quantile_expr(b: ibis.Table, keys: list[str], qs: dict[str, float], estimate,
+                  n: str = "n", extra: dict | None = None) -> ibis.Table:
+    """Per group of ``keys`` in ``b`` (rows: keys, ``bin``, ``n``, min, max; one per bin):
+    the keys, count, min, max, a column per name of ``qs`` (``quantile_cont`` estimated from
+    the bins: NULL for an empty group) and the ``extra`` aggregates (name -> fn(table)).
+    ``estimate(bin)`` is the Ibis estimate of every value of a bin before clamping.
 
-    def order_stat(j: np.ndarray) -> np.ndarray:
-        """The estimated j-th smallest value (0-based) of each group; the first and last are
-        its min and max exactly."""
-        pos = np.searchsorted(cum, before + j, side="right")
-        value = est[np.minimum(pos, len(est) - 1)] if len(est) else np.zeros(len(j))
-        value = np.where(j <= 0, lo, value)
-        return np.where(j >= count - 1, hi, value)
-
+    One query: a running count per group finds the bin of each order statistic, so only
+    one row per group leaves the engine (the bins of a month of days are ~100,000 rows)."""
+    est = ibis.greatest(ibis.least(estimate(b.bin), b["max"]), b["min"])
+    cum = b[n].sum().over(ibis.cumulative_window(group_by=keys, order_by=b.bin))
+    m = b.mutate(_est=est, _cum=cum, _count=b[n].sum().over(ibis.window(group_by=keys)))
+    m = m.mutate(_before=m._cum - m[n])
+    aggs = {"count": m[n].sum().cast("int64"), "min": m["min"].min(), "max": m["max"].max()}
+    ranks = {}
     for name, q in qs.items():
-        h = (count - 1) * q
-        k = np.floor(h).astype("int64")
-        x0, x1 = order_stat(k), order_stat(np.minimum(k + 1, count - 1))
-        out[name] = x0 + (h - k) * (x1 - x0)
-    return out
+        k = ((m._count - 1) * q).floor()
+        for tag, j in (("0", k), ("1", k + 1)):
+            ranks[f"_{name}{tag}"] = m._est.max(where=(m._before <= j) & (j < m._cum))
+    g = m.group_by(keys).aggregate(**aggs, **ranks, **{c: fn(m) for c, fn in (extra or {}).items()})
+    out = {}
+    for name, q in qs.items():
+        h = (g["count"] - 1) * q
+        k = h.floor()
+        # the first and last order statistics are the group's min and max exactly
+        x0 = ibis.ifelse(k <= 0, g["min"], ibis.ifelse(k >= g["count"] - 1, g["max"], g[f"_{name}0"]))
+        x1 = ibis.ifelse(k + 1 >= g["count"] - 1, g["max"], g[f"_{name}1"])
+        out[name] = ibis.ifelse(g["count"] > 0, x0 + (h - k) * (x1 - x0), ibis.null("float64"))
+    return g.mutate(**out).drop(*ranks).order_by(keys)
+
+
+def centre_estimate(bins: int):
+    """The estimate of ``bins`` equal bins over [0, 1] (their centre), as an Ibis function."""
+    return lambda b: (b.cast("float64") + 0.5) / bins
+
+
+def log_estimate(lbin):
+    """The log-spaced bins' estimate (``latency.estimate``), as an Ibis expression."""
+    value = 2.0 * ibis.literal(latency.GAMMA) ** lbin.cast("float64") / (latency.GAMMA + 1.0)
+    return ibis.ifelse(lbin == latency.ZERO_BIN, 0.0, value)
 
 
 def histogram(df: pd.DataFrame, bins: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ is the frame the raw analytic gives (``analytics.monitoring`` / ``analytics.aler
 
 ``trends``            (unit, metric_category, filters, metrics) per bucket and metric: count
                       and avg exact (avg to summation order), p50/p95/p99 within
-                      :data:`.percentiles.BOUND`; from the day bins (days and weeks only).
+                      :data:`.daily.DAY_BOUND`; from the day bins (days and weeks only).
 ``latency_histogram`` (bins, by, filters) the equal-width histogram on the exact global
                       range; each count within the records of the log-spaced bins crossing
                       its edges (:func:`.binned.crossing`), the total exact.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -33,8 +34,8 @@ from ..analytics import sources
 from ..analytics.filters import apply_filters
 from . import binned
 from . import latency as log_bins
+from .daily import DAY_BINS
 from .keys import TIME_FILTERS, TIME_KEY, unanswerable
-from .percentiles import fine_centre
 
 P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 DAYS_OR_WEEKS = ("D", "W")
@@ -76,19 +77,18 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
     def make():
         s = t.filter(t.metric_name.isin(metrics)) if metrics else t
         s = s.mutate(bucket=s[TIME_KEY].truncate(unit))
-        return s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
-            n=s.n.sum(), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
-        ).order_by(["bucket", "metric_name", "bin"])
+        b = s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
+        return binned.quantile_expr(b, ["bucket", "metric_name"], P50_95_99, binned.centre_estimate(DAY_BINS),
+                                    extra={"total": lambda m: m.total.sum()})
 
     df = ctx.execute(planner._memo(("trends", unit, metric_category, filters, metrics), make))
     if len(df) and (df["min"].astype(float).min() < 0 or df["max"].astype(float).max() > 1):
         return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
-    out = binned.quantiles(df, ["bucket", "metric_name"], fine_centre, P50_95_99)
-    starts = binned.runs(df, ["bucket", "metric_name"])[:-1]
-    total = np.add.reduceat(df["total"].to_numpy(dtype="float64"), starts) if len(df) else np.zeros(0)
-    out["count"] = out["count"].astype("int64")
-    out["avg"] = total / np.maximum(out["count"].to_numpy(), 1)
-    return out[["bucket", "metric_name", "count", "avg", *P50_95_99]], None
+    n = df["count"].to_numpy(dtype="int64")
+    df["count"] = n
+    df["avg"] = df["total"].astype(float).to_numpy() / np.maximum(n, 1)
+    return df[["bucket", "metric_name", "count", "avg", *P50_95_99]], None
 
 
 def latency_table(planner, filters, by) -> tuple[Any, str | None]:
@@ -199,20 +199,16 @@ def record_series(planner, ctx, unit=None, filters=None, limit=None):
     t = apply_filters(planner.tables["lat_days"], filters)
 
     def make():
-        return t.group_by(source_name=sources.source_name(t), bucket=t[TIME_KEY].truncate(unit),
-                          bin=t._lbin).aggregate(n=t.n.sum(), min=t["min"].min(), max=t["max"].max()
-                                                 ).order_by(["source_name", "bucket", "bin"])
+        b = t.group_by(source_name=sources.source_name(t), bucket=t[TIME_KEY].truncate(unit),
+                       bin=t._lbin).aggregate(n=t.n.sum().cast("int64"), min=t["min"].min(), max=t["max"].max())
+        # records without a latency (bin NULL) count as records, not in the percentile
+        b = b.mutate(_lat=ibis.ifelse(b.bin.isnull(), 0, b.n))
+        return binned.quantile_expr(b, ["source_name", "bucket"], {"p95": 0.95}, binned.log_estimate,
+                                    n="_lat", extra={"records": lambda m: m.n.sum()})
 
-    df = ctx.execute(planner._memo(("record_series", unit, filters), make))
-    if (pd.to_numeric(df["min"], errors="coerce") < 0).any():
+    out = ctx.execute(planner._memo(("record_series", unit, filters), make))
+    if (pd.to_numeric(out["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
-    group = ["source_name", "bucket"]
-    starts = binned.runs(df, group)
-    records = df.iloc[starts[:-1]][group].reset_index(drop=True)
-    records["records"] = np.add.reduceat(df["n"].to_numpy(dtype="int64"), starts[:-1]) if len(df) else []
-    timed = df[df["bin"].notna()].reset_index(drop=True)
-    p95 = binned.quantiles(timed, group, log_bins.estimate, {"p95": 0.95})[[*group, "p95"]]
-    out = records.merge(p95, on=group, how="left")
     out["records"] = out["records"].astype("int64")
     out["error_rate"] = np.nan
     if limit is not None:  # the estimate cannot tell which side of the alert's limit it is on
@@ -239,7 +235,8 @@ def class_series(planner, ctx, filters=None):
         return c.aggregate(rows=c["rows"].sum())
 
     rows = ctx.records(planner._memo(("class_rows", role, filters), make))
-    if rows and int(rows[0]["rows"] or 0):
+    found = rows[0]["rows"] if rows else None
+    if found is not None and not pd.isna(found) and int(found):
         return None, "CLASSIFICATION rows (their labels are not summarised)"
     return empty, None
 

@@ -13,7 +13,7 @@ import pytest
 
 from axis_jupyter.analytics import alerts, monitoring
 from axis_jupyter.summaries import latency as log_bins
-from axis_jupyter.summaries.percentiles import BOUND
+from axis_jupyter.summaries.daily import DAY_BOUND as BOUND
 from summary_data import MONITOR_DAY0, monitor_frame
 
 WHOLE_DAYS = [str((MONITOR_DAY0 + pd.Timedelta(days=1)).date()), str((MONITOR_DAY0 + pd.Timedelta(days=4)).date())]
