@@ -80,9 +80,10 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
         b = s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
             n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
         return binned.quantile_expr(b, ["bucket", "metric_name"], P50_95_99, binned.centre_estimate(DAY_BINS),
-                                    extra={"total": lambda m: m.total.sum()})
+                                    extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
 
-    df = ctx.execute(planner._memo(("trends", unit, metric_category, filters, metrics), make))
+    df = binned.finish_quantiles(ctx.execute(planner._memo(("trends", unit, metric_category, filters, metrics),
+                                                           make)), P50_95_99)
     if len(df) and (df["min"].astype(float).min() < 0 or df["max"].astype(float).max() > 1):
         return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
     n = df["count"].to_numpy(dtype="int64")
@@ -204,9 +205,9 @@ def record_series(planner, ctx, unit=None, filters=None, limit=None):
         # records without a latency (bin NULL) count as records, not in the percentile
         b = b.mutate(_lat=ibis.ifelse(b.bin.isnull(), 0, b.n))
         return binned.quantile_expr(b, ["source_name", "bucket"], {"p95": 0.95}, binned.log_estimate,
-                                    n="_lat", extra={"records": lambda m: m.n.sum()})
+                                    n="_lat", extra={"records": lambda m: m.n.sum()}, extra_cols=["n"])
 
-    out = ctx.execute(planner._memo(("record_series", unit, filters), make))
+    out = binned.finish_quantiles(ctx.execute(planner._memo(("record_series", unit, filters), make)), {"p95": 0.95})
     if (pd.to_numeric(out["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
     out["records"] = out["records"].astype("int64")
