@@ -46,19 +46,24 @@ def _timed(filters) -> bool:
     return isinstance(filters, dict) and any(filters.get(k) is not None for k in TIME_FILTERS)
 
 
-def _category(planner, ctx, t, keys: list[str], category):
-    """``t`` narrowed to ``category`` as ``analytics.monitoring._category`` narrows the raw
-    rows (SCORE matches NULL), or (None, why)."""
+def _same(t):
+    return t
+
+
+def _category(ctx, keys: list[str], category):
+    """(a function narrowing a summary table to ``category`` as
+    ``analytics.monitoring._category`` narrows the raw rows (SCORE matches NULL), None) or
+    (None, why). A function: the expressions are built once, inside the planner's memo."""
     if not category:
-        return t, None
+        return _same, None
     c = str(category).upper()
     if "metric_category" not in ctx.table("scores").columns:
-        return (t, None) if c == "SCORE" else (None, f"no metric_category column for {category}")
+        return (_same, None) if c == "SCORE" else (None, f"no metric_category column for {category}")
     if "metric_category" not in keys:
         return None, "metric_category is not a key of this summary"
     if c == "SCORE":
-        return t.filter(t.metric_category.isnull() | (t.metric_category == "SCORE")), None
-    return t.filter(t.metric_category == c), None
+        return (lambda t: t.filter(t.metric_category.isnull() | (t.metric_category == "SCORE"))), None
+    return (lambda t: t.filter(t.metric_category == c)), None
 
 
 def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metrics=None):
@@ -70,11 +75,12 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
     why = unanswerable(filters, keys, True)
     if why:
         return None, why
-    t, why = _category(planner, ctx, apply_filters(planner.tables["day_bins"], filters), keys, metric_category)
+    narrow, why = _category(ctx, keys, metric_category)
     if why:
         return None, why
 
     def make():
+        t = narrow(apply_filters(planner.tables["day_bins"], filters))
         s = t.filter(t.metric_name.isin(metrics)) if metrics else t
         s = s.mutate(bucket=s[TIME_KEY].truncate(unit))
         b = s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
@@ -156,12 +162,12 @@ def score_series(planner, ctx, unit=None, filters=None, metrics=None, cfg=None):
     missing = [th for th, c in cols.items() if c is None]
     if missing:
         return None, f"pass threshold {missing[0]} is not summarised"
-    t, why = _category(planner, ctx, apply_filters(planner.tables["days"], filters), keys, "SCORE")
+    narrow, why = _category(ctx, keys, "SCORE")
     if why:
         return None, why
 
     def make():
-        s = sources.visible(t, cfg, metrics)
+        s = sources.visible(narrow(apply_filters(planner.tables["days"], filters)), cfg, metrics)
         s = s.filter(s[TIME_KEY].notnull())
         return s.group_by(source_name=sources.source_name(s), metric_name=s.metric_name,
                           bucket=s[TIME_KEY].truncate(unit)).aggregate(
