@@ -32,7 +32,7 @@ import ibis
 from ..ingest.readers import quote_ident
 from . import latency
 from .keys import TIME_KEY
-from .tables import _binned, _bin_keys, _create
+from .building import _bin_keys, _binned, _create, _table
 
 DAY_BINS = 200
 DAY_BOUND = 0.5 / DAY_BINS  # 0.0025: the trends' percentiles from the day bins
@@ -124,8 +124,6 @@ def build_daily(cur, scores_table: str, t: ibis.Table, meta: dict, tables: dict,
         t0 = time.perf_counter()
         keys = _lat_day_keys(cur, tables["lat"], list(meta["latency_keys"]), days, limit)
         if keys is not None:
-            from .tables import _table
-
             name = f"{scores_table}_sum_lat_days"
             _create(cur, name, lat_days_expr(_table(cur, latency_table), keys),
                     [*keys, TIME_KEY, "_lbin"])
