@@ -13,7 +13,9 @@ writers keep working), in one pass (:mod:`.land`):
 
 A failed or cancelled sync drops what it wrote and leaves the previous data as it was; the
 previous tables stay listed for a grace period, then are dropped. The time of each step is
-kept in the sync's metadata (``stages``).
+kept in the sync's metadata (``stages``), and the CPU time the process spent in it
+(``stages_cpu``: every thread of the process, the driver's decoding and DuckDB's workers
+included, so on a busy server it also counts other work done meanwhile).
 """
 
 from __future__ import annotations
@@ -49,16 +51,21 @@ def full_sync(store, run: SyncRun) -> dict:
 
 
 class Stages:
-    """Seconds per step of a sync, for its metadata (``stages``) and the benchmark."""
+    """Seconds per step of a sync, and the process's CPU seconds in it, for its metadata
+    (``stages``, ``stages_cpu``) and the benchmark: on a machine with few cores the CPU the
+    steps need, not the wait on PostgreSQL, bounds how fast a sync can be."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._t = time.perf_counter()
+        self._c = time.process_time()
 
     def mark(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._t, 3)
-        self._t = now
+        self.cpu[name] = round(self.cpu.get(name, 0.0) + cpu - self._c, 3)
+        self._t, self._c = now, cpu
 
 
 def _rebuild(store, run: SyncRun, created: list[str]) -> dict:
@@ -148,6 +155,7 @@ def _rebuild(store, run: SyncRun, created: list[str]) -> dict:
                                            "sync": sync_meta})
         stages.mark("swap")
         info["sync"]["stages"] = dict(stages.seconds)
+        info["sync"]["stages_cpu"] = dict(stages.cpu)
         store.save_info(wcur, cfg.name, info)
         return info
 

@@ -120,6 +120,7 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
         stages.mark("swap")
         sync_meta["incremental_rows"] = new_info["rows"] - before
         sync_meta["stages"] = dict(stages.seconds)
+        sync_meta["stages_cpu"] = dict(stages.cpu)
         new_info["sync"] = sync_meta
         store.save_info(cur, cfg.name, new_info)
         return new_info

@@ -53,6 +53,11 @@ def test_full_sync_split(store, pg, axis_config, tier):
     assert '"quotes"' in got["a"][0] and "\n" in got["a"][0]
     st = sync.status(store)
     assert st.set_index("source").loc["ev", "state"] == "ready"
+    # each step's wall and CPU seconds are kept (the benchmark's per-stage report reads them)
+    meta = info["sync"]
+    assert {"describe", "dataset", "results", "watermarks", "swap"} <= set(meta["stages"])
+    assert set(meta["stages_cpu"]) == set(meta["stages"]) - {"results_source"}
+    assert all(v >= 0 for v in meta["stages_cpu"].values()) and meta["stages_cpu"]["results"] > 0
 
 
 def test_incremental_appends_only_new_rows(store, pg, axis_config, tier):
