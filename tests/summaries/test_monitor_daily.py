@@ -196,3 +196,13 @@ def test_the_monitor_view_on_score_data_is_answered_from_summaries_alone(store, 
         [(r["bucket"], r["metric_name"], r["count"]) for r in raw["trends"]]
     assert [(b["group"], b["bin_start"]) for b in fast["latency"]["bins"]] == \
         [(b["group"], b["bin_start"]) for b in raw["latency"]["bins"]]
+
+
+def test_the_magic_rebuilds_and_shows_the_per_day_tables(ip):
+    magic = ip.magics_manager.registry["AxisMagic"]
+    magic.store.load(monitor_frame(days=3, per_day=10), name="mon_magic", kind="monitoring")
+    shown = ip.run_line_magic("axis", "summaries build mon_magic")
+    assert {"day_bins", "lat_days"} <= set(shown["tables"])
+    assert shown["day_bin_keys"][0] == "metric_name" and "source_name" in shown["lat_day_keys"]
+    assert ip.run_line_magic("axis", "summaries show mon_magic")["tables"] == shown["tables"]
+    assert set(shown["tables"].values()) <= set(magic.store.info("mon_magic")["tables"])
