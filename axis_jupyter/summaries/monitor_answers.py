@@ -4,6 +4,8 @@ Each is ``fn(planner, ctx, **request) -> (value, None)`` or ``(None, reason)``, 
 :data:`ANSWERS` (the planner looks requests up there after its own methods). What they give
 is the frame the raw analytic gives (``analytics.monitoring`` / ``analytics.alerts``):
 
+``latency``           (by, filters) latency percentiles, from the day-less sketch or, with a
+                      time range, the per-day one (one query: :func:`.binned.quantile_expr`).
 ``trends``            (unit, metric_category, filters, metrics) per bucket and metric: count
                       and avg exact (avg to summation order), p50/p95/p99 within
                       :data:`.daily.DAY_BOUND`; from the day bins (days and weeks only).
@@ -112,6 +114,39 @@ def latency_table(planner, filters, by) -> tuple[Any, str | None]:
         return None, why
     t = apply_filters(table, filters)
     return (t.filter(t._lbin.notnull()) if "_lbin" in t.columns and has_time else t), None
+
+
+def latency(planner, ctx, by=None, filters=None):
+    """``analytics.monitoring.latency``'s frame: [by], count, mean, min, max (exact; the mean
+    to summation order), p50, p95, p99 (within :data:`.latency.BOUND`, relatively)."""
+    if "lat" not in planner.tables and "lat_days" not in planner.tables:
+        return None, "no latency sketch (not monitoring data with one latency per record)"
+    by = list(by or [])
+    t, why = latency_table(planner, filters, by)
+    if why:
+        return None, why
+    keys = by or ["_all"]
+
+    def make():
+        s = t.mutate(_all=ibis.literal(0)) if not by else t
+        b = s.group_by([*keys, s._lbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
+        return binned.quantile_expr(b, keys, P50_95_99, binned.log_estimate,
+                                    extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
+
+    df = binned.finish_quantiles(ctx.execute(planner._memo(("latency", filters, tuple(by)), make)), P50_95_99)
+    if (pd.to_numeric(df["min"], errors="coerce") < 0).any():
+        return None, "negative latencies (the log-spaced bins cover zero and up)"
+    if not by and df.empty:  # no records: one row, as the raw global aggregate
+        df = pd.DataFrame({"count": [0], "total": [np.nan], "min": [np.nan], "max": [np.nan],
+                           **{q: [np.nan] for q in P50_95_99}})
+    n = df["count"].to_numpy(dtype="int64")
+    df["count"] = n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["mean"] = np.where(n > 0, df["total"].to_numpy(dtype="float64", na_value=np.nan) / n, np.nan)
+    for c in ("min", "max"):
+        df[c] = df[c].to_numpy(dtype="float64", na_value=np.nan)
+    return df[[*by, "count", "mean", "min", "max", *P50_95_99]].reset_index(drop=True), None
 
 
 def latency_histogram(planner, ctx, bins=20, by=(), filters=None):
@@ -248,5 +283,5 @@ def class_series(planner, ctx, filters=None):
     return empty, None
 
 
-ANSWERS = {"trends": trends, "latency_histogram": latency_histogram, "score_series": score_series,
+ANSWERS = {"latency": latency, "trends": trends, "latency_histogram": latency_histogram, "score_series": score_series,
            "record_series": record_series, "class_series": class_series}
