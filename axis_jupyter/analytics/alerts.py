@@ -166,12 +166,15 @@ def _message(src, metric, category, det, value, ref, stat, limit, what="average 
 
 # ----------------------------------------------------------------------------- series
 def score_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=None, config=None,
-                 cfg: dict | None = None) -> pd.DataFrame:
+                 cfg: dict | None = None, exact: bool = False) -> pd.DataFrame:
     """Per source, metric and bucket: source_name, metric_name, bucket, count, avg,
-    pass_rate (share >= the source's pass threshold), good, pass."""
+    pass_rate (share >= the source's pass threshold), good, pass. Daily and weekly buckets
+    from the days summary when it covers the request (the same counts and rates)."""
     cfg = cfg or sources.resolve(config)
-    df = ctx.execute(_score_series_expr(ctx, _unit(granularity), filters, as_list(metrics),
-                                        {k: cfg[k] for k in ("thresholds", "visible_metrics")}))
+    unit, metrics = _unit(granularity), as_list(metrics)
+    sub = {k: cfg[k] for k in ("thresholds", "visible_metrics")}
+    df = ctx.answer("score_series", lambda: ctx.execute(_score_series_expr(ctx, unit, filters, metrics, sub)),
+                    exact=exact, unit=unit, filters=filters, metrics=metrics, cfg=sub)
     th = {x: monitoring_config.source_thresholds(cfg, x) for x in set(df["source_name"].tolist())}
     names = df["source_name"].tolist()
     df["good"] = np.array([th[x]["good"] for x in names], dtype="float64")
@@ -192,14 +195,22 @@ def _score_series_expr(ctx, unit, filters, metrics, cfg):
     return expr.order_by(["source_name", "metric_name", "bucket"])
 
 
-def record_series(ctx: AnalyticContext, granularity="day", filters=None) -> pd.DataFrame:
+def record_series(ctx: AnalyticContext, granularity="day", filters=None, exact: bool = False,
+                  limit: float | None = None) -> pd.DataFrame:
     """Per source and bucket, each record once: source_name, bucket, records, p95 (latency),
-    error_rate (share of records with has_errors; NaN without the column)."""
-    empty = pd.DataFrame(columns=["source_name", "bucket", "records", "p95", "error_rate"])
-    expr = _record_series_expr(ctx, _unit(granularity), filters)
-    if expr is None:
-        return empty
-    df = ctx.execute(expr)
+    error_rate (share of records with has_errors; NaN without the column). Daily and
+    weekly buckets from the per-day latency sketch when it covers the request (the same
+    record counts, p95 within 1%) and the dataset has no has_errors; ``limit`` (the latency
+    alert's): the raw rows also when an estimated p95 lies within 1% of it."""
+    unit = _unit(granularity)
+
+    def raw() -> pd.DataFrame:
+        expr = _record_series_expr(ctx, unit, filters)
+        if expr is None:
+            return pd.DataFrame(columns=["source_name", "bucket", "records", "p95", "error_rate"])
+        return ctx.execute(expr)
+
+    df = ctx.answer("record_series", raw, exact=exact, unit=unit, filters=filters, limit=limit)
     for c in ("p95", "error_rate"):
         if c not in df:
             df[c] = np.nan
@@ -244,12 +255,15 @@ def _record_series_expr(ctx, unit, filters):
 
 
 def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=None,
-                 category_source="explanation", cfg: dict | None = None) -> pd.DataFrame:
+                 category_source="explanation", cfg: dict | None = None, exact: bool = False) -> pd.DataFrame:
     """Per source, CLASSIFICATION metric, bucket and label: count, total, share (every label
-    of a series in every bucket of that series; sorted by source, metric, label, bucket)."""
+    of a series in every bucket of that series; sorted by source, metric, label, bucket).
+    The summaries answer only a scope without CLASSIFICATION rows (no rows)."""
     cfg = cfg or {"visible_metrics": []}
-    df = ctx.execute(_class_series_expr(ctx, _unit(granularity), filters, as_list(metrics), category_source,
-                                        cfg["visible_metrics"]))
+    unit = _unit(granularity)
+    df = ctx.answer("class_series", lambda: ctx.execute(_class_series_expr(
+        ctx, unit, filters, as_list(metrics), category_source, cfg["visible_metrics"])),
+        exact=exact, filters=filters)
     # DuckDB sums integers as HUGEINT (float64 in pandas); one column set costs a tenth of
     # DataFrame.astype, which rebuilds every column
     df["total"] = df["total"].to_numpy(dtype="int64")
@@ -282,7 +296,7 @@ def _class_series_expr(ctx, unit, filters, metrics, category_source, visible):
 # ----------------------------------------------------------------------------- alerts
 def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, config=None,
            filters=None, metrics=None, category_source: str = "explanation",
-           classification: bool = True) -> pd.DataFrame:
+           classification: bool = True, exact: bool = False) -> pd.DataFrame:
     """Threshold and anomaly alerts: source_name, metric_name, detector, severity, bucket,
     value, message, category, group, reference, statistic, limit, count.
 
@@ -290,6 +304,9 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, c
     ``threshold_latency``, ``z_score``, ``moving_average`` or ``rate_of_change``;
     ``group`` is ``threshold`` or ``anomaly``. ``scan=True`` checks every bucket, otherwise
     only each series' newest. ``config`` overrides monitoring.yaml settings for this call.
+    Daily and weekly series come from the summaries when they cover the request (the same
+    alerts; a latency alert's p95 within 1%, and when a p95 lies that close to its limit the
+    series is read from the raw rows); ``exact=True`` reads the raw rows.
     """
     cfg = sources.resolve(config)
     scan = _bool(scan, "scan")
@@ -305,7 +322,7 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, c
 
     # The series are a few hundred points: plain arrays and loops over the series, not
     # pandas (a groupby, boolean mask or itertuples costs 1-3 ms each, 25 ms per update).
-    sc = score_series(ctx, granularity, filters, metrics, cfg=cfg)
+    sc = score_series(ctx, granularity, filters, metrics, cfg=cfg, exact=exact)
     col = {c: sc[c].to_numpy() for c in ("bucket", "count", "avg", "pass_rate", "good", "pass")}
     series = list(_runs(sc, ["source_name", "metric_name"]))
     for (src, metric), a, b in series:
@@ -331,7 +348,7 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, c
                 count=int(col["count"][i]))
 
     try:
-        rec = record_series(ctx, granularity, filters)
+        rec = record_series(ctx, granularity, filters, exact=exact, limit=ta["latency_p95_max"])
     except QueryError:
         rec = pd.DataFrame()
     if not rec.empty:
@@ -351,7 +368,7 @@ def alerts(ctx: AnalyticContext, granularity: str = "day", scan: bool = False, c
                         ref=err_max, stat=err - err_max, limit=err_max, count=n)
 
     if classification:
-        cs = class_series(ctx, granularity, filters, metrics, category_source, cfg=cfg)
+        cs = class_series(ctx, granularity, filters, metrics, category_source, cfg=cfg, exact=exact)
         share, buckets, totals = cs["share"].to_numpy(), cs["bucket"].to_numpy(), cs["total"].to_numpy()
         for (src, metric, cat), a, b in _runs(cs, ["source_name", "metric_name", "category"]):
             for hit in detect(share[a:b], metric, ad, scan):

@@ -45,10 +45,15 @@ def _category(t: ibis.Table, category: str | None) -> ibis.Table:
 
 
 def trends(ctx: AnalyticContext, granularity: str = "day", metric_category: str | None = "SCORE",
-           filters=None, metrics=None) -> pd.DataFrame:
+           filters=None, metrics=None, exact: bool = False) -> pd.DataFrame:
     """Per time bucket and metric: bucket, metric_name, count, avg, p50, p95, p99.
-    Rows with a null timestamp or score are left out."""
-    return ctx.execute(_trends_expr(ctx, _unit(granularity), metric_category, filters, as_list(metrics)))
+    Rows with a null timestamp or score are left out. Daily and weekly buckets come from
+    the dataset's per-day score bins when they cover the request (counts equal, averages to
+    rounding, percentiles within 0.0005); ``exact=True`` reads the raw rows."""
+    unit, metrics = _unit(granularity), as_list(metrics)
+    return ctx.answer("trends", lambda: ctx.execute(_trends_expr(ctx, unit, metric_category, filters, metrics)),
+                      exact=exact, unit=unit, metric_category=metric_category, filters=filters,
+                      metrics=metrics)
 
 
 @memo_expr
@@ -106,9 +111,13 @@ def _latency_expr(ctx, by, filters):
     return out.order_by(by) if by else out
 
 
-def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=None) -> pd.DataFrame:
+def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=None,
+                      exact: bool = False) -> pd.DataFrame:
     """Equal-width latency histogram on global edges (shared by every group):
-    [group], bin, bin_start, bin_end, count. Bins 5-100 as in the reference."""
+    [group], bin, bin_start, bin_end, count. Bins 5-100 as in the reference. From the
+    dataset's log-spaced latency bins when they cover the request (the same edges and
+    total; a count differs from the raw one by at most the records within 2% of its edges);
+    ``exact=True`` reads the raw rows."""
     try:
         bins = int(bins)
     except (TypeError, ValueError):
@@ -118,6 +127,11 @@ def latency_histogram(ctx: AnalyticContext, bins: int = 20, by=None, filters=Non
     by = as_list(by)
     if len(by) > 1:
         raise QueryError("latency_histogram groups by at most one column.")
+    return ctx.answer("latency_histogram", lambda: _raw_histogram(ctx, bins, by, filters), exact=exact,
+                      bins=bins, by=by, filters=filters)
+
+
+def _raw_histogram(ctx, bins: int, by: list, filters) -> pd.DataFrame:
     df = settle_bins(ctx.execute(_histogram_expr(ctx, bins, by, filters)), [*by, "lo", "hi"])
     cols = ["group"] if by else []
     if df.empty:

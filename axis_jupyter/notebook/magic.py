@@ -329,7 +329,8 @@ def _summaries(magic: AxisMagic, args, cell):
         meta = magic.store.info(args.name).get("summary")
     if not meta:
         return f"{args.name} has no summaries (no metric_name and numeric metric_score)."
-    return {k: meta.get(k) for k in ("keys", "time_bucket", "day_keys", "bin_keys", "latency_keys", "tables")}
+    return {k: meta.get(k) for k in ("keys", "time_bucket", "day_keys", "bin_keys", "latency_keys", "day_bin_keys",
+                                     "lat_day_keys", "tables")}
 
 
 subcommand("summaries", "summaries build|show NAME: (re)build or show a dataset's summaries")(_summaries)

@@ -105,12 +105,9 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
                 out["latency_by"] = monitoring.latency(ctx, by=group_by, filters=fa)
         out["pass_rates"] = monitoring.pass_rates(ctx, threshold=th, filters=fa)
         out["alerts"] = find_alerts(ctx, granularity=granularity, filters=fa, config=None)
-        # trends (percentiles per bucket), the latency histogram and the alerts always read
-        # the raw rows: with summaries answering the rest, the update is "mixed"
-        paths = [*ctx.paths, {"what": "trends, latency histogram, alerts", "path": "raw",
-                              "reason": "not summarised", "ms": None}]
-        out["path"] = "raw" if ctx.path in (None, "raw") else "mixed"
-        out["paths"] = paths
+        # which requests the summaries answered: "summary" (all), "raw" (none) or "mixed"
+        out["path"] = ctx.path or "raw"
+        out["paths"] = list(ctx.paths)
         return out
 
     timing: dict[str, float] = {}

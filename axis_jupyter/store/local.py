@@ -357,7 +357,8 @@ class LocalStore(AttachedDatasets, Store):
             unique = built.extras.get("latency_unique")
             built.extras["summary"] = build_summaries(
                 cur, built.scores_table, cases=built.kind != "monitoring",
-                latency_table=built.extras.get("latency_table") if unique else None)
+                latency_table=built.extras.get("latency_table") if unique else None,
+                per_day=built.kind == "monitoring")
         view_sql = metadata.view_sql(cur, built)
         cur.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {view_sql}")
         info = metadata.compute_info(cur, name, built, label, version, grown)

@@ -24,21 +24,23 @@ What it answers (each the same records the raw expression would give):
                                            KPIs), when no row lacks a metric_name
 ``latency``          (by, filters)         the frame of ``analytics.monitoring.latency``
                                            (percentiles within :data:`.latency.BOUND`, relative)
+``trends``, ``latency_histogram``, ``score_series``, ``record_series``, ``class_series``
+                                           the monitor view's: :mod:`.monitor_answers`
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import ibis
 import numpy as np
-import pandas as pd
 
 from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import TIME_FILTERS, unanswerable
-from . import latency as log_bins
+from . import monitor_answers
 from .percentiles import quantiles
 from .tables import case_keys
 
@@ -78,6 +80,8 @@ class Planner:
     # ------------------------------------------------------------------ dispatch
     def answer(self, ctx, what: str, **request) -> tuple[Any, str | None]:
         fn = getattr(self, f"_{what}", None)
+        if fn is None and what in monitor_answers.ANSWERS:  # the monitor view's (trends, ...)
+            fn = functools.partial(monitor_answers.ANSWERS[what], self)
         if fn is None:
             return None, f"{what} is not summarised"
         rows = ctx.info.get("rows")
@@ -86,7 +90,9 @@ class Planner:
         return fn(ctx, **request)
 
     def _memo(self, key: tuple, make: Callable[[], Any]):
-        names = tuple(sorted((r, t.get_name()) for r, t in self.tables.items()))
+        # the tables' names and schemas (Ibis nodes hash by structure): two stores may hold
+        # a dataset of the same name and version with other columns
+        names = tuple(sorted((r, t.op()) for r, t in self.tables.items()))
         try:
             return _EXPRS.get_or_make((names, *[plain_key(k) for k in key]), make)
         except TypeError:  # an unusual filter value: build it every time
@@ -304,43 +310,6 @@ class Planner:
         n = int(r["n"] or 0)
         return {"scores": n, "avg_score": float(r["total"]) / n if n else None,
                 "pass_rate": float(r["passes"]) / n if n else None}, None
-
-    def _latency(self, ctx, by=None, filters=None):
-        if "lat" not in self.tables:
-            return None, "no latency sketch (not monitoring data with one latency per record)"
-        by = as_list(by)
-        why = unanswerable(filters, list(self.meta.get("latency_keys") or []), False, tuple(by))
-        if why:
-            return None, why
-
-        def make():
-            t = apply_filters(self.tables["lat"], filters)
-            aggs = {"count": t.n.sum(), "total": t.total.sum(), "min": t["min"].min(),
-                    "max": t["max"].max()}
-            # no grouping: a global aggregate, one row even for no records (as the raw one)
-            stats = t.group_by(by).aggregate(**aggs) if by else t.aggregate(**aggs)
-            return stats, t.group_by([*by, "_lbin"]).aggregate(n=t.n.sum())
-
-        stats_expr, bins_expr = self._memo(("latency", filters, by), make)
-        stats, bins = ctx.execute(stats_expr), ctx.execute(bins_expr)
-        group = by or ["_all"]
-        if not by:
-            stats["_all"] = 0
-            bins["_all"] = 0
-        if (pd.to_numeric(stats["min"], errors="coerce") < 0).any():
-            return None, "negative latencies (the log-spaced bins cover zero and up)"
-        stats["count"] = stats["count"].fillna(0).astype("int64")
-        n = stats["count"].to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stats["mean"] = np.where(n > 0, stats["total"].astype(float).to_numpy() / n, np.nan)
-        stats["min"] = stats["min"].astype(float)
-        stats["max"] = stats["max"].astype(float)
-        out = quantiles(stats, bins, group, P50_95_99, bin_col="_lbin",
-                        estimate=log_bins.estimate)
-        out = out[[*by, "count", "mean", "min", "max", *P50_95_99]]
-        if by:
-            out = out.sort_values(by, na_position="last", kind="stable", ignore_index=True)
-        return out, None
 
 
 class _Off:

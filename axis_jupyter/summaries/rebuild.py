@@ -29,7 +29,7 @@ def rebuild(store, name: str) -> dict | None:
         old = set(summary_tables(fresh))
         latency = fresh.get("latency_table") if fresh.get("latency_unique") else None
         meta = build_summaries(cur, fresh["scores_table"], cases=fresh.get("kind") != "monitoring",
-                               latency_table=latency)
+                               latency_table=latency, per_day=fresh.get("kind") == "monitoring")
         new = set(summary_tables({"summary": meta}))
         for t in old - new:
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")

@@ -38,11 +38,14 @@ of the raw rows per table.
 
 from __future__ import annotations
 
+import time
+
 import ibis
 
 from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
 from ..ingest.readers import quote_ident
-from . import case_masks, duck, latency
+from . import case_masks, daily, duck, latency
+from .building import _bin_keys, _binned, _count, _create, _score, _table  # noqa: F401
 from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
 
 THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
@@ -59,17 +62,6 @@ DAY_GROUPS = 20_000
 # rows, 820,000 fine-bin groups took about as long as the rest of the build together.
 BIN_ROWS = 200_000
 NODE_ATTRS = ("parent", "weight", "metric_type")
-
-
-def _score(t: ibis.Table):
-    return t.metric_score.cast("float64")
-
-
-def _binned(t: ibis.Table, bins: int):
-    s = _score(t)
-    # the scorecard's own expression; a null score may land in a bin (GREATEST/LEAST skip
-    # NULLs in DuckDB) but adds nothing: n, sums and passes count non-null scores only
-    return ibis.greatest(ibis.least((s * bins).floor().cast("int64"), bins - 1), 0)
 
 
 def stats_expr(t: ibis.Table, keys: list[str], has_time: bool, thresholds=THRESHOLDS,
@@ -133,6 +125,8 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
         out["days"] = stats_expr(t, day_keys, True, meta["thresholds"])
     if meta.get("bin_keys"):
         out["bins"] = bins_expr(t, meta["bin_keys"])
+    if meta.get("day_bin_keys"):
+        out["day_bins"] = daily.day_bins_expr(t, meta["day_bin_keys"])
     cases = cases_expr(t, keys, bool(meta.get("cases_day")))
     if cases is not None:
         out["cases"] = cases
@@ -155,16 +149,7 @@ def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> 
 
 
 
-_table, _count, _sql = duck.table, duck.count, duck.sql  # short names used below
-
-
-def _create(cur, name: str, expr: ibis.Table, order: list[str]) -> int:
-    """CREATE ``name`` from ``expr``, its rows sorted by ``order`` (so DuckDB skips the row
-    groups a key filter excludes); returns its row count."""
-    by = f" ORDER BY {', '.join(quote_ident(c) for c in order)}" if order else ""
-    cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM "
-                f"({ibis.to_sql(expr, dialect='duckdb')}){by}")
-    return _count(cur, name)
+_sql = duck.sql  # short name used below
 
 
 def _regroup(cur, name: str, make, order: list[str]) -> int:
@@ -174,19 +159,6 @@ def _regroup(cur, name: str, make, order: list[str]) -> int:
     cur.execute(f"DROP TABLE {quote_ident(name)}")
     cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
     return n
-
-
-def _bin_keys(cur, stats: str, keys: list[str], limit: int) -> list[str] | None:
-    """The longest prefix of ``keys`` whose fine-bin table stays under ``limit`` rows, from
-    the stats table: a group of n scores fills at most min(n, FINE_BINS) bins (no scan of the
-    raw rows, no trial build). None when even metric_name alone does not fit."""
-    for i in range(len(keys), 0, -1):
-        by = ", ".join(quote_ident(k) for k in keys[:i])
-        bound = cur.execute(f"SELECT sum(least(n, {FINE_BINS})) FROM (SELECT sum(n) AS n FROM "
-                            f"{quote_ident(stats)} GROUP BY {by})").fetchall()[0][0]
-        if (bound or 0) <= limit:
-            return keys[:i]
-    return None
 
 
 def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str]) -> None:
@@ -213,7 +185,7 @@ def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[s
 
 
 def build_summaries(cur, scores_table: str, cases: bool = True,
-                    latency_table: str | None = None) -> dict | None:
+                    latency_table: str | None = None, per_day: bool = False) -> dict | None:
     """Build the summary tables of ``scores_table`` on the DuckDB cursor ``cur`` (inside the
     caller's transaction) and return their metadata (``info["summary"]``): keys,
     time_bucket ("day" when there is a days table), day_keys, bin_keys, cases_day,
@@ -222,12 +194,14 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
     data: each record is its own case, so the table would be as long as the records, and
     no monitoring view counts test cases). ``latency_table``: the dataset's record-latency
     index (one row per record), from which the latency sketch is built
-    (:mod:`.latency`, role ``lat``).
+    (:mod:`.latency`, role ``lat``). ``per_day``: also the per-day score bins and latency
+    sketch of the monitor view (:mod:`.daily`; monitoring data).
 
     The stats are built from the raw rows once, with every candidate key, and while they
     have more than :func:`max_rows` rows rolled up from themselves (the widest key given up
     first); the days table and the fine bins take the keys the stats say fit. One scan of
     the raw rows per table (key counts, stats with the node attributes, days, bins, cases)."""
+    started = time.perf_counter()
     layout = choose_keys(cur, scores_table)
     if layout is None:
         return None
@@ -274,7 +248,11 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         meta["latency_keys"] = _build_latency(cur, names["lat"], latency_table, keys, limit)
         if meta["latency_keys"] is not None:
             tables["lat"] = names["lat"]
+    if per_day:
+        daily.build_daily(cur, scores_table, t, meta, tables, latency_table if meta["latency_keys"] is not None else None,
+                    layout["days"] if layout["has_time"] else 0, limit)
     meta["tables"] = tables
+    meta.setdefault("build_s", {})["total"] = round(time.perf_counter() - started, 3)
     return meta
 
 
@@ -315,6 +293,10 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
         cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat'))}")
     if "lat" not in tables:
         summary["latency_keys"] = None
+    if "lat_days" in tables:  # the per-day latency sketch waits for the next load
+        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat_days'))}")
+    if "lat_days" not in tables:
+        summary["lat_day_keys"] = None
     limit = max_rows(int(summary["source_rows"]))
     for role, expr in exprs(t, summary).items():
         name = tables.get(role)

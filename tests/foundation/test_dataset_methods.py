@@ -61,7 +61,7 @@ def test_each_parameter_is_the_analytics_own():
 def test_signature_and_help_show_the_analytic(demo_store):
     ds = demo_store["demo_monitoring"]
     sig = inspect.signature(ds.trends)
-    assert list(sig.parameters) == ["granularity", "metric_category", "metrics", "filters"]
+    assert list(sig.parameters) == ["granularity", "metric_category", "metrics", "exact", "filters"]
     assert sig.parameters["granularity"].default == "day"
     assert sig.parameters["metric_category"].annotation == str | None  # evaluated, not a string
     text = pydoc.render_doc(ds.trends, renderer=pydoc.plaintext)

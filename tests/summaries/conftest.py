@@ -72,6 +72,16 @@ def _postgres(pg_uri, store, name):
             c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
         tables["lat"] = pg.create_table(table, bins_expr(r, meta["latency_keys"]))
+    if meta.get("lat_day_keys") is not None:  # the per-day sketch, from one row per record
+        from axis_jupyter.summaries.daily import lat_days_expr
+        t = base.table("scores")
+        keys = meta["lat_day_keys"]
+        r = t.group_by(["dataset_id", *keys, "timestamp"]).aggregate(latency=t.latency.max())
+        table = f"sum_{name}_summary_lat_days"
+        with pg.con.cursor() as c:
+            c.execute(f'DROP TABLE IF EXISTS "{table}"')
+        pg.con.commit()
+        tables["lat_days"] = pg.create_table(table, lat_days_expr(r, keys))
 
     def make():
         return AnalyticContext(tables=base.tables, run=base.run, info=base.info,

@@ -12,3 +12,6 @@ def test_notebook_runs_and_shows_both_paths(tmp_path, monkeypatch):
     assert "non-key filter:" in text and "dataset_id (not a summary key)" in text
     err = float(text.split("largest quartile difference:")[1].split()[0])
     assert err <= 0.0005
+    assert "monitor path: summary |" in text and "with AXIS_SUMMARIES=off: raw" in text
+    assert "same alerts: True" in text and "same counts: True" in text
+    assert float(text.split("largest trend percentile difference:")[1].split()[0]) <= 0.0025

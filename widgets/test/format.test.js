@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   scoreBand, scoreColor, COLORS, fmtScore, fmtPct, fmtInt, fmtSigned, fmtPctSigned, fmtP, fmtTime,
-  fmtLatency, fmtUnit, asText, isEmpty, deltaClass, trendClass,
+  fmtLatency, fmtUnit, asText, isEmpty, deltaClass, trendClass, pathNote,
 } from "../src/lib/format.js";
 
 test("score bands: good from 0.7, warn from 0.5, bad below, none when missing", () => {
@@ -74,4 +74,11 @@ test("texts, empty values and classes", () => {
   assert.equal(trendClass("up", "lower_better"), "axis-down");
   assert.equal(trendClass("down", "lower_better"), "axis-up");
   assert.equal(trendClass("flat"), "axis-flat");
+});
+
+test("a status line names the data that answered: summaries, partly, the raw rows", () => {
+  assert.equal(pathNote("summary"), ", from summaries");
+  assert.equal(pathNote("mixed"), ", partly from summaries");
+  assert.equal(pathNote("raw"), ", from the raw rows");
+  assert.equal(pathNote(undefined), "");
 });

@@ -114,3 +114,14 @@ export function trendClass(dir, polarity) {
   const good = (dir === "up") === (polarity !== "lower_better");
   return good ? "axis-up" : "axis-down";
 }
+
+/**
+ * How a status line names the data that answered a view (`timing.path`, issue 18).
+ * @param {string | null | undefined} path "summary", "mixed" or "raw"
+ */
+export function pathNote(path) {
+  if (path === "summary") return ", from summaries";
+  if (path === "mixed") return ", partly from summaries";
+  if (path === "raw") return ", from the raw rows";
+  return "";
+}

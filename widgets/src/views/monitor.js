@@ -7,6 +7,7 @@
 import "../lib/ui.css";
 import "./monitor.css";
 import { h, clear, nextFrame } from "../lib/dom.js";
+import { pathNote } from "../lib/format.js";
 import { createShell, snapshotOf, saveSnapshot } from "../lib/shell.js";
 import { labelledSelect, tabButtons } from "../lib/controls.js";
 import { filterBar } from "../lib/filterbar.js";
@@ -55,7 +56,20 @@ function render({ model, el }) {
     ins: { page: 1, search: "", metric: "" },
   };
 
-  const shell = createShell(model, el, { cls: "axis-monitor", testid: "axis-monitor" });
+  // The status line adds the payload's server time and which data answered it: the
+  // pre-aggregated summaries, the raw rows or both (issue 18; as the scorecard's). The
+  // trace tables load after the payload and take the line over: they keep its note.
+  let viewNote = "";
+  const shell = createShell(model, el, {
+    cls: "axis-monitor", testid: "axis-monitor",
+    note: (last, out) => {
+      const t = out?.timing;
+      if (last.action !== "payload" || !t) return viewNote ? ` · view ${viewNote}` : "";
+      root.dataset.path = String(t.path ?? "");
+      viewNote = `(server ${Number(t.total_ms).toFixed(0)} ms${pathNote(t.path)})`;
+      return ` ${viewNote}`;
+    },
+  });
   const { root } = shell;
   const header = h("div", { class: "axis-header" });
   const tabs = h("div", { class: "axis-tabs" });

@@ -1,0 +1,287 @@
+"""The planner's answers for the monitor view's trends, latency histogram and alerts.
+
+Each is ``fn(planner, ctx, **request) -> (value, None)`` or ``(None, reason)``, registered in
+:data:`ANSWERS` (the planner looks requests up there after its own methods). What they give
+is the frame the raw analytic gives (``analytics.monitoring`` / ``analytics.alerts``):
+
+``latency``           (by, filters) latency percentiles, from the day-less sketch or, with a
+                      time range, the per-day one (one query: :func:`.binned.quantile_expr`).
+``trends``            (unit, metric_category, filters, metrics) per bucket and metric: count
+                      and avg exact (avg to summation order), p50/p95/p99 within
+                      :data:`.daily.DAY_BOUND`; from the day bins (days and weeks only).
+``latency_histogram`` (bins, by, filters) the equal-width histogram on the exact global
+                      range; each count within the records of the log-spaced bins crossing
+                      its edges (:func:`.binned.crossing`), the total exact.
+``score_series``      (unit, filters, metrics, cfg) the alerts' per source, metric and bucket
+                      count, avg and pass rate at each source's pass threshold, from the days
+                      table (exact; the thresholds must be summarised ones).
+``record_series``     (unit, filters) the alerts' per source and bucket record count (exact)
+                      and p95 latency (within :data:`.latency.BOUND`, relative), from the
+                      per-day latency sketch; datasets with ``has_errors`` read the raw rows,
+                      and so does a request whose p95 lies within the bound of ``limit``
+                      (the latency alert's), so the alerts are the raw path's.
+``class_series``      (filters) the alerts' label shares: answered only when the scope holds
+                      no CLASSIFICATION rows (an empty frame); labels are not summarised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..analytics import sources
+from ..analytics.filters import apply_filters
+from . import binned
+from . import latency as log_bins
+from .daily import DAY_BINS
+from .keys import TIME_FILTERS, TIME_KEY, unanswerable
+
+P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+DAYS_OR_WEEKS = ("D", "W")
+CLASS_COLUMNS = ["source_name", "metric_name", "bucket", "category", "count", "total", "share"]
+
+
+def _timed(filters) -> bool:
+    return isinstance(filters, dict) and any(filters.get(k) is not None for k in TIME_FILTERS)
+
+
+def _same(t):
+    return t
+
+
+def _category(ctx, keys: list[str], category):
+    """(a function narrowing a summary table to ``category`` as
+    ``analytics.monitoring._category`` narrows the raw rows (SCORE matches NULL), None) or
+    (None, why). A function: the expressions are built once, inside the planner's memo."""
+    if not category:
+        return _same, None
+    c = str(category).upper()
+    if "metric_category" not in ctx.table("scores").columns:
+        return (_same, None) if c == "SCORE" else (None, f"no metric_category column for {category}")
+    if "metric_category" not in keys:
+        return None, "metric_category is not a key of this summary"
+    if c == "SCORE":
+        return (lambda t: t.filter(t.metric_category.isnull() | (t.metric_category == "SCORE"))), None
+    return (lambda t: t.filter(t.metric_category == c)), None
+
+
+def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metrics=None):
+    if unit not in DAYS_OR_WEEKS:
+        return None, "hourly buckets (the summaries have days)"
+    if "day_bins" not in planner.tables:
+        return None, "no per-day score bins (too many groups, or not monitoring data)"
+    keys = list(planner.meta["day_bin_keys"])
+    why = unanswerable(filters, keys, True)
+    if why:
+        return None, why
+    narrow, why = _category(ctx, keys, metric_category)
+    if why:
+        return None, why
+
+    def make():
+        t = narrow(apply_filters(planner.tables["day_bins"], filters))
+        s = t.filter(t.metric_name.isin(metrics)) if metrics else t
+        s = s.mutate(bucket=s[TIME_KEY].truncate(unit))
+        b = s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
+        return binned.quantile_expr(b, ["bucket", "metric_name"], P50_95_99, binned.centre_estimate(DAY_BINS),
+                                    extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
+
+    df = binned.finish_quantiles(ctx.execute(planner._memo(("trends", unit, metric_category, filters, metrics),
+                                                           make)), P50_95_99)
+    if len(df) and (df["min"].astype(float).min() < 0 or df["max"].astype(float).max() > 1):
+        return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
+    n = df["count"].to_numpy(dtype="int64")
+    df["count"] = n
+    df["avg"] = df["total"].astype(float).to_numpy() / np.maximum(n, 1)
+    return df[["bucket", "metric_name", "count", "avg", *P50_95_99]], None
+
+
+def latency_table(planner, filters, by) -> tuple[Any, str | None]:
+    """(the latency sketch that answers ``filters`` grouped by ``by``, None) or (None, why):
+    the day-less one without a time range, the per-day one with one."""
+    if _timed(filters) or "lat" not in planner.tables:
+        if "lat_days" not in planner.tables:
+            return None, "no per-day latency sketch"
+        keys, table, has_time = planner.meta["lat_day_keys"], planner.tables["lat_days"], True
+    else:
+        keys, table, has_time = planner.meta["latency_keys"], planner.tables["lat"], False
+    why = unanswerable(filters, list(keys or []), has_time, tuple(by))
+    if why:
+        return None, why
+    t = apply_filters(table, filters)
+    return (t.filter(t._lbin.notnull()) if "_lbin" in t.columns and has_time else t), None
+
+
+def latency(planner, ctx, by=None, filters=None):
+    """``analytics.monitoring.latency``'s frame: [by], count, mean, min, max (exact; the mean
+    to summation order), p50, p95, p99 (within :data:`.latency.BOUND`, relatively)."""
+    if "lat" not in planner.tables and "lat_days" not in planner.tables:
+        return None, "no latency sketch (not monitoring data with one latency per record)"
+    by = list(by or [])
+    t, why = latency_table(planner, filters, by)
+    if why:
+        return None, why
+    keys = by or ["_all"]
+
+    def make():
+        s = t.mutate(_all=ibis.literal(0)) if not by else t
+        b = s.group_by([*keys, s._lbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
+        return binned.quantile_expr(b, keys, P50_95_99, binned.log_estimate,
+                                    extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
+
+    df = binned.finish_quantiles(ctx.execute(planner._memo(("latency", filters, tuple(by)), make)), P50_95_99)
+    if (pd.to_numeric(df["min"], errors="coerce") < 0).any():
+        return None, "negative latencies (the log-spaced bins cover zero and up)"
+    if not by and df.empty:  # no records: one row, as the raw global aggregate
+        df = pd.DataFrame({"count": [0], "total": [np.nan], "min": [np.nan], "max": [np.nan],
+                           **{q: [np.nan] for q in P50_95_99}})
+    n = df["count"].to_numpy(dtype="int64")
+    df["count"] = n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["mean"] = np.where(n > 0, df["total"].to_numpy(dtype="float64", na_value=np.nan) / n, np.nan)
+    for c in ("min", "max"):
+        df[c] = df[c].to_numpy(dtype="float64", na_value=np.nan)
+    return df[[*by, "count", "mean", "min", "max", *P50_95_99]].reset_index(drop=True), None
+
+
+def latency_histogram(planner, ctx, bins=20, by=(), filters=None):
+    by = list(by or [])
+    t, why = latency_table(planner, filters, by)
+    if why:
+        return None, why
+
+    def make():
+        return t.group_by([*by, t._lbin.name("bin")]).aggregate(
+            n=t.n.sum(), min=t["min"].min(), max=t["max"].max()).order_by([*by, "bin"])
+
+    df = ctx.execute(planner._memo(("latency_histogram", filters, tuple(by)), make))
+    cols = ["group"] if by else []
+    if df.empty:
+        return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"]), None
+    if df["min"].astype(float).min() < 0:
+        return None, "negative latencies (the log-spaced bins cover zero and up)"
+    lo, hi = float(df["min"].min()), float(df["max"].max())
+    hi = hi if hi > lo else lo + 1.0  # one value: a unit-wide range, as the raw path
+    groups = sorted(df[by[0]].dropna().unique().tolist(), key=str) if by else [None]
+    parts = []
+    for g in groups:
+        rows = df[df[by[0]] == g] if by else df
+        edges, counts = binned.histogram(rows, bins, lo, hi)
+        part = pd.DataFrame({"bin": np.arange(bins), "bin_start": edges[:-1], "bin_end": edges[1:],
+                             "count": counts})
+        if by:
+            part.insert(0, "group", g)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True), None
+
+
+def score_series(planner, ctx, unit=None, filters=None, metrics=None, cfg=None):
+    if unit not in DAYS_OR_WEEKS:
+        return None, "hourly buckets (the summaries have days)"
+    if "days" not in planner.tables:
+        return None, "no days table"
+    keys = list(planner.day_keys)
+    if "source_name" in ctx.table("scores").columns and "source_name" not in keys:
+        return None, "source_name is not a key of the days table"
+    why = unanswerable(filters, keys, True)
+    if why:
+        return None, why
+    per = cfg["thresholds"]["per_source"] or {}
+    default = cfg["thresholds"]["default"]["pass"]
+    cols = {th: planner._passes(th) for th in {default, *(v["pass"] for v in per.values())}}
+    missing = [th for th, c in cols.items() if c is None]
+    if missing:
+        return None, f"pass threshold {missing[0]} is not summarised"
+    narrow, why = _category(ctx, keys, "SCORE")
+    if why:
+        return None, why
+
+    def make():
+        s = sources.visible(narrow(apply_filters(planner.tables["days"], filters)), cfg, metrics)
+        s = s.filter(s[TIME_KEY].notnull())
+        return s.group_by(source_name=sources.source_name(s), metric_name=s.metric_name,
+                          bucket=s[TIME_KEY].truncate(unit)).aggregate(
+            count=s.n.sum(), total=s.total.sum(), **{c: s[c].sum() for c in sorted(set(cols.values()))}
+        ).order_by(["source_name", "metric_name", "bucket"])
+
+    df = ctx.execute(planner._memo(("score_series", unit, filters, metrics, cfg), make))
+    df = df[df["count"].fillna(0).astype("int64") > 0].reset_index(drop=True)
+    n = df["count"].astype("int64").to_numpy()
+    passes = np.zeros(len(df))
+    names = df["source_name"].to_numpy(dtype=object)
+    for th, c in cols.items():
+        mine = np.array([per.get(s, {}).get("pass", default) == th for s in names], dtype=bool)
+        passes = np.where(mine, df[c].astype(float).to_numpy(), passes)
+    out = pd.DataFrame({"source_name": df["source_name"], "metric_name": df["metric_name"],
+                        "bucket": df["bucket"], "count": n,
+                        "avg": df["total"].astype(float).to_numpy() / np.maximum(n, 1),
+                        "pass_rate": passes / np.maximum(n, 1)})
+    return out, None
+
+
+def record_series(planner, ctx, unit=None, filters=None, limit=None):
+    if unit not in DAYS_OR_WEEKS:
+        return None, "hourly buckets (the summaries have days)"
+    cols = set(ctx.table("full").columns)
+    if "has_errors" in cols:
+        return None, "error rates (has_errors is not summarised)"
+    if "lat_days" not in planner.tables:
+        return None, "no per-day latency sketch"
+    keys = list(planner.meta["lat_day_keys"] or [])
+    if "source_name" in cols and "source_name" not in keys:
+        return None, "source_name is not a key of the per-day latency sketch"
+    why = unanswerable(filters, keys, True)
+    if why:
+        return None, why
+    t = apply_filters(planner.tables["lat_days"], filters)
+
+    def make():
+        b = t.group_by(source_name=sources.source_name(t), bucket=t[TIME_KEY].truncate(unit),
+                       bin=t._lbin).aggregate(n=t.n.sum().cast("int64"), min=t["min"].min(), max=t["max"].max())
+        # records without a latency (bin NULL) count as records, not in the percentile
+        b = b.mutate(_lat=ibis.ifelse(b.bin.isnull(), 0, b.n))
+        return binned.quantile_expr(b, ["source_name", "bucket"], {"p95": 0.95}, binned.log_estimate,
+                                    n="_lat", extra={"records": lambda m: m.n.sum()}, extra_cols=["n"])
+
+    out = binned.finish_quantiles(ctx.execute(planner._memo(("record_series", unit, filters), make)), {"p95": 0.95})
+    if (pd.to_numeric(out["min"], errors="coerce") < 0).any():
+        return None, "negative latencies (the log-spaced bins cover zero and up)"
+    out["records"] = out["records"].astype("int64")
+    out["error_rate"] = np.nan
+    if limit is not None:  # the estimate cannot tell which side of the alert's limit it is on
+        p = pd.to_numeric(out["p95"], errors="coerce").to_numpy(dtype="float64")
+        if np.any(np.abs(p - float(limit)) <= log_bins.BOUND / (1 - log_bins.BOUND) * np.abs(p) * (1 + 1e-9)):
+            return None, f"a p95 latency within {log_bins.BOUND:.0%} of the alert limit {limit:g}"
+    return out[["source_name", "bucket", "records", "p95", "error_rate"]], None
+
+
+def class_series(planner, ctx, filters=None):
+    empty = pd.DataFrame(columns=CLASS_COLUMNS)
+    if "metric_category" not in ctx.table("full").columns:
+        return empty, None
+    role, keys = planner._stats_for(filters)
+    if "metric_category" not in keys:
+        return None, "metric_category is not a summary key"
+    why = unanswerable(filters, keys, role == "days")
+    if why:
+        return None, why
+    t = apply_filters(planner.tables[role], filters)
+
+    def make():
+        c = t.filter(t.metric_category == "CLASSIFICATION")
+        return c.aggregate(rows=c["rows"].sum())
+
+    rows = ctx.records(planner._memo(("class_rows", role, filters), make))
+    found = rows[0]["rows"] if rows else None
+    if found is not None and not pd.isna(found) and int(found):
+        return None, "CLASSIFICATION rows (their labels are not summarised)"
+    return empty, None
+
+
+ANSWERS = {"latency": latency, "trends": trends, "latency_histogram": latency_histogram, "score_series": score_series,
+           "record_series": record_series, "class_series": class_series}
