@@ -4,8 +4,9 @@ loaded into one store file, with the load and the summary build timed.
     flock /work/helpers/bench.lock .venv/bin/python benchmarks/interactive_data.py --rows 100000000
 
 Evaluation rows: ``bench_summaries.GENERATE`` (5 experiments x 20 metrics x rows/100 cases,
-environment, source, 30 days). Monitoring rows: rows/4 records x 4 SCORE metrics, 3
-environments x 4 sources x 3 models, 30 days, log-normal-like latencies with a heavy tail.
+environment, source, 30 days). Monitoring rows: rows/4 records x 3 SCORE metrics and
+1 CLASSIFICATION metric (a label of four in ``explanation``), 3 environments x 4 sources x 3
+models, 30 days, log-normal-like latencies with a heavy tail.
 Both are generated in DuckDB and written to Parquet (never through pandas), then loaded with
 ``store.load`` (which builds the summaries in the same transaction; the build is timed inside
 the load by wrapping the store's ``build_summaries``). Writes
@@ -44,8 +45,10 @@ COPY (
                * CASE WHEN r % 1000 = 7 THEN 20 + (r % 41) ELSE 1 END, 1) AS latency,
          (['gpt-4o', 'claude-3', 'llama-3'])[1 + (r // 12) % 3] AS model_name,
          (['relevance', 'coherence', 'accuracy', 'intent'])[1 + m] AS metric_name,
-         round(least(1.0, greatest(0.0, 0.72 + ((hash(r, m) % 1000)::BIGINT - 500) / 1600.0)), 4) AS metric_score,
-         'SCORE' AS metric_category
+         -- intent is a CLASSIFICATION metric: a label in explanation, no score
+         CASE WHEN m < 3 THEN round(least(1.0, greatest(0.0, 0.72 + ((hash(r, m) % 1000)::BIGINT - 500) / 1600.0)), 4) END AS metric_score,
+         CASE WHEN m < 3 THEN 'SCORE' ELSE 'CLASSIFICATION' END AS metric_category,
+         CASE WHEN m = 3 THEN (['refund', 'billing', 'shipping', 'other'])[1 + (hash(r, 7) % 4)::INT] END AS explanation
   FROM range({records}) t(r), range(4) y(m)
 ) TO '{path}' (FORMAT parquet)
 """
@@ -53,7 +56,7 @@ COPY (
 
 def generate_monitoring(rows: int) -> Path:
     records = -(-rows // 4)
-    path = DATA / f"interactive_monitoring_{records * 4}.parquet"
+    path = DATA / f"interactive_monitoring_{records * 4}_labels.parquet"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()

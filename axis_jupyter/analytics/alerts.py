@@ -258,12 +258,15 @@ def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
                  category_source="explanation", cfg: dict | None = None, exact: bool = False) -> pd.DataFrame:
     """Per source, CLASSIFICATION metric, bucket and label: count, total, share (every label
     of a series in every bucket of that series; sorted by source, metric, label, bucket).
-    The summaries answer only a scope without CLASSIFICATION rows (no rows)."""
+    From the summaries' label counts (per day, or per hour of the newest 24) when they cover
+    the request and the labels are the default ``explanation`` ones."""
     cfg = cfg or {"visible_metrics": []}
     unit = _unit(granularity)
+    metrics, visible = as_list(metrics), cfg["visible_metrics"]
     df = ctx.answer("class_series", lambda: ctx.execute(_class_series_expr(
-        ctx, unit, filters, as_list(metrics), category_source, cfg["visible_metrics"])),
-        exact=exact, filters=filters)
+        ctx, unit, filters, metrics, category_source, visible)),
+        exact=exact, filters=filters, unit=unit, metrics=tuple(metrics or ()),
+        category_source=category_source, visible=tuple(visible or ()))
     # DuckDB sums integers as HUGEINT (float64 in pandas); one column set costs a tenth of
     # DataFrame.astype, which rebuilds every column
     df["total"] = df["total"].to_numpy(dtype="int64")
@@ -272,7 +275,7 @@ def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
 
 @memo_expr
 def _class_series_expr(ctx, unit, filters, metrics, category_source, visible):
-    from .classification import category_column
+    from .classification import category_column, label_grid
 
     t = _category(scores_table(ctx, filters, "timestamp"), "CLASSIFICATION")
     col = category_column(t, category_source)
@@ -280,17 +283,9 @@ def _class_series_expr(ctx, unit, filters, metrics, category_source, visible):
     t = t.filter(t.timestamp.notnull() & t.metric_name.notnull())
     t = t.mutate(_cat=col)
     t = t.filter(t._cat.notnull())
-    series = ["source_name", "metric_name"]
     counts = t.group_by(source_name=sources.source_name(t), metric_name=t.metric_name,
                         bucket=t.timestamp.truncate(unit), category=t._cat).aggregate(n=ibis._.count())
-    # Every label of a series gets a point in every bucket of that series (0 when absent):
-    # the series' buckets x its labels, joined to the counts.
-    grid = counts.select(*series, "bucket").distinct().join(counts.select(*series, "category").distinct(), series)
-    g = grid.left_join(counts, [*series, "bucket", "category"])
-    g = g.select(*series, "bucket", "category", count=g.n.fill_null(0))
-    g = g.mutate(total=g["count"].sum().over(group_by=[*series, "bucket"]))
-    g = g.mutate(share=g["count"] / g.total)
-    return g.order_by([*series, "category", "bucket"])
+    return label_grid(counts)
 
 
 # ----------------------------------------------------------------------------- alerts

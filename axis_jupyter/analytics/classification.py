@@ -37,6 +37,20 @@ def category_column(t: ibis.Table, category_source: str | None = "explanation"):
                      "(explanation, actual_output or metric_score).")
 
 
+def label_grid(counts: ibis.Table) -> ibis.Table:
+    """The alerts' label shares from ``counts`` (source_name, metric_name, bucket, category,
+    n): every label of a (source, metric) series in every bucket of that series (0 when
+    absent), with the bucket's total and the label's share; sorted by series, label, bucket.
+    The raw rows' counts and the summaries' (``summaries.monitor_answers``) both end here."""
+    series = ["source_name", "metric_name"]
+    grid = counts.select(*series, "bucket").distinct().join(counts.select(*series, "category").distinct(), series)
+    g = grid.left_join(counts, [*series, "bucket", "category"])
+    g = g.select(*series, "bucket", "category", count=g.n.fill_null(0))
+    g = g.mutate(total=g["count"].sum().over(group_by=[*series, "bucket"]))
+    g = g.mutate(share=g["count"] / g.total)
+    return g.order_by([*series, "category", "bucket"])
+
+
 def _class_rows(ctx, filters, metric, category_source, *extra):
     t = scores_table(ctx, filters, *extra)
     source = category_source or "explanation"

@@ -68,6 +68,52 @@ def lat_days_expr(r: ibis.Table, keys: list[str], unit: str = "D") -> ibis.Table
     return g.aggregate(n=m.count(), total=m._x.sum(), min=m._x.min(), max=m._x.max())
 
 
+LABEL_SOURCE = "explanation"  # the alerts' default label column (classification.category_column)
+
+
+def labels_expr(t: ibis.Table, keys: list[str], unit: str = "D") -> ibis.Table:
+    """Per (``keys``, day or hour of ``timestamp``, label ``_cat``) the number of
+    CLASSIFICATION rows of ``t`` (with a metric, a timestamp and a label): the alerts' label
+    shares (``analytics.alerts.class_series``) are sums over it."""
+    from ..analytics.classification import category_column  # analytics imports no summaries
+
+    t = t.filter((t.metric_category == "CLASSIFICATION") & t[TIME_KEY].notnull() & t.metric_name.notnull())
+    m = t.mutate(_day=t[TIME_KEY].truncate(unit), _cat=category_column(t, LABEL_SOURCE))
+    m = m.filter(m._cat.notnull())
+    return m.group_by([*keys, m._day.name(TIME_KEY), "_cat"]).aggregate(n=m.count())
+
+
+def build_labels(cur, scores_table: str, t: ibis.Table, meta: dict, role: str, unit: str,
+                 limit: int, narrow=None) -> str | None:
+    """CREATE the label counts ``role`` (``class_days`` or ``class_hours``) of the
+    CLASSIFICATION rows of ``t`` (``narrow(t)``: the rows it covers) keyed by metric_name,
+    source_name and as many other summary keys as keep it under ``limit`` rows; sets
+    ``meta[role keys]``; its name, or None (no such rows, or too many labels)."""
+    meta[f"{role}_keys"] = None
+    if "metric_category" not in t.columns or not cur.execute(
+            f"SELECT 1 FROM {quote_ident(scores_table)} WHERE metric_category = 'CLASSIFICATION' LIMIT 1").fetchall():
+        return None
+    required = ["metric_name", *(["source_name"] if "source_name" in t.columns else [])]
+    keys = [*required, *(k for k in meta["keys"] if k not in required and k != "metric_category")]
+    name = f"{scores_table}_sum_{role}"
+    rows = t if narrow is None else narrow(t)
+    n = _create(cur, name, labels_expr(rows, keys, unit), [*keys, TIME_KEY, "_cat"])
+    while n > limit and len(keys) > len(required):
+        keys = keys[:-1]
+        tmp = f"{name}__regroup"
+        by = ", ".join(quote_ident(c) for c in [*keys, TIME_KEY, "_cat"])
+        cur.execute(f"CREATE TABLE {quote_ident(tmp)} AS SELECT {by}, sum(n)::BIGINT AS n FROM "
+                    f"{quote_ident(name)} GROUP BY ALL ORDER BY ALL")
+        cur.execute(f"DROP TABLE {quote_ident(name)}")
+        cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
+        n = int(cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0])
+    if n > limit:
+        cur.execute(f"DROP TABLE {quote_ident(name)}")
+        return None
+    meta[f"{role}_keys"] = keys
+    return name
+
+
 def _distinct(cur, table: str, cols: list[str]) -> int:
     if not cols:
         return 1
@@ -110,7 +156,7 @@ def build_daily(cur, scores_table: str, t: ibis.Table, meta: dict, tables: dict,
     """Build the day bins (and, with a latency sketch, the per-day sketch) of
     ``scores_table`` on ``cur`` beside the stats; adds their names to ``tables`` and
     day_bin_keys, lat_day_keys and their build seconds (``build_s``) to ``meta``."""
-    meta["day_bin_keys"] = meta["lat_day_keys"] = None
+    meta["day_bin_keys"] = meta["lat_day_keys"] = meta["class_days_keys"] = None
     timings = meta.setdefault("build_s", {})
     if not days or TIME_KEY not in t.columns:
         return
@@ -130,3 +176,8 @@ def build_daily(cur, scores_table: str, t: ibis.Table, meta: dict, tables: dict,
                     [*keys, TIME_KEY, "_lbin"])
             tables["lat_days"], meta["lat_day_keys"] = name, keys
             timings["lat_days"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    name = build_labels(cur, scores_table, t, meta, "class_days", "D", min(DAY_BIN_ROWS, max(limit, MIN_DAY_BIN_ROWS)))
+    if name:
+        tables["class_days"] = name
+    timings["class_days"] = round(time.perf_counter() - t0, 3)

@@ -13,7 +13,9 @@ inside it:
 * ``hour_bins``  the day bins per hour (``hour_bin_keys``): trends, percentiles within
                  :data:`.daily.DAY_BOUND`;
 * ``lat_hours``  the per-day latency sketch per hour (``lat_hour_keys``): latency
-                 percentiles, histogram and the alerts' record series.
+                 percentiles, histogram and the alerts' record series;
+* ``class_hours`` the label counts of CLASSIFICATION rows per hour (``class_hours_keys``):
+                 the alerts' label shares.
 
 ``hours_from`` (metadata) is the first hour they hold. An incremental sync appends its rows
 from that hour on to ``hours`` and ``hour_bins`` (the hours move on with the data; older
@@ -31,7 +33,7 @@ import pandas as pd
 
 from ..ingest.readers import quote_ident
 from .building import _create, _table, stats_expr
-from .daily import DAY_BIN_ROWS, DAY_BINS, MIN_DAY_BIN_ROWS, day_bins_expr, lat_days_expr
+from .daily import DAY_BIN_ROWS, DAY_BINS, MIN_DAY_BIN_ROWS, build_labels, day_bins_expr, labels_expr, lat_days_expr
 from .keys import TIME_KEY
 
 RECENT_HOURS = 24  # the monitor's default window ("24h"), and every shorter preset
@@ -54,6 +56,8 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
         out["hours"] = stats_expr(_recent(t, since), meta["hour_keys"], True, meta["thresholds"], unit="h")
     if meta.get("hour_bin_keys"):
         out["hour_bins"] = day_bins_expr(_recent(t, since), meta["hour_bin_keys"], unit="h")
+    if meta.get("class_hours_keys"):
+        out["class_hours"] = labels_expr(_recent(t, since), meta["class_hours_keys"], unit="h")
     return out
 
 
@@ -82,6 +86,7 @@ def build(cur, scores_table: str, t: ibis.Table, meta: dict, tables: dict,
     ``tables``, and hours_from, hour_keys, hour_bin_keys, lat_hour_keys and their build
     seconds to ``meta``."""
     meta["hours_from"] = meta["hour_keys"] = meta["hour_bin_keys"] = meta["lat_hour_keys"] = None
+    meta["class_hours_keys"] = None
     timings = meta.setdefault("build_s", {})
     if TIME_KEY not in t.columns:
         return
@@ -106,6 +111,9 @@ def build(cur, scores_table: str, t: ibis.Table, meta: dict, tables: dict,
         name = f"{scores_table}_sum_hour_bins"
         _create(cur, name, exprs(t, meta)["hour_bins"], [*keys, TIME_KEY, "_fbin"])
         tables["hour_bins"] = name
+    name = build_labels(cur, scores_table, t, meta, "class_hours", "h", cap, lambda rows: _recent(rows, since))
+    if name:
+        tables["class_hours"] = name
     timings["hours"] = round(time.perf_counter() - t0, 3)
     if latency_table and "lat" in tables and meta.get("latency_keys") is not None:
         t0 = time.perf_counter()

@@ -20,8 +20,10 @@ is the frame the raw analytic gives (``analytics.monitoring`` / ``analytics.aler
                       per-day latency sketch; datasets with ``has_errors`` read the raw rows,
                       and so does a request whose p95 lies within the bound of ``limit``
                       (the latency alert's), so the alerts are the raw path's.
-``class_series``      (filters) the alerts' label shares: answered only when the scope holds
-                      no CLASSIFICATION rows (an empty frame); labels are not summarised.
+``class_series``      (filters, unit, metrics, category_source, visible) the alerts' label
+                      shares, exactly: an empty frame when the scope holds no CLASSIFICATION
+                      rows, else from the label counts per day or per hour (``class_days``,
+                      ``class_hours``) for the default labels (``explanation``).
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ import numpy as np
 import pandas as pd
 
 from ..analytics import sources
+from ..analytics.classification import label_grid
 from ..analytics.filters import apply_filters
 from . import binned
 from . import latency as log_bins
-from .daily import DAY_BINS
+from .daily import DAY_BINS, LABEL_SOURCE
 from .keys import TIME_FILTERS, TIME_KEY, time_unanswerable
 
 P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
@@ -53,7 +56,8 @@ def _same(t):
 
 
 KEYS = {"day_bins": "day_bin_keys", "hour_bins": "hour_bin_keys", "lat_days": "lat_day_keys",
-        "lat_hours": "lat_hour_keys", "days": "day_keys", "hours": "hour_keys"}
+        "lat_hours": "lat_hour_keys", "days": "day_keys", "hours": "hour_keys",
+        "class_days": "class_days_keys", "class_hours": "class_hours_keys"}
 
 
 def _bucketed(planner, filters, unit, day_role: str, hour_role: str, by=()):
@@ -281,27 +285,38 @@ def record_series(planner, ctx, unit=None, filters=None, limit=None):
     return out[["source_name", "bucket", "records", "p95", "error_rate"]], None
 
 
-def class_series(planner, ctx, filters=None):
+def class_series(planner, ctx, filters=None, unit="D", metrics=(), category_source=LABEL_SOURCE, visible=()):
     empty = pd.DataFrame(columns=CLASS_COLUMNS)
     if "metric_category" not in ctx.table("full").columns:
         return empty, None
     role, keys = planner._stats_for(filters)
-    if "metric_category" not in keys:
-        return None, "metric_category is not a summary key"
-    why = planner.unanswerable(filters, role, keys)
+    if "metric_category" in keys and not planner.unanswerable(filters, role, keys):
+        t = apply_filters(planner.tables[role], filters)
+
+        def rows():
+            c = t.filter(t.metric_category == "CLASSIFICATION")
+            return c.aggregate(rows=c["rows"].sum())
+
+        found = ctx.records(planner._memo(("class_rows", role, filters), rows))
+        n = found[0]["rows"] if found else None
+        if n is None or pd.isna(n) or not int(n):
+            return empty, None  # no CLASSIFICATION rows in scope: no series
+    if "class_days" not in planner.tables and "class_hours" not in planner.tables:
+        return None, "CLASSIFICATION labels are not summarised (none at build, or too many)"
+    if (category_source or LABEL_SOURCE) != LABEL_SOURCE:
+        return None, f"labels from {category_source} (the summaries count {LABEL_SOURCE})"
+    found, why = _bucketed(planner, filters, unit, "class_days", "class_hours")
     if why:
         return None, why
-    t = apply_filters(planner.tables[role], filters)
+    role, table, _ = found
 
     def make():
-        c = t.filter(t.metric_category == "CLASSIFICATION")
-        return c.aggregate(rows=c["rows"].sum())
+        s = sources.visible(apply_filters(table, filters), {"visible_metrics": list(visible)}, list(metrics) or None)
+        counts = s.group_by(source_name=sources.source_name(s), metric_name=s.metric_name,
+                            bucket=s[TIME_KEY].truncate(unit), category=s._cat).aggregate(n=s.n.sum().cast("int64"))
+        return label_grid(counts)
 
-    rows = ctx.records(planner._memo(("class_rows", role, filters), make))
-    found = rows[0]["rows"] if rows else None
-    if found is not None and not pd.isna(found) and int(found):
-        return None, "CLASSIFICATION rows (their labels are not summarised)"
-    return empty, None
+    return ctx.execute(planner._memo(("class_series", role, unit, filters, metrics, visible), make)), None
 
 
 ANSWERS = {"latency": latency, "trends": trends, "latency_histogram": latency_histogram, "score_series": score_series,

@@ -118,7 +118,7 @@ class Planner:
     def unanswerable(self, filters, role: str, keys: list[str], by=()) -> str | None:
         """Why ``filters`` (grouped ``by``) cannot be answered from the table of ``role``
         (stats, days or hours) keyed by ``keys``; None when they can."""
-        hours = role in ("hours", "hour_bins", "lat_hours")
+        hours = role in ("hours", "hour_bins", "lat_hours", "class_hours")
         why = unanswerable(filters, keys, role != "stats", tuple(by), "h" if hours else "D",
                            self.hours_from if hours else None)
         if why and role == "days" and "hours" in self.tables and "day boundaries" in why:

@@ -109,6 +109,8 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
         out["bins"] = bins_expr(t, meta["bin_keys"])
     if meta.get("day_bin_keys"):
         out["day_bins"] = daily.day_bins_expr(t, meta["day_bin_keys"])
+    if meta.get("class_days_keys"):
+        out["class_days"] = daily.labels_expr(t, meta["class_days_keys"])
     out.update(hourly.exprs(t, meta))
     cases = cases_expr(t, keys, bool(meta.get("cases_day")))
     if cases is not None:

@@ -1,0 +1,83 @@
+"""The alerts' label shares of CLASSIFICATION metrics from the summaries' label counts (per
+day, and per hour of the newest 24) equal the raw rows' (every label of a series in every
+bucket, zeros included), on DuckDB and PostgreSQL; other label columns, and windows the
+counts do not cover, read the raw rows and say why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from axis_jupyter.analytics import alerts
+from axis_jupyter.payloads import params
+from summary_data import monitor_frame
+from test_monitor_daily import both
+
+LABELS = ["refund", "billing", "other"]
+
+
+def labelled_frame() -> pd.DataFrame:
+    """:func:`monitor_frame` plus an ``intent`` CLASSIFICATION row per record: labels that
+    come and go between buckets (zeros in the grid), a rare label, missing labels, and a
+    source (Atlas) with no labels at all."""
+    df = monitor_frame()
+    rng = np.random.default_rng(5)
+    rec = df.drop_duplicates("dataset_id").copy()
+    rec = rec[rec.source_name != "Atlas"]
+    day = (rec.timestamp - rec.timestamp.min()).dt.days.to_numpy()
+    label = np.where(rng.random(len(rec)) < 0.6, "refund", np.where(day % 2 == 0, "billing", "other"))
+    label = np.where(rng.random(len(rec)) < 0.01, "rare", label).astype(object)
+    label[rng.random(len(rec)) < 0.05] = None
+    rec = rec.assign(metric_name="intent", metric_category="CLASSIFICATION", metric_score=np.nan,
+                     explanation=label, actual_output="out")
+    return pd.concat([df.assign(explanation=None, actual_output="out"), rec], ignore_index=True)
+
+
+@pytest.fixture
+def labelled(store, contexts):
+    store.load(labelled_frame(), name="lab", kind="monitoring")
+    info = store.info("lab")
+    assert {"class_days", "class_hours"} <= set(info["summary"]["tables"]), info["summary"]["tables"]
+    return contexts(store, "lab"), params.time_scope(info, None, "24h")["time_range"]
+
+
+def same(fast: pd.DataFrame, raw: pd.DataFrame) -> None:
+    assert list(fast.columns) == list(raw.columns)
+    cols = ["source_name", "metric_name", "category", "count", "total"]
+    assert fast[cols].astype(object).values.tolist() == raw[cols].astype(object).values.tolist()
+    assert [pd.Timestamp(b) for b in fast["bucket"]] == [pd.Timestamp(b) for b in raw["bucket"]]
+    assert fast["share"].tolist() == pytest.approx(raw["share"].tolist(), rel=1e-12)
+
+
+@pytest.mark.parametrize("granularity", ["day", "week"])
+def test_label_shares_from_the_daily_counts_equal_the_raw_rows(labelled, granularity):
+    make, _ = labelled
+    for filters in (None, {"environment": "prod"}, {"source_name": ["Nova"], "environment": "staging"},
+                    {"environment": "nothing"}):
+        fast, raw = both(make, alerts.class_series, "class_series", granularity=granularity, filters=filters)
+        same(fast, raw)
+        if filters != {"environment": "nothing"}:
+            assert len(raw) > 0 and (raw["count"] == 0).any()  # a label absent from a bucket: a zero
+    fast, raw = both(make, alerts.class_series, "class_series", granularity="day", metrics=["intent"])
+    same(fast, raw)
+    assert set(raw["category"]) == {"refund", "billing", "other", "rare"}
+
+
+def test_label_shares_of_the_newest_hours_come_from_the_hourly_counts(labelled):
+    make, day = labelled
+    for filters in ({"time_range": day}, {"time_range": day, "environment": "prod"}):
+        fast, raw = both(make, alerts.class_series, "class_series", granularity="hour", filters=filters)
+        same(fast, raw)
+        assert len(raw) > 0
+
+
+def test_label_requests_the_counts_cannot_answer_read_the_raw_rows(labelled):
+    make, day = labelled
+    for kw, why in [({"category_source": "actual_output"}, "labels from actual_output"),
+                    ({"granularity": "hour"}, "no start"),
+                    ({"filters": {"trace_id": "Nova-prod-0-1"}}, "trace_id")]:
+        ctx = make()
+        got = alerts.class_series(ctx, **kw)
+        assert ctx.paths[-1]["path"] == "raw" and why in ctx.paths[-1]["reason"], (kw, ctx.paths[-1])
+        pd.testing.assert_frame_equal(got, alerts.class_series(make(), exact=True, **kw))
