@@ -91,12 +91,15 @@ def _append(store, cur, run: SyncRun, info: dict, staged: list[str]) -> dict:
                                     rows, cols["dataset"])
             stages.mark("dataset")
         prog = progress_for(run, snap, main, queries[main])
+        prefix = f"_axis_t_{cfg.name}_inc{tag}_b"
+        # Dropped at the end whatever happens: a tier whose source broke off may still have
+        # built its table from the rows that came (the error is raised after the build).
+        staged.extend(f"{prefix}_{t}" for t in ("raw", "long", "records", "scores"))
         built, read[main] = land.land_canonical(
             cur, how, queries[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
-            prefix=f"_axis_t_{cfg.name}_inc{tag}_b", label=f"source {cfg.name!r}, {main} query",
+            prefix=prefix, label=f"source {cfg.name!r}, {main} query",
             build_label=label, dataset=side, allow_empty=True, progress=prog,
             stream=_streams(side, prog.estimate))
-        staged.append(built.records_table or built.scores_table)
         stages.mark(main)
         if run.cancelled():
             raise SyncCancelled("the sync was cancelled; nothing was changed.")
