@@ -69,15 +69,18 @@ def store_path(rows: int) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000_000)
+    ap.add_argument("--only", choices=["ev", "mon"], help="load one dataset (a store of its own)")
     args = ap.parse_args()
     import axis_jupyter
     from axis_jupyter.store import local
 
     t0 = time.perf_counter()
     parquets = {"ev": (generate_evals(args.rows), "evals"), "mon": (generate_monitoring(args.rows), "monitoring")}
+    if args.only:
+        parquets = {args.only: parquets[args.only]}
     gen_s = time.perf_counter() - t0
     print(f"generated in {gen_s:.0f} s", flush=True)
-    db = store_path(args.rows)
+    db = store_path(args.rows) if not args.only else DATA / f"interactive_{args.rows}_{args.only}.duckdb"
     db.unlink(missing_ok=True)
     builds: list[float] = []
     build = local.build_summaries
@@ -107,7 +110,7 @@ def main() -> None:
             "kind": kind, "rows": info["rows"], "load_s": round(load_s, 1),
             "summary_build_s": round(sum(builds), 1), "build_share": round(sum(builds) / load_s, 3),
             "keys": summary.get("keys"), "day_keys": summary.get("day_keys"),
-            "bin_keys": summary.get("bin_keys"),
+            "bin_keys": summary.get("bin_keys"), "build_steps_s": summary.get("build_s"),
             "summary_rows": {role: int(store.sql(f'SELECT count(*) AS n FROM "{t}"')["n"][0])
                              for role, t in (summary.get("tables") or {}).items()}}
         print(name, out["datasets"][name], flush=True)
@@ -116,7 +119,7 @@ def main() -> None:
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out["store_bytes"] = db.stat().st_size
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"interactive_load_{args.rows}.json").write_text(json.dumps(out, indent=2))
+    (RESULTS / f"interactive_load_{args.rows}{'_' + args.only if args.only else ''}.json").write_text(json.dumps(out, indent=2))
     print(json.dumps(out, indent=2))
 
 

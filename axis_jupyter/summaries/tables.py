@@ -161,14 +161,16 @@ def _regroup(cur, name: str, make, order: list[str]) -> int:
     return n
 
 
-def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str]) -> None:
-    """The nodes table from the ``_node_<c>`` columns of the stats (min of mins: what
-    :func:`nodes_expr` gives on the raw rows), which then leave the stats."""
-    cols = ", ".join(f"min({quote_ident('_node_' + c)}) AS {quote_ident(c)}" for c in attrs)
+def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str], carried: list[str]) -> None:
+    """The nodes table from the stats (min of mins: what :func:`nodes_expr` gives on the raw
+    rows): the ``_node_<c>`` columns of the ``carried`` attributes, which then leave the
+    stats, and the key columns of the others."""
+    cols = ", ".join(f"min({quote_ident('_node_' + c if c in carried else c)}) AS {quote_ident(c)}"
+                     for c in attrs)
     sel = f"metric_name, {cols}" if attrs else "metric_name"
     cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(nodes)} AS SELECT {sel} FROM "
                 f"{quote_ident(stats)} GROUP BY metric_name ORDER BY metric_name")
-    for c in attrs:
+    for c in carried:
         cur.execute(f"ALTER TABLE {quote_ident(stats)} DROP COLUMN {quote_ident('_node_' + c)}")
 
 
@@ -202,21 +204,34 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
     first); the days table and the fine bins take the keys the stats say fit. One scan of
     the raw rows per table (key counts, stats with the node attributes, days, bins, cases)."""
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+    mark = [started]
+
+    def lap(step: str) -> None:  # the seconds of each step, for `%axis summaries show`
+        now = time.perf_counter()
+        timings[step] = round(now - mark[0], 3)
+        mark[0] = now
+
     layout = choose_keys(cur, scores_table)
     if layout is None:
         return None
+    lap("keys")
     limit = max_rows(layout["rows"])
     t = _table(cur, scores_table)
     names = {role: f"{scores_table}_sum_{role}" for role in ROLES}
     keys = list(layout["keys"])
 
     attrs = [c for c in NODE_ATTRS if c in t.columns]
-    n = _create(cur, names["stats"], stats_expr(t, keys, False, THRESHOLDS, attrs), [*keys, "_bin"])
+    # an attribute that is a key is its own min per group; only the others ride along (a
+    # min over text costs the scan as much as a key)
+    carried = [c for c in attrs if c not in keys]
+    n = _create(cur, names["stats"], stats_expr(t, keys, False, THRESHOLDS, carried), [*keys, "_bin"])
+    _nodes_from_stats(cur, names["nodes"], names["stats"], attrs, carried)  # before any roll-up
     while n > limit and len(keys) > 1:
         keys = keys[:-1]
         n = _regroup(cur, names["stats"], lambda s: stats_rollup(s, keys, False, THRESHOLDS),
                      [*keys, "_bin"])
-    _nodes_from_stats(cur, names["nodes"], names["stats"], attrs)
+    lap("stats")
     tables = {"stats": names["stats"]}
     day_keys = None
     if layout["has_time"]:
@@ -225,10 +240,12 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         _create(cur, names["days"], stats_expr(t, day_keys, True, THRESHOLDS),
                 [*day_keys, TIME_KEY, "_bin"])
         tables["days"] = names["days"]
+        lap("days")
     bin_keys = _bin_keys(cur, names["stats"], keys, min(limit, BIN_ROWS))
     if bin_keys:
         _create(cur, names["bins"], bins_expr(t, bin_keys), [*bin_keys, "_fbin"])
         tables["bins"] = names["bins"]
+        lap("bins")
     meta = {"keys": keys, "time_bucket": "day" if day_keys else None, "day_keys": day_keys,
             "bin_keys": bin_keys, "cases_day": bool(day_keys), "thresholds": list(THRESHOLDS),
             "fine_bins": FINE_BINS, "source_rows": layout["rows"],
@@ -239,20 +256,24 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         # by every key costs a third more than the distinct itself
         _create(cur, names["cases"], cases, case_keys(keys)[:1])
         tables["cases"] = names["cases"]
+        lap("cases")
         meta["case_masks"] = case_masks.build(cur, names["case_masks"], names["cases"],
                                               case_keys(keys), limit)
         tables["case_masks"] = names["case_masks"]
+        lap("case_masks")
     tables["nodes"] = names["nodes"]
     meta["latency_keys"] = None
     if latency_table:
         meta["latency_keys"] = _build_latency(cur, names["lat"], latency_table, keys, limit)
         if meta["latency_keys"] is not None:
             tables["lat"] = names["lat"]
+        lap("lat")
+    meta["build_s"] = timings
     if per_day:
         daily.build_daily(cur, scores_table, t, meta, tables, latency_table if meta["latency_keys"] is not None else None,
                     layout["days"] if layout["has_time"] else 0, limit)
     meta["tables"] = tables
-    meta.setdefault("build_s", {})["total"] = round(time.perf_counter() - started, 3)
+    timings["total"] = round(time.perf_counter() - started, 3)
     return meta
 
 
