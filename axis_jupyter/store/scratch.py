@@ -5,7 +5,7 @@ before one transaction appends them to the live tables — is written here inste
 store's file. Rows written to the file go through its write-ahead log, and DuckDB
 checkpoints the file (rewrites its changed blocks) on the commit that takes the log past
 16 MB; staging an increment of 50,000 rows in the file logged it three times (11 MB on the
-sync benchmark) and made the append's commit a checkpoint (0.15 s of a 0.45 s sync). Here
+sync benchmark) and made the append's commit a checkpoint (0.15 s of a 0.49 s sync). Here
 the rows go to memory (spilled to the store's temporary folder under pressure, like any
 DuckDB work) and only the append is logged.
 

@@ -146,7 +146,8 @@ def _streams(side: land.DatasetSide | None, estimate: int | None) -> bool:
     """Whether the increment's results stream into the join (as a full sync's do) or land
     raw first: when PostgreSQL expects fewer new rows than the dataset side holds, DuckDB
     then builds the join's hash table on the few new rows, not on every dataset row (on the
-    sync benchmark, 50,000 new rows against 505,000 dataset rows: about 0.1 s less)."""
+    sync benchmark, 50,000 new rows against 505,000 dataset rows: the results step 0.13
+    instead of 0.15-0.17 s, and 0.15 CPU-s instead of 0.21)."""
     return side is None or estimate is None or estimate > side.rows
 
 
