@@ -3,9 +3,7 @@
 The reads land in fresh, versioned tables, outside the store's write lock (readers and other
 writers keep working), in one pass (:mod:`.land`):
 
-1. a split source's dataset rows land as they are (the kept table later increments join),
-   while the results read has already started (:func:`.tiers.start_ahead`: on the arrow
-   tier the driver decodes the first results batches meanwhile);
+1. a split source's dataset rows land as they are (the kept table later increments join);
 2. the results rows (or a single-query source's rows) stream straight into the canonical
    table, each joined with its dataset row on the way;
 3. the watermarks are read from PostgreSQL in the same snapshot;
@@ -29,16 +27,13 @@ from datetime import datetime, timezone
 
 from ..ingest import build
 from ..ingest.readers import quote_ident
-from . import land, tiers
+from . import land
 from . import readers as rd
 from .join import plan_join, query_hash, watermarks
 from .readers import SyncCancelled
 from .run import SyncRun, check_columns, open_snapshot, progress_for, reading, subqueries
 
 DROP_GRACE_S = 5.0
-# Results batches the driver may decode ahead while the dataset table lands (~4 MB each:
-# the 0.6 s the dataset takes on the sync benchmark is about 20 batches).
-AHEAD_BATCHES = 24
 
 
 def now_iso() -> str:
@@ -93,35 +88,24 @@ def _rebuild(store, run: SyncRun, created: list[str]) -> dict:
         run.emit("reading", tables={sub: {"rows": 0} for sub in subs})
         how = reading(run, snap)
         main = "results" if cfg.split else "data"
-        main_label = f"source {cfg.name!r}, {main} query"
-        main_progress = progress_for(run, snap, main, subs[main])
-        ahead = None
         with store.cursor() as cur:
             side = None
-            try:
-                if cfg.split:
-                    # The results read starts now: while the dataset table lands (one core
-                    # busy), the driver decodes the first results batches on the other.
-                    ahead = tiers.start_ahead(how, subs[main], cols[main], label=main_label,
-                                              partition=cfg.partition_column,
-                                              progress=main_progress, batches=AHEAD_BATCHES)
-                    kept["dataset"] = f"{prefix}_src_dataset"
-                    created.append(kept["dataset"])
-                    results["dataset"] = land.land_raw(
-                        cur, how, subs["dataset"], cols["dataset"], kept["dataset"],
-                        label=f"source {cfg.name!r}, dataset query",
-                        progress=progress_for(run, snap, "dataset", subs["dataset"]))
-                    side = land.DatasetSide(plan_join(cfg, cols["results"], cols["dataset"]),
-                                            quote_ident(kept["dataset"]), results["dataset"].rows,
-                                            cols["dataset"])
-                    stages.mark("dataset")
-                built, results[main] = land.land_canonical(
-                    cur, how, subs[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
-                    prefix=prefix, label=main_label, build_label=label, dataset=side,
-                    progress=main_progress, partition=cfg.partition_column, ahead=ahead)
-            finally:
-                if ahead is not None:
-                    ahead.close(failed=True)  # a no-op once the read has closed it
+            if cfg.split:
+                kept["dataset"] = f"{prefix}_src_dataset"
+                created.append(kept["dataset"])
+                results["dataset"] = land.land_raw(
+                    cur, how, subs["dataset"], cols["dataset"], kept["dataset"],
+                    label=f"source {cfg.name!r}, dataset query",
+                    progress=progress_for(run, snap, "dataset", subs["dataset"]))
+                side = land.DatasetSide(plan_join(cfg, cols["results"], cols["dataset"]),
+                                        quote_ident(kept["dataset"]), results["dataset"].rows,
+                                        cols["dataset"])
+                stages.mark("dataset")
+            built, results[main] = land.land_canonical(
+                cur, how, subs[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
+                prefix=prefix, label=f"source {cfg.name!r}, {main} query", build_label=label,
+                dataset=side, progress=progress_for(run, snap, main, subs[main]),
+                partition=cfg.partition_column)
             created.append(built.records_table or built.scores_table)
             stages.mark(main)
             if results[main].source_seconds is not None:

@@ -23,13 +23,13 @@ from .readers import Column, ReadResult
 
 def land_raw(cur, reading: tiers.Reading, query: str, cols: list[Column], table: str, *,
              label: str, progress: Progress | None = None,
-             partition: str | None = None, ahead=None) -> ReadResult:
+             partition: str | None = None) -> ReadResult:
     """``CREATE TABLE table`` with the query's rows, typed as ``cols`` say."""
     def use(relation: str) -> None:
         cur.execute(f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM {relation}")
 
     return tiers.read(cur, reading, query, cols, use, label=label, partition=partition,
-                      progress=progress, ahead=ahead)[1]
+                      progress=progress)[1]
 
 
 @dataclass
@@ -46,15 +46,14 @@ def land_canonical(cur, reading: tiers.Reading, query: str, cols: list[Column], 
                    mapping: dict | None, prefix: str, label: str, build_label: str,
                    dataset: DatasetSide | None = None, allow_empty: bool = False,
                    progress: Progress | None = None, partition: str | None = None,
-                   stream: bool = True, ahead=None) -> tuple[build.Built, ReadResult]:
+                   stream: bool = True) -> tuple[build.Built, ReadResult]:
     """The query's rows (joined with ``dataset``) as the canonical table ``{prefix}_long`` (or
     ``{prefix}_records`` for wide layouts), built in its own transaction: a failure leaves
     nothing. ``label`` names the read in messages, ``build_label`` the dataset's source.
 
     ``stream=False`` lands the rows raw first: for a read known to be much smaller than the
     dataset side (an increment), where a join over a stream would hash every dataset row (and
-    pass over :func:`~.feeds.probe_side`'s empty range) for a few new results rows.
-    ``ahead``: the read, already started (:func:`.tiers.start_ahead`)."""
+    pass over :func:`~.feeds.probe_side`'s empty range) for a few new results rows."""
     src_cols = dataset.plan.columns if dataset is not None else [(c.name, c.duck) for c in cols]
 
     def build_from(relation: str) -> build.Built:
@@ -80,10 +79,10 @@ def land_canonical(cur, reading: tiers.Reading, query: str, cols: list[Column], 
                                           kind=kind, mapping=mapping):
         raw = f"{prefix}_raw"
         read = land_raw(cur, reading, query, cols, raw, label=label, progress=progress,
-                        partition=partition, ahead=ahead)
+                        partition=partition)
         try:
             return build_from(joined(quote_ident(raw), stream=False)), read
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(raw)}")
     return tiers.read(cur, reading, query, cols, lambda rel: build_from(joined(rel, stream=True)),
-                      label=label, partition=partition, progress=progress, ahead=ahead)
+                      label=label, partition=partition, progress=progress)

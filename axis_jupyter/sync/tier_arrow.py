@@ -19,8 +19,7 @@ package is installed.
 * **Read ahead.** Each connection is drained by its own thread (the driver releases the GIL
   while it reads and decodes), a batch or two ahead of DuckDB: decoding the next batch
   overlaps DuckDB's work on the last one instead of waiting for it (on the sync benchmark,
-  1–2 s of a 5M-row read). A full sync starts its results read while the dataset table
-  lands and lets the driver decode up to 24 batches ahead meanwhile (0.1–0.3 s of 7 s).
+  1–2 s of a 5M-row read).
 * **Partitions** (``partition_column`` and ``sync_workers`` > 1): one connection per range,
   their batches merged into the one stream DuckDB reads.
 * **Cancellation.** A watcher cancels the running statements (``adbc_cancel``) when the sync
@@ -156,48 +155,30 @@ _DONE = object()
 
 
 class ArrowFeed(Feed):
-    """One query (or its partitions) through ADBC, as one Arrow stream for DuckDB.
-
-    ``ahead``: how many batches each connection may decode before DuckDB asks for them. Two
-    keep the driver a step ahead while DuckDB reads; a sync that starts the results read
-    early (:func:`~.tiers.start_ahead`, while the dataset table lands) allows more.
-    """
+    """One query (or its partitions) through ADBC, as one Arrow stream for DuckDB."""
 
     def __init__(self, snap: Snapshot, queries: list[str], columns: list[Column], *, label: str,
-                 cancel, progress=None, ahead: int = 2):
+                 cancel, progress=None):
         super().__init__(cancel, progress)
         self.tier = "parallel_arrow" if len(queries) > 1 else "arrow"
         self.snap, self.queries, self.columns, self.label = snap, queries, columns, label
-        self.ahead = ahead
         self.readers: list[_Reader] = []
         self._duck = None
-        self._queue: queue.Queue | None = None
         self.finished = threading.Event()
         self.threads: list[threading.Thread] = []
 
-    def start(self) -> None:
-        """Run the queries and start decoding their batches (once; ``open`` calls it)."""
-        if self._queue is not None:
-            return
+    def open(self, cur) -> None:
         try:
             for q in self.queries:
                 self.readers.append(_Reader(self.snap, arrow_query(q, self.columns), self.label))
         except BaseException:
             for r in self.readers:
                 r.close()
-            self.readers = []
             raise
-        self._queue = queue.Queue(maxsize=self.ahead * len(self.readers))
-        for r in self.readers:
-            t = threading.Thread(target=self._pump, args=(r,), daemon=True, name="axis-arrow-part")
-            t.start()
-            self.threads.append(t)
-
-    def open(self, cur) -> None:
-        self.start()
         schema = self.readers[0].reader.schema
+        batches = self._merged()
         self._duck = cur
-        self._name = register(cur, Tap(self, schema, self._merged()).reader())
+        self._name = register(cur, Tap(self, schema, batches).reader())
         self.relation = self._name
         watcher = threading.Thread(target=self._watch, daemon=True, name="axis-arrow-cancel")
         watcher.start()
@@ -210,31 +191,36 @@ class ArrowFeed(Feed):
                     r.cancel()
                 return
 
-    def _put(self, item) -> bool:
-        while not self.finished.is_set():
-            try:
-                self._queue.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _pump(self, reader: _Reader) -> None:
-        """Drain one connection into the queue (the driver releases the GIL meanwhile)."""
-        try:
-            for batch in reader.reader:
-                if not self._put(batch):
-                    return
-            reader.drained = True
-            self._put(_DONE)
-        except BaseException as exc:  # noqa: BLE001 - handed to the stream's consumer
-            self._put(exc)
-
     def _merged(self):
-        """The readers' batches as one stream, in the order they were decoded."""
+        """The readers' batches as one stream, each reader drained by its own thread."""
+        q: queue.Queue = queue.Queue(maxsize=2 * len(self.readers))
+
+        def put(item) -> bool:
+            while not self.finished.is_set():
+                try:
+                    q.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def pump(reader: _Reader) -> None:
+            try:
+                for batch in reader.reader:
+                    if not put(batch):
+                        return
+                reader.drained = True
+                put(_DONE)
+            except BaseException as exc:  # noqa: BLE001 - handed to the stream's consumer
+                put(exc)
+
+        for r in self.readers:
+            t = threading.Thread(target=pump, args=(r,), daemon=True, name="axis-arrow-part")
+            t.start()
+            self.threads.append(t)
         done = 0
         while done < len(self.readers):
-            item = self._queue.get()
+            item = q.get()
             if item is _DONE:
                 done += 1
             elif isinstance(item, BaseException):

@@ -78,15 +78,14 @@ def order(reading: Reading) -> list[str]:
 
 
 def _feed(tier: str, reading: Reading, query: str, columns: list[Column], partition: str | None,
-          label: str, progress: Progress | None, ahead: int = 2) -> Feed:
+          label: str, progress: Progress | None) -> Feed:
     snap = reading.snap
     parts = [query]
     pcol = next((c for c in columns if c.name == partition), None) if partition else None
     if pcol is not None and tier != "cursor" and reading.workers > 1 and snap.shareable:
         parts = partition_queries(snap, query, pcol, reading.workers)
     if tier == "arrow":
-        return ArrowFeed(snap, parts, columns, label=label, cancel=reading.cancel, progress=progress,
-                         ahead=ahead)
+        return ArrowFeed(snap, parts, columns, label=label, cancel=reading.cancel, progress=progress)
     if tier == "copy":
         streams = [(snap.reader(), q) for q in parts] if snap.shareable else [(snap.coord, query)]
         return CopyFeed(streams, columns, reading.cancel, progress)
@@ -95,39 +94,18 @@ def _feed(tier: str, reading: Reading, query: str, columns: list[Column], partit
                       cancel=reading.cancel, progress=progress)
 
 
-def start_ahead(reading: Reading, query: str, columns: list[Column], *, label: str,
-                partition: str | None = None, progress: Progress | None = None,
-                batches: int = 2) -> Feed | None:
-    """Start reading ``query`` now, for a :func:`read` that comes later (``ahead=``): the
-    driver decodes up to ``batches`` batches per connection before DuckDB asks for them.
-    Only the arrow tier decodes on threads of its own; for the others (or when the query
-    cannot start here) None, and the later read starts as usual (and reports the error)."""
-    tiers = order(reading)
-    if tiers[0] != "arrow":
-        return None
-    feed = _feed("arrow", reading, query, columns, partition, label, progress, ahead=batches)
-    try:
-        feed.start()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - the read itself reports it, with its fallbacks
-        feed.close(failed=True)
-        return None
-    return feed
-
-
 def read(cur, reading: Reading, query: str, columns: list[Column], use: Callable[[str], T], *,
-         label: str, partition: str | None = None, progress: Progress | None = None,
-         ahead: Feed | None = None) -> tuple[T, ReadResult]:
+         label: str, partition: str | None = None,
+         progress: Progress | None = None) -> tuple[T, ReadResult]:
     """Run ``use(relation)`` — one DuckDB statement (or transaction) on ``cur`` that reads the
     query's rows from ``relation`` — through the first tier that can carry them.
 
     ``use`` must leave nothing behind when it fails (one statement, or its own transaction):
-    the next tier runs it again. ``ahead``: the first tier's feed, already started
-    (:func:`start_ahead`); it is closed here like any other.
+    the next tier runs it again.
     """
     tiers = order(reading)
     for i, tier in enumerate(tiers):
-        feed = ahead if i == 0 and ahead is not None else \
-            _feed(tier, reading, query, columns, partition, label, progress)
+        feed = _feed(tier, reading, query, columns, partition, label, progress)
         # Without an exported snapshot every read shares the coordinator: one at a time.
         serial = nullcontext() if reading.snap.shareable else reading.snap.lock
         t0 = time.perf_counter()
