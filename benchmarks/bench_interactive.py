@@ -15,6 +15,9 @@ Measured, in one run:
   with ``exact=True``), the same rounds;
 * the **peak memory** (VmHWM) of each lab's server process, which owns the store.
 
+Views (``VIEWS``): the scorecard; the monitor over all time in daily buckets; the monitor as
+it opens (the last 24 hours, hourly buckets).
+
     flock /work/helpers/bench.lock .venv/bin/python benchmarks/bench_interactive.py --rows 100000000
 
 Writes benchmarks/results/interactive_<rows>.json and prints markdown tables.
@@ -43,6 +46,12 @@ from interactive_data import store_path  # noqa: E402
 # no filter); the page ticks and unticks the values in the filter bar, one change at a time
 SCORECARD = ("ev", "axis-scorecard", "evaluation_name", ["exp_1", "exp_3", ""])
 MONITOR = ("mon", "axis-monitor", "environment", ["prod", "staging", ""])
+# view name -> (widget class, spec, the widget's keyword arguments): the monitor over all
+# time in daily buckets (the day tables), and as it opens (the last 24 hours, hourly: the
+# hour tables)
+VIEWS = {"scorecard": ("Scorecard", SCORECARD, {}),
+         "monitor": ("Monitor", MONITOR, {"time": "all", "granularity": "day"}),
+         "monitor_24h": ("Monitor", MONITOR, {"time": "24h", "granularity": "hour"})}
 # each step toggles one checkbox: [a], [a, b], [b], [] (all)
 STEPS = [("tick", 0, "one"), ("tick", 1, "two"), ("untick", 0, "one"), ("untick", 1, "all")]
 
@@ -64,9 +73,9 @@ def rebuild(path: Path) -> dict:
             t0 = time.perf_counter()
             meta = build(store, name)
             out[name] = {"build_s": round(time.perf_counter() - t0, 1),
-                         "parts_s": meta.get("build_s"),  # the per-day tables' build, and the whole
+                         "parts_s": meta.get("build_s"),  # each step's seconds, and the whole
                          **{k: meta.get(k) for k in ("keys", "day_keys", "bin_keys", "latency_keys", "day_bin_keys",
-                                                     "lat_day_keys")}}
+                                                     "lat_day_keys", "hour_keys", "hour_bin_keys", "lat_hour_keys")}}
             print(name, out[name], flush=True)
     finally:
         store.close()
@@ -82,25 +91,28 @@ def raw_duckdb(path: Path, repeat: int) -> dict:
     from bench_summaries import raw_floor
 
     store = axis_jupyter.LocalStore(path)
-    out = {"scorecard": {}, "monitor": {}, "monitor_in_process_with_summaries": {}}
+    monitors = [v for v in VIEWS if v.startswith("monitor")]
+    out = {"scorecard": {}, **{v: {} for v in monitors}, **{f"{v}_in_process_with_summaries": {} for v in monitors}}
+
+    def monitor_runs(view, value):
+        f = {"environment": value} if value else None
+        return [monitor_view.payload(store, "mon", filters=f, **VIEWS[view][2])["timing"]
+                for _ in range(repeat + 1)][1:]
     try:
-        for value in MONITOR[3]:
-            f = {"environment": value} if value else None
-            runs = [monitor_view.payload(store, "mon", filters=f, time="all", granularity="day")["timing"]
-                    for _ in range(repeat + 1)][1:]
-            out["monitor_in_process_with_summaries"][value or "all"] = {
-                "total_ms": med([t["total_ms"] for t in runs]), "duckdb_ms": med([t["duckdb_ms"] for t in runs]),
-                "path": runs[-1]["path"], "paths": runs[-1]["paths"]}
+        for view in monitors:
+            for value in MONITOR[3]:
+                runs = monitor_runs(view, value)
+                out[f"{view}_in_process_with_summaries"][value or "all"] = {
+                    "total_ms": med([t["total_ms"] for t in runs]), "duckdb_ms": med([t["duckdb_ms"] for t in runs]),
+                    "path": runs[-1]["path"], "paths": runs[-1]["paths"]}
         os.environ["AXIS_SUMMARIES"] = "off"
         for value in SCORECARD[3]:
             f = {"evaluation_name": value} if value else {}
             raw_floor(store, "ev", f)  # warm
             out["scorecard"][value or "all"] = med([raw_floor(store, "ev", f) for _ in range(repeat)])
-        for value in MONITOR[3]:
-            f = {"environment": value} if value else None
-            runs = [monitor_view.payload(store, "mon", filters=f, time="all", granularity="day")["timing"]
-                    for _ in range(repeat + 1)][1:]
-            out["monitor"][value or "all"] = med([t["duckdb_ms"] for t in runs])
+        for view in monitors:
+            for value in MONITOR[3]:
+                out[view][value or "all"] = med([t["duckdb_ms"] for t in monitor_runs(view, value)])
     finally:
         store.close()
         os.environ.pop("AXIS_SUMMARIES", None)
@@ -122,9 +134,8 @@ def browser_rounds(lab, repeat: int) -> dict:
     out = {}
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
-        for name, (dataset, testid, select, values) in (("scorecard", SCORECARD), ("monitor", MONITOR)):
-            cls = "Scorecard" if name == "scorecard" else "Monitor"
-            extra = "" if name == "scorecard" else ", time='all', granularity='day'"
+        for name, (cls, (dataset, testid, select, values), kw) in VIEWS.items():
+            extra = "".join(f", {k}={v!r}" for k, v in kw.items())
             lab.write_notebook(f"{name}.ipynb", [
                 f"import axis_jupyter\nfrom axis_jupyter import {cls}\n"
                 f"w = {cls}({dataset!r}, store=axis_jupyter.connect(){extra})\nw"])
@@ -138,7 +149,7 @@ def browser_rounds(lab, repeat: int) -> dict:
             field.locator("summary").click()  # the menu stays open: one click per change
 
             def change(action: str, value: str) -> dict:
-                if name == "monitor":  # the previous update's tables loaded too
+                if cls == "Monitor":  # the previous update's tables loaded too
                     page.wait_for_function("(s) => document.querySelector(s).dataset.pending === '0'",
                                            arg=sel, timeout=300_000)
                 before = int(view.get_attribute("data-render-seq") or 0)
@@ -211,7 +222,7 @@ def main() -> None:
     lines = ["| view | filter | raw DuckDB ms | from summaries: change -> rendered ms | server ms | "
              "DuckDB in request ms | path | raw path (AXIS_SUMMARIES=off): change -> rendered ms | server ms |",
              "|---|---|---:|---:|---:|---:|---|---:|---:|"]
-    for view, spec in (("scorecard", SCORECARD), ("monitor", MONITOR)):
+    for view, (_, spec, _) in VIEWS.items():
         floor_of = {"one": spec[3][0], "two": None, "all": ""}  # the raw floor of one value
         for key, fast in doc["summaries"][view].items():
             slow = doc["raw_path"][view][key]

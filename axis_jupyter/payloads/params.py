@@ -222,9 +222,11 @@ def time_scope(info: dict, raw_filters=None, time: str | None = "24h", time_rang
                anchor: str = "data") -> dict:
     """The analytics filter dict of a monitoring view's filters and time window.
 
-    ``time`` is a preset (1h ... 30d) counted back from the newest timestamp of the data
-    (``anchor="data"``, so a historical dataset still shows its last day) or from now
-    (``anchor="now"``), ``all``, or ``custom`` with ``time_range`` = [start, end]."""
+    ``time`` is a preset (1h ... 30d) counted back from the end of the hour of the newest
+    timestamp of the data (``anchor="data"``, so a historical dataset still shows its last
+    day) or of now (``anchor="now"``), ``all``, or ``custom`` with ``time_range`` =
+    [start, end]. Presets snap to whole hours: every hourly bucket of the window is a whole
+    hour (none cut at the window's start), and the summaries' hour tables answer it."""
     if raw_filters not in (None, "") and not isinstance(raw_filters, dict):
         raise QueryError("filters must be an object such as {\"environment\": \"prod\"}.")
     out = {}
@@ -249,7 +251,7 @@ def time_scope(info: dict, raw_filters=None, time: str | None = "24h", time_rang
             end = pd.Timestamp(tr[1]) if tr[1] else pd.Timestamp.now(tz="UTC").tz_localize(None)
         else:
             raise QueryError("anchor must be data or now.")
-        end = end + pd.Timedelta(microseconds=1)  # the end is exclusive; keep the newest row
+        end = end.floor("h") + pd.Timedelta(hours=1)  # exclusive: the newest row's hour is in
         out["time_range"] = [(end - TIME_PRESETS[time]).isoformat(), end.isoformat()]
     return out
 

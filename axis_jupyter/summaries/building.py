@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import ibis
 
+from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
 from ..ingest.readers import quote_ident
 from . import duck
-from .keys import FINE_BINS
+from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY
+
+THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
 
 
 def _score(t: ibis.Table):
@@ -45,3 +48,37 @@ def _bin_keys(cur, stats: str, keys: list[str], limit: int) -> list[str] | None:
         if (bound or 0) <= limit:
             return keys[:i]
     return None
+
+
+def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[str] | None:
+    """The longest prefix of ``keys`` whose days (or hours) table stays under ``limit``
+    groups, bounded from the stats table: each (prefix, histogram bin) group in at most
+    every one of the ``days`` buckets."""
+    for i in range(len(keys), 0, -1):
+        by = ", ".join(quote_ident(k) for k in [*keys[:i], "_bin"])
+        groups = cur.execute(f"SELECT count(*) FROM (SELECT DISTINCT {by} FROM "
+                             f"{quote_ident(stats)})").fetchall()[0][0]
+        if groups * max(days, 1) <= limit:
+            return keys[:i]
+    return None
+
+
+def stats_expr(t: ibis.Table, keys: list[str], has_time: bool, thresholds=THRESHOLDS,
+               node_attrs=(), unit: str = "D") -> ibis.Table:
+    """The stats (or, ``has_time``, days; with ``unit="h"``, hours) table; ``node_attrs``
+    adds ``_node_<c>`` = min(c) per group, from which the build takes the node attributes
+    (no scan of their own)."""
+    t = t.filter(t.metric_name.notnull())
+    extra = {"_bin": _binned(t, SCORECARD_BINS)}
+    if has_time:
+        extra[TIME_KEY] = t[TIME_KEY].truncate(unit)
+    m = t.mutate(**extra)
+    s = _score(m)
+    aggs = {"rows": m.count(), "n": s.count(), "total": s.sum(), "sumsq": (s * s).sum(),
+            "min": s.min(), "max": s.max()}
+    for i, th in enumerate(thresholds):
+        aggs[f"passes_{i}"] = ibis.ifelse(s >= th, 1, 0).sum()
+    for c in node_attrs:
+        aggs[f"_node_{c}"] = m[c].min()
+    group = [*keys, *([TIME_KEY] if has_time else []), "_bin"]
+    return m.group_by(group).aggregate(**aggs)

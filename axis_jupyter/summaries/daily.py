@@ -44,17 +44,18 @@ DAY_BIN_ROWS = 250_000
 MIN_DAY_BIN_ROWS = 50_000
 
 
-def day_bins_expr(t: ibis.Table, keys: list[str]) -> ibis.Table:
-    """The per-day fine bins of the scores of ``t`` by ``keys`` (rows with a metric, a score
-    and a timestamp: what trends and the alerts' score series keep)."""
+def day_bins_expr(t: ibis.Table, keys: list[str], unit: str = "D") -> ibis.Table:
+    """The per-day (``unit="h"``: per-hour) fine bins of the scores of ``t`` by ``keys``
+    (rows with a metric, a score and a timestamp: what trends and the alerts' score series
+    keep)."""
     t = t.filter(t.metric_name.notnull() & t.metric_score.notnull() & t[TIME_KEY].notnull())
     s = t.metric_score.cast("float64")
-    m = t.mutate(_day=t[TIME_KEY].truncate("D"), _fbin=_binned(t, DAY_BINS), _s=s)
+    m = t.mutate(_day=t[TIME_KEY].truncate(unit), _fbin=_binned(t, DAY_BINS), _s=s)
     g = m.group_by([*keys, m._day.name(TIME_KEY), "_fbin"])
     return g.aggregate(n=m._s.count(), total=m._s.sum(), min=m._s.min(), max=m._s.max())
 
 
-def lat_days_expr(r: ibis.Table, keys: list[str]) -> ibis.Table:
+def lat_days_expr(r: ibis.Table, keys: list[str], unit: str = "D") -> ibis.Table:
     """The per-day latency sketch of ``r`` (one row per record: ``latency``, ``timestamp``
     and ``keys``); a record without a latency counts in the ``_lbin`` NULL row."""
     r = r.filter(r[TIME_KEY].notnull())
@@ -62,7 +63,7 @@ def lat_days_expr(r: ibis.Table, keys: list[str]) -> ibis.Table:
     on_log = ibis.ifelse(x > 0, (x.ln() / math.log(latency.GAMMA)).ceil().cast("int64"),
                          latency.ZERO_BIN)
     lbin = ibis.ifelse(x.isnull(), ibis.null("int64"), on_log)
-    m = r.mutate(_day=r[TIME_KEY].truncate("D"), _lbin=lbin, _x=x)
+    m = r.mutate(_day=r[TIME_KEY].truncate(unit), _lbin=lbin, _x=x)
     g = m.group_by([*keys, m._day.name(TIME_KEY), "_lbin"])
     return g.aggregate(n=m.count(), total=m._x.sum(), min=m._x.min(), max=m._x.max())
 

@@ -4,8 +4,10 @@ Keys are the columns the views filter and group on (``ingest.columns.FILTER_COLU
 experiment, metric, source, environment, ...) that the scores table has, with at most
 :data:`MAX_KEY_VALUES` distinct values each (and a twentieth of the rows, at least
 :data:`MIN_KEY_VALUES`), plus the day of ``timestamp``
-(:data:`TIME_KEY`, truncated to midnight). A time range is answerable from the summaries
-only when both of its ends fall on midnight (a day bucket is then wholly in or out).
+(:data:`TIME_KEY`, truncated to midnight). A time range is answerable from the day tables
+only when both of its ends fall on midnight (a day bucket is then wholly in or out), and from
+the hour tables of monitoring data (the last :data:`.daily.RECENT_HOURS` hours) when both
+fall on the hour and it starts inside them.
 """
 
 from __future__ import annotations
@@ -71,11 +73,11 @@ def _numeric(duck_type: str) -> bool:
                                          "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"))
 
 
-def _midnight(value) -> bool:
-    """True for a missing end or a time exactly at midnight (unparseable: False, so the raw
-    path reports the bad value)."""
+def _time(value):
+    """The naive UTC timestamp of a time filter's end; None when missing, False when it is
+    not a time (the raw path then reports the bad value)."""
     if value is None or value == "":
-        return True
+        return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return False
     try:
@@ -84,15 +86,44 @@ def _midnight(value) -> bool:
         return False
     if ts is pd.NaT or pd.isna(ts):
         return False
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts == ts.normalize()
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+UNITS = {"D": "day", "h": "hour"}
+
+
+def time_unanswerable(filters: dict | None, unit: str = "D", since=None) -> str | None:
+    """Why the time filters of ``filters`` do not fall on whole ``unit`` buckets ("D" or
+    "h") from ``since`` on (a timestamp: the first bucket a table holds; None: all);
+    None when they do (or there is none)."""
+    if filters is not None and not isinstance(filters, dict):
+        return "filters are not an object"
+    filters = filters or {}
+    starts = []
+    for key in TIME_FILTERS:
+        value = filters.get(key)
+        if value is None:
+            continue
+        ends = value if key == "time_range" else [value]
+        if not isinstance(ends, (list, tuple)) or len(ends) != (2 if key == "time_range" else 1):
+            return f"{key} is not a time range"
+        times = [_time(v) for v in ends]
+        if any(ts is False or (ts is not None and ts != ts.floor(unit)) for ts in times):
+            return f"{key} does not fall on {UNITS[unit]} boundaries"
+        if key != "time_end":
+            starts.append(times[0])
+    if since is not None:
+        first = pd.Timestamp(since)
+        if not starts or any(ts is None or ts < first for ts in starts):
+            return f"the time range starts before the hour tables ({first.isoformat()}) or has no start"
+    return None
 
 
 def unanswerable(filters: dict | None, keys: list[str], has_time: bool,
-                 by: tuple[str, ...] = ()) -> str | None:
+                 by: tuple[str, ...] = (), unit: str = "D", since=None) -> str | None:
     """Why ``filters`` (and groupings ``by``) cannot be answered from summaries keyed by
-    ``keys``; None when they can."""
+    ``keys`` (with a time bucket of ``unit`` from ``since`` on when ``has_time``); None when
+    they can."""
     for col in by:
         if col not in keys:
             return f"grouping by {col} (not a summary key)"
@@ -100,14 +131,8 @@ def unanswerable(filters: dict | None, keys: list[str], has_time: bool,
         return "filters are not an object"
     for key, value in (filters or {}).items():
         if key in TIME_FILTERS:
-            if value is None:
-                continue
-            if not has_time:
+            if value is not None and not has_time:
                 return "a time range (the summaries have no time bucket)"
-            ends = value if key == "time_range" else [value]
-            if not isinstance(ends, (list, tuple)) or \
-                    not all(_midnight(v) for v in ends):
-                return f"{key} does not fall on day boundaries"
         elif key not in keys:
             return f"a filter on {key} (not a summary key)"
-    return None
+    return time_unanswerable(filters, unit, since) if has_time else None

@@ -37,7 +37,7 @@ from ..analytics.filters import apply_filters
 from . import binned
 from . import latency as log_bins
 from .daily import DAY_BINS
-from .keys import TIME_FILTERS, TIME_KEY, unanswerable
+from .keys import TIME_FILTERS, TIME_KEY, time_unanswerable
 
 P50_95_99 = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 DAYS_OR_WEEKS = ("D", "W")
@@ -50,6 +50,34 @@ def _timed(filters) -> bool:
 
 def _same(t):
     return t
+
+
+KEYS = {"day_bins": "day_bin_keys", "hour_bins": "hour_bin_keys", "lat_days": "lat_day_keys",
+        "lat_hours": "lat_hour_keys", "days": "day_keys", "hours": "hour_keys"}
+
+
+def _bucketed(planner, filters, unit, day_role: str, hour_role: str, by=()):
+    """((role, table, its keys), None): the day table ``day_role`` for day or week buckets
+    (``unit`` None: any) on day boundaries, else the hour table ``hour_role`` on hour
+    boundaries inside its hours (:mod:`.hourly`), the request's filters and groupings among
+    its keys; or (None, why)."""
+    reasons = []
+    if unit not in (None, *DAYS_OR_WEEKS):
+        reasons.append("hourly buckets (the day tables have days)")
+    elif day_role not in planner.tables:
+        reasons.append(f"no {day_role} table")
+    else:
+        reasons.append(time_unanswerable(filters, "D"))
+    if reasons[-1] is not None and hour_role in planner.tables:
+        reasons.append(time_unanswerable(filters, "h", planner.hours_from))
+        role = hour_role
+    else:
+        role = day_role
+    if reasons[-1] is not None:
+        return None, "; ".join(r for r in reasons if r)
+    keys = list(planner.day_keys if role == "days" else planner.meta.get(KEYS[role]) or [])
+    why = planner.unanswerable(filters, role, keys, by)
+    return (None, why) if why else ((role, planner.tables[role], keys), None)
 
 
 def _category(ctx, keys: list[str], category):
@@ -69,20 +97,18 @@ def _category(ctx, keys: list[str], category):
 
 
 def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metrics=None):
-    if unit not in DAYS_OR_WEEKS:
-        return None, "hourly buckets (the summaries have days)"
-    if "day_bins" not in planner.tables:
+    if "day_bins" not in planner.tables and "hour_bins" not in planner.tables:
         return None, "no per-day score bins (too many groups, or not monitoring data)"
-    keys = list(planner.meta["day_bin_keys"])
-    why = unanswerable(filters, keys, True)
+    found, why = _bucketed(planner, filters, unit, "day_bins", "hour_bins")
     if why:
         return None, why
+    role, table, keys = found
     narrow, why = _category(ctx, keys, metric_category)
     if why:
         return None, why
 
     def make():
-        t = narrow(apply_filters(planner.tables["day_bins"], filters))
+        t = narrow(apply_filters(table, filters))
         s = t.filter(t.metric_name.isin(metrics)) if metrics else t
         s = s.mutate(bucket=s[TIME_KEY].truncate(unit))
         b = s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
@@ -90,7 +116,7 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
         return binned.quantile_expr(b, ["bucket", "metric_name"], P50_95_99, binned.centre_estimate(DAY_BINS),
                                     extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
 
-    df = binned.finish_quantiles(ctx.execute(planner._memo(("trends", unit, metric_category, filters, metrics),
+    df = binned.finish_quantiles(ctx.execute(planner._memo(("trends", role, unit, metric_category, filters, metrics),
                                                            make)), P50_95_99)
     if len(df) and (df["min"].astype(float).min() < 0 or df["max"].astype(float).max() > 1):
         return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
@@ -102,18 +128,19 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
 
 def latency_table(planner, filters, by) -> tuple[Any, str | None]:
     """(the latency sketch that answers ``filters`` grouped by ``by``, None) or (None, why):
-    the day-less one without a time range, the per-day one with one."""
+    the day-less one without a time range, the per-day or per-hour one with one."""
     if _timed(filters) or "lat" not in planner.tables:
-        if "lat_days" not in planner.tables:
+        if "lat_days" not in planner.tables and "lat_hours" not in planner.tables:
             return None, "no per-day latency sketch"
-        keys, table, has_time = planner.meta["lat_day_keys"], planner.tables["lat_days"], True
-    else:
-        keys, table, has_time = planner.meta["latency_keys"], planner.tables["lat"], False
-    why = unanswerable(filters, list(keys or []), has_time, tuple(by))
+        found, why = _bucketed(planner, filters, None, "lat_days", "lat_hours", by)
+        if why:
+            return None, why
+        t = apply_filters(found[1], filters)
+        return t.filter(t._lbin.notnull()), None
+    why = planner.unanswerable(filters, "stats", list(planner.meta["latency_keys"] or []), by)
     if why:
         return None, why
-    t = apply_filters(table, filters)
-    return (t.filter(t._lbin.notnull()) if "_lbin" in t.columns and has_time else t), None
+    return apply_filters(planner.tables["lat"], filters), None
 
 
 def latency(planner, ctx, by=None, filters=None):
@@ -181,16 +208,12 @@ def latency_histogram(planner, ctx, bins=20, by=(), filters=None):
 
 
 def score_series(planner, ctx, unit=None, filters=None, metrics=None, cfg=None):
-    if unit not in DAYS_OR_WEEKS:
-        return None, "hourly buckets (the summaries have days)"
-    if "days" not in planner.tables:
-        return None, "no days table"
-    keys = list(planner.day_keys)
-    if "source_name" in ctx.table("scores").columns and "source_name" not in keys:
-        return None, "source_name is not a key of the days table"
-    why = unanswerable(filters, keys, True)
+    found, why = _bucketed(planner, filters, unit, "days", "hours")
     if why:
         return None, why
+    role, table, keys = found
+    if "source_name" in ctx.table("scores").columns and "source_name" not in keys:
+        return None, f"source_name is not a key of the {role} table"
     per = cfg["thresholds"]["per_source"] or {}
     default = cfg["thresholds"]["default"]["pass"]
     cols = {th: planner._passes(th) for th in {default, *(v["pass"] for v in per.values())}}
@@ -202,14 +225,14 @@ def score_series(planner, ctx, unit=None, filters=None, metrics=None, cfg=None):
         return None, why
 
     def make():
-        s = sources.visible(narrow(apply_filters(planner.tables["days"], filters)), cfg, metrics)
+        s = sources.visible(narrow(apply_filters(table, filters)), cfg, metrics)
         s = s.filter(s[TIME_KEY].notnull())
         return s.group_by(source_name=sources.source_name(s), metric_name=s.metric_name,
                           bucket=s[TIME_KEY].truncate(unit)).aggregate(
             count=s.n.sum(), total=s.total.sum(), **{c: s[c].sum() for c in sorted(set(cols.values()))}
         ).order_by(["source_name", "metric_name", "bucket"])
 
-    df = ctx.execute(planner._memo(("score_series", unit, filters, metrics, cfg), make))
+    df = ctx.execute(planner._memo(("score_series", role, unit, filters, metrics, cfg), make))
     df = df[df["count"].fillna(0).astype("int64") > 0].reset_index(drop=True)
     n = df["count"].astype("int64").to_numpy()
     passes = np.zeros(len(df))
@@ -225,20 +248,18 @@ def score_series(planner, ctx, unit=None, filters=None, metrics=None, cfg=None):
 
 
 def record_series(planner, ctx, unit=None, filters=None, limit=None):
-    if unit not in DAYS_OR_WEEKS:
-        return None, "hourly buckets (the summaries have days)"
     cols = set(ctx.table("full").columns)
     if "has_errors" in cols:
         return None, "error rates (has_errors is not summarised)"
-    if "lat_days" not in planner.tables:
+    if "lat_days" not in planner.tables and "lat_hours" not in planner.tables:
         return None, "no per-day latency sketch"
-    keys = list(planner.meta["lat_day_keys"] or [])
-    if "source_name" in cols and "source_name" not in keys:
-        return None, "source_name is not a key of the per-day latency sketch"
-    why = unanswerable(filters, keys, True)
+    found, why = _bucketed(planner, filters, unit, "lat_days", "lat_hours")
     if why:
         return None, why
-    t = apply_filters(planner.tables["lat_days"], filters)
+    role, table, keys = found
+    if "source_name" in cols and "source_name" not in keys:
+        return None, f"source_name is not a key of the latency sketch ({role})"
+    t = apply_filters(table, filters)
 
     def make():
         b = t.group_by(source_name=sources.source_name(t), bucket=t[TIME_KEY].truncate(unit),
@@ -248,7 +269,7 @@ def record_series(planner, ctx, unit=None, filters=None, limit=None):
         return binned.quantile_expr(b, ["source_name", "bucket"], {"p95": 0.95}, binned.log_estimate,
                                     n="_lat", extra={"records": lambda m: m.n.sum()}, extra_cols=["n"])
 
-    out = binned.finish_quantiles(ctx.execute(planner._memo(("record_series", unit, filters), make)), {"p95": 0.95})
+    out = binned.finish_quantiles(ctx.execute(planner._memo(("record_series", role, unit, filters), make)), {"p95": 0.95})
     if (pd.to_numeric(out["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
     out["records"] = out["records"].astype("int64")
@@ -267,7 +288,7 @@ def class_series(planner, ctx, filters=None):
     role, keys = planner._stats_for(filters)
     if "metric_category" not in keys:
         return None, "metric_category is not a summary key"
-    why = unanswerable(filters, keys, role == "days")
+    why = planner.unanswerable(filters, role, keys)
     if why:
         return None, why
     t = apply_filters(planner.tables[role], filters)

@@ -6,8 +6,9 @@ show); :meth:`AnalyticContext.answer` then runs the raw query. A request is answ
 
 * the summaries cover every row of the dataset (a writer that appended rows without
   extending them makes them stale: the raw table answers until the next build);
-* every filter is on a key column and every grouping is a key (with a time range, which
-  must fall on day boundaries, the keys of the days table);
+* every filter is on a key column and every grouping is a key (with a time range on day
+  boundaries, the keys of the days table; on hour boundaries within the newest hours of
+  monitoring data, those of the hours table: :mod:`.hourly`);
 * what it asks is summarised (a pass threshold among the configured ones; percentiles of
   scores within [0, 1], whose fine bins give the error :data:`.percentiles.BOUND`).
 
@@ -39,7 +40,7 @@ import numpy as np
 from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
-from .keys import TIME_FILTERS, unanswerable
+from .keys import TIME_FILTERS, time_unanswerable, unanswerable
 from . import monitor_answers
 from .percentiles import quantiles
 from .tables import case_keys
@@ -67,6 +68,8 @@ class Planner:
         else:
             self.day_keys = list(meta["day_keys"] or [])
             self.cases_day = bool(meta.get("cases_day"))
+        self.hour_keys = list(meta.get("hour_keys") or [])
+        self.hours_from = meta.get("hours_from")
 
     @classmethod
     def for_info(cls, info: dict, table: Callable[[str], ibis.Table]) -> "Planner | None":
@@ -100,18 +103,33 @@ class Planner:
 
     # ------------------------------------------------------------------ answers
     def _stats_for(self, filters) -> tuple[str, list[str]]:
-        """The stats table that can answer ``filters`` and its keys: the days table for a
-        time range (when there is one), else the stats table (which has no day)."""
+        """The stats table that can answer ``filters`` and its keys: for a time range the
+        days table (on day boundaries) or the hours table (on hour boundaries, inside its
+        hours), else the stats table (which has no time)."""
         timed = isinstance(filters, dict) and any(filters.get(k) is not None for k in TIME_FILTERS)
-        if timed and "days" in self.tables:
-            return "days", self.day_keys
+        if timed:
+            if "hours" in self.tables and not ("days" in self.tables and time_unanswerable(filters, "D") is None) \
+                    and time_unanswerable(filters, "h", self.hours_from) is None:
+                return "hours", self.hour_keys
+            if "days" in self.tables:
+                return "days", self.day_keys
         return "stats", self.keys
+
+    def unanswerable(self, filters, role: str, keys: list[str], by=()) -> str | None:
+        """Why ``filters`` (grouped ``by``) cannot be answered from the table of ``role``
+        (stats, days or hours) keyed by ``keys``; None when they can."""
+        hours = role in ("hours", "hour_bins", "lat_hours")
+        why = unanswerable(filters, keys, role != "stats", tuple(by), "h" if hours else "D",
+                           self.hours_from if hours else None)
+        if why and role == "days" and "hours" in self.tables and "day boundaries" in why:
+            why += "; " + time_unanswerable(filters, "h", self.hours_from)  # nor the hour tables
+        return why
 
     def _scorecard_binned(self, ctx, filters=None, threshold=None):
         if EXPERIMENT in ctx.table("scores").columns and EXPERIMENT not in self.keys:
             return None, f"{EXPERIMENT} has too many values to be a summary key"
         role, keys = self._stats_for(filters)
-        why = unanswerable(filters, keys, role == "days")
+        why = self.unanswerable(filters, role, keys)
         if why:
             return None, why
         if EXPERIMENT in ctx.table("scores").columns and EXPERIMENT not in keys:
@@ -262,7 +280,7 @@ class Planner:
         """(the stats or days table filtered as the raw score analytics filter the rows:
         ``filters`` and the metric category, SCORE matching NULL), None) or (None, why)."""
         role, keys = self._stats_for(filters)
-        why = unanswerable(filters, keys, role == "days", tuple(by))
+        why = self.unanswerable(filters, role, keys, by)
         if why:
             return None, why
         t = apply_filters(self.tables[role], filters)

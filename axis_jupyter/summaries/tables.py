@@ -1,6 +1,6 @@
 """The summary tables of a dataset version, as portable Ibis expressions over its scores table.
 
-Up to seven tables, named after the scores table (so they are versioned and dropped with it):
+The tables below, named after the scores table (so they are versioned and dropped with it):
 
 ``stats``  keys + ``_bin`` (the scorecard's 5-bin histogram bin of the score) -> rows, n
            (non-null scores), total, sumsq, min, max, passes_<i> (scores >= the i-th
@@ -27,6 +27,10 @@ Up to seven tables, named after the scores table (so they are versioned and drop
            ``latency_keys`` (the keys the index has), one count per record
            (:mod:`.latency`).
 
+Monitoring data also gets the monitor view's per-day tables (``day_bins``, ``lat_days``:
+:mod:`.daily`) and per-hour tables over its newest hours (``hours``, ``hour_bins``,
+``lat_hours``: :mod:`.hourly`).
+
 Every aggregate merges by re-aggregating (sum of sums, min of mins), so an increment is
 appended as its own rows (:func:`append_rows`) and queries always group again; the case
 masks and the latency sketch check the increment's cases and records against the ones
@@ -42,13 +46,11 @@ import time
 
 import ibis
 
-from ..config import GOOD_THRESHOLD, PASS_THRESHOLD
 from ..ingest.readers import quote_ident
-from . import case_masks, daily, duck, latency
-from .building import _bin_keys, _binned, _count, _create, _score, _table  # noqa: F401
-from .keys import FINE_BINS, SCORECARD_BINS, TIME_KEY, choose_keys
+from . import case_masks, daily, duck, hourly, latency
+from .building import THRESHOLDS, _bin_keys, _binned, _count, _create, _day_keys, _table, stats_expr  # noqa: F401
+from .keys import FINE_BINS, TIME_KEY, choose_keys
 
-THRESHOLDS = (PASS_THRESHOLD, GOOD_THRESHOLD)
 ROLES = ("stats", "days", "bins", "cases", "nodes", "lat", "case_masks")
 LEGACY = ("case_totals",)  # built by earlier versions; dropped by the next append or build
 # A summary table gets at most this share of the rows (at least MIN_ROWS): one fiftieth
@@ -62,26 +64,6 @@ DAY_GROUPS = 20_000
 # rows, 820,000 fine-bin groups took about as long as the rest of the build together.
 BIN_ROWS = 200_000
 NODE_ATTRS = ("parent", "weight", "metric_type")
-
-
-def stats_expr(t: ibis.Table, keys: list[str], has_time: bool, thresholds=THRESHOLDS,
-               node_attrs=()) -> ibis.Table:
-    """The stats (or, ``has_time``, days) table; ``node_attrs`` adds ``_node_<c>`` = min(c)
-    per group, from which the build takes the node attributes (no scan of their own)."""
-    t = t.filter(t.metric_name.notnull())
-    extra = {"_bin": _binned(t, SCORECARD_BINS)}
-    if has_time:
-        extra[TIME_KEY] = t[TIME_KEY].truncate("D")
-    m = t.mutate(**extra)
-    s = _score(m)
-    aggs = {"rows": m.count(), "n": s.count(), "total": s.sum(), "sumsq": (s * s).sum(),
-            "min": s.min(), "max": s.max()}
-    for i, th in enumerate(thresholds):
-        aggs[f"passes_{i}"] = ibis.ifelse(s >= th, 1, 0).sum()
-    for c in node_attrs:
-        aggs[f"_node_{c}"] = m[c].min()
-    group = [*keys, *([TIME_KEY] if has_time else []), "_bin"]
-    return m.group_by(group).aggregate(**aggs)
 
 
 def bins_expr(t: ibis.Table, keys: list[str]) -> ibis.Table:
@@ -127,6 +109,7 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
         out["bins"] = bins_expr(t, meta["bin_keys"])
     if meta.get("day_bin_keys"):
         out["day_bins"] = daily.day_bins_expr(t, meta["day_bin_keys"])
+    out.update(hourly.exprs(t, meta))
     cases = cases_expr(t, keys, bool(meta.get("cases_day")))
     if cases is not None:
         out["cases"] = cases
@@ -172,18 +155,6 @@ def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str], carried: li
                 f"{quote_ident(stats)} GROUP BY metric_name ORDER BY metric_name")
     for c in carried:
         cur.execute(f"ALTER TABLE {quote_ident(stats)} DROP COLUMN {quote_ident('_node_' + c)}")
-
-
-def _day_keys(cur, stats: str, keys: list[str], days: int, limit: int) -> list[str] | None:
-    """The longest prefix of ``keys`` whose days table stays under ``limit`` groups, bounded
-    from the stats table: each (prefix, histogram bin) group on at most every day."""
-    for i in range(len(keys), 0, -1):
-        by = ", ".join(quote_ident(k) for k in [*keys[:i], "_bin"])
-        groups = cur.execute(f"SELECT count(*) FROM (SELECT DISTINCT {by} FROM "
-                             f"{quote_ident(stats)})").fetchall()[0][0]
-        if groups * max(days, 1) <= limit:
-            return keys[:i]
-    return None
 
 
 def build_summaries(cur, scores_table: str, cases: bool = True,
@@ -270,8 +241,9 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         lap("lat")
     meta["build_s"] = timings
     if per_day:
-        daily.build_daily(cur, scores_table, t, meta, tables, latency_table if meta["latency_keys"] is not None else None,
-                    layout["days"] if layout["has_time"] else 0, limit)
+        lat = latency_table if meta["latency_keys"] is not None else None
+        daily.build_daily(cur, scores_table, t, meta, tables, lat, layout["days"] if layout["has_time"] else 0, limit)
+        hourly.build(cur, scores_table, t, meta, tables, lat, limit)
     meta["tables"] = tables
     timings["total"] = round(time.perf_counter() - started, 3)
     return meta
@@ -314,10 +286,10 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
         cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat'))}")
     if "lat" not in tables:
         summary["latency_keys"] = None
-    if "lat_days" in tables:  # the per-day latency sketch waits for the next load
-        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat_days'))}")
-    if "lat_days" not in tables:
-        summary["lat_day_keys"] = None
+    for role, keys in (("lat_days", "lat_day_keys"), ("lat_hours", "lat_hour_keys")):
+        if role in tables:  # the per-day and per-hour latency sketches wait for the next load
+            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
+        summary[keys] = None
     limit = max_rows(int(summary["source_rows"]))
     for role, expr in exprs(t, summary).items():
         name = tables.get(role)

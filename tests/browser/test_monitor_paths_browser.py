@@ -2,9 +2,12 @@
 JupyterLab and Chromium, a change of the environment filter on score-only monitoring data
 is answered from the summaries (the shared store, over HTTP) and, with ``AXIS_SUMMARIES=off``
 in the kernel that owns an embedded store, from the raw rows; the status line and the
-view's ``data-path`` show it."""
+view's ``data-path`` show it, over all time in daily buckets and as the view opens (the
+last 24 hours in hourly buckets, from the hour tables)."""
 
 from __future__ import annotations
+
+import pytest
 
 N = 600
 SEED = 4
@@ -29,16 +32,18 @@ def change_environment(page, view, value: str) -> str:
     return view.locator("[data-testid=status]").first.inner_text()
 
 
-def test_a_filter_change_is_answered_from_summaries_and_the_view_says_so(page, lab):
+@pytest.mark.parametrize("name,kwargs", [("mpaths", ", time='all', granularity='day'"),
+                                         ("mdefault", "")])  # as it opens: 24 hours, hourly
+def test_a_filter_change_is_answered_from_summaries_and_the_view_says_so(page, lab, name, kwargs):
     from browser.labserver import open_notebook, run_cell
 
-    lab.write_notebook("monitor_paths.ipynb", [
+    lab.write_notebook(f"{name}.ipynb", [
         "import axis_jupyter\nfrom axis_jupyter import demo, Monitor\naxis = axis_jupyter.connect()\n"
         "print(type(axis).__name__)",
-        DATA + "ds = axis.load(df, name='mpaths', kind='monitoring')\n"
-        "w = Monitor(ds, time='all', granularity='day')\nw",
+        DATA + f"ds = axis.load(df, name={name!r}, kind='monitoring')\n"
+        f"w = Monitor(ds{kwargs})\nw",
     ])
-    open_notebook(page, lab, "monitor_paths.ipynb")
+    open_notebook(page, lab, f"{name}.ipynb")
     assert "RemoteStore" in run_cell(page, 0)
     run_cell(page, 1)
     view = page.locator("[data-testid=axis-monitor]")

@@ -15,7 +15,7 @@ def test_multi_value_filters_and_copy_as_code(mstore, mon_frame):
     assert len(envs) == 2
     filters = {"environment": envs}
     p = call_action(mstore, "mon", "monitor", "payload", {"time": "7d", "granularity": "day", "filters": filters})
-    end = mon_frame.timestamp.max() + pd.Timedelta(microseconds=1)
+    end = mon_frame.timestamp.max().floor("h") + pd.Timedelta(hours=1)  # presets snap to hours
     df = mon_frame[mon_frame.environment.isin(envs) & (mon_frame.timestamp >= end - pd.Timedelta(hours=168))]
     s = df[(df.metric_category == "SCORE") & df.metric_score.notna()]
     assert p["kpis"]["scores"] == len(s)

@@ -34,7 +34,7 @@ def near_edges(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
 def window(df: pd.DataFrame, hours: float | None):
     if hours is None:
         return df
-    end = df.timestamp.max() + pd.Timedelta(microseconds=1)
+    end = df.timestamp.max().floor("h") + pd.Timedelta(hours=1)  # presets snap to whole hours
     return df[(df.timestamp >= end - pd.Timedelta(hours=hours)) & (df.timestamp < end)]
 
 

@@ -82,6 +82,17 @@ def _postgres(pg_uri, store, name):
             c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
         tables["lat_days"] = pg.create_table(table, lat_days_expr(r, keys))
+    if meta.get("lat_hour_keys") is not None:  # the per-hour sketch of the newest hours
+        from axis_jupyter.summaries.daily import lat_days_expr
+        from axis_jupyter.summaries.hourly import _recent
+        t = base.table("scores")
+        keys = meta["lat_hour_keys"]
+        r = t.group_by(["dataset_id", *keys, "timestamp"]).aggregate(latency=t.latency.max())
+        table = f"sum_{name}_summary_lat_hours"
+        with pg.con.cursor() as c:
+            c.execute(f'DROP TABLE IF EXISTS "{table}"')
+        pg.con.commit()
+        tables["lat_hours"] = pg.create_table(table, lat_days_expr(_recent(r, meta["hours_from"]), keys, unit="h"))
 
     def make():
         return AnalyticContext(tables=base.tables, run=base.run, info=base.info,

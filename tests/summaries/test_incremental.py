@@ -241,9 +241,9 @@ def test_an_increment_updates_the_latency_sketch(store, source):
     _insert(conn, table, new)
     assert sync.sync(store, "mon2").iloc[0]["sync_type"] == "incremental"
     after = store.info("mon2")["summary"]
-    # the same tables in place (no rebuild), but for the monitor's per-day latency sketch,
-    # which an increment drops until the next load (README)
-    kept = {r: n for r, n in before["tables"].items() if r != "lat_days"}
+    # the same tables in place (no rebuild), but for the monitor's per-day and per-hour
+    # latency sketches, which an increment drops until the next load (README)
+    kept = {r: n for r, n in before["tables"].items() if r not in ("lat_days", "lat_hours")}
     assert after["tables"] == kept and after["latency_keys"] == before["latency_keys"]
     _assert_latency_equal(store, conn, table, "summary")
     for th, by in ((0.5, None), (0.7, "environment")):

@@ -95,7 +95,7 @@ def test_latency_requests_the_sketch_cannot_answer_read_the_raw_rows(store, cont
     assert store.info("neg")["summary"]["latency_keys"]
     make = contexts(store, "neg")
     for kw, why in [({}, "negative"), ({"filters": {"metric_name": "relevance"}}, "metric_name"),
-                    ({"filters": {"time_range": ["2026-02-01 06:00", "2026-02-02"]}}, "day boundaries"),
+                    ({"filters": {"time_range": ["2026-02-01 06:30", "2026-02-02"]}}, "day boundaries"),
                     ({"by": "trace_id"}, "trace_id")]:
         ctx = make()
         got = monitoring.latency(ctx, **kw)

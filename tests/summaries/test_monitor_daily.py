@@ -202,7 +202,9 @@ def test_the_magic_rebuilds_and_shows_the_per_day_tables(ip):
     magic = ip.magics_manager.registry["AxisMagic"]
     magic.store.load(monitor_frame(days=3, per_day=10), name="mon_magic", kind="monitoring")
     shown = ip.run_line_magic("axis", "summaries build mon_magic")
-    assert {"day_bins", "lat_days"} <= set(shown["tables"])
+    assert {"day_bins", "lat_days", "hours", "hour_bins", "lat_hours"} <= set(shown["tables"])
     assert shown["day_bin_keys"][0] == "metric_name" and "source_name" in shown["lat_day_keys"]
+    assert shown["hour_bin_keys"][0] == "metric_name" and shown["hours_from"]
+    assert shown["build_s"]["total"] >= shown["build_s"]["stats"] > 0  # each step's seconds
     assert ip.run_line_magic("axis", "summaries show mon_magic")["tables"] == shown["tables"]
     assert set(shown["tables"].values()) <= set(magic.store.info("mon_magic")["tables"])

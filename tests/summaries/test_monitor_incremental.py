@@ -39,9 +39,9 @@ def source(pg_uri, tmp_path, monkeypatch):
     conn.close()
 
 
-def trends(store, exact, filters=None):
+def trends(store, exact, filters=None, granularity="day"):
     def fn(ctx):
-        return monitoring.trends(ctx, granularity="day", filters=filters, exact=exact), ctx.paths
+        return monitoring.trends(ctx, granularity=granularity, filters=filters, exact=exact), ctx.paths
     return store.view_read("mon", fn)
 
 
@@ -72,6 +72,16 @@ def test_incremental_sync_extends_the_day_bins(store, source):
     # the new day is there: 300 relevance scores of 0.25 on 2026-01-20, exact in its bin
     new_day = fast[fast["bucket"].astype(str).str.startswith("2026-01-20") & (fast["metric_name"] == "relevance")]
     assert new_day["count"].tolist() == [300] and new_day["p50"].tolist() == [0.25]
+    # the hour tables took them too (from their first hour on): hourly trends over their hours
+    assert after["hours_from"] == before["hours_from"] and after["tables"]["hour_bins"] == before["tables"]["hour_bins"]
+    hours = {"time_range": [after["hours_from"], "2026-01-21"]}
+    (fast, paths), (raw, _) = trends(store, False, hours, "hour"), trends(store, True, hours, "hour")
+    assert paths[-1]["path"] == "summary", paths[-1]
+    assert fast["count"].tolist() == raw["count"].tolist()
+    assert (abs(fast["p95"] - raw["p95"]) <= DAY_BOUND + 1e-12).all()
+    new_hours = fast[fast["bucket"].astype(str).str.startswith("2026-01-20") & (fast["metric_name"] == "relevance")]
+    # 100 records a minute apart from 16:40 (three rows each): 20, 60 and 20 in hours 16-18
+    assert new_hours["count"].tolist() == [60, 180, 60]
 
     def records(ctx):
         return alerts.record_series(ctx, "day"), ctx.paths

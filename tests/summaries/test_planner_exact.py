@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from axis_jupyter.analytics import scorecard
-from axis_jupyter.summaries.tables import SCORECARD_BINS
+from axis_jupyter.summaries.keys import SCORECARD_BINS
 from summary_data import DAY0, ENVIRONMENTS, EXPERIMENTS, METRICS, SOURCES
 
 EXACT = ["name", "parent", "level", "type", "count", "min", "max", "pass_rate", "weight",
