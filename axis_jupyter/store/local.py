@@ -60,7 +60,7 @@ from ..signals import cases as signal_cases
 from ..summaries import Planner, build_summaries, summary_tables
 from ..summaries.planner import OFF
 from . import budget as budgets
-from . import metadata, sandbox, sizes
+from . import metadata, sandbox, scratch, sizes
 from .attached_store import AttachedDatasets
 from .base import Dataset, Store
 from .locks import lock_holder
@@ -113,6 +113,7 @@ class LocalStore(AttachedDatasets, Store):
                 ) from None
             raise StoreError(f"cannot open the AXIS store {path}: {msg.splitlines()[0]}") from None
         sandbox.clear_leftovers(self.staging_dir)  # we hold the file's lock: they are ours
+        self._main_db = scratch.attach(self._con)
         self._write_lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=concurrency or config.query_concurrency(),
                                         thread_name_prefix="axis-read")
@@ -224,6 +225,18 @@ class LocalStore(AttachedDatasets, Store):
             yield cur
         finally:
             cur.close()
+
+    @contextmanager
+    def scratch_cursor(self):
+        """Like :meth:`cursor`, but the tables it creates go to the in-memory scratch
+        database (:mod:`.scratch`); a write transaction reads them after ``see_scratch``."""
+        with self.cursor() as cur:
+            for stmt in scratch.cursor_sql(self._main_db):
+                cur.execute(stmt)
+            yield cur
+
+    def see_scratch(self, cur) -> None:
+        cur.execute(scratch.reader_sql(self._main_db))
 
     @property
     def jobs(self) -> JobRunner:

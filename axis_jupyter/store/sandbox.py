@@ -97,6 +97,12 @@ def connect(path: str, staging: Path) -> duckdb.DuckDBPyConnection:
                              "axis_jupyter.connect(path), which returns that same store.")
         con.execute("SET allowed_directories = ?", [[str(staging) + os.sep]])
         con.execute("SET enable_external_access = false")
+        # A bulk insert (a load, a sync streaming 5M rows) buffers this many finished row
+        # groups, uncompressed, before it writes them (DuckDB's default 5, up to 20% of the
+        # memory limit per thread): 350 MB of the sync benchmark's 1.1 GB peak. One at a
+        # time bounds that buffer to ~70 MB, at the same speed (benchmarks/README.md,
+        # issue 20); queries are unaffected.
+        con.execute("SET write_buffer_row_group_count = 1")
         limit = config.memory_limit()
         if limit is not None:
             try:

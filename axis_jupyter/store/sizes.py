@@ -13,7 +13,9 @@ def dataset_sizes(store, infos: list[dict]) -> dict:
         return {i["name"]: None for i in infos}
 
     def run(cur):
-        block = cur.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+        # one row per attached database (the store's scratch database too): the file's
+        block = cur.execute("SELECT block_size FROM pragma_database_size() "
+                            "WHERE database_name = current_database()").fetchone()[0]
         out = {}
         for info in infos:
             n = 0

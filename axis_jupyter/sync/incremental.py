@@ -3,8 +3,11 @@
 Used when the source has an ``incremental_column``, a watermark is stored and nothing about
 the queries changed (see ``engine.sync_one``). Like a full sync, the reads land outside the
 store's write lock, in one pass (:mod:`.land`): the new dataset rows as they are, the new
-results rows straight in canonical form, joined with the kept dataset table plus the new
-dataset rows. One short write transaction then appends them to the live tables and saves
+results rows in canonical form, joined with the kept dataset table plus the new dataset
+rows (landed raw first when PostgreSQL expects fewer of them than there are dataset rows:
+see :func:`_streams`). They land in the store's in-memory scratch database
+(:mod:`axis_jupyter.store.scratch`), not its file: only the append is written to the file's
+log. One short write transaction then appends them to the live tables and saves
 the metadata (counts, watermarks): a failure changes nothing (and the engine then clears the
 watermarks, so the next sync is a full rebuild).
 """
@@ -19,7 +22,7 @@ from ..store.metadata import Growth
 from ..summaries import append_rows
 from . import land
 from . import readers as rd
-from .full import Stages, _drop_tables, now_iso
+from .full import Stages, now_iso
 from .join import plan_join, watermarks
 from .readers import SyncCancelled, SyncError
 from .run import SyncRun, open_snapshot, progress_for, reading, subqueries
@@ -28,13 +31,18 @@ from .run import SyncRun, open_snapshot, progress_for, reading, subqueries
 def incremental_sync(store, run: SyncRun, info: dict) -> dict:
     """Append the rows past the watermarks; returns {rows, sync_type, incremental_rows}."""
     staged: list[str] = []
-    try:
-        return _append(store, run, info, staged)
-    finally:
-        _drop_tables(store, staged)  # the increment's staging tables, appended or not
+    with store.scratch_cursor() as cur:  # the increment's tables: in memory, not the file
+        try:
+            return _append(store, cur, run, info, staged)
+        finally:
+            for t in staged:  # appended or not, they go
+                try:
+                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
+                except Exception:
+                    pass
 
 
-def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
+def _append(store, cur, run: SyncRun, info: dict, staged: list[str]) -> dict:
     cfg = run.cfg
     meta = info["sync"]
     marks = meta["watermarks"]
@@ -67,29 +75,32 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
         kept = (meta.get("raw_tables") or {}).get("dataset")
         read: dict[str, rd.ReadResult] = {}
         new_dataset = None
-        with store.cursor() as cur:
-            side = None
-            if cfg.split:
-                new_dataset = f"_axis_t_{cfg.name}_inc{tag}_dataset"
-                staged.append(new_dataset)
-                read["dataset"] = land.land_raw(
-                    cur, how, queries["dataset"], cols["dataset"], new_dataset,
-                    label=f"source {cfg.name!r}, dataset query",
-                    progress=progress_for(run, snap, "dataset", queries["dataset"]))
-                # Re-read whole (no incremental column): the new rows replace the kept ones.
-                relation = quote_ident(new_dataset) if queries["dataset"] == subs["dataset"] else \
-                    f"(SELECT * FROM {quote_ident(kept)} UNION ALL SELECT * FROM {quote_ident(new_dataset)})"
-                rows = cur.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
-                side = land.DatasetSide(plan_join(cfg, cols["results"], cols["dataset"]), relation,
-                                        rows, cols["dataset"])
-                stages.mark("dataset")
-            built, read[main] = land.land_canonical(
-                cur, how, queries[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
-                prefix=f"_axis_t_{cfg.name}_inc{tag}_b", label=f"source {cfg.name!r}, {main} query",
-                build_label=label, dataset=side, allow_empty=True,
-                progress=progress_for(run, snap, main, queries[main]))
-            staged.append(built.records_table or built.scores_table)
-            stages.mark(main)
+        side = None
+        if cfg.split:
+            new_dataset = f"_axis_t_{cfg.name}_inc{tag}_dataset"
+            staged.append(new_dataset)
+            read["dataset"] = land.land_raw(
+                cur, how, queries["dataset"], cols["dataset"], new_dataset,
+                label=f"source {cfg.name!r}, dataset query",
+                progress=progress_for(run, snap, "dataset", queries["dataset"]))
+            # Re-read whole (no incremental column): the new rows replace the kept ones.
+            relation = quote_ident(new_dataset) if queries["dataset"] == subs["dataset"] else \
+                f"(SELECT * FROM {quote_ident(kept)} UNION ALL SELECT * FROM {quote_ident(new_dataset)})"
+            rows = cur.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+            side = land.DatasetSide(plan_join(cfg, cols["results"], cols["dataset"]), relation,
+                                    rows, cols["dataset"])
+            stages.mark("dataset")
+        prog = progress_for(run, snap, main, queries[main])
+        prefix = f"_axis_t_{cfg.name}_inc{tag}_b"
+        # Dropped at the end whatever happens: a tier whose source broke off may still have
+        # built its table from the rows that came (the error is raised after the build).
+        staged.extend(f"{prefix}_{t}" for t in ("raw", "long", "records", "scores"))
+        built, read[main] = land.land_canonical(
+            cur, how, queries[main], cols[main], kind=cfg.kind, mapping=cfg.columns or None,
+            prefix=prefix, label=f"source {cfg.name!r}, {main} query",
+            build_label=label, dataset=side, allow_empty=True, progress=prog,
+            stream=_streams(side, prog.estimate))
+        stages.mark(main)
         if run.cancelled():
             raise SyncCancelled("the sync was cancelled; nothing was changed.")
         new_marks = watermarks(snap, cfg, queries, cols, marks)
@@ -99,6 +110,7 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
     before = info["rows"]
 
     def tx(cur):
+        store.see_scratch(cur)
         run.emit("appending", rows={s: r.rows for s, r in read.items()})
         if new_dataset is not None:
             if queries["dataset"] == subs["dataset"]:
@@ -128,6 +140,15 @@ def _append(store, run: SyncRun, info: dict, staged: list[str]) -> dict:
     new_info = store.write(tx)
     return {"rows": new_info["rows"], "sync_type": "incremental",
             "incremental_rows": new_info["sync"]["incremental_rows"]}
+
+
+def _streams(side: land.DatasetSide | None, estimate: int | None) -> bool:
+    """Whether the increment's results stream into the join (as a full sync's do) or land
+    raw first: when PostgreSQL expects fewer new rows than the dataset side holds, DuckDB
+    then builds the join's hash table on the few new rows, not on every dataset row (on the
+    sync benchmark, 50,000 new rows against 505,000 dataset rows: the results step 0.13
+    instead of 0.15-0.17 s, and 0.15 CPU-s instead of 0.21)."""
+    return side is None or estimate is None or estimate > side.rows
 
 
 def _append_built(cur, info: dict, tmp: build.Built) -> tuple[dict, Growth]:

@@ -45,11 +45,15 @@ class DatasetSide:
 def land_canonical(cur, reading: tiers.Reading, query: str, cols: list[Column], *, kind: str,
                    mapping: dict | None, prefix: str, label: str, build_label: str,
                    dataset: DatasetSide | None = None, allow_empty: bool = False,
-                   progress: Progress | None = None,
-                   partition: str | None = None) -> tuple[build.Built, ReadResult]:
+                   progress: Progress | None = None, partition: str | None = None,
+                   stream: bool = True) -> tuple[build.Built, ReadResult]:
     """The query's rows (joined with ``dataset``) as the canonical table ``{prefix}_long`` (or
     ``{prefix}_records`` for wide layouts), built in its own transaction: a failure leaves
-    nothing. ``label`` names the read in messages, ``build_label`` the dataset's source."""
+    nothing. ``label`` names the read in messages, ``build_label`` the dataset's source.
+
+    ``stream=False`` lands the rows raw first: for a read known to be much smaller than the
+    dataset side (an increment), where a join over a stream would hash every dataset row (and
+    pass over :func:`~.feeds.probe_side`'s empty range) for a few new results rows."""
     src_cols = dataset.plan.columns if dataset is not None else [(c.name, c.duck) for c in cols]
 
     def build_from(relation: str) -> build.Built:
@@ -71,8 +75,8 @@ def land_canonical(cur, reading: tiers.Reading, query: str, cols: list[Column], 
             relation = probe_side(relation, cols, dataset.rows, dataset.columns)
         return dataset.plan.relation(relation, dataset.relation)
 
-    if not build.reads_once(Source(relation="", columns=src_cols, label=build_label),
-                            kind=kind, mapping=mapping):
+    if not stream or not build.reads_once(Source(relation="", columns=src_cols, label=build_label),
+                                          kind=kind, mapping=mapping):
         raw = f"{prefix}_raw"
         read = land_raw(cur, reading, query, cols, raw, label=label, progress=progress,
                         partition=partition)

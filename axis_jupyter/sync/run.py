@@ -93,4 +93,5 @@ def progress_for(run: SyncRun, snap: rd.Snapshot, sub: str, query: str):
         run.tables[sub] = {"rows": rows, "estimate": estimate}
         run.emit("reading", table=sub, rows=rows, estimate=estimate, tables=dict(run.tables))
 
+    prog.estimate = estimate  # type: ignore[attr-defined]  # PostgreSQL's guess, or None
     return prog

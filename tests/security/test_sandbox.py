@@ -326,3 +326,14 @@ def test_memory_limit_is_a_setting_and_sql_cannot_raise_it(tmp_path, monkeypatch
     monkeypatch.setenv("AXIS_MEMORY_LIMIT", "lots")
     with pytest.raises(StoreError, match="AXIS_MEMORY_LIMIT"):
         axis_jupyter.LocalStore(tmp_path / "n.duckdb")
+
+
+def test_bulk_writes_buffer_one_row_group_and_sql_cannot_change_it(store):
+    """Loads and syncs write each finished row group at once (DuckDB's default buffers five,
+    uncompressed: 350 MB of the 5M-row sync benchmark's peak, benchmarks/README.md); the
+    locked configuration keeps it so."""
+    setting = "SELECT current_setting('write_buffer_row_group_count')"
+    assert int(store.read(lambda cur: cur.execute(setting).fetchone()[0])) == 1
+    with pytest.raises(Exception, match="lock"):
+        store.read(lambda cur: cur.execute("SET write_buffer_row_group_count = 5"))
+    assert int(store.read(lambda cur: cur.execute(setting).fetchone()[0])) == 1
