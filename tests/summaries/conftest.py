@@ -72,27 +72,22 @@ def _postgres(pg_uri, store, name):
             c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
         tables["lat"] = pg.create_table(table, bins_expr(r, meta["latency_keys"]))
-    if meta.get("lat_day_keys") is not None:  # the per-day sketch, from one row per record
-        from axis_jupyter.summaries.daily import lat_days_expr
+    from axis_jupyter.summaries.daily import lat_days_expr
+    from axis_jupyter.summaries.hourly import _recent
+
+    # the per-day sketch, and the per-hour one of the newest hours, from one row per record
+    for role, keys_of, narrow, unit in (("lat_days", "lat_day_keys", lambda r: r, "D"),
+                                        ("lat_hours", "lat_hour_keys", lambda r: _recent(r, meta["hours_from"]), "h")):
+        if meta.get(keys_of) is None:
+            continue
         t = base.table("scores")
-        keys = meta["lat_day_keys"]
+        keys = meta[keys_of]
         r = t.group_by(["dataset_id", *keys, "timestamp"]).aggregate(latency=t.latency.max())
-        table = f"sum_{name}_summary_lat_days"
+        table = f"sum_{name}_summary_{role}"
         with pg.con.cursor() as c:
             c.execute(f'DROP TABLE IF EXISTS "{table}"')
         pg.con.commit()
-        tables["lat_days"] = pg.create_table(table, lat_days_expr(r, keys))
-    if meta.get("lat_hour_keys") is not None:  # the per-hour sketch of the newest hours
-        from axis_jupyter.summaries.daily import lat_days_expr
-        from axis_jupyter.summaries.hourly import _recent
-        t = base.table("scores")
-        keys = meta["lat_hour_keys"]
-        r = t.group_by(["dataset_id", *keys, "timestamp"]).aggregate(latency=t.latency.max())
-        table = f"sum_{name}_summary_lat_hours"
-        with pg.con.cursor() as c:
-            c.execute(f'DROP TABLE IF EXISTS "{table}"')
-        pg.con.commit()
-        tables["lat_hours"] = pg.create_table(table, lat_days_expr(_recent(r, meta["hours_from"]), keys, unit="h"))
+        tables[role] = pg.create_table(table, lat_days_expr(narrow(r), keys, unit=unit))
 
     def make():
         return AnalyticContext(tables=base.tables, run=base.run, info=base.info,

@@ -13,10 +13,9 @@ import pytest
 from axis_jupyter.analytics import alerts, monitoring
 from axis_jupyter.payloads import params
 from axis_jupyter.summaries import latency as log_bins
-from axis_jupyter.summaries.daily import DAY_BOUND
 from axis_jupyter.summaries.hourly import RECENT_HOURS
 from summary_data import monitor_frame
-from test_monitor_daily import alert_rows, both, crossing_bound, records
+from test_monitor_daily import alert_rows, assert_same_trends, both, crossing_bound, records
 
 
 @pytest.fixture
@@ -45,14 +44,7 @@ def test_hourly_trends_counts_equal_and_percentiles_within_bound(hourly):
         if filters.get("environment") == "nothing":
             assert len(raw) == len(fast) == 0
             continue
-        assert len(raw) > 0
-        assert [pd.Timestamp(b) for b in fast["bucket"]] == [pd.Timestamp(b) for b in raw["bucket"]]
-        assert fast["metric_name"].tolist() == raw["metric_name"].tolist()
-        assert fast["count"].tolist() == raw["count"].tolist()
-        assert fast["avg"].tolist() == pytest.approx(raw["avg"].tolist(), rel=1e-9)
-        for q in ("p50", "p95", "p99"):
-            gap = np.abs(fast[q].to_numpy(float) - raw[q].to_numpy(float))
-            assert gap.max() <= DAY_BOUND + 1e-12, (q, filters, gap.max())
+        assert_same_trends(fast, raw, filters)
 
 
 def test_hourly_latency_percentiles_and_histogram_within_bound(hourly):
