@@ -82,7 +82,7 @@ def rebuild(path: Path) -> dict:
     return out
 
 
-def raw_duckdb(path: Path, repeat: int) -> dict:
+def raw_duckdb(path: Path, repeat: int, raw: bool = True) -> dict:
     """Milliseconds of the raw DuckDB work of each request, in this process; and the monitor
     payload in-process with summaries (its path: the page does not show it)."""
     import axis_jupyter
@@ -105,6 +105,9 @@ def raw_duckdb(path: Path, repeat: int) -> dict:
                 out[f"{view}_in_process_with_summaries"][value or "all"] = {
                     "total_ms": med([t["total_ms"] for t in runs]), "duckdb_ms": med([t["duckdb_ms"] for t in runs]),
                     "path": runs[-1]["path"], "paths": runs[-1]["paths"]}
+        if not raw:  # the in-process payloads from summaries only
+            return {**out, **{v: {x or "all": None for x in MONITOR[3]} for v in monitors},
+                    "scorecard": {x or "all": None for x in SCORECARD[3]}}
         os.environ["AXIS_SUMMARIES"] = "off"
         for value in SCORECARD[3]:
             f = {"evaluation_name": value} if value else {}
@@ -126,7 +129,7 @@ def peak_mb(pid: int) -> float:
     return float("nan")
 
 
-def browser_rounds(lab, repeat: int) -> dict:
+def browser_rounds(lab, repeat: int, settle_ms: int = 0) -> dict:
     from playwright.sync_api import sync_playwright
 
     from browser.labserver import launch_chromium, open_notebook, run_cell
@@ -152,6 +155,8 @@ def browser_rounds(lab, repeat: int) -> dict:
                 if cls == "Monitor":  # the previous update's tables loaded too
                     page.wait_for_function("(s) => document.querySelector(s).dataset.pending === '0'",
                                            arg=sel, timeout=300_000)
+                if settle_ms:  # a user's pause: the previous change's trailing work (its
+                    page.wait_for_timeout(settle_ms)  # snapshot to the kernel, chart transitions) done
                 before = int(view.get_attribute("data-render-seq") or 0)
                 box = field.locator(f"input[data-value='{value}']")
                 box.check() if action == "tick" else box.uncheck()
@@ -177,13 +182,13 @@ def browser_rounds(lab, repeat: int) -> dict:
     return out
 
 
-def lab_run(path: Path, tmp: Path, repeat: int, env: dict) -> dict:
+def lab_run(path: Path, tmp: Path, repeat: int, env: dict, settle_ms: int = 0) -> dict:
     from browser.labserver import start_lab
 
     shutil.rmtree(tmp, ignore_errors=True)
     lab = start_lab(tmp, path, startup_timeout=300, extra_env=env)
     try:
-        rounds = browser_rounds(lab, repeat)
+        rounds = browser_rounds(lab, repeat, settle_ms)
         rounds["server_peak_mb"] = peak_mb(lab.proc.pid)
     finally:
         lab.stop()
@@ -198,23 +203,30 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="3GB")
     ap.add_argument("--rebuild", action="store_true",
                     help="first (re)build the summaries alone, timed (%%axis summaries build)")
+    ap.add_argument("--settle-ms", type=int, default=0,
+                    help="pause before each change (0: back to back, as soon as the last one rendered)")
+    ap.add_argument("--skip-raw-path", action="store_true", help="no second lab with AXIS_SUMMARIES=off")
+    ap.add_argument("--views", default=",".join(VIEWS), help="comma-separated subset of " + ", ".join(VIEWS))
     args = ap.parse_args()
+    for v in set(VIEWS) - set(args.views.split(",")):
+        del VIEWS[v]
     path = store_path(args.rows)
     if not path.exists():
         sys.exit(f"{path} is missing: run benchmarks/interactive_data.py --rows {args.rows} first")
-    doc = {"rows_requested": args.rows, "date": time.strftime("%Y-%m-%d %H:%M"),
+    doc = {"rows_requested": args.rows, "date": time.strftime("%Y-%m-%d %H:%M"), "settle_ms": args.settle_ms,
            "loadavg_before": [round(x, 2) for x in os.getloadavg()], "memory_limit": args.memory_limit}
     if args.rebuild:
         print("rebuilding the summaries ...", flush=True)
         doc["rebuild"] = rebuild(path)
     print("raw DuckDB of each request ...", flush=True)
-    doc["raw_duckdb_ms"] = raw_duckdb(path, args.repeat)
+    doc["raw_duckdb_ms"] = raw_duckdb(path, args.repeat, raw=not args.skip_raw_path)
     print(doc["raw_duckdb_ms"], flush=True)
     env = {"AXIS_MEMORY_LIMIT": args.memory_limit}
     print("views from summaries ...", flush=True)
-    doc["summaries"] = lab_run(path, DATA / "interactive-lab", args.repeat, env)
+    doc["summaries"] = lab_run(path, DATA / "interactive-lab", args.repeat, env, args.settle_ms)
     print("views on the raw path (AXIS_SUMMARIES=off) ...", flush=True)
-    doc["raw_path"] = lab_run(path, DATA / "interactive-lab", args.repeat, {**env, "AXIS_SUMMARIES": "off"})
+    doc["raw_path"] = {v: {k: [] for k in doc["summaries"][v]} for v in VIEWS} if args.skip_raw_path else lab_run(path, DATA / "interactive-lab", args.repeat, {**env, "AXIS_SUMMARIES": "off"},
+                              args.settle_ms)
     doc["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     load = RESULTS / f"interactive_load_{args.rows}.json"
     if load.exists():
@@ -236,9 +248,10 @@ def main() -> None:
             lines.append("| " + " | ".join(str(c) for c in row) + " |")
     doc["table"] = lines
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"interactive_{args.rows}.json").write_text(json.dumps(doc, indent=2))
+    suffix = f"_settle{args.settle_ms}" if args.settle_ms else ""
+    (RESULTS / f"interactive_{args.rows}{suffix}.json").write_text(json.dumps(doc, indent=2))
     print("\n".join(lines))
-    print(f"server peak MB: summaries {doc['summaries']['server_peak_mb']}, raw {doc['raw_path']['server_peak_mb']}")
+    print(f"server peak MB: summaries {doc['summaries']['server_peak_mb']}, raw {doc['raw_path'].get('server_peak_mb')}")
 
 
 if __name__ == "__main__":
