@@ -15,3 +15,6 @@ def test_notebook_runs_and_shows_both_paths(tmp_path, monkeypatch):
     assert "monitor path: summary |" in text and "with AXIS_SUMMARIES=off: raw" in text
     assert "same alerts: True" in text and "same counts: True" in text
     assert float(text.split("largest trend percentile difference:")[1].split()[0]) <= 0.0025
+    # the monitor as it opens (24 hours, hourly), CLASSIFICATION labels included
+    assert "buckets: hour" in text and "opened from: summary |" in text and "class_series=summary" in text
+    assert "same KPIs and alerts: True" in text
