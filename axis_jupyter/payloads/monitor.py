@@ -85,8 +85,9 @@ def _side_by_side(store, dataset: str, reads, timing: dict) -> list:
     """The results of view reads ``reads`` (each ``fn(ctx)``), run at once on the store's
     worker threads, each on its own cursor: the alerts (three series) beside the rest, so a
     filter change waits for the longer of the two, not their sum, on two cores. ``timing``
-    sums their compile and DuckDB milliseconds. An attached dataset's engine connection
-    reads them one after the other."""
+    takes the longest read's compile and DuckDB milliseconds (what the answer waited for;
+    so they stay within ``analytics_ms``) and ``duckdb_sum_ms``, all reads' DuckDB time. An
+    attached dataset's engine connection reads them one after the other."""
     import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
@@ -100,7 +101,8 @@ def _side_by_side(store, dataset: str, reads, timing: dict) -> list:
                      for fn, t in zip(reads[1:], timings[1:])]
             out = [store.view_read(dataset, reads[0], timings[0]), *(f.result() for f in later)]
     for key in ("compile_ms", "duckdb_ms"):
-        timing[key] = sum(t.get(key, 0.0) for t in timings)
+        timing[key] = max(t.get(key, 0.0) for t in timings)
+    timing["duckdb_sum_ms"] = sum(t.get("duckdb_ms", 0.0) for t in timings)
     return out
 
 
@@ -182,12 +184,13 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
         },
     }
     out["empty"] = not trends and not out["kpis"]["scores"]
-    # duckdb_ms: the queries alone (summed over the reads run side by side, so it may
-    # exceed analytics_ms); analytics_ms: the engine's answer (queries plus the
+    # duckdb_ms: the queries alone (of the longest of the reads run side by side;
+    # duckdb_sum_ms: of all of them); analytics_ms: the engine's answer (queries plus the
     # detectors and post-processing in Python); total_ms: the whole action.
     out["timing"] = {"total_ms": round((time_mod.perf_counter() - t0) * 1000, 2),
                      "analytics_ms": round(analytics_s * 1000, 2),
                      "duckdb_ms": round(timing["duckdb_ms"], 2),
+                     "duckdb_sum_ms": round(timing["duckdb_sum_ms"], 2),
                      "compile_ms": round(timing["compile_ms"], 2),
                      # which requests the summaries answered (the rest read the raw rows)
                      "path": r["path"], "paths": r["paths"]}

@@ -69,6 +69,7 @@ def test_monitor_payload_numbers(mstore, mon_frame, time, hours):
     assert set(p["options"]["filters"]) >= {"environment", "source_name", "source_component"}
     t = p["timing"]  # the queries' share of the engine's answer, and of the whole request
     assert 0 < t["duckdb_ms"] <= t["analytics_ms"] <= t["total_ms"]
+    assert t["duckdb_ms"] <= t["duckdb_sum_ms"]  # the longest of the reads run side by side, and all
 
 
 def test_monitor_custom_range_and_grouped_latency(mstore, mon_frame):
