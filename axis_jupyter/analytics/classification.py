@@ -46,7 +46,9 @@ def label_grid(counts: ibis.Table) -> ibis.Table:
     grid = counts.select(*series, "bucket").distinct().join(counts.select(*series, "category").distinct(), series)
     g = grid.left_join(counts, [*series, "bucket", "category"])
     g = g.select(*series, "bucket", "category", count=g.n.fill_null(0))
-    g = g.mutate(total=g["count"].sum().over(group_by=[*series, "bucket"]))
+    # the bucket's total by a join, not a window: DuckDB's windows cost ~10 ms per query
+    totals = counts.group_by([*series, "bucket"]).aggregate(total=counts.n.sum())
+    g = g.join(totals, [*series, "bucket"]).select(*series, "bucket", "category", "count", "total")
     g = g.mutate(share=g["count"] / g.total)
     return g.order_by([*series, "category", "bucket"])
 

@@ -5,7 +5,7 @@ Each is ``fn(planner, ctx, **request) -> (value, None)`` or ``(None, reason)``, 
 is the frame the raw analytic gives (``analytics.monitoring`` / ``analytics.alerts``):
 
 ``latency``           (by, filters) latency percentiles, from the day-less sketch or, with a
-                      time range, the per-day one (one query: :func:`.binned.quantile_expr`).
+                      time range, the per-day one (:func:`.binned.quantile_rows`).
 ``trends``            (unit, metric_category, filters, metrics) per bucket and metric: count
                       and avg exact (avg to summation order), p50/p95/p99 within
                       :data:`.daily.DAY_BOUND`; from the day bins (days and weeks only).
@@ -115,13 +115,12 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
         t = narrow(apply_filters(table, filters))
         s = t.filter(t.metric_name.isin(metrics)) if metrics else t
         s = s.mutate(bucket=s[TIME_KEY].truncate(unit))
-        b = s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
-            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
-        return binned.quantile_expr(b, ["bucket", "metric_name"], P50_95_99, binned.centre_estimate(DAY_BINS),
-                                    extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
+        return s.group_by(["bucket", "metric_name", s._fbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
+        ).order_by(["bucket", "metric_name", "bin"])
 
-    df = binned.finish_quantiles(ctx.execute(planner._memo(("trends", role, unit, metric_category, filters, metrics),
-                                                           make)), P50_95_99)
+    bins = ctx.execute(planner._memo(("trends", role, unit, metric_category, filters, metrics), make))
+    df = binned.quantile_rows(bins, ["bucket", "metric_name"], P50_95_99, binned.centre(DAY_BINS), sums=["total"])
     if len(df) and (df["min"].astype(float).min() < 0 or df["max"].astype(float).max() > 1):
         return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
     n = df["count"].to_numpy(dtype="int64")
@@ -160,12 +159,12 @@ def latency(planner, ctx, by=None, filters=None):
 
     def make():
         s = t.mutate(_all=ibis.literal(0)) if not by else t
-        b = s.group_by([*keys, s._lbin.name("bin")]).aggregate(
-            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max())
-        return binned.quantile_expr(b, keys, P50_95_99, binned.log_estimate,
-                                    extra={"total": lambda m: m.total.sum()}, extra_cols=["total"])
+        return s.group_by([*keys, s._lbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
+        ).order_by([*keys, "bin"])
 
-    df = binned.finish_quantiles(ctx.execute(planner._memo(("latency", filters, tuple(by)), make)), P50_95_99)
+    bins = ctx.execute(planner._memo(("latency", filters, tuple(by)), make))
+    df = binned.quantile_rows(bins, keys, P50_95_99, log_bins.estimate, sums=["total"])
     if (pd.to_numeric(df["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
     if not by and df.empty:  # no records: one row, as the raw global aggregate
@@ -269,11 +268,12 @@ def record_series(planner, ctx, unit=None, filters=None, limit=None):
         b = t.group_by(source_name=sources.source_name(t), bucket=t[TIME_KEY].truncate(unit),
                        bin=t._lbin).aggregate(n=t.n.sum().cast("int64"), min=t["min"].min(), max=t["max"].max())
         # records without a latency (bin NULL) count as records, not in the percentile
-        b = b.mutate(_lat=ibis.ifelse(b.bin.isnull(), 0, b.n))
-        return binned.quantile_expr(b, ["source_name", "bucket"], {"p95": 0.95}, binned.log_estimate,
-                                    n="_lat", extra={"records": lambda m: m.n.sum()}, extra_cols=["n"])
+        b = b.mutate(_lat=ibis.ifelse(b.bin.isnull(), 0, b.n), records=b.n)
+        return b.order_by(["source_name", "bucket", "bin"])
 
-    out = binned.finish_quantiles(ctx.execute(planner._memo(("record_series", role, unit, filters), make)), {"p95": 0.95})
+    bins = ctx.execute(planner._memo(("record_series", role, unit, filters), make))
+    out = binned.quantile_rows(bins, ["source_name", "bucket"], {"p95": 0.95}, log_bins.estimate,
+                               n="_lat", sums=["records"])
     if (pd.to_numeric(out["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
     out["records"] = out["records"].astype("int64")
