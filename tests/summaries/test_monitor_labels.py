@@ -24,6 +24,7 @@ def labelled(store, contexts):
 
 def same(fast: pd.DataFrame, raw: pd.DataFrame) -> None:
     assert list(fast.columns) == list(raw.columns)
+    assert fast[["count", "total"]].dtypes.tolist() == raw[["count", "total"]].dtypes.tolist() == ["int64"] * 2
     cols = ["source_name", "metric_name", "category", "count", "total"]
     assert fast[cols].astype(object).values.tolist() == raw[cols].astype(object).values.tolist()
     assert [pd.Timestamp(b) for b in fast["bucket"]] == [pd.Timestamp(b) for b in raw["bucket"]]
