@@ -267,8 +267,10 @@ def class_series(ctx: AnalyticContext, granularity="day", filters=None, metrics=
         ctx, unit, filters, metrics, category_source, visible)),
         exact=exact, filters=filters, unit=unit, metrics=tuple(metrics or ()),
         category_source=category_source, visible=tuple(visible or ()))
-    # DuckDB sums integers as HUGEINT (float64 in pandas); one column set costs a tenth of
-    # DataFrame.astype, which rebuilds every column
+    # DuckDB sums integers as HUGEINT (float64 in pandas), and the counts from the summaries'
+    # label counts came as float64 too: both paths give int64. One column set costs a tenth
+    # of DataFrame.astype, which rebuilds every column
+    df["count"] = df["count"].to_numpy(dtype="int64")
     df["total"] = df["total"].to_numpy(dtype="int64")
     return df
 

@@ -97,3 +97,20 @@ def monitor_frame(days: int = 6, per_day: int = 40, seed: int = 11) -> pd.DataFr
                     "environment": env, "model_name": ["m1", "m2"][si % 2], "metric_name": "rare",
                     "metric_score": rng.random(k).round(3), "metric_category": "SCORE", "latency": lat[:k]}))
     return pd.concat(parts, ignore_index=True)
+
+
+def labelled_frame(base: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``base`` (default :func:`monitor_frame`) plus an ``intent`` CLASSIFICATION row per
+    record: labels that come and go between buckets (zeros in the grid), a rare label,
+    missing labels, and a source (Atlas) with no labels at all."""
+    df = monitor_frame() if base is None else base
+    rng = np.random.default_rng(5)
+    rec = df.drop_duplicates("dataset_id").copy()
+    rec = rec[rec.source_name != "Atlas"]
+    day = (rec.timestamp - rec.timestamp.min()).dt.days.to_numpy()
+    label = np.where(rng.random(len(rec)) < 0.6, "refund", np.where(day % 2 == 0, "billing", "other"))
+    label = np.where(rng.random(len(rec)) < 0.01, "rare", label).astype(object)
+    label[rng.random(len(rec)) < 0.05] = None
+    rec = rec.assign(metric_name="intent", metric_category="CLASSIFICATION", metric_score=np.nan,
+                     explanation=label, actual_output="out")
+    return pd.concat([df.assign(explanation=None, actual_output="out"), rec], ignore_index=True)

@@ -14,7 +14,7 @@ import pytest
 from axis_jupyter.analytics import alerts, monitoring
 from axis_jupyter.summaries import latency as log_bins
 from axis_jupyter.summaries.daily import DAY_BOUND as BOUND
-from summary_data import MONITOR_DAY0, monitor_frame
+from summary_data import MONITOR_DAY0, labelled_frame, monitor_frame
 
 WHOLE_DAYS = [str((MONITOR_DAY0 + pd.Timedelta(days=1)).date()), str((MONITOR_DAY0 + pd.Timedelta(days=4)).date())]
 SCOPES = [None, {"environment": "prod"}, {"source_name": ["Atlas", "Orion"], "environment": "staging"},
@@ -206,11 +206,16 @@ def test_the_monitor_view_on_score_data_is_answered_from_summaries_alone(store, 
 
 def test_the_magic_rebuilds_and_shows_the_per_day_tables(ip):
     magic = ip.magics_manager.registry["AxisMagic"]
-    magic.store.load(monitor_frame(days=3, per_day=10), name="mon_magic", kind="monitoring")
+    # with CLASSIFICATION rows: the label counts per day and per hour, and their keys
+    magic.store.load(labelled_frame(monitor_frame(days=3, per_day=10)), name="mon_magic", kind="monitoring")
     shown = ip.run_line_magic("axis", "summaries build mon_magic")
-    assert {"day_bins", "lat_days", "hours", "hour_bins", "lat_hours"} <= set(shown["tables"])
+    assert {"day_bins", "lat_days", "hours", "hour_bins", "lat_hours", "class_days", "class_hours"} <= \
+        set(shown["tables"])
     assert shown["day_bin_keys"][0] == "metric_name" and "source_name" in shown["lat_day_keys"]
     assert shown["hour_bin_keys"][0] == "metric_name" and shown["hours_from"]
+    assert shown["class_days_keys"][:2] == shown["class_hours_keys"][:2] == ["metric_name", "source_name"]
     assert shown["build_s"]["total"] >= shown["build_s"]["stats"] > 0  # each step's seconds
-    assert ip.run_line_magic("axis", "summaries show mon_magic")["tables"] == shown["tables"]
+    again = ip.run_line_magic("axis", "summaries show mon_magic")
+    assert again["tables"] == shown["tables"]
+    assert (again["class_days_keys"], again["class_hours_keys"]) == (shown["class_days_keys"], shown["class_hours_keys"])
     assert set(shown["tables"].values()) <= set(magic.store.info("mon_magic")["tables"])

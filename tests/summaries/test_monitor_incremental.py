@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import uuid
 
+import pandas as pd
 import psycopg
 import pytest
 
 from axis_jupyter import sync
 from axis_jupyter.analytics import alerts, monitoring
+from axis_jupyter.payloads import params
 from axis_jupyter.summaries.daily import DAY_BOUND
+from test_monitor_labels import same
 
 pytestmark = pytest.mark.postgres
 
@@ -87,3 +90,68 @@ def test_incremental_sync_extends_the_day_bins(store, source):
         return alerts.record_series(ctx, "day"), ctx.paths
     _, paths = store.view_read("mon", records)
     assert paths[-1]["path"] == "raw" and "latency" in paths[-1]["reason"]
+
+
+def class_series(store, exact, granularity="day", filters=None):
+    def fn(ctx):
+        return alerts.class_series(ctx, granularity, filters, exact=exact), ctx.paths
+    return store.view_read("lab", fn)
+
+
+def test_incremental_sync_extends_the_label_counts(store, source):
+    uri, schema, conn = source
+    # the scores plus an `intent` CLASSIFICATION row per record, labels by day and record
+    conn.execute(f"""
+        CREATE TABLE {schema}.labelled AS
+        SELECT id, dataset_id, metric_name, metric_score, 'SCORE' AS metric_category, NULL::text AS explanation,
+               source_name, environment, latency, "timestamp", updated_at FROM {schema}.scores
+        UNION ALL
+        SELECT 10000 + id, dataset_id, 'intent', NULL::float8, 'CLASSIFICATION',
+               CASE WHEN id % 11 = 0 THEN NULL WHEN id % 4 = 0 THEN 'billing'
+                    WHEN extract(day FROM "timestamp")::int % 2 = 0 THEN 'other' ELSE 'refund' END,
+               source_name, environment, latency, "timestamp", updated_at
+        FROM {schema}.scores WHERE metric_name = 'relevance'""")
+    sync.add_source(store, "lab", kind="monitoring", url=uri, dataset_query=f"SELECT * FROM {schema}.labelled",
+                    incremental_column="updated_at")
+    sync.sync(store, "lab")
+    before = store.info("lab")["summary"]
+    assert {"class_days", "class_hours"} <= set(before["tables"]), before["tables"]
+    # the increment: a label never seen (cancel) on a new day in new hours (150 records a
+    # minute apart from 16:00 on 2026-01-20: hours 16, 17 and 18), and ten late records in
+    # the newest hour already counted (2026-01-05 20:00)
+    conn.execute(f"""
+        INSERT INTO {schema}.labelled
+        SELECT 20000 + i, 'new_' || i, 'intent', NULL::float8, 'CLASSIFICATION',
+               (ARRAY['cancel', 'refund', 'billing', NULL])[1 + i % 4], (ARRAY['Atlas', 'Nova'])[1 + (i / 3) % 2],
+               (ARRAY['prod', 'staging'])[1 + (i / 5) % 2], 100.0,
+               timestamptz '2026-01-20 16:00' + i * interval '1 minute', timestamptz '2026-03-01' + i * interval '1 minute'
+        FROM generate_series(0, 149) i
+        UNION ALL
+        SELECT 30000 + i, 'late_' || i, 'intent', NULL::float8, 'CLASSIFICATION', 'cancel', 'Nova', 'prod', 100.0,
+               timestamptz '2026-01-05 20:10' + i * interval '1 minute', timestamptz '2026-03-02' + i * interval '1 minute'
+        FROM generate_series(0, 9) i""")
+    row = sync.sync(store, "lab").iloc[0]
+    assert row["sync_type"] == "incremental" and row["incremental_rows"] == 160
+    after = store.info("lab")["summary"]
+    for role in ("class_days", "class_hours"):  # extended in place, same keys
+        assert after["tables"][role] == before["tables"][role]
+        assert after[f"{role}_keys"] == before[f"{role}_keys"]
+    assert after["hours_from"] == before["hours_from"]
+    newest_day = params.time_scope(store.info("lab"), None, "24h")["time_range"]
+    hours = [after["hours_from"], "2026-01-21"]
+    cases = [("day", None), ("day", {"environment": "prod"}), ("week", None),
+             ("day", {"source_name": "Nova", "time_range": ["2026-01-05", "2026-01-21"]}),
+             ("hour", {"time_range": hours}), ("hour", {"time_range": hours, "environment": "staging"}),
+             ("hour", {"time_range": newest_day})]
+    for granularity, filters in cases:
+        (fast, paths), (raw, _) = class_series(store, False, granularity, filters), \
+            class_series(store, True, granularity, filters)
+        used = [p for p in paths if p["what"] == "class_series"]
+        assert used[-1]["path"] == "summary", (granularity, filters, paths)
+        assert len(raw) > 0 and "cancel" in set(raw["category"])
+        same(fast, raw)
+    # the new label on the new day and in the hour already counted, exactly
+    fast, _ = class_series(store, False, "hour", {"time_range": hours, "source_name": "Nova"})
+    cancel = fast[(fast["category"] == "cancel") & (fast["count"] > 0)]
+    assert [(str(pd.Timestamp(b))[:16], int(n)) for b, n in zip(cancel["bucket"], cancel["count"])] == \
+        [("2026-01-05 20:00", 10), ("2026-01-20 16:00", 5), ("2026-01-20 17:00", 5), ("2026-01-20 18:00", 3)]

@@ -5,33 +5,13 @@ counts do not cover, read the raw rows and say why."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from axis_jupyter.analytics import alerts
 from axis_jupyter.payloads import params
-from summary_data import monitor_frame
+from summary_data import labelled_frame
 from test_monitor_daily import both
-
-LABELS = ["refund", "billing", "other"]
-
-
-def labelled_frame() -> pd.DataFrame:
-    """:func:`monitor_frame` plus an ``intent`` CLASSIFICATION row per record: labels that
-    come and go between buckets (zeros in the grid), a rare label, missing labels, and a
-    source (Atlas) with no labels at all."""
-    df = monitor_frame()
-    rng = np.random.default_rng(5)
-    rec = df.drop_duplicates("dataset_id").copy()
-    rec = rec[rec.source_name != "Atlas"]
-    day = (rec.timestamp - rec.timestamp.min()).dt.days.to_numpy()
-    label = np.where(rng.random(len(rec)) < 0.6, "refund", np.where(day % 2 == 0, "billing", "other"))
-    label = np.where(rng.random(len(rec)) < 0.01, "rare", label).astype(object)
-    label[rng.random(len(rec)) < 0.05] = None
-    rec = rec.assign(metric_name="intent", metric_category="CLASSIFICATION", metric_score=np.nan,
-                     explanation=label, actual_output="out")
-    return pd.concat([df.assign(explanation=None, actual_output="out"), rec], ignore_index=True)
 
 
 @pytest.fixture
@@ -44,6 +24,7 @@ def labelled(store, contexts):
 
 def same(fast: pd.DataFrame, raw: pd.DataFrame) -> None:
     assert list(fast.columns) == list(raw.columns)
+    assert fast[["count", "total"]].dtypes.tolist() == raw[["count", "total"]].dtypes.tolist() == ["int64"] * 2
     cols = ["source_name", "metric_name", "category", "count", "total"]
     assert fast[cols].astype(object).values.tolist() == raw[cols].astype(object).values.tolist()
     assert [pd.Timestamp(b) for b in fast["bucket"]] == [pd.Timestamp(b) for b in raw["bucket"]]
