@@ -38,6 +38,8 @@ class AnalyticContext:
     info: dict = field(default_factory=dict)  # the dataset's metadata (kind, layout, ...)
     #: rows of a result as dicts straight from the engine (no DataFrame), when it can
     run_records: Callable[[Any], list[dict]] | None = None
+    #: columns of a result as numpy arrays (masked where NULL) straight from the engine
+    run_arrays: Callable[[Any], dict] | None = None
     #: answers requests from the summaries (``summaries.Planner``); None: always the raw table
     planner: Any = None
     #: one entry per :meth:`answer`: {what, path ("summary" or "raw"), reason, ms}
@@ -57,6 +59,15 @@ class AnalyticContext:
         if self.run_records is not None:
             return self.run_records(expr)
         return self.run(expr).to_dict("records")
+
+    def arrays(self, expr) -> dict:
+        """The columns of a result as numpy arrays (masked arrays where the engine gives them:
+        NULLs masked), without a DataFrame: for results of thousands of rows that numpy
+        reduces (a DataFrame of them costs more than the query)."""
+        if self.run_arrays is not None:
+            return self.run_arrays(expr)
+        df = self.run(expr)
+        return {c: df[c].to_numpy() for c in df.columns}
 
     def answer(self, what: str, raw: Callable[[], Any], *, exact: bool = False, **request):
         """``what`` (e.g. ``"scorecard_binned"``) from the summaries when the planner can
@@ -110,11 +121,12 @@ class _SqlCache(Lru):
 SQL_CACHE = _SqlCache(512)
 
 
-def duckdb_runner(cur) -> Callable[[Any], pd.DataFrame]:
-    """Compile an Ibis expression to DuckDB SQL (cached) and run it on ``cur``."""
+def duckdb_runner(cur, fetch=lambda res: res.df()) -> Callable[[Any], Any]:
+    """Compile an Ibis expression to DuckDB SQL (cached), run it on ``cur`` and ``fetch`` the
+    result (a DataFrame by default)."""
 
-    def run(expr) -> pd.DataFrame:
-        return cur.execute(SQL_CACHE.sql(expr)).df()
+    def run(expr):
+        return fetch(cur.execute(SQL_CACHE.sql(expr)))
 
     return run
 

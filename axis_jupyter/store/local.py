@@ -501,7 +501,8 @@ class LocalStore(AttachedDatasets, Store):
             tables["record_latency"] = ibis.table(self._schema(cur, lt), name=lt)
         planner = Planner.for_info(info, lambda t: ibis.table(self._schema(cur, t), name=t)) \
             if config.summaries_enabled() else OFF
-        return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info, planner=planner)
+        return AnalyticContext(tables=tables, run=duckdb_runner(cur), info=info, planner=planner,
+                               run_arrays=duckdb_runner(cur, lambda res: res.fetchnumpy()))
 
     def analytic(self, dataset: str, name: str, **params) -> pd.DataFrame:
         info = self.info(dataset)
@@ -586,6 +587,7 @@ class LocalStore(AttachedDatasets, Store):
 
             ctx = self.context(cur, dataset)
             ctx.run = timed(lambda res: res.df())
+            ctx.run_arrays = timed(lambda res: res.fetchnumpy())
             ctx.run_records = timed(
                 lambda res: [dict(zip([d[0] for d in res.description], row)) for row in res.fetchall()])
             return fn(ctx)

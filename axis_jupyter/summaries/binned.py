@@ -15,51 +15,52 @@ import pandas as pd
 from . import latency
 
 
-def quantile_rows(df: pd.DataFrame, keys: list[str], qs: dict[str, float], estimate,
+def quantile_rows(cols, keys: list[str], qs: dict[str, float], estimate,
                   n: str = "n", sums=()) -> pd.DataFrame:
     """Per group of ``keys``: the keys, count (the sum of ``n``), min, max, a column per name
     of ``qs`` (``quantile_cont``'s estimate; NaN for an empty group) and the sum of each
-    column of ``sums``, from ``df``: binned rows (keys, ``bin``, ``n``, min, max, sums) sorted
-    by the keys, then the bin (the query's ORDER BY), one row per bin.
+    column of ``sums``, from ``cols`` (``ctx.arrays``: column -> numpy array, masked where
+    NULL; or a DataFrame): binned rows (keys, ``bin``, ``n``, min, max, sums) sorted by the
+    keys, then the bin (the query's ORDER BY), one row per bin.
 
     Each order statistic is the estimate (``estimate(bin)``, numpy) of the bin where the
     group's running count passes its rank, clamped to the bin's [min, max]; the first and
     last are the group's min and max exactly; quantile k + f interpolates k and k + 1. A bin
     with a null ``bin`` (values without one) counts nowhere but in min and max. In numpy, not
-    SQL: the running counts are window functions, and DuckDB's windows cost ~10 ms on the
-    ten thousand bins of a month (the whole query without them: 4 ms)."""
-    cols = [*keys, "count", "min", "max", *qs, *sums]
-    if df.empty:
-        return pd.DataFrame(columns=cols)
-    rows = len(df)
+    SQL: the running counts are window functions, and DuckDB's windows cost ~8-10 ms on the
+    ten thousand bins of a month (the whole query without them: 4-6 ms); and on arrays, not
+    a DataFrame, whose building cost as much again."""
+    out_cols = [*keys, "count", "min", "max", *qs, *sums]
+    rows = len(cols[n])
+    if not rows:
+        return pd.DataFrame(columns=out_cols)
     new = np.zeros(rows, dtype=bool)
     new[0] = True
-    for k in keys:  # the sort puts equal keys side by side; codes compare nulls as equal
-        codes = pd.factorize(df[k], use_na_sentinel=False)[0]
-        new[1:] |= codes[1:] != codes[:-1]
+    key_data = {}
+    for k in keys:  # the sort puts equal keys side by side; nulls equal nulls
+        data, null = _split(cols[k])
+        key_data[k] = data, null
+        with np.errstate(invalid="ignore"):
+            differ = np.asarray(data[1:] != data[:-1], dtype=bool)
+        new[1:] |= np.where(null[1:] | null[:-1], null[1:] != null[:-1], differ)
     starts = np.flatnonzero(new)
-
-    def floats(c: str) -> np.ndarray:
-        return pd.to_numeric(df[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-    counts = np.nan_to_num(floats(n)).astype("int64")
+    counts = np.nan_to_num(_floats(cols[n])).astype("int64")
     cum = np.cumsum(counts)
     before = (cum - counts)[starts]  # the values of the groups before each group
     count = np.add.reduceat(counts, starts)
-    bmin, bmax = floats("min"), floats("max")
+    bmin, bmax = _floats(cols["min"]), _floats(cols["max"])
     with np.errstate(invalid="ignore"):  # all-null groups: NaN, as SQL's NULL
         lo, hi = np.fmin.reduceat(bmin, starts), np.fmax.reduceat(bmax, starts)
-    b = floats("bin")
+    b = _floats(cols["bin"])
     est = np.full(rows, np.nan)
     has = ~np.isnan(b)
     est[has] = np.maximum(np.minimum(estimate(b[has].astype("int64")), bmax[has]), bmin[has])
 
     def order_stat(j: np.ndarray) -> np.ndarray:  # j: a 0-based rank per group
-        pos = np.searchsorted(cum, before + j, side="right")
-        return est[np.minimum(pos, rows - 1)]
+        return est[np.minimum(np.searchsorted(cum, before + j, side="right"), rows - 1)]
 
-    out = df.iloc[starts][list(keys)].reset_index(drop=True)
-    out["count"], out["min"], out["max"] = count, lo, hi
+    out = {k: _nulls(data[starts], null[starts]) for k, (data, null) in key_data.items()}
+    out.update({"count": count, "min": lo, "max": hi})
     for name, q in qs.items():
         h = (count - 1) * q
         k = np.floor(h).astype("int64")
@@ -68,10 +69,36 @@ def quantile_rows(df: pd.DataFrame, keys: list[str], qs: dict[str, float], estim
             x1 = np.where(k + 1 >= count - 1, hi, order_stat(np.maximum(k + 1, 0)))
             out[name] = np.where(count > 0, x0 + (h - k) * (x1 - x0), np.nan)
     for c in sums:
-        v = floats(c)
+        v = _floats(cols[c])
         seen = np.add.reduceat((~np.isnan(v)).astype("int64"), starts)
         out[c] = np.where(seen > 0, np.add.reduceat(np.nan_to_num(v), starts), np.nan)
-    return out[cols]
+    return pd.DataFrame(out, columns=out_cols)
+
+
+def _split(x) -> tuple[np.ndarray, np.ndarray]:
+    """(values, null mask) of a column: a masked array's, or any array's (NaN, NaT, None)."""
+    if isinstance(x, np.ma.MaskedArray):
+        return np.ma.getdata(x), np.ma.getmaskarray(x)
+    x = np.asarray(x)
+    return x, np.asarray(pd.isna(x), dtype=bool)
+
+
+def _floats(x) -> np.ndarray:
+    data, null = _split(x)
+    out = pd.to_numeric(pd.Series(data), errors="coerce").to_numpy(dtype="float64", na_value=np.nan) \
+        if data.dtype.kind not in "iuf" else data.astype("float64")
+    return np.where(null, np.nan, out)
+
+
+def _nulls(data: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """``data`` with its nulls back: NaT in a time column, None elsewhere."""
+    if not null.any():
+        return data
+    if data.dtype.kind == "M":
+        return np.where(null, np.datetime64("NaT"), data)
+    out = data.astype(object)
+    out[null] = None
+    return out
 
 
 def centre(bins: int):

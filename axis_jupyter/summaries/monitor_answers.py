@@ -119,7 +119,7 @@ def trends(planner, ctx, unit=None, metric_category="SCORE", filters=None, metri
             n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
         ).order_by(["bucket", "metric_name", "bin"])
 
-    bins = ctx.execute(planner._memo(("trends", role, unit, metric_category, filters, metrics), make))
+    bins = ctx.arrays(planner._memo(("trends", role, unit, metric_category, filters, metrics), make))
     df = binned.quantile_rows(bins, ["bucket", "metric_name"], P50_95_99, binned.centre(DAY_BINS), sums=["total"])
     if len(df) and (df["min"].astype(float).min() < 0 or df["max"].astype(float).max() > 1):
         return None, "scores outside [0, 1] (the fine bins cover [0, 1])"
@@ -163,7 +163,7 @@ def latency(planner, ctx, by=None, filters=None):
             n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
         ).order_by([*keys, "bin"])
 
-    bins = ctx.execute(planner._memo(("latency", filters, tuple(by)), make))
+    bins = ctx.arrays(planner._memo(("latency", filters, tuple(by)), make))
     df = binned.quantile_rows(bins, keys, P50_95_99, log_bins.estimate, sums=["total"])
     if (pd.to_numeric(df["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
@@ -271,7 +271,7 @@ def record_series(planner, ctx, unit=None, filters=None, limit=None):
         b = b.mutate(_lat=ibis.ifelse(b.bin.isnull(), 0, b.n), records=b.n)
         return b.order_by(["source_name", "bucket", "bin"])
 
-    bins = ctx.execute(planner._memo(("record_series", role, unit, filters), make))
+    bins = ctx.arrays(planner._memo(("record_series", role, unit, filters), make))
     out = binned.quantile_rows(bins, ["source_name", "bucket"], {"p95": 0.95}, log_bins.estimate,
                                n="_lat", sums=["records"])
     if (pd.to_numeric(out["min"], errors="coerce") < 0).any():
