@@ -151,8 +151,10 @@ function render({ model, el }) {
     fn();
     state.traces.page = 1;
     state.ins.page = 1;
-    saveParams();
-    update(t0);
+    // The params go to the kernel once the view is drawn (or the call failed), as the
+    // snapshot does: the comm message and its echo then do not share the two cores with
+    // the payload's queries and the re-render.
+    update(t0).finally(saveParams);
   }
 
   /** @param {any} payload */
