@@ -20,6 +20,7 @@ custom (with ``time_range`` = [start, end]); see :func:`~axis_jupyter.payloads.p
 
 from __future__ import annotations
 
+import threading
 import time as time_mod  # actions take a ``time`` parameter
 from typing import Any
 
@@ -81,6 +82,21 @@ def _summary(ctx, filters, threshold: float) -> dict:
     return ctx.answer("score_summary", raw, filters=filters, threshold=threshold)
 
 
+_SIDE: list = []
+_SIDE_LOCK = threading.Lock()
+
+
+def _side_pool():
+    """The threads that start the other reads of :func:`_side_by_side` (each waits on the
+    store's own read pool, which bounds the queries): one pool for the process, made on
+    first use, not one per payload."""
+    with _SIDE_LOCK:
+        if not _SIDE:
+            from concurrent.futures import ThreadPoolExecutor
+            _SIDE.append(ThreadPoolExecutor(8, thread_name_prefix="axis-side-read"))
+        return _SIDE[0]
+
+
 def _side_by_side(store, dataset: str, reads, timing: dict) -> list:
     """The results of view reads ``reads`` (each ``fn(ctx)``), run at once on the store's
     worker threads, each on its own cursor: the alerts (three series) beside the rest, so a
@@ -89,17 +105,15 @@ def _side_by_side(store, dataset: str, reads, timing: dict) -> list:
     so they stay within ``analytics_ms``) and ``duckdb_sum_ms``, all reads' DuckDB time. An
     attached dataset's engine connection reads them one after the other."""
     import contextvars
-    from concurrent.futures import ThreadPoolExecutor
 
     timings = [{} for _ in reads]
     if store.info(dataset).get("attached") or len(reads) < 2:
         out = [store.view_read(dataset, fn, t) for fn, t in zip(reads, timings)]
     else:
-        with ThreadPoolExecutor(len(reads) - 1) as pool:
-            # the caller's read budget (a context variable) bounds the other reads too
-            later = [pool.submit(contextvars.copy_context().run, store.view_read, dataset, fn, t)
-                     for fn, t in zip(reads[1:], timings[1:])]
-            out = [store.view_read(dataset, reads[0], timings[0]), *(f.result() for f in later)]
+        # the caller's read budget (a context variable) bounds the other reads too
+        later = [_side_pool().submit(contextvars.copy_context().run, store.view_read, dataset, fn, t)
+                 for fn, t in zip(reads[1:], timings[1:])]
+        out = [store.view_read(dataset, reads[0], timings[0]), *(f.result() for f in later)]
     for key in ("compile_ms", "duckdb_ms"):
         timing[key] = max(t.get(key, 0.0) for t in timings)
     timing["duckdb_sum_ms"] = sum(t.get("duckdb_ms", 0.0) for t in timings)
