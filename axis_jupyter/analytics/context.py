@@ -40,6 +40,8 @@ class AnalyticContext:
     run_records: Callable[[Any], list[dict]] | None = None
     #: columns of a result as numpy arrays (masked where NULL) straight from the engine
     run_arrays: Callable[[Any], dict] | None = None
+    #: the results of :meth:`arrays` in this context, by expression
+    fetched: dict = field(default_factory=dict)
     #: answers requests from the summaries (``summaries.Planner``); None: always the raw table
     planner: Any = None
     #: one entry per :meth:`answer`: {what, path ("summary" or "raw"), reason, ms}
@@ -63,11 +65,19 @@ class AnalyticContext:
     def arrays(self, expr) -> dict:
         """The columns of a result as numpy arrays (masked arrays where the engine gives them:
         NULLs masked), without a DataFrame: for results of thousands of rows that numpy
-        reduces (a DataFrame of them costs more than the query)."""
+        reduces (a DataFrame of them costs more than the query). The same expression object
+        (a planner-memoised one) is fetched once per context: two answers of one read that
+        reduce the same bins share them; the arrays are not to be changed in place."""
+        hit = self.fetched.get(id(expr))
+        if hit is not None and hit[0] is expr:
+            return hit[1]
         if self.run_arrays is not None:
-            return self.run_arrays(expr)
-        df = self.run(expr)
-        return {c: df[c].to_numpy() for c in df.columns}
+            out = self.run_arrays(expr)
+        else:
+            df = self.run(expr)
+            out = {c: df[c].to_numpy() for c in df.columns}
+        self.fetched[id(expr)] = (expr, out)  # the expression kept: its id stays its own
+        return out
 
     def answer(self, what: str, raw: Callable[[], Any], *, exact: bool = False, **request):
         """``what`` (e.g. ``"scorecard_binned"``) from the summaries when the planner can

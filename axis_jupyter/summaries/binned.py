@@ -75,6 +75,16 @@ def quantile_rows(cols, keys: list[str], qs: dict[str, float], estimate,
     return pd.DataFrame(out, columns=out_cols)
 
 
+def frame(cols) -> pd.DataFrame:
+    """The columns of ``ctx.arrays`` as a DataFrame (NULLs as NaN, NaT or None)."""
+    out = {}
+    for c, x in cols.items():
+        data, null = _split(x)
+        out[c] = np.where(null, np.nan, data.astype("float64")) if data.dtype.kind in "iuf" and null.any() \
+            else _nulls(data, null)
+    return pd.DataFrame(out)
+
+
 def _split(x) -> tuple[np.ndarray, np.ndarray]:
     """(values, null mask) of a column: a masked array's, or any array's (NaN, NaT, None)."""
     if isinstance(x, np.ma.MaskedArray):

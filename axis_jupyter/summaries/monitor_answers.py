@@ -146,6 +146,21 @@ def latency_table(planner, filters, by) -> tuple[Any, str | None]:
     return apply_filters(planner.tables["lat"], filters), None
 
 
+def _lat_bins(planner, t, filters, by: list[str]):
+    """The latency sketch ``t`` re-grouped by ``by`` (or one group, ``_all``) and bin, sorted:
+    one expression (memoised) for the percentiles and the histogram, so a payload asking
+    both fetches it once (``ctx.arrays``)."""
+    keys = by or ["_all"]
+
+    def make():
+        s = t.mutate(_all=ibis.literal(0)) if not by else t
+        return s.group_by([*keys, s._lbin.name("bin")]).aggregate(
+            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
+        ).order_by([*keys, "bin"])
+
+    return planner._memo(("lat_bins", filters, tuple(by)), make)
+
+
 def latency(planner, ctx, by=None, filters=None):
     """``analytics.monitoring.latency``'s frame: [by], count, mean, min, max (exact; the mean
     to summation order), p50, p95, p99 (within :data:`.latency.BOUND`, relatively)."""
@@ -156,14 +171,7 @@ def latency(planner, ctx, by=None, filters=None):
     if why:
         return None, why
     keys = by or ["_all"]
-
-    def make():
-        s = t.mutate(_all=ibis.literal(0)) if not by else t
-        return s.group_by([*keys, s._lbin.name("bin")]).aggregate(
-            n=s.n.sum().cast("int64"), total=s.total.sum(), min=s["min"].min(), max=s["max"].max()
-        ).order_by([*keys, "bin"])
-
-    bins = ctx.arrays(planner._memo(("latency", filters, tuple(by)), make))
+    bins = ctx.arrays(_lat_bins(planner, t, filters, by))
     df = binned.quantile_rows(bins, keys, P50_95_99, log_bins.estimate, sums=["total"])
     if (pd.to_numeric(df["min"], errors="coerce") < 0).any():
         return None, "negative latencies (the log-spaced bins cover zero and up)"
@@ -185,11 +193,7 @@ def latency_histogram(planner, ctx, bins=20, by=(), filters=None):
     if why:
         return None, why
 
-    def make():
-        return t.group_by([*by, t._lbin.name("bin")]).aggregate(
-            n=t.n.sum(), min=t["min"].min(), max=t["max"].max()).order_by([*by, "bin"])
-
-    df = ctx.execute(planner._memo(("latency_histogram", filters, tuple(by)), make))
+    df = binned.frame(ctx.arrays(_lat_bins(planner, t, filters, by)))
     cols = ["group"] if by else []
     if df.empty:
         return pd.DataFrame(columns=[*cols, "bin", "bin_start", "bin_end", "count"]), None
