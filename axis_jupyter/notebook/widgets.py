@@ -9,7 +9,8 @@ Synced traits:
   ``view``        the view's registry name
   ``dataset``     the dataset name ("" for views without one)
   ``params``      the view's current parameters (filters, ...) — set by the front end when the
-                  user changes them, readable from Python (``w.params["filters"]``)
+                  user changes them (the monitor: once the view has redrawn, as the snapshot),
+                  readable from Python (``w.params["filters"]``)
   ``snapshot``    the last payload the front end rendered; computed in Python on creation and
                   updated by the front end after each render, so a notebook saved with widget
                   state shows the last rendered state without a kernel
