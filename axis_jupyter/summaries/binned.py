@@ -44,14 +44,14 @@ def quantile_rows(cols, keys: list[str], qs: dict[str, float], estimate,
             differ = np.asarray(data[1:] != data[:-1], dtype=bool)
         new[1:] |= np.where(null[1:] | null[:-1], null[1:] != null[:-1], differ)
     starts = np.flatnonzero(new)
-    counts = np.nan_to_num(_floats(cols[n])).astype("int64")
+    counts = np.nan_to_num(floats(cols[n])).astype("int64")
     cum = np.cumsum(counts)
     before = (cum - counts)[starts]  # the values of the groups before each group
     count = np.add.reduceat(counts, starts)
-    bmin, bmax = _floats(cols["min"]), _floats(cols["max"])
+    bmin, bmax = floats(cols["min"]), floats(cols["max"])
     with np.errstate(invalid="ignore"):  # all-null groups: NaN, as SQL's NULL
         lo, hi = np.fmin.reduceat(bmin, starts), np.fmax.reduceat(bmax, starts)
-    b = _floats(cols["bin"])
+    b = floats(cols["bin"])
     est = np.full(rows, np.nan)
     has = ~np.isnan(b)
     est[has] = np.maximum(np.minimum(estimate(b[has].astype("int64")), bmax[has]), bmin[has])
@@ -69,7 +69,7 @@ def quantile_rows(cols, keys: list[str], qs: dict[str, float], estimate,
             x1 = np.where(k + 1 >= count - 1, hi, order_stat(np.maximum(k + 1, 0)))
             out[name] = np.where(count > 0, x0 + (h - k) * (x1 - x0), np.nan)
     for c in sums:
-        v = _floats(cols[c])
+        v = floats(cols[c])
         seen = np.add.reduceat((~np.isnan(v)).astype("int64"), starts)
         out[c] = np.where(seen > 0, np.add.reduceat(np.nan_to_num(v), starts), np.nan)
     return pd.DataFrame(out, columns=out_cols)
@@ -93,7 +93,8 @@ def _split(x) -> tuple[np.ndarray, np.ndarray]:
     return x, np.asarray(pd.isna(x), dtype=bool)
 
 
-def _floats(x) -> np.ndarray:
+def floats(x) -> np.ndarray:
+    """A column of ``ctx.arrays`` as float64, NULLs as NaN."""
     data, null = _split(x)
     out = pd.to_numeric(pd.Series(data), errors="coerce").to_numpy(dtype="float64", na_value=np.nan) \
         if data.dtype.kind not in "iuf" else data.astype("float64")

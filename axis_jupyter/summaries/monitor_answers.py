@@ -293,23 +293,26 @@ def class_series(planner, ctx, filters=None, unit="D", metrics=(), category_sour
     empty = pd.DataFrame(columns=CLASS_COLUMNS)
     if "metric_category" not in ctx.table("full").columns:
         return empty, None
+    ours = (category_source or LABEL_SOURCE) == LABEL_SOURCE
+    # the label counts, when they answer the scope, say everything (no labels: no rows);
+    # else a scope without CLASSIFICATION rows has no series, which the stats can tell
+    found, why = _bucketed(planner, filters, unit, "class_days", "class_hours") if ours else (None, None)
     role, keys = planner._stats_for(filters)
-    if "metric_category" in keys and not planner.unanswerable(filters, role, keys):
+    if found is None and "metric_category" in keys and not planner.unanswerable(filters, role, keys):
         t = apply_filters(planner.tables[role], filters)
 
         def rows():
             c = t.filter(t.metric_category == "CLASSIFICATION")
             return c.aggregate(rows=c["rows"].sum())
 
-        found = ctx.records(planner._memo(("class_rows", role, filters), rows))
-        n = found[0]["rows"] if found else None
+        counted = ctx.records(planner._memo(("class_rows", role, filters), rows))
+        n = counted[0]["rows"] if counted else None
         if n is None or pd.isna(n) or not int(n):
             return empty, None  # no CLASSIFICATION rows in scope: no series
     if "class_days" not in planner.tables and "class_hours" not in planner.tables:
         return None, "CLASSIFICATION labels are not summarised (none at build, or too many)"
-    if (category_source or LABEL_SOURCE) != LABEL_SOURCE:
+    if not ours:
         return None, f"labels from {category_source} (the summaries count {LABEL_SOURCE})"
-    found, why = _bucketed(planner, filters, unit, "class_days", "class_hours")
     if why:
         return None, why
     role, table, _ = found

@@ -41,7 +41,7 @@ from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import TIME_FILTERS, time_unanswerable, unanswerable
-from . import monitor_answers
+from . import binned, monitor_answers
 from .percentiles import quantiles
 from .tables import case_keys
 
@@ -302,9 +302,7 @@ class Planner:
         t, why = self._scores(ctx, filters, by, metric_category)
         if why:
             return None, why
-        expr = self._memo(("pass_rates", filters, by, col, metric_category), lambda: t.group_by(
-            ["metric_name", *by]).aggregate(count=t.n.sum(), passes=t[col].sum(), total=t.total.sum()))
-        df = ctx.execute(expr)
+        df = binned.frame(self._metric_sums(ctx, t, filters, col, metric_category, by))
         n = df["count"].fillna(0).astype("int64")
         with np.errstate(divide="ignore", invalid="ignore"):
             df["pass_rate"] = np.where(n > 0, df["passes"].astype(float) / n, np.nan)
@@ -322,12 +320,19 @@ class Planner:
         t, why = self._scores(ctx, filters, (), "SCORE")
         if why:
             return None, why
-        expr = self._memo(("score_summary", filters, col), lambda: t.aggregate(
-            n=t.n.sum(), passes=t[col].sum(), total=t.total.sum()))
-        r = ctx.records(expr)[0]
-        n = int(r["n"] or 0)
-        return {"scores": n, "avg_score": float(r["total"]) / n if n else None,
-                "pass_rate": float(r["passes"]) / n if n else None}, None
+        sums = self._metric_sums(ctx, t, filters, col, "SCORE")
+        n = int(np.nansum(binned.floats(sums["count"])))
+        total, passes = (float(np.nansum(binned.floats(sums[c]))) for c in ("total", "passes"))
+        return {"scores": n, "avg_score": total / n if n else None,
+                "pass_rate": passes / n if n else None}, None
+
+    def _metric_sums(self, ctx, t, filters, col: str, category, by=()) -> dict:
+        """Per metric (and ``by``) of the filtered stats ``t``: count, passes (``col``),
+        total. One memoised expression for the KPIs and the pass rates, so a payload showing
+        both reads it once (``ctx.arrays``)."""
+        key = ("metric_sums", filters, tuple(by), col, str(category or "").upper())
+        return ctx.arrays(self._memo(key, lambda: t.group_by(["metric_name", *by]).aggregate(
+            count=t.n.sum(), passes=t[col].sum(), total=t.total.sum())))
 
 
 class _Off:
