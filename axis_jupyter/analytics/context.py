@@ -99,8 +99,7 @@ class AnalyticContext:
     def path(self) -> str | None:
         """"summary" when every answer so far came from summaries, "raw" when none did,
         "mixed" otherwise (None before any)."""
-        used = {p["path"] for p in self.paths}
-        return None if not used else used.pop() if len(used) == 1 else "mixed"
+        return path_of(self.paths)
 
     @property
     def record_level(self) -> bool:
@@ -129,6 +128,13 @@ class _SqlCache(Lru):
 
 
 SQL_CACHE = _SqlCache(512)
+
+
+def path_of(paths: list[dict]) -> str | None:
+    """The one path of answers ``paths`` (:attr:`AnalyticContext.paths` entries): "summary"
+    or "raw" when all took it, "mixed" otherwise, None for no answers."""
+    used = {p["path"] for p in paths}
+    return None if not used else used.pop() if len(used) == 1 else "mixed"
 
 
 def duckdb_runner(cur, fetch=lambda res: res.df()) -> Callable[[Any], Any]:

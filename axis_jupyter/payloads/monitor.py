@@ -33,6 +33,7 @@ from ..analytics.alerts import scores_table
 from ..analytics.classification import classification as category_counts
 from ..analytics.classification import classification_trends, group_signals
 from ..analytics.classification import insights as analysis_rows
+from ..analytics.context import path_of
 from ..analytics.filters import apply_filters
 from ..analytics.memo import memo_expr
 from ..branding import agents_for
@@ -156,8 +157,7 @@ def payload(store, dataset: str, filters=None, time="24h", time_range=None, anch
     r["alerts"] = found["alerts"]
     r["paths"] = r["paths"] + found["paths"]
     # which requests the summaries answered: "summary" (all), "raw" (none) or "mixed"
-    used = {p["path"] for p in r["paths"]}
-    r["path"] = used.pop() if len(used) == 1 else "mixed" if used else "raw"
+    r["path"] = path_of(r["paths"]) or "raw"
     analytics_s = time_mod.perf_counter() - t_q
     # Row lists from here on: pandas operations on these few rows cost more than the rows.
     lat = records(r["latency"])[:1] if r["latency"] is not None else []

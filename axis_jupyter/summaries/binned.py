@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import latency
 
 
 def quantile_rows(cols, keys: list[str], qs: dict[str, float], estimate,

@@ -37,6 +37,15 @@ def _create(cur, name: str, expr: ibis.Table, order: list[str]) -> int:
     return _count(cur, name)
 
 
+def _regroup(cur, name: str, make, order: list[str]) -> int:
+    """Replace table ``name`` by ``make(its Ibis table)`` (a roll-up of itself)."""
+    tmp = f"{name}__regroup"
+    n = _create(cur, tmp, make(_table(cur, name)), order)
+    cur.execute(f"DROP TABLE {quote_ident(name)}")
+    cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
+    return n
+
+
 def _bin_keys(cur, stats: str, keys: list[str], limit: int) -> list[str] | None:
     """The longest prefix of ``keys`` whose fine-bin table stays under ``limit`` rows, from
     the stats table: a group of n scores fills at most min(n, FINE_BINS) bins (no scan of the

@@ -32,7 +32,7 @@ import ibis
 from ..ingest.readers import quote_ident
 from . import latency
 from .keys import TIME_KEY
-from .building import _bin_keys, _binned, _create, _table
+from .building import _bin_keys, _binned, _create, _regroup, _table
 
 DAY_BINS = 200
 DAY_BOUND = 0.5 / DAY_BINS  # 0.0025: the trends' percentiles from the day bins
@@ -100,13 +100,8 @@ def build_labels(cur, scores_table: str, t: ibis.Table, meta: dict, role: str, u
     n = _create(cur, name, labels_expr(rows, keys, unit), [*keys, TIME_KEY, "_cat"])
     while n > limit and len(keys) > len(required):
         keys = keys[:-1]
-        tmp = f"{name}__regroup"
-        by = ", ".join(quote_ident(c) for c in [*keys, TIME_KEY, "_cat"])
-        cur.execute(f"CREATE TABLE {quote_ident(tmp)} AS SELECT {by}, sum(n)::BIGINT AS n FROM "
-                    f"{quote_ident(name)} GROUP BY ALL ORDER BY ALL")
-        cur.execute(f"DROP TABLE {quote_ident(name)}")
-        cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
-        n = int(cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0])
+        by = [*keys, TIME_KEY, "_cat"]
+        n = _regroup(cur, name, lambda s, by=by: s.group_by(by).aggregate(n=s.n.sum().cast("int64")), by)
     if n > limit:
         cur.execute(f"DROP TABLE {quote_ident(name)}")
         return None

@@ -48,7 +48,7 @@ import ibis
 
 from ..ingest.readers import quote_ident
 from . import case_masks, daily, duck, hourly, latency
-from .building import THRESHOLDS, _bin_keys, _binned, _count, _create, _day_keys, _table, stats_expr  # noqa: F401
+from .building import THRESHOLDS, _bin_keys, _binned, _count, _create, _day_keys, _regroup, _table, stats_expr  # noqa: F401
 from .keys import FINE_BINS, TIME_KEY, choose_keys
 
 ROLES = ("stats", "days", "bins", "cases", "nodes", "lat", "case_masks")
@@ -135,15 +135,6 @@ def stats_rollup(s: ibis.Table, keys: list[str], has_time: bool, thresholds) -> 
 
 
 _sql = duck.sql  # short name used below
-
-
-def _regroup(cur, name: str, make, order: list[str]) -> int:
-    """Replace table ``name`` by ``make(its Ibis table)`` (a roll-up of itself)."""
-    tmp = f"{name}__regroup"
-    n = _create(cur, tmp, make(_table(cur, name)), order)
-    cur.execute(f"DROP TABLE {quote_ident(name)}")
-    cur.execute(f"ALTER TABLE {quote_ident(tmp)} RENAME TO {quote_ident(name)}")
-    return n
 
 
 def _nodes_from_stats(cur, nodes: str, stats: str, attrs: list[str], carried: list[str]) -> None:

@@ -62,3 +62,26 @@ def test_label_requests_the_counts_cannot_answer_read_the_raw_rows(labelled):
         got = alerts.class_series(ctx, **kw)
         assert ctx.paths[-1]["path"] == "raw" and why in ctx.paths[-1]["reason"], (kw, ctx.paths[-1])
         pd.testing.assert_frame_equal(got, alerts.class_series(make(), exact=True, **kw))
+
+
+def test_label_counts_give_up_keys_to_fit_and_still_equal_the_raw_rows(store, contexts, monkeypatch):
+    """Label counts over their row limit are rolled up from themselves, the widest key first
+    (metric and source stay): what they still key answers exactly, a filter on a key given
+    up reads the raw rows."""
+    from axis_jupyter.summaries import daily
+
+    store.load(labelled_frame(), name="full", kind="monitoring")
+    full_keys = store.info("full")["summary"]["class_days_keys"]
+    monkeypatch.setattr(daily, "DAY_BIN_ROWS", 40)  # the per-day tables' row limit: 56 rows keyed by all, 30 by two
+    store.load(labelled_frame(), name="lab", kind="monitoring")
+    keys = store.info("lab")["summary"]["class_days_keys"]
+    assert keys == ["metric_name", "source_name"] and len(full_keys) > len(keys), (full_keys, keys)
+    make = contexts(store, "lab")
+    for filters in (None, {"source_name": ["Nova"]}):
+        fast, raw = both(make, alerts.class_series, "class_series", granularity="day", filters=filters)
+        same(fast, raw)
+        assert len(raw) > 0
+    ctx = make()
+    got = alerts.class_series(ctx, granularity="day", filters={"environment": "prod"})
+    assert ctx.paths[-1]["path"] == "raw" and "environment" in ctx.paths[-1]["reason"], ctx.paths[-1]
+    same(got, alerts.class_series(make(), granularity="day", filters={"environment": "prod"}, exact=True))
