@@ -91,6 +91,20 @@ class KnowledgeGraph:
             key = graph_build.build(self.server, self.dataset, parts, stamp, progress)
             return self.server.graph(key)
 
+    def _read(self, fn):
+        """``fn(graph)`` on the current graph. A rebuild that finishes meanwhile switches the
+        dataset to a new graph and deletes the one being read, which then fails (an empty
+        key, or a label the client's schema cache no longer has): the read runs once more on
+        the graph that replaced it."""
+        g = self._current()
+        try:
+            return fn(g)
+        except Exception:
+            ptr = graph_build.pointer(self.server, self.dataset)
+            if not ptr or ptr.get("graph") == g.name:
+                raise  # not a swap: a real error
+            return fn(self._current())
+
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> dict:
         """Build the graph from the rules now (even if it is current), as a job of the
         store's runner; ``progress(done, total)`` follows it. The counts and seconds."""
@@ -116,7 +130,7 @@ class KnowledgeGraph:
     def summary(self) -> dict:
         """total_nodes, total_edges, nodes_by_type, edges_by_relation, rules_by_action,
         rules_by_product."""
-        return queries.summary(self._current())
+        return self._read(queries.summary)
 
     def subgraph(self, types=None, limit: int = 500, metadata: bool = True,
                  **filters) -> queries.Subgraph:
@@ -125,21 +139,21 @@ class KnowledgeGraph:
         ``product_type``, ``risk_category``, ``risk_factor``, ``threshold_type``,
         ``decision_quality``, ``ingestion_status``, ``batch_id``; a value or a list).
         ``metadata=False``: nodes without their other properties."""
-        return queries.subgraph(self._current(), types=types, limit=limit, metadata=metadata,
-                                **filters)
+        return self._read(lambda g: queries.subgraph(g, types=types, limit=limit, metadata=metadata,
+                                                     **filters))
 
     def search(self, text: str, limit: int = 20, types=None) -> pd.DataFrame:
         """Nodes whose name contains ``text`` (any case) or the rule with that id, most
         connected first: node_id, label, type, connected_nodes, snippet."""
-        return queries.search(self._current(), text, limit=limit, types=types)
+        return self._read(lambda g: queries.search(g, text, limit=limit, types=types))
 
     def neighbourhood(self, node_id: str, depth: int = 1, limit: int = 500,
                       metadata: bool = True) -> queries.Subgraph:
         """Nodes within ``depth`` (1-3) edges of ``node_id`` (``Rule:R000001``,
         ``RiskFactor:credit_score``) and the edges among them, at most ``limit`` nodes.
         ``metadata=False``: nodes (but the focal one) without their other properties."""
-        return queries.neighbourhood(self._current(), node_id, depth=depth, limit=limit,
-                                     metadata=metadata)
+        return self._read(lambda g: queries.neighbourhood(g, node_id, depth=depth, limit=limit,
+                                                          metadata=metadata))
 
     neighborhood = neighbourhood
 

@@ -111,3 +111,29 @@ def test_unreachable_url_is_a_clear_error(tmp_path, monkeypatch):
     finally:
         connection.close_for(store)
         store.close()
+
+
+def test_a_read_whose_graph_a_rebuild_replaced_reads_the_new_graph(tmp_path, monkeypatch):
+    """A rebuild that finishes while a read is on its way switches the dataset to a new graph
+    and deletes the old one: the read answers from the new graph, not with a server error
+    (the HTTP fuzz test met this as a 500 on /graph/{name}/search)."""
+    store = axis_jupyter.LocalStore(tmp_path / "race.duckdb")
+    frame = rules_frame(80, seed=3)
+    store.load(frame, name="rules", kind="rules")
+    g = KnowledgeGraph(store, "rules")
+    stale = g._current()  # the graph a read has just looked up...
+    g.rebuild()  # ...which a rebuild replaces and deletes
+    assert build.pointer(g.server, "rules")["graph"] != stale.name
+    with pytest.raises(Exception):
+        stale.ro_query("MATCH (n) RETURN count(n)")  # the old graph is gone
+    fresh = g._current
+    looked_up = iter([stale])
+    monkeypatch.setattr(g, "_current", lambda progress=None: next(looked_up, None) or fresh())
+    found = g.search("credit")
+    assert len(found) > 0
+    pd.testing.assert_frame_equal(found, g.search("credit"))
+    monkeypatch.setattr(g, "_current", lambda progress=None: stale)  # never replaced: the error stands
+    build.set_stamp(g.server, "rules", stale.name, build.pointer(g.server, "rules")["stamp"])
+    with pytest.raises(Exception):
+        g.search("credit")
+    store.close()
