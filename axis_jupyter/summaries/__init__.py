@@ -12,6 +12,8 @@ synced, keyed by the low-cardinality columns the views filter on:
 * :mod:`.planner`     :class:`~.planner.Planner`: answers a request from the summaries when
                       its filters and groupings are keys, else says why not (the caller then
                       reads the raw table); ``exact=True`` always reads the raw table;
+* :mod:`.implied`     metric_type and metric_category: left out of two scans when each
+                      metric has one value, put back as a lookup of metric_name;
 * :mod:`.percentiles` quantiles from the fine bins, within :data:`~.percentiles.BOUND`;
 * :mod:`.case_masks`  test cases per set of experiments (a bitmask each): exact case counts
                       of any set of experiments, kept exact by incremental sync;

@@ -30,7 +30,7 @@ import time
 import ibis
 
 from ..ingest.readers import quote_ident
-from . import latency
+from . import implied, latency
 from .keys import TIME_KEY
 from .building import _bin_keys, _binned, _create, _regroup, _table
 
@@ -124,7 +124,7 @@ def _day_bin_keys(cur, tables: dict, meta: dict, days: int, limit: int) -> list[
     keys, day_keys = list(meta["keys"]), list(meta.get("day_keys") or [])
     for i in range(len(keys), 0, -1):
         if i <= len(day_keys) and "days" in tables:
-            by = ", ".join(quote_ident(k) for k in [*keys[:i], TIME_KEY])
+            by = ", ".join(quote_ident(k) for k in [*implied.grouped(keys[:i], meta), TIME_KEY])
             bound = cur.execute(f"SELECT sum(least(n, {DAY_BINS})) FROM (SELECT sum(n) AS n FROM "
                                 f"{quote_ident(tables['days'])} WHERE {quote_ident(TIME_KEY)} IS NOT NULL "
                                 f"GROUP BY {by})").fetchall()[0][0]

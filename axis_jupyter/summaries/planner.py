@@ -41,7 +41,7 @@ from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import TIME_FILTERS, time_unanswerable, unanswerable
-from . import binned, monitor_answers
+from . import binned, implied, monitor_answers
 from .percentiles import quantiles
 from .tables import case_keys
 
@@ -58,6 +58,9 @@ class Planner:
     def __init__(self, tables: dict[str, ibis.Table], meta: dict):
         self.tables = dict(tables)
         self.meta = meta
+        for role in implied.ROLES:  # their implied keys back, as lookups of metric_name
+            if role in self.tables:
+                self.tables[role] = implied.restore(self.tables[role], meta)
         self.keys: list[str] = list(meta["keys"])
         self.has_time = bool(meta.get("time_bucket"))
         if "day_keys" not in meta:  # built before the days table had its own: stats keyed by day

@@ -47,7 +47,7 @@ import time
 import ibis
 
 from ..ingest.readers import quote_ident
-from . import case_masks, daily, duck, hourly, latency
+from . import case_masks, daily, duck, hourly, implied, latency
 from .building import THRESHOLDS, _bin_keys, _binned, _count, _create, _day_keys, _regroup, _table, stats_expr  # noqa: F401
 from .keys import FINE_BINS, TIME_KEY, choose_keys
 
@@ -104,9 +104,9 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
     keys, day_keys = meta["keys"], meta.get("day_keys")
     out = {"stats": stats_expr(t, keys, False, meta["thresholds"]), "nodes": nodes_expr(t)}
     if day_keys:
-        out["days"] = stats_expr(t, day_keys, True, meta["thresholds"])
+        out["days"] = stats_expr(t, implied.grouped(day_keys, meta), True, meta["thresholds"])
     if meta.get("bin_keys"):
-        out["bins"] = bins_expr(t, meta["bin_keys"])
+        out["bins"] = bins_expr(t, implied.grouped(meta["bin_keys"], meta))
     if meta.get("day_bin_keys"):
         out["day_bins"] = daily.day_bins_expr(t, meta["day_bin_keys"])
     if meta.get("class_days_keys"):
@@ -195,25 +195,28 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
         keys = keys[:-1]
         n = _regroup(cur, names["stats"], lambda s: stats_rollup(s, keys, False, THRESHOLDS),
                      [*keys, "_bin"])
+    # the keys a metric implies leave the days' and fine bins' scans (see implied.py)
+    meta = {"keys": keys, "implied": implied.find(cur, names["stats"], keys)}
     lap("stats")
     tables = {"stats": names["stats"]}
     day_keys = None
     if layout["has_time"]:
         day_keys = _day_keys(cur, names["stats"], keys, layout["days"], min(limit, DAY_GROUPS))
     if day_keys:
-        _create(cur, names["days"], stats_expr(t, day_keys, True, THRESHOLDS),
-                [*day_keys, TIME_KEY, "_bin"])
+        by = implied.grouped(day_keys, meta)
+        _create(cur, names["days"], stats_expr(t, by, True, THRESHOLDS), [*by, TIME_KEY, "_bin"])
         tables["days"] = names["days"]
         lap("days")
     bin_keys = _bin_keys(cur, names["stats"], keys, min(limit, BIN_ROWS))
     if bin_keys:
-        _create(cur, names["bins"], bins_expr(t, bin_keys), [*bin_keys, "_fbin"])
+        by = implied.grouped(bin_keys, meta)
+        _create(cur, names["bins"], bins_expr(t, by), [*by, "_fbin"])
         tables["bins"] = names["bins"]
         lap("bins")
-    meta = {"keys": keys, "time_bucket": "day" if day_keys else None, "day_keys": day_keys,
-            "bin_keys": bin_keys, "cases_day": bool(day_keys), "thresholds": list(THRESHOLDS),
-            "fine_bins": FINE_BINS, "source_rows": layout["rows"],
-            "unnamed_rows": layout["unnamed_rows"]}
+    meta.update({"time_bucket": "day" if day_keys else None, "day_keys": day_keys,
+                 "bin_keys": bin_keys, "cases_day": bool(day_keys), "thresholds": list(THRESHOLDS),
+                 "fine_bins": FINE_BINS, "source_rows": layout["rows"],
+                 "unnamed_rows": layout["unnamed_rows"]})
     cases = cases_expr(t, keys, bool(day_keys)) if cases else None
     if cases is not None:
         # sorted by the first key only (the experiment: the filter it serves most): sorting
@@ -279,6 +282,13 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
         cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop('lat'))}")
     if "lat" not in tables:
         summary["latency_keys"] = None
+    if summary.get("implied"):
+        lookup = implied.extend(cur, summary["implied"], new_table)
+        if lookup is None:  # a metric took a second value of an implied key (see implied.py)
+            for role in implied.ROLES:
+                if role in tables:
+                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
+        summary["implied"] = lookup or {}
     for role, keys in (("lat_days", "lat_day_keys"), ("lat_hours", "lat_hour_keys")):
         if role in tables:  # the per-day and per-hour latency sketches wait for the next load
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
