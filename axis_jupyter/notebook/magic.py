@@ -331,7 +331,7 @@ def _summaries(magic: AxisMagic, args, cell):
         return f"{args.name} has no summaries (no metric_name and numeric metric_score)."
     shown = {k: meta.get(k) for k in ("keys", "time_bucket", "day_keys", "bin_keys", "latency_keys", "day_bin_keys",
                                       "lat_day_keys", "class_days_keys", "hours_from", "hour_keys", "hour_bin_keys",
-                                      "lat_hour_keys", "class_hours_keys", "tables", "build_s")}
+                                      "lat_hour_keys", "class_hours_keys", "case_bits", "tables", "build_s")}
     # the keys the days and fine bins take from metric_name, not from a scan (summaries/implied.py)
     return {**shown, "implied": sorted(meta.get("implied") or {})}
 

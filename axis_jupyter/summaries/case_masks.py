@@ -22,11 +22,23 @@ key equal to one value) are answered from a few dozen rows, exactly. Other filte
 other keys, a time range, several values of one key) count distinct ids over the cases
 table, as before; they would double-count a case seen under two values.
 
+The bits also fold the cases table (:func:`row_bit`, ``meta["case_bits"]``): when the
+experiments are known from the stats table before the cases are scanned (a text column, at
+most :data:`MASK_BITS` values, every row with a metric_name), its rows are (the other case
+keys, day, dataset_id) -> ``mask``, the bits of the experiments those rows appear in (NULL:
+:data:`NULL_BIT`). A case run in five experiments is then one row, not five: on 100,000,000
+rows the scan groups 1,000,000 rows instead of 5,000,000 (1.6 s against 2.5 s, and a fifth
+of the table to write), and a distinct-id count over it reads a fifth of the rows. A filter
+on experiments is ``mask & bits != 0`` (:func:`selection`), exact for the same reason as
+above: a row's mask holds the experiments of the rows with its other keys.
+
 Fallback (documented in the README): with more than :data:`MASK_BITS` experiments, or when
-a string experiment column is missing, or when the masks would exceed the summaries' size
-limit (about 2^experiments masks per value), the table has no bits (``experiments`` None,
-every mask 0) and the experiment is one more key: it still answers no filter and one value
-of one key (the earlier case totals); sets of experiments count over the cases table.
+a string experiment column is missing, the cases table keeps the experiment as a column and
+the masks table has no bits (``experiments`` None, every mask 0): the experiment is one more
+key, which still answers no filter and one value of one key; sets of experiments count over
+the cases table. The same happens when the masks would exceed the summaries' size limit
+(about 2^experiments masks per value) over cases with the experiment as a column; over
+folded cases there is then no masks table, and every count reads the folded cases.
 
 Incremental sync (:func:`append`) keeps it exact from the new rows alone: the increment's
 distinct cases are probed against the cases table (a semi-join on ``dataset_id``: the cases
@@ -45,6 +57,8 @@ from ..ingest.readers import quote_ident
 from . import duck
 
 MASK_BITS = 62
+NULL_BIT = 1 << MASK_BITS  # a NULL experiment, in the folded cases only (the sign bit stays clear)
+EXP_BITS = NULL_BIT - 1  # the experiments' bits
 EXPERIMENT = "evaluation_name"
 
 
@@ -60,6 +74,35 @@ def _bit(col: ibis.Column, experiments: list[str] | None):
                         for i, e in enumerate(experiments)), else_=ibis.literal(0, type="int64"))
 
 
+def row_bit(col: ibis.Column, experiments: list[str]) -> ibis.Value:
+    """The bit of each row's experiment in the folded cases table: :data:`NULL_BIT` for NULL."""
+    return ibis.cases((col.isnull(), ibis.literal(NULL_BIT, type="int64")),
+                      *((col == e, ibis.literal(1 << i, type="int64")) for i, e in enumerate(experiments)),
+                      else_=ibis.literal(0, type="int64"))
+
+
+def bits_of(cur, stats: str, keys: list[str], unnamed_rows: int) -> list[str] | None:
+    """The experiments that fold the cases table (sorted: bit i = the i-th), read from the
+    stats table ``stats`` (keyed by ``keys``); None when it cannot tell them all: the
+    experiment is not a text key, some rows have no metric_name (the stats leave them out),
+    or there are more than :data:`MASK_BITS`."""
+    if EXPERIMENT not in keys or unnamed_rows:
+        return None
+    return experiments_of(cur, stats)
+
+
+def selection(value, experiments: list[str], null_bit: bool = True) -> int | None:
+    """The bits of an experiment filter's value (one text, a list of them, or NULL when
+    ``null_bit``); an unknown experiment adds none. None for any other value: the raw path
+    reads it (and names a bad one)."""
+    if value is None:
+        return NULL_BIT if null_bit else None
+    picked = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not picked or not all(isinstance(e, str) for e in picked):
+        return None
+    return sum(1 << experiments.index(e) for e in set(picked) if e in experiments)
+
+
 def layout(cases: ibis.Table, case_keys: list[str], experiments: list[str] | None) -> list[str]:
     """The keys with rows of their own: every case key but the experiment when it has bits."""
     return [k for k in case_keys if k in cases.columns and not (experiments and k == EXPERIMENT)]
@@ -69,7 +112,10 @@ def masks_expr(cases: ibis.Table, keys: list[str], experiments: list[str] | None
     """The case_masks table of the cases table ``cases`` (portable Ibis: DuckDB and
     PostgreSQL); ``keys`` from :func:`layout`."""
     c = cases.filter(cases.dataset_id.notnull())
-    c = c.mutate(_b=_bit(c[EXPERIMENT], experiments) if experiments else ibis.literal(0, type="int64"))
+    if "mask" in c.columns:  # folded cases: their experiments' bits, without the NULL one
+        c = c.mutate(_b=c.mask & EXP_BITS)
+    else:
+        c = c.mutate(_b=_bit(c[EXPERIMENT], experiments) if experiments else ibis.literal(0, type="int64"))
     per = c.group_by("dataset_id").aggregate(mask=c._b.bit_or())
     parts = [per.group_by("mask").aggregate(n=per.count()).select(
         key=ibis.null("string"), value=ibis.null("string"), mask="mask", n="n")]
@@ -93,18 +139,27 @@ def experiments_of(cur, cases: str) -> list[str] | None:
     return values if len(values) <= MASK_BITS else None
 
 
-def build(cur, name: str, cases: str, case_keys: list[str], limit: int) -> dict:
-    """CREATE ``name`` from the cases table ``cases``; its metadata {experiments, keys}
-    (``info["summary"]["case_masks"]``); over ``limit`` rows, the table is built again
-    without bits."""
+def build(cur, name: str, cases: str, case_keys: list[str], limit: int,
+          bits: list[str] | None = None) -> dict | None:
+    """CREATE ``name`` from the cases table ``cases`` (folded by the experiments ``bits``,
+    or None); its metadata {experiments, keys} (``info["summary"]["case_masks"]``). Over
+    ``limit`` rows, the table is built again without bits; over folded cases, which have
+    no experiment column to key by, it is dropped (None)."""
     t = duck.table(cur, cases)
-    experiments = experiments_of(cur, cases)
-    for exps in ((experiments, None) if experiments else (None,)):
+    if bits is not None:
+        tries = [bits]
+    else:
+        experiments = experiments_of(cur, cases)
+        tries = [experiments, None] if experiments else [None]
+    for exps in tries:
         keys = layout(t, case_keys, exps)
         cur.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS {duck.sql(masks_expr(t, keys, exps))}")
         n = cur.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
         if n <= limit:
-            break
+            return {"experiments": exps, "keys": keys}
+    if bits is not None:
+        cur.execute(f"DROP TABLE {quote_ident(name)}")
+        return None
     return {"experiments": exps, "keys": keys}
 
 
@@ -116,12 +171,16 @@ def _bit_sql(experiments: list[str] | None) -> str:
 
 
 def append(cur, name: str, cases: str, inc: str, meta: dict, case_keys: list[str],
-           limit: int) -> dict:
+           limit: int, bits: list[str] | None = None) -> dict | None:
     """Take the increment's distinct cases (the DuckDB table ``inc``, the cases table's
-    columns) into ``name`` and into the cases table ``cases``; returns the new metadata.
+    columns) into ``name`` and into the cases table ``cases``; returns the new metadata
+    (None: the masks table was dropped, see :func:`build`). ``bits``: the experiments of
+    folded cases, the increment's new ones already among them (``tables.append_rows``).
     See the module docstring for why this stays exact."""
     exps = meta.get("experiments")
-    if exps is not None:
+    if bits is not None:
+        exps = bits
+    elif exps is not None:
         e = quote_ident(EXPERIMENT)
         fresh = [r[0] for r in cur.execute(
             f"SELECT DISTINCT {e} FROM {quote_ident(inc)} WHERE {e} IS NOT NULL ORDER BY 1").fetchall()
@@ -133,7 +192,7 @@ def append(cur, name: str, cases: str, inc: str, meta: dict, case_keys: list[str
     old = f"{inc}__old"
     cur.execute(f"CREATE TEMP TABLE {quote_ident(old)} AS SELECT * FROM {quote_ident(cases)} "
                 f"WHERE dataset_id IN (SELECT dataset_id FROM {quote_ident(inc)})")
-    bit = _bit_sql(exps)
+    bit = f"mask & {EXP_BITS}" if bits is not None else _bit_sql(exps)
     deltas = []
     for key in [None, *meta["keys"]]:
         v = "NULL::VARCHAR" if key is None else f"CAST({quote_ident(key)} AS VARCHAR)"
@@ -160,8 +219,18 @@ def append(cur, name: str, cases: str, inc: str, meta: dict, case_keys: list[str
     for t in (merged, old):
         cur.execute(f"DROP TABLE {quote_ident(t)}")
     if rows > limit:  # too many masks now: the table without bits (see the module docstring)
-        return build(cur, name, cases, case_keys, limit)
+        return build(cur, name, cases, case_keys, limit, bits)
     return dict(meta, experiments=exps)
+
+
+def extend_bits(cur, bits: list[str], new_table: str) -> list[str] | None:
+    """The folding experiments with the new ones of the rows of ``new_table`` after them
+    (the old bits stay valid); None past :data:`MASK_BITS`."""
+    e = quote_ident(EXPERIMENT)
+    have = set(bits)
+    fresh = [r[0] for r in cur.execute(f"SELECT DISTINCT {e} FROM {quote_ident(new_table)} "
+                                       f"WHERE {e} IS NOT NULL ORDER BY 1").fetchall() if r[0] not in have]
+    return [*bits, *fresh] if len(bits) + len(fresh) <= MASK_BITS else None
 
 
 def _insert_new_cases(cur, cases: str, inc: str, old: str | None = None) -> None:

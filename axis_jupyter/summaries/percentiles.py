@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .binned import quantile_rows
 from .tables import FINE_BINS
 
 BOUND = 0.5 / FINE_BINS
@@ -27,48 +28,21 @@ def fine_centre(fbin: np.ndarray) -> np.ndarray:
 
 
 def quantiles(groups: pd.DataFrame, bins: pd.DataFrame, group: list[str],
-              qs: dict[str, float], bin_col: str = "_fbin", estimate=fine_centre) -> pd.DataFrame:
+              qs: dict[str, float]) -> pd.DataFrame:
     """``groups`` (one row per group: the ``group`` columns, count, min, max) with a column
     per name of ``qs`` (NaN for an empty group): ``quantile_cont`` of the group's scores
-    within :data:`BOUND`, from ``bins`` (the ``group`` columns, ``bin_col``, ``n``).
-    ``estimate(bin)`` is the estimate of every value in a bin (the fine bins' centre here; the
-    log-spaced latency bins give their own, :func:`.latency.estimate`). Vectorised: a view
-    may ask for thousands of groups of a thousand bins each."""
+    within :data:`BOUND`, from the fine bins ``bins`` (the ``group`` columns, ``_fbin``,
+    ``n``). The fine bins keep no extremes of their own, so each takes its group's [min,
+    max]: :func:`.binned.quantile_rows` then clamps every estimate to the group's exact
+    range, as the bound above needs."""
     groups = groups.reset_index(drop=True)
-    ids = groups[group].assign(_gid=np.arange(len(groups)))
-    b = bins.merge(ids, on=group, how="inner")  # pandas matches null keys with null keys
-    b = b.sort_values(["_gid", bin_col], kind="stable")
-    n = b["n"].to_numpy(dtype="int64")
-    cum = np.cumsum(n)
-    fbin = b[bin_col].to_numpy(dtype="int64")
-    gid = b["_gid"].to_numpy()
-    start = np.zeros(len(groups), dtype="int64")  # scores before each group's first bin
-    if len(b):
-        first = np.r_[True, gid[1:] != gid[:-1]]
-        start[gid[first]] = (cum - n)[first]
-    count = groups["count"].fillna(0).to_numpy(dtype="int64")
-    lo = pd.to_numeric(groups["min"], errors="coerce").to_numpy(dtype="float64")
-    hi = pd.to_numeric(groups["max"], errors="coerce").to_numpy(dtype="float64")
-
-    def order_stat(j: np.ndarray) -> np.ndarray:
-        """The estimated j-th smallest score of each group (0-based): its bin's centre
-        clamped to [min, max]; the first and last are min and max exactly."""
-        if len(cum):
-            pos = np.searchsorted(cum, start + j, side="right")
-            centre = estimate(fbin[np.minimum(pos, len(fbin) - 1)])
-        else:
-            centre = np.full(len(j), np.nan)
-        est = np.minimum(np.maximum(centre, lo), hi)
-        est = np.where(j <= 0, lo, est)
-        return np.where(j >= count - 1, hi, est)
-
-    out = groups.copy()
-    for name, q in qs.items():
-        h = (count - 1) * q
-        k = np.floor(h).astype("int64")
-        f = h - k
-        x0 = order_stat(k)
-        x1 = order_stat(np.minimum(k + 1, np.maximum(count - 1, 0)))
-        value = x0 + f * (x1 - x0)
-        out[name] = np.where(count > 0, value, np.nan)
-    return out
+    b = bins[[*group, "_fbin", "n"]].merge(groups[[*group, "min", "max"]], on=group, how="inner")
+    if b.empty:  # no scores in any group
+        return groups.assign(**{name: np.nan for name in qs})
+    b = b.sort_values([*group, "_fbin"], kind="stable", na_position="last")  # pandas merges null keys too
+    cols = {c: b[c].to_numpy() for c in group}
+    cols.update(bin=b["_fbin"].to_numpy(), n=b["n"].to_numpy(),
+                min=pd.to_numeric(b["min"], errors="coerce").to_numpy(dtype="float64"),
+                max=pd.to_numeric(b["max"], errors="coerce").to_numpy(dtype="float64"))
+    got = quantile_rows(cols, group, qs, fine_centre)
+    return groups.merge(got[[*group, *qs]], on=group, how="left")

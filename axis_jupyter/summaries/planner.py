@@ -41,7 +41,7 @@ from ..analytics.evals import as_list
 from ..analytics.filters import apply_filters
 from ..analytics.memo import Lru, plain_key
 from .keys import TIME_FILTERS, time_unanswerable, unanswerable
-from . import binned, implied, monitor_answers
+from . import binned, case_masks, implied, monitor_answers
 from .percentiles import quantiles
 from .tables import case_keys
 
@@ -163,14 +163,22 @@ class Planner:
         if total is not None:
             return total, None
         if "cases" not in self.tables:
-            return None, "the dataset has no dataset_id to count cases by"
+            # no dataset_id, or an increment took the experiments past the case bits
+            return None, "no distinct-cases table"
         why = unanswerable(filters, case_keys(self.keys), self.cases_day)
         if why:
             return None, why
+        c, rest = self.tables["cases"], filters
+        if "mask" in c.columns and EXPERIMENT in (filters or {}):  # folded cases: a bit test
+            sel = case_masks.selection(filters[EXPERIMENT], self.meta["case_bits"])
+            if sel is None:
+                return None, f"filters.{EXPERIMENT} is not text or a list of text"
+            rest = {k: v for k, v in filters.items() if k != EXPERIMENT}
 
         def make():
-            c = apply_filters(self.tables["cases"], filters)
-            return c.aggregate(n=c.dataset_id.nunique())
+            t = c if rest is filters else c.filter((c.mask & sel) != 0)
+            t = apply_filters(t, rest)
+            return t.aggregate(n=t.dataset_id.nunique())
 
         return int(ctx.records(self._memo(("cases", filters), make))[0]["n"] or 0), None
 
@@ -184,11 +192,10 @@ class Planner:
         items = {k: v for k, v in (filters or {}).items() if not (k in TIME_FILTERS and v is None)}
         sel = None
         if exps and EXPERIMENT in items:
-            picked = items.pop(EXPERIMENT)
-            picked = list(picked) if isinstance(picked, (list, tuple)) else [picked]
-            if not picked or not all(isinstance(e, str) for e in picked):
-                return None  # an empty list is the raw path's error; NULL is not a bit
-            sel = sum(1 << exps.index(e) for e in set(picked) if e in exps)
+            # an empty list is the raw path's error; NULL has no bit in the masks
+            sel = case_masks.selection(items.pop(EXPERIMENT), exps, null_bit=False)
+            if sel is None:
+                return None
         if len(items) > 1:
             return None
         key = value = None

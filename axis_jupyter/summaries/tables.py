@@ -16,7 +16,9 @@ The tables below, named after the scores table (so they are versioned and droppe
            percentiles come from (:mod:`.percentiles`); left out when nothing fits.
 ``cases``  the distinct (keys but the metric's [+ day], dataset_id) of every row: a
            test-case count (distinct ids) over any key filter but metric_name, metric_type
-           or metric_category, exactly.
+           or metric_category, exactly. Folded by experiment when the stats name every
+           experiment (``case_bits``): the experiment leaves the keys and each row gets
+           ``mask``, the bits of the experiments its rows appear in (:mod:`.case_masks`).
 ``case_masks`` key, value, mask -> n: how many test cases appear in exactly the experiments
            of ``mask`` (a bit per experiment), over the whole dataset (key and value NULL)
            and over the rows of each value of each other case key: a test-case count for
@@ -80,13 +82,19 @@ def case_keys(keys: list[str]) -> list[str]:
     return [k for k in keys if k not in METRIC_ATTRS]
 
 
-def cases_expr(t: ibis.Table, keys: list[str], has_time: bool) -> ibis.Table | None:
+def cases_expr(t: ibis.Table, keys: list[str], has_time: bool,
+               bits: list[str] | None = None) -> ibis.Table | None:
+    """The cases table; folded by the experiments ``bits`` (``meta["case_bits"]``) when
+    given: (the other case keys, day, dataset_id) -> mask."""
     if "dataset_id" not in t.columns:
         return None
-    cols = {k: t[k] for k in case_keys(keys)}
+    cols = {k: t[k] for k in case_keys(keys) if bits is None or k != case_masks.EXPERIMENT}
     if has_time:
         cols[TIME_KEY] = t[TIME_KEY].truncate("D")
-    return t.select(**cols, dataset_id=t.dataset_id).distinct()
+    cols["dataset_id"] = t.dataset_id
+    if bits is None:
+        return t.select(**cols).distinct()
+    return t.group_by(**cols).aggregate(mask=case_masks.row_bit(t[case_masks.EXPERIMENT], bits).bit_or())
 
 
 def nodes_expr(t: ibis.Table) -> ibis.Table:
@@ -112,7 +120,7 @@ def exprs(t: ibis.Table, meta: dict) -> dict[str, ibis.Table]:
     if meta.get("class_days_keys"):
         out["class_days"] = daily.labels_expr(t, meta["class_days_keys"])
     out.update(hourly.exprs(t, meta))
-    cases = cases_expr(t, keys, bool(meta.get("cases_day")))
+    cases = cases_expr(t, keys, bool(meta.get("cases_day")), meta.get("case_bits"))
     if cases is not None:
         out["cases"] = cases
     return out
@@ -217,16 +225,19 @@ def build_summaries(cur, scores_table: str, cases: bool = True,
                  "bin_keys": bin_keys, "cases_day": bool(day_keys), "thresholds": list(THRESHOLDS),
                  "fine_bins": FINE_BINS, "source_rows": layout["rows"],
                  "unnamed_rows": layout["unnamed_rows"]})
-    cases = cases_expr(t, keys, bool(day_keys)) if cases else None
+    bits = case_masks.bits_of(cur, names["stats"], keys, layout["unnamed_rows"]) if cases else None
+    cases = cases_expr(t, keys, bool(day_keys), bits) if cases else None
     if cases is not None:
-        # sorted by the first key only (the experiment: the filter it serves most): sorting
-        # by every key costs a third more than the distinct itself
-        _create(cur, names["cases"], cases, case_keys(keys)[:1])
+        meta["case_bits"] = bits
+        # sorted by the first key only (the experiment, or with folded cases the next key:
+        # the filter it serves most): sorting by every key costs a third more than the scan
+        _create(cur, names["cases"], cases, [k for k in case_keys(keys) if k in cases.columns][:1])
         tables["cases"] = names["cases"]
         lap("cases")
         meta["case_masks"] = case_masks.build(cur, names["case_masks"], names["cases"],
-                                              case_keys(keys), limit)
-        tables["case_masks"] = names["case_masks"]
+                                              case_keys(keys), limit, bits)
+        if meta["case_masks"] is not None:
+            tables["case_masks"] = names["case_masks"]
         lap("case_masks")
     tables["nodes"] = names["nodes"]
     meta["latency_keys"] = None
@@ -293,6 +304,14 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
         if role in tables:  # the per-day and per-hour latency sketches wait for the next load
             cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
         summary[keys] = None
+    if summary.get("case_bits") is not None and "cases" in tables:
+        bits = case_masks.extend_bits(cur, summary["case_bits"], new_table)
+        if bits is None:  # past the last bit: the raw rows count cases until the next build
+            for role in ("cases", "case_masks"):
+                if role in tables:
+                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(tables.pop(role))}")
+            summary["case_masks"] = None
+        summary["case_bits"] = bits
     limit = max_rows(int(summary["source_rows"]))
     for role, expr in exprs(t, summary).items():
         name = tables.get(role)
@@ -303,7 +322,9 @@ def append_rows(cur, summary: dict, new_table: str, latency_table: str | None = 
             cur.execute(f"CREATE TEMP TABLE {quote_ident(inc)} AS {_sql(expr)}")
             summary["case_masks"] = case_masks.append(
                 cur, tables["case_masks"], name, inc, summary["case_masks"],
-                case_keys(summary["keys"]), limit)
+                case_keys(summary["keys"]), limit, summary.get("case_bits"))
+            if summary["case_masks"] is None:
+                tables.pop("case_masks")
             cur.execute(f"DROP TABLE {quote_ident(inc)}")
             continue
         cur.execute(f"INSERT INTO {quote_ident(name)} BY NAME {_sql(expr)}")

@@ -14,7 +14,10 @@ watermarks, so the next sync is a full rebuild).
 
 from __future__ import annotations
 
+import logging
 import uuid
+
+import duckdb
 
 from ..ingest import build
 from ..ingest.readers import quote_ident
@@ -27,6 +30,8 @@ from .join import plan_join, watermarks
 from .readers import SyncCancelled, SyncError
 from .run import SyncRun, open_snapshot, progress_for, reading, subqueries
 
+log = logging.getLogger(__name__)
+
 
 def incremental_sync(store, run: SyncRun, info: dict) -> dict:
     """Append the rows past the watermarks; returns {rows, sync_type, incremental_rows}."""
@@ -38,8 +43,11 @@ def incremental_sync(store, run: SyncRun, info: dict) -> dict:
             for t in staged:  # appended or not, they go
                 try:
                     cur.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
-                except Exception:
-                    pass
+                except duckdb.Error as e:
+                    # in memory, so gone with the server at worst; logged, not raised, so
+                    # the sync's own error (if any) is the one the user sees
+                    log.warning("incremental sync %s: could not drop its scratch table %s (%s)",
+                                run.cfg.name, t, type(e).__name__)
 
 
 def _append(store, cur, run: SyncRun, info: dict, staged: list[str]) -> dict:

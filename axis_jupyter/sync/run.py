@@ -85,13 +85,19 @@ def reading(run: SyncRun, snap: rd.Snapshot) -> tiers.Reading:
     return tiers.Reading.of(snap, run.settings, run.cancel, notice)
 
 
-def progress_for(run: SyncRun, snap: rd.Snapshot, sub: str, query: str):
+class Progress:
+    """The progress callback of one sub-query's read: called with the rows read so far;
+    ``estimate`` is PostgreSQL's guess of the rows it will give (None without one)."""
+
+    def __init__(self, run: SyncRun, sub: str, estimate: int | None):
+        self.run, self.sub, self.estimate = run, sub, estimate
+
+    def __call__(self, rows: int) -> None:
+        self.run.tables[self.sub] = {"rows": rows, "estimate": self.estimate}
+        self.run.emit("reading", table=self.sub, rows=rows, estimate=self.estimate,
+                      tables=dict(self.run.tables))
+
+
+def progress_for(run: SyncRun, snap: rd.Snapshot, sub: str, query: str) -> Progress:
     """The progress callback of one sub-query's read (rows so far, PostgreSQL's estimate)."""
-    estimate = rd.estimate_rows(snap, query)
-
-    def prog(rows: int) -> None:
-        run.tables[sub] = {"rows": rows, "estimate": estimate}
-        run.emit("reading", table=sub, rows=rows, estimate=estimate, tables=dict(run.tables))
-
-    prog.estimate = estimate  # type: ignore[attr-defined]  # PostgreSQL's guess, or None
-    return prog
+    return Progress(run, sub, rd.estimate_rows(snap, query))

@@ -98,6 +98,63 @@ def test_filters_the_masks_do_not_hold_count_over_the_cases(ostore, contexts):
         assert why is not None  # not from the masks: they would count a case twice
 
 
+def test_the_cases_table_folds_its_experiments_into_a_mask(ostore, contexts):
+    meta = ostore.info("ov")["summary"]
+    assert meta["case_bits"] == EXPS
+    ct = meta["tables"]["cases"]
+    cols = ostore.sql(f'DESCRIBE "{ct}"')["column_name"].tolist()
+    assert "mask" in cols and "evaluation_name" not in cols
+    # one row per (other keys, day, case): a case's rows in several experiments fold into one
+    raw = ostore.sql("SELECT count(*) AS n FROM (SELECT DISTINCT environment, source_name, "
+                     "date_trunc('day', timestamp), dataset_id FROM ov)")["n"][0]
+    assert ostore.sql(f'SELECT count(*) AS n FROM "{ct}"')["n"][0] == raw
+    make = contexts(ostore, "ov")
+    # counts the masks table cannot give, from the folded cases: NULL experiments among them
+    for filters in ({"evaluation_name": None, "environment": "prod"},
+                    {"evaluation_name": None, "time_range": ["2026-03-01", "2026-03-03"]},
+                    {"evaluation_name": ["a", "zzz"], "environment": "staging", "source_name": "web"},
+                    {"evaluation_name": "d", "time_range": ["2026-03-02", "2026-03-05"]}):
+        ctx = make()
+        fast = ctx.answer("case_count", lambda: pytest.fail(f"raw path for {filters}"), filters=filters)
+        assert fast == scorecard.case_count(make(), filters), filters
+    # a value the bits cannot test reads the raw rows, which give the error
+    _, why = make().planner.answer(make(), "case_count", filters={"evaluation_name": [], "environment": "prod"})
+    assert why is not None
+
+
+def test_rows_without_a_metric_keep_the_experiment_a_column_of_the_cases(store, contexts):
+    df = overlap_frame()
+    df.loc[df.index % 9 == 4, "metric_name"] = None  # the stats leave these rows out
+    store.load(df, name="unnamed", kind="evals")
+    meta = store.info("unnamed")["summary"]
+    assert meta["case_bits"] is None and meta["case_masks"]["experiments"] == EXPS
+    assert "evaluation_name" in store.sql(f'DESCRIBE "{meta["tables"]["cases"]}"')["column_name"].tolist()
+    make = contexts(store, "unnamed")
+    for filters in ({}, {"evaluation_name": ["b", "c"]}, {"evaluation_name": "a", "environment": ["prod", "staging"]}):
+        ctx = make()
+        fast = ctx.answer("case_count", lambda: pytest.fail("raw path used"), filters=filters)
+        assert fast == scorecard.case_count(make(), filters), filters
+
+
+def test_folded_cases_without_room_for_their_masks_count_from_the_cases(store, contexts, monkeypatch):
+    from axis_jupyter.summaries import case_masks
+
+    build = case_masks.build
+    monkeypatch.setattr(case_masks, "build", lambda cur, name, cases, keys, limit, bits=None:
+                        build(cur, name, cases, keys, 1, bits))  # no masks table fits one row
+    store.load(overlap_frame(), name="ov", kind="evals")
+    meta = store.info("ov")["summary"]
+    assert meta["case_bits"] == EXPS and meta["case_masks"] is None
+    assert "case_masks" not in meta["tables"]
+    assert not store.sql("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%case_masks'").shape[0]
+    make = contexts(store, "ov")
+    for exps, other in itertools.product([None, ["a"], ["b", "d"]], OTHERS):
+        filters = filters_of(exps, other)
+        ctx = make()
+        fast = ctx.answer("case_count", lambda: pytest.fail(f"raw path for {filters}"), filters=filters)
+        assert fast == scorecard.case_count(make(), filters), filters
+
+
 def test_more_experiments_than_bits_fall_back_to_the_cases(store, contexts):
     n = MASK_BITS + 3  # x 25 rows: enough rows for the experiment to stay a summary key
     df = pd.DataFrame({"dataset_id": [f"c{i % 50}" for i in range(n * 25)],

@@ -181,6 +181,40 @@ def test_an_increment_updates_the_case_masks_exactly(store, source):
             _pg_cases(conn, f"{schema}.ev", filters or {})
 
 
+def test_an_increment_past_the_last_case_bit_drops_the_folded_cases(store, source):
+    from axis_jupyter.summaries.case_masks import MASK_BITS
+
+    uri, schema, conn = source
+    conn.execute(f"""CREATE TABLE {schema}.many (id int, dataset_id text, metric_name text,
+        metric_score float8, evaluation_name text, environment text, source_name text,
+        updated_at timestamptz)""")
+    first = [f"e{j:02d}" for j in range(MASK_BITS - 2)]
+    _insert(conn, f"{schema}.many", _eval_rows(1, range(60), lambda c: first[c % 5::5], 1,
+                                               lambda c, j: ["prod", "staging"][c % 2]))
+    sync.add_source(store, "many", kind="evals", url=uri, dataset_query=f"SELECT * FROM {schema}.many",
+                    incremental_column="updated_at")
+    sync.sync(store, "many")
+    before = store.info("many")["summary"]
+    assert before["case_bits"] == first and {"cases", "case_masks"} <= set(before["tables"])
+    # five experiments more: past the last bit, so the folded cases and their masks go
+    _insert(conn, f"{schema}.many", _eval_rows(5000, range(60), [f"f{j}" for j in range(5)], 2,
+                                               lambda c, j: "prod"))
+    row = sync.sync(store, "many").iloc[0]
+    assert row["sync_type"] == "incremental"
+    after = store.info("many")["summary"]
+    assert after["case_bits"] is None and after["case_masks"] is None
+    assert not {"cases", "case_masks"} & set(after["tables"])
+    gone = {before["tables"]["cases"], before["tables"]["case_masks"]}
+    assert not gone & set(store.sql("SELECT table_name FROM duckdb_tables()")["table_name"])
+    for filters in ({}, {"evaluation_name": ["e03", "f1"]}, {"environment": "staging"}):
+        def fn(ctx, filters=filters):
+            got = ctx.answer("case_count", lambda: scorecard.case_count(ctx, filters), filters=filters)
+            return got, [p["path"] for p in ctx.paths]
+        got, paths = store.view_read("many", fn)
+        assert paths == ["raw"]
+        assert got == _pg_cases(conn, f"{schema}.many", filters), filters
+
+
 def _mon_rows(start_id: int, records, latency, day: int, metrics=("relevance", "accuracy")) -> list[tuple]:
     rows, i = [], start_id
     for r in records:
