@@ -134,6 +134,25 @@ def test_cte_shadowing_a_path_is_refused_by_the_guard(store, outside):
         store.sql(f"WITH t AS (SELECT * FROM '{csv}') SELECT * FROM t")
 
 
+def test_user_sql_cannot_reach_the_scratch_database(store):
+    """The in-memory scratch database (an incremental sync's staged rows) is the store's
+    own: user SQL reads neither it nor its tables, qualified or by plain name."""
+    store.load(_frame(), name="ev")
+    with store.scratch_cursor() as cur:
+        cur.execute("CREATE TABLE staged_rows AS SELECT 'hidden-7f3a' AS v")
+        try:
+            for q in ("SELECT * FROM _axis_scratch.main.staged_rows", "SELECT * FROM staged_rows",
+                      'SELECT * FROM "_axis_scratch".staged_rows', "DETACH _axis_scratch",
+                      "SELECT * FROM read_csv('x') UNION ALL SELECT v FROM _axis_scratch.staged_rows"):
+                with pytest.raises(QueryError) as err:
+                    store.sql(q)
+                assert "hidden-7f3a" not in str(err.value), q
+            assert cur.execute("SELECT v FROM staged_rows").fetchall() == [("hidden-7f3a",)]
+        finally:
+            cur.execute("DROP TABLE staged_rows")
+    assert len(store.sql("SELECT * FROM ev")) > 0
+
+
 def test_cte_scoping_still_allows_real_ctes(store):
     store.load(_frame(), name="ev")
     got = store.sql("""
