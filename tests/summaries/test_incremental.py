@@ -85,6 +85,73 @@ def test_incremental_sync_appends_to_the_summaries(store, source):
     assert faith["max"] == 1.0
 
 
+def _same_typed(store, name, filters):
+    """The scorecard from summaries (which must answer) equals the raw path's."""
+    (fast, paths), (raw, _) = _scorecard(store, False, filters, name), _scorecard(store, True, filters, name)
+    assert paths[0]["path"] == "summary", (filters, paths)
+    for col in ("name", "count", "min", "max", "pass_rate", "h0", "h4"):
+        assert fast[col].tolist() == raw[col].tolist(), col
+    assert fast["mean"].tolist() == pytest.approx(raw["mean"].tolist(), rel=1e-9)
+    return fast
+
+
+def test_an_increment_extends_the_implied_lookup_and_drops_it_on_a_second_type(store, source):
+    """metric_type is left out of the days and fine bins (summaries/implied.py): a new metric
+    extends the lookup; a metric that takes a second type drops the two tables."""
+    uri, schema, conn = source
+    conn.execute(f"""
+        CREATE TABLE {schema}.typed AS
+        SELECT i AS id, 'case_' || (1 + i % 30) AS dataset_id,
+               (ARRAY['faithfulness','relevance','tone'])[1 + i % 3] AS metric_name,
+               (ARRAY['metric','metric','style'])[1 + i % 3] AS metric_type,
+               ((i * 37) % 101 / 100.0)::float8 AS metric_score,
+               (ARRAY['baseline','candidate'])[1 + (i / 3) % 2] AS evaluation_name,
+               timestamptz '2026-01-01' + i * interval '10 minutes' AS "timestamp",
+               timestamptz '2026-01-01' + i * interval '1 minute' AS updated_at
+        FROM generate_series(1, 300) i""")
+    sync.add_source(store, "ev", kind="evals", url=uri, dataset_query=f"SELECT * FROM {schema}.cases",
+                    results_query=f"SELECT * FROM {schema}.typed", incremental_column="updated_at")
+    sync.sync(store, "ev")
+    meta = store.info("ev")["summary"]
+    assert meta["implied"]["metric_type"] == {"faithfulness": "metric", "relevance": "metric", "tone": "style"}
+    days = ["2026-01-01T00:00:00", "2026-01-04T00:00:00"]
+
+    # a new metric with a new type: the lookup takes it, the tables stay
+    conn.execute(f"""
+        INSERT INTO {schema}.typed
+        SELECT i, 'case_' || (1 + i % 30), 'brevity', 'style', 0.25, 'baseline',
+               timestamptz '2026-01-02' + i * interval '1 minute', timestamptz '2026-02-01' + i * interval '1 minute'
+        FROM generate_series(301, 330) i""")
+    row = sync.sync(store, "ev").iloc[0]
+    assert row["sync_type"] == "incremental"
+    meta = store.info("ev")["summary"]
+    assert meta["implied"]["metric_type"]["brevity"] == "style"
+    assert {"days", "bins"} <= set(meta["tables"])
+    got = _same_typed(store, "ev", {"metric_type": "style", "time_range": days})
+    assert set(got["name"]) >= {"brevity", "tone"}
+
+    # tone takes a second type: the lookup no longer holds, so the two tables go and the
+    # raw rows answer a time range (the stats, keyed by metric_type, still answer the rest)
+    conn.execute(f"""
+        INSERT INTO {schema}.typed
+        SELECT i, 'case_' || (1 + i % 30), 'tone', 'metric', 0.75, 'candidate',
+               timestamptz '2026-01-02' + i * interval '1 minute', timestamptz '2026-03-01' + i * interval '1 minute'
+        FROM generate_series(331, 360) i""")
+    sync.sync(store, "ev")
+    meta = store.info("ev")["summary"]
+    assert meta["implied"] == {}
+    assert not {"days", "bins"} & set(meta["tables"])
+    tables = set(store.sql("SELECT table_name FROM duckdb_tables()")["table_name"])
+    assert not any(t.endswith(("_sum_days", "_sum_bins")) for t in tables)
+    _same_typed(store, "ev", {"metric_type": "metric"})
+    timed = {"metric_type": "metric", "time_range": days}
+    fast, paths = store.view_read("ev", lambda ctx: (scorecard.scorecard(ctx, timed), ctx.paths))
+    raw = store.view_read("ev", lambda ctx: scorecard.scorecard(ctx, timed, exact=True))
+    assert paths[0]["path"] == "raw"
+    assert fast["count"].tolist() == raw["count"].tolist()
+    assert "tone" in set(fast["name"])
+
+
 # ---------------------------------------------------------------- case masks and latency
 EXPS = ["base", "cand", "tuned"]
 OTHERS = [None, ("environment", "prod"), ("environment", None), ("source_name", "web")]
