@@ -14,6 +14,8 @@ The tables below, named after the scores table (so they are versioned and droppe
 ``bins``   ``bin_keys`` (a prefix of the keys that fits; no day) + ``_fbin``
            (:data:`FINE_BINS` equal bins over [0, 1], clamped) -> n: the mergeable sketch
            percentiles come from (:mod:`.percentiles`); left out when nothing fits.
+           Neither groups by a key every metric has one value of (metric_type,
+           metric_category): the planner computes it from metric_name (:mod:`.implied`).
 ``cases``  the distinct (keys but the metric's [+ day], dataset_id) of every row: a
            test-case count (distinct ids) over any key filter but metric_name, metric_type
            or metric_category, exactly. Folded by experiment when the stats name every
