@@ -18,7 +18,7 @@ Measured, in one run:
 Views (``VIEWS``): the scorecard; the monitor over all time in daily buckets; the monitor as
 it opens (the last 24 hours, hourly buckets).
 
-    flock /work/helpers/bench.lock .venv/bin/python benchmarks/bench_interactive.py --rows 100000000
+    flock /tmp/axis-bench.lock .venv/bin/python benchmarks/bench_interactive.py --rows 100000000
 
 Writes benchmarks/results/interactive_<rows>.json and prints markdown tables.
 """

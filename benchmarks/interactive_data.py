@@ -1,7 +1,7 @@
 """Data of the interactive benchmark (issue 18): generated long evaluation and monitoring rows
 loaded into one store file, with the load and the summary build timed.
 
-    flock /work/helpers/bench.lock .venv/bin/python benchmarks/interactive_data.py --rows 100000000
+    flock /tmp/axis-bench.lock .venv/bin/python benchmarks/interactive_data.py --rows 100000000
 
 Evaluation rows: ``bench_summaries.GENERATE`` (5 experiments x 20 metrics x rows/100 cases,
 environment, source, 30 days). Monitoring rows: rows/4 records x 3 SCORE metrics and
