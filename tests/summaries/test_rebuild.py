@@ -10,7 +10,7 @@ from axis_jupyter.analytics import scorecard
 from axis_jupyter.errors import QueryError
 from axis_jupyter.summaries.rebuild import rebuild
 from axis_jupyter.summaries.tables import summary_tables
-from summary_data import eval_frame
+from summary_data import EXPERIMENTS, eval_frame
 
 
 def _strip(store, name):
@@ -47,7 +47,11 @@ def test_the_magic_builds_summaries_for_a_dataset_without_them(ip, capsys):
     (fast, paths), (raw, _) = _scorecard(store, "old", False), _scorecard(store, "old", True)
     assert paths[0]["path"] == "summary"
     pd.testing.assert_frame_equal(fast[["name", "count", "pass_rate"]], raw[["name", "count", "pass_rate"]])
-    assert ip.run_line_magic("axis", "summaries show old")["tables"] == shown["tables"]
+    again = ip.run_line_magic("axis", "summaries show old")
+    assert again["tables"] == shown["tables"]
+    # what the build chose to leave out of scans is visible: the type each metric implies,
+    # and the experiments the cases fold into bits
+    assert again["implied"] == ["metric_type"] and again["case_bits"] == EXPERIMENTS
     assert ip.run_line_magic("axis", "summaries build nosuch") is None
     assert "nosuch" in capsys.readouterr().err
     tables = set(store.sql("SELECT table_name FROM duckdb_tables()")["table_name"])
